@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// The whole suite: every test file under test/, run by node's own test runner with TypeScript
+// loaded through tsx. Each file runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
+// Usage: npm test [-- path/to/file.test.ts ...]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function testFiles(dir) {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return name === 'support' ? [] : testFiles(path);
+      return name.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+const args = process.argv.slice(2);
+const files = args.length > 0 ? args : testFiles('test');
+const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { AppError } from '../domain/errors.ts';
+import { apiKeyCommand } from './commands/api-key.ts';
+import { signingKeysCommand } from './commands/keys.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { serveCommand } from './commands/serve.ts';
+
+const program = new Command('licentia')
+  .description('Licentia: entitlements, activation codes, web register keys and signed licences.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Environment:
+  DATABASE_URL         sqlite:./data/licentia.db (default), sqlite::memory: or postgres://…
+  PORT, HOST           where serve listens (default 8080, 127.0.0.1)
+  LICENTIA_ADMIN_KEY   an admin API key that exists after start, for automation
+  LICENTIA_ISSUER      the "iss" of licences (default licentia)
+
+Examples:
+  $ licentia serve
+  $ DATABASE_URL=postgres://postgres@127.0.0.1/licentia licentia migrate
+  $ licentia api-key create --role partner --account acc_0193…`,
+  );
+
+serveCommand(program);
+migrateCommand(program);
+apiKeyCommand(program);
+signingKeysCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const message = error instanceof AppError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`licentia: ${message}\n`);
+  process.exit(1);
+}

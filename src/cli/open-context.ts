@@ -1,0 +1,15 @@
+import { type Config, configFromEnv } from '../config.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { openStore } from '../store/database.ts';
+import { migrateToLatest } from '../store/migrate.ts';
+
+/** A service context for one-off commands: the same database the server uses, migrated. */
+export async function withContext<T>(work: (ctx: ServiceContext) => Promise<T>, config: Config = configFromEnv()): Promise<T> {
+  const store = openStore({ url: config.databaseUrl, poolSize: 2 });
+  try {
+    await migrateToLatest(store);
+    return await work({ store, config, now: () => new Date() });
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Configuration comes from the environment (DESIGN.md §3 "Configuration"). Read once at start;
+ * everything below receives a Config object rather than reading process.env itself.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  adminKey: string | undefined;
+  issuer: string;
+  logLevel: string;
+  /** Largest JSON body accepted; key files have their own, larger limit. */
+  bodyLimitBytes: number;
+  keyUploadLimitBytes: number;
+  databasePoolSize: number;
+  /** Failed guesses of codes allowed per client address per minute. */
+  failedAttemptsPerMinute: number;
+  /** Ceiling on all requests to public endpoints per client address per minute. */
+  publicRequestsPerMinute: number;
+  trustProxy: boolean;
+}
+
+export const defaultConfig: Config = {
+  port: 8080,
+  host: '127.0.0.1',
+  databaseUrl: 'sqlite:./data/licentia.db',
+  adminKey: undefined,
+  issuer: 'licentia',
+  logLevel: 'info',
+  bodyLimitBytes: 1024 * 1024,
+  keyUploadLimitBytes: 256 * 1024 * 1024,
+  databasePoolSize: 10,
+  failedAttemptsPerMinute: 30,
+  publicRequestsPerMinute: 6000,
+  trustProxy: false,
+};
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: integer(env, 'PORT', defaultConfig.port),
+    host: env.HOST || defaultConfig.host,
+    databaseUrl: env.DATABASE_URL || defaultConfig.databaseUrl,
+    adminKey: env.LICENTIA_ADMIN_KEY || undefined,
+    issuer: env.LICENTIA_ISSUER || defaultConfig.issuer,
+    logLevel: env.LOG_LEVEL || defaultConfig.logLevel,
+    bodyLimitBytes: integer(env, 'LICENTIA_BODY_LIMIT', defaultConfig.bodyLimitBytes),
+    keyUploadLimitBytes: integer(env, 'LICENTIA_KEY_UPLOAD_LIMIT', defaultConfig.keyUploadLimitBytes),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', defaultConfig.databasePoolSize),
+    failedAttemptsPerMinute: integer(env, 'LICENTIA_FAILED_ATTEMPTS_PER_MINUTE', defaultConfig.failedAttemptsPerMinute),
+    publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
+    trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
+  return value;
+}

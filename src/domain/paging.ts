@@ -1,0 +1,42 @@
+import { AppError } from './errors.ts';
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+export interface PageRequest {
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Cursors are opaque to clients: the sort key of the last item returned, base64url-encoded. */
+export function encodeCursor(sortKey: string): string {
+  return Buffer.from(sortKey, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (decoded.length === 0 || decoded.length > 200 || encodeCursor(decoded) !== cursor) {
+    throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server handed out.', {
+      fields: [{ field: '/cursor', message: 'unknown cursor' }],
+    });
+  }
+  return decoded;
+}
+
+export function pageSize(request: PageRequest): number {
+  return Math.min(Math.max(request.limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+}
+
+/** Given up to `limit + 1` rows, the page and the cursor of the next one. */
+export function toPage<R, T>(rows: R[], limit: number, sortKey: (row: R) => string, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  return { items: kept.map(map), nextCursor: more && last !== undefined ? encodeCursor(sortKey(last)) : null };
+}

@@ -1,0 +1,115 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode, type FieldError } from '../domain/errors.ts';
+
+/** The one place where error codes become HTTP statuses (DESIGN.md §4). */
+const statusOf: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  NOT_ACCEPTABLE: 406,
+  ALREADY_EXISTS: 409,
+  INVALID_STATE: 409,
+  ALREADY_REDEEMED: 409,
+  COUNT_EXCEEDED: 409,
+  REHOST_LIMIT_REACHED: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNKNOWN_REFERENCE: 422,
+  UNPROCESSABLE: 422,
+  REGISTRATION_REQUIRED: 422,
+  REGISTRATION_NOT_ALLOWED: 422,
+  KEYS_REJECTED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  fields?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export function problemOf(error: AppError): ProblemDocument {
+  const status = statusOf[error.code];
+  return {
+    ...error.extensions,
+    type: `https://licentia.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: titles[status] ?? 'Error',
+    status,
+    detail: error.message,
+    code: error.code,
+    ...(error.fields && { fields: error.fields }),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const problem = problemOf(error);
+  if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/** Fastify's own errors (parsing, validation, limits) in the same problem shape as ours. */
+export function toAppError(error: FastifyError | AppError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const fields = fastifyError.validation.map((v) => {
+      const params = v.params as Record<string, unknown>;
+      const extra = params.missingProperty ?? params.additionalProperty;
+      const base = v.instancePath || '';
+      const prefix = fastifyError.validationContext && fastifyError.validationContext !== 'body' ? `/${fastifyError.validationContext}` : '';
+      const field = `${prefix}${base}${extra === undefined ? '' : `/${String(extra)}`}` || '/';
+      const message = params.additionalProperty !== undefined ? 'is not a known field' : (v.message ?? 'is invalid');
+      return { field, message };
+    });
+    const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+    return new AppError('VALIDATION_FAILED', `The request is not valid: ${summary}.`, { fields });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than this endpoint accepts.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'This endpoint does not accept that content type.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('MALFORMED_REQUEST', 'The body is empty but its content type says JSON.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('MALFORMED_REQUEST', 'The Content-Length does not match the body.');
+  }
+  if (fastifyError.statusCode === 429) return new AppError('RATE_LIMITED', fastifyError.message);
+  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new AppError('MALFORMED_REQUEST', 'The body is not valid JSON.');
+  }
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError('MALFORMED_REQUEST', fastifyError.message);
+  }
+  return new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', { cause: error });
+}
+
+export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, appError);
+}

@@ -1,0 +1,111 @@
+import { Type } from 'typebox';
+import { accountTypes } from '../../domain/accounts.ts';
+import { createAccount } from '../../services/accounts/create-account.ts';
+import { createContact } from '../../services/accounts/create-contact.ts';
+import { getAccount, listAccounts, listContacts } from '../../services/accounts/read-accounts.ts';
+import { updateAccount } from '../../services/accounts/update-account.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import type { App } from '../app.ts';
+import { Email, IdParams, Name, Nullable, PageOf, PageQuery, ResourceId, ShortText, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import { AccountSchema, ContactSchema } from '../schemas/entities.ts';
+
+const tags = ['Accounts'];
+
+export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.post(
+    '/accounts',
+    {
+      schema: {
+        operationId: 'createAccount',
+        tags,
+        summary: 'Create an account',
+        description:
+          'The producer creates any account. A partner creates customer accounts below itself; ' +
+          '`anonymous: true` makes an end customer account that carries nothing but its name.',
+        body: Strict({
+          name: Name,
+          type: StringEnum(accountTypes),
+          parentAccountId: Type.Optional(Nullable(ResourceId)),
+          anonymous: Type.Optional(Type.Boolean()),
+        }),
+        response: { 201: AccountSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createAccount(ctx, request.actor, request.body)),
+  );
+
+  app.get(
+    '/accounts',
+    {
+      schema: {
+        operationId: 'listAccounts',
+        tags,
+        summary: 'List accounts',
+        querystring: Strict({
+          type: Type.Optional(StringEnum(accountTypes)),
+          parentAccountId: Type.Optional(ResourceId),
+          anonymous: Type.Optional(Type.Boolean()),
+          name: Type.Optional(ShortText),
+          ...PageQuery,
+        }),
+        response: { 200: PageOf(AccountSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return listAccounts(ctx, request.actor, filter, { limit, cursor });
+    },
+  );
+
+  app.get(
+    '/accounts/:id',
+    { schema: { operationId: 'getAccount', tags, summary: 'Get an account', params: IdParams, response: { 200: AccountSchema, ...problemResponses } } },
+    async (request) => getAccount(ctx, request.actor, request.params.id),
+  );
+
+  app.patch(
+    '/accounts/:id',
+    {
+      schema: {
+        operationId: 'updateAccount',
+        tags,
+        summary: 'Rename an account or move it in the hierarchy',
+        params: IdParams,
+        body: Strict({ name: Type.Optional(Name), parentAccountId: Type.Optional(Nullable(ResourceId)) }),
+        response: { 200: AccountSchema, ...problemResponses },
+      },
+    },
+    async (request) => updateAccount(ctx, request.actor, request.params.id, request.body),
+  );
+
+  app.post(
+    '/accounts/:id/contacts',
+    {
+      schema: {
+        operationId: 'createContact',
+        tags,
+        summary: 'Add a contact to an account',
+        description: 'Anonymous end customer accounts have no contacts.',
+        params: IdParams,
+        body: Strict({ name: Name, email: Email, phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))) }),
+        response: { 201: ContactSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createContact(ctx, request.actor, request.params.id, request.body)),
+  );
+
+  app.get(
+    '/accounts/:id/contacts',
+    {
+      schema: {
+        operationId: 'listContacts',
+        tags,
+        summary: "List an account's contacts",
+        params: IdParams,
+        querystring: Strict({ ...PageQuery }),
+        response: { 200: PageOf(ContactSchema), ...problemResponses },
+      },
+    },
+    async (request) => listContacts(ctx, request.actor, request.params.id, request.query),
+  );
+}

@@ -1,0 +1,62 @@
+import { Type } from 'typebox';
+import type { ServiceContext } from '../../services/context.ts';
+import { deleteLineItem, getLineItem, updateLineItem } from '../../services/entitlements/line-items.ts';
+import type { App } from '../app.ts';
+import { DateOnly, Nullable, ResourceId, Strict, problemResponses } from '../schemas/common.ts';
+import { LineItemSchema } from '../schemas/entities.ts';
+
+const tags = ['Line items'];
+const ActivationIdParams = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.get(
+    '/line-items/:activationId',
+    {
+      schema: {
+        operationId: 'getLineItem',
+        tags,
+        summary: 'Get a line item by its activation ID',
+        params: ActivationIdParams,
+        response: { 200: LineItemSchema, ...problemResponses },
+      },
+    },
+    async (request) => getLineItem(ctx, request.actor, request.params.activationId),
+  );
+
+  app.patch(
+    '/line-items/:activationId',
+    {
+      schema: {
+        operationId: 'updateLineItem',
+        tags,
+        summary: 'Change a line item of a draft or test entitlement',
+        params: ActivationIdParams,
+        body: Strict({
+          productId: Type.Optional(ResourceId),
+          quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
+          startDate: Type.Optional(Nullable(DateOnly)),
+          expirationDate: Type.Optional(Nullable(DateOnly)),
+        }),
+        response: { 200: LineItemSchema, ...problemResponses },
+      },
+    },
+    async (request) => updateLineItem(ctx, request.actor, request.params.activationId, request.body),
+  );
+
+  app.delete(
+    '/line-items/:activationId',
+    {
+      schema: {
+        operationId: 'deleteLineItem',
+        tags,
+        summary: 'Delete a line item of a draft or test entitlement',
+        params: ActivationIdParams,
+        response: { 204: Type.Null(), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await deleteLineItem(ctx, request.actor, request.params.activationId);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,135 @@
+import { Type } from 'typebox';
+import { accountTypes } from '../../domain/accounts.ts';
+import { roles } from '../../domain/actors.ts';
+import { licenseModelKinds } from '../../domain/catalog.ts';
+import { entitlementStates } from '../../domain/entitlement-states.ts';
+import { entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
+import { DateOnly, Nullable, StringEnum, Timestamp } from './common.ts';
+
+/** Response shapes. Field names follow DESIGN.md §3 "Shapes"; more fields are welcome, none renamed. */
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String({ examples: ['key_0193a7c2e4d87b3a9f1c2d3e4f5a6b7c'] }),
+  name: Type.String(),
+  role: StringEnum(roles),
+  accountId: Nullable(Type.String()),
+  prefix: Type.String({ description: 'The first characters of the secret, to tell keys apart.' }),
+  createdAt: Timestamp,
+  revokedAt: Nullable(Timestamp),
+});
+
+export const AccountSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  type: StringEnum(accountTypes),
+  parentAccountId: Nullable(Type.String()),
+  anonymous: Type.Boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const ContactSchema = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  phone: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const LicenseModelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: StringEnum(licenseModelKinds),
+  durationDays: Nullable(Type.Integer()),
+  overdraft: Type.Integer(),
+  maxRehosts: Nullable(Type.Integer()),
+  allowOffline: Type.Boolean(),
+  leaseSeconds: Nullable(Type.Integer()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const FeatureSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  description: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const ProductSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  description: Nullable(Type.String()),
+  licenseModelId: Type.String(),
+  features: Type.Array(
+    Type.Object({ featureId: Type.String(), name: Type.String(), version: Type.String(), count: Type.Integer() }),
+  ),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const ChannelPartnerSchema = Type.Object({
+  accountId: Type.String(),
+  tier: StringEnum(partnerTiers),
+  contactId: Nullable(Type.String()),
+});
+
+export const LineItemSchema = Type.Object({
+  activationId: Type.String({ description: 'The activation code; accepted in any case, with or without the hyphens.' }),
+  entitlementId: Type.String(),
+  productId: Type.String(),
+  quantity: Type.Integer(),
+  activatedCount: Type.Integer({ description: 'Count taken by active activations.' }),
+  state: StringEnum(entitlementStates),
+  startDate: Nullable(DateOnly),
+  expirationDate: Nullable(DateOnly),
+  parentActivationId: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const RegistrationSchema = Type.Object({
+  policy: StringEnum(registrationPolicies),
+  fields: Type.Array(StringEnum(registrationFields)),
+});
+
+export const EntitlementSchema = Type.Object({
+  id: Type.String(),
+  kind: StringEnum(entitlementKinds),
+  state: StringEnum(entitlementStates),
+  soldTo: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  shipToEmail: Nullable(Type.String()),
+  shipToAddress: Nullable(Type.String()),
+  channelPartners: Type.Array(ChannelPartnerSchema),
+  lineItems: Type.Array(LineItemSchema),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  productId: Type.Optional(Type.String({ description: 'Bulk entitlements: the one product its keys give.' })),
+  quantityPerKey: Type.Optional(Type.Integer()),
+  entitlementIdPattern: Type.Optional(Type.String()),
+  registration: Type.Optional(RegistrationSchema),
+  keyPrefix: Type.Optional(Nullable(Type.String())),
+  webRegisterKeys: Type.Optional(
+    Type.Object({ total: Type.Integer(), unredeemed: Type.Integer(), redeemed: Type.Integer(), void: Type.Integer() }),
+  ),
+  parentEntitlementId: Type.Optional(Nullable(Type.String())),
+  webRegisterKey: Type.Optional(Type.String({ description: 'Entitlements made by redemption: the key redeemed.' })),
+  bulkEntitlementId: Type.Optional(Type.String()),
+});
+
+export const EventSchema = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  actor: Type.String({ examples: ['api-key:key_0193…', 'user:usr_0193…', 'public', 'system'] }),
+  action: Type.String({ examples: ['entitlement.state-changed'] }),
+  subjectType: Type.String(),
+  subjectId: Type.String(),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+});

@@ -1,0 +1,47 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.ts';
+import { type App, buildApp } from './http/app.ts';
+import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
+import type { ServiceContext } from './services/context.ts';
+import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
+import { openStore } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+
+export interface RunningServer {
+  app: App;
+  ctx: ServiceContext;
+  /** Where it listens, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** The secret of the admin key made on this start, if one was made; print it once. */
+  createdAdminKey: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the database, brings it up to date, makes sure keys exist, and listens. */
+export async function startServer(config: Config, logger: FastifyBaseLogger | false): Promise<RunningServer> {
+  const store = openStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  try {
+    await migrateToLatest(store);
+    const ctx: ServiceContext = { store, config, now: () => new Date() };
+    await ensureSigningKey(ctx);
+    const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
+    const app = await buildApp(ctx, { logger });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      app,
+      ctx,
+      url: `http://${host}:${port}`,
+      createdAdminKey: createdSecret,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

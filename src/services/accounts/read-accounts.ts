@@ -1,0 +1,28 @@
+import type { Account, Contact } from '../../domain/accounts.ts';
+import type { Actor } from '../../domain/actors.ts';
+import { notFound } from '../../domain/errors.ts';
+import type { Page, PageRequest } from '../../domain/paging.ts';
+import { type AccountFilter, findAccount, listAccounts as listRows, listContacts as listContactRows } from '../../store/accounts.ts';
+import { requireRole, scopeOf } from '../access.ts';
+import type { ServiceContext } from '../context.ts';
+
+const readers = ['admin', 'operator', 'partner', 'customer'] as const;
+
+export async function getAccount(ctx: ServiceContext, actor: Actor, id: string): Promise<Account> {
+  requireRole(actor, readers);
+  const account = await findAccount(ctx.store.db, id, scopeOf(actor));
+  if (!account) throw notFound(`Account ${id}`);
+  return account;
+}
+
+export async function listAccounts(ctx: ServiceContext, actor: Actor, filter: AccountFilter, page: PageRequest): Promise<Page<Account>> {
+  requireRole(actor, readers);
+  return listRows(ctx.store.db, scopeOf(actor), filter, page);
+}
+
+export async function listContacts(ctx: ServiceContext, actor: Actor, accountId: string, page: PageRequest): Promise<Page<Contact>> {
+  requireRole(actor, readers);
+  const account = await findAccount(ctx.store.db, accountId, scopeOf(actor));
+  if (!account) throw notFound(`Account ${accountId}`);
+  return listContactRows(ctx.store.db, accountId, page);
+}

@@ -1,0 +1,26 @@
+import { type Actor, actorLabel } from '../domain/actors.ts';
+import { newId } from '../domain/ids.ts';
+import type { Db } from '../store/database.ts';
+import { appendEvent } from '../store/events.ts';
+
+export interface Change {
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Appends the audit event of a change; call it inside the transaction that makes the change. */
+export async function audit(tx: Db, actor: Actor, at: string, change: Change): Promise<void> {
+  await appendEvent(tx, {
+    id: newId('event'),
+    at,
+    actor: actorLabel(actor),
+    action: change.action,
+    subjectType: change.subjectType,
+    subjectId: change.subjectId,
+    before: change.before ?? null,
+    after: change.after ?? null,
+  });
+}

@@ -1,0 +1,46 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { Product } from '../../domain/catalog.ts';
+import { newId } from '../../domain/ids.ts';
+import { insertProduct } from '../../store/catalog.ts';
+import { requireProducer } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { unlessDuplicate } from '../duplicates.ts';
+import { type ProductFeatureInput, requireLicenseModel, resolveProductFeatures } from './product-parts.ts';
+
+export interface CreateProductInput {
+  name: string;
+  version: string;
+  description?: string | null | undefined;
+  licenseModelId: string;
+  features?: ProductFeatureInput[] | undefined;
+}
+
+export async function createProduct(ctx: ServiceContext, actor: Actor, input: CreateProductInput): Promise<Product> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    await requireLicenseModel(tx, input.licenseModelId);
+    const features = await resolveProductFeatures(tx, input.features ?? []);
+    const name = input.name.trim();
+    const version = input.version.trim();
+    const product = await unlessDuplicate(
+      insertProduct(
+        tx,
+        {
+          id: newId('product'),
+          name,
+          version,
+          description: input.description ?? null,
+          license_model_id: input.licenseModelId,
+          created_at: at,
+          updated_at: at,
+        },
+        features,
+      ),
+      `Product ${name} ${version} already exists.`,
+      '/name',
+    );
+    await audit(tx, actor, at, { action: 'product.created', subjectType: 'product', subjectId: product.id, after: product });
+    return product;
+  });
+}

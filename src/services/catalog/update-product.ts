@@ -1,0 +1,51 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { Product } from '../../domain/catalog.ts';
+import { notFound } from '../../domain/errors.ts';
+import { findProduct, updateProduct as updateRow } from '../../store/catalog.ts';
+import { requireProducer } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { unlessDuplicate } from '../duplicates.ts';
+import { type ProductFeatureInput, requireLicenseModel, resolveProductFeatures } from './product-parts.ts';
+
+export interface UpdateProductInput {
+  name?: string | undefined;
+  version?: string | undefined;
+  description?: string | null | undefined;
+  licenseModelId?: string | undefined;
+  features?: ProductFeatureInput[] | undefined;
+}
+
+/**
+ * Licences already issued keep what they were signed with; the change applies to licences issued
+ * from now on.
+ */
+export async function updateProduct(ctx: ServiceContext, actor: Actor, id: string, input: UpdateProductInput): Promise<Product> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    const before = await findProduct(tx, id);
+    if (!before) throw notFound(`Product ${id}`);
+    if (input.licenseModelId !== undefined) await requireLicenseModel(tx, input.licenseModelId);
+    const features = input.features === undefined ? undefined : await resolveProductFeatures(tx, input.features);
+    await unlessDuplicate(
+      updateRow(
+        tx,
+        id,
+        {
+          ...(input.name !== undefined && { name: input.name.trim() }),
+          ...(input.version !== undefined && { version: input.version.trim() }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.licenseModelId !== undefined && { license_model_id: input.licenseModelId }),
+          updated_at: at,
+        },
+        features,
+      ),
+      'Another product has this name and version.',
+      '/name',
+    );
+    const after = await findProduct(tx, id);
+    if (!after) throw notFound(`Product ${id}`);
+    await audit(tx, actor, at, { action: 'product.updated', subjectType: 'product', subjectId: id, before, after });
+    return after;
+  });
+}

@@ -1,0 +1,29 @@
+import { AppError } from '../domain/errors.ts';
+import type { Db } from '../store/database.ts';
+import { lineItemCodesExist } from '../store/entitlements.ts';
+
+/**
+ * Activation IDs and web register keys share one namespace: either may be typed in as the code
+ * of an activation, so no normalised code may be used twice across both.
+ */
+export async function assertCodesFree(tx: Db, codes: { code: string; field: string }[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const { code, field } of codes) {
+    if (seen.has(code)) {
+      throw new AppError('VALIDATION_FAILED', 'The same activation ID is given twice.', {
+        fields: [{ field, message: 'duplicate activation ID' }],
+      });
+    }
+    seen.set(code, field);
+  }
+  const taken = await codesInUse(tx, [...seen.keys()]);
+  if (taken.length > 0) {
+    throw new AppError('ALREADY_EXISTS', 'An activation ID is already in use.', {
+      fields: taken.map((code) => ({ field: seen.get(code) ?? '', message: 'already in use' })),
+    });
+  }
+}
+
+export async function codesInUse(tx: Db, codes: string[]): Promise<string[]> {
+  return lineItemCodesExist(tx, codes);
+}

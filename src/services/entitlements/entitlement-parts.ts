@@ -1,0 +1,113 @@
+import type { Account } from '../../domain/accounts.ts';
+import { generateCode, isValidCode, normalizeCode } from '../../domain/codes.ts';
+import { checkDateRange } from '../../domain/dates.ts';
+import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import type { ChannelPartner, PartnerTier } from '../../domain/entitlements.ts';
+import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { findAccount, findContact } from '../../store/accounts.ts';
+import { findProduct } from '../../store/catalog.ts';
+import type { Db } from '../../store/database.ts';
+import type { NewRow } from '../../store/schema.ts';
+import { assertCodesFree } from '../codes.ts';
+
+export interface ChannelPartnerInput {
+  accountId: string;
+  tier: PartnerTier;
+  contactId?: string | null | undefined;
+}
+
+export interface LineItemInput {
+  activationId?: string | undefined;
+  productId: string;
+  quantity: number;
+  startDate?: string | null | undefined;
+  expirationDate?: string | null | undefined;
+}
+
+export async function requireAccount(tx: Db, accountId: string, field: string): Promise<Account> {
+  const account = await findAccount(tx, accountId);
+  if (!account) throw unknownReference(field, `Account ${accountId}`);
+  return account;
+}
+
+/**
+ * Channel partners name existing accounts, one per tier; the tier-1 and tier-2 partners are
+ * partner accounts, and a contact given for one belongs to that account.
+ */
+export async function resolveChannelPartners(tx: Db, inputs: ChannelPartnerInput[]): Promise<ChannelPartner[]> {
+  const tiers = new Set<PartnerTier>();
+  const partners: ChannelPartner[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const field = `/channelPartners/${index}`;
+    if (tiers.has(input.tier)) throw invalidField(`${field}/tier`, `tier ${input.tier} is given twice`);
+    tiers.add(input.tier);
+    const account = await requireAccount(tx, input.accountId, `${field}/accountId`);
+    if (input.tier !== 'endCustomer' && account.type !== 'partner') {
+      throw new AppError('UNPROCESSABLE', `A ${input.tier} channel partner must be a partner account.`, {
+        fields: [{ field: `${field}/accountId`, message: 'is not a partner account' }],
+      });
+    }
+    const contactId = input.contactId ?? null;
+    if (contactId !== null) {
+      const contact = await findContact(tx, contactId);
+      if (!contact) throw unknownReference(`${field}/contactId`, `Contact ${contactId}`);
+      if (contact.accountId !== account.id) {
+        throw new AppError('UNPROCESSABLE', `Contact ${contactId} does not belong to account ${account.id}.`, {
+          fields: [{ field: `${field}/contactId`, message: 'belongs to another account' }],
+        });
+      }
+    }
+    partners.push({ accountId: account.id, tier: input.tier, contactId });
+  }
+  return partners;
+}
+
+/** Builds line item rows: products exist, dates make sense, activation IDs are valid and unused. */
+export async function newLineItemRows(
+  tx: Db,
+  options: {
+    entitlementPk: string;
+    state: EntitlementState;
+    inputs: LineItemInput[];
+    firstPosition: number;
+    at: string;
+    /** Where line item `index` sits in the request, for error messages. */
+    fieldOf: (index: number) => string;
+  },
+): Promise<NewRow<'line_items'>[]> {
+  const rows: NewRow<'line_items'>[] = [];
+  for (const [index, input] of options.inputs.entries()) {
+    const field = options.fieldOf(index);
+    if (!(await findProduct(tx, input.productId))) throw unknownReference(`${field}/productId`, `Product ${input.productId}`);
+    const startDate = input.startDate ?? null;
+    const expirationDate = input.expirationDate ?? null;
+    checkDateRange(startDate, expirationDate, field);
+    const specified = input.activationId !== undefined;
+    if (specified && !isValidCode(input.activationId ?? '')) {
+      throw invalidField(`${field}/activationId`, 'must be 4 to 64 characters of A-Z a-z 0-9 . _ -');
+    }
+    const activationId = specified ? (input.activationId ?? '').toUpperCase() : generateCode();
+    rows.push({
+      id: newId('lineItem'),
+      entitlement_pk: options.entitlementPk,
+      position: options.firstPosition + index,
+      activation_id: activationId,
+      activation_code: normalizeCode(activationId),
+      activation_id_generated: specified ? 0 : 1,
+      product_id: input.productId,
+      quantity: input.quantity,
+      start_date: startDate,
+      expiration_date: expirationDate,
+      state: options.state,
+      parent_line_item_id: null,
+      created_at: options.at,
+      updated_at: options.at,
+    });
+  }
+  await assertCodesFree(
+    tx,
+    rows.map((row, index) => ({ code: row.activation_code, field: `${options.fieldOf(index)}/activationId` })),
+  );
+  return rows;
+}

@@ -1,0 +1,116 @@
+import type { Actor } from '../../domain/actors.ts';
+import { checkDateRange } from '../../domain/dates.ts';
+import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
+import { AppError, unknownReference } from '../../domain/errors.ts';
+import { findProduct } from '../../store/catalog.ts';
+import type { Db } from '../../store/database.ts';
+import {
+  type LineItemRow,
+  activationIdsOf,
+  deleteLineItem as deleteRow,
+  findLineItemRow,
+  insertLineItems,
+  loadEntitlementByPk,
+  nextLineItemPosition,
+  toLineItem,
+  updateLineItemRow,
+} from '../../store/entitlements.ts';
+import { requireProducer, requireRole } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { type LineItemInput, newLineItemRows } from './entitlement-parts.ts';
+import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
+
+export async function addLineItem(ctx: ServiceContext, actor: Actor, entitlementId: string, input: LineItemInput): Promise<Entitlement> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    const row = await findVisibleEntitlement(tx, actor, entitlementId);
+    if (row.kind !== 'simple') {
+      throw new AppError('UNPROCESSABLE', 'A bulk entitlement has one product and web register keys, not line items.');
+    }
+    await claimEditable(tx, row, at, 'adding line items');
+    const [item] = await newLineItemRows(tx, {
+      entitlementPk: row.pk,
+      state: row.state as LineItem['state'],
+      inputs: [input],
+      firstPosition: await nextLineItemPosition(tx, row.pk),
+      at,
+      fieldOf: () => '',
+    });
+    if (!item) throw new Error('no line item built');
+    await insertLineItems(tx, [item]);
+    const after = await loadEntitlementByPk(tx, row.pk);
+    const added = after.lineItems.find((li) => li.activationId === item.activation_id);
+    await audit(tx, actor, at, { action: 'line-item.added', subjectType: 'line-item', subjectId: item.id, after: added });
+    return after;
+  });
+}
+
+export interface UpdateLineItemInput {
+  productId?: string | undefined;
+  quantity?: number | undefined;
+  startDate?: string | null | undefined;
+  expirationDate?: string | null | undefined;
+}
+
+export async function updateLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  input: UpdateLineItemInput,
+): Promise<LineItem> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    const { lineItem, entitlement } = await findVisibleLineItem(tx, actor, activationId);
+    await claimEditable(tx, entitlement, at, 'editing line items');
+    if (input.productId !== undefined && !(await findProduct(tx, input.productId))) {
+      throw unknownReference('/productId', `Product ${input.productId}`);
+    }
+    const startDate = input.startDate === undefined ? lineItem.start_date : input.startDate;
+    const expirationDate = input.expirationDate === undefined ? lineItem.expiration_date : input.expirationDate;
+    checkDateRange(startDate, expirationDate);
+    if (input.quantity !== undefined && input.quantity < lineItem.used_count) {
+      throw new AppError('UNPROCESSABLE', `${lineItem.used_count} activations are in use; the quantity cannot go below that.`, {
+        fields: [{ field: '/quantity', message: `must be at least ${lineItem.used_count}` }],
+      });
+    }
+    const before = await lineItemView(tx, lineItem, entitlement.id);
+    await updateLineItemRow(tx, lineItem.id, {
+      ...(input.productId !== undefined && { product_id: input.productId }),
+      ...(input.quantity !== undefined && { quantity: input.quantity }),
+      start_date: startDate,
+      expiration_date: expirationDate,
+      updated_at: at,
+    });
+    const updated = await findLineItemRow(tx, lineItem.activation_code);
+    if (!updated) throw new Error('line item vanished inside its own transaction');
+    const after = await lineItemView(tx, updated, entitlement.id);
+    await audit(tx, actor, at, { action: 'line-item.updated', subjectType: 'line-item', subjectId: lineItem.id, before, after });
+    return after;
+  });
+}
+
+export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activationId: string): Promise<void> {
+  requireProducer(actor);
+  await inTransaction(ctx, async (tx, at) => {
+    const { lineItem, entitlement } = await findVisibleLineItem(tx, actor, activationId);
+    await claimEditable(tx, entitlement, at, 'deleting line items');
+    if (lineItem.used_count > 0) {
+      throw new AppError('INVALID_STATE', 'The line item has active activations; return them before deleting it.');
+    }
+    const before = await lineItemView(tx, lineItem, entitlement.id);
+    await deleteRow(tx, lineItem.id);
+    await audit(tx, actor, at, { action: 'line-item.deleted', subjectType: 'line-item', subjectId: lineItem.id, before });
+  });
+}
+
+export async function getLineItem(ctx: ServiceContext, actor: Actor, activationId: string): Promise<LineItem> {
+  requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
+  const { lineItem, entitlement } = await findVisibleLineItem(ctx.store.db, actor, activationId);
+  return lineItemView(ctx.store.db, lineItem, entitlement.id);
+}
+
+async function lineItemView(db: Db, row: LineItemRow, entitlementId: string): Promise<LineItem> {
+  const parents = await activationIdsOf(db, row.parent_line_item_id ? [row.parent_line_item_id] : []);
+  return toLineItem(row, entitlementId, parents);
+}

@@ -1,0 +1,43 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { AuditEvent } from '../../domain/events.ts';
+import type { Page, PageRequest } from '../../domain/paging.ts';
+import { lineItemRowsOf } from '../../store/entitlements.ts';
+import { listEvents as listRows } from '../../store/events.ts';
+import { requireProducer } from '../access.ts';
+import type { ServiceContext } from '../context.ts';
+import { findVisibleEntitlement } from '../entitlements/find-entitlement.ts';
+
+export interface EventListFilter {
+  subjectType?: string | undefined;
+  subjectId?: string | undefined;
+  /** An entitlement's human ID: its own events and those of its line items. */
+  entitlement?: string | undefined;
+  action?: string | undefined;
+  actor?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export async function listEvents(ctx: ServiceContext, actor: Actor, filter: EventListFilter, page: PageRequest): Promise<Page<AuditEvent>> {
+  requireProducer(actor);
+  const db = ctx.store.db;
+  let subjectIds = filter.subjectId ? [filter.subjectId] : undefined;
+  if (filter.entitlement) {
+    const entitlement = await findVisibleEntitlement(db, actor, filter.entitlement);
+    const items = await lineItemRowsOf(db, entitlement.pk);
+    const ids = [entitlement.pk, ...items.map((i) => i.id)];
+    subjectIds = subjectIds ? subjectIds.filter((id) => ids.includes(id)) : ids;
+  }
+  return listRows(
+    db,
+    {
+      subjectType: filter.subjectType,
+      subjectIds,
+      action: filter.action,
+      actor: filter.actor,
+      from: filter.from,
+      to: filter.to,
+    },
+    page,
+  );
+}

@@ -1,0 +1,120 @@
+import type { Account, AccountType, Contact } from '../domain/accounts.ts';
+import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { Scope } from '../domain/scope.ts';
+import type { SelectQueryBuilder } from 'kysely';
+import type { Db } from './database.ts';
+import type { Database, NewRow, Row } from './schema.ts';
+import { containsText } from './text-search.ts';
+
+export function toAccount(row: Row<'accounts'>): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as AccountType,
+    parentAccountId: row.parent_account_id,
+    anonymous: row.anonymous === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toContact(row: Row<'contacts'>): Contact {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertAccount(db: Db, row: NewRow<'accounts'>): Promise<Account> {
+  await db.insertInto('accounts').values(row).execute();
+  return toAccount({ ...row, parent_account_id: row.parent_account_id ?? null, anonymous: row.anonymous ?? 0 });
+}
+
+export async function findAccount(db: Db, id: string, scope: Scope = { kind: 'all' }): Promise<Account | undefined> {
+  const row = await scoped(db.selectFrom('accounts').selectAll().where('id', '=', id), scope).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function updateAccount(
+  db: Db,
+  id: string,
+  changes: { name?: string; parent_account_id?: string | null; updated_at: string },
+): Promise<void> {
+  await db.updateTable('accounts').set(changes).where('id', '=', id).execute();
+}
+
+export interface AccountFilter {
+  type?: AccountType | undefined;
+  parentAccountId?: string | undefined;
+  anonymous?: boolean | undefined;
+  name?: string | undefined;
+}
+
+export async function listAccounts(db: Db, scope: Scope, filter: AccountFilter, page: PageRequest): Promise<Page<Account>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = scoped(db.selectFrom('accounts').selectAll(), scope);
+  if (filter.type) query = query.where('type', '=', filter.type);
+  if (filter.parentAccountId) query = query.where('parent_account_id', '=', filter.parentAccountId);
+  if (filter.anonymous !== undefined) query = query.where('anonymous', '=', filter.anonymous ? 1 : 0);
+  if (filter.name) query = query.where(containsText('accounts.name', filter.name));
+  if (after) query = query.where('id', '>', after);
+  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toAccount);
+}
+
+/** Does `descendantId` sit below `ancestorId` (or is it the same account)? Used to refuse parent cycles. */
+export async function isSameOrDescendant(db: Db, ancestorId: string, descendantId: string): Promise<boolean> {
+  let current: string | null = descendantId;
+  for (let depth = 0; current !== null && depth < 64; depth++) {
+    if (current === ancestorId) return true;
+    const row: { parent_account_id: string | null } | undefined = await db
+      .selectFrom('accounts')
+      .select('parent_account_id')
+      .where('id', '=', current)
+      .executeTakeFirst();
+    current = row?.parent_account_id ?? null;
+  }
+  return false;
+}
+
+export async function insertContact(db: Db, row: NewRow<'contacts'>): Promise<Contact> {
+  await db.insertInto('contacts').values(row).execute();
+  return toContact({ ...row, phone: row.phone ?? null });
+}
+
+export async function findContact(db: Db, id: string): Promise<Contact | undefined> {
+  const row = await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toContact(row);
+}
+
+export async function listContacts(db: Db, accountId: string, page: PageRequest): Promise<Page<Contact>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
+  if (after) query = query.where('id', '>', after);
+  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toContact);
+}
+
+/** Accounts a scope can see: a partner its own and its children, a customer only itself. */
+function scoped<O>(query: AccountQuery<O>, scope: Scope): AccountQuery<O> {
+  switch (scope.kind) {
+    case 'all':
+      return query;
+    case 'partner':
+      return query.where((eb) =>
+        eb.or([eb('accounts.id', '=', scope.accountId), eb('accounts.parent_account_id', '=', scope.accountId)]),
+      );
+    case 'customer':
+    case 'anonymous':
+      return query.where('accounts.id', '=', scope.accountId);
+  }
+}
+
+type AccountQuery<O> = SelectQueryBuilder<Database, 'accounts', O>;

@@ -1,0 +1,172 @@
+import type { Feature, LicenseModel, LicenseModelKind, Product, ProductFeature } from '../domain/catalog.ts';
+import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { Db } from './database.ts';
+import type { NewRow, Row } from './schema.ts';
+import { containsText } from './text-search.ts';
+
+export function toLicenseModel(row: Row<'license_models'>): LicenseModel {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as LicenseModelKind,
+    durationDays: row.duration_days,
+    overdraft: row.overdraft,
+    maxRehosts: row.max_rehosts,
+    allowOffline: row.allow_offline === 1,
+    leaseSeconds: row.lease_seconds,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toFeature(row: Row<'features'>): Feature {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertLicenseModel(db: Db, row: Row<'license_models'>): Promise<LicenseModel> {
+  await db.insertInto('license_models').values(row).execute();
+  return toLicenseModel(row);
+}
+
+export async function findLicenseModel(db: Db, id: string): Promise<LicenseModel | undefined> {
+  const row = await db.selectFrom('license_models').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toLicenseModel(row);
+}
+
+export async function listLicenseModels(
+  db: Db,
+  filter: { kind?: LicenseModelKind | undefined },
+  page: PageRequest,
+): Promise<Page<LicenseModel>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = db.selectFrom('license_models').selectAll();
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (after) query = query.where('id', '>', after);
+  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toLicenseModel);
+}
+
+export async function insertFeature(db: Db, row: Row<'features'>): Promise<Feature> {
+  await db.insertInto('features').values(row).execute();
+  return toFeature(row);
+}
+
+export async function findFeature(db: Db, id: string): Promise<Feature | undefined> {
+  const row = await db.selectFrom('features').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toFeature(row);
+}
+
+export async function findFeatureByName(db: Db, name: string, version: string): Promise<Feature | undefined> {
+  const row = await db
+    .selectFrom('features')
+    .selectAll()
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row && toFeature(row);
+}
+
+export async function listFeatures(db: Db, filter: { name?: string | undefined }, page: PageRequest): Promise<Page<Feature>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = db.selectFrom('features').selectAll();
+  if (filter.name) query = query.where(containsText('features.name', filter.name));
+  if (after) query = query.where('id', '>', after);
+  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toFeature);
+}
+
+export async function insertProduct(
+  db: Db,
+  row: Row<'products'>,
+  features: ProductFeature[],
+): Promise<Product> {
+  await db.insertInto('products').values(row).execute();
+  await replaceProductFeatures(db, row.id, features);
+  return toProduct(row, features);
+}
+
+export async function updateProduct(
+  db: Db,
+  id: string,
+  changes: Partial<Pick<NewRow<'products'>, 'name' | 'version' | 'description' | 'license_model_id'>> & { updated_at: string },
+  features: ProductFeature[] | undefined,
+): Promise<void> {
+  await db.updateTable('products').set(changes).where('id', '=', id).execute();
+  if (features) await replaceProductFeatures(db, id, features);
+}
+
+async function replaceProductFeatures(db: Db, productId: string, features: ProductFeature[]): Promise<void> {
+  await db.deleteFrom('product_features').where('product_id', '=', productId).execute();
+  if (features.length === 0) return;
+  await db
+    .insertInto('product_features')
+    .values(features.map((f, position) => ({ product_id: productId, feature_id: f.featureId, count: f.count, position })))
+    .execute();
+}
+
+export async function findProduct(db: Db, id: string): Promise<Product | undefined> {
+  const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const features = await productFeatures(db, [id]);
+  return toProduct(row, features.get(id) ?? []);
+}
+
+export async function listProducts(
+  db: Db,
+  filter: { name?: string | undefined; licenseModelId?: string | undefined },
+  page: PageRequest,
+): Promise<Page<Product>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = db.selectFrom('products').selectAll();
+  if (filter.name) query = query.where(containsText('products.name', filter.name));
+  if (filter.licenseModelId) query = query.where('license_model_id', '=', filter.licenseModelId);
+  if (after) query = query.where('id', '>', after);
+  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const features = await productFeatures(
+    db,
+    rows.map((r) => r.id),
+  );
+  return toPage(rows, limit, (r) => r.id, (r) => toProduct(r, features.get(r.id) ?? []));
+}
+
+async function productFeatures(db: Db, productIds: string[]): Promise<Map<string, ProductFeature[]>> {
+  const byProduct = new Map<string, ProductFeature[]>();
+  if (productIds.length === 0) return byProduct;
+  const rows = await db
+    .selectFrom('product_features as pf')
+    .innerJoin('features as f', 'f.id', 'pf.feature_id')
+    .select(['pf.product_id', 'pf.feature_id', 'pf.count', 'f.name', 'f.version'])
+    .where('pf.product_id', 'in', productIds)
+    .orderBy('pf.product_id')
+    .orderBy('pf.position')
+    .execute();
+  for (const r of rows) {
+    const list = byProduct.get(r.product_id) ?? [];
+    list.push({ featureId: r.feature_id, name: r.name, version: r.version, count: r.count });
+    byProduct.set(r.product_id, list);
+  }
+  return byProduct;
+}
+
+function toProduct(row: Row<'products'>, features: ProductFeature[]): Product {
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    licenseModelId: row.license_model_id,
+    features,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

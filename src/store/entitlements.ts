@@ -1,0 +1,337 @@
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import type { EntitlementState } from '../domain/entitlement-states.ts';
+import type {
+  ChannelPartner,
+  Entitlement,
+  EntitlementKind,
+  LineItem,
+  PartnerTier,
+  Registration,
+} from '../domain/entitlements.ts';
+import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { Scope } from '../domain/scope.ts';
+import type { Db } from './database.ts';
+import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
+
+export type EntitlementRow = Row<'entitlements'>;
+export type LineItemRow = Row<'line_items'>;
+
+export async function insertEntitlement(db: Db, row: EntitlementRow, partners: ChannelPartner[]): Promise<void> {
+  await db.insertInto('entitlements').values(row).execute();
+  await insertPartners(db, row.pk, partners);
+}
+
+async function insertPartners(db: Db, entitlementPk: string, partners: ChannelPartner[]): Promise<void> {
+  if (partners.length === 0) return;
+  await db
+    .insertInto('entitlement_partners')
+    .values(
+      partners.map((p) => ({ entitlement_pk: entitlementPk, tier: p.tier, account_id: p.accountId, contact_id: p.contactId })),
+    )
+    .execute();
+}
+
+export async function replacePartners(db: Db, entitlementPk: string, partners: ChannelPartner[]): Promise<void> {
+  await db.deleteFrom('entitlement_partners').where('entitlement_pk', '=', entitlementPk).execute();
+  await insertPartners(db, entitlementPk, partners);
+}
+
+export async function insertLineItems(db: Db, rows: NewRow<'line_items'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('line_items').values(rows).execute();
+}
+
+export async function findEntitlementRow(db: Db, id: string, scope: Scope): Promise<EntitlementRow | undefined> {
+  return scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope)
+    .where('entitlements.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function findEntitlementRowByPk(db: Db, pk: string): Promise<EntitlementRow | undefined> {
+  return db.selectFrom('entitlements').selectAll().where('pk', '=', pk).executeTakeFirst();
+}
+
+/** The whole entitlement as the API shows it: partners and line items included. */
+export async function loadEntitlement(db: Db, row: EntitlementRow): Promise<Entitlement> {
+  const [loaded] = await loadEntitlements(db, [row]);
+  if (!loaded) throw new Error(`entitlement ${row.pk} vanished while loading`);
+  return loaded;
+}
+
+export async function loadEntitlements(db: Db, rows: EntitlementRow[]): Promise<Entitlement[]> {
+  if (rows.length === 0) return [];
+  const pks = rows.map((r) => r.pk);
+  const [partners, items, related] = await Promise.all([
+    db.selectFrom('entitlement_partners').selectAll().where('entitlement_pk', 'in', pks).execute(),
+    db.selectFrom('line_items').selectAll().where('entitlement_pk', 'in', pks).orderBy('position').execute(),
+    relatedIds(db, rows),
+  ]);
+  const partnersByPk = groupBy(partners, (p) => p.entitlement_pk);
+  const itemsByPk = groupBy(items, (i) => i.entitlement_pk);
+  const parentActivationIds = await activationIdsOf(
+    db,
+    items.map((i) => i.parent_line_item_id).filter((id): id is string => id !== null),
+  );
+  return rows.map((row) =>
+    toEntitlement(
+      row,
+      partnersByPk.get(row.pk) ?? [],
+      (itemsByPk.get(row.pk) ?? []).map((i) => toLineItem(i, row.id, parentActivationIds)),
+      related,
+    ),
+  );
+}
+
+function toEntitlement(
+  row: EntitlementRow,
+  partners: Row<'entitlement_partners'>[],
+  lineItems: LineItem[],
+  related: Map<string, string>,
+): Entitlement {
+  const entitlement: Entitlement = {
+    id: row.id,
+    kind: row.kind as EntitlementKind,
+    state: row.state as EntitlementState,
+    soldTo: row.sold_to,
+    description: row.description,
+    shipToEmail: row.ship_to_email,
+    shipToAddress: row.ship_to_address,
+    channelPartners: sortPartners(
+      partners.map((p) => ({ accountId: p.account_id, tier: p.tier as PartnerTier, contactId: p.contact_id })),
+    ),
+    lineItems,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.kind === 'bulk') {
+    entitlement.productId = row.product_id ?? '';
+    entitlement.quantityPerKey = row.quantity_per_key ?? 1;
+    entitlement.entitlementIdPattern = row.entitlement_id_pattern ?? '';
+    entitlement.registration = row.registration ? (JSON.parse(row.registration) as Registration) : { policy: 'none', fields: [] };
+    entitlement.keyPrefix = row.key_prefix;
+    entitlement.parentEntitlementId = row.parent_entitlement_pk ? (related.get(row.parent_entitlement_pk) ?? null) : null;
+  }
+  if (row.web_register_key !== null) entitlement.webRegisterKey = row.web_register_key;
+  if (row.bulk_entitlement_pk !== null) entitlement.bulkEntitlementId = related.get(row.bulk_entitlement_pk) ?? '';
+  return entitlement;
+}
+
+const tierOrder: Record<PartnerTier, number> = { tier1: 0, tier2: 1, endCustomer: 2 };
+
+function sortPartners(partners: ChannelPartner[]): ChannelPartner[] {
+  return partners.sort((a, b) => tierOrder[a.tier] - tierOrder[b.tier]);
+}
+
+export function toLineItem(row: LineItemRow, entitlementId: string, parentActivationIds: Map<string, string>): LineItem {
+  return {
+    activationId: row.activation_id,
+    entitlementId,
+    productId: row.product_id,
+    quantity: row.quantity,
+    activatedCount: row.used_count,
+    state: row.state as EntitlementState,
+    startDate: row.start_date,
+    expirationDate: row.expiration_date,
+    parentActivationId: row.parent_line_item_id ? (parentActivationIds.get(row.parent_line_item_id) ?? null) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Human IDs of the bulk and parent entitlements the rows point at. */
+async function relatedIds(db: Db, rows: EntitlementRow[]): Promise<Map<string, string>> {
+  const pks = [
+    ...new Set(rows.flatMap((r) => [r.bulk_entitlement_pk, r.parent_entitlement_pk]).filter((pk): pk is string => pk !== null)),
+  ];
+  if (pks.length === 0) return new Map();
+  const found = await db.selectFrom('entitlements').select(['pk', 'id']).where('pk', 'in', pks).execute();
+  return new Map(found.map((r) => [r.pk, r.id]));
+}
+
+export async function activationIdsOf(db: Db, lineItemIds: string[]): Promise<Map<string, string>> {
+  if (lineItemIds.length === 0) return new Map();
+  const found = await db
+    .selectFrom('line_items')
+    .select(['id', 'activation_id'])
+    .where('id', 'in', [...new Set(lineItemIds)])
+    .execute();
+  return new Map(found.map((r) => [r.id, r.activation_id]));
+}
+
+export interface EntitlementFilter {
+  state?: EntitlementState | undefined;
+  kind?: EntitlementKind | undefined;
+  /** Sold to this account, or this account is one of its channel partners. */
+  accountId?: string | undefined;
+  productId?: string | undefined;
+  bulkEntitlementPk?: string | undefined;
+}
+
+export async function listEntitlements(
+  db: Db,
+  scope: Scope,
+  filter: EntitlementFilter,
+  page: PageRequest,
+): Promise<Page<Entitlement>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope);
+  if (filter.state) query = query.where('entitlements.state', '=', filter.state);
+  if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
+  if (filter.bulkEntitlementPk) query = query.where('entitlements.bulk_entitlement_pk', '=', filter.bulkEntitlementPk);
+  const accountId = filter.accountId;
+  if (accountId) query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId)]));
+  const productId = filter.productId;
+  if (productId) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('entitlements.product_id', '=', productId),
+        eb.exists(
+          eb
+            .selectFrom('line_items')
+            .select('line_items.id')
+            .whereRef('line_items.entitlement_pk', '=', 'entitlements.pk')
+            .where('line_items.product_id', '=', productId),
+        ),
+      ]),
+    );
+  }
+  if (after) query = query.where('entitlements.pk', '>', after);
+  const rows = await query.orderBy('entitlements.pk').limit(limit + 1).execute();
+  const page_ = toPage(rows, limit, (r) => r.pk, (r) => r);
+  return { items: await loadEntitlements(db, page_.items), nextCursor: page_.nextCursor };
+}
+
+export async function updateEntitlementRow(db: Db, pk: string, changes: RowUpdate<'entitlements'>): Promise<void> {
+  await db.updateTable('entitlements').set(changes).where('pk', '=', pk).execute();
+}
+
+/**
+ * Moves the entitlement only if it is still in `from`, so two concurrent moves cannot both pass
+ * the state check. Line items that are not obsolete follow it.
+ */
+export async function moveEntitlementState(
+  db: Db,
+  pk: string,
+  from: EntitlementState,
+  to: EntitlementState,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('entitlements')
+    .set({ state: to, updated_at: at })
+    .where('pk', '=', pk)
+    .where('state', '=', from)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await db
+    .updateTable('line_items')
+    .set({ state: to, updated_at: at })
+    .where('entitlement_pk', '=', pk)
+    .where('state', '!=', 'obsolete')
+    .execute();
+  return true;
+}
+
+export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
+  await db.deleteFrom('line_items').where('entitlement_pk', '=', pk).execute();
+  await db.deleteFrom('entitlement_partners').where('entitlement_pk', '=', pk).execute();
+  await db.deleteFrom('entitlements').where('pk', '=', pk).execute();
+}
+
+export async function findLineItemRow(db: Db, activationCode: string): Promise<LineItemRow | undefined> {
+  return db.selectFrom('line_items').selectAll().where('activation_code', '=', activationCode).executeTakeFirst();
+}
+
+export async function lineItemCodesExist(db: Db, activationCodes: string[]): Promise<string[]> {
+  if (activationCodes.length === 0) return [];
+  const rows = await db
+    .selectFrom('line_items')
+    .select('activation_code')
+    .where('activation_code', 'in', activationCodes)
+    .execute();
+  return rows.map((r) => r.activation_code);
+}
+
+export async function lineItemRowsOf(db: Db, entitlementPk: string): Promise<LineItemRow[]> {
+  return db.selectFrom('line_items').selectAll().where('entitlement_pk', '=', entitlementPk).orderBy('position').execute();
+}
+
+export async function nextLineItemPosition(db: Db, entitlementPk: string): Promise<number> {
+  const row = await db
+    .selectFrom('line_items')
+    .select((eb) => eb.fn.max<number | null>('position').as('max'))
+    .where('entitlement_pk', '=', entitlementPk)
+    .executeTakeFirst();
+  return (row?.max ?? -1) + 1;
+}
+
+export async function updateLineItemRow(db: Db, id: string, changes: RowUpdate<'line_items'>): Promise<void> {
+  await db.updateTable('line_items').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteLineItem(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('line_items').where('id', '=', id).execute();
+}
+
+type EntitlementQuery<O> = SelectQueryBuilder<Database, 'entitlements', O>;
+
+function partnerIs(eb: ExpressionBuilder<Database, 'entitlements'>, accountId: string) {
+  return eb.exists(
+    eb
+      .selectFrom('entitlement_partners')
+      .select('entitlement_partners.entitlement_pk')
+      .whereRef('entitlement_partners.entitlement_pk', '=', 'entitlements.pk')
+      .where('entitlement_partners.account_id', '=', accountId),
+  );
+}
+
+/** Entitlements a scope can see (DESIGN.md §2 rule 4). */
+export function scoped<O>(query: EntitlementQuery<O>, scope: Scope): EntitlementQuery<O> {
+  switch (scope.kind) {
+    case 'all':
+      return query;
+    case 'partner':
+      return query.where((eb) => eb.or([eb('entitlements.sold_to', '=', scope.accountId), partnerIs(eb, scope.accountId)]));
+    case 'customer':
+      return query.where('entitlements.sold_to', '=', scope.accountId);
+    case 'anonymous':
+      return query.where(sql<boolean>`1 = 0`);
+  }
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/**
+ * Touches the entitlement only while it is in one of `states`. Besides answering whether it was,
+ * this takes PostgreSQL's row lock, so no concurrent state move can slip in before the commit.
+ */
+export async function touchEntitlementIn(
+  db: Db,
+  pk: string,
+  states: readonly EntitlementState[],
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('entitlements')
+    .set({ updated_at: at })
+    .where('pk', '=', pk)
+    .where('state', 'in', states)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function loadEntitlementByPk(db: Db, pk: string): Promise<Entitlement> {
+  const row = await findEntitlementRowByPk(db, pk);
+  if (!row) throw new Error(`entitlement ${pk} does not exist`);
+  return loadEntitlement(db, row);
+}

@@ -1,0 +1,167 @@
+/**
+ * Table shapes as Kysely sees them. The columns are kept portable between SQLite and PostgreSQL:
+ * timestamps are ISO-8601 UTC text (sortable, identical on both), booleans are 0/1 integers
+ * (better-sqlite3 cannot bind booleans), JSON is text. Row mappers in each store module turn them
+ * into domain values.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** 0 or 1. */
+export type Flag = number;
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  type: string;
+  parent_account_id: string | null;
+  anonymous: Flag;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: string;
+  account_id: string | null;
+  prefix: string;
+  secret_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface FeaturesTable {
+  id: string;
+  name: string;
+  version: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LicenseModelsTable {
+  id: string;
+  name: string;
+  kind: string;
+  duration_days: number | null;
+  overdraft: number;
+  max_rehosts: number | null;
+  allow_offline: Flag;
+  lease_seconds: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProductsTable {
+  id: string;
+  name: string;
+  version: string;
+  description: string | null;
+  license_model_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProductFeaturesTable {
+  product_id: string;
+  feature_id: string;
+  count: number;
+  position: number;
+}
+
+export interface EntitlementsTable {
+  pk: string;
+  id: string;
+  id_generated: Flag;
+  kind: string;
+  state: string;
+  sold_to: string | null;
+  description: string | null;
+  ship_to_email: string | null;
+  ship_to_address: string | null;
+  product_id: string | null;
+  quantity_per_key: number | null;
+  entitlement_id_pattern: string | null;
+  registration: string | null;
+  key_prefix: string | null;
+  web_register_key: string | null;
+  bulk_entitlement_pk: string | null;
+  parent_entitlement_pk: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EntitlementPartnersTable {
+  entitlement_pk: string;
+  tier: string;
+  account_id: string;
+  contact_id: string | null;
+}
+
+export interface LineItemsTable {
+  id: string;
+  entitlement_pk: string;
+  position: number;
+  activation_id: string;
+  activation_code: string;
+  activation_id_generated: Flag;
+  product_id: string;
+  quantity: number;
+  used_count: Generated<number>;
+  start_date: string | null;
+  expiration_date: string | null;
+  state: string;
+  parent_line_item_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  public_jwk: string;
+  private_pkcs8: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  contacts: ContactsTable;
+  api_keys: ApiKeysTable;
+  features: FeaturesTable;
+  license_models: LicenseModelsTable;
+  products: ProductsTable;
+  product_features: ProductFeaturesTable;
+  entitlements: EntitlementsTable;
+  entitlement_partners: EntitlementPartnersTable;
+  line_items: LineItemsTable;
+  events: EventsTable;
+  signing_keys: SigningKeysTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
+export type RowUpdate<T extends keyof Database> = Updateable<Database[T]>;
+export type { ColumnType };

@@ -1,0 +1,39 @@
+import { type Config, defaultConfig } from '../../src/config.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import type { Backend } from './backends.ts';
+import { Api } from './http.ts';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef-0123';
+
+export interface TestServer {
+  url: string;
+  /** An admin client of the /api/v1 API. */
+  api: Api;
+  running: RunningServer;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A real server on a free port over a fresh database of the backend. */
+export async function startTestServer(backend: Backend, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const database = await backend.freshDatabase();
+  const config: Config = {
+    ...defaultConfig,
+    port: 0,
+    databaseUrl: database.url,
+    adminKey: ADMIN_KEY,
+    logLevel: 'silent',
+    ...overrides,
+  };
+  const running = await startServer(config, false);
+  return {
+    url: running.url,
+    api: new Api(`${running.url}/api/v1`, ADMIN_KEY),
+    running,
+    databaseUrl: database.url,
+    close: async () => {
+      await running.close();
+      await database.drop();
+    },
+  };
+}
