@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The whole suite: every test file under test/, run by node's own test runner with TypeScript
 // loaded through tsx. Each file runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
-// Usage: npm test [-- path/to/file.test.ts ...]
+// Without arguments it type-checks first. Usage: npm test [-- path/to/file.test.ts ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,13 @@ function testFiles(dir) {
 }
 
 const args = process.argv.slice(2);
+if (args.length === 0) {
+  const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit'], { stdio: 'inherit' });
+  if (typecheck.status !== 0) {
+    process.stderr.write('type check failed\n');
+    process.exit(typecheck.status ?? 1);
+  }
+}
 const files = args.length > 0 ? args : testFiles('test');
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const result = spawnSync(

@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Store } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
 
@@ -14,8 +14,18 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
-  const migrator = new Migrator({ db: store.db, provider });
+  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/**
+ * On PostgreSQL, Kysely looks for its migration table in every schema it can see; naming the
+ * current one keeps two Licentia databases in two schemas of one PostgreSQL apart.
+ */
+async function migrationSchema(store: Store): Promise<string | undefined> {
+  if (store.dialect !== 'postgres') return undefined;
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  return result.rows[0]?.schema;
 }

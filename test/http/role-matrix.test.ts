@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { before, it } from 'node:test';
+import type { Api, ApiResponse } from '../support/http.ts';
+import { account, apiKey, created, licenseModel, partner, product, simpleEntitlement, unique } from '../support/fixtures.ts';
+import { describeEachBackend } from '../support/suite.ts';
+
+/**
+ * Which role may call what, as one table: every operation of the OpenAPI document has at least
+ * one row, so an endpoint added without deciding who may call it fails this test.
+ *
+ * The world: partner P with an anonymous end customer C below it; a direct customer D;
+ * another partner Q. "own" objects belong to the caller (P's entitlement for the partner, D's for
+ * the customer); "other" objects belong to Q.
+ */
+type Caller = 'admin' | 'operator' | 'partner' | 'customer' | 'anonymous' | 'public';
+const callers: Caller[] = ['admin', 'operator', 'partner', 'customer', 'anonymous', 'public'];
+
+interface World {
+  admin: Api;
+  P: any;
+  C: any;
+  D: any;
+  Q: any;
+  productId: string;
+  licenseModelId: string;
+  featureId: string;
+  /** A fresh draft entitlement sold to `soldTo` with P as tier-1 partner when sold to P or C. */
+  draft(soldTo: string): Promise<any>;
+  apiKeyId: string;
+}
+
+interface Row {
+  op: string;
+  /** What the row calls, to read in a failure message. */
+  what: string;
+  call(w: World, as: Api, caller: Caller): Promise<ApiResponse>;
+  expect: Record<Caller, number>;
+}
+
+const producerOnly = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: 403, customer: 403, anonymous: 403, public: 401 });
+const adminOnly = (ok: number): Record<Caller, number> => ({ admin: ok, operator: 403, partner: 403, customer: 403, anonymous: 403, public: 401 });
+const anyKey = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: 401 });
+
+/** The account that is "own" for a caller: P for the partner, D for the customer, C for the anonymous one. */
+const ownAccount = (w: World, caller: Caller) => (caller === 'customer' ? w.D : caller === 'anonymous' ? w.C : w.P);
+
+export const rows: Row[] = [
+  { op: 'createApiKey', what: 'create an operator key', call: (_w, as) => as.post('/api-keys', { role: 'operator' }), expect: adminOnly(201) },
+  { op: 'listApiKeys', what: 'list keys', call: (_w, as) => as.get('/api-keys'), expect: adminOnly(200) },
+  { op: 'getApiKey', what: 'get a key', call: (w, as) => as.get(`/api-keys/${w.apiKeyId}`), expect: adminOnly(200) },
+  {
+    op: 'revokeApiKey',
+    what: 'revoke a key',
+    call: async (w, as) => as.post(`/api-keys/${(await created(w.admin.post('/api-keys', { role: 'operator' }))).id}/revoke`),
+    expect: adminOnly(200),
+  },
+  { op: 'createLicenseModel', what: 'create a model', call: (_w, as) => as.post('/license-models', { name: unique('m'), kind: 'uncounted' }), expect: producerOnly(201) },
+  { op: 'listLicenseModels', what: 'list models', call: (_w, as) => as.get('/license-models'), expect: anyKey(200) },
+  { op: 'getLicenseModel', what: 'get a model', call: (w, as) => as.get(`/license-models/${w.licenseModelId}`), expect: anyKey(200) },
+  { op: 'createFeature', what: 'create a feature', call: (_w, as) => as.post('/features', { name: unique('f') }), expect: producerOnly(201) },
+  { op: 'listFeatures', what: 'list features', call: (_w, as) => as.get('/features'), expect: anyKey(200) },
+  { op: 'getFeature', what: 'get a feature', call: (w, as) => as.get(`/features/${w.featureId}`), expect: anyKey(200) },
+  {
+    op: 'createProduct',
+    what: 'create a product',
+    call: (w, as) => as.post('/products', { name: unique('p'), version: '1', licenseModelId: w.licenseModelId }),
+    expect: producerOnly(201),
+  },
+  { op: 'listProducts', what: 'list products', call: (_w, as) => as.get('/products'), expect: anyKey(200) },
+  { op: 'getProduct', what: 'get a product', call: (w, as) => as.get(`/products/${w.productId}`), expect: anyKey(200) },
+  { op: 'updateProduct', what: 'change a product', call: (w, as) => as.patch(`/products/${w.productId}`, { description: 'x' }), expect: producerOnly(200) },
+  {
+    op: 'createAccount',
+    what: 'create a customer account',
+    call: (_w, as) => as.post('/accounts', { name: unique('a'), type: 'customer' }),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  { op: 'listAccounts', what: 'list accounts', call: (_w, as) => as.get('/accounts'), expect: anyKey(200) },
+  {
+    op: 'getAccount',
+    what: 'get own account',
+    call: (w, as, caller) => as.get(`/accounts/${ownAccount(w, caller).id}`),
+    expect: anyKey(200),
+  },
+  {
+    op: 'getAccount',
+    what: "get another partner's account",
+    call: (w, as) => as.get(`/accounts/${w.Q.id}`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'updateAccount',
+    what: "rename the partner's end customer",
+    call: (w, as) => as.patch(`/accounts/${w.C.id}`, { name: unique('c') }),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'updateAccount',
+    what: "rename another partner's account",
+    call: (w, as) => as.patch(`/accounts/${w.Q.id}`, { name: unique('q') }),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createContact',
+    what: 'add a contact to the partner',
+    call: (w, as) => as.post(`/accounts/${w.P.id}/contacts`, { name: 'Pat', email: 'pat@example.com' }),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createContact',
+    what: 'add a contact to another partner',
+    call: (w, as) => as.post(`/accounts/${w.Q.id}/contacts`, { name: 'Pat', email: 'pat@example.com' }),
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'listContacts',
+    what: "list own account's contacts",
+    call: (w, as, caller) => as.get(`/accounts/${ownAccount(w, caller).id}/contacts`),
+    expect: anyKey(200),
+  },
+  {
+    op: 'listContacts',
+    what: "list another partner's contacts",
+    call: (w, as) => as.get(`/accounts/${w.Q.id}/contacts`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'createEntitlement',
+    what: 'create an entitlement',
+    call: (w, as) => as.post('/entitlements', { kind: 'simple', soldTo: w.D.id, lineItems: [{ productId: w.productId, quantity: 1 }] }),
+    expect: producerOnly(201),
+  },
+  { op: 'listEntitlements', what: 'list entitlements', call: (_w, as) => as.get('/entitlements'), expect: anyKey(200) },
+  {
+    op: 'getEntitlement',
+    what: 'get own entitlement',
+    call: async (w, as, caller) => as.get(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 200, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'getEntitlement',
+    what: "get another partner's entitlement",
+    call: async (w, as) => as.get(`/entitlements/${(await w.draft(w.Q.id)).id}`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'updateEntitlement',
+    what: 'change own entitlement',
+    call: async (w, as, caller) => as.patch(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}`, { description: 'x' }),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'deleteEntitlement',
+    what: 'delete own entitlement',
+    call: async (w, as, caller) => as.delete(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}`),
+    expect: producerOnly(204),
+  },
+  {
+    op: 'changeEntitlementState',
+    what: 'deploy own entitlement',
+    call: async (w, as, caller) => as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/state`, { state: 'deployed' }),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'regenerateEntitlementIds',
+    what: 'regenerate own entitlement',
+    call: async (w, as, caller) => as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/regenerate-ids`),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'addLineItem',
+    what: 'add a line item to own entitlement',
+    call: async (w, as, caller) =>
+      as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/line-items`, { productId: w.productId, quantity: 1 }),
+    expect: producerOnly(201),
+  },
+  {
+    op: 'getLineItem',
+    what: 'get own line item',
+    call: async (w, as, caller) => as.get(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 200, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'getLineItem',
+    what: "get another partner's line item",
+    call: async (w, as) => as.get(`/line-items/${(await w.draft(w.Q.id)).lineItems[0].activationId}`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'updateLineItem',
+    what: 'change own line item',
+    call: async (w, as, caller) => as.patch(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`, { quantity: 3 }),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'deleteLineItem',
+    what: 'delete own line item',
+    call: async (w, as, caller) => as.delete(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+    expect: producerOnly(204),
+  },
+  { op: 'listEvents', what: 'read the audit log', call: (_w, as) => as.get('/events'), expect: producerOnly(200) },
+];
+
+describeEachBackend('role matrix', (server) => {
+  let world: World;
+  const keys = new Map<Caller, string | null>();
+
+  before(async () => {
+    const admin = server().api;
+    const P = await partner(admin);
+    const Q = await partner(admin);
+    const C = await account(admin, { parentAccountId: P.id, anonymous: true });
+    const D = await account(admin);
+    const model = await licenseModel(admin);
+    const prod = await product(admin, { licenseModelId: model.id });
+    const feature = await created(admin.post('/features', { name: unique('feature') }));
+    const someKey = await created(admin.post('/api-keys', { role: 'operator' }));
+    world = {
+      admin,
+      P,
+      Q,
+      C,
+      D,
+      productId: prod.id,
+      licenseModelId: model.id,
+      featureId: feature.id,
+      apiKeyId: someKey.id,
+      draft: (soldTo) =>
+        simpleEntitlement(admin, {
+          soldTo,
+          productId: prod.id,
+          fields: soldTo === C.id || soldTo === P.id ? { channelPartners: [{ accountId: P.id, tier: 'tier1' }] } : {},
+        }),
+    };
+    keys.set('admin', null);
+    keys.set('operator', await apiKey(admin, 'operator'));
+    keys.set('partner', await apiKey(admin, 'partner', P.id));
+    keys.set('customer', await apiKey(admin, 'customer', D.id));
+    keys.set('anonymous', await apiKey(admin, 'customer', C.id));
+    keys.set('public', null);
+  });
+
+  it('covers every operation of the OpenAPI document', async () => {
+    const doc: any = await (await fetch(`${server().url}/api/v1/openapi.json`)).json();
+    const operations = new Set<string>();
+    for (const path of Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>)) {
+      for (const op of Object.values(path)) if (op.operationId) operations.add(op.operationId);
+    }
+    const covered = new Set(rows.map((r) => r.op));
+    const missing = [...operations].filter((op) => !covered.has(op));
+    assert.deepEqual(missing, [], `operations without a row in the role matrix: ${missing.join(', ')}`);
+  });
+
+  for (const row of rows) {
+    it(`${row.op}: ${row.what}`, async () => {
+      const failures: string[] = [];
+      for (const caller of callers) {
+        const key = keys.get(caller);
+        const as = caller === 'admin' ? world.admin : world.admin.as(key ?? null);
+        const r = await row.call(world, as, caller);
+        if (r.status !== row.expect[caller]) failures.push(`${caller}: expected ${row.expect[caller]}, got ${r.status} ${r.text.slice(0, 160)}`);
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+});
