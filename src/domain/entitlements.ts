@@ -68,4 +68,6 @@ export interface Entitlement {
   /** Entitlements made by redeeming a web register key. */
   webRegisterKey?: string;
   bulkEntitlementId?: string;
+  /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
+  registrationData?: Partial<Record<RegistrationField, string>>;
 }

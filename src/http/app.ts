@@ -16,6 +16,7 @@ import { entitlementRoutes } from './routes/entitlements.ts';
 import { eventRoutes } from './routes/events.ts';
 import { lineItemRoutes } from './routes/line-items.ts';
 import { publicDocumentRoutes } from './routes/public-documents.ts';
+import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -36,7 +37,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * path parameters are text by nature and coerced to the declared types.
  */
 function validators(): Record<string, Ajv> {
-  const base: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false };
+  const base: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false, discriminator: true };
   const body = addFormats(new Ajv({ ...base, coerceTypes: false }));
   const text = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
   return { body, querystring: text, params: text, headers: text };
@@ -63,7 +64,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${request.routeOptions.url ?? 'route'} here.`)));
-  registerJsonParser(app, ctx.config.bodyLimitBytes);
+  registerJsonParser(app);
 
   app.addHook('onRequest', async (request) => {
     // %00 in a path or query would reach the database as a NUL character.
@@ -103,6 +104,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       await accountRoutes(typed, ctx);
       await entitlementRoutes(typed, ctx);
       await lineItemRoutes(typed, ctx);
+      await webRegisterKeyRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },

@@ -5,10 +5,11 @@ import { AppError } from '../domain/errors.ts';
  * JSON bodies are parsed by Fastify's own (prototype-poisoning safe) parser; on top, a string with
  * a NUL character is refused, because PostgreSQL cannot store one and SQLite would truncate it.
  */
-export function registerJsonParser(app: FastifyInstance, bodyLimit: number): void {
+/** The size limit is the server's, or a route's own `bodyLimit` (key uploads take more). */
+export function registerJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parse(request, body as string, (error, value) => {
       if (error) return done(error, undefined);
       const where = typeof body === 'string' && /\\u0000/i.test(body) ? nulPath(value, '') : undefined;

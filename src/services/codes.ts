@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import type { Db } from '../store/database.ts';
 import { lineItemCodesExist } from '../store/entitlements.ts';
+import { keyCodesExist } from '../store/web-register-keys.ts';
 
 /**
  * Activation IDs and web register keys share one namespace: either may be typed in as the code
@@ -25,5 +26,6 @@ export async function assertCodesFree(tx: Db, codes: { code: string; field: stri
 }
 
 export async function codesInUse(tx: Db, codes: string[]): Promise<string[]> {
-  return lineItemCodesExist(tx, codes);
+  const [lineItems, keys] = await Promise.all([lineItemCodesExist(tx, codes), keyCodesExist(tx, codes)]);
+  return [...new Set([...lineItems, ...keys])];
 }

@@ -8,6 +8,7 @@ import type {
   PartnerTier,
   Registration,
 } from '../domain/entitlements.ts';
+import type { RegistrationData } from '../domain/bulk.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
@@ -16,7 +17,7 @@ import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
 export type EntitlementRow = Row<'entitlements'>;
 export type LineItemRow = Row<'line_items'>;
 
-export async function insertEntitlement(db: Db, row: EntitlementRow, partners: ChannelPartner[]): Promise<void> {
+export async function insertEntitlement(db: Db, row: NewRow<'entitlements'>, partners: ChannelPartner[]): Promise<void> {
   await db.insertInto('entitlements').values(row).execute();
   await insertPartners(db, row.pk, partners);
 }
@@ -109,9 +110,16 @@ function toEntitlement(
     entitlement.entitlementIdPattern = row.entitlement_id_pattern ?? '';
     entitlement.registration = row.registration ? (JSON.parse(row.registration) as Registration) : { policy: 'none', fields: [] };
     entitlement.keyPrefix = row.key_prefix;
+    entitlement.webRegisterKeys = {
+      total: row.keys_total,
+      unredeemed: row.keys_unredeemed,
+      redeemed: row.keys_redeemed,
+      void: row.keys_void,
+    };
     entitlement.parentEntitlementId = row.parent_entitlement_pk ? (related.get(row.parent_entitlement_pk) ?? null) : null;
   }
   if (row.web_register_key !== null) entitlement.webRegisterKey = row.web_register_key;
+  if (row.registration_data !== null) entitlement.registrationData = JSON.parse(row.registration_data) as RegistrationData;
   if (row.bulk_entitlement_pk !== null) entitlement.bulkEntitlementId = related.get(row.bulk_entitlement_pk) ?? '';
   return entitlement;
 }
@@ -234,6 +242,8 @@ export async function moveEntitlementState(
 }
 
 export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
+  await db.deleteFrom('web_register_keys').where('entitlement_pk', '=', pk).execute();
+  await db.deleteFrom('key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('line_items').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('entitlement_partners').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('entitlements').where('pk', '=', pk).execute();
@@ -334,4 +344,14 @@ export async function loadEntitlementByPk(db: Db, pk: string): Promise<Entitleme
   const row = await findEntitlementRowByPk(db, pk);
   if (!row) throw new Error(`entitlement ${pk} does not exist`);
   return loadEntitlement(db, row);
+}
+
+export async function hasSplitChildren(db: Db, pk: string): Promise<boolean> {
+  const row = await db.selectFrom('entitlements').select('pk').where('parent_entitlement_pk', '=', pk).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function partnersOfEntitlement(db: Db, pk: string): Promise<ChannelPartner[]> {
+  const rows = await db.selectFrom('entitlement_partners').selectAll().where('entitlement_pk', '=', pk).execute();
+  return sortPartners(rows.map((r) => ({ accountId: r.account_id, tier: r.tier as PartnerTier, contactId: r.contact_id })));
 }

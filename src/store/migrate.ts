@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Store } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
+import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-web-register-keys': webRegisterKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

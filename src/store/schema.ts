@@ -99,6 +99,15 @@ export interface EntitlementsTable {
   parent_entitlement_pk: string | null;
   created_at: string;
   updated_at: string;
+  /** Counters of a bulk entitlement's keys, kept in step by the statements that change keys. */
+  keys_total: Generated<number>;
+  keys_unredeemed: Generated<number>;
+  keys_redeemed: Generated<number>;
+  keys_void: Generated<number>;
+  /** The position the next loaded key gets. */
+  key_seq: Generated<number>;
+  /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
+  registration_data: string | null;
 }
 
 export interface EntitlementPartnersTable {
@@ -146,6 +155,42 @@ export interface SigningKeysTable {
   retired_at: string | null;
 }
 
+export interface WebRegisterKeysTable {
+  /** The normalised key (src/domain/codes.ts normalizeCode). */
+  code: string;
+  /** The key as shown: as loaded, in upper case. */
+  key: string;
+  entitlement_pk: string;
+  seq: number;
+  state: string;
+  load_id: string;
+  created_at: string;
+  redeemed_entitlement_pk: string | null;
+  redeemed_at: string | null;
+  voided_at: string | null;
+}
+
+export interface KeyLoadsTable {
+  id: string;
+  entitlement_pk: string;
+  actor: string;
+  source: string;
+  added: number;
+  rejected: number;
+  first_seq: number | null;
+  last_seq: number | null;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  response: string | null;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -159,6 +204,9 @@ export interface Database {
   line_items: LineItemsTable;
   events: EventsTable;
   signing_keys: SigningKeysTable;
+  web_register_keys: WebRegisterKeysTable;
+  key_loads: KeyLoadsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -3,6 +3,7 @@ import { before, it } from 'node:test';
 import type { Api, ApiResponse } from '../support/http.ts';
 import { account, apiKey, created, licenseModel, partner, product, simpleEntitlement, unique } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { bulkWithKeys } from '../support/bulk-fixtures.ts';
 
 /**
  * Which role may call what, as one table: every operation of the OpenAPI document has at least
@@ -27,6 +28,10 @@ interface World {
   /** A fresh draft entitlement sold to `soldTo` with P as tier-1 partner when sold to P or C. */
   draft(soldTo: string): Promise<any>;
   apiKeyId: string;
+  /** A fresh deployed bulk entitlement sold to partner `partnerId`, with two keys. */
+  stock(partnerId: string): Promise<{ bulk: any; keys: string[] }>;
+  /** A partner account below P, to split stock to. */
+  R: any;
 }
 
 interface Row {
@@ -199,6 +204,75 @@ export const rows: Row[] = [
     expect: producerOnly(204),
   },
   { op: 'listEvents', what: 'read the audit log', call: (_w, as) => as.get('/events'), expect: producerOnly(200) },
+  {
+    op: 'loadWebRegisterKeys',
+    what: "load keys into the partner's stock",
+    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/web-register-keys`, { generate: 2 }),
+    expect: producerOnly(201),
+  },
+  {
+    op: 'listWebRegisterKeys',
+    what: "list the partner's keys",
+    call: async (w, as) => as.get(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/web-register-keys`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'listWebRegisterKeys',
+    what: "list another partner's keys",
+    call: async (w, as) => as.get(`/entitlements/${(await w.stock(w.Q.id)).bulk.id}/web-register-keys`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'voidWebRegisterKeys',
+    what: "void the partner's keys",
+    call: async (w, as) => {
+      const { bulk, keys } = await w.stock(w.P.id);
+      return as.post(`/entitlements/${bulk.id}/web-register-keys/void`, { keys });
+    },
+    expect: producerOnly(200),
+  },
+  {
+    op: 'splitBulkEntitlement',
+    what: "split the partner's stock to its reseller",
+    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'splitBulkEntitlement',
+    what: "split another partner's stock",
+    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.Q.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'getWebRegisterKey',
+    what: "look up one of the partner's keys",
+    call: async (w, as) => as.get(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'getWebRegisterKey',
+    what: "look up another partner's key",
+    call: async (w, as) => as.get(`/web-register-keys/${(await w.stock(w.Q.id)).keys[0]}`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'redeemWebRegisterKey',
+    what: "redeem one of the partner's keys",
+    call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'redeemWebRegisterKey',
+    what: "redeem another partner's key",
+    call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.Q.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'voidWebRegisterKey',
+    what: "void one of the partner's keys",
+    call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/void`),
+    expect: producerOnly(200),
+  },
 ];
 
 describeEachBackend('role matrix', (server) => {
@@ -215,6 +289,7 @@ describeEachBackend('role matrix', (server) => {
     const prod = await product(admin, { licenseModelId: model.id });
     const feature = await created(admin.post('/features', { name: unique('feature') }));
     const someKey = await created(admin.post('/api-keys', { role: 'operator' }));
+    const R = await partner(admin, { parentAccountId: P.id });
     world = {
       admin,
       P,
@@ -225,6 +300,11 @@ describeEachBackend('role matrix', (server) => {
       licenseModelId: model.id,
       featureId: feature.id,
       apiKeyId: someKey.id,
+      R,
+      stock: async (partnerId) => {
+        const { bulk, keys } = await bulkWithKeys(admin, { partnerId, productId: prod.id, generate: 2 });
+        return { bulk, keys };
+      },
       draft: (soldTo) =>
         simpleEntitlement(admin, {
           soldTo,

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import { initialStates, entitlementStates } from '../../domain/entitlement-states.ts';
-import { entitlementKinds, partnerTiers } from '../../domain/entitlements.ts';
+import { entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
-import { createSimpleEntitlement } from '../../services/entitlements/create-entitlement.ts';
+import { type CreateEntitlementInput, createEntitlement } from '../../services/entitlements/create-entitlement.ts';
 import { deleteEntitlement } from '../../services/entitlements/delete-entitlement.ts';
 import { addLineItem } from '../../services/entitlements/line-items.ts';
 import { getEntitlement, listEntitlements } from '../../services/entitlements/read-entitlements.ts';
@@ -66,6 +66,39 @@ const SimpleEntitlementInput = Strict({
   lineItems: Type.Array(LineItemInput, { maxItems: 1000 }),
 });
 
+export const RegistrationInput = Strict({
+  policy: StringEnum(registrationPolicies, { description: '`none` stores no personal data at all.' }),
+  fields: Type.Array(StringEnum(registrationFields), { maxItems: registrationFields.length, description: 'What a redemption asks for.' }),
+});
+
+const BulkFields = {
+  quantityPerKey: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Quantity of the line item each redeemed key makes (default 1).' })),
+  entitlementIdPattern: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'ID of each redeemed key\'s entitlement; placeholders {key}, {bulk}, {seq}. Default {key}ENT.' }),
+  ),
+  registration: Type.Optional(RegistrationInput),
+  keyPrefix: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z0-9]{1,16}$', description: 'Prefix of generated keys.' }))),
+};
+
+const BulkEntitlementInput = Strict({
+  kind: Type.Literal('bulk'),
+  id: Type.Optional(EntitlementId),
+  state: Type.Optional(StringEnum(initialStates)),
+  productId: ResourceId,
+  ...BulkFields,
+  ...ShipTo,
+  channelPartners: Type.Array(ChannelPartnerInput, { minItems: 1, maxItems: 3 }),
+});
+
+/** `kind` picks the shape, so a validation error speaks of the right one. */
+const EntitlementInput = Type.Unsafe<CreateEntitlementInput>({
+  // Ajv's discriminator lets anything that is not an object through unless told otherwise.
+  type: 'object',
+  required: ['kind'],
+  oneOf: [SimpleEntitlementInput, BulkEntitlementInput],
+  discriminator: { propertyName: 'kind' },
+});
+
 export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/entitlements',
@@ -73,13 +106,15 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
       schema: {
         operationId: 'createEntitlement',
         tags,
-        summary: 'Create an entitlement',
-        description: 'Created in `draft` (default) or `test`. IDs left out are generated.',
-        body: SimpleEntitlementInput,
+        summary: 'Create a simple or bulk entitlement',
+        description:
+          'Created in `draft` (default) or `test`. IDs left out are generated. A bulk entitlement is stock for one product ' +
+          'sold to a tier-1 partner (also its end customer); its web register keys are loaded afterwards.',
+        body: EntitlementInput,
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await createSimpleEntitlement(ctx, request.actor, request.body)),
+    async (request, reply) => reply.code(201).send(await createEntitlement(ctx, request.actor, request.body)),
   );
 
   app.get(
@@ -120,10 +155,13 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         tags,
         summary: 'Change a draft or test entitlement',
         params: IdParams,
+        description: 'Bulk entitlements also take their product, quantityPerKey, entitlementIdPattern, registration and keyPrefix.',
         body: Strict({
           soldTo: Type.Optional(ResourceId),
           ...ShipTo,
           channelPartners: Type.Optional(Type.Array(ChannelPartnerInput, { maxItems: 3 })),
+          productId: Type.Optional(ResourceId),
+          ...BulkFields,
         }),
         response: { 200: EntitlementSchema, ...problemResponses },
       },

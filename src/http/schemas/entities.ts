@@ -121,6 +121,7 @@ export const EntitlementSchema = Type.Object({
   parentEntitlementId: Type.Optional(Nullable(Type.String())),
   webRegisterKey: Type.Optional(Type.String({ description: 'Entitlements made by redemption: the key redeemed.' })),
   bulkEntitlementId: Type.Optional(Type.String()),
+  registrationData: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 
 export const EventSchema = Type.Object({

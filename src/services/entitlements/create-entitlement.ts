@@ -1,8 +1,12 @@
 import type { Actor } from '../../domain/actors.ts';
+import { DEFAULT_ENTITLEMENT_ID_PATTERN, checkEntitlementIdPattern, checkRegistrationPolicy, noRegistration } from '../../domain/bulk.ts';
 import { generateEntitlementId } from '../../domain/codes.ts';
-import type { Entitlement } from '../../domain/entitlements.ts';
+import type { Entitlement, Registration } from '../../domain/entitlements.ts';
+import { unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
+import { findProduct } from '../../store/catalog.ts';
 import { insertEntitlement, insertLineItems, loadEntitlementByPk } from '../../store/entitlements.ts';
+import type { NewRow } from '../../store/schema.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -12,73 +16,107 @@ import {
   type LineItemInput,
   newLineItemRows,
   requireAccount,
+  resolveBulkChannelPartners,
   resolveChannelPartners,
+  tier1Of,
 } from './entitlement-parts.ts';
 
-export interface CreateSimpleEntitlementInput {
-  kind: 'simple';
+interface CommonInput {
   id?: string | undefined;
   state?: 'draft' | 'test' | undefined;
-  soldTo: string;
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: string | null | undefined;
+}
+
+export interface CreateSimpleEntitlementInput extends CommonInput {
+  kind: 'simple';
+  soldTo: string;
   channelPartners?: ChannelPartnerInput[] | undefined;
   lineItems: LineItemInput[];
 }
 
-export async function createSimpleEntitlement(
-  ctx: ServiceContext,
-  actor: Actor,
-  input: CreateSimpleEntitlementInput,
-): Promise<Entitlement> {
+/** Stock sold to a partner: one product, and web register keys loaded later. */
+export interface CreateBulkEntitlementInput extends CommonInput {
+  kind: 'bulk';
+  productId: string;
+  quantityPerKey?: number | undefined;
+  entitlementIdPattern?: string | undefined;
+  registration?: Registration | undefined;
+  keyPrefix?: string | null | undefined;
+  channelPartners: ChannelPartnerInput[];
+}
+
+export type CreateEntitlementInput = CreateSimpleEntitlementInput | CreateBulkEntitlementInput;
+
+export async function createEntitlement(ctx: ServiceContext, actor: Actor, input: CreateEntitlementInput): Promise<Entitlement> {
   requireProducer(actor);
+  if (input.kind === 'bulk') {
+    checkEntitlementIdPattern(input.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN);
+    checkRegistrationPolicy(input.registration ?? noRegistration);
+  }
   return inTransaction(ctx, async (tx, at) => {
-    await requireAccount(tx, input.soldTo, '/soldTo');
-    const partners = await resolveChannelPartners(tx, input.channelPartners ?? []);
     const pk = newId('entitlement');
     const state = input.state ?? 'draft';
     const id = input.id ?? generateEntitlementId();
-    await unlessDuplicate(
-      insertEntitlement(
-        tx,
-        {
-          pk,
-          id,
-          id_generated: input.id === undefined ? 1 : 0,
-          kind: 'simple',
-          state,
-          sold_to: input.soldTo,
-          description: input.description ?? null,
-          ship_to_email: input.shipToEmail ?? null,
-          ship_to_address: input.shipToAddress ?? null,
-          product_id: null,
-          quantity_per_key: null,
-          entitlement_id_pattern: null,
-          registration: null,
-          key_prefix: null,
-          web_register_key: null,
-          bulk_entitlement_pk: null,
-          parent_entitlement_pk: null,
-          created_at: at,
-          updated_at: at,
-        },
-        partners,
-      ),
-      `Entitlement ${id} already exists.`,
-      '/id',
-    );
-    const lineItems = await newLineItemRows(tx, {
-      entitlementPk: pk,
+    const common = {
+      pk,
+      id,
+      id_generated: input.id === undefined ? 1 : 0,
+      kind: input.kind,
       state,
-      inputs: input.lineItems,
-      firstPosition: 0,
-      at,
-      fieldOf: (index) => `/lineItems/${index}`,
-    });
-    await insertLineItems(tx, lineItems);
+      description: input.description ?? null,
+      ship_to_email: input.shipToEmail ?? null,
+      ship_to_address: input.shipToAddress ?? null,
+      created_at: at,
+      updated_at: at,
+    };
+    let row: NewRow<'entitlements'>;
+    let partners;
+    if (input.kind === 'simple') {
+      await requireAccount(tx, input.soldTo, '/soldTo');
+      partners = await resolveChannelPartners(tx, input.channelPartners ?? []);
+      row = { ...common, sold_to: input.soldTo, ...noBulkFields };
+    } else {
+      if (!(await findProduct(tx, input.productId))) throw unknownReference('/productId', `Product ${input.productId}`);
+      partners = await resolveBulkChannelPartners(tx, input.channelPartners);
+      row = {
+        ...common,
+        sold_to: tier1Of(partners),
+        ...noBulkFields,
+        product_id: input.productId,
+        quantity_per_key: input.quantityPerKey ?? 1,
+        entitlement_id_pattern: input.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN,
+        registration: JSON.stringify(input.registration ?? noRegistration),
+        key_prefix: input.keyPrefix ?? null,
+      };
+    }
+    await unlessDuplicate(insertEntitlement(tx, row, partners), `Entitlement ${id} already exists.`, '/id');
+    if (input.kind === 'simple') {
+      const lineItems = await newLineItemRows(tx, {
+        entitlementPk: pk,
+        state,
+        inputs: input.lineItems,
+        firstPosition: 0,
+        at,
+        fieldOf: (index) => `/lineItems/${index}`,
+      });
+      await insertLineItems(tx, lineItems);
+    }
     const entitlement = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: entitlement });
     return entitlement;
   });
 }
+
+const noBulkFields = {
+  product_id: null,
+  quantity_per_key: null,
+  entitlement_id_pattern: null,
+  registration: null,
+  key_prefix: null,
+  web_register_key: null,
+  bulk_entitlement_pk: null,
+  parent_entitlement_pk: null,
+  registration_data: null,
+};

@@ -111,3 +111,32 @@ export async function newLineItemRows(
   );
   return rows;
 }
+
+/**
+ * A bulk entitlement is stock sold to one partner: its tier-1 partner, which is also its end
+ * customer (FlexNet's convention, DESIGN.md §1). The end customer entry is added when left out;
+ * a tier-2 partner (a reseller the stock was split to) may be named besides.
+ */
+export async function resolveBulkChannelPartners(tx: Db, inputs: ChannelPartnerInput[]): Promise<ChannelPartner[]> {
+  const tier1 = inputs.find((p) => p.tier === 'tier1');
+  if (!tier1) {
+    throw new AppError('VALIDATION_FAILED', 'A bulk entitlement is sold to a tier-1 partner.', {
+      fields: [{ field: '/channelPartners', message: 'needs a tier1 partner' }],
+    });
+  }
+  const endCustomerIndex = inputs.findIndex((p) => p.tier === 'endCustomer');
+  const endCustomer = inputs[endCustomerIndex];
+  if (endCustomer && endCustomer.accountId !== tier1.accountId) {
+    throw new AppError('UNPROCESSABLE', 'On a bulk entitlement the tier-1 partner and the end customer are the same account.', {
+      fields: [{ field: `/channelPartners/${endCustomerIndex}/accountId`, message: 'must be the tier1 partner' }],
+    });
+  }
+  const withEndCustomer = endCustomer ? inputs : [...inputs, { accountId: tier1.accountId, tier: 'endCustomer' as const }];
+  return resolveChannelPartners(tx, withEndCustomer);
+}
+
+export function tier1Of(partners: ChannelPartner[]): string {
+  const tier1 = partners.find((p) => p.tier === 'tier1');
+  if (!tier1) throw new Error('bulk entitlement without a tier-1 partner');
+  return tier1.accountId;
+}

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/errors.ts';
+
+/**
+ * A large text upload (a key file of a million lines) is written to a temporary file as it
+ * arrives, and only then handed to the service. Memory stays flat, and on SQLite the write
+ * transaction is not held open while a slow client is still sending.
+ */
+export interface SpooledUpload {
+  path: string;
+  bytes: number;
+  sha256: string;
+  lines(): AsyncIterable<string>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    spooled?: SpooledUpload;
+  }
+}
+
+export function acceptSpooledText(app: FastifyInstance, limitBytes: number): void {
+  app.addContentTypeParser('text/plain', (request: FastifyRequest, payload: Readable, done) => {
+    spool(payload, limitBytes).then(
+      (upload) => {
+        request.spooled = upload;
+        done(null, upload);
+      },
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error)), undefined),
+    );
+  });
+  app.addHook('onResponse', async (request) => {
+    if (request.spooled) await rm(join(request.spooled.path, '..'), { recursive: true, force: true });
+  });
+}
+
+async function spool(payload: Readable, limitBytes: number): Promise<SpooledUpload> {
+  const dir = await mkdtemp(join(tmpdir(), 'licentia-upload-'));
+  const path = join(dir, 'body.txt');
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    await pipeline(
+      payload,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          bytes += chunk.length;
+          if (bytes > limitBytes) throw new AppError('PAYLOAD_TOO_LARGE', `The upload is larger than ${limitBytes} bytes.`);
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(path),
+    );
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    path,
+    bytes,
+    sha256: hash.digest('hex'),
+    // Opened only when iteration starts: readline emits lines as soon as it exists, and lines
+    // emitted before anyone iterates are lost.
+    lines: async function* () {
+      yield* createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+    },
+  };
+}

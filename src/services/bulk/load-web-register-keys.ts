@@ -1,0 +1,172 @@
+import { type Actor, actorLabel as actorLabelOf } from '../../domain/actors.ts';
+import { type RejectedKey, keyFromLine } from '../../domain/bulk.ts';
+import { displayCode, generateCode, isValidCode, normalizeCode } from '../../domain/codes.ts';
+import { AppError } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { lineItemCodesExist, touchEntitlementIn } from '../../store/entitlements.ts';
+import {
+  type NewKey,
+  adjustKeyCounters,
+  insertKeyLoad,
+  keyBatchWriter,
+  keyLoadIdsOf,
+  readKeySeq,
+  setKeySeq,
+} from '../../store/web-register-keys.ts';
+import { requireProducer } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { type IdempotencyRequest, rememberAnswer, replayedAnswer } from '../idempotency.ts';
+import { findVisibleBulkEntitlement } from './find-bulk-entitlement.ts';
+
+export type KeySource =
+  /** The lines of a key file: one key per line, blank lines and `#` comments skipped. */
+  | { kind: 'lines'; lines: AsyncIterable<string> }
+  | { kind: 'list'; keys: readonly string[] }
+  | { kind: 'generate'; count: number; prefix?: string | undefined };
+
+export interface LoadKeysOptions {
+  /** Load the good keys and report the others, instead of all or nothing. */
+  partial: boolean;
+  idempotency?: IdempotencyRequest | undefined;
+}
+
+export interface KeyLoadResult {
+  loadId: string;
+  entitlementId: string;
+  added: number;
+  rejected: RejectedKey[];
+}
+
+export const MAX_GENERATED_KEYS = 1_000_000;
+const BATCH = 5000;
+const LOADABLE = ['draft', 'test', 'deployed'] as const;
+
+/**
+ * Loads keys into a bulk entitlement in one transaction, streaming them in batches so that memory
+ * does not grow with the number of keys. All or nothing unless `partial`: one bad or duplicate key
+ * rejects the load, and the answer names every rejected key and why.
+ */
+export async function loadWebRegisterKeys(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  source: KeySource,
+  options: LoadKeysOptions,
+): Promise<KeyLoadResult> {
+  requireProducer(actor);
+  if (source.kind === 'generate' && (source.count < 1 || source.count > MAX_GENERATED_KEYS)) {
+    throw new AppError('VALIDATION_FAILED', `Generate between 1 and ${MAX_GENERATED_KEYS} keys at a time.`, {
+      fields: [{ field: '/generate', message: `must be 1 to ${MAX_GENERATED_KEYS}` }],
+    });
+  }
+  return inTransaction(ctx, async (tx, at) => {
+    const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
+    const operation = `load-keys ${bulk.pk}`;
+    if (options.idempotency) {
+      const replay = await replayedAnswer<KeyLoadResult>(tx, actor, operation, options.idempotency, at);
+      if (replay) return replay;
+    }
+    // Also takes the row lock on PostgreSQL: concurrent loads into one bulk entitlement queue up.
+    if (!(await touchEntitlementIn(tx, bulk.pk, LOADABLE, at))) {
+      throw new AppError('INVALID_STATE', `Entitlement ${entitlementId} is ${bulk.state}; keys are loaded in draft, test or deployed.`);
+    }
+    const loadId = newId('keyLoad');
+    const firstSeq = await readKeySeq(tx, bulk.pk);
+    const write = keyBatchWriter(ctx.store, tx, { entitlementPk: bulk.pk, loadId, at });
+    let seq = firstSeq;
+    let added = 0;
+    const rejected: RejectedKey[] = [];
+    let batch: NewKey[] = [];
+
+    const flush = async (): Promise<void> => {
+      const current = batch;
+      batch = [];
+      if (current.length === 0) return;
+      const onLineItems = new Set(await lineItemCodesExist(tx, current.map((k) => k.code)));
+      const candidates = onLineItems.size === 0 ? current : current.filter((k) => !onLineItems.has(k.code));
+      const existing = await write(candidates);
+      added += candidates.length - existing.length;
+      // Generated keys that collide are replaced by the caller, not reported.
+      if (source.kind === 'generate') return;
+      for (const k of current) if (onLineItems.has(k.code)) rejected.push({ key: shown(k.key), reason: 'already-exists' });
+      if (existing.length === 0) return;
+      const loads = await keyLoadIdsOf(tx, existing);
+      const shownAs = new Map(candidates.map((k) => [k.code, k.key]));
+      for (const code of existing) {
+        rejected.push({
+          key: shown(shownAs.get(code) ?? code),
+          reason: loads.get(code) === loadId ? 'duplicate-in-load' : 'already-exists',
+        });
+      }
+    };
+
+    const take = async (raw: string): Promise<void> => {
+      if (!isValidCode(raw)) {
+        rejected.push({ key: shown(raw), reason: 'invalid' });
+        return;
+      }
+      batch.push({ code: normalizeCode(raw), key: displayCode(raw), seq: seq++ });
+      if (batch.length >= BATCH) await flush();
+    };
+
+    if (source.kind === 'generate') {
+      const prefix = source.prefix ?? bulk.key_prefix ?? undefined;
+      let wanted = source.count;
+      // A generated key that collides (astronomically rare) is replaced by another one.
+      while (wanted > 0) {
+        for (let i = Math.min(wanted, BATCH); i > 0; i--) {
+          const key = generateCode(prefix);
+          batch.push({ code: normalizeCode(key), key, seq: seq++ });
+        }
+        const before = added;
+        await flush();
+        wanted -= added - before;
+      }
+    } else if (source.kind === 'list') {
+      for (const raw of source.keys) await take(raw.trim());
+    } else {
+      for await (const line of source.lines) {
+        const raw = keyFromLine(line);
+        if (raw !== undefined) await take(raw);
+      }
+    }
+    await flush();
+
+    if (added === 0 && rejected.length === 0) {
+      throw new AppError('UNPROCESSABLE', 'The load holds no keys.');
+    }
+    if (rejected.length > 0 && !options.partial) {
+      throw new AppError('KEYS_REJECTED', `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).`, {
+        extensions: { added: 0, rejected },
+      });
+    }
+    await setKeySeq(tx, bulk.pk, seq);
+    await adjustKeyCounters(tx, bulk.pk, { total: added, unredeemed: added }, at);
+    await insertKeyLoad(tx, {
+      id: loadId,
+      entitlement_pk: bulk.pk,
+      actor: actorLabelOf(actor),
+      source: source.kind,
+      added,
+      rejected: rejected.length,
+      first_seq: firstSeq,
+      last_seq: seq - 1,
+      created_at: at,
+    });
+    const result: KeyLoadResult = { loadId, entitlementId: bulk.id, added, rejected };
+    await audit(tx, actor, at, {
+      action: 'web-register-keys.loaded',
+      subjectType: 'entitlement',
+      subjectId: bulk.pk,
+      after: { loadId, source: source.kind, added, rejected: rejected.length, partial: options.partial },
+    });
+    if (options.idempotency) await rememberAnswer(tx, actor, operation, options.idempotency, 201, result);
+    return result;
+  });
+}
+
+/** A rejected line is echoed back, but a pasted novel is not. */
+function shown(raw: string): string {
+  return raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+}

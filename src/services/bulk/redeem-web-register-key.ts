@@ -1,0 +1,210 @@
+import type { Account } from '../../domain/accounts.ts';
+import { type Actor, isAccountRole } from '../../domain/actors.ts';
+import { type RegistrationData, applyEntitlementIdPattern, checkRegistrationData, noRegistration } from '../../domain/bulk.ts';
+import { generateCode, generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
+import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import type { ChannelPartner, Entitlement, Registration } from '../../domain/entitlements.ts';
+import { AppError, unknownReference } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { findAccount } from '../../store/accounts.ts';
+import type { Db } from '../../store/database.ts';
+import {
+  type EntitlementRow,
+  findEntitlementRow,
+  findEntitlementRowByPk,
+  insertEntitlement,
+  insertLineItems,
+  loadEntitlementByPk,
+  partnersOfEntitlement,
+} from '../../store/entitlements.ts';
+import { type KeyRow, adjustKeyCounters, claimKey, findKeyRow, linkRedeemedKey } from '../../store/web-register-keys.ts';
+import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
+import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { findVisibleKey } from './read-web-register-keys.ts';
+
+export interface RedeemInput {
+  /** An existing account to own the new entitlement (for a partner: its own or one of its customers). */
+  accountId?: string | undefined;
+  /** Or the name of a new anonymous end customer, below the partner. */
+  accountName?: string | undefined;
+  registration?: RegistrationData | undefined;
+}
+
+/** Who the redeemed entitlement will belong to. */
+export type RedemptionOwner = { existing: Account } | { newAnonymous: { name: string; parentAccountId: string } };
+
+/**
+ * A partner redeems a key of its stock for one of its customers (by name only, if the customer is
+ * to stay anonymous); the producer may redeem for any account.
+ */
+export async function redeemWebRegisterKey(ctx: ServiceContext, actor: Actor, rawKey: string, input: RedeemInput): Promise<Entitlement> {
+  requireRole(actor, ['admin', 'operator', 'partner']);
+  if ((input.accountId === undefined) === (input.accountName === undefined)) {
+    throw new AppError('VALIDATION_FAILED', 'Name the owner: either accountId or accountName.', {
+      fields: [{ field: '/accountId', message: 'give accountId or accountName, not both' }],
+    });
+  }
+  return inTransaction(ctx, async (tx, at) => {
+    const key = await findVisibleKey(tx, actor, rawKey);
+    const bulk = await bulkOf(tx, key);
+    if (!isProducer(actor) && !stockHolders(await partnersOf(tx, bulk)).includes(ownAccountId(actor) ?? '')) {
+      throw new AppError('FORBIDDEN', 'Only the partners this stock was sold through redeem its keys.');
+    }
+    const owner = await ownerFor(tx, actor, bulk, input);
+    const pk = await redeemKey(tx, actor, at, { key, bulk, owner, registration: input.registration });
+    return loadEntitlementByPk(tx, pk);
+  });
+}
+
+/**
+ * The redemption itself, inside the caller's transaction (activation with an unredeemed key uses
+ * it too): claim the key with a conditional update, so that it is redeemed once however many try
+ * at once, then make the simple entitlement it becomes. Answers the new entitlement's pk.
+ */
+export async function redeemKey(
+  tx: Db,
+  actor: Actor,
+  at: string,
+  options: { key: KeyRow; bulk: EntitlementRow; owner: RedemptionOwner; registration: RegistrationData | undefined },
+): Promise<string> {
+  const { key, bulk } = options;
+  if (key.state !== 'unredeemed') throw keyNotRedeemable(key);
+  if (bulk.state !== 'deployed' && bulk.state !== 'test') {
+    throw new AppError('INVALID_STATE', `The bulk entitlement is ${bulk.state}; its keys are redeemed once it is deployed (or test).`);
+  }
+  const registration = checkRegistrationData(registrationOf(bulk), options.registration);
+  if (!(await claimKey(tx, key.code, bulk.pk, at))) throw keyNotRedeemable((await findKeyRow(tx, key.code)) ?? key);
+
+  const owner =
+    'existing' in options.owner
+      ? options.owner.existing
+      : await insertAnonymousOrNamedAccount(tx, actor, at, {
+          name: options.owner.newAnonymous.name,
+          type: 'customer',
+          parentAccountId: options.owner.newAnonymous.parentAccountId,
+          anonymous: true,
+        });
+  const pk = newId('entitlement');
+  const state: EntitlementState = bulk.state === 'test' ? 'test' : 'deployed';
+  const id = await entitlementIdFor(tx, bulk, key);
+  await insertEntitlement(
+    tx,
+    {
+      pk,
+      id,
+      id_generated: 1,
+      kind: 'simple',
+      state,
+      sold_to: owner.id,
+      description: bulk.description,
+      ship_to_email: null,
+      ship_to_address: null,
+      product_id: null,
+      quantity_per_key: null,
+      entitlement_id_pattern: null,
+      registration: null,
+      key_prefix: null,
+      web_register_key: key.key,
+      bulk_entitlement_pk: bulk.pk,
+      parent_entitlement_pk: null,
+      registration_data: registration === null ? null : JSON.stringify(registration),
+      created_at: at,
+      updated_at: at,
+    },
+    copiedPartners(await partnersOf(tx, bulk), owner.id),
+  );
+  const activationId = generateCode();
+  await insertLineItems(tx, [
+    {
+      id: newId('lineItem'),
+      entitlement_pk: pk,
+      position: 0,
+      activation_id: activationId,
+      activation_code: normalizeCode(activationId),
+      activation_id_generated: 1,
+      product_id: bulk.product_id ?? '',
+      quantity: bulk.quantity_per_key ?? 1,
+      start_date: null,
+      expiration_date: null,
+      state,
+      parent_line_item_id: null,
+      created_at: at,
+      updated_at: at,
+    },
+  ]);
+  await linkRedeemedKey(tx, key.code, pk);
+  await adjustKeyCounters(tx, bulk.pk, { unredeemed: -1, redeemed: 1 }, at);
+  const entitlement = await loadEntitlementByPk(tx, pk);
+  await audit(tx, actor, at, {
+    action: 'web-register-key.redeemed',
+    subjectType: 'entitlement',
+    subjectId: bulk.pk,
+    before: { key: key.key, state: 'unredeemed' },
+    after: { key: key.key, state: 'redeemed', entitlementId: id, accountId: owner.id },
+  });
+  await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: entitlement });
+  return pk;
+}
+
+/** Says nothing of who redeemed it or when: that is the redeemer's business. */
+function keyNotRedeemable(key: KeyRow): AppError {
+  if (key.state === 'redeemed') return new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.');
+  if (key.state === 'void') return new AppError('INVALID_STATE', 'This web register key is void.');
+  return new AppError('INVALID_STATE', 'This web register key moved to other stock meanwhile; try again.');
+}
+
+export async function bulkOf(tx: Db, key: KeyRow): Promise<EntitlementRow> {
+  const bulk = await findEntitlementRowByPk(tx, key.entitlement_pk);
+  if (!bulk) throw new Error(`key without bulk entitlement ${key.entitlement_pk}`);
+  return bulk;
+}
+
+export async function partnersOf(tx: Db, bulk: EntitlementRow): Promise<ChannelPartner[]> {
+  return partnersOfEntitlement(tx, bulk.pk);
+}
+
+/** The partners that hold the stock and may sell its keys: tier 1, and tier 2 after a split. */
+export function stockHolders(partners: ChannelPartner[]): string[] {
+  return partners.filter((p) => p.tier === 'tier1' || p.tier === 'tier2').map((p) => p.accountId);
+}
+
+/**
+ * The redeemed entitlement keeps the partners it was sold through; its end customer is now the
+ * account it was redeemed for.
+ */
+function copiedPartners(partners: ChannelPartner[], ownerId: string): ChannelPartner[] {
+  return [
+    ...partners.filter((p) => p.tier !== 'endCustomer'),
+    { accountId: ownerId, tier: 'endCustomer', contactId: null },
+  ];
+}
+
+function registrationOf(bulk: EntitlementRow): Registration {
+  return bulk.registration ? (JSON.parse(bulk.registration) as Registration) : noRegistration;
+}
+
+async function entitlementIdFor(tx: Db, bulk: EntitlementRow, key: KeyRow): Promise<string> {
+  const id = applyEntitlementIdPattern(bulk.entitlement_id_pattern ?? '{key}ENT', { key: key.key, bulk: bulk.id, seq: key.seq });
+  // A pattern that makes an over-long ID, or one the producer already used, falls back to a generated ID.
+  if (id === undefined || (await findEntitlementRow(tx, id, { kind: 'all' }))) return generateEntitlementId();
+  return id;
+}
+
+async function ownerFor(tx: Db, actor: Actor, bulk: EntitlementRow, input: RedeemInput): Promise<RedemptionOwner> {
+  if (input.accountName !== undefined) {
+    const parentAccountId = isProducer(actor) ? bulk.sold_to : ownAccountId(actor);
+    if (!parentAccountId) throw new Error('bulk entitlement without a partner');
+    return { newAnonymous: { name: input.accountName, parentAccountId } };
+  }
+  const accountId = input.accountId ?? '';
+  const account = await findAccount(tx, accountId, scopeOf(actor));
+  if (!account) throw unknownReference('/accountId', `Account ${accountId}`);
+  if (actor.type !== 'system' && actor.type !== 'public' && isAccountRole(actor.role) && account.type === 'partner' && account.id !== ownAccountId(actor)) {
+    throw new AppError('UNPROCESSABLE', 'Keys are redeemed for your own account or for your customers.', {
+      fields: [{ field: '/accountId', message: 'is another partner' }],
+    });
+  }
+  return { existing: account };
+}

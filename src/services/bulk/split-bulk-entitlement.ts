@@ -1,0 +1,115 @@
+import { type Actor } from '../../domain/actors.ts';
+import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
+import type { Entitlement } from '../../domain/entitlements.ts';
+import { AppError, unknownReference } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { findAccount } from '../../store/accounts.ts';
+import { insertEntitlement, loadEntitlementByPk, touchEntitlementIn } from '../../store/entitlements.ts';
+import { adjustKeyCounters, moveFirstUnredeemedKeys, moveKeys, setKeySeq } from '../../store/web-register-keys.ts';
+import { isProducer, ownAccountId, requireRole } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { unlessDuplicate } from '../duplicates.ts';
+import { findVisibleBulkEntitlement } from './find-bulk-entitlement.ts';
+import { partnersOf } from './redeem-web-register-key.ts';
+
+export interface SplitStockInput {
+  /** The tier-2 partner (a reseller) that receives the stock. */
+  partnerAccountId: string;
+  /** Move this many unredeemed keys, the oldest first… */
+  count?: number | undefined;
+  /** …or exactly these keys. */
+  keys?: readonly string[] | undefined;
+  id?: string | undefined;
+  description?: string | null | undefined;
+}
+
+/**
+ * Moves unredeemed keys from a bulk entitlement into a new bulk entitlement for a tier-2 partner.
+ * The tier-1 partner stays on the new one (it sold the stock, and is billed for it); the reseller
+ * becomes its tier-2 partner and may redeem its keys. The new entitlement records where it came from.
+ */
+export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, entitlementId: string, input: SplitStockInput): Promise<Entitlement> {
+  requireRole(actor, ['admin', 'operator', 'partner']);
+  if ((input.count === undefined) === (input.keys === undefined)) {
+    throw new AppError('VALIDATION_FAILED', 'Say what to move: either count or keys.', {
+      fields: [{ field: '/count', message: 'give count or keys, not both' }],
+    });
+  }
+  return inTransaction(ctx, async (tx, at) => {
+    const source = await findVisibleBulkEntitlement(tx, actor, entitlementId);
+    const partners = await partnersOf(tx, source);
+    const tier1 = partners.find((p) => p.tier === 'tier1')?.accountId;
+    if (!isProducer(actor) && tier1 !== ownAccountId(actor)) {
+      throw new AppError('FORBIDDEN', 'Only the tier-1 partner of this stock, or the producer, splits it.');
+    }
+    const target = await findAccount(tx, input.partnerAccountId);
+    const reachable = target && (isProducer(actor) || target.parentAccountId === ownAccountId(actor));
+    if (!target || !reachable) throw unknownReference('/partnerAccountId', `Account ${input.partnerAccountId}`);
+    if (target.type !== 'partner' || target.id === tier1) {
+      throw new AppError('UNPROCESSABLE', 'Stock is split to another partner account.', {
+        fields: [{ field: '/partnerAccountId', message: 'must be a partner other than the tier-1 partner' }],
+      });
+    }
+    if (!(await touchEntitlementIn(tx, source.pk, ['draft', 'test', 'deployed'], at))) {
+      throw new AppError('INVALID_STATE', `Entitlement ${entitlementId} is ${source.state}; its stock cannot be split.`);
+    }
+
+    const pk = newId('entitlement');
+    const id = input.id ?? generateEntitlementId();
+    await unlessDuplicate(
+      insertEntitlement(
+        tx,
+        {
+          ...source,
+          pk,
+          id,
+          id_generated: input.id === undefined ? 1 : 0,
+          description: input.description === undefined ? source.description : input.description,
+          parent_entitlement_pk: source.pk,
+          keys_total: 0,
+          keys_unredeemed: 0,
+          keys_redeemed: 0,
+          keys_void: 0,
+          created_at: at,
+          updated_at: at,
+        },
+        [
+          ...partners.filter((p) => p.tier !== 'tier2'),
+          { accountId: target.id, tier: 'tier2', contactId: null },
+        ],
+      ),
+      `Entitlement ${id} already exists.`,
+      '/id',
+    );
+    let moved: number;
+    if (input.count !== undefined) {
+      moved = await moveFirstUnredeemedKeys(tx, source.pk, pk, input.count);
+      if (moved !== input.count) {
+        throw new AppError('UNPROCESSABLE', `Entitlement ${entitlementId} has ${moved} unredeemed keys, not ${input.count}.`, {
+          fields: [{ field: '/count', message: `at most ${moved}` }],
+        });
+      }
+    } else {
+      const wanted = new Map((input.keys ?? []).map((k) => [normalizeCode(k), k]));
+      const done = new Set(await moveKeys(tx, source.pk, pk, [...wanted.keys()]));
+      const refused = [...wanted].filter(([code]) => !done.has(code)).map(([, key]) => ({ key, reason: 'not an unredeemed key of this entitlement' }));
+      if (refused.length > 0) {
+        throw new AppError('UNPROCESSABLE', `${refused.length} key(s) cannot be moved, so none was.`, { extensions: { rejected: refused } });
+      }
+      moved = done.size;
+    }
+    await setKeySeq(tx, pk, source.key_seq);
+    await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
+    await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
+    const created = await loadEntitlementByPk(tx, pk);
+    await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: created });
+    await audit(tx, actor, at, {
+      action: 'web-register-keys.split',
+      subjectType: 'entitlement',
+      subjectId: source.pk,
+      after: { to: id, partnerAccountId: target.id, moved },
+    });
+    return created;
+  });
+}

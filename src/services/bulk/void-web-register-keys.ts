@@ -1,0 +1,69 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { WebRegisterKey } from '../../domain/bulk.ts';
+import { normalizeCode } from '../../domain/codes.ts';
+import { AppError } from '../../domain/errors.ts';
+import { adjustKeyCounters, findKeyRow, keyNamesFrom, toWebRegisterKey, voidKeys } from '../../store/web-register-keys.ts';
+import { requireProducer } from '../access.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { findVisibleBulkEntitlement } from './find-bulk-entitlement.ts';
+import { findVisibleKey } from './read-web-register-keys.ts';
+
+export interface VoidResult {
+  voided: number;
+  rejected: { key: string; reason: 'not-found' | 'redeemed' | 'void' }[];
+}
+
+/**
+ * Takes unredeemed keys out of circulation (lost or stolen stock). A redeemed key stays redeemed:
+ * what it became is an entitlement of its own now. All or nothing unless `partial`.
+ */
+export async function voidWebRegisterKeys(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  keys: readonly string[],
+  options: { partial: boolean },
+): Promise<VoidResult> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
+    const shownAs = new Map(keys.map((k) => [normalizeCode(k), k]));
+    const voided = new Set(await voidKeys(tx, bulk.pk, [...shownAs.keys()], at));
+    const rejected: VoidResult['rejected'] = [];
+    for (const [code, key] of shownAs) {
+      if (voided.has(code)) continue;
+      const row = await findKeyRow(tx, code);
+      rejected.push({ key, reason: !row || row.entitlement_pk !== bulk.pk ? 'not-found' : row.state === 'void' ? 'void' : 'redeemed' });
+    }
+    if (rejected.length > 0 && !options.partial) {
+      throw new AppError('INVALID_STATE', `${rejected.length} key(s) cannot be voided, so none was (use ?partial=true to void the others).`, {
+        extensions: { voided: 0, rejected },
+      });
+    }
+    if (voided.size > 0) {
+      await adjustKeyCounters(tx, bulk.pk, { unredeemed: -voided.size, void: voided.size }, at);
+      await audit(tx, actor, at, {
+        action: 'web-register-keys.voided',
+        subjectType: 'entitlement',
+        subjectId: bulk.pk,
+        after: { voided: voided.size, keys: [...voided] },
+      });
+    }
+    return { voided: voided.size, rejected };
+  });
+}
+
+export async function voidWebRegisterKey(ctx: ServiceContext, actor: Actor, rawKey: string): Promise<WebRegisterKey> {
+  requireProducer(actor);
+  return inTransaction(ctx, async (tx, at) => {
+    const row = await findVisibleKey(tx, actor, rawKey);
+    if (row.state !== 'unredeemed' || (await voidKeys(tx, row.entitlement_pk, [row.code], at)).length !== 1) {
+      throw new AppError('INVALID_STATE', row.state === 'void' ? 'The key is already void.' : 'A redeemed key cannot be voided.');
+    }
+    await adjustKeyCounters(tx, row.entitlement_pk, { unredeemed: -1, void: 1 }, at);
+    const after = toWebRegisterKey({ ...row, state: 'void', voided_at: at }, await keyNamesFrom(tx)([row]));
+    await audit(tx, actor, at, { action: 'web-register-key.voided', subjectType: 'web-register-key', subjectId: row.code, before: { state: row.state }, after });
+    return after;
+  });
+}
