@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { keysFromJwks } from '../../licensing/jwks.ts';
 import type { LicenseClaims } from '../../licensing/license-claims.ts';
