@@ -3,7 +3,9 @@ import { AppError } from '../domain/errors.ts';
 import { apiKeyCommand } from './commands/api-key.ts';
 import { signingKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { offlineCommands } from './commands/offline.ts';
 import { serveCommand } from './commands/serve.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 const program = new Command('licentia')
   .description('Licentia: entitlements, activation codes, web register keys and signed licences.')
@@ -28,6 +30,8 @@ serveCommand(program);
 migrateCommand(program);
 apiKeyCommand(program);
 signingKeysCommand(program);
+verifyCommand(program);
+offlineCommands(program);
 
 try {
   await program.parseAsync(process.argv);
