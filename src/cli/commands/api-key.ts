@@ -1,7 +1,5 @@
 import { type Command, Option } from 'commander';
 import { type Role, roles, systemActor } from '../../domain/actors.ts';
-import { createApiKey } from '../../services/api-keys/create-api-key.ts';
-import { withContext } from '../open-context.ts';
 
 export function apiKeyCommand(program: Command): void {
   const apiKey = program.command('api-key').description('manage API keys');
@@ -12,6 +10,8 @@ export function apiKeyCommand(program: Command): void {
     .option('-a, --account <accountId>', 'the account a partner or customer key acts for')
     .option('-n, --name <name>', 'a name to recognise the key by')
     .action(async (options: { role: Role; account?: string; name?: string }) => {
+      const { createApiKey } = await import('../../services/api-keys/create-api-key.ts');
+      const { withContext } = await import('../open-context.ts');
       const created = await withContext((ctx) =>
         createApiKey(ctx, systemActor, { role: options.role, accountId: options.account ?? null, name: options.name }),
       );

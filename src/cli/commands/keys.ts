@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { rotateSigningKey } from '../../services/signing-keys/ensure-signing-key.ts';
-import { withContext } from '../open-context.ts';
 
 export function signingKeysCommand(program: Command): void {
   const keys = program.command('keys').description('manage the keys licences are signed with');
@@ -8,6 +6,8 @@ export function signingKeysCommand(program: Command): void {
     .command('rotate')
     .description('sign new licences with a new key; old public keys stay in the JWKS so issued licences still verify')
     .action(async () => {
+      const { rotateSigningKey } = await import('../../services/signing-keys/ensure-signing-key.ts');
+      const { withContext } = await import('../open-context.ts');
       const { kid } = await withContext((ctx) => rotateSigningKey(ctx));
       process.stdout.write(`new signing key ${kid}; restart running servers to pick it up\n`);
     });

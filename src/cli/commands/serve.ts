@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { configFromEnv } from '../../config.ts';
-import { createLogger } from '../../logger.ts';
-import { startServer } from '../../server.ts';
-import { redactUrl } from '../../store/database.ts';
 
 export function serveCommand(program: Command): void {
   program
@@ -11,6 +7,11 @@ export function serveCommand(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (default: $PORT or 8080)')
     .option('-H, --host <host>', 'address to listen on (default: $HOST or 127.0.0.1)')
     .action(async (options: { port?: string; host?: string }) => {
+      // Loaded here, not at the top: the other commands should not pay for the whole server.
+      const { configFromEnv } = await import('../../config.ts');
+      const { createLogger } = await import('../../logger.ts');
+      const { startServer } = await import('../../server.ts');
+      const { redactUrl } = await import('../../store/database.ts');
       const config = configFromEnv({
         ...process.env,
         ...(options.port !== undefined && { PORT: options.port }),
