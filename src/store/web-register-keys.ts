@@ -264,3 +264,12 @@ export async function claimIdempotencyKey(
 export async function saveIdempotentResponse(db: Db, scope: string, key: string, status: number, response: string): Promise<void> {
   await db.updateTable('idempotency_keys').set({ status, response }).where('scope', '=', scope).where('key', '=', key).execute();
 }
+
+/**
+ * After a large load PostgreSQL's statistics still describe the table before it, and the planner
+ * would sort the whole bulk entitlement for every page of keys; refresh them before commit.
+ * SQLite's planner uses the index without statistics.
+ */
+export async function refreshKeyStatistics(store: Store, tx: Db, added: number): Promise<void> {
+  if (store.dialect === 'postgres' && added >= 10_000) await sql`analyze web_register_keys`.execute(tx);
+}

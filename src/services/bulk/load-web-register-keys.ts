@@ -11,6 +11,7 @@ import {
   keyBatchWriter,
   keyLoadIdsOf,
   readKeySeq,
+  refreshKeyStatistics,
   setKeySeq,
 } from '../../store/web-register-keys.ts';
 import { requireProducer } from '../access.ts';
@@ -141,6 +142,7 @@ export async function loadWebRegisterKeys(
         extensions: { added: 0, rejected },
       });
     }
+    await refreshKeyStatistics(ctx.store, tx, added);
     await setKeySeq(tx, bulk.pk, seq);
     await adjustKeyCounters(tx, bulk.pk, { total: added, unredeemed: added }, at);
     await insertKeyLoad(tx, {

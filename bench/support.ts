@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { backends, type Backend } from '../test/support/backends.ts';
+
+export { spawnServer } from '../test/support/cli.ts';
+export { Api } from '../test/support/http.ts';
+
+/** Benchmarks run on SQLite and, with TEST_DATABASE_URL (or BENCH_DATABASE_URL), on PostgreSQL. */
+export function benchBackends(): Backend[] {
+  return backends.filter((b) => {
+    if (b.skip) console.log(`(${b.name} skipped: ${b.skip})`);
+    return !b.skip;
+  });
+}
+
+/** Peak resident memory of a process so far, in MB (Linux: VmHWM). */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return Math.round(kb / 1024);
+}
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function perSecond(count: number, ms: number): string {
+  return `${Math.round((count / ms) * 1000).toLocaleString('en-US')}/s`;
+}
+
+export function machine(): string {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+  const cores = (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm) ?? []).length;
+  return `${cores} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
