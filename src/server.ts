@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import { type App, buildApp } from './http/app.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
-import type { ServiceContext } from './services/context.ts';
+import { type ServiceContext, createServiceContext } from './services/context.ts';
+import { forget } from './services/licensing/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -22,8 +23,11 @@ export async function startServer(config: Config, logger: FastifyBaseLogger | fa
   const store = openStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   try {
     await migrateToLatest(store);
-    const ctx: ServiceContext = { store, config, now: () => new Date() };
+    const ctx = createServiceContext(store, config);
+    await store.onAnnouncedChange((payload) => forget(ctx, payload));
     await ensureSigningKey(ctx);
+    await ctx.keyRing.load();
+    const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
     const app = await buildApp(ctx, { logger });
     await app.listen({ port: config.port, host: config.host });
@@ -36,6 +40,7 @@ export async function startServer(config: Config, logger: FastifyBaseLogger | fa
       url: `http://${host}:${port}`,
       createdAdminKey: createdSecret,
       close: async () => {
+        stopRefreshing();
         await app.close();
         await store.close();
       },

@@ -1,5 +1,5 @@
 import { type Config, configFromEnv } from '../config.ts';
-import type { ServiceContext } from '../services/context.ts';
+import { type ServiceContext, createServiceContext } from '../services/context.ts';
 import { openStore } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 
@@ -8,7 +8,7 @@ export async function withContext<T>(work: (ctx: ServiceContext) => Promise<T>, 
   const store = openStore({ url: config.databaseUrl, poolSize: 2 });
   try {
     await migrateToLatest(store);
-    return await work({ store, config, now: () => new Date() });
+    return await work(createServiceContext(store, config));
   } finally {
     await store.close();
   }

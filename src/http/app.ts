@@ -17,6 +17,12 @@ import { eventRoutes } from './routes/events.ts';
 import { lineItemRoutes } from './routes/line-items.ts';
 import { publicDocumentRoutes } from './routes/public-documents.ts';
 import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
+import { activationRoutes } from './routes/activations.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { leaseRoutes } from './routes/leases.ts';
+import { licenseRoutes } from './routes/licenses.ts';
+import { GuessLimiter, registerGuessLimiter } from './guess-limiter.ts';
+import rateLimit from '@fastify/rate-limit';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -71,6 +77,16 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     if (/%00/.test(request.url)) throw new AppError('MALFORMED_REQUEST', 'The URL contains a NUL character.');
   });
   app.addHook('onRequest', authenticate(ctx));
+  // A POST without a body is an empty object, so that optional-body routes validate it as such.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+  registerGuessLimiter(app, new GuessLimiter(ctx.config.failedAttemptsPerMinute));
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `More than ${context.max} requests a minute from this address; try again in ${Math.ceil(context.ttl / 1000)} s.`),
+  });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the URL: paths carry activation codes and keys.
     request.log.info(
@@ -105,6 +121,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       await entitlementRoutes(typed, ctx);
       await lineItemRoutes(typed, ctx);
       await webRegisterKeyRoutes(typed, ctx);
+      await activationRoutes(typed, ctx);
+      await licenseRoutes(typed, ctx);
+      await leaseRoutes(typed, ctx);
+      await deviceRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },

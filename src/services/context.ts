@@ -1,17 +1,41 @@
 import type { Config } from '../config.ts';
-import type { Store, Tx } from '../store/database.ts';
+import type { Db, Store, Tx } from '../store/database.ts';
+import { KeyRing } from './licensing/key-ring.ts';
+import { ValidationCache } from './licensing/validation-cache.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
   readonly store: Store;
   readonly config: Config;
   now(): Date;
+  readonly keyRing: KeyRing;
+  readonly validationCache: ValidationCache;
 }
+
+export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
+  return { store, config, now, keyRing: new KeyRing(store), validationCache: new ValidationCache() };
+}
+
+const afterCommit = new WeakMap<object, (() => void)[]>();
 
 /**
  * Runs one use case as one transaction. `at` is the single timestamp of the change, so the rows
  * and the audit event written by it agree to the millisecond.
  */
-export function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: string) => Promise<T>): Promise<T> {
-  return ctx.store.transaction((tx) => work(tx, ctx.now().toISOString()));
+export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: string) => Promise<T>): Promise<T> {
+  const callbacks: (() => void)[] = [];
+  const result = await ctx.store.transaction((tx) => {
+    callbacks.length = 0;
+    afterCommit.set(tx, callbacks);
+    return work(tx, ctx.now().toISOString());
+  });
+  for (const callback of callbacks) callback();
+  return result;
+}
+
+/** Runs `callback` once the transaction `tx` has committed (never if it rolls back). */
+export function onCommit(tx: Db, callback: () => void): void {
+  const callbacks = afterCommit.get(tx);
+  if (callbacks) callbacks.push(callback);
+  else callback();
 }

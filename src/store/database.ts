@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -19,7 +19,21 @@ export interface Store {
   readonly pool: pg.Pool | null;
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Tells other server processes, when `tx` commits, that something they may have cached changed
+   * (PostgreSQL NOTIFY). No-op on SQLite, where `externalWrites` serves instead.
+   */
+  announceChange(tx: Db, payload: string): Promise<void>;
+  /** Calls `handler` with each change announced by any process, including this one. */
+  onAnnouncedChange(handler: (payload: string) => void): Promise<void>;
+  /**
+   * A number that moves whenever another connection commits to the SQLite file (`data_version`);
+   * undefined on PostgreSQL.
+   */
+  externalWrites(): number | undefined;
 }
+
+const CHANGE_CHANNEL = 'licentia_changes';
 
 export interface StoreOptions {
   url: string;
@@ -48,6 +62,7 @@ function openSqlite(path: string): Store {
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
@@ -55,6 +70,9 @@ function openSqlite(path: string): Store {
     pool: null,
     transaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
+    announceChange: async () => undefined,
+    onAnnouncedChange: async () => undefined,
+    externalWrites: () => dataVersion.get() as number,
   };
 }
 
@@ -69,13 +87,45 @@ function openPostgres(url: string, poolSize: number): Store {
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const listeners: pg.Client[] = [];
+  let closing = false;
   return {
     db,
     dialect: 'postgres',
     sqlite: null,
     pool,
     transaction: (work) => withRetry(() => db.transaction().execute(work)),
-    close: () => db.destroy(),
+    close: async () => {
+      closing = true;
+      await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
+      await db.destroy();
+    },
+    announceChange: async (tx, payload) => {
+      await sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(tx);
+    },
+    onAnnouncedChange: async (handler) => {
+      const listen = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString: url });
+        // While the listener is away, changes may be missed: everything cached is forgotten when
+        // it goes, and again once it is back.
+        const lost = () => {
+          if (closing) return;
+          handler('*');
+          setTimeout(() => void listen().catch(lost), 1000).unref();
+        };
+        client.on('error', () => undefined);
+        client.on('end', lost);
+        client.on('notification', (message) => {
+          if (message.channel === CHANGE_CHANNEL) handler(message.payload ?? '');
+        });
+        await client.connect();
+        await client.query(`listen ${CHANGE_CHANNEL}`);
+        listeners.push(client);
+        handler('*');
+      };
+      await listen();
+    },
+    externalWrites: () => undefined,
   };
 }
 

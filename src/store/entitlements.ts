@@ -241,7 +241,11 @@ export async function moveEntitlementState(
   return true;
 }
 
+/** Deletes a draft or test entitlement and everything that hangs off it, test activations included. */
 export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
+  const items = db.selectFrom('line_items').select('id').where('entitlement_pk', '=', pk);
+  await db.deleteFrom('leases').where('line_item_id', 'in', items).execute();
+  await db.deleteFrom('activations').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('web_register_keys').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('line_items').where('entitlement_pk', '=', pk).execute();
@@ -281,6 +285,8 @@ export async function updateLineItemRow(db: Db, id: string, changes: RowUpdate<'
 }
 
 export async function deleteLineItem(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('leases').where('line_item_id', '=', id).execute();
+  await db.deleteFrom('activations').where('line_item_id', '=', id).execute();
   await db.deleteFrom('line_items').where('id', '=', id).execute();
 }
 
@@ -354,4 +360,12 @@ export async function hasSplitChildren(db: Db, pk: string): Promise<boolean> {
 export async function partnersOfEntitlement(db: Db, pk: string): Promise<ChannelPartner[]> {
   const rows = await db.selectFrom('entitlement_partners').selectAll().where('entitlement_pk', '=', pk).execute();
   return sortPartners(rows.map((r) => ({ accountId: r.account_id, tier: r.tier as PartnerTier, contactId: r.contact_id })));
+}
+
+export async function firstLineItemRow(db: Db, entitlementPk: string): Promise<LineItemRow | undefined> {
+  return db.selectFrom('line_items').selectAll().where('entitlement_pk', '=', entitlementPk).orderBy('position').limit(1).executeTakeFirst();
+}
+
+export async function findLineItemRowById(db: Db, id: string): Promise<LineItemRow | undefined> {
+  return db.selectFrom('line_items').selectAll().where('id', '=', id).executeTakeFirst();
 }

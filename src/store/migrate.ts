@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Store } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
 import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
+import * as activations from './migrations/0003-activations.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-web-register-keys': webRegisterKeys,
+  '0003-activations': activations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -133,6 +133,8 @@ export interface LineItemsTable {
   parent_line_item_id: string | null;
   created_at: string;
   updated_at: string;
+  /** Activations given back (returned or rehosted) by the customer side, limited by maxRehosts. */
+  returns: Generated<number>;
 }
 
 export interface EventsTable {
@@ -191,6 +193,52 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  fingerprint: string;
+  name: string | null;
+  created_at: string;
+  last_seen_at: string;
+}
+
+export interface ActivationsTable {
+  id: string;
+  line_item_id: string;
+  entitlement_pk: string;
+  device_id: string;
+  fingerprint: string;
+  count: number;
+  /** active, returned or revoked */
+  state: string;
+  test: Flag;
+  /** The line item's owner when activated; billing groups by these three. */
+  account_id: string;
+  tier1_account_id: string | null;
+  product_id: string;
+  kid: string;
+  /** The signed licence, returned again on a repeat activation of the same device. */
+  token: string;
+  /** The device's own Ed25519 public JWK, when it brought one (offline activation). */
+  device_public_key: string | null;
+  offline: Flag;
+  issued_at: string;
+  expires_at: string | null;
+  /** When it was returned or revoked. */
+  ended_at: string | null;
+}
+
+export interface LeasesTable {
+  id: string;
+  line_item_id: string;
+  fingerprint: string;
+  device_name: string | null;
+  test: Flag;
+  created_at: string;
+  expires_at: string;
+  released_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -207,6 +255,9 @@ export interface Database {
   web_register_keys: WebRegisterKeysTable;
   key_loads: KeyLoadsTable;
   idempotency_keys: IdempotencyKeysTable;
+  devices: DevicesTable;
+  activations: ActivationsTable;
+  leases: LeasesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -9,6 +9,6 @@ export function signingKeysCommand(program: Command): void {
       const { rotateSigningKey } = await import('../../services/signing-keys/ensure-signing-key.ts');
       const { withContext } = await import('../open-context.ts');
       const { kid } = await withContext((ctx) => rotateSigningKey(ctx));
-      process.stdout.write(`new signing key ${kid}; restart running servers to pick it up\n`);
+      process.stdout.write(`new signing key ${kid}; running servers sign with it within a minute\n`);
     });
 }

@@ -6,6 +6,7 @@ import { loadEntitlement, loadEntitlementByPk, moveEntitlementState } from '../.
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { invalidateValidations } from '../licensing/invalidate.ts';
 import { findVisibleEntitlement } from './find-entitlement.ts';
 
 export async function changeEntitlementState(
@@ -30,6 +31,7 @@ export async function changeEntitlementState(
     if (!(await moveEntitlementState(tx, row.pk, from, to, at))) {
       throw new AppError('INVALID_STATE', `Entitlement ${id} changed state meanwhile; read it again.`);
     }
+    await invalidateValidations(ctx, tx, 'all');
     const after = await loadEntitlementByPk(tx, row.pk);
     await audit(tx, actor, at, { action: 'entitlement.state-changed', subjectType: 'entitlement', subjectId: row.pk, before, after });
     return after;

@@ -4,6 +4,7 @@ import { deleteEntitlement as deleteRows, hasSplitChildren, loadEntitlement } fr
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { invalidateValidations } from '../licensing/invalidate.ts';
 import { claimEditable, findVisibleEntitlement } from './find-entitlement.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function deleteEntitlement(ctx: ServiceContext, actor: Actor, id: s
     if (await hasSplitChildren(tx, row.pk)) {
       throw new AppError('INVALID_STATE', `Stock of entitlement ${id} was split to other bulk entitlements; make it obsolete instead.`);
     }
+    await invalidateValidations(ctx, tx, 'all');
     await deleteRows(tx, row.pk);
     await audit(tx, actor, at, { action: 'entitlement.deleted', subjectType: 'entitlement', subjectId: row.pk, before });
   });

@@ -18,6 +18,7 @@ import {
 import { requireProducer, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { invalidateValidations } from '../licensing/invalidate.ts';
 import { type LineItemInput, newLineItemRows } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
 
@@ -99,6 +100,7 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
       throw new AppError('INVALID_STATE', 'The line item has active activations; return them before deleting it.');
     }
     const before = await lineItemView(tx, lineItem, entitlement.id);
+    await invalidateValidations(ctx, tx, 'all');
     await deleteRow(tx, lineItem.id);
     await audit(tx, actor, at, { action: 'line-item.deleted', subjectType: 'line-item', subjectId: lineItem.id, before });
   });

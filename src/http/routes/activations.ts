@@ -1,0 +1,227 @@
+import { Type } from 'typebox';
+import { activationStates } from '../../domain/activations.ts';
+import { registrationFields } from '../../domain/entitlements.ts';
+import { activate } from '../../services/activations/activate.ts';
+import { rehostActivation, returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
+import { activateOffline, returnOffline } from '../../services/activations/offline.ts';
+import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import type { App } from '../app.ts';
+import { open, publicRoute } from '../public-limits.ts';
+import { IdParams, PageOf, PageQuery, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import { ActivationAnswer, ActivationSchema, Code, DeviceName, Fingerprint, LicenseSchema } from '../schemas/activations.ts';
+
+const tags = ['Activations'];
+
+const PublicJwk = Strict({
+  kty: Type.Literal('OKP'),
+  crv: Type.Literal('Ed25519'),
+  x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+  kid: Type.Optional(Type.String({ maxLength: 200 })),
+  alg: Type.Optional(Type.Literal('EdDSA')),
+  use: Type.Optional(Type.Literal('sig')),
+});
+
+const Registration = Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])));
+const RequestText = Type.String({ minLength: 1, maxLength: 64 * 1024 });
+
+export async function activationRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.post(
+    '/activations',
+    {
+      config: publicRoute(ctx.config, { guessLimited: true }),
+      schema: {
+        operationId: 'activate',
+        tags,
+        security: open,
+        summary: 'Activate a device (no API key needed)',
+        description:
+          "With a line item's activation ID, or a web register key (an unredeemed key is redeemed on the spot for a new " +
+          'anonymous end customer of the partner). `201` with the licence; `200` with the same licence when this device ' +
+          'already holds an activation of the line item. `409 COUNT_EXCEEDED` when `quantity + overdraft` are in use.',
+        body: Strict({
+          code: Code,
+          fingerprint: Fingerprint,
+          deviceName: Type.Optional(DeviceName),
+          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
+          publicKey: Type.Optional(PublicJwk),
+          registration: Type.Optional(Registration),
+        }),
+        response: { 200: ActivationAnswer, 201: ActivationAnswer, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { created, activation, license } = await activate(ctx, request.actor, request.body);
+      return reply.code(created ? 201 : 200).send({ activation, license });
+    },
+  );
+
+  await app.register(async (offline) => {
+    offline.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+    const typed = offline as App;
+    typed.post(
+      '/activations/offline',
+      {
+        config: publicRoute(ctx.config, { guessLimited: true }),
+        schema: {
+          operationId: 'activateOffline',
+          tags,
+          security: open,
+          summary: 'Activate from an offline activation request file',
+          description: 'The file written by `licentia activation-request` on the offline machine, as `text/plain` or JSON `{request}`.',
+          body: {
+            content: {
+              'text/plain': { schema: RequestText },
+              'application/json': { schema: Strict({ request: RequestText }) },
+            },
+          },
+          response: { 200: ActivationAnswer, 201: ActivationAnswer, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const text = typeof request.body === 'string' ? request.body : (request.body as { request: string }).request;
+        const { created, activation, license } = await activateOffline(ctx, request.actor, text);
+        return reply.code(created ? 201 : 200).send({ activation, license });
+      },
+    );
+    typed.post(
+      '/activations/offline/return',
+      {
+        config: publicRoute(ctx.config, { guessLimited: true }),
+        schema: {
+          operationId: 'returnOffline',
+          tags,
+          security: open,
+          summary: 'Return an activation with a signed offline return request',
+          description: 'The file written by `licentia return-request`, signed by the key the device activated with.',
+          body: {
+            content: {
+              'text/plain': { schema: RequestText },
+              'application/json': { schema: Strict({ request: RequestText }) },
+            },
+          },
+          response: { 200: ActivationSchema, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const text = typeof request.body === 'string' ? request.body : (request.body as { request: string }).request;
+        return returnOffline(ctx, request.actor, text);
+      },
+    );
+  });
+
+  app.get(
+    '/activations',
+    {
+      schema: {
+        operationId: 'listActivations',
+        tags,
+        summary: 'List activations',
+        description: 'Partners see those of entitlements they sold, customers their own.',
+        querystring: Strict({
+          entitlement: Type.Optional(ResourceId),
+          activationId: Type.Optional(Code),
+          deviceId: Type.Optional(ResourceId),
+          account: Type.Optional(ResourceId),
+          state: Type.Optional(StringEnum(activationStates)),
+          fingerprint: Type.Optional(Fingerprint),
+          test: Type.Optional(Type.Boolean()),
+          ...PageQuery,
+        }),
+        response: { 200: PageOf(ActivationSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return listActivations(ctx, request.actor, filter, { limit, cursor });
+    },
+  );
+
+  app.get(
+    '/activations/:id',
+    { schema: { operationId: 'getActivation', tags, summary: 'Get an activation', params: IdParams, response: { 200: ActivationSchema, ...problemResponses } } },
+    async (request) => getActivation(ctx, request.actor, request.params.id),
+  );
+
+  app.get(
+    '/activations/:id/license',
+    {
+      schema: {
+        operationId: 'getActivationLicense',
+        tags,
+        summary: "Download an activation's licence",
+        description: 'JSON `{token, file}`, or the licence file itself with `Accept: text/plain`.',
+        params: IdParams,
+        response: { 200: LicenseSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const license = await getActivationLicense(ctx, request.actor, request.params.id);
+      if ((request.headers.accept ?? '').includes('text/plain')) {
+        return reply
+          .type('text/plain; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${request.params.id}.lic"`)
+          .send(license.file as never);
+      }
+      return license;
+    },
+  );
+
+  app.post(
+    '/activations/:id/return',
+    {
+      config: publicRoute(ctx.config, { guessLimited: true }),
+      schema: {
+        operationId: 'returnActivation',
+        tags,
+        summary: 'Return an activation, freeing its count',
+        description:
+          'With an API key (the owner, its partner, the producer), or without one by the device, sending its licence as `{token}`. ' +
+          "Returns by the customer side count against the license model's `maxRehosts` (`409 REHOST_LIMIT_REACHED`).",
+        params: IdParams,
+        body: Strict({ token: Type.Optional(Type.String({ maxLength: 16 * 1024, description: 'The licence, when the device returns it without an API key.' })) }),
+        response: { 200: ActivationSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const token = request.body.token;
+      return returnActivation(ctx, request.actor, request.params.id, token === undefined ? undefined : { token });
+    },
+  );
+
+  app.post(
+    '/activations/:id/rehost',
+    {
+      config: publicRoute(ctx.config, { guessLimited: true }),
+      schema: {
+        operationId: 'rehostActivation',
+        tags,
+        summary: 'Move an activation to another device',
+        description: 'A return and an activation on `fingerprint` in one step; limited by `maxRehosts` like a return.',
+        params: IdParams,
+        body: Strict({ fingerprint: Fingerprint, deviceName: Type.Optional(DeviceName), token: Type.Optional(Type.String({ maxLength: 16 * 1024 })) }),
+        response: { 201: ActivationAnswer, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { token, ...target } = request.body;
+      const { activation, license } = await rehostActivation(ctx, request.actor, request.params.id, target, token === undefined ? undefined : { token });
+      return reply.code(201).send({ activation, license });
+    },
+  );
+
+  app.post(
+    '/activations/:id/revoke',
+    {
+      schema: {
+        operationId: 'revokeActivation',
+        tags,
+        summary: 'Revoke an activation (producer)',
+        description: 'The licence validates as `REVOKED` from now on; the count comes back and does not count as a rehost.',
+        params: IdParams,
+        response: { 200: ActivationSchema, ...problemResponses },
+      },
+    },
+    async (request) => revokeActivation(ctx, request.actor, request.params.id),
+  );
+}

@@ -1,0 +1,32 @@
+import { Type } from 'typebox';
+import type { ServiceContext } from '../../services/context.ts';
+import { getDevice, listDevices } from '../../services/activations/read-activations.ts';
+import type { App } from '../app.ts';
+import { IdParams, PageOf, PageQuery, ResourceId, Strict, problemResponses } from '../schemas/common.ts';
+import { DeviceSchema, Fingerprint } from '../schemas/activations.ts';
+
+export async function deviceRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.get(
+    '/devices',
+    {
+      schema: {
+        operationId: 'listDevices',
+        tags: ['Devices'],
+        summary: 'List devices',
+        description: 'A device belongs to the account that owns the line item it activated.',
+        querystring: Strict({ account: Type.Optional(ResourceId), fingerprint: Type.Optional(Fingerprint), ...PageQuery }),
+        response: { 200: PageOf(DeviceSchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      return listDevices(ctx, request.actor, filter, { limit, cursor });
+    },
+  );
+
+  app.get(
+    '/devices/:id',
+    { schema: { operationId: 'getDevice', tags: ['Devices'], summary: 'Get a device', params: IdParams, response: { 200: DeviceSchema, ...problemResponses } } },
+    async (request) => getDevice(ctx, request.actor, request.params.id),
+  );
+}

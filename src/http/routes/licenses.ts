@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+import type { ServiceContext } from '../../services/context.ts';
+import { isFailedGuess, validateLicense } from '../../services/activations/validate-license.ts';
+import type { App } from '../app.ts';
+import { open, publicRoute } from '../public-limits.ts';
+import { problemResponses } from '../schemas/common.ts';
+import { Code, Fingerprint, ValidationSchema } from '../schemas/activations.ts';
+
+export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.post(
+    '/licenses/validate',
+    {
+      config: publicRoute(ctx.config, { guessLimited: true }),
+      schema: {
+        operationId: 'validateLicense',
+        tags: ['Licences'],
+        security: open,
+        summary: 'Is this licence good now? (no API key needed)',
+        description:
+          'With the licence `{token, fingerprint?}` (the licence file is accepted too), or `{code, fingerprint}`. Always `200`; ' +
+          '`code` is one of VALID, EXPIRED, NOT_YET_VALID, SUSPENDED, RETURNED, REVOKED, FINGERPRINT_MISMATCH, BAD_SIGNATURE, NOT_FOUND. ' +
+          'A return, suspension or revocation shows in the next validation.',
+        body: Type.Union([
+          Type.Object({ token: Type.String({ minLength: 1, maxLength: 16 * 1024 }), fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
+          Type.Object({ code: Code, fingerprint: Fingerprint }, { additionalProperties: false }),
+        ]),
+        response: { 200: ValidationSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const answer = await validateLicense(ctx, request.actor, request.body);
+      if (isFailedGuess(answer)) request.guessFailed = true;
+      return answer;
+    },
+  );
+}

@@ -1,0 +1,160 @@
+import { type Activation, countLimit, lineItemUsability } from '../../domain/activations.ts';
+import type { Actor } from '../../domain/actors.ts';
+import type { RegistrationData } from '../../domain/bulk.ts';
+import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import { AppError } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
+import { toLicenseFile } from '../../licensing/license-file.ts';
+import { decodeLicense } from '../../licensing/license-token.ts';
+import {
+  type ActivationRow,
+  findActivation,
+  findActiveActivationRow,
+  insertActivation,
+  takeCount,
+  upsertDevice,
+} from '../../store/activations.ts';
+import { findLicenseModel, findProduct } from '../../store/catalog.ts';
+import { isUniqueViolation, type Db } from '../../store/database.ts';
+import { partnersOfEntitlement } from '../../store/entitlements.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { issueLicense } from './issue-license.ts';
+import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
+
+export interface ActivateInput {
+  code: string;
+  fingerprint: string;
+  deviceName?: string | undefined;
+  count?: number | undefined;
+  /** The device's own Ed25519 key (offline activation), bound into the licence as `cnf`. */
+  publicKey?: Ed25519PublicJwk | undefined;
+  /** Registration data, when the code is an unredeemed key whose policy asks for it. */
+  registration?: RegistrationData | undefined;
+  offline?: boolean | undefined;
+}
+
+export interface ActivationResult {
+  /** False when this device already held an activation of the line item: same licence, no count taken. */
+  created: boolean;
+  activation: Activation;
+  license: { token: string; file: string };
+}
+
+/** The code was not found: the caller counts this as a failed guess. */
+export class UnknownCode extends AppError {
+  constructor() {
+    super('NOT_FOUND', 'No activation code like this exists, or it can no longer be used.');
+  }
+}
+
+/**
+ * Activates a device with an activation ID or a web register key (DESIGN.md §1). The count is
+ * taken with a conditional update, so `quantity + overdraft` holds under any concurrency; a
+ * repeat from the same device answers its existing licence.
+ */
+export async function activate(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
+  try {
+    return await activateOnce(ctx, actor, input);
+  } catch (error) {
+    // Two first activations of one device raced and the other one won: answer its licence.
+    if (isUniqueViolation(error)) return activateOnce(ctx, actor, input);
+    throw error;
+  }
+}
+
+async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
+  return inTransaction(ctx, async (tx, at) => {
+    const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
+    if (!resolved) throw new UnknownCode();
+    const existing = await findActiveActivationRow(tx, resolved.lineItem.id, input.fingerprint);
+    if (existing) return { created: false, ...(await answer(tx, existing)) };
+    return { created: true, ...(await activateLineItem(ctx, tx, actor, at, resolved, input)) };
+  });
+}
+
+export async function activateLineItem(
+  ctx: ServiceContext,
+  tx: Db,
+  actor: Actor,
+  at: string,
+  { lineItem, entitlement }: ResolvedCode,
+  input: Omit<ActivateInput, 'code'>,
+): Promise<Omit<ActivationResult, 'created'>> {
+  const now = new Date(at);
+  const unusable = lineItemUsability(
+    { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
+    entitlement.state as EntitlementState,
+    now,
+  );
+  if (unusable) {
+    const detail = {
+      'not-active': `This code's entitlement is ${entitlement.state}; it cannot be activated now.`,
+      'not-started': `This code can be activated from ${lineItem.start_date}.`,
+      expired: `This code expired on ${lineItem.expiration_date}.`,
+    }[unusable];
+    throw new AppError('INVALID_STATE', detail, { extensions: { reason: unusable } });
+  }
+  const product = await findProduct(tx, lineItem.product_id);
+  const model = product && (await findLicenseModel(tx, product.licenseModelId));
+  if (!product || !model) throw new Error(`line item ${lineItem.id} has no product or license model`);
+  if (model.kind === 'floating') {
+    throw new AppError('UNPROCESSABLE', 'This is a floating licence: check out a seat with POST /api/v1/leases.');
+  }
+  if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
+  const count = input.count ?? 1;
+  if (!(await takeCount(tx, lineItem.id, count, countLimit(lineItem.quantity, model)))) {
+    throw new AppError('COUNT_EXCEEDED', `All ${lineItem.quantity + model.overdraft} of this code's activations are in use; return one first.`);
+  }
+  const owner = entitlement.sold_to;
+  if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
+  const deviceId = await upsertDevice(tx, { id: newId('device'), accountId: owner, fingerprint: input.fingerprint, name: input.deviceName ?? null, at });
+  const id = newId('activation');
+  const test = lineItem.state === 'test';
+  const license = await issueLicense(ctx, {
+    activationId: id,
+    lineItem,
+    entitlementId: entitlement.id,
+    product,
+    model,
+    fingerprint: input.fingerprint,
+    count,
+    test,
+    issuedAt: now,
+    devicePublicKey: input.publicKey,
+  });
+  const tier1 = (await partnersOfEntitlement(tx, entitlement.pk)).find((p) => p.tier === 'tier1')?.accountId ?? null;
+  const row: ActivationRow = {
+    id,
+    line_item_id: lineItem.id,
+    entitlement_pk: entitlement.pk,
+    device_id: deviceId,
+    fingerprint: input.fingerprint,
+    count,
+    state: 'active',
+    test: test ? 1 : 0,
+    account_id: owner,
+    tier1_account_id: tier1,
+    product_id: lineItem.product_id,
+    kid: license.kid,
+    token: license.token,
+    device_public_key: input.publicKey ? JSON.stringify(input.publicKey) : null,
+    offline: input.offline ? 1 : 0,
+    issued_at: at,
+    expires_at: license.expiresAt?.toISOString() ?? null,
+    ended_at: null,
+  };
+  await insertActivation(tx, row);
+  const activation = await findActivation(tx, id, { kind: 'all' });
+  if (!activation) throw new Error('activation vanished inside its own transaction');
+  await audit(tx, actor, at, { action: 'activation.created', subjectType: 'activation', subjectId: id, after: activation });
+  return { activation, license: { token: license.token, file: license.file } };
+}
+
+/** The existing activation and its licence, as first issued. */
+export async function answer(tx: Db, row: ActivationRow): Promise<Omit<ActivationResult, 'created'>> {
+  const activation = await findActivation(tx, row.id, { kind: 'all' });
+  if (!activation) throw new Error(`activation ${row.id} vanished`);
+  return { activation, license: { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims) } };
+}

@@ -1,0 +1,56 @@
+import { licenseExpiry } from '../../domain/activations.ts';
+import type { LicenseModel, Product } from '../../domain/catalog.ts';
+import type { LicenseClaims } from '../../licensing/license-claims.ts';
+import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
+import { toLicenseFile } from '../../licensing/license-file.ts';
+import { signLicense } from '../../licensing/license-token.ts';
+import type { LineItemRow } from '../../store/entitlements.ts';
+import type { ServiceContext } from '../context.ts';
+
+export interface IssuedLicense {
+  token: string;
+  file: string;
+  kid: string;
+  expiresAt: Date | null;
+}
+
+/** Signs the licence of one activation (DESIGN.md §3 "Licence format"). */
+export async function issueLicense(
+  ctx: ServiceContext,
+  options: {
+    activationId: string;
+    lineItem: LineItemRow;
+    entitlementId: string;
+    product: Product;
+    model: LicenseModel;
+    fingerprint: string;
+    count: number;
+    test: boolean;
+    issuedAt: Date;
+    devicePublicKey?: Ed25519PublicJwk | undefined;
+  },
+): Promise<IssuedLicense> {
+  const key = ctx.keyRing.signingKey();
+  const iat = Math.floor(options.issuedAt.getTime() / 1000);
+  const expiresAt = licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
+  const claims: LicenseClaims = {
+    iss: ctx.config.issuer,
+    sub: options.fingerprint,
+    jti: options.activationId,
+    iat,
+    nbf: iat,
+    ...(expiresAt !== null && { exp: Math.floor(expiresAt.getTime() / 1000) }),
+    lic: {
+      activationId: options.lineItem.activation_id,
+      entitlementId: options.entitlementId,
+      product: { name: options.product.name, version: options.product.version },
+      features: options.product.features.map((f) => ({ name: f.name, version: f.version, count: f.count })),
+      model: options.model.kind,
+      count: options.count,
+      test: options.test,
+    },
+    ...(options.devicePublicKey && { cnf: { jwk: options.devicePublicKey } }),
+  };
+  const token = signLicense(claims, key);
+  return { token, file: toLicenseFile(token, claims), kid: key.kid, expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
+}

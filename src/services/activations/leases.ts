@@ -1,0 +1,167 @@
+import { countLimit, type Lease, lineItemUsability } from '../../domain/activations.ts';
+import type { Actor } from '../../domain/actors.ts';
+import { DEFAULT_LEASE_SECONDS } from '../../domain/catalog.ts';
+import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import { newId } from '../../domain/ids.ts';
+import { signLease } from '../../licensing/lease-token.ts';
+import {
+  type LeaseRow,
+  countLiveLeases,
+  extendLease,
+  findLeaseRow,
+  findLiveLease,
+  insertLease,
+  lockLineItem,
+  releaseLease,
+  toLease,
+} from '../../store/activations.ts';
+import { findLicenseModel, findProduct } from '../../store/catalog.ts';
+import type { Db } from '../../store/database.ts';
+import { type EntitlementRow, type LineItemRow, findEntitlementRowByPk, findLineItemRowById } from '../../store/entitlements.ts';
+import { audit } from '../audit.ts';
+import { type ServiceContext, inTransaction } from '../context.ts';
+import { UnknownCode } from './activate.ts';
+import { resolveActivationCode } from './resolve-code.ts';
+
+export interface LeaseAnswer extends Lease {
+  /** A signed statement of the lease, verifiable offline until it expires. */
+  token: string;
+}
+
+export interface CheckoutInput {
+  code: string;
+  fingerprint: string;
+  deviceName?: string | undefined;
+}
+
+/**
+ * Checks out a floating seat. Seats are counted under the line item's row lock, so however many
+ * devices ask at once, no more than `quantity + overdraft` leases are live. An expired lease simply
+ * stops counting: no background job is needed to free its seat.
+ */
+export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: CheckoutInput): Promise<{ created: boolean; lease: LeaseAnswer }> {
+  return inTransaction(ctx, async (tx, at) => {
+    const resolved = await resolveActivationCode(tx, actor, at, input.code, {});
+    if (!resolved) throw new UnknownCode();
+    const { lineItem, entitlement } = resolved;
+    const { model, product } = await floatingModel(tx, lineItem);
+    usable(lineItem, entitlement, new Date(at));
+    await lockLineItem(tx, lineItem.id);
+    const ttl = model.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    const expiresAt = new Date(Date.parse(at) + ttl * 1000).toISOString();
+    const held = await findLiveLease(tx, lineItem.id, input.fingerprint, at);
+    if (held) {
+      await extendLease(tx, held.id, at, expiresAt);
+      return { created: false, lease: await answer(ctx, { ...held, expires_at: expiresAt }, lineItem, entitlement, product) };
+    }
+    const limit = countLimit(lineItem.quantity, model);
+    if (limit !== null && (await countLiveLeases(tx, lineItem.id, at)) >= limit) {
+      throw new AppError('COUNT_EXCEEDED', `All ${limit} floating seats of this code are in use; try again later.`);
+    }
+    const row: LeaseRow = {
+      id: newId('lease'),
+      line_item_id: lineItem.id,
+      fingerprint: input.fingerprint,
+      device_name: input.deviceName ?? null,
+      test: lineItem.state === 'test' ? 1 : 0,
+      created_at: at,
+      expires_at: expiresAt,
+      released_at: null,
+    };
+    await insertLease(tx, row);
+    const lease = await answer(ctx, row, lineItem, entitlement, product);
+    await audit(tx, actor, at, { action: 'lease.checked-out', subjectType: 'lease', subjectId: row.id, after: withoutToken(lease) });
+    return { created: true, lease };
+  });
+}
+
+/**
+ * Keeps a seat: only a lease that is still live can be extended (an expired one may have lost its
+ * seat to another device, and must be checked out again). Heartbeats only move the expiry, so they
+ * are not written to the audit log.
+ */
+export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprint: string): Promise<LeaseAnswer> {
+  return inTransaction(ctx, async (tx, at) => {
+    const { row, lineItem, entitlement, product, model } = await ownedLease(tx, id, fingerprint);
+    usable(lineItem, entitlement, new Date(at));
+    const expiresAt = new Date(Date.parse(at) + (model.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
+    if (!(await extendLease(tx, id, at, expiresAt))) {
+      throw new AppError('INVALID_STATE', row.released_at ? 'The lease was released.' : 'The lease expired; check out a seat again.');
+    }
+    return answer(ctx, { ...row, expires_at: expiresAt }, lineItem, entitlement, product);
+  });
+}
+
+export async function releaseLeaseBy(ctx: ServiceContext, actor: Actor, id: string, fingerprint: string): Promise<LeaseAnswer> {
+  return inTransaction(ctx, async (tx, at) => {
+    const { row, lineItem, entitlement, product } = await ownedLease(tx, id, fingerprint);
+    if (!(await releaseLease(tx, id, at))) throw new AppError('INVALID_STATE', 'The lease was already released.');
+    const lease = await answer(ctx, { ...row, released_at: at }, lineItem, entitlement, product);
+    await audit(tx, actor, at, { action: 'lease.released', subjectType: 'lease', subjectId: id, before: { releasedAt: null }, after: withoutToken(lease) });
+    return lease;
+  });
+}
+
+/** A lease is its device's: a wrong fingerprint finds nothing, like an unknown id. */
+async function ownedLease(tx: Db, id: string, fingerprint: string) {
+  const row = await findLeaseRow(tx, id);
+  const lineItem = row && row.fingerprint === fingerprint ? await findLineItemRowById(tx, row.line_item_id) : undefined;
+  const entitlement = lineItem && (await findEntitlementRowByPk(tx, lineItem.entitlement_pk));
+  if (!row || !lineItem || !entitlement) throw notFound(`Lease ${id}`);
+  const { model, product } = await floatingModel(tx, lineItem);
+  return { row, lineItem, entitlement, product, model };
+}
+
+async function floatingModel(tx: Db, lineItem: LineItemRow) {
+  const product = await findProduct(tx, lineItem.product_id);
+  const model = product && (await findLicenseModel(tx, product.licenseModelId));
+  if (!product || !model) throw new Error(`line item ${lineItem.id} has no product or license model`);
+  if (model.kind !== 'floating') {
+    throw new AppError('UNPROCESSABLE', 'This code is not a floating licence: activate the device with POST /api/v1/activations.');
+  }
+  return { product, model };
+}
+
+function usable(lineItem: LineItemRow, entitlement: EntitlementRow, now: Date): void {
+  const unusable = lineItemUsability(
+    { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
+    entitlement.state as EntitlementState,
+    now,
+  );
+  if (unusable) throw new AppError('INVALID_STATE', `This code cannot be used now (${unusable}).`, { extensions: { reason: unusable } });
+}
+
+async function answer(
+  ctx: ServiceContext,
+  row: LeaseRow,
+  lineItem: LineItemRow,
+  entitlement: EntitlementRow,
+  product: NonNullable<Awaited<ReturnType<typeof findProduct>>>,
+): Promise<LeaseAnswer> {
+  const lease = toLease(row, lineItem.activation_id, entitlement.id);
+  const key = ctx.keyRing.signingKey();
+  const token = signLease(
+    {
+      iss: ctx.config.issuer,
+      sub: row.fingerprint,
+      jti: row.id,
+      iat: Math.floor(ctx.now().getTime() / 1000),
+      exp: Math.floor(Date.parse(row.expires_at) / 1000),
+      lease: {
+        activationId: lineItem.activation_id,
+        entitlementId: entitlement.id,
+        product: { name: product.name, version: product.version },
+        features: product.features.map((f) => ({ name: f.name, version: f.version, count: f.count })),
+        test: row.test === 1,
+      },
+    },
+    key,
+  );
+  return { ...lease, token };
+}
+
+function withoutToken(lease: LeaseAnswer): Lease {
+  const { token: _token, ...rest } = lease;
+  return rest;
+}

@@ -1,0 +1,55 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { RegistrationData } from '../../domain/bulk.ts';
+import { normalizeCode } from '../../domain/codes.ts';
+import type { Db } from '../../store/database.ts';
+import {
+  type EntitlementRow,
+  type LineItemRow,
+  findEntitlementRowByPk,
+  findLineItemRow,
+  firstLineItemRow,
+} from '../../store/entitlements.ts';
+import { findKeyRow } from '../../store/web-register-keys.ts';
+import { bulkOf, redeemKey } from '../bulk/redeem-web-register-key.ts';
+
+export interface ResolvedCode {
+  lineItem: LineItemRow;
+  entitlement: EntitlementRow;
+}
+
+/**
+ * What an activation code stands for. A line item's activation ID is itself; a redeemed web register
+ * key is the line item it became; an unredeemed key, when `redeem` is allowed, is redeemed on the
+ * spot for a new anonymous end customer of the partner that holds the stock. Anything else (unknown,
+ * void, a bulk entitlement's own ID) is undefined: to a guesser, every wrong code looks the same.
+ */
+export async function resolveActivationCode(
+  tx: Db,
+  actor: Actor,
+  at: string,
+  code: string,
+  redeem: { registration?: RegistrationData | undefined } | false,
+): Promise<ResolvedCode | undefined> {
+  const normalized = normalizeCode(code);
+  const lineItem = await findLineItemRow(tx, normalized);
+  if (lineItem) {
+    const entitlement = await findEntitlementRowByPk(tx, lineItem.entitlement_pk);
+    return entitlement && { lineItem, entitlement };
+  }
+  const key = await findKeyRow(tx, normalized);
+  if (!key || key.state === 'void') return undefined;
+  let entitlementPk = key.redeemed_entitlement_pk;
+  if (key.state === 'unredeemed') {
+    if (redeem === false) return undefined;
+    const bulk = await bulkOf(tx, key);
+    entitlementPk = await redeemKey(tx, actor, at, {
+      key,
+      bulk,
+      owner: { newAnonymous: { name: `Anonymous end customer (key …${key.key.slice(-5)})`, parentAccountId: bulk.sold_to ?? '' } },
+      registration: redeem.registration,
+    });
+  }
+  if (entitlementPk === null) return undefined;
+  const [entitlement, item] = await Promise.all([findEntitlementRowByPk(tx, entitlementPk), firstLineItemRow(tx, entitlementPk)]);
+  return entitlement && item && { lineItem: item, entitlement };
+}

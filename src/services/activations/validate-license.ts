@@ -1,0 +1,112 @@
+import { type ValidationCode, validationOutcome } from '../../domain/activations.ts';
+import type { Actor } from '../../domain/actors.ts';
+import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import { readLicenseToken } from '../../licensing/license-file.ts';
+import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
+import { type ActivationStatus, activationStatus, findLatestActivationRow } from '../../store/activations.ts';
+import type { ServiceContext } from '../context.ts';
+import type { VerifiedToken } from '../licensing/validation-cache.ts';
+import { resolveActivationCode } from './resolve-code.ts';
+
+export interface ValidationRequest {
+  token?: string | undefined;
+  code?: string | undefined;
+  fingerprint?: string | undefined;
+}
+
+export interface ValidationAnswer {
+  valid: boolean;
+  code: ValidationCode;
+  /** The activation (`act_…`), when one was found. */
+  id?: string;
+  expiresAt?: string | null;
+  test?: boolean;
+}
+
+/**
+ * Answers whether a licence is good now: its signature, the state of its activation, line item and
+ * entitlement, its dates, and the device asking. It only reads, and what it read is cached (see
+ * ValidationCache), so validating the same licences again and again scales with the readers.
+ */
+export async function validateLicense(ctx: ServiceContext, actor: Actor, request: ValidationRequest): Promise<ValidationAnswer> {
+  ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
+  if (request.token !== undefined) return byToken(ctx, request.token, request.fingerprint);
+  return byCode(ctx, actor, request.code ?? '', request.fingerprint ?? '');
+}
+
+/** Whether the answer says the caller guessed a licence or code that does not exist. */
+export function isFailedGuess(answer: ValidationAnswer): boolean {
+  return answer.code === 'NOT_FOUND' || answer.code === 'BAD_SIGNATURE';
+}
+
+async function byToken(ctx: ServiceContext, raw: string, fingerprint: string | undefined): Promise<ValidationAnswer> {
+  const verified = await verifiedToken(ctx, raw);
+  if (!verified.ok) return { valid: false, code: 'BAD_SIGNATURE' };
+  const { claims } = verified;
+  const status = await cachedStatus(ctx, claims.jti);
+  if (!status) return { valid: false, code: 'NOT_FOUND' };
+  const code = validationOutcome(
+    { ...status, notBefore: new Date(claims.nbf * 1000), expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000) },
+    { fingerprint },
+    ctx.now(),
+  );
+  return {
+    valid: code === 'VALID',
+    code,
+    id: claims.jti,
+    expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
+    test: claims.lic.test,
+  };
+}
+
+async function verifiedToken(ctx: ServiceContext, raw: string): Promise<VerifiedToken> {
+  const cached = ctx.validationCache.verified(raw);
+  if (cached) return cached;
+  let token: string;
+  try {
+    token = readLicenseToken(raw);
+  } catch {
+    return { ok: false };
+  }
+  let kid: string | undefined;
+  try {
+    kid = decodeLicense(token).header.kid;
+  } catch {
+    kid = undefined;
+  }
+  await ctx.keyRing.reloadIfUnknown(kid);
+  const result = verifyLicense(token, ctx.keyRing.verificationKeys());
+  const verified: VerifiedToken = result.code === 'BAD_SIGNATURE' ? { ok: false } : { ok: true, claims: result.claims, kid: result.kid };
+  // Only good signatures are kept: garbage sent by a guesser must not fill the cache.
+  if (verified.ok) ctx.validationCache.rememberVerified(raw, verified);
+  return verified;
+}
+
+async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<ActivationStatus | undefined> {
+  const cached = ctx.validationCache.status(activationId);
+  if (cached) return cached;
+  const generation = ctx.validationCache.generation();
+  const status = await activationStatus(ctx.store.db, activationId);
+  if (status) ctx.validationCache.rememberStatus(activationId, status, generation);
+  return status;
+}
+
+async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerprint: string): Promise<ValidationAnswer> {
+  const db = ctx.store.db;
+  const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
+  const row = resolved && (await findLatestActivationRow(db, resolved.lineItem.id, fingerprint));
+  if (!resolved || !row) return { valid: false, code: 'NOT_FOUND' };
+  const result = validationOutcome(
+    {
+      activationState: row.state as ActivationStatus['activationState'],
+      lineItemState: resolved.lineItem.state as EntitlementState,
+      entitlementState: resolved.entitlement.state as EntitlementState,
+      fingerprint: row.fingerprint,
+      notBefore: new Date(row.issued_at),
+      expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    },
+    { fingerprint },
+    ctx.now(),
+  );
+  return { valid: result === 'VALID', code: result, id: row.id, expiresAt: row.expires_at, test: row.test === 1 };
+}

@@ -1,0 +1,75 @@
+import type { KeyObject } from 'node:crypto';
+import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
+import { type Jwks, keysFromJwks, toJwks } from '../../licensing/jwks.ts';
+import type { LicenseSigningKey } from '../../licensing/license-token.ts';
+import { privateKeyFromPem } from '../../licensing/signing-key.ts';
+import type { Store } from '../../store/database.ts';
+import { findCurrentSigningKey, listPublicSigningKeys } from '../../store/signing-keys.ts';
+
+interface Loaded {
+  signing: LicenseSigningKey;
+  verification: Map<string, KeyObject>;
+  jwks: Jwks;
+  at: number;
+}
+
+/**
+ * The signing keys, loaded once and held: the private key object is parsed a single time, not per
+ * licence, and reading it never touches the database, so it is safe inside a transaction (on SQLite
+ * the one connection is busy then). A rotation by `licentia keys rotate` is picked up by the
+ * periodic refresh, or at once when a licence names a kid not seen yet.
+ */
+export class KeyRing {
+  readonly #store: Store;
+  #loaded: Loaded | undefined;
+  #lastUnknownReload = 0;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Call outside any transaction: at start, and from the refresh timer. */
+  async load(): Promise<void> {
+    const current = await findCurrentSigningKey(this.#store.db);
+    if (!current) throw new Error('no signing key: the server creates one at start');
+    const rows = await listPublicSigningKeys(this.#store.db);
+    const jwks = toJwks(rows.map((r) => JSON.parse(r.public_jwk) as Ed25519PublicJwk));
+    this.#loaded = {
+      signing: { kid: current.kid, privateKey: privateKeyFromPem(current.private_pkcs8) },
+      verification: keysFromJwks(jwks),
+      jwks,
+      at: Date.now(),
+    };
+  }
+
+  /** Reloads every `intervalMs` in the background; answers a function that stops it. */
+  refreshEvery(intervalMs: number): () => void {
+    const timer = setInterval(() => void this.load().catch(() => undefined), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  signingKey(): LicenseSigningKey {
+    return this.#held().signing;
+  }
+
+  verificationKeys(): ReadonlyMap<string, KeyObject> {
+    return this.#held().verification;
+  }
+
+  jwks(): Jwks {
+    return this.#held().jwks;
+  }
+
+  /** Outside transactions: a kid we do not know may be a key rotated in by another process. */
+  async reloadIfUnknown(kid: string | undefined): Promise<void> {
+    if (kid === undefined || this.#held().verification.has(kid) || Date.now() - this.#lastUnknownReload < 5_000) return;
+    this.#lastUnknownReload = Date.now();
+    await this.load();
+  }
+
+  #held(): Loaded {
+    if (!this.#loaded) throw new Error('the key ring is used before it was loaded');
+    return this.#loaded;
+  }
+}

@@ -1,0 +1,387 @@
+import { sql } from 'kysely';
+import type { Activation, ActivationState, Device, Lease } from '../domain/activations.ts';
+import type { EntitlementState } from '../domain/entitlement-states.ts';
+import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { Scope } from '../domain/scope.ts';
+import type { Db } from './database.ts';
+import type { Row } from './schema.ts';
+
+export type ActivationRow = Row<'activations'>;
+
+/**
+ * Takes `count` of a line item's quantity if that keeps it within `limit` (null: no limit). The
+ * condition is in the UPDATE itself, so concurrent activations can never take more than there is.
+ */
+export async function takeCount(db: Db, lineItemId: string, count: number, limit: number | null): Promise<boolean> {
+  let query = db.updateTable('line_items').set({ used_count: sql`used_count + ${count}` }).where('id', '=', lineItemId);
+  if (limit !== null) query = query.where(sql<boolean>`used_count + ${count} <= ${limit}`);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/**
+ * Gives a count back. A return by the customer side counts against the model's `maxRehosts`
+ * (`returnLimit`), checked in the same statement; the producer's revocations do not count.
+ */
+export async function giveBackCount(
+  db: Db,
+  lineItemId: string,
+  count: number,
+  options: { countsAsReturn: boolean; returnLimit: number | null },
+): Promise<boolean> {
+  let query = db
+    .updateTable('line_items')
+    .set({ used_count: sql`used_count - ${count}`, ...(options.countsAsReturn && { returns: sql`returns + 1` }) })
+    .where('id', '=', lineItemId);
+  if (options.countsAsReturn && options.returnLimit !== null) query = query.where('returns', '<', options.returnLimit);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function insertActivation(db: Db, row: ActivationRow): Promise<void> {
+  await db.insertInto('activations').values(row).execute();
+}
+
+/** Ends an activation that is still active; of two concurrent returns, one does it. */
+export async function endActivation(db: Db, id: string, state: Exclude<ActivationState, 'active'>, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('activations')
+    .set({ state, ended_at: at })
+    .where('id', '=', id)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function findActivationRow(db: Db, id: string): Promise<ActivationRow | undefined> {
+  return db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findActiveActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
+  return db
+    .selectFrom('activations')
+    .selectAll()
+    .where('line_item_id', '=', lineItemId)
+    .where('fingerprint', '=', fingerprint)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+}
+
+/** The device of `fingerprint` owned by the account: made on first sight, in one race-free upsert. */
+export async function upsertDevice(
+  db: Db,
+  device: { id: string; accountId: string; fingerprint: string; name: string | null; at: string },
+): Promise<string> {
+  const row = await db
+    .insertInto('devices')
+    .values({
+      id: device.id,
+      account_id: device.accountId,
+      fingerprint: device.fingerprint,
+      name: device.name,
+      created_at: device.at,
+      last_seen_at: device.at,
+    })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'fingerprint']).doUpdateSet((eb) => ({
+        last_seen_at: eb.ref('excluded.last_seen_at'),
+        name: sql<string | null>`coalesce(excluded.name, devices.name)`,
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** What a validation needs to know about an activation now. */
+export interface ActivationStatus {
+  activationState: ActivationState;
+  lineItemState: EntitlementState;
+  entitlementState: EntitlementState;
+  fingerprint: string;
+  lineItemId: string;
+}
+
+export async function activationStatus(db: Db, id: string): Promise<ActivationStatus | undefined> {
+  const row = await db
+    .selectFrom('activations as a')
+    .innerJoin('line_items as li', 'li.id', 'a.line_item_id')
+    .innerJoin('entitlements as e', 'e.pk', 'a.entitlement_pk')
+    .select(['a.state as activation_state', 'li.state as line_item_state', 'e.state as entitlement_state', 'a.fingerprint', 'a.line_item_id'])
+    .where('a.id', '=', id)
+    .executeTakeFirst();
+  return (
+    row && {
+      activationState: row.activation_state as ActivationState,
+      lineItemState: row.line_item_state as EntitlementState,
+      entitlementState: row.entitlement_state as EntitlementState,
+      fingerprint: row.fingerprint,
+      lineItemId: row.line_item_id,
+    }
+  );
+}
+
+export interface ActivationFilter {
+  entitlementPk?: string | undefined;
+  lineItemId?: string | undefined;
+  deviceId?: string | undefined;
+  accountId?: string | undefined;
+  state?: ActivationState | undefined;
+  fingerprint?: string | undefined;
+  test?: boolean | undefined;
+}
+
+const activationColumns = [
+  'a.id',
+  'a.line_item_id',
+  'a.entitlement_pk',
+  'a.device_id',
+  'a.fingerprint',
+  'a.count',
+  'a.state',
+  'a.test',
+  'a.offline',
+  'a.account_id',
+  'a.product_id',
+  'a.issued_at',
+  'a.expires_at',
+  'a.ended_at',
+  'li.activation_id',
+  'e.id as entitlement_id',
+  'd.name as device_name',
+] as const;
+
+function activationsQuery(db: Db) {
+  return db
+    .selectFrom('activations as a')
+    .innerJoin('line_items as li', 'li.id', 'a.line_item_id')
+    .innerJoin('entitlements as e', 'e.pk', 'a.entitlement_pk')
+    .innerJoin('devices as d', 'd.id', 'a.device_id')
+    .select(activationColumns);
+}
+
+type ActivationView = Awaited<ReturnType<ReturnType<typeof activationsQuery>['executeTakeFirstOrThrow']>>;
+
+function toActivation(row: ActivationView): Activation {
+  return {
+    id: row.id,
+    activationId: row.activation_id,
+    entitlementId: row.entitlement_id,
+    deviceId: row.device_id,
+    deviceName: row.device_name,
+    fingerprint: row.fingerprint,
+    count: row.count,
+    state: row.state as ActivationState,
+    test: row.test === 1,
+    offline: row.offline === 1,
+    accountId: row.account_id,
+    productId: row.product_id,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+  };
+}
+
+export async function findActivation(db: Db, id: string, scope: Scope): Promise<Activation | undefined> {
+  const row = await scopedActivations(activationsQuery(db), scope).where('a.id', '=', id).executeTakeFirst();
+  return row && toActivation(row);
+}
+
+export async function listActivations(db: Db, scope: Scope, filter: ActivationFilter, page: PageRequest): Promise<Page<Activation>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = scopedActivations(activationsQuery(db), scope);
+  if (filter.entitlementPk) query = query.where('a.entitlement_pk', '=', filter.entitlementPk);
+  if (filter.lineItemId) query = query.where('a.line_item_id', '=', filter.lineItemId);
+  if (filter.deviceId) query = query.where('a.device_id', '=', filter.deviceId);
+  if (filter.accountId) query = query.where('a.account_id', '=', filter.accountId);
+  if (filter.state) query = query.where('a.state', '=', filter.state);
+  if (filter.fingerprint) query = query.where('a.fingerprint', '=', filter.fingerprint);
+  if (filter.test !== undefined) query = query.where('a.test', '=', filter.test ? 1 : 0);
+  if (after) query = query.where('a.id', '>', after);
+  const rows = await query.orderBy('a.id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toActivation);
+}
+
+/**
+ * Activations a scope can see: a partner those of entitlements it owns or is channel partner on,
+ * and those of its own customers; a customer (anonymous or not) its own.
+ */
+function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query: Q, scope: Scope): Q {
+  switch (scope.kind) {
+    case 'all':
+      return query;
+    case 'partner':
+      return query.where((eb) =>
+        eb.or([
+          eb('e.sold_to', '=', scope.accountId),
+          eb('a.tier1_account_id', '=', scope.accountId),
+          eb.exists(
+            eb
+              .selectFrom('entitlement_partners as p')
+              .select('p.entitlement_pk')
+              .whereRef('p.entitlement_pk', '=', 'a.entitlement_pk')
+              .where('p.account_id', '=', scope.accountId),
+          ),
+        ]),
+      ) as Q;
+    case 'customer':
+    case 'anonymous':
+      return query.where('a.account_id', '=', scope.accountId) as Q;
+  }
+}
+
+export interface DeviceFilter {
+  accountId?: string | undefined;
+  fingerprint?: string | undefined;
+}
+
+function devicesQuery(db: Db) {
+  return db
+    .selectFrom('devices as d')
+    .select((eb) => [
+      'd.id',
+      'd.account_id',
+      'd.fingerprint',
+      'd.name',
+      'd.created_at',
+      'd.last_seen_at',
+      eb
+        .selectFrom('activations as a')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('a.device_id', '=', 'd.id')
+        .where('a.state', '=', 'active')
+        .as('active_activations'),
+    ]);
+}
+
+function toDevice(row: Awaited<ReturnType<ReturnType<typeof devicesQuery>['executeTakeFirstOrThrow']>>): Device {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    fingerprint: row.fingerprint,
+    name: row.name,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    activeActivations: Number(row.active_activations ?? 0),
+  };
+}
+
+/** Devices a scope can see: those of its own account, and for a partner those of its customers. */
+function scopedDevices<Q extends ReturnType<typeof devicesQuery>>(query: Q, scope: Scope): Q {
+  switch (scope.kind) {
+    case 'all':
+      return query;
+    case 'partner':
+      return query.where((eb) =>
+        eb.or([
+          eb('d.account_id', '=', scope.accountId),
+          eb('d.account_id', 'in', eb.selectFrom('accounts').select('accounts.id').where('accounts.parent_account_id', '=', scope.accountId)),
+        ]),
+      ) as Q;
+    case 'customer':
+    case 'anonymous':
+      return query.where('d.account_id', '=', scope.accountId) as Q;
+  }
+}
+
+export async function listDevices(db: Db, scope: Scope, filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = scopedDevices(devicesQuery(db), scope);
+  if (filter.accountId) query = query.where('d.account_id', '=', filter.accountId);
+  if (filter.fingerprint) query = query.where('d.fingerprint', '=', filter.fingerprint);
+  if (after) query = query.where('d.id', '>', after);
+  const rows = await query.orderBy('d.id').limit(limit + 1).execute();
+  return toPage(rows, limit, (r) => r.id, toDevice);
+}
+
+export async function findDevice(db: Db, id: string, scope: Scope): Promise<Device | undefined> {
+  const row = await scopedDevices(devicesQuery(db), scope).where('d.id', '=', id).executeTakeFirst();
+  return row && toDevice(row);
+}
+
+export type LeaseRow = Row<'leases'>;
+
+export async function countLiveLeases(db: Db, lineItemId: string, now: string): Promise<number> {
+  const row = await db
+    .selectFrom('leases')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('line_item_id', '=', lineItemId)
+    .where('released_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function findLiveLease(db: Db, lineItemId: string, fingerprint: string, now: string): Promise<LeaseRow | undefined> {
+  return db
+    .selectFrom('leases')
+    .selectAll()
+    .where('line_item_id', '=', lineItemId)
+    .where('fingerprint', '=', fingerprint)
+    .where('released_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function insertLease(db: Db, row: LeaseRow): Promise<void> {
+  await db.insertInto('leases').values(row).execute();
+}
+
+export async function findLeaseRow(db: Db, id: string): Promise<LeaseRow | undefined> {
+  return db.selectFrom('leases').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Extends a lease that is still live; an expired one may already have lost its seat. */
+export async function extendLease(db: Db, id: string, now: string, expiresAt: string): Promise<boolean> {
+  const result = await db
+    .updateTable('leases')
+    .set({ expires_at: expiresAt })
+    .where('id', '=', id)
+    .where('released_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function releaseLease(db: Db, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('leases')
+    .set({ released_at: at })
+    .where('id', '=', id)
+    .where('released_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export function toLease(row: LeaseRow, activationId: string, entitlementId: string): Lease {
+  return {
+    id: row.id,
+    activationId,
+    entitlementId,
+    fingerprint: row.fingerprint,
+    deviceName: row.device_name,
+    test: row.test === 1,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    releasedAt: row.released_at,
+  };
+}
+
+/** The device's most recent activation of a line item, in whatever state. */
+export async function findLatestActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
+  return db
+    .selectFrom('activations')
+    .selectAll()
+    .where('line_item_id', '=', lineItemId)
+    .where('fingerprint', '=', fingerprint)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Takes the line item's row lock (PostgreSQL) so that seat counting and taking are one step. */
+export async function lockLineItem(db: Db, lineItemId: string): Promise<void> {
+  await db.updateTable('line_items').set({ used_count: sql`used_count` }).where('id', '=', lineItemId).execute();
+}
