@@ -4,6 +4,7 @@ import type { Api, ApiResponse } from '../support/http.ts';
 import { account, apiKey, created, licenseModel, partner, product, simpleEntitlement, unique } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 import { bulkWithKeys } from '../support/bulk-fixtures.ts';
+import { createActivationRequest, createDeviceKeyPair, createReturnRequest } from '../../src/licensing/offline-request.ts';
 
 /**
  * Which role may call what, as one table: every operation of the OpenAPI document has at least
@@ -28,11 +29,23 @@ interface World {
   /** A fresh draft entitlement sold to `soldTo` with P as tier-1 partner when sold to P or C. */
   draft(soldTo: string): Promise<any>;
   apiKeyId: string;
+  draftDeployed(soldTo: string): Promise<any>;
   /** A fresh deployed bulk entitlement sold to partner `partnerId`, with two keys. */
   stock(partnerId: string): Promise<{ bulk: any; keys: string[] }>;
   /** A partner account below P, to split stock to. */
   R: any;
+  /** A fresh activation on a deployed entitlement sold to `soldTo` (P tier-1 when sold to P or C). */
+  activation(soldTo: string): Promise<{ activation: any; license: any }>;
+  /** A fresh floating line item's code. */
+  floatingCode(): Promise<string>;
+  floatingModelId: string;
 }
+
+const everyone = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: ok });
+const ownReaders = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: 401 });
+const othersHidden = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: 404, customer: 404, anonymous: 404, public: 401 });
+let fingerprints = 0;
+const fp = () => `matrix-${process.pid}-${++fingerprints}`;
 
 interface Row {
   op: string;
@@ -273,6 +286,137 @@ export const rows: Row[] = [
     call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/void`),
     expect: producerOnly(200),
   },
+  {
+    op: 'activate',
+    what: 'activate a device',
+    call: async (w, as) => as.post('/activations', { code: (await w.draftDeployed(w.D.id)).lineItems[0].activationId, fingerprint: fp() }),
+    expect: everyone(201),
+  },
+  {
+    op: 'activateOffline',
+    what: 'activate from an offline request',
+    call: async (w, as) => {
+      const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
+      const { publicJwk } = createDeviceKeyPair();
+      return as.post('/activations/offline', { request: createActivationRequest({ code, fingerprint: fp(), deviceName: 'box', devicePublicKey: publicJwk }) });
+    },
+    expect: everyone(201),
+  },
+  {
+    op: 'returnOffline',
+    what: 'return with a signed offline request',
+    call: async (w, as) => {
+      const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
+      const pair = createDeviceKeyPair();
+      const f = fp();
+      const made = await w.admin.post('/activations/offline', { request: createActivationRequest({ code, fingerprint: f, deviceName: 'box', devicePublicKey: pair.publicJwk }) });
+      return as.post('/activations/offline/return', { request: createReturnRequest({ activationId: made.body.activation.id, fingerprint: f, devicePrivateKey: pair.privateKey }) });
+    },
+    expect: everyone(200),
+  },
+  { op: 'listActivations', what: 'list activations', call: (_w, as) => as.get('/activations'), expect: anyKey(200) },
+  {
+    op: 'getActivation',
+    what: 'get an own activation',
+    call: async (w, as, caller) => as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}`),
+    expect: ownReaders(200),
+  },
+  {
+    op: 'getActivation',
+    what: "get another partner's activation",
+    call: async (w, as) => as.get(`/activations/${(await w.activation(w.Q.id)).activation.id}`),
+    expect: othersHidden(200),
+  },
+  {
+    op: 'getActivationLicense',
+    what: 'download an own licence',
+    call: async (w, as, caller) => as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/license`),
+    expect: ownReaders(200),
+  },
+  {
+    op: 'getActivationLicense',
+    what: "download another partner's licence",
+    call: async (w, as) => as.get(`/activations/${(await w.activation(w.Q.id)).activation.id}/license`),
+    expect: othersHidden(200),
+  },
+  {
+    op: 'returnActivation',
+    what: 'return an own activation with a key',
+    call: async (w, as, caller) => as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/return`),
+    expect: ownReaders(200),
+  },
+  {
+    op: 'returnActivation',
+    what: "return another partner's activation",
+    call: async (w, as) => as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/return`),
+    expect: othersHidden(200),
+  },
+  {
+    op: 'returnActivation',
+    what: 'return an activation by its licence',
+    call: async (w, as) => {
+      const { activation, license } = await w.activation(w.D.id);
+      return as.post(`/activations/${activation.id}/return`, { token: license.token });
+    },
+    expect: everyone(200),
+  },
+  {
+    op: 'rehostActivation',
+    what: 'move an own activation',
+    call: async (w, as, caller) => as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/rehost`, { fingerprint: fp() }),
+    expect: ownReaders(201),
+  },
+  {
+    op: 'revokeActivation',
+    what: 'revoke an activation',
+    call: async (w, as) => as.post(`/activations/${(await w.activation(w.D.id)).activation.id}/revoke`),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'validateLicense',
+    what: 'validate a licence',
+    call: async (w, as) => as.post('/licenses/validate', { token: (await w.activation(w.D.id)).license.token }),
+    expect: everyone(200),
+  },
+  {
+    op: 'checkoutLease',
+    what: 'check out a floating seat',
+    call: async (w, as) => as.post('/leases', { code: await w.floatingCode(), fingerprint: fp() }),
+    expect: everyone(201),
+  },
+  {
+    op: 'heartbeatLease',
+    what: 'keep a floating seat',
+    call: async (w, as) => {
+      const f = fp();
+      const lease = (await w.admin.post('/leases', { code: await w.floatingCode(), fingerprint: f })).body;
+      return as.post(`/leases/${lease.id}/heartbeat`, { fingerprint: f });
+    },
+    expect: everyone(200),
+  },
+  {
+    op: 'releaseLease',
+    what: 'give a floating seat back',
+    call: async (w, as) => {
+      const f = fp();
+      const lease = (await w.admin.post('/leases', { code: await w.floatingCode(), fingerprint: f })).body;
+      return as.post(`/leases/${lease.id}/release`, { fingerprint: f });
+    },
+    expect: everyone(200),
+  },
+  { op: 'listDevices', what: 'list devices', call: (_w, as) => as.get('/devices'), expect: anyKey(200) },
+  {
+    op: 'getDevice',
+    what: 'get an own device',
+    call: async (w, as, caller) => as.get(`/devices/${(await w.activation(ownAccount(w, caller).id)).activation.deviceId}`),
+    expect: ownReaders(200),
+  },
+  {
+    op: 'getDevice',
+    what: "get another partner's device",
+    call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
+    expect: othersHidden(200),
+  },
 ];
 
 describeEachBackend('role matrix', (server) => {
@@ -290,6 +434,8 @@ describeEachBackend('role matrix', (server) => {
     const feature = await created(admin.post('/features', { name: unique('feature') }));
     const someKey = await created(admin.post('/api-keys', { role: 'operator' }));
     const R = await partner(admin, { parentAccountId: P.id });
+    const floating = await licenseModel(admin, { kind: 'floating' });
+    const floatingProduct = await product(admin, { licenseModelId: floating.id });
     world = {
       admin,
       P,
@@ -301,6 +447,22 @@ describeEachBackend('role matrix', (server) => {
       featureId: feature.id,
       apiKeyId: someKey.id,
       R,
+      draftDeployed: async (soldTo) => {
+        const e = await world.draft(soldTo);
+        return created(admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
+      },
+      activation: async (soldTo) => {
+        const e = await world.draftDeployed(soldTo);
+        return created(admin.post('/activations', { code: e.lineItems[0].activationId, fingerprint: fp() }));
+      },
+      floatingModelId: floating.id,
+      floatingCode: async () => {
+        const e = await created(
+          admin.post('/entitlements', { kind: 'simple', soldTo: D.id, lineItems: [{ productId: floatingProduct.id, quantity: 5 }] }),
+        );
+        await created(admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
+        return e.lineItems[0].activationId;
+      },
       stock: async (partnerId) => {
         const { bulk, keys } = await bulkWithKeys(admin, { partnerId, productId: prod.id, generate: 2 });
         return { bulk, keys };

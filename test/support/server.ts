@@ -1,4 +1,5 @@
 import { type Config, defaultConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Backend } from './backends.ts';
 import { Api } from './http.ts';
@@ -25,7 +26,8 @@ export async function startTestServer(backend: Backend, overrides: Partial<Confi
     logLevel: 'silent',
     ...overrides,
   };
-  const running = await startServer(config, false);
+  // TEST_LOG=error (or any pino level) shows the servers' logs, e.g. the cause of a 500.
+  const running = await startServer(config, process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : false);
   return {
     url: running.url,
     api: new Api(`${running.url}/api/v1`, ADMIN_KEY),

@@ -178,6 +178,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
   app.get(
     '/web-register-keys/:key',
     {
+      config: { guessLimited: true },
       schema: {
         operationId: 'getWebRegisterKey',
         tags,
@@ -192,6 +193,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
   app.post(
     '/web-register-keys/:key/redeem',
     {
+      config: { guessLimited: true },
       schema: {
         operationId: 'redeemWebRegisterKey',
         tags,

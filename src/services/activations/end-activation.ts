@@ -5,7 +5,7 @@ import { readLicenseToken } from '../../licensing/license-file.ts';
 import { verifyLicense } from '../../licensing/license-token.ts';
 import { parseAndVerifyReturnRequest, readReturnRequest } from '../../licensing/offline-request.ts';
 import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
-import { type ActivationRow, endActivation, findActivation, findActivationRow, giveBackCount } from '../../store/activations.ts';
+import { type ActivationRow, endActivation, findActivation, findActivationRow, findActiveActivationRow, giveBackCount } from '../../store/activations.ts';
 import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
 import { findEntitlementRowByPk, findLineItemRowById } from '../../store/entitlements.ts';
@@ -53,6 +53,9 @@ export async function rehostActivation(
   return inTransaction(ctx, async (tx, at) => {
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
     if (row.fingerprint === target.fingerprint) throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
+    if (await findActiveActivationRow(tx, row.line_item_id, target.fingerprint)) {
+      throw new AppError('INVALID_STATE', 'That device already holds an activation of this code; return one of the two instead.');
+    }
     await giveBack(ctx, tx, actor, at, row, 'returned');
     const lineItem = await findLineItemRowById(tx, row.line_item_id);
     const entitlement = lineItem && (await findEntitlementRowByPk(tx, row.entitlement_pk));
@@ -83,16 +86,17 @@ async function giveBack(ctx: ServiceContext, tx: Db, actor: Actor, at: string, r
 }
 
 /**
- * The activation if the actor may give it back: the producer any; a partner or customer one in its
- * scope; a device (no key) the one its licence or signed return request names.
+ * The activation if the actor may give it back: whoever shows its licence or signed return request;
+ * otherwise the producer any, a partner or customer one in its scope.
  */
 async function authorisedActivation(ctx: ServiceContext, tx: Db, actor: Actor, id: string, proof: DeviceProof | undefined): Promise<ActivationRow> {
-  if (actor.type === 'public') {
-    if (!proof) throw new AppError('UNAUTHENTICATED', 'Send the licence ({token}) or an API key to return an activation.');
+  // The licence or the device's signature is the authority, whoever carries it.
+  if (proof) {
     const row = await findActivationRow(tx, id);
-    if (!row || !(await deviceProves(ctx, row, proof))) throw notFound(`Activation ${id}`);
-    return row;
+    if (row && (await deviceProves(ctx, row, proof))) return row;
+    if (actor.type === 'public') throw notFound(`Activation ${id}`);
   }
+  if (actor.type === 'public') throw new AppError('UNAUTHENTICATED', 'Send the licence ({token}) or an API key to return an activation.');
   requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
   if (!isProducer(actor) && !(await findActivation(tx, id, scopeOf(actor)))) throw notFound(`Activation ${id}`);
   const row = await findActivationRow(tx, id);

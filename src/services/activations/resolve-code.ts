@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
 import { normalizeCode } from '../../domain/codes.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { Db } from '../../store/database.ts';
 import {
   type EntitlementRow,
@@ -42,12 +43,18 @@ export async function resolveActivationCode(
   if (key.state === 'unredeemed') {
     if (redeem === false) return undefined;
     const bulk = await bulkOf(tx, key);
-    entitlementPk = await redeemKey(tx, actor, at, {
-      key,
-      bulk,
-      owner: { newAnonymous: { name: `Anonymous end customer (key …${key.key.slice(-5)})`, parentAccountId: bulk.sold_to ?? '' } },
-      registration: redeem.registration,
-    });
+    try {
+      entitlementPk = await redeemKey(tx, actor, at, {
+        key,
+        bulk,
+        owner: { newAnonymous: { name: `Anonymous end customer (key …${key.key.slice(-5)})`, parentAccountId: bulk.sold_to ?? '' } },
+        registration: redeem.registration,
+      });
+    } catch (error) {
+      // Another device redeemed it a moment ago: activate on what it became, like any redeemed key.
+      if (!(error instanceof AppError) || error.code !== 'ALREADY_REDEEMED') throw error;
+      entitlementPk = (await findKeyRow(tx, normalized))?.redeemed_entitlement_pk ?? null;
+    }
   }
   if (entitlementPk === null) return undefined;
   const [entitlement, item] = await Promise.all([findEntitlementRowByPk(tx, entitlementPk), firstLineItemRow(tx, entitlementPk)]);
