@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type App, buildApp } from './http/app.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
@@ -19,7 +19,7 @@ export interface RunningServer {
 }
 
 /** Opens the database, brings it up to date, makes sure keys exist, and listens. */
-export async function startServer(config: Config, logger: FastifyBaseLogger | false): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger | false): Promise<RunningServer> {
   const store = openStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
   try {
     await migrateToLatest(store);

@@ -32,6 +32,7 @@ it('serve on a fresh machine: creates ./data/licentia.db, prints an admin key on
   const first = await spawnServer(env, cwd);
   try {
     assert.ok(existsSync(join(cwd, 'data', 'licentia.db')));
+    for (let i = 0; i < 100 && !first.output().includes('lic_'); i++) await new Promise((r) => setTimeout(r, 50));
     const key = /First start: an admin API key was created[\s\S]*?\n\s+(lic_\S+)/.exec(first.output())?.[1];
     assert.ok(key, first.output());
     const r = await fetch(`${first.url}/api/v1/api-keys`, { headers: { authorization: `Bearer ${key}` } });

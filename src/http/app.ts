@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
+import type { Logger } from 'pino';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import { AppError } from '../domain/errors.ts';
@@ -33,7 +34,7 @@ export type App = FastifyInstance<
 >;
 
 export interface AppOptions {
-  logger: FastifyBaseLogger | false;
+  logger: Logger | false;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -51,7 +52,7 @@ function validators(): Record<string, Ajv> {
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions): Promise<App> {
   const app = Fastify({
-    loggerInstance: options.logger === false ? undefined : options.logger,
+    loggerInstance: options.logger === false ? undefined : (options.logger as FastifyBaseLogger),
     logger: options.logger === false ? false : undefined,
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
@@ -84,10 +85,14 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   registerGuessLimiter(app, new GuessLimiter(ctx.config.failedAttemptsPerMinute));
   await app.register(rateLimit, {
     global: false,
+    // Headers only when a client is actually limited: they cost every response otherwise.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
       new AppError('RATE_LIMITED', `More than ${context.max} requests a minute from this address; try again in ${Math.ceil(context.ttl / 1000)} s.`),
   });
+  const logRequests = options.logger !== false && options.logger.isLevelEnabled('info');
   app.addHook('onResponse', async (request, reply) => {
+    if (!logRequests) return;
     // The route pattern, never the URL: paths carry activation codes and keys.
     request.log.info(
       { method: request.method, route: request.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

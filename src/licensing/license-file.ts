@@ -24,6 +24,14 @@ export function toLicenseFile(token: string, claims?: LicenseClaims): string {
   return armor(LICENSE_LABEL, token, describe(decoded));
 }
 
+/**
+ * The licence file of a token just signed from `claims`, without decoding the token again: for the
+ * signer, where the claims are the token's by construction (the activation path).
+ */
+export function licenseFileOfSigned(token: string, claims: LicenseClaims): string {
+  return armor(LICENSE_LABEL, token, describe(claims));
+}
+
 function describe(c: LicenseClaims): string[] {
   const lic = c.lic;
   const features = lic.features.map((f) => `${f.name} ${f.version} (${f.count})`).join(', ');

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
+import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
 import { ValidationCache } from './licensing/validation-cache.ts';
 
@@ -10,10 +11,11 @@ export interface ServiceContext {
   now(): Date;
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
+  readonly catalogCache: CatalogCache;
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
-  return { store, config, now, keyRing: new KeyRing(store), validationCache: new ValidationCache() };
+  return { store, config, now, keyRing: new KeyRing(store), validationCache: new ValidationCache(), catalogCache: new CatalogCache() };
 }
 
 const afterCommit = new WeakMap<object, (() => void)[]>();

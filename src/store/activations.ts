@@ -4,6 +4,7 @@ import type { EntitlementState } from '../domain/entitlement-states.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
 export type ActivationRow = Row<'activations'>;
@@ -13,11 +14,17 @@ export type ActivationRow = Row<'activations'>;
  * condition is in the UPDATE itself, so concurrent activations can never take more than there is.
  */
 export async function takeCount(db: Db, lineItemId: string, count: number, limit: number | null): Promise<boolean> {
-  let query = db.updateTable('line_items').set({ used_count: sql`used_count + ${count}` }).where('id', '=', lineItemId);
-  if (limit !== null) query = query.where(sql<boolean>`used_count + ${count} <= ${limit}`);
-  const result = await query.executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  const changed = await takeCountQuery.run(db, { id: lineItemId, count, limit: limit ?? Number.MAX_SAFE_INTEGER });
+  return changed === 1;
 }
+
+const takeCountQuery = preparedQuery(['id', 'count', 'limit'], (db, a: { id: string; count: number; limit: number }) =>
+  db
+    .updateTable('line_items')
+    .set({ used_count: sql`used_count + ${a.count}` })
+    .where('id', '=', a.id)
+    .where(sql<boolean>`used_count + ${a.count} <= ${a.limit}`),
+);
 
 /**
  * Gives a count back. A return by the customer side counts against the model's `maxRehosts`
@@ -38,8 +45,15 @@ export async function giveBackCount(
   return result.numUpdatedRows === 1n;
 }
 
+const activationColumnNames = [
+  'id', 'line_item_id', 'entitlement_pk', 'device_id', 'fingerprint', 'count', 'state', 'test', 'account_id', 'tier1_account_id',
+  'product_id', 'kid', 'token', 'device_public_key', 'offline', 'issued_at', 'expires_at', 'ended_at',
+] as const satisfies readonly (keyof ActivationRow)[];
+
+const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: ActivationRow) => db.insertInto('activations').values(row));
+
 export async function insertActivation(db: Db, row: ActivationRow): Promise<void> {
-  await db.insertInto('activations').values(row).execute();
+  await insertActivationQuery.run(db, row);
 }
 
 /** Ends an activation that is still active; of two concurrent returns, one does it. */
@@ -57,40 +71,41 @@ export async function findActivationRow(db: Db, id: string): Promise<ActivationR
   return db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findActiveActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
-  return db
+const activeActivationQuery = preparedQuery(['lineItemId', 'fingerprint'], (db, a: { lineItemId: string; fingerprint: string }) =>
+  db
     .selectFrom('activations')
     .selectAll()
-    .where('line_item_id', '=', lineItemId)
-    .where('fingerprint', '=', fingerprint)
-    .where('state', '=', 'active')
-    .executeTakeFirst();
+    .where('line_item_id', '=', a.lineItemId)
+    .where('fingerprint', '=', a.fingerprint)
+    // A literal, not a parameter: only then may SQLite use the partial index `state = 'active'`.
+    .where('state', '=', sql.lit('active')),
+);
+
+export async function findActiveActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
+  return activeActivationQuery.first(db, { lineItemId, fingerprint });
 }
 
-/** The device of `fingerprint` owned by the account: made on first sight, in one race-free upsert. */
-export async function upsertDevice(
-  db: Db,
-  device: { id: string; accountId: string; fingerprint: string; name: string | null; at: string },
-): Promise<string> {
-  const row = await db
+const upsertDeviceQuery = preparedQuery(['id', 'accountId', 'fingerprint', 'name', 'at'], (db, d: { id: string; accountId: string; fingerprint: string; name: string | null; at: string }) =>
+  db
     .insertInto('devices')
-    .values({
-      id: device.id,
-      account_id: device.accountId,
-      fingerprint: device.fingerprint,
-      name: device.name,
-      created_at: device.at,
-      last_seen_at: device.at,
-    })
+    .values({ id: d.id, account_id: d.accountId, fingerprint: d.fingerprint, name: d.name, created_at: d.at, last_seen_at: d.at })
     .onConflict((oc) =>
       oc.columns(['account_id', 'fingerprint']).doUpdateSet((eb) => ({
         last_seen_at: eb.ref('excluded.last_seen_at'),
         name: sql<string | null>`coalesce(excluded.name, devices.name)`,
       })),
     )
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .returning(['id', 'name']),
+);
+
+/** The device of `fingerprint` owned by the account: made on first sight, in one race-free upsert. */
+export async function upsertDevice(
+  db: Db,
+  device: { id: string; accountId: string; fingerprint: string; name: string | null; at: string },
+): Promise<{ id: string; name: string | null }> {
+  const row = await upsertDeviceQuery.first(db, device);
+  if (!row) throw new Error('the device upsert returned nothing');
+  return row;
 }
 
 /** What a validation needs to know about an activation now. */
@@ -102,14 +117,17 @@ export interface ActivationStatus {
   lineItemId: string;
 }
 
-export async function activationStatus(db: Db, id: string): Promise<ActivationStatus | undefined> {
-  const row = await db
+const activationStatusQuery = preparedQuery(['id'], (db, a: { id: string }) =>
+  db
     .selectFrom('activations as a')
     .innerJoin('line_items as li', 'li.id', 'a.line_item_id')
     .innerJoin('entitlements as e', 'e.pk', 'a.entitlement_pk')
     .select(['a.state as activation_state', 'li.state as line_item_state', 'e.state as entitlement_state', 'a.fingerprint', 'a.line_item_id'])
-    .where('a.id', '=', id)
-    .executeTakeFirst();
+    .where('a.id', '=', a.id),
+);
+
+export async function activationStatus(db: Db, id: string): Promise<ActivationStatus | undefined> {
+  const row = await activationStatusQuery.first(db, { id });
   return (
     row && {
       activationState: row.activation_state as ActivationState,

@@ -17,6 +17,8 @@ export interface Store {
   /** The embedded database handle, for the few bulk paths that bypass the query builder. */
   readonly sqlite: SqliteDatabase.Database | null;
   readonly pool: pg.Pool | null;
+  /** SQLite only: the prepared statement of `sql`, prepared once (see prepared.ts). */
+  cachedStatement(sql: string): SqliteDatabase.Statement;
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   /**
@@ -35,6 +37,28 @@ export interface Store {
 
 const CHANGE_CHANNEL = 'licentia_changes';
 
+/** Which store a Kysely handle (the store's own, or one of its transactions) belongs to. */
+const owners = new WeakMap<object, Store>();
+
+export function storeOf(db: Db): Store {
+  const store = owners.get(db);
+  if (!store) throw new Error('this database handle belongs to no open store');
+  return store;
+}
+
+function register(store: Store): Store {
+  const registered: Store = {
+    ...store,
+    transaction: (work) =>
+      store.transaction((tx) => {
+        owners.set(tx, registered);
+        return work(tx);
+      }),
+  };
+  owners.set(store.db, registered);
+  return registered;
+}
+
 export interface StoreOptions {
   url: string;
   poolSize?: number;
@@ -45,8 +69,8 @@ const PG_NUMERIC = 1700;
 
 export function openStore(options: StoreOptions): Store {
   const { url } = options;
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options.poolSize ?? 10);
+  if (url.startsWith('sqlite:')) return register(openSqlite(url.slice('sqlite:'.length)));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return register(openPostgres(url, options.poolSize ?? 10));
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${redactUrl(url)})`);
 }
 
@@ -61,18 +85,40 @@ function openSqlite(path: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const statements = statementCache(sqlite);
+  // Kysely needs only these two methods of the database; preparing goes through the cache.
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database }),
+  });
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
     sqlite,
     pool: null,
+    cachedStatement: statements,
     transaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
     announceChange: async () => undefined,
     onAnnouncedChange: async () => undefined,
     externalWrites: () => dataVersion.get() as number,
+  };
+}
+
+/**
+ * Kysely prepares every query anew, and preparing costs as much as running a small one; the same
+ * few dozen statements run all day, so they are prepared once. Reuse is safe: the connection runs
+ * one statement at a time.
+ */
+function statementCache(sqlite: SqliteDatabase.Database, max = 1000): (sql: string) => SqliteDatabase.Statement {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return (source) => {
+    const cached = cache.get(source);
+    if (cached) return cached;
+    const statement = sqlite.prepare(source);
+    if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    cache.set(source, statement);
+    return statement;
   };
 }
 
@@ -94,6 +140,9 @@ function openPostgres(url: string, poolSize: number): Store {
     dialect: 'postgres',
     sqlite: null,
     pool,
+    cachedStatement: () => {
+      throw new Error('prepared statements are cached on SQLite only');
+    },
     transaction: (work) => withRetry(() => db.transaction().execute(work)),
     close: async () => {
       closing = true;

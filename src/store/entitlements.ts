@@ -12,6 +12,7 @@ import type { RegistrationData } from '../domain/bulk.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
 
 export type EntitlementRow = Row<'entitlements'>;
@@ -368,4 +369,65 @@ export async function firstLineItemRow(db: Db, entitlementPk: string): Promise<L
 
 export async function findLineItemRowById(db: Db, id: string): Promise<LineItemRow | undefined> {
   return db.selectFrom('line_items').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** What activating a line item needs to know of its entitlement, tier-1 partner included. */
+export interface EntitlementRef {
+  pk: string;
+  id: string;
+  kind: string;
+  state: string;
+  sold_to: string | null;
+  tier1: string | null;
+}
+
+export interface LineItemTarget {
+  lineItem: LineItemRow;
+  entitlement: EntitlementRef;
+}
+
+function lineItemTargets(db: Db) {
+  return db
+    .selectFrom('line_items as li')
+    .innerJoin('entitlements as e', 'e.pk', 'li.entitlement_pk')
+    .selectAll('li')
+    .select((eb) => [
+      'e.id as e_id',
+      'e.kind as e_kind',
+      'e.state as e_state',
+      'e.sold_to as e_sold_to',
+      eb
+        .selectFrom('entitlement_partners as p')
+        .select('p.account_id')
+        .whereRef('p.entitlement_pk', '=', 'li.entitlement_pk')
+        .where('p.tier', '=', sql.lit('tier1'))
+        .as('e_tier1'),
+    ]);
+}
+
+function toTarget(row: LineItemRow & { e_id: string; e_kind: string; e_state: string; e_sold_to: string | null; e_tier1: string | null }): LineItemTarget {
+  const { e_id, e_kind, e_state, e_sold_to, e_tier1, ...lineItem } = row;
+  return {
+    lineItem,
+    entitlement: { pk: lineItem.entitlement_pk, id: e_id, kind: e_kind, state: e_state, sold_to: e_sold_to, tier1: e_tier1 },
+  };
+}
+
+const lineItemTargetByCode = preparedQuery(['code'], (db, args: { code: string }) => lineItemTargets(db).where('li.activation_code', '=', args.code));
+
+/** The line item an activation code names, with its entitlement, in one query (the activation path). */
+export async function findLineItemTarget(db: Db, activationCode: string): Promise<LineItemTarget | undefined> {
+  const row = await lineItemTargetByCode.first(db, { code: activationCode });
+  return row && toTarget(row);
+}
+
+export async function findLineItemTargetById(db: Db, lineItemId: string): Promise<LineItemTarget | undefined> {
+  const row = await lineItemTargets(db).where('li.id', '=', lineItemId).executeTakeFirst();
+  return row && toTarget(row);
+}
+
+/** The first line item of an entitlement (the only one, for an entitlement made by redemption). */
+export async function findFirstLineItemTarget(db: Db, entitlementPk: string): Promise<LineItemTarget | undefined> {
+  const row = await lineItemTargets(db).where('li.entitlement_pk', '=', entitlementPk).orderBy('li.position').limit(1).executeTakeFirst();
+  return row && toTarget(row);
 }

@@ -1,22 +1,25 @@
 import type { AuditEvent } from '../domain/events.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Db } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
+const appendEventQuery = preparedQuery(['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after'], (db, row: Row<'events'>) =>
+  db.insertInto('events').values(row),
+);
+
+/** Every change writes one of these, so it is a prepared statement. */
 export async function appendEvent(db: Db, event: AuditEvent): Promise<void> {
-  await db
-    .insertInto('events')
-    .values({
-      id: event.id,
-      at: event.at,
-      actor: event.actor,
-      action: event.action,
-      subject_type: event.subjectType,
-      subject_id: event.subjectId,
-      before: event.before === undefined || event.before === null ? null : JSON.stringify(event.before),
-      after: event.after === undefined || event.after === null ? null : JSON.stringify(event.after),
-    })
-    .execute();
+  await appendEventQuery.run(db, {
+    id: event.id,
+    at: event.at,
+    actor: event.actor,
+    action: event.action,
+    subject_type: event.subjectType,
+    subject_id: event.subjectId,
+    before: event.before === undefined || event.before === null ? null : JSON.stringify(event.before),
+    after: event.after === undefined || event.after === null ? null : JSON.stringify(event.after),
+  });
 }
 
 function toEvent(row: Row<'events'>): AuditEvent {

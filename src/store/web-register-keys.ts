@@ -207,7 +207,8 @@ export async function* iterateKeys(db: Db, entitlementPk: string, filter: KeyFil
 
 function keysQuery(db: Db, entitlementPk: string, filter: KeyFilter, afterSeq: number | undefined) {
   let query = db.selectFrom('web_register_keys').selectAll().where('entitlement_pk', '=', entitlementPk);
-  if (filter.state) query = query.where('state', '=', filter.state);
+  // A literal (from a closed set), so that SQLite may use the partial index of settled keys.
+  if (filter.state) query = query.where('state', '=', sql.lit(filter.state));
   if (filter.loadId) query = query.where('load_id', '=', filter.loadId);
   if (afterSeq !== undefined && Number.isFinite(afterSeq)) query = query.where('seq', '>', afterSeq);
   return query.orderBy('seq');

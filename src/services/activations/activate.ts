@@ -15,9 +15,7 @@ import {
   takeCount,
   upsertDevice,
 } from '../../store/activations.ts';
-import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import { isUniqueViolation, type Db } from '../../store/database.ts';
-import { partnersOfEntitlement } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { issueLicense } from './issue-license.ts';
@@ -96,9 +94,9 @@ export async function activateLineItem(
     }[unusable];
     throw new AppError('INVALID_STATE', detail, { extensions: { reason: unusable } });
   }
-  const product = await findProduct(tx, lineItem.product_id);
-  const model = product && (await findLicenseModel(tx, product.licenseModelId));
-  if (!product || !model) throw new Error(`line item ${lineItem.id} has no product or license model`);
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+  if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
+  const { product, model } = catalog;
   if (model.kind === 'floating') {
     throw new AppError('UNPROCESSABLE', 'This is a floating licence: check out a seat with POST /api/v1/leases.');
   }
@@ -109,7 +107,7 @@ export async function activateLineItem(
   }
   const owner = entitlement.sold_to;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
-  const deviceId = await upsertDevice(tx, { id: newId('device'), accountId: owner, fingerprint: input.fingerprint, name: input.deviceName ?? null, at });
+  const device = await upsertDevice(tx, { id: newId('device'), accountId: owner, fingerprint: input.fingerprint, name: input.deviceName ?? null, at });
   const id = newId('activation');
   const test = lineItem.state === 'test';
   const license = await issueLicense(ctx, {
@@ -124,18 +122,17 @@ export async function activateLineItem(
     issuedAt: now,
     devicePublicKey: input.publicKey,
   });
-  const tier1 = (await partnersOfEntitlement(tx, entitlement.pk)).find((p) => p.tier === 'tier1')?.accountId ?? null;
   const row: ActivationRow = {
     id,
     line_item_id: lineItem.id,
     entitlement_pk: entitlement.pk,
-    device_id: deviceId,
+    device_id: device.id,
     fingerprint: input.fingerprint,
     count,
     state: 'active',
     test: test ? 1 : 0,
     account_id: owner,
-    tier1_account_id: tier1,
+    tier1_account_id: entitlement.tier1,
     product_id: lineItem.product_id,
     kid: license.kid,
     token: license.token,
@@ -146,8 +143,23 @@ export async function activateLineItem(
     ended_at: null,
   };
   await insertActivation(tx, row);
-  const activation = await findActivation(tx, id, { kind: 'all' });
-  if (!activation) throw new Error('activation vanished inside its own transaction');
+  const activation: Activation = {
+    id,
+    activationId: lineItem.activation_id,
+    entitlementId: entitlement.id,
+    deviceId: device.id,
+    deviceName: device.name,
+    fingerprint: input.fingerprint,
+    count,
+    state: 'active',
+    test,
+    offline: row.offline === 1,
+    accountId: owner,
+    productId: lineItem.product_id,
+    issuedAt: at,
+    expiresAt: row.expires_at,
+    endedAt: null,
+  };
   await audit(tx, actor, at, { action: 'activation.created', subjectType: 'activation', subjectId: id, after: activation });
   return { activation, license: { token: license.token, file: license.file } };
 }

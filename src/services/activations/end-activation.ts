@@ -8,7 +8,7 @@ import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import { type ActivationRow, endActivation, findActivation, findActivationRow, findActiveActivationRow, giveBackCount } from '../../store/activations.ts';
 import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
-import { findEntitlementRowByPk, findLineItemRowById } from '../../store/entitlements.ts';
+import { findLineItemTargetById } from '../../store/entitlements.ts';
 import { isProducer, requireProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -57,10 +57,9 @@ export async function rehostActivation(
       throw new AppError('INVALID_STATE', 'That device already holds an activation of this code; return one of the two instead.');
     }
     await giveBack(ctx, tx, actor, at, row, 'returned');
-    const lineItem = await findLineItemRowById(tx, row.line_item_id);
-    const entitlement = lineItem && (await findEntitlementRowByPk(tx, row.entitlement_pk));
-    if (!lineItem || !entitlement) throw new Error(`activation ${id} lost its line item`);
-    const moved = await activateLineItem(ctx, tx, actor, at, { lineItem, entitlement }, { ...target, count: row.count });
+    const lineItem = await findLineItemTargetById(tx, row.line_item_id);
+    if (!lineItem) throw new Error(`activation ${id} lost its line item`);
+    const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, count: row.count });
     return { created: true, ...moved };
   });
 }

@@ -2,7 +2,7 @@ import { licenseExpiry } from '../../domain/activations.ts';
 import type { LicenseModel, Product } from '../../domain/catalog.ts';
 import type { LicenseClaims } from '../../licensing/license-claims.ts';
 import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
-import { toLicenseFile } from '../../licensing/license-file.ts';
+import { licenseFileOfSigned } from '../../licensing/license-file.ts';
 import { signLicense } from '../../licensing/license-token.ts';
 import type { LineItemRow } from '../../store/entitlements.ts';
 import type { ServiceContext } from '../context.ts';
@@ -52,5 +52,5 @@ export async function issueLicense(
     ...(options.devicePublicKey && { cnf: { jwk: options.devicePublicKey } }),
   };
   const token = signLicense(claims, key);
-  return { token, file: toLicenseFile(token, claims), kid: key.kid, expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
+  return { token, file: licenseFileOfSigned(token, claims), kid: key.kid, expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
 }

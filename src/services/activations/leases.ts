@@ -1,6 +1,6 @@
 import { countLimit, type Lease, lineItemUsability } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import { DEFAULT_LEASE_SECONDS } from '../../domain/catalog.ts';
+import { DEFAULT_LEASE_SECONDS, type Product } from '../../domain/catalog.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
@@ -16,9 +16,8 @@ import {
   releaseLease,
   toLease,
 } from '../../store/activations.ts';
-import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
-import { type EntitlementRow, type LineItemRow, findEntitlementRowByPk, findLineItemRowById } from '../../store/entitlements.ts';
+import { type EntitlementRef, type LineItemRow, findLineItemTargetById } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
@@ -45,7 +44,7 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
     const resolved = await resolveActivationCode(tx, actor, at, input.code, {});
     if (!resolved) throw new UnknownCode();
     const { lineItem, entitlement } = resolved;
-    const { model, product } = await floatingModel(tx, lineItem);
+    const { model, product } = await floatingModel(ctx, tx, lineItem);
     usable(lineItem, entitlement, new Date(at));
     await lockLineItem(tx, lineItem.id);
     const ttl = model.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
@@ -83,7 +82,7 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
  */
 export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprint: string): Promise<LeaseAnswer> {
   return inTransaction(ctx, async (tx, at) => {
-    const { row, lineItem, entitlement, product, model } = await ownedLease(tx, id, fingerprint);
+    const { row, lineItem, entitlement, product, model } = await ownedLease(ctx, tx, id, fingerprint);
     usable(lineItem, entitlement, new Date(at));
     const expiresAt = new Date(Date.parse(at) + (model.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
     if (!(await extendLease(tx, id, at, expiresAt))) {
@@ -95,7 +94,7 @@ export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprin
 
 export async function releaseLeaseBy(ctx: ServiceContext, actor: Actor, id: string, fingerprint: string): Promise<LeaseAnswer> {
   return inTransaction(ctx, async (tx, at) => {
-    const { row, lineItem, entitlement, product } = await ownedLease(tx, id, fingerprint);
+    const { row, lineItem, entitlement, product } = await ownedLease(ctx, tx, id, fingerprint);
     if (!(await releaseLease(tx, id, at))) throw new AppError('INVALID_STATE', 'The lease was already released.');
     const lease = await answer(ctx, { ...row, released_at: at }, lineItem, entitlement, product);
     await audit(tx, actor, at, { action: 'lease.released', subjectType: 'lease', subjectId: id, before: { releasedAt: null }, after: withoutToken(lease) });
@@ -104,26 +103,26 @@ export async function releaseLeaseBy(ctx: ServiceContext, actor: Actor, id: stri
 }
 
 /** A lease is its device's: a wrong fingerprint finds nothing, like an unknown id. */
-async function ownedLease(tx: Db, id: string, fingerprint: string) {
+async function ownedLease(ctx: ServiceContext, tx: Db, id: string, fingerprint: string) {
   const row = await findLeaseRow(tx, id);
-  const lineItem = row && row.fingerprint === fingerprint ? await findLineItemRowById(tx, row.line_item_id) : undefined;
-  const entitlement = lineItem && (await findEntitlementRowByPk(tx, lineItem.entitlement_pk));
-  if (!row || !lineItem || !entitlement) throw notFound(`Lease ${id}`);
-  const { model, product } = await floatingModel(tx, lineItem);
+  const target = row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.line_item_id) : undefined;
+  if (!row || !target) throw notFound(`Lease ${id}`);
+  const { lineItem, entitlement } = target;
+  const { model, product } = await floatingModel(ctx, tx, lineItem);
   return { row, lineItem, entitlement, product, model };
 }
 
-async function floatingModel(tx: Db, lineItem: LineItemRow) {
-  const product = await findProduct(tx, lineItem.product_id);
-  const model = product && (await findLicenseModel(tx, product.licenseModelId));
-  if (!product || !model) throw new Error(`line item ${lineItem.id} has no product or license model`);
+async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow) {
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+  if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
+  const { product, model } = catalog;
   if (model.kind !== 'floating') {
     throw new AppError('UNPROCESSABLE', 'This code is not a floating licence: activate the device with POST /api/v1/activations.');
   }
   return { product, model };
 }
 
-function usable(lineItem: LineItemRow, entitlement: EntitlementRow, now: Date): void {
+function usable(lineItem: LineItemRow, entitlement: EntitlementRef, now: Date): void {
   const unusable = lineItemUsability(
     { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
     entitlement.state as EntitlementState,
@@ -136,8 +135,8 @@ async function answer(
   ctx: ServiceContext,
   row: LeaseRow,
   lineItem: LineItemRow,
-  entitlement: EntitlementRow,
-  product: NonNullable<Awaited<ReturnType<typeof findProduct>>>,
+  entitlement: EntitlementRef,
+  product: Product,
 ): Promise<LeaseAnswer> {
   const lease = toLease(row, lineItem.activation_id, entitlement.id);
   const key = ctx.keyRing.signingKey();

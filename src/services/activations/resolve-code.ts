@@ -3,20 +3,11 @@ import type { RegistrationData } from '../../domain/bulk.ts';
 import { normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Db } from '../../store/database.ts';
-import {
-  type EntitlementRow,
-  type LineItemRow,
-  findEntitlementRowByPk,
-  findLineItemRow,
-  firstLineItemRow,
-} from '../../store/entitlements.ts';
+import { type LineItemTarget, findFirstLineItemTarget, findLineItemTarget } from '../../store/entitlements.ts';
 import { findKeyRow } from '../../store/web-register-keys.ts';
 import { bulkOf, redeemKey } from '../bulk/redeem-web-register-key.ts';
 
-export interface ResolvedCode {
-  lineItem: LineItemRow;
-  entitlement: EntitlementRow;
-}
+export type ResolvedCode = LineItemTarget;
 
 /**
  * What an activation code stands for. A line item's activation ID is itself; a redeemed web register
@@ -32,11 +23,8 @@ export async function resolveActivationCode(
   redeem: { registration?: RegistrationData | undefined } | false,
 ): Promise<ResolvedCode | undefined> {
   const normalized = normalizeCode(code);
-  const lineItem = await findLineItemRow(tx, normalized);
-  if (lineItem) {
-    const entitlement = await findEntitlementRowByPk(tx, lineItem.entitlement_pk);
-    return entitlement && { lineItem, entitlement };
-  }
+  const target = await findLineItemTarget(tx, normalized);
+  if (target) return target;
   const key = await findKeyRow(tx, normalized);
   if (!key || key.state === 'void') return undefined;
   let entitlementPk = key.redeemed_entitlement_pk;
@@ -57,6 +45,5 @@ export async function resolveActivationCode(
     }
   }
   if (entitlementPk === null) return undefined;
-  const [entitlement, item] = await Promise.all([findEntitlementRowByPk(tx, entitlementPk), firstLineItemRow(tx, entitlementPk)]);
-  return entitlement && item && { lineItem: item, entitlement };
+  return findFirstLineItemTarget(tx, entitlementPk);
 }

@@ -4,7 +4,7 @@ import { notFound } from '../../domain/errors.ts';
 import { findProduct, updateProduct as updateRow } from '../../store/catalog.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
-import { type ServiceContext, inTransaction } from '../context.ts';
+import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
 import { type ProductFeatureInput, requireLicenseModel, resolveProductFeatures } from './product-parts.ts';
 
@@ -46,6 +46,7 @@ export async function updateProduct(ctx: ServiceContext, actor: Actor, id: strin
     const after = await findProduct(tx, id);
     if (!after) throw notFound(`Product ${id}`);
     await audit(tx, actor, at, { action: 'product.updated', subjectType: 'product', subjectId: id, before, after });
+    onCommit(tx, () => ctx.catalogCache.forget());
     return after;
   });
 }

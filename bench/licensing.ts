@@ -1,0 +1,167 @@
+/**
+ * npm run bench [-- --seconds 10]
+ *
+ * Drives a running Licentia server over loopback with autocannon at 50 connections, on SQLite and
+ * PostgreSQL, and prints each figure beside its floor measured in the same run on this machine:
+ *  - validations of 1,000 distinct licences, again and again, against a bare Fastify route that
+ *    answers a fixed JSON body (bench/bare-server.ts);
+ *  - activations, each with a new fingerprint, against the in-process floor: the same rows written
+ *    in one transaction plus one Ed25519 signature, with no HTTP.
+ */
+import { spawn } from 'node:child_process';
+import autocannon, { type Result } from 'autocannon';
+import { newId } from '../src/domain/ids.ts';
+import { generateCode, normalizeCode } from '../src/domain/codes.ts';
+import { signLicense } from '../src/licensing/license-token.ts';
+import { privateKeyFromPem } from '../src/licensing/signing-key.ts';
+import { generateSigningKey } from '../src/licensing/signing-key.ts';
+import { openStore, type Store } from '../src/store/database.ts';
+import { migrateToLatest } from '../src/store/migrate.ts';
+import type { Backend } from '../test/support/backends.ts';
+import { Api, arg, benchBackends, machine, spawnServer } from './support.ts';
+
+const SECONDS = arg('seconds', 10);
+const CONNECTIONS = 50;
+const KEY = 'bench-admin-key-0123456789abcdef';
+
+function summary(result: Result): { rps: number; p50: number; p99: number; errors: number } {
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function show(label: string, s: ReturnType<typeof summary>): string {
+  return `${label}: ${s.rps.toLocaleString('en-US')} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, errors ${s.errors}`;
+}
+
+async function barePeer(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+  return { url, stop: () => child.kill() };
+}
+
+async function load(url: string, bodies: () => string, seconds = SECONDS): Promise<Result> {
+  // Warm-up, then the measured run.
+  await autocannon({ url, connections: CONNECTIONS, duration: 2, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r) => ({ ...r, body: bodies() }) }] });
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r) => ({ ...r, body: bodies() }) }] });
+}
+
+async function fixtures(api: Api, quantity: number) {
+  const model = (await api.post('/license-models', { name: `bench ${Math.random()}`, kind: 'node-locked' })).body;
+  await api.post('/features', { name: 'export', version: '1.0' });
+  const product = (await api.post('/products', { name: `bench ${Math.random()}`, version: '1', licenseModelId: model.id, features: [{ name: 'export', version: '1.0' }] })).body;
+  const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
+  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id })).body;
+  const entitlement = (
+    await api.post('/entitlements', {
+      kind: 'simple',
+      soldTo: customer.id,
+      channelPartners: [{ accountId: partner.id, tier: 'tier1' }],
+      lineItems: [{ productId: product.id, quantity }],
+    })
+  ).body;
+  await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
+  return { code: entitlement.lineItems[0].activationId as string, customerId: customer.id as string };
+}
+
+/** The floor of an activation: its rows in one transaction and one signature, without Licentia's code. */
+async function activationFloor(backend: Backend, seconds: number): Promise<number> {
+  const db = await backend.freshDatabase();
+  const store: Store = openStore({ url: db.url });
+  try {
+    await migrateToLatest(store);
+    const at = new Date().toISOString();
+    const key = await generateSigningKey();
+    const privateKey = privateKeyFromPem(key.privatePkcs8Pem);
+    const code = generateCode();
+    await store.db.insertInto('accounts').values({ id: 'acc_floor', name: 'floor', type: 'customer', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('license_models').values({ id: 'lm_floor', name: 'floor', kind: 'node-locked', duration_days: null, overdraft: 0, max_rehosts: null, allow_offline: 1, lease_seconds: null, created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('products').values({ id: 'prd_floor', name: 'floor', version: '1', description: null, license_model_id: 'lm_floor', created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('entitlements').values({ pk: 'ent_floor', id: 'FLOOR', id_generated: 0, kind: 'simple', state: 'deployed', sold_to: 'acc_floor', description: null, ship_to_email: null, ship_to_address: null, product_id: null, quantity_per_key: null, entitlement_id_pattern: null, registration: null, key_prefix: null, web_register_key: null, bulk_entitlement_pk: null, parent_entitlement_pk: null, registration_data: null, created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('line_items').values({ id: 'li_floor', entitlement_pk: 'ent_floor', position: 0, activation_id: code, activation_code: normalizeCode(code), activation_id_generated: 1, product_id: 'prd_floor', quantity: 100_000_000, start_date: null, expiration_date: null, state: 'deployed', parent_line_item_id: null, created_at: at, updated_at: at }).execute();
+    const sign = (fp: string, id: string) =>
+      signLicense(
+        { iss: 'licentia', sub: fp, jti: id, iat: 1, nbf: 1, lic: { activationId: code, entitlementId: 'FLOOR', product: { name: 'floor', version: '1' }, features: [{ name: 'export', version: '1.0', count: 1 }], model: 'node-locked', count: 1, test: false } },
+        { kid: key.kid, privateKey },
+      );
+    let done = 0;
+    const until = performance.now() + seconds * 1000;
+    const started = performance.now();
+    if (store.sqlite) {
+      const sqlite = store.sqlite;
+      const take = sqlite.prepare("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
+      const device = sqlite.prepare("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, 'acc_floor', ?, null, ?, ?) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id");
+      const activation = sqlite.prepare("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values (?, 'li_floor', 'ent_floor', ?, ?, 1, 'active', 0, 'acc_floor', null, 'prd_floor', ?, ?, null, 0, ?, null, null)");
+      const event = sqlite.prepare("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values (?, ?, 'public', 'activation.created', 'activation', ?, null, ?)");
+      const one = sqlite.transaction((fp: string) => {
+        const now = new Date().toISOString();
+        const id = newId('activation');
+        take.run();
+        const deviceId = (device.get(newId('device'), fp, now, now) as { id: string }).id;
+        const token = sign(fp, id);
+        activation.run(id, deviceId, fp, key.kid, token, now);
+        event.run(newId('event'), now, id, JSON.stringify({ id, fingerprint: fp }));
+      });
+      while (performance.now() < until) for (let i = 0; i < 100; i++, done++) one(`floor-${done}`);
+    } else if (store.pool) {
+      const client = await store.pool.connect();
+      try {
+        while (performance.now() < until) {
+          const now = new Date().toISOString();
+          const id = newId('activation');
+          const fp = `floor-${done}`;
+          await client.query('begin');
+          await client.query("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
+          const d = await client.query("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values ($1, 'acc_floor', $2, null, $3, $3) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id", [newId('device'), fp, now]);
+          const token = sign(fp, id);
+          await client.query("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values ($1, 'li_floor', 'ent_floor', $2, $3, 1, 'active', 0, 'acc_floor', null, 'prd_floor', $4, $5, null, 0, $6, null, null)", [id, d.rows[0].id, fp, key.kid, token, now]);
+          await client.query("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values ($1, $2, 'public', 'activation.created', 'activation', $3, null, $4)", [newId('event'), now, id, JSON.stringify({ id, fingerprint: fp })]);
+          await client.query('commit');
+          done++;
+        }
+      } finally {
+        client.release();
+      }
+    }
+    return Math.round((done / (performance.now() - started)) * 1000);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
+console.log(`bench — ${CONNECTIONS} connections, ${SECONDS} s per run — ${machine()}\n`);
+const bare = await barePeer();
+let bareResult: ReturnType<typeof summary>;
+try {
+  bareResult = summary(await load(`${bare.url}/api/v1/licenses/validate`, () => '{"token":"x"}'));
+} finally {
+  bare.stop();
+}
+console.log(show('bare Fastify route (fixed JSON)', bareResult));
+for (const backend of benchBackends()) {
+  const db = await backend.freshDatabase();
+  const server = await spawnServer({ DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: KEY, LOG_LEVEL: 'warn', LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000' });
+  try {
+    const api = new Api(`${server.url}/api/v1`, KEY);
+    const { code } = await fixtures(api, 100_000_000);
+    const tokens: string[] = [];
+    for (let i = 0; i < 1000; i++) tokens.push((await api.as(null).post('/activations', { code, fingerprint: `bench-validate-${i}` })).body.license.token);
+    let v = 0;
+    const validations = summary(await load(`${server.url}/api/v1/licenses/validate`, () => JSON.stringify({ token: tokens[v++ % tokens.length] })));
+    let a = 0;
+    const run = `${Date.now()}`;
+    const activations = summary(await load(`${server.url}/api/v1/activations`, () => JSON.stringify({ code, fingerprint: `bench-${run}-${a++}` })));
+    const floor = await activationFloor(backend, SECONDS);
+    console.log(`\n[${backend.name}]`);
+    console.log(`  ${show('validations, 1,000 licences', validations)}  → ${((validations.rps / bareResult.rps) * 100).toFixed(0)}% of the bare route`);
+    console.log(`  floor of an activation (its rows in one transaction + one Ed25519 signature, no HTTP, one core): ${floor.toLocaleString('en-US')}/s`);
+    console.log(`  ${show('activations, a new fingerprint each', activations)}  → ${((activations.rps / floor) * 100).toFixed(0)}% of the floor`);
+  } finally {
+    await server.stop();
+    await db.drop();
+  }
+}
