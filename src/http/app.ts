@@ -22,8 +22,7 @@ import { activationRoutes } from './routes/activations.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { leaseRoutes } from './routes/leases.ts';
 import { licenseRoutes } from './routes/licenses.ts';
-import { GuessLimiter, registerGuessLimiter } from './guess-limiter.ts';
-import rateLimit from '@fastify/rate-limit';
+import { registerClientLimits } from './client-limits.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -82,14 +81,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
-  registerGuessLimiter(app, new GuessLimiter(ctx.config.failedAttemptsPerMinute));
-  await app.register(rateLimit, {
-    global: false,
-    // Headers only when a client is actually limited: they cost every response otherwise.
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `More than ${context.max} requests a minute from this address; try again in ${Math.ceil(context.ttl / 1000)} s.`),
-  });
+  registerClientLimits(app, ctx.config);
   const logRequests = options.logger !== false && options.logger.isLevelEnabled('info');
   app.addHook('onResponse', async (request, reply) => {
     if (!logRequests) return;

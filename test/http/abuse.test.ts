@@ -37,3 +37,19 @@ describeEachBackend('legitimate bursts are not limited', (server) => {
     assert.ok(validations.every((v) => v.body.code === 'VALID'));
   });
 });
+
+describeEachBackend(
+  'a ceiling on all requests to public endpoints',
+  (server) => {
+    it('refuses the requests of an address past the ceiling, with Retry-After', async () => {
+      const { api } = server();
+      const { code } = await activatable(api, { quantity: 50 });
+      for (let i = 0; i < 10; i++) assert.equal((await api.as(null).post('/activations', { code, fingerprint: fingerprint() })).status, 201);
+      const refused = await api.as(null).post('/licenses/validate', { code, fingerprint: 'x' });
+      assertProblem(refused, 429, 'RATE_LIMITED');
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.equal((await api.get('/activations')).status, 200, 'authenticated routes are not counted');
+    });
+  },
+  { publicRequestsPerMinute: 10 },
+);

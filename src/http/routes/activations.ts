@@ -29,7 +29,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'activate',
         tags,
@@ -62,7 +62,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline',
       {
-        config: publicRoute(ctx.config, { guessLimited: true }),
+        config: publicRoute({ guessLimited: true }),
         schema: {
           operationId: 'activateOffline',
           tags,
@@ -87,7 +87,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline/return',
       {
-        config: publicRoute(ctx.config, { guessLimited: true }),
+        config: publicRoute({ guessLimited: true }),
         schema: {
           operationId: 'returnOffline',
           tags,
@@ -170,7 +170,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/return',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'returnActivation',
         tags,
@@ -192,7 +192,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/rehost',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'rehostActivation',
         tags,

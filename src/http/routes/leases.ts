@@ -12,7 +12,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'checkoutLease',
         tags,
@@ -34,7 +34,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/heartbeat',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'heartbeatLease',
         tags,
@@ -52,7 +52,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/release',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'releaseLease',
         tags,

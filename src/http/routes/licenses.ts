@@ -10,7 +10,7 @@ export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void
   app.post(
     '/licenses/validate',
     {
-      config: publicRoute(ctx.config, { guessLimited: true }),
+      config: publicRoute({ guessLimited: true }),
       schema: {
         operationId: 'validateLicense',
         tags: ['Licences'],
