@@ -91,7 +91,7 @@ export class LicentiaClient {
 
   /** A floating seat. A full pool is a LicentiaError with status 409 and code COUNT_EXCEEDED. */
   async checkoutLease(input: LeaseInput): Promise<Lease> {
-    return lease(await this.#send('POST', 'api/v1/leases', { json: input }, [201]));
+    return lease(await this.#send('POST', 'api/v1/leases', { json: input }, [200, 201]));
   }
 
   async heartbeat(leaseId: string, fingerprint: string): Promise<Lease> {

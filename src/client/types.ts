@@ -12,8 +12,16 @@ export interface Activation {
   count: number;
   state: 'active' | 'returned' | 'revoked';
   test: boolean;
+  /** Activated from an offline request file. */
+  offline: boolean;
+  deviceName: string | null;
+  /** The account that owns the device. */
+  accountId: string;
+  productId: string;
   issuedAt: string;
   expiresAt: string | null;
+  /** When it was returned or revoked. */
+  endedAt: string | null;
 }
 
 export interface IssuedLicense {
@@ -37,6 +45,8 @@ export interface ActivateInput {
   count?: number;
   /** The device's own public key, to be bound into the licence (`cnf`). */
   publicKey?: Ed25519PublicJwk;
+  /** Registration data, when the code is a web register key whose policy asks for it. */
+  registration?: Partial<Record<'name' | 'email' | 'company' | 'phone' | 'country' | 'address', string>>;
 }
 
 export const validationCodes = [
