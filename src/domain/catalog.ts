@@ -46,3 +46,31 @@ export interface Product {
   createdAt: string;
   updatedAt: string;
 }
+
+/**
+ * Orders product versions the way people write them: `2.10` after `2.9`, `5.0` after `5.0-beta`.
+ * Numeric parts compare as numbers, others as text; a release sorts after its pre-releases.
+ */
+export function compareVersions(a: string, b: string): number {
+  const split = (v: string) => v.split(/[.\-+_ ]/).filter((p) => p !== '');
+  const [pa, pb] = [split(a), split(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const [x, y] = [pa[i], pb[i]];
+    if (x === undefined || y === undefined) {
+      // "5.0" vs "5.0-beta": the shorter one is the release unless the longer one goes on in numbers.
+      const rest = (x ?? y) as string;
+      const longerIsNewer = /^\d+$/.test(rest);
+      return (x === undefined) === longerIsNewer ? -1 : 1;
+    }
+    const [nx, ny] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (nx && ny) {
+      const d = Number(x) - Number(y);
+      if (d !== 0) return Math.sign(d);
+    } else if (nx !== ny) {
+      return nx ? 1 : -1;
+    } else if (x !== y) {
+      return x < y ? -1 : 1;
+    }
+  }
+  return 0;
+}

@@ -21,6 +21,8 @@ import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { leaseRoutes } from './routes/leases.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
 
@@ -122,6 +124,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       await licenseRoutes(typed, ctx);
       await leaseRoutes(typed, ctx);
       await deviceRoutes(typed, ctx);
+      await lifecycleRoutes(typed, ctx);
+      await reportRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },

@@ -5,13 +5,14 @@ import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
 import { preparedQuery } from './prepared.ts';
-import type { Row } from './schema.ts';
+import type { NewRow, Row } from './schema.ts';
 
 export type ActivationRow = Row<'activations'>;
 
 /**
- * Takes `count` of a line item's quantity if that keeps it within `limit` (null: no limit). The
- * condition is in the UPDATE itself, so concurrent activations can never take more than there is.
+ * Takes `count` of a line item's quantity if that keeps it within `limit` (null: no limit) and the
+ * line item can still be activated. The condition is in the UPDATE itself, so concurrent
+ * activations can never take more than there is.
  */
 export async function takeCount(db: Db, lineItemId: string, count: number, limit: number | null): Promise<boolean> {
   const changed = await takeCountQuery.run(db, { id: lineItemId, count, limit: limit ?? Number.MAX_SAFE_INTEGER });
@@ -23,6 +24,9 @@ const takeCountQuery = preparedQuery(['id', 'count', 'limit'], (db, a: { id: str
     .updateTable('line_items')
     .set({ used_count: sql`used_count + ${a.count}` })
     .where('id', '=', a.id)
+    // Still activatable when the row is written: a transfer or suspension that committed since the
+    // line item was read makes this fail instead of using a count that has moved on.
+    .where('state', 'in', [sql.lit('deployed'), sql.lit('test')])
     .where(sql<boolean>`used_count + ${a.count} <= ${a.limit}`),
 );
 
@@ -45,14 +49,18 @@ export async function giveBackCount(
   return result.numUpdatedRows === 1n;
 }
 
+export type NewActivationRow = NewRow<'activations'>;
+
 const activationColumnNames = [
   'id', 'line_item_id', 'entitlement_pk', 'device_id', 'fingerprint', 'count', 'state', 'test', 'account_id', 'tier1_account_id',
   'product_id', 'kid', 'token', 'device_public_key', 'offline', 'issued_at', 'expires_at', 'ended_at',
-] as const satisfies readonly (keyof ActivationRow)[];
+] as const satisfies readonly (keyof NewActivationRow)[];
 
-const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: ActivationRow) => db.insertInto('activations').values(row));
+type InsertedActivation = Required<Pick<NewActivationRow, (typeof activationColumnNames)[number]>>;
 
-export async function insertActivation(db: Db, row: ActivationRow): Promise<void> {
+const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: InsertedActivation) => db.insertInto('activations').values(row));
+
+export async function insertActivation(db: Db, row: InsertedActivation): Promise<void> {
   await insertActivationQuery.run(db, row);
 }
 
@@ -402,4 +410,8 @@ export async function findLatestActivationRow(db: Db, lineItemId: string, finger
 /** Takes the line item's row lock (PostgreSQL) so that seat counting and taking are one step. */
 export async function lockLineItem(db: Db, lineItemId: string): Promise<void> {
   await db.updateTable('line_items').set({ used_count: sql`used_count` }).where('id', '=', lineItemId).execute();
+}
+
+export async function reissueLicense(db: Db, id: string, license: { token: string; kid: string; expiresAt: string | null }): Promise<void> {
+  await db.updateTable('activations').set({ token: license.token, kid: license.kid, expires_at: license.expiresAt }).where('id', '=', id).execute();
 }

@@ -3,12 +3,14 @@ import type { Store } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
 import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
+import * as billing from './migrations/0004-billing.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-web-register-keys': webRegisterKeys,
   '0003-activations': activations,
+  '0004-billing': billing,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -39,6 +39,8 @@ interface World {
   /** A fresh floating line item's code. */
   floatingCode(): Promise<string>;
   floatingModelId: string;
+  /** A newer version of the world's product, to upgrade to. */
+  newerProductId: string;
 }
 
 const everyone = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: ok });
@@ -412,6 +414,67 @@ export const rows: Row[] = [
     expect: ownReaders(200),
   },
   {
+    op: 'transferLineItem',
+    what: "transfer the partner's line item to its customer",
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/transfer`, { accountId: w.C.id, activations: 'move' }),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'transferLineItem',
+    what: "transfer another partner's line item",
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/transfer`, { accountId: w.C.id, activations: 'move' }),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'splitLineItem',
+    what: "split the partner's line item",
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'splitLineItem',
+    what: "split another partner's line item",
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'renewLineItem',
+    what: 'renew a line item',
+    call: async (w, as) => {
+      const e = await created(
+        w.admin.post('/entitlements', { kind: 'simple', soldTo: w.D.id, lineItems: [{ productId: w.productId, quantity: 2, expirationDate: '2090-01-01' }] }),
+      );
+      await created(w.admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
+      return as.post(`/line-items/${e.lineItems[0].activationId}/renew`, { expirationDate: '2091-01-01' });
+    },
+    expect: producerOnly(200),
+  },
+  {
+    op: 'upsellLineItem',
+    what: 'upsell a line item',
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upsell`, { quantity: 1 }),
+    expect: producerOnly(200),
+  },
+  {
+    op: 'upgradeLineItem',
+    what: 'upgrade a line item',
+    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upgrade`, { productId: w.newerProductId }),
+    expect: producerOnly(200),
+  },
+  { op: 'activationReport', what: 'read the billing report', call: (_w, as) => as.get('/reports/activations'), expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 } },
+  {
+    op: 'partnerStatement',
+    what: "read the partner's own statement",
+    call: (w, as) => as.get(`/reports/partners/${w.P.id}/statement?period=2026-Q4`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'partnerStatement',
+    what: "read another partner's statement",
+    call: (w, as) => as.get(`/reports/partners/${w.Q.id}/statement?period=2026-Q4`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
     op: 'getDevice',
     what: "get another partner's device",
     call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
@@ -431,6 +494,7 @@ describeEachBackend('role matrix', (server) => {
     const D = await account(admin);
     const model = await licenseModel(admin);
     const prod = await product(admin, { licenseModelId: model.id });
+    const newer = await created(admin.post('/products', { name: prod.name, version: '99.0', licenseModelId: model.id }));
     const feature = await created(admin.post('/features', { name: unique('feature') }));
     const someKey = await created(admin.post('/api-keys', { role: 'operator' }));
     const R = await partner(admin, { parentAccountId: P.id });
@@ -456,6 +520,7 @@ describeEachBackend('role matrix', (server) => {
         return created(admin.post('/activations', { code: e.lineItems[0].activationId, fingerprint: fp() }));
       },
       floatingModelId: floating.id,
+      newerProductId: newer.id,
       floatingCode: async () => {
         const e = await created(
           admin.post('/entitlements', { kind: 'simple', soldTo: D.id, lineItems: [{ productId: floatingProduct.id, quantity: 5 }] }),

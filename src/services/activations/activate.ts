@@ -1,4 +1,4 @@
-import { type Activation, countLimit, lineItemUsability } from '../../domain/activations.ts';
+import { type Activation, countLimit, licenseExpiry, lineItemUsability } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
@@ -12,12 +12,15 @@ import {
   findActivation,
   findActiveActivationRow,
   insertActivation,
+  reissueLicense,
   takeCount,
   upsertDevice,
 } from '../../store/activations.ts';
 import { isUniqueViolation, type Db } from '../../store/database.ts';
+import { findLineItemTargetById } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { invalidateValidations } from '../licensing/invalidate.ts';
 import { issueLicense } from './issue-license.ts';
 import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
 
@@ -67,7 +70,7 @@ async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateIn
     const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
     if (!resolved) throw new UnknownCode();
     const existing = await findActiveActivationRow(tx, resolved.lineItem.id, input.fingerprint);
-    if (existing) return { created: false, ...(await answer(tx, existing)) };
+    if (existing) return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing))) };
     return { created: true, ...(await activateLineItem(ctx, tx, actor, at, resolved, input)) };
   });
 }
@@ -103,7 +106,9 @@ export async function activateLineItem(
   if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
   if (!(await takeCount(tx, lineItem.id, count, countLimit(lineItem.quantity, model)))) {
-    throw new AppError('COUNT_EXCEEDED', `All ${lineItem.quantity + model.overdraft} of this code's activations are in use; return one first.`);
+    const now = await findLineItemTargetById(tx, lineItem.id);
+    if (now && now.lineItem.state !== lineItem.state) throw new AppError('INVALID_STATE', `This code was ${now.lineItem.state === 'obsolete' ? 'transferred or closed' : `made ${now.lineItem.state}`} meanwhile.`);
+    throw new AppError('COUNT_EXCEEDED', `All ${(now?.lineItem.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
   }
   const owner = entitlement.sold_to;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
@@ -122,7 +127,7 @@ export async function activateLineItem(
     issuedAt: now,
     devicePublicKey: input.publicKey,
   });
-  const row: ActivationRow = {
+  const row = {
     id,
     line_item_id: lineItem.id,
     entitlement_pk: entitlement.pk,
@@ -162,6 +167,48 @@ export async function activateLineItem(
   };
   await audit(tx, actor, at, { action: 'activation.created', subjectType: 'activation', subjectId: id, after: activation });
   return { activation, license: { token: license.token, file: license.file } };
+}
+
+/**
+ * A repeat activation after the line item was renewed gets a licence with the new expiry (same
+ * activation, same product as before); otherwise the licence as first issued.
+ */
+async function renewedIfNeeded(
+  ctx: ServiceContext,
+  tx: Db,
+  actor: Actor,
+  at: string,
+  { lineItem, entitlement }: ResolvedCode,
+  row: ActivationRow,
+): Promise<ActivationRow> {
+  const catalog = await ctx.catalogCache.productWithModel(tx, row.product_id);
+  if (!catalog) return row;
+  const expiry = licenseExpiry(lineItem.expiration_date, catalog.model, new Date(row.issued_at));
+  const expiresAt = expiry === null ? null : new Date(Math.floor(expiry.getTime() / 1000) * 1000).toISOString();
+  if (expiresAt === row.expires_at || (expiry !== null && row.expires_at !== null && expiry.getTime() <= Date.parse(row.expires_at))) return row;
+  const license = await issueLicense(ctx, {
+    activationId: row.id,
+    lineItem,
+    entitlementId: entitlement.id,
+    product: catalog.product,
+    model: catalog.model,
+    fingerprint: row.fingerprint,
+    count: row.count,
+    test: row.test === 1,
+    issuedAt: new Date(at),
+    devicePublicKey: row.device_public_key ? (JSON.parse(row.device_public_key) as Ed25519PublicJwk) : undefined,
+    expiresAt: expiry,
+  });
+  await reissueLicense(tx, row.id, { token: license.token, kid: license.kid, expiresAt: license.expiresAt?.toISOString() ?? null });
+  await invalidateValidations(ctx, tx, { activationId: row.id });
+  await audit(tx, actor, at, {
+    action: 'activation.license-renewed',
+    subjectType: 'activation',
+    subjectId: row.id,
+    before: { expiresAt: row.expires_at },
+    after: { expiresAt: license.expiresAt?.toISOString() ?? null },
+  });
+  return { ...row, token: license.token, kid: license.kid, expires_at: license.expiresAt?.toISOString() ?? null };
 }
 
 /** The existing activation and its licence, as first issued. */

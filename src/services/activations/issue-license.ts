@@ -28,11 +28,13 @@ export async function issueLicense(
     test: boolean;
     issuedAt: Date;
     devicePublicKey?: Ed25519PublicJwk | undefined;
+    /** When reissuing: the expiry computed from the original activation time. */
+    expiresAt?: Date | null | undefined;
   },
 ): Promise<IssuedLicense> {
   const key = ctx.keyRing.signingKey();
   const iat = Math.floor(options.issuedAt.getTime() / 1000);
-  const expiresAt = licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
+  const expiresAt = options.expiresAt !== undefined ? options.expiresAt : licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
   const claims: LicenseClaims = {
     iss: ctx.config.issuer,
     sub: options.fingerprint,

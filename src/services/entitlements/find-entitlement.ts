@@ -28,7 +28,7 @@ export async function findVisibleLineItem(
   const lineItem = await findLineItemRow(tx, normalizeCode(activationId));
   const entitlement = lineItem && (await findEntitlementRowByPk(tx, lineItem.entitlement_pk));
   if (!lineItem || !entitlement || !(await findEntitlementRow(tx, entitlement.id, scopeOf(actor)))) {
-    throw notFound(`Line item ${activationId}`);
+    throw notFound('The line item');
   }
   return { lineItem, entitlement };
 }

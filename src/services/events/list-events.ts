@@ -5,13 +5,15 @@ import { lineItemRowsOf } from '../../store/entitlements.ts';
 import { listEvents as listRows } from '../../store/events.ts';
 import { requireProducer } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
-import { findVisibleEntitlement } from '../entitlements/find-entitlement.ts';
+import { findVisibleEntitlement, findVisibleLineItem } from '../entitlements/find-entitlement.ts';
 
 export interface EventListFilter {
   subjectType?: string | undefined;
   subjectId?: string | undefined;
   /** An entitlement's human ID: its own events and those of its line items. */
   entitlement?: string | undefined;
+  /** A line item's activation ID: its events, lifecycle operations included. */
+  lineItem?: string | undefined;
   action?: string | undefined;
   actor?: string | undefined;
   from?: string | undefined;
@@ -27,6 +29,10 @@ export async function listEvents(ctx: ServiceContext, actor: Actor, filter: Even
     const items = await lineItemRowsOf(db, entitlement.pk);
     const ids = [entitlement.pk, ...items.map((i) => i.id)];
     subjectIds = subjectIds ? subjectIds.filter((id) => ids.includes(id)) : ids;
+  }
+  if (filter.lineItem) {
+    const { lineItem } = await findVisibleLineItem(db, actor, filter.lineItem);
+    subjectIds = subjectIds ? subjectIds.filter((id) => id === lineItem.id) : [lineItem.id];
   }
   return listRows(
     db,

@@ -1,0 +1,112 @@
+import { Type } from 'typebox';
+import type { ServiceContext } from '../../services/context.ts';
+import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
+import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
+import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
+import type { App } from '../app.ts';
+import { DateOnly, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import { LineItemSchema } from '../schemas/entities.ts';
+
+const tags = ['Lifecycle operations'];
+const Params = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
+const EntitlementId = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'The ID of the new entitlement; generated when left out.' });
+const Moved = Type.Object({
+  lineItem: LineItemSchema,
+  newLineItem: LineItemSchema,
+  entitlementId: Type.String({ description: 'The entitlement of the new line item.' }),
+});
+
+export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<void> {
+  app.post(
+    '/line-items/:activationId/transfer',
+    {
+      schema: {
+        operationId: 'transferLineItem',
+        tags,
+        summary: 'Transfer a deployed line item to another account',
+        description:
+          'The whole quantity moves to a new line item (new activation ID) of a new entitlement of `accountId`; the old line item ' +
+          'becomes obsolete in the same transaction. `activations: "move"` takes its active activations along (their devices ' +
+          'now belong to the new owner and their licences keep working); `"require-returned"` refuses while any is active. ' +
+          'The producer transfers to any account, a partner to its own customers.',
+        params: Params,
+        body: Strict({
+          accountId: ResourceId,
+          activations: StringEnum(['move', 'require-returned'] as const),
+          entitlementId: Type.Optional(EntitlementId),
+        }),
+        response: { 200: Moved, ...problemResponses },
+      },
+    },
+    async (request) => transferLineItem(ctx, request.actor, request.params.activationId, request.body),
+  );
+
+  app.post(
+    '/line-items/:activationId/split',
+    {
+      schema: {
+        operationId: 'splitLineItem',
+        tags,
+        summary: 'Split part of the free quantity off into a new line item',
+        description:
+          'Moves `quantity` of the not-activated quantity to a new line item, in the same entitlement or, with `accountId`, in a ' +
+          'new entitlement of that account. The new line item records `parentActivationId`.',
+        params: Params,
+        body: Strict({
+          quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+          accountId: Type.Optional(ResourceId),
+          entitlementId: Type.Optional(EntitlementId),
+        }),
+        response: { 200: Moved, ...problemResponses },
+      },
+    },
+    async (request) => splitLineItem(ctx, request.actor, request.params.activationId, request.body),
+  );
+
+  app.post(
+    '/line-items/:activationId/renew',
+    {
+      schema: {
+        operationId: 'renewLineItem',
+        tags,
+        summary: 'Renew: a later expiration date (producer)',
+        description: 'Licences issued afterwards carry it; a device activating again gets a licence with the new expiry.',
+        params: Params,
+        body: Strict({ expirationDate: DateOnly }),
+        response: { 200: LineItemSchema, ...problemResponses },
+      },
+    },
+    async (request) => renewLineItem(ctx, request.actor, request.params.activationId, request.body.expirationDate),
+  );
+
+  app.post(
+    '/line-items/:activationId/upsell',
+    {
+      schema: {
+        operationId: 'upsellLineItem',
+        tags,
+        summary: 'Upsell: more quantity on the same activation ID (producer)',
+        params: Params,
+        body: Strict({ quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'How much to add.' }) }),
+        response: { 200: LineItemSchema, ...problemResponses },
+      },
+    },
+    async (request) => upsellLineItem(ctx, request.actor, request.params.activationId, request.body.quantity),
+  );
+
+  app.post(
+    '/line-items/:activationId/upgrade',
+    {
+      schema: {
+        operationId: 'upgradeLineItem',
+        tags,
+        summary: 'Upgrade to a newer version of the same product (producer)',
+        description: 'Existing activations keep the product they were licensed for until returned; new activations get the new one.',
+        params: Params,
+        body: Strict({ productId: ResourceId }),
+        response: { 200: LineItemSchema, ...problemResponses },
+      },
+    },
+    async (request) => upgradeLineItem(ctx, request.actor, request.params.activationId, request.body.productId),
+  );
+}

@@ -1,0 +1,71 @@
+import type { Actor } from '../../domain/actors.ts';
+import type { LineItem } from '../../domain/entitlements.ts';
+import { AppError } from '../../domain/errors.ts';
+import { lockLineItem } from '../../store/activations.ts';
+import type { Db } from '../../store/database.ts';
+import {
+  type EntitlementRow,
+  type LineItemRow,
+  activationIdsOf,
+  findEntitlementRowByPk,
+  findLineItemRowById,
+  toLineItem,
+} from '../../store/entitlements.ts';
+import { audit } from '../audit.ts';
+import { findVisibleLineItem } from '../entitlements/find-entitlement.ts';
+
+/**
+ * The line item a lifecycle operation works on: visible to the actor, deployed (its entitlement
+ * too), and locked against concurrent activations until the operation commits.
+ */
+export async function deployedLineItem(
+  tx: Db,
+  actor: Actor,
+  activationId: string,
+  operation: string,
+): Promise<{ lineItem: LineItemRow; entitlement: EntitlementRow }> {
+  const found = await findVisibleLineItem(tx, actor, activationId);
+  const { entitlement } = found;
+  if (found.lineItem.state !== 'deployed' || entitlement.state !== 'deployed') {
+    const state = entitlement.state !== 'deployed' ? `its entitlement is ${entitlement.state}` : `it is ${found.lineItem.state}`;
+    throw new AppError('INVALID_STATE', `${operation} works on deployed line items; ${state}.`);
+  }
+  await lockLineItem(tx, found.lineItem.id);
+  const lineItem = await findLineItemRowById(tx, found.lineItem.id);
+  if (!lineItem || lineItem.state !== 'deployed') throw new AppError('INVALID_STATE', `The line item changed meanwhile; read it again.`);
+  return { lineItem, entitlement };
+}
+
+export async function lineItemNow(tx: Db, id: string): Promise<LineItem> {
+  const row = await findLineItemRowById(tx, id);
+  const entitlement = row && (await findEntitlementRowByPk(tx, row.entitlement_pk));
+  if (!row || !entitlement) throw new Error(`line item ${id} vanished`);
+  return toLineItem(row, entitlement.id, await activationIdsOf(tx, row.parent_line_item_id ? [row.parent_line_item_id] : []));
+}
+
+/** One event on each line item an operation touched, so both histories show it. */
+export async function auditLifecycle(
+  tx: Db,
+  actor: Actor,
+  at: string,
+  operation: string,
+  old: { id: string; before: LineItem; after: LineItem },
+  successor?: { id: string; after: LineItem },
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await audit(tx, actor, at, {
+    action: `line-item.${operation}`,
+    subjectType: 'line-item',
+    subjectId: old.id,
+    before: old.before,
+    after: { ...old.after, ...details, ...(successor && { successorActivationId: successor.after.activationId }) },
+  });
+  if (successor) {
+    await audit(tx, actor, at, {
+      action: `line-item.${operation}`,
+      subjectType: 'line-item',
+      subjectId: successor.id,
+      after: { ...successor.after, ...details },
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { Actor } from '../../domain/actors.ts';
+import { startOfDate, endOfDate, today } from '../../domain/dates.ts';
+import { invalidField } from '../../domain/errors.ts';
+import { type PeriodKind, periodOf } from '../../domain/periods.ts';
+import { type ReportGroup, monthlyCounts, namesOf } from '../../store/reports.ts';
+import { isProducer, ownAccountId, requireRole } from '../access.ts';
+import type { ServiceContext } from '../context.ts';
+
+export interface ReportRequest {
+  groupBy?: ReportGroup | undefined;
+  period?: PeriodKind | undefined;
+  /** First day, inclusive (YYYY-MM-DD); default: the first day of the month eleven months ago. */
+  from?: string | undefined;
+  /** Last day, inclusive; default: today. */
+  to?: string | undefined;
+}
+
+export interface ReportRow {
+  /** The tier-1 partner (null: sold directly), or the account, or the product, by `groupBy`. */
+  partnerAccountId?: string | null;
+  partnerName?: string;
+  accountId?: string;
+  accountName?: string;
+  productId?: string;
+  productName?: string;
+  period: string;
+  activations: number;
+  returns: number;
+  net: number;
+}
+
+export interface Report {
+  groupBy: ReportGroup;
+  period: PeriodKind;
+  from: string;
+  to: string;
+  items: ReportRow[];
+}
+
+/**
+ * New activations, returns and net per partner (or account, or product) per month or quarter,
+ * test activations excluded: what a producer bills its partners on. A partner sees its own rows.
+ */
+export async function activationReport(ctx: ServiceContext, actor: Actor, request: ReportRequest): Promise<Report> {
+  requireRole(actor, ['admin', 'operator', 'partner']);
+  const groupBy = request.groupBy ?? 'partner';
+  const period = request.period ?? 'month';
+  const range = dateRange(ctx.now(), request.from, request.to);
+  const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
+  const db = ctx.store.db;
+  const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId };
+  const [issued, ended] = await Promise.all([monthlyCounts(db, 'issued', options), monthlyCounts(db, 'ended', options)]);
+  const rows = new Map<string, { key: string | null; period: string; activations: number; returns: number }>();
+  const add = (key: string | null, month: string, field: 'activations' | 'returns', count: number) => {
+    const label = periodOf(month, period);
+    const id = `${key ?? ''}\u0000${label}`;
+    const row = rows.get(id) ?? { key, period: label, activations: 0, returns: 0 };
+    row[field] += count;
+    rows.set(id, row);
+  };
+  for (const c of issued) add(c.key, c.month, 'activations', c.count);
+  for (const c of ended) add(c.key, c.month, 'returns', c.count);
+  const names = await namesOf(db, groupBy, [...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null))]);
+  const items = [...rows.values()].map((r) => labelled(groupBy, r.key, names.get(r.key ?? '') ?? '', r));
+  items.sort((a, b) => (a.period === b.period ? nameOf(a).localeCompare(nameOf(b)) : a.period < b.period ? -1 : 1));
+  return { groupBy, period, from: range.from, to: range.to, items };
+}
+
+function labelled(groupBy: ReportGroup, key: string | null, name: string, r: { period: string; activations: number; returns: number }): ReportRow {
+  const numbers = { period: r.period, activations: r.activations, returns: r.returns, net: r.activations - r.returns };
+  if (groupBy === 'partner') return { partnerAccountId: key, partnerName: key === null ? '(sold directly)' : name, ...numbers };
+  if (groupBy === 'account') return { accountId: key ?? '', accountName: name, ...numbers };
+  return { productId: key ?? '', productName: name, ...numbers };
+}
+
+function nameOf(row: ReportRow): string {
+  return row.partnerName ?? row.accountName ?? row.productName ?? '';
+}
+
+function dateRange(now: Date, from: string | undefined, to: string | undefined) {
+  const last = to ?? today(now);
+  const first = from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;
+  if (first > last) throw invalidField('/from', 'must not be after to');
+  return { from: first, to: last, fromInstant: startOfDate(first).toISOString(), toInstant: endOfDate(last).toISOString() };
+}
