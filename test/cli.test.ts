@@ -102,3 +102,22 @@ for (const backend of backends) {
     }
   });
 }
+
+it('keys rotate: a new signing key, the old one still published', async () => {
+  const cwd = tempDir();
+  const env = { DATABASE_URL: `sqlite:${join(cwd, 'k.db')}`, LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456' };
+  const first = await spawnServer(env);
+  const before: any = await (await fetch(`${first.url}/.well-known/jwks.json`)).json();
+  await first.stop();
+  const rotated = runCli(['keys', 'rotate'], { env });
+  assert.equal(rotated.status, 0, rotated.stderr);
+  assert.match(rotated.stdout, /new signing key/);
+  const second = await spawnServer(env);
+  try {
+    const after: any = await (await fetch(`${second.url}/.well-known/jwks.json`)).json();
+    assert.equal(after.keys.length, before.keys.length + 1);
+    assert.ok(before.keys.every((k: any) => after.keys.some((a: any) => a.kid === k.kid)));
+  } finally {
+    await second.stop();
+  }
+});
