@@ -20,10 +20,19 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
-  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  for (let attempt = 1; ; attempt++) {
+    const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    // Kysely looks for its tables across every schema of the database; a schema dropped at that
+    // moment by someone else (PostgreSQL: 3F000) fails the look, not the migration. Look again.
+    if (attempt < 5 && errorCode(error) === '3F000') continue;
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
 }
 
 /**
