@@ -192,7 +192,8 @@ async function withRetry<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
-function errorCode(error: unknown): string {
+/** The driver's error code: SQLSTATE on PostgreSQL, SQLITE_… on SQLite. */
+export function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
 }
 

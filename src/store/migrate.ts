@@ -1,5 +1,5 @@
 import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
-import type { Store } from './database.ts';
+import { type Store, errorCode } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
 import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
@@ -31,9 +31,6 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   }
 }
 
-function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
-}
 
 /**
  * On PostgreSQL, Kysely looks for its migration table in every schema it can see; naming the
