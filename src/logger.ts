@@ -16,6 +16,9 @@ export const redactedPaths = [
   '*.code',
   '*.activationId',
   '*.privateKey',
+  // A database error's detail can quote the row it refused, codes included.
+  'err.detail',
+  'err.parameters',
 ];
 
 export function createLogger(level: string): Logger {

@@ -1,4 +1,4 @@
-import { type Activation, countLimit, licenseExpiry, lineItemUsability } from '../../domain/activations.ts';
+import { type Activation, countLimit, licenseExpiry } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
@@ -22,6 +22,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { invalidateValidations } from '../licensing/invalidate.ts';
 import { issueLicense } from './issue-license.ts';
+import { assertUsable } from './usable.ts';
 import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
 
 export interface ActivateInput {
@@ -84,19 +85,7 @@ export async function activateLineItem(
   input: Omit<ActivateInput, 'code'>,
 ): Promise<Omit<ActivationResult, 'created'>> {
   const now = new Date(at);
-  const unusable = lineItemUsability(
-    { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
-    entitlement.state as EntitlementState,
-    now,
-  );
-  if (unusable) {
-    const detail = {
-      'not-active': `This code's entitlement is ${entitlement.state}; it cannot be activated now.`,
-      'not-started': `This code can be activated from ${lineItem.start_date}.`,
-      expired: `This code expired on ${lineItem.expiration_date}.`,
-    }[unusable];
-    throw new AppError('INVALID_STATE', detail, { extensions: { reason: unusable } });
-  }
+  assertUsable(lineItem, entitlement, now);
   const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
@@ -106,9 +95,12 @@ export async function activateLineItem(
   if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
   if (!(await takeCount(tx, lineItem.id, count, countLimit(lineItem.quantity, model)))) {
-    const now = await findLineItemTargetById(tx, lineItem.id);
-    if (now && now.lineItem.state !== lineItem.state) throw new AppError('INVALID_STATE', `This code was ${now.lineItem.state === 'obsolete' ? 'transferred or closed' : `made ${now.lineItem.state}`} meanwhile.`);
-    throw new AppError('COUNT_EXCEEDED', `All ${(now?.lineItem.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
+    // Either the count is used up, or the line item left `deployed` since it was read.
+    const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;
+    if (current && current.state !== lineItem.state) {
+      throw new AppError('INVALID_STATE', `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`);
+    }
+    throw new AppError('COUNT_EXCEEDED', `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
   }
   const owner = entitlement.sold_to;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);

@@ -1,7 +1,6 @@
-import { countLimit, type Lease, lineItemUsability } from '../../domain/activations.ts';
+import { countLimit, type Lease } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { DEFAULT_LEASE_SECONDS, type Product } from '../../domain/catalog.ts';
-import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { signLease } from '../../licensing/lease-token.ts';
@@ -22,6 +21,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
 import { resolveActivationCode } from './resolve-code.ts';
+import { assertUsable } from './usable.ts';
 
 export interface LeaseAnswer extends Lease {
   /** A signed statement of the lease, verifiable offline until it expires. */
@@ -45,7 +45,7 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
     if (!resolved) throw new UnknownCode();
     const { lineItem, entitlement } = resolved;
     const { model, product } = await floatingModel(ctx, tx, lineItem);
-    usable(lineItem, entitlement, new Date(at));
+    assertUsable(lineItem, entitlement, new Date(at));
     await lockLineItem(tx, lineItem.id);
     const ttl = model.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     const expiresAt = new Date(Date.parse(at) + ttl * 1000).toISOString();
@@ -83,7 +83,7 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
 export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprint: string): Promise<LeaseAnswer> {
   return inTransaction(ctx, async (tx, at) => {
     const { row, lineItem, entitlement, product, model } = await ownedLease(ctx, tx, id, fingerprint);
-    usable(lineItem, entitlement, new Date(at));
+    assertUsable(lineItem, entitlement, new Date(at));
     const expiresAt = new Date(Date.parse(at) + (model.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
     if (!(await extendLease(tx, id, at, expiresAt))) {
       throw new AppError('INVALID_STATE', row.released_at ? 'The lease was released.' : 'The lease expired; check out a seat again.');
@@ -120,15 +120,6 @@ async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow)
     throw new AppError('UNPROCESSABLE', 'This code is not a floating licence: activate the device with POST /api/v1/activations.');
   }
   return { product, model };
-}
-
-function usable(lineItem: LineItemRow, entitlement: EntitlementRef, now: Date): void {
-  const unusable = lineItemUsability(
-    { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
-    entitlement.state as EntitlementState,
-    now,
-  );
-  if (unusable) throw new AppError('INVALID_STATE', `This code cannot be used now (${unusable}).`, { extensions: { reason: unusable } });
 }
 
 async function answer(
