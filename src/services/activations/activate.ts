@@ -1,7 +1,6 @@
 import { type Activation, countLimit, licenseExpiry } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
-import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
