@@ -18,6 +18,8 @@ export interface Config {
   /** Ceiling on all requests to public endpoints per client address per minute. */
   publicRequestsPerMinute: number;
   trustProxy: boolean;
+  /** The address people reach this server at, for links sent by mail; by default the request's own. */
+  publicUrl: string | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -33,6 +35,7 @@ export const defaultConfig: Config = {
   failedAttemptsPerMinute: 30,
   publicRequestsPerMinute: 6000,
   trustProxy: false,
+  publicUrl: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,6 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     failedAttemptsPerMinute: integer(env, 'LICENTIA_FAILED_ATTEMPTS_PER_MINUTE', defaultConfig.failedAttemptsPerMinute),
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
+    publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
   };
 }
 
@@ -58,4 +62,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
   return value;
+}
+
+function publicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }

@@ -25,6 +25,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
+import { userRoutes } from './routes/users.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -117,6 +118,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       await apiKeyRoutes(typed, ctx);
       await catalogRoutes(typed, ctx);
       await accountRoutes(typed, ctx);
+      await userRoutes(typed, ctx);
       await entitlementRoutes(typed, ctx);
       await lineItemRoutes(typed, ctx);
       await webRegisterKeyRoutes(typed, ctx);

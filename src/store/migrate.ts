@@ -4,6 +4,7 @@ import * as foundation from './migrations/0001-foundation.ts';
 import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
 import * as billing from './migrations/0004-billing.ts';
+import * as portalUsers from './migrations/0005-portal-users.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-web-register-keys': webRegisterKeys,
   '0003-activations': activations,
   '0004-billing': billing,
+  '0005-portal-users': portalUsers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

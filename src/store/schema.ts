@@ -242,6 +242,46 @@ export interface LeasesTable {
   released_at: string | null;
 }
 
+export interface UsersTable {
+  id: string;
+  /** Lower case; one user per address. */
+  email: string;
+  name: string;
+  role: string;
+  account_id: string | null;
+  /** `scrypt$N$r$p$salt$key`; null until the user sets a password (e.g. after a sign-in link). */
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+  disabled_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  /** How the user signed in: `password` or `link`. */
+  method: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface SignInLinksTable {
+  secret_hash: string;
+  user_id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -261,6 +301,10 @@ export interface Database {
   devices: DevicesTable;
   activations: ActivationsTable;
   leases: LeasesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_links: SignInLinksTable;
+  server_secrets: ServerSecretsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

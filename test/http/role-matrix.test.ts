@@ -41,12 +41,17 @@ interface World {
   floatingModelId: string;
   /** A newer version of the world's product, to upgrade to. */
   newerProductId: string;
+  /** A fresh portal user made by the admin. */
+  user(role: string, accountId: string | null): Promise<any>;
 }
 
 const everyone = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: ok });
 const ownReaders = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: 401 });
 const othersHidden = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: 404, customer: 404, anonymous: 404, public: 401 });
 let fingerprints = 0;
+let emails = 0;
+const email = () => `matrix-${process.pid}-${++emails}@example.com`;
+const userBody = (role: string, accountId: string | null) => ({ email: email(), name: 'Sam Example', role, ...(accountId && { accountId }) });
 const fp = () => `matrix-${process.pid}-${++fingerprints}`;
 
 interface Row {
@@ -475,6 +480,79 @@ export const rows: Row[] = [
     expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
+    op: 'createUser',
+    what: 'create a colleague of the partner',
+    call: (w, as) => as.post('/users', userBody('partner', w.P.id)),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createUser',
+    what: 'create a user for a direct customer',
+    call: (w, as) => as.post('/users', userBody('customer', w.D.id)),
+    expect: { admin: 201, operator: 201, partner: 422, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createUser',
+    what: 'create a user for another partner',
+    call: (w, as) => as.post('/users', userBody('partner', w.Q.id)),
+    expect: { admin: 201, operator: 201, partner: 422, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createUser',
+    what: 'create a user for an anonymous end customer',
+    call: (w, as) => as.post('/users', userBody('customer', w.C.id)),
+    expect: { admin: 422, operator: 422, partner: 422, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createUser',
+    what: 'create a producer operator',
+    call: (_w, as) => as.post('/users', userBody('operator', null)),
+    expect: { admin: 201, operator: 403, partner: 403, customer: 403, anonymous: 403, public: 401 },
+  },
+  { op: 'listUsers', what: 'list users', call: (_w, as) => as.get('/users'), expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 } },
+  {
+    op: 'getUser',
+    what: "get a partner's user",
+    call: async (w, as) => as.get(`/users/${(await w.user('partner', w.P.id)).id}`),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'getUser',
+    what: "get another partner's user",
+    call: async (w, as) => as.get(`/users/${(await w.user('partner', w.Q.id)).id}`),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'updateUser',
+    what: "disable a partner's user",
+    call: async (w, as) => as.patch(`/users/${(await w.user('partner', w.P.id)).id}`, { disabled: true }),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'updateUser',
+    what: "rename another partner's user",
+    call: async (w, as) => as.patch(`/users/${(await w.user('partner', w.Q.id)).id}`, { name: 'Other' }),
+    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'updateUser',
+    what: 'disable a producer admin',
+    call: async (w, as) => as.patch(`/users/${(await w.user('admin', null)).id}`, { disabled: true }),
+    expect: { admin: 200, operator: 403, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createSignInLink',
+    what: "make a sign-in link for a partner's user",
+    call: async (w, as) => as.post(`/users/${(await w.user('partner', w.P.id)).id}/sign-in-links`),
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'createSignInLink',
+    what: "make a sign-in link for another partner's user",
+    call: async (w, as) => as.post(`/users/${(await w.user('partner', w.Q.id)).id}/sign-in-links`),
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
     op: 'getDevice',
     what: "get another partner's device",
     call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
@@ -521,6 +599,7 @@ describeEachBackend('role matrix', (server) => {
       },
       floatingModelId: floating.id,
       newerProductId: newer.id,
+      user: (role, accountId) => created(admin.post('/users', userBody(role, accountId))),
       floatingCode: async () => {
         const e = await created(
           admin.post('/entitlements', { kind: 'simple', soldTo: D.id, lineItems: [{ productId: floatingProduct.id, quantity: 5 }] }),

@@ -10,7 +10,7 @@ export interface RequestOptions {
   key?: string | null | undefined;
   body?: unknown;
   /** Sent as is, with this content type (defaults to text/plain). */
-  raw?: string | Uint8Array;
+  raw?: string | Uint8Array<ArrayBuffer>;
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -29,7 +29,7 @@ export class Api {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.key : options.key;
     if (key) headers.authorization = `Bearer ${key}`;
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.raw !== undefined) {
       body = options.raw;
       headers['content-type'] = options.contentType ?? 'text/plain';

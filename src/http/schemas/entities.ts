@@ -18,6 +18,18 @@ export const ApiKeySchema = Type.Object({
   revokedAt: Nullable(Timestamp),
 });
 
+export const UserSchema = Type.Object({
+  id: Type.String({ examples: ['usr_0193a7c2e4d87b3a9f1c2d3e4f5a6b7c'] }),
+  email: Type.String(),
+  name: Type.String(),
+  role: StringEnum(roles),
+  accountId: Nullable(Type.String()),
+  hasPassword: Type.Boolean({ description: 'False until a password is set; such a user signs in with a sign-in link.' }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  disabledAt: Nullable(Timestamp),
+});
+
 export const AccountSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
