@@ -26,6 +26,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
 import { userRoutes } from './routes/users.ts';
+import { registerPortal } from '../web/portal.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -94,6 +95,9 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       'request',
     );
   });
+
+  // Before the API documentation, so that its pages are not taken for API operations.
+  await registerPortal(app, ctx);
 
   await app.register(swagger, {
     openapi: {

@@ -52,6 +52,10 @@ export interface ProblemDocument {
   [extension: string]: unknown;
 }
 
+export function statusOfError(error: AppError): number {
+  return statusOf[error.code];
+}
+
 export function problemOf(error: AppError): ProblemDocument {
   const status = statusOf[error.code];
   return {
@@ -71,22 +75,35 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
+interface SchemaViolation {
+  instancePath: string;
+  message?: string | undefined;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Schema violations (Ajv's errors) as one VALIDATION_FAILED with a JSON pointer per failing field,
+ * whether they come from an API request or a portal form validated against the same schema.
+ */
+export function validationError(violations: readonly SchemaViolation[], context?: string): AppError {
+  const fields = violations.map((v) => {
+    const extra = v.params.missingProperty ?? v.params.additionalProperty;
+    const prefix = context ? `/${context}` : '';
+    const field = `${prefix}${v.instancePath || ''}${extra === undefined ? '' : `/${String(extra)}`}` || '/';
+    const message = v.params.additionalProperty !== undefined ? 'is not a known field' : (v.message ?? 'is invalid');
+    return { field, message };
+  });
+  const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+  return new AppError('VALIDATION_FAILED', `The request is not valid: ${summary}.`, { fields });
+}
+
 /** Fastify's own errors (parsing, validation, limits) in the same problem shape as ours. */
 export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const fields = fastifyError.validation.map((v) => {
-      const params = v.params as Record<string, unknown>;
-      const extra = params.missingProperty ?? params.additionalProperty;
-      const base = v.instancePath || '';
-      const prefix = fastifyError.validationContext && fastifyError.validationContext !== 'body' ? `/${fastifyError.validationContext}` : '';
-      const field = `${prefix}${base}${extra === undefined ? '' : `/${String(extra)}`}` || '/';
-      const message = params.additionalProperty !== undefined ? 'is not a known field' : (v.message ?? 'is invalid');
-      return { field, message };
-    });
-    const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-    return new AppError('VALIDATION_FAILED', `The request is not valid: ${summary}.`, { fields });
+    const context = fastifyError.validationContext && fastifyError.validationContext !== 'body' ? fastifyError.validationContext : undefined;
+    return validationError(fastifyError.validation, context);
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

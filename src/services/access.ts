@@ -1,4 +1,4 @@
-import { type Actor, type AuthenticatedActor, type Role, producerRoles } from '../domain/actors.ts';
+import { type Actor, type Role, producerRoles } from '../domain/actors.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Scope } from '../domain/scope.ts';
 
@@ -6,7 +6,7 @@ import type { Scope } from '../domain/scope.ts';
  * Who may do what. Services call these before anything else; the answer depends only on the
  * actor, never on the HTTP route, so the portal and the API enforce the same rules.
  */
-export function requireRole(actor: Actor, allowed: readonly Role[]): asserts actor is AuthenticatedActor {
+export function requireRole(actor: Actor, allowed: readonly Role[]): asserts actor is Exclude<Actor, { type: 'public' }> {
   if (actor.type === 'system') return;
   if (actor.type === 'public') throw new AppError('UNAUTHENTICATED', 'This needs an API key or a signed-in user.');
   if (!allowed.includes(actor.role)) {

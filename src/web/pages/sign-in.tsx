@@ -1,0 +1,128 @@
+import { Type } from 'typebox';
+import { AppError } from '../../domain/errors.ts';
+import { WindowCounter } from '../../http/client-limits.ts';
+import { signInLinkUsable } from '../../services/users/sign-in-links.ts';
+import { signInWithLink, signInWithPassword, signOut } from '../../services/users/sessions.ts';
+import { Layout } from '../components/layout.tsx';
+import { Form, TextField } from '../components/form.tsx';
+import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
+import { endSessionCookie, safeNext, startSessionCookie } from '../session.ts';
+import { type Web, parseQuery } from '../web.ts';
+
+const FAILURES_PER_ACCOUNT = 10;
+const ACCOUNT_WINDOW_MS = 15 * 60 * 1000;
+
+function SignInPage({ state, next }: { state: FormState; next: string }) {
+  return (
+    <Layout title="Sign in" lead="The producer's staff, partners and customers sign in here.">
+      <div class="narrow">
+        <Form action="/sign-in" state={state} submit="Sign in">
+          <input type="hidden" name="_next" value={next} />
+          <TextField name="email" label="Email" type="email" autocomplete="username" state={state} required autofocus />
+          <TextField name="password" label="Password" type="password" autocomplete="current-password" state={state} required />
+        </Form>
+        <p class="muted">
+          Forgotten your password, or never had one? Ask your administrator (or your partner) for a sign-in link. To activate
+          software on a device, no account is needed: <a href="/activate">activate here</a>.
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
+function LandingPage() {
+  return (
+    <Layout title="Licentia" lead="Licences for your software, and the entitlements behind them.">
+      <div class="cards">
+        <a class="card card-link" href="/activate">
+          <h2>Activate software</h2>
+          <p>Enter the activation code you were given and get a licence file for your device. No account needed.</p>
+        </a>
+        <a class="card card-link" href="/sign-in">
+          <h2>Sign in</h2>
+          <p>For the producer's staff, partners and customers with a portal account.</p>
+        </a>
+      </div>
+    </Layout>
+  );
+}
+
+function LinkPage({ secret, usable }: { secret: string; usable: boolean }) {
+  return (
+    <Layout title={usable ? 'Sign in with this link' : 'This link cannot be used'}>
+      <div class="narrow">
+        {usable ? (
+          <Form action={`/sign-in/link/${secret}`} submit="Continue and sign in">
+            <p>This link signs you in once. After that it stops working; you can set a password on your profile page.</p>
+          </Form>
+        ) : (
+          <p>The link has been used already, or it has expired. Ask whoever sent it for a new one.</p>
+        )}
+      </div>
+    </Layout>
+  );
+}
+
+const SignInQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) });
+const LinkParams = Type.Object({ secret: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
+
+export async function signInPages({ app, ctx, render }: Web): Promise<void> {
+  const accountFailures = new WindowCounter(FAILURES_PER_ACCOUNT, ACCOUNT_WINDOW_MS);
+
+  app.get('/', async (request, reply) => {
+    if (request.portalSession) return reply.redirect('/portal', 303);
+    return render.page(request, reply, <LandingPage />);
+  });
+
+  app.get('/sign-in', async (request, reply) => {
+    const next = safeNext(parseQuery(SignInQuery, request).next);
+    if (request.portalSession) return reply.redirect(next, 303);
+    return render.page(request, reply, <SignInPage state={emptyForm} next={next} />);
+  });
+
+  app.post('/sign-in', { config: { guessLimited: true } }, async (request, reply) => {
+    const values = (request.body ?? {}) as FormBody;
+    const email = (textOf(values, 'email') ?? '').trim().toLowerCase();
+    const password = textOf(values, 'password') ?? '';
+    const next = safeNext(textOf(values, '_next'));
+    const wait = accountFailures.retryAfter(email);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError('RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} minutes.`);
+    }
+    const created = email && password ? await signInWithPassword(ctx, email, password) : undefined;
+    if (!created) {
+      request.guessFailed = true;
+      if (email) accountFailures.add(email);
+      const state: FormState = { values: { email }, errors: {}, message: 'The email or the password is not right.' };
+      return render.page(request, reply, <SignInPage state={state} next={next} />, { status: 401 });
+    }
+    startSessionCookie(reply, created);
+    return reply.redirect(next, 303);
+  });
+
+  app.get('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+    const { secret } = parseForm(LinkParams, request.params as FormBody);
+    const usable = await signInLinkUsable(ctx, secret);
+    if (!usable) request.guessFailed = true;
+    return render.page(request, reply, <LinkPage secret={secret} usable={usable} />, { status: usable ? 200 : 410 });
+  });
+
+  app.post('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+    const { secret } = parseForm(LinkParams, request.params as FormBody);
+    const created = await signInWithLink(ctx, secret);
+    if (!created) {
+      request.guessFailed = true;
+      return render.page(request, reply, <LinkPage secret={secret} usable={false} />, { status: 410 });
+    }
+    startSessionCookie(reply, created);
+    if (!created.session.user.hasPassword) return render.redirect(reply, '/portal/profile', 'You are signed in. Set a password so that you can sign in without a link next time.');
+    return reply.redirect('/portal', 303);
+  });
+
+  app.post('/sign-out', async (request, reply) => {
+    if (request.portalSession) await signOut(ctx, request.portalSession);
+    endSessionCookie(reply);
+    return render.redirect(reply, '/sign-in', 'You are signed out.');
+  });
+}
