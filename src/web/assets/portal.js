@@ -1,1 +1,117 @@
+// Licentia portal: small enhancements on top of pages that work without scripts.
+// No inline scripts anywhere (the Content-Security-Policy forbids them): everything is wired here.
+'use strict';
 
+(function () {
+  // Forms that change something important ask first.
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var question = form.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // Copy buttons put their text on the clipboard.
+  document.addEventListener('click', function (event) {
+    var button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
+    if (!button) return;
+    var text = button.getAttribute('data-copy') || '';
+    var done = function () {
+      button.classList.add('copied');
+      setTimeout(function () {
+        button.classList.remove('copied');
+      }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () {});
+    else {
+      var area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      try {
+        document.execCommand('copy');
+        done();
+      } catch (e) {
+        // The text stays visible on the page to copy by hand.
+      }
+      area.remove();
+    }
+  });
+
+  // Charts: a <canvas data-chart="{...Chart.js config...}">, drawn with the bundled Chart.js.
+  function drawCharts(root) {
+    if (typeof window.Chart !== 'function') return;
+    root.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
+      if (canvas.dataset.drawn) return;
+      canvas.dataset.drawn = 'true';
+      try {
+        new window.Chart(canvas, JSON.parse(canvas.getAttribute('data-chart')));
+      } catch (e) {
+        canvas.replaceWith(document.createTextNode('The chart could not be drawn; the table below has the same figures.'));
+      }
+    });
+  }
+
+  // Large uploads (key files of a million lines) go as one streamed request with a progress bar.
+  function wireUploads(root) {
+    root.querySelectorAll('form[data-upload]').forEach(function (form) {
+      if (form.dataset.wired) return;
+      form.dataset.wired = 'true';
+      form.addEventListener('submit', function (event) {
+        var input = form.querySelector('input[type=file]');
+        if (!input || !input.files || input.files.length === 0) return;
+        event.preventDefault();
+        var file = input.files[0];
+        var progress = form.querySelector('progress');
+        var status = form.querySelector('[data-upload-status]');
+        var button = form.querySelector('button[type=submit]');
+        var token = form.querySelector('input[name=_csrf]');
+        var request = new XMLHttpRequest();
+        request.open('POST', form.getAttribute('data-upload'));
+        request.setRequestHeader('content-type', 'text/plain; charset=utf-8');
+        if (token) request.setRequestHeader('x-csrf-token', token.value);
+        if (progress) {
+          progress.hidden = false;
+          progress.value = 0;
+        }
+        if (button) button.disabled = true;
+        request.upload.addEventListener('progress', function (e) {
+          if (!e.lengthComputable) return;
+          if (progress) progress.value = e.loaded / e.total;
+          if (status) status.textContent = 'Sending ' + Math.round((100 * e.loaded) / e.total) + ' % of ' + file.name + '…';
+        });
+        request.upload.addEventListener('load', function () {
+          if (status) status.textContent = 'Sent. Checking and storing the keys…';
+        });
+        request.addEventListener('load', function () {
+          if (button) button.disabled = false;
+          var location = request.getResponseHeader('x-location');
+          if (request.status < 400 && location) {
+            window.location.assign(location);
+            return;
+          }
+          var target = document.querySelector(form.getAttribute('data-upload-target') || '#upload-result');
+          if (target) target.innerHTML = request.responseText;
+          if (status) status.textContent = request.status < 400 ? 'Done.' : 'The file was not loaded.';
+        });
+        request.addEventListener('error', function () {
+          if (button) button.disabled = false;
+          if (status) status.textContent = 'The upload was interrupted. Nothing of it was loaded; try again.';
+        });
+        request.send(file);
+      });
+    });
+  }
+
+  function wire(root) {
+    drawCharts(root);
+    wireUploads(root);
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    wire(document);
+  });
+  document.addEventListener('htmx:afterSettle', function (event) {
+    wire(event.target instanceof Element ? event.target : document);
+  });
+})();
