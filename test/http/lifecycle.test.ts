@@ -83,6 +83,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const fp = fingerprint();
     const first = (await device().post('/activations', { code, fingerprint: fp })).body;
     assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: soon }), 400, 'VALIDATION_FAILED');
+    assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: '9999-12-31' }), 400, 'VALIDATION_FAILED');
     const renewed = await api.post(`/line-items/${code}/renew`, { expirationDate: later });
     assert.equal(renewed.status, 200, renewed.text);
     assert.equal(renewed.body.expirationDate, later);

@@ -1,6 +1,6 @@
 import type { Actor } from '../../domain/actors.ts';
 import { compareVersions } from '../../domain/catalog.ts';
-import { startOfDate, today } from '../../domain/dates.ts';
+import { checkDate, startOfDate, today } from '../../domain/dates.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
 import { findProduct } from '../../store/catalog.ts';
@@ -21,6 +21,7 @@ export async function renewLineItem(ctx: ServiceContext, actor: Actor, activatio
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'A renewal');
     if (lineItem.expiration_date === null) throw new AppError('UNPROCESSABLE', 'The line item is permanent; there is nothing to renew.');
+    checkDate(expirationDate, '/expirationDate');
     if (expirationDate <= lineItem.expiration_date) throw invalidField('/expirationDate', `must be after the current ${lineItem.expiration_date}`);
     if (startOfDate(expirationDate) < startOfDate(today(new Date(at)))) throw invalidField('/expirationDate', 'must not be in the past');
     const before = await lineItemNow(tx, lineItem.id);
