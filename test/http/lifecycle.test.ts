@@ -104,6 +104,10 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const before = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
     assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 2 })).body.quantity, 3);
+    // 1,000,000,000 is the most a line item holds; beyond, a clear 422 rather than an integer overflow.
+    assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 999_999_997 })).body.quantity, 1_000_000_000);
+    assertProblem(await api.post(`/line-items/${code}/upsell`, { quantity: 1 }), 422, 'UNPROCESSABLE');
+    assert.equal((await api.get(`/line-items/${code}`)).body.quantity, 1_000_000_000);
     const newer = await created(api.post('/products', { name: product.name, version: '6.0', licenseModelId: model.id }));
     const older = await created(api.post('/products', { name: product.name, version: '4.0', licenseModelId: model.id }));
     const unrelated = await created(api.post('/products', { name: `${product.name} other`, version: '9.0', licenseModelId: model.id }));
