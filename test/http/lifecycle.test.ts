@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
+import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -73,6 +74,26 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assert.equal((await api.get(`/line-items/${code}`)).body.quantity, 4);
     assertProblem(await api.post(`/line-items/${code}/split`, { quantity: 2 }), 422, 'UNPROCESSABLE');
     assert.equal(owner, (await api.get(`/entitlements/${entitlement.id}`)).body.soldTo);
+  });
+
+  it('leaves the web register key with the entitlement it was redeemed into when its line item moves on', async () => {
+    const { api } = server();
+    const { bulk, keys, partner: distributor } = await bulkWithKeys(api, { keys: someKeys(1), fields: { quantityPerKey: 3 } });
+    const redeemed = await created(api.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Workshop' }));
+    assert.equal(redeemed.webRegisterKey, keys[0]);
+    const other = await account(api, { parentAccountId: distributor.id });
+    const split = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/split`, { quantity: 1, accountId: other.id });
+    assert.equal(split.status, 200, split.text);
+    const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, { accountId: other.id, activations: 'move' });
+    assert.equal(transferred.status, 200, transferred.text);
+    for (const moved of [split.body.entitlementId, transferred.body.entitlementId]) {
+      const e = (await api.get(`/entitlements/${moved}`)).body;
+      assert.equal(e.webRegisterKey, undefined, 'only the redeemed entitlement records the key');
+      assert.equal(e.bulkEntitlementId, undefined);
+      assert.equal(e.soldTo, other.id);
+    }
+    assert.equal((await api.get(`/web-register-keys/${keys[0]}`)).body.redeemedEntitlementId, redeemed.id);
+    assert.equal((await api.get(`/entitlements/${redeemed.id}`)).body.bulkEntitlementId, bulk.id);
   });
 
   it('renews: later licences carry the new expiry, a repeat activation gets it', async () => {
