@@ -12,6 +12,12 @@ export interface ChannelPartner {
   contactId: string | null;
 }
 
+/**
+ * The most a line item may hold, however it got there (created, edited, upsold): far beyond any
+ * sale, and with the largest overdraft still inside a 32-bit integer column.
+ */
+export const MAX_QUANTITY = 1_000_000_000;
+
 export interface LineItem {
   activationId: string;
   entitlementId: string;

@@ -1,4 +1,5 @@
 import { AppError } from '../domain/errors.ts';
+import { lockCodeNamespace } from '../store/codes.ts';
 import type { Db } from '../store/database.ts';
 import { lineItemCodesExist } from '../store/entitlements.ts';
 import { keyCodesExist } from '../store/web-register-keys.ts';
@@ -17,6 +18,7 @@ export async function assertCodesFree(tx: Db, codes: { code: string; field: stri
     }
     seen.set(code, field);
   }
+  await lockCodeNamespace(tx, 'shared');
   const taken = await codesInUse(tx, [...seen.keys()]);
   if (taken.length > 0) {
     throw new AppError('ALREADY_EXISTS', 'An activation ID is already in use.', {

@@ -1,8 +1,8 @@
 import type { Account, AccountType, Contact } from '../domain/accounts.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
-import type { SelectQueryBuilder } from 'kysely';
-import type { Db } from './database.ts';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Db, storeOf } from './database.ts';
 import type { Database, NewRow, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
@@ -66,6 +66,18 @@ export async function listAccounts(db: Db, scope: Scope, filter: AccountFilter, 
   if (after) query = query.where('id', '>', after);
   const rows = await query.orderBy('id').limit(limit + 1).execute();
   return toPage(rows, limit, (r) => r.id, toAccount);
+}
+
+/** An arbitrary constant naming the lock: "ACCH" in ASCII. */
+const HIERARCHY_LOCK = 0x41434348;
+
+/**
+ * Moves in the account hierarchy wait for each other (PostgreSQL; SQLite writes one at a time), so
+ * that two moves made at once, each fine alone, cannot close a cycle: the second one's cycle check
+ * sees the first one's move.
+ */
+export async function lockAccountHierarchy(db: Db): Promise<void> {
+  if (storeOf(db).dialect === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(HIERARCHY_LOCK)})`.execute(db);
 }
 
 /** Does `descendantId` sit below `ancestorId` (or is it the same account)? Used to refuse parent cycles. */

@@ -68,6 +68,22 @@ describeEachBackend('accounts', (server) => {
     assertProblem(await api.patch(`/accounts/${a.id}`, { parentAccountId: a.id }), 422, 'UNPROCESSABLE');
   });
 
+  it('refuses a parent cycle made of moves sent at once', async () => {
+    const { api } = server();
+    for (let round = 0; round < 5; round++) {
+      const a = await account(api);
+      const b = await account(api);
+      const moves = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          i % 2 === 0 ? api.patch(`/accounts/${a.id}`, { parentAccountId: b.id }) : api.patch(`/accounts/${b.id}`, { parentAccountId: a.id }),
+        ),
+      );
+      assert.deepEqual(moves.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text), []);
+      const parents = [(await api.get(`/accounts/${a.id}`)).body.parentAccountId, (await api.get(`/accounts/${b.id}`)).body.parentAccountId];
+      assert.ok(parents.includes(null), `a cycle: ${a.id} → ${parents[0]}, ${b.id} → ${parents[1]}`);
+    }
+  });
+
   it('gives contacts to named accounts, never to anonymous ones', async () => {
     const { api } = server();
     const p = await partner(api);

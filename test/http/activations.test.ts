@@ -80,6 +80,10 @@ describeEachBackend('activation', (server) => {
     const b = (await device().post('/activations', { code: dated.code, fingerprint: fingerprint() })).body;
     assert.equal(b.activation.expiresAt, new Date(Date.parse(`${soon}T00:00:00Z`) + 86_400_000).toISOString());
     assert.match(b.license.file, /expires/i);
+    const last = await activatable(api, { lineItem: { expirationDate: '9999-12-30' } });
+    const c = await device().post('/activations', { code: last.code, fingerprint: fingerprint() });
+    assert.equal(c.status, 201, c.text);
+    assert.equal(c.body.activation.expiresAt, '9999-12-31T00:00:00.000Z');
   });
 
   it('refuses draft, inactive, obsolete, not yet started and expired line items', async () => {

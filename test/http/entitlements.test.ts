@@ -197,6 +197,8 @@ describeEachBackend('simple entitlements', (server) => {
       [{ ...base, lineItems: [{ productId: prod.id, quantity: 1.5 }] }, 400, 'VALIDATION_FAILED'],
       [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '2026-02-30' }] }, 400, 'VALIDATION_FAILED'],
       [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, startDate: '2027-01-01', expirationDate: '2026-01-01' }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/expirationDate'],
+      // The end of 9999-12-31 is in year 10000, which no licence or activation timestamp can carry.
+      [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '9999-12-31' }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/expirationDate'],
       [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, activationId: 'no spaces allowed' }] }, 400, 'VALIDATION_FAILED'],
       [{ ...base, id: 'has space' }, 400, 'VALIDATION_FAILED', '/id'],
       [{ ...base, id: 'x'.repeat(65) }, 400, 'VALIDATION_FAILED'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
+import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -75,6 +76,26 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assert.equal(owner, (await api.get(`/entitlements/${entitlement.id}`)).body.soldTo);
   });
 
+  it('leaves the web register key with the entitlement it was redeemed into when its line item moves on', async () => {
+    const { api } = server();
+    const { bulk, keys, partner: distributor } = await bulkWithKeys(api, { keys: someKeys(1), fields: { quantityPerKey: 3 } });
+    const redeemed = await created(api.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Workshop' }));
+    assert.equal(redeemed.webRegisterKey, keys[0]);
+    const other = await account(api, { parentAccountId: distributor.id });
+    const split = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/split`, { quantity: 1, accountId: other.id });
+    assert.equal(split.status, 200, split.text);
+    const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, { accountId: other.id, activations: 'move' });
+    assert.equal(transferred.status, 200, transferred.text);
+    for (const moved of [split.body.entitlementId, transferred.body.entitlementId]) {
+      const e = (await api.get(`/entitlements/${moved}`)).body;
+      assert.equal(e.webRegisterKey, undefined, 'only the redeemed entitlement records the key');
+      assert.equal(e.bulkEntitlementId, undefined);
+      assert.equal(e.soldTo, other.id);
+    }
+    assert.equal((await api.get(`/web-register-keys/${keys[0]}`)).body.redeemedEntitlementId, redeemed.id);
+    assert.equal((await api.get(`/entitlements/${redeemed.id}`)).body.bulkEntitlementId, bulk.id);
+  });
+
   it('renews: later licences carry the new expiry, a repeat activation gets it', async () => {
     const { api } = server();
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
@@ -83,6 +104,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const fp = fingerprint();
     const first = (await device().post('/activations', { code, fingerprint: fp })).body;
     assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: soon }), 400, 'VALIDATION_FAILED');
+    assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: '9999-12-31' }), 400, 'VALIDATION_FAILED');
     const renewed = await api.post(`/line-items/${code}/renew`, { expirationDate: later });
     assert.equal(renewed.status, 200, renewed.text);
     assert.equal(renewed.body.expirationDate, later);
@@ -103,6 +125,10 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const before = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
     assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 2 })).body.quantity, 3);
+    // 1,000,000,000 is the most a line item holds; beyond, a clear 422 rather than an integer overflow.
+    assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 999_999_997 })).body.quantity, 1_000_000_000);
+    assertProblem(await api.post(`/line-items/${code}/upsell`, { quantity: 1 }), 422, 'UNPROCESSABLE');
+    assert.equal((await api.get(`/line-items/${code}`)).body.quantity, 1_000_000_000);
     const newer = await created(api.post('/products', { name: product.name, version: '6.0', licenseModelId: model.id }));
     const older = await created(api.post('/products', { name: product.name, version: '4.0', licenseModelId: model.id }));
     const unrelated = await created(api.post('/products', { name: `${product.name} other`, version: '9.0', licenseModelId: model.id }));

@@ -89,6 +89,7 @@ describeEachBackend('partner billing reports and statements', (server) => {
       assertProblem(await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q5`), 400, 'VALIDATION_FAILED');
       assertProblem(await api.get(`/reports/partners/acc_missing/statement?period=2026-Q4`), 404, 'NOT_FOUND');
       assertProblem(await api.get('/reports/activations?from=2026-12-01&to=2026-11-01'), 400, 'VALIDATION_FAILED');
+      assertProblem(await api.get('/reports/activations?from=2026-01-01&to=9999-12-31'), 400, 'VALIDATION_FAILED');
       assertProblem(await api.get('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
     } finally {
       ctx.now = realNow;

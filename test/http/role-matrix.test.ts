@@ -374,6 +374,12 @@ export const rows: Row[] = [
     expect: ownReaders(201),
   },
   {
+    op: 'rehostActivation',
+    what: "move another partner's activation",
+    call: async (w, as) => as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/rehost`, { fingerprint: fp() }),
+    expect: othersHidden(201),
+  },
+  {
     op: 'revokeActivation',
     what: 'revoke an activation',
     call: async (w, as) => as.post(`/activations/${(await w.activation(w.D.id)).activation.id}/revoke`),

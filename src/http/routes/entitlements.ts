@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { initialStates, entitlementStates } from '../../domain/entitlement-states.ts';
-import { entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
+import { MAX_QUANTITY, entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
 import { type CreateEntitlementInput, createEntitlement } from '../../services/entitlements/create-entitlement.ts';
@@ -45,7 +45,7 @@ export const ChannelPartnerInput = Strict({
 export const LineItemInput = Strict({
   activationId: Type.Optional(ActivationId),
   productId: ResourceId,
-  quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
   startDate: Type.Optional(Nullable(DateOnly)),
   expirationDate: Type.Optional(Nullable(DateOnly)),
 });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MAX_QUANTITY } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
 import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
@@ -53,7 +54,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
           'new entitlement of that account. The new line item records `parentActivationId`.',
         params: Params,
         body: Strict({
-          quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+          quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
           accountId: Type.Optional(ResourceId),
           entitlementId: Type.Optional(EntitlementId),
         }),
@@ -87,7 +88,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         tags,
         summary: 'Upsell: more quantity on the same activation ID (producer)',
         params: Params,
-        body: Strict({ quantity: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'How much to add.' }) }),
+        body: Strict({ quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }) }),
         response: { 200: LineItemSchema, ...problemResponses },
       },
     },

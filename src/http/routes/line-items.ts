@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { MAX_QUANTITY } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { deleteLineItem, getLineItem, updateLineItem } from '../../services/entitlements/line-items.ts';
 import type { App } from '../app.ts';
@@ -33,7 +34,7 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
         params: ActivationIdParams,
         body: Strict({
           productId: Type.Optional(ResourceId),
-          quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000_000 })),
+          quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })),
           startDate: Type.Optional(Nullable(DateOnly)),
           expirationDate: Type.Optional(Nullable(DateOnly)),
         }),

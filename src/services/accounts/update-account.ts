@@ -1,7 +1,7 @@
 import type { Account } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { findAccount, isSameOrDescendant, updateAccount as updateRow } from '../../store/accounts.ts';
+import { findAccount, isSameOrDescendant, lockAccountHierarchy, updateAccount as updateRow } from '../../store/accounts.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -30,6 +30,7 @@ export async function updateAccount(ctx: ServiceContext, actor: Actor, id: strin
     }
     const parentAccountId = input.parentAccountId === undefined ? before.parentAccountId : input.parentAccountId;
     if (parentAccountId !== before.parentAccountId) {
+      await lockAccountHierarchy(tx);
       await checkAccountShape(tx, before.type, parentAccountId, before.anonymous);
       if (parentAccountId !== null && (await isSameOrDescendant(tx, id, parentAccountId))) {
         throw new AppError('UNPROCESSABLE', 'An account cannot sit below itself.', {

@@ -3,6 +3,7 @@ import { type RejectedKey, keyFromLine } from '../../domain/bulk.ts';
 import { displayCode, generateCode, isValidCode, normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
+import { lockCodeNamespace } from '../../store/codes.ts';
 import { lineItemCodesExist, touchEntitlementIn } from '../../store/entitlements.ts';
 import {
   type NewKey,
@@ -72,6 +73,7 @@ export async function loadWebRegisterKeys(
     if (!(await touchEntitlementIn(tx, bulk.pk, LOADABLE, at))) {
       throw new AppError('INVALID_STATE', `Entitlement ${entitlementId} is ${bulk.state}; keys are loaded in draft, test or deployed.`);
     }
+    if (source.kind !== 'generate') await lockCodeNamespace(tx, 'exclusive');
     const loadId = newId('keyLoad');
     const firstSeq = await readKeySeq(tx, bulk.pk);
     const write = keyBatchWriter(ctx.store, tx, { entitlementPk: bulk.pk, loadId, at });

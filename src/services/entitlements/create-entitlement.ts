@@ -101,7 +101,8 @@ export async function createEntitlement(ctx: ServiceContext, actor: Actor, input
         at,
         fieldOf: (index) => `/lineItems/${index}`,
       });
-      await insertLineItems(tx, lineItems);
+      // The check above cannot see a concurrent request's uncommitted line items; the unique index can.
+      await unlessDuplicate(insertLineItems(tx, lineItems), 'An activation ID is already in use.', '/lineItems');
     }
     const entitlement = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: entitlement });

@@ -18,6 +18,7 @@ import {
 import { requireProducer, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { unlessDuplicate } from '../duplicates.ts';
 import { invalidateValidations } from '../licensing/invalidate.ts';
 import { type LineItemInput, newLineItemRows } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
@@ -39,7 +40,7 @@ export async function addLineItem(ctx: ServiceContext, actor: Actor, entitlement
       fieldOf: () => '',
     });
     if (!item) throw new Error('no line item built');
-    await insertLineItems(tx, [item]);
+    await unlessDuplicate(insertLineItems(tx, [item]), 'An activation ID is already in use.', '/activationId');
     const after = await loadEntitlementByPk(tx, row.pk);
     const added = after.lineItems.find((li) => li.activationId === item.activation_id);
     await audit(tx, actor, at, { action: 'line-item.added', subjectType: 'line-item', subjectId: item.id, after: added });

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import { compareVersions } from '../../domain/catalog.ts';
-import { startOfDate, today } from '../../domain/dates.ts';
-import type { LineItem } from '../../domain/entitlements.ts';
+import { checkDate, startOfDate, today } from '../../domain/dates.ts';
+import { type LineItem, MAX_QUANTITY } from '../../domain/entitlements.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
 import { findProduct } from '../../store/catalog.ts';
 import { addQuantity, setExpiration, setProduct } from '../../store/lifecycle.ts';
@@ -21,6 +21,7 @@ export async function renewLineItem(ctx: ServiceContext, actor: Actor, activatio
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'A renewal');
     if (lineItem.expiration_date === null) throw new AppError('UNPROCESSABLE', 'The line item is permanent; there is nothing to renew.');
+    checkDate(expirationDate, '/expirationDate');
     if (expirationDate <= lineItem.expiration_date) throw invalidField('/expirationDate', `must be after the current ${lineItem.expiration_date}`);
     if (startOfDate(expirationDate) < startOfDate(today(new Date(at)))) throw invalidField('/expirationDate', 'must not be in the past');
     const before = await lineItemNow(tx, lineItem.id);
@@ -37,6 +38,13 @@ export async function upsellLineItem(ctx: ServiceContext, actor: Actor, activati
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'An upsell');
+    // The line item is locked, so its quantity cannot move between this check and the update.
+    if (lineItem.quantity + quantity > MAX_QUANTITY) {
+      const most = MAX_QUANTITY - lineItem.quantity;
+      throw new AppError('UNPROCESSABLE', `A line item holds at most ${MAX_QUANTITY}; this one can take ${most} more.`, {
+        fields: [{ field: '/quantity', message: `at most ${most}` }],
+      });
+    }
     const before = await lineItemNow(tx, lineItem.id);
     if (!(await addQuantity(tx, lineItem.id, quantity, at))) throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     const after = await lineItemNow(tx, lineItem.id);

@@ -110,6 +110,9 @@ export async function successorElsewhere(
         ship_to_email: null,
         ship_to_address: null,
         registration_data: null,
+        // Only the entitlement a key was redeemed into records that key; this one came from it.
+        web_register_key: null,
+        bulk_entitlement_pk: null,
         parent_entitlement_pk: entitlement.pk,
         keys_total: 0,
         keys_unredeemed: 0,

@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actors.ts';
-import { startOfDate, endOfDate, today } from '../../domain/dates.ts';
+import { checkDate, endOfDate, startOfDate, today } from '../../domain/dates.ts';
 import { invalidField } from '../../domain/errors.ts';
 import { type PeriodKind, periodOf } from '../../domain/periods.ts';
 import { type ReportGroup, monthlyCounts, namesOf } from '../../store/reports.ts';
@@ -80,6 +80,8 @@ function nameOf(row: ReportRow): string {
 function dateRange(now: Date, from: string | undefined, to: string | undefined) {
   const last = to ?? today(now);
   const first = from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;
+  checkDate(from ?? null, '/from');
+  checkDate(last, '/to');
   if (first > last) throw invalidField('/from', 'must not be after to');
   return { from: first, to: last, fromInstant: startOfDate(first).toISOString(), toInstant: endOfDate(last).toISOString() };
 }
