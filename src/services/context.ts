@@ -12,6 +12,8 @@ export interface ServiceContext {
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
+  /** Set by `preview`: transactions run, answer, and are rolled back. */
+  readonly previewing?: boolean;
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
@@ -26,13 +28,35 @@ const afterCommit = new WeakMap<object, (() => void)[]>();
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: string) => Promise<T>): Promise<T> {
   const callbacks: (() => void)[] = [];
-  const result = await ctx.store.transaction((tx) => {
-    callbacks.length = 0;
-    afterCommit.set(tx, callbacks);
-    return work(tx, ctx.now().toISOString());
-  });
-  for (const callback of callbacks) callback();
-  return result;
+  try {
+    const result = await ctx.store.transaction(async (tx) => {
+      callbacks.length = 0;
+      afterCommit.set(tx, callbacks);
+      const answer = await work(tx, ctx.now().toISOString());
+      if (ctx.previewing) throw new PreviewRollback(answer);
+      return answer;
+    });
+    for (const callback of callbacks) callback();
+    return result;
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.answer as T;
+    throw error;
+  }
+}
+
+class PreviewRollback extends Error {
+  constructor(readonly answer: unknown) {
+    super('preview: rolled back');
+  }
+}
+
+/**
+ * What a use case would answer, without keeping any of it: the service runs as it always does,
+ * with every rule and check, inside a transaction that is rolled back. This is how the portal
+ * shows "what will change" before a lifecycle operation, without a second copy of its rules.
+ */
+export async function preview<T>(ctx: ServiceContext, work: (previewCtx: ServiceContext) => Promise<T>): Promise<T> {
+  return work({ ...ctx, previewing: true });
 }
 
 /** Runs `callback` once the transaction `tx` has committed (never if it rolls back). */

@@ -14,6 +14,7 @@ const ownRoot = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const files = {
   css: { root: ownRoot, name: 'portal.css', url: '/assets/portal.css' },
   js: { root: ownRoot, name: 'portal.js', url: '/assets/portal.js' },
+  icon: { root: ownRoot, name: 'favicon.svg', url: '/assets/favicon.svg' },
   htmx: { root: dirname(require.resolve('htmx.org')), name: 'htmx.min.js', url: '/assets/vendor/htmx.min.js' },
   chart: { root: dirname(require.resolve('chart.js')), name: 'chart.umd.min.js', url: '/assets/vendor/chart.umd.min.js' },
 } as const;
@@ -36,5 +37,7 @@ export async function registerAssets(app: FastifyInstance): Promise<PageInfo['as
       return reply.sendFile(file.name, file.root, { immutable: versioned, maxAge: versioned ? '365d' : '5m', cacheControl: true });
     });
   }
+  // Browsers ask for this one by name, whatever the page says.
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => reply.redirect(urls.icon, 301));
   return urls;
 }

@@ -19,7 +19,7 @@ export interface PageInfo {
   path: string;
   flash: Flash | undefined;
   /** Cache-busting URLs of the portal's own assets. */
-  assets: { css: string; js: string; htmx: string; chart: string };
+  assets: { css: string; js: string; icon: string; htmx: string; chart: string };
 }
 
 export const PageContext = createContext<PageInfo | undefined>(undefined);

@@ -8,6 +8,7 @@ import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { apiKeyPages } from './pages/api-keys.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { signInPages } from './pages/sign-in.tsx';
@@ -58,6 +59,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         render.page(request, reply, h(ErrorPage, { status: 404, message: 'There is no such page. It may have moved, or the address may be mistyped.' }), { status: 404 }),
       );
       await homePages(inner);
+      await apiKeyPages(inner);
     }, { prefix: '/portal' });
   });
 }

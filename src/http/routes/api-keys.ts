@@ -10,6 +10,12 @@ import { ApiKeySchema } from '../schemas/entities.ts';
 
 const tags = ['API keys'];
 
+export const ApiKeyInput = Strict({
+  role: StringEnum(roles),
+  accountId: Type.Optional(Nullable(ResourceId)),
+  name: Type.Optional(ShortText),
+});
+
 export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/api-keys',
@@ -19,11 +25,7 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
         tags,
         summary: 'Create an API key (admin)',
         description: 'The secret is in the answer once; only its hash is stored. Partner and customer keys belong to an account.',
-        body: Strict({
-          role: StringEnum(roles),
-          accountId: Type.Optional(Nullable(ResourceId)),
-          name: Type.Optional(ShortText),
-        }),
+        body: ApiKeyInput,
         response: {
           201: Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) })]),
           ...problemResponses,

@@ -60,11 +60,13 @@ export interface LayoutProps {
   actions?: ComponentChildren;
   /** A line under the title. */
   lead?: ComponentChildren;
+  /** The page draws charts (loads Chart.js). */
+  charts?: boolean;
   children: ComponentChildren;
 }
 
 /** Every page: header, menu for the role, the flash message, the title, the content. */
-export function Layout({ title, actions, lead, children }: LayoutProps) {
+export function Layout({ title, actions, lead, charts, children }: LayoutProps) {
   const page = usePage();
   const session = page.session;
   const nav = navigationFor(session?.user.role, session?.actor.accountAnonymous ?? false);
@@ -75,8 +77,10 @@ export function Layout({ title, actions, lead, children }: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Licentia`}</title>
         <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"selfRequestsOnly":true,"historyCacheSize":0}' />
+        <link rel="icon" href={page.assets.icon} type="image/svg+xml" />
         <link rel="stylesheet" href={page.assets.css} />
         <script src={page.assets.htmx} defer></script>
+        {charts && <script src={page.assets.chart} defer></script>}
         <script src={page.assets.js} defer></script>
       </head>
       <body hx-headers={JSON.stringify({ 'x-csrf-token': page.csrfToken })}>
