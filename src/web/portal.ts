@@ -8,6 +8,7 @@ import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { activationPages } from './pages/activate.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
@@ -53,6 +54,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     scope.setErrorHandler(async (error: FastifyError | AppError | Error, request, reply) => portalError(web, error, request, reply));
 
     await signInPages(web);
+    await activationPages(web);
     await scope.register(async (portal) => {
       const inner: Web = { ...web, app: portal };
       portal.setNotFoundHandler((request, reply) =>

@@ -30,6 +30,9 @@ export function csrfUserInfo(request: FastifyRequest): string {
 }
 
 export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply): string {
+  // A request refused before the portal's own hooks ran (rate limits) has no cookies parsed: its
+  // error page carries no form to protect.
+  if (request.cookies === undefined || request.cookies === null) return '';
   return reply.generateCsrf({ userInfo: csrfUserInfo(request) });
 }
 
@@ -39,7 +42,7 @@ export function flash(reply: FastifyReply, message: Flash): void {
 }
 
 function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | undefined {
-  const raw = request.cookies[FLASH_COOKIE];
+  const raw = request.cookies?.[FLASH_COOKIE];
   if (!raw) return undefined;
   reply.clearCookie(FLASH_COOKIE, cookieOptions);
   try {

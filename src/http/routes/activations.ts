@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { activationStates } from '../../domain/activations.ts';
-import { registrationFields } from '../../domain/entitlements.ts';
 import { activate } from '../../services/activations/activate.ts';
 import { rehostActivation, returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
 import { activateOffline, returnOffline } from '../../services/activations/offline.ts';
@@ -9,20 +8,10 @@ import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../app.ts';
 import { open, publicRoute } from '../public-limits.ts';
 import { IdParams, PageOf, PageQuery, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
-import { ActivationAnswer, ActivationSchema, Code, DeviceName, Fingerprint, LicenseSchema } from '../schemas/activations.ts';
+import { ActivateBody, ActivationAnswer, ActivationSchema, Code, DeviceName, Fingerprint, LicenseSchema } from '../schemas/activations.ts';
 
 const tags = ['Activations'];
 
-const PublicJwk = Strict({
-  kty: Type.Literal('OKP'),
-  crv: Type.Literal('Ed25519'),
-  x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
-  kid: Type.Optional(Type.String({ maxLength: 200 })),
-  alg: Type.Optional(Type.Literal('EdDSA')),
-  use: Type.Optional(Type.Literal('sig')),
-});
-
-const Registration = Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])));
 const RequestText = Type.String({ minLength: 1, maxLength: 64 * 1024 });
 
 export async function activationRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -39,14 +28,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
           "With a line item's activation ID, or a web register key (an unredeemed key is redeemed on the spot for a new " +
           'anonymous end customer of the partner). `201` with the licence; `200` with the same licence when this device ' +
           'already holds an activation of the line item. `409 COUNT_EXCEEDED` when `quantity + overdraft` are in use.',
-        body: Strict({
-          code: Code,
-          fingerprint: Fingerprint,
-          deviceName: Type.Optional(DeviceName),
-          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
-          publicKey: Type.Optional(PublicJwk),
-          registration: Type.Optional(Registration),
-        }),
+        body: ActivateBody,
         response: { 200: ActivationAnswer, 201: ActivationAnswer, ...problemResponses },
       },
     },

@@ -103,6 +103,19 @@
     });
   }
 
+  // A file chosen in <input type=file data-fill="#textarea"> is read into that textarea, so the
+  // form posts text (and works without scripts by pasting).
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.hasAttribute('data-fill')) return;
+    var target = document.querySelector(input.getAttribute('data-fill'));
+    var file = input.files && input.files[0];
+    if (!target || !file) return;
+    file.text().then(function (text) {
+      target.value = text;
+    });
+  });
+
   function wire(root) {
     drawCharts(root);
     wireUploads(root);
