@@ -121,3 +121,38 @@ it('keys rotate: a new signing key, the old one still published', async () => {
     await second.stop();
   }
 });
+
+it('user create --admin makes the first producer user and prints a one-use sign-in link', async () => {
+  const cwd = tempDir();
+  const env = { DATABASE_URL: `sqlite:${join(cwd, 'u.db')}`, LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456' };
+  const server = await spawnServer(env);
+  try {
+    const made = runCli(['user', 'create', '--admin', 'Ada@Producer.example'], { env: { ...env, LICENTIA_PUBLIC_URL: server.url } });
+    assert.equal(made.status, 0, made.stderr);
+    const link = made.stdout.trim();
+    assert.ok(link.startsWith(`${server.url}/sign-in/link/`), link);
+    assert.match(made.stderr, /created admin user usr_.* \(ada@producer\.example\)/);
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const signIn = await fetch(link, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}`, redirect: 'manual' });
+    assert.equal(signIn.status, 303);
+    assert.equal(signIn.headers.get('location'), '/portal/profile');
+    assert.equal((await fetch(link, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}` })).status, 410);
+
+    const again = runCli(['user', 'create', '--admin', 'ada@producer.example'], { env });
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already exists/);
+    const fresh = runCli(['user', 'sign-in-link', 'ADA@producer.example'], { env });
+    assert.equal(fresh.status, 0, fresh.stderr);
+    assert.notEqual(fresh.stdout.trim().split('/').at(-1), link.split('/').at(-1));
+    assert.equal(runCli(['user', 'sign-in-link', 'nobody@producer.example'], { env }).status, 1);
+    const withPassword = runCli(['user', 'create', '--email', 'op@producer.example', '--role', 'operator', '--password-stdin'], { env, input: 'a long enough password\n' });
+    assert.equal(withPassword.status, 0, withPassword.stderr);
+    assert.equal(withPassword.stdout, '', 'no link when a password is given');
+    assert.notEqual(runCli(['user', 'create', '--email', 'x@producer.example'], { env }).status, 0, 'a role is needed');
+  } finally {
+    await server.stop();
+  }
+});

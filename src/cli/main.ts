@@ -5,6 +5,7 @@ import { signingKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { offlineCommands } from './commands/offline.ts';
 import { serveCommand } from './commands/serve.ts';
+import { userCommand } from './commands/user.ts';
 import { verifyCommand } from './commands/verify.ts';
 
 const program = new Command('licentia')
@@ -19,16 +20,19 @@ Environment:
   PORT, HOST           where serve listens (default 8080, 127.0.0.1)
   LICENTIA_ADMIN_KEY   an admin API key that exists after start, for automation
   LICENTIA_ISSUER      the "iss" of licences (default licentia)
+  LICENTIA_PUBLIC_URL  where people reach the server, for sign-in links (default http://HOST:PORT)
 
 Examples:
   $ licentia serve
   $ DATABASE_URL=postgres://postgres@127.0.0.1/licentia licentia migrate
+  $ licentia user create --admin ada@producer.example
   $ licentia api-key create --role partner --account acc_0193…`,
   );
 
 serveCommand(program);
 migrateCommand(program);
 apiKeyCommand(program);
+userCommand(program);
 signingKeysCommand(program);
 verifyCommand(program);
 offlineCommands(program);
