@@ -396,11 +396,17 @@ function lineItemTargets(db: Db) {
       'e.kind as e_kind',
       'e.state as e_state',
       'e.sold_to as e_sold_to',
-      eb
-        .selectFrom('entitlement_partners as p')
-        .select('p.account_id')
-        .whereRef('p.entitlement_pk', '=', 'li.entitlement_pk')
-        .where('p.tier', '=', sql.lit('tier1'))
+      // The partner billed for activations: the tier-1 channel partner or, for an entitlement sold
+      // to a partner with none named (make to order), that partner itself.
+      eb.fn
+        .coalesce(
+          eb
+            .selectFrom('entitlement_partners as p')
+            .select('p.account_id')
+            .whereRef('p.entitlement_pk', '=', 'li.entitlement_pk')
+            .where('p.tier', '=', sql.lit('tier1')),
+          eb.selectFrom('accounts as buyer').select('buyer.id').whereRef('buyer.id', '=', 'e.sold_to').where('buyer.type', '=', sql.lit('partner')),
+        )
         .as('e_tier1'),
     ]);
 }

@@ -95,4 +95,19 @@ describeEachBackend('partner billing reports and statements', (server) => {
       ctx.now = realNow;
     }
   });
+  it('bills a make-to-order entitlement sold to a partner without named channel partners to that partner', async () => {
+    const { api } = server();
+    const p = await partner(api, { name: 'Make To Order Reseller' });
+    const customer = await account(api);
+    const sold = await activatable(api, { soldTo: p.id });
+    const direct = await activatable(api, { soldTo: customer.id });
+    await created(api.as(null).post('/activations', { code: sold.code, fingerprint: 'mto-1' }));
+    await created(api.as(null).post('/activations', { code: direct.code, fingerprint: 'direct-1' }));
+    const period = new Date().toISOString().slice(0, 7);
+    const rows = (await api.get(`/reports/activations?groupBy=partner&period=month&from=${period}-01&to=${period}-28`)).body.items;
+    assert.equal(rows.find((r: any) => r.partnerAccountId === p.id)?.activations, 1);
+    const partnerApi = api.as(await apiKey(api, 'partner', p.id));
+    const statement = (await partnerApi.get(`/reports/partners/${p.id}/statement?period=${period}`)).body;
+    assert.equal(statement.totals.activations, 1);
+  });
 });
