@@ -5,6 +5,7 @@ import { type User, SESSION_TOUCH_MS, checkPassword, generateSecret, hashSecret,
 import type { Db } from '../../store/database.ts';
 import {
   claimSignInLink,
+  deleteExpiredSessions,
   deleteSession,
   deleteSessionsOfUser,
   findLiveSession,
@@ -44,6 +45,8 @@ async function startSession(tx: Db, user: User, method: 'password' | 'link', at:
   const now = new Date(at);
   const expiresAt = sessionExpiry(now, now).toISOString();
   await insertSession(tx, { id: sessionId, secret_hash: hashSecret(secret), user_id: user.id, method, created_at: at, last_seen_at: at, expires_at: expiresAt });
+  // Ended sessions are swept here rather than by a timer: sign-ins are when sessions pile up.
+  await deleteExpiredSessions(tx, at);
   const actor = actorOf(user, false);
   await audit(tx, actor, at, { action: 'session.created', subjectType: 'user', subjectId: user.id, after: { sessionId, method, expiresAt } });
   return { secret, session: { sessionId, method, user, actor, expiresAt } };
