@@ -9,8 +9,10 @@ import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
+import { lineItemPages } from './pages/line-items.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
@@ -60,6 +62,8 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       );
       await homePages(inner);
       await apiKeyPages(inner);
+      await entitlementPages(inner);
+      await lineItemPages(inner);
     }, { prefix: '/portal' });
   });
 }
