@@ -297,7 +297,7 @@ function LineItemFacts({ subject, overdraft }: { subject: Subject; overdraft?: n
   );
 }
 
-function LineagePanel({ lineage, names }: { lineage: LineItemLineage; names: Names }) {
+function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineage: LineItemLineage; names: Names }) {
   const { parent, children } = lineage;
   return (
     <Section title="Lineage" id="lineage">
@@ -306,6 +306,9 @@ function LineagePanel({ lineage, names }: { lineage: LineItemLineage; names: Nam
           <>
             Came from <a href={lineItemPath(parent.activationId)}>{parent.activationId}</a> (entitlement {parent.entitlementId}).
           </>
+        ) : lineItem.parentActivationId ? (
+          // Not its code: the line item it came from is someone else's, and may still be in use.
+          'Came from a line item of another account, split or transferred to this one.'
         ) : (
           'This line item was created as it is; it came from no other.'
         )}
@@ -356,7 +359,7 @@ function LineItemPage(props: {
       <Section title="Details">
         <LineItemFacts subject={subject} overdraft={props.overdraft} />
       </Section>
-      <LineagePanel lineage={lineage} names={subject.names} />
+      <LineagePanel lineItem={lineItem} lineage={lineage} names={subject.names} />
       <Section title="Activations" id="activations">
         <DataTable
           caption="Activations"
