@@ -209,6 +209,10 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.ok(!fragment.html.startsWith('<!doctype'), 'only the row');
     assert.match(fragment.html, /name="\/lineItems\/3\/productId"/);
     assert.match(fragment.html, /hx-get="\/portal\/entitlements\/new\/line-item\?index=4"/);
+    const opened = await w.admin.get('/portal/entitlements/new/line-item?index=3');
+    assert.equal(opened.status, 303);
+    assert.equal(opened.location, '/portal/entitlements/new?lines=4');
+    assert.match((await w.admin.get(opened.location ?? '')).html, /name="\/lineItems\/3\/productId"/);
     const more = await w.admin.post('/portal/entitlements/new/more-lines', { kind: 'simple', description: 'kept', '/lineItems/0/quantity': '7' });
     assert.equal(more.status, 200);
     assert.match(more.html, /name="\/lineItems\/3\/productId"/);

@@ -245,4 +245,19 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const history = textOf((await w.admin.get(path)).html);
     for (const action of ['line-item.renewed', 'line-item.upsold', 'line-item.upgraded']) assert.match(history, new RegExp(action.replace('.', '\\.')));
   });
+
+  it('shows in a lineage only the line items the reader may see', async () => {
+    const { api } = server();
+    const { path, code } = await stock(api, { soldTo: w.C.id });
+    await w.admin.get(`${path}/split`);
+    const split = await w.admin.post(`${path}/split`, { quantity: '2', accountId: w.D.id });
+    assert.equal(split.status, 303, textOf(split.html));
+    const child = (await api.get(`/entitlements?account=${w.D.id}&limit=1000`)).body.items.flatMap((e: any) => e.lineItems).find((li: any) => li.parentActivationId === code);
+    assert.ok(child, 'the split made a line item for D');
+    assert.ok((await w.admin.get(path)).html.includes(`href="/portal/line-items/${child.activationId}"`), 'the producer sees where it went');
+    const customer = await w.customerC.get(path);
+    assert.equal(customer.status, 200);
+    assert.ok(!customer.html.includes(child.activationId), "the customer does not see another account's line item");
+    assert.match(textOf(customer.html), /Nothing was split or transferred from it/);
+  });
 });

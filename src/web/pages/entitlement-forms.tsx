@@ -373,6 +373,8 @@ export async function entitlementFormPages(web: Web): Promise<void> {
   app.get('/entitlements/new/line-item', async (request, reply) => {
     const actor = producerOnly(request);
     const { index } = parseQuery(RowQuery, request);
+    // Only htmx asks for a row alone; a person who opened the address gets the whole form.
+    if (request.headers['hx-request'] !== 'true') return reply.code(303).header('location', `/portal/entitlements/new?lines=${index + 1}`).send();
     const { products } = await formData(web, actor);
     return render.page(
       request,

@@ -218,7 +218,7 @@ function ProducerActions({ entitlement }: { entitlement: Entitlement }) {
   );
 }
 
-function BulkFacts({ entitlement, names }: { entitlement: Entitlement; names: Names }) {
+function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement; names: Names; producer: boolean }) {
   const keys = entitlement.webRegisterKeys ?? { total: 0, unredeemed: 0, redeemed: 0, void: 0 };
   const registration = entitlement.registration;
   const keysPath = `${entitlementPath(entitlement.id)}/keys`;
@@ -257,7 +257,7 @@ function BulkFacts({ entitlement, names }: { entitlement: Entitlement; names: Na
           ['Split from', entitlement.parentEntitlementId ? <a href={entitlementPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a> : null],
         ]}
       />
-      {keys.total === 0 && (
+      {keys.total === 0 && producer && (
         <p class="notice">
           No web register keys yet. <a href={keysPath}>Load or generate them</a> so the partner has stock to resell.
         </p>
@@ -340,7 +340,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           ]}
         />
       </Section>
-      {bulk && <BulkFacts entitlement={entitlement} names={names} />}
+      {bulk && <BulkFacts entitlement={entitlement} names={names} producer={producer} />}
       <Section title="Channel partners">
         <DataTable
           caption="Channel partners"
