@@ -40,6 +40,14 @@ export async function findAccount(db: Db, id: string, scope: Scope = { kind: 'al
   return row && toAccount(row);
 }
 
+/** Several accounts at once, those the scope can see; for lists that name the accounts they show. */
+export async function findAccounts(db: Db, ids: readonly string[], scope: Scope = { kind: 'all' }): Promise<Account[]> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return [];
+  const rows = await scoped(db.selectFrom('accounts').selectAll().where('id', 'in', wanted), scope).execute();
+  return rows.map(toAccount);
+}
+
 export async function updateAccount(
   db: Db,
   id: string,

@@ -120,6 +120,17 @@ export async function findProduct(db: Db, id: string): Promise<Product | undefin
   return toProduct(row, features.get(id) ?? []);
 }
 
+export async function findProducts(db: Db, ids: readonly string[]): Promise<Product[]> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return [];
+  const rows = await db.selectFrom('products').selectAll().where('id', 'in', wanted).execute();
+  const features = await productFeatures(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toProduct(r, features.get(r.id) ?? []));
+}
+
 export async function listProducts(
   db: Db,
   filter: { name?: string | undefined; licenseModelId?: string | undefined },

@@ -272,6 +272,30 @@ export async function lineItemRowsOf(db: Db, entitlementPk: string): Promise<Lin
   return db.selectFrom('line_items').selectAll().where('entitlement_pk', '=', entitlementPk).orderBy('position').execute();
 }
 
+/**
+ * The line items that took over from `parentLineItemId` (split, transfer) and that the scope can
+ * see, each with the human ID of its entitlement.
+ */
+export async function childLineItems(db: Db, parentLineItemId: string, scope: Scope): Promise<LineItem[]> {
+  const rows = await db
+    .selectFrom('line_items')
+    .selectAll()
+    .where('parent_line_item_id', '=', parentLineItemId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  if (rows.length === 0) return [];
+  const visible = await scoped(db.selectFrom('entitlements').select(['entitlements.pk', 'entitlements.id']), scope)
+    .where('entitlements.pk', 'in', [...new Set(rows.map((r) => r.entitlement_pk))])
+    .execute();
+  const idOf = new Map(visible.map((e) => [e.pk, e.id]));
+  const parents = await activationIdsOf(db, [parentLineItemId]);
+  return rows.flatMap((row) => {
+    const entitlementId = idOf.get(row.entitlement_pk);
+    return entitlementId === undefined ? [] : [toLineItem(row, entitlementId, parents)];
+  });
+}
+
 export async function nextLineItemPosition(db: Db, entitlementPk: string): Promise<number> {
   const row = await db
     .selectFrom('line_items')

@@ -10,8 +10,10 @@ import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
 import { activationPages } from './pages/activate.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
+import { lineItemPages } from './pages/line-items.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
@@ -62,6 +64,8 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       );
       await homePages(inner);
       await apiKeyPages(inner);
+      await entitlementPages(inner);
+      await lineItemPages(inner);
     }, { prefix: '/portal' });
   });
 }

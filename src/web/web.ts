@@ -42,7 +42,8 @@ export async function submit<T extends TSchema, R>(web: Web, request: FastifyReq
   }
 }
 
-function isAboutTheForm(error: AppError): boolean {
+/** A refusal a form shows beside its fields; the others (not found, forbidden, signed out) are pages of their own. */
+export function isAboutTheForm(error: AppError): boolean {
   const status = statusOfError(error);
   return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404 && status !== 429;
 }

@@ -56,7 +56,7 @@ const ShipTo = {
   shipToAddress: Type.Optional(Nullable(LongText)),
 };
 
-const SimpleEntitlementInput = Strict({
+export const SimpleEntitlementInput = Strict({
   kind: Type.Literal('simple'),
   id: Type.Optional(EntitlementId),
   state: Type.Optional(StringEnum(initialStates)),
@@ -80,7 +80,7 @@ const BulkFields = {
   keyPrefix: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z0-9]{1,16}$', description: 'Prefix of generated keys.' }))),
 };
 
-const BulkEntitlementInput = Strict({
+export const BulkEntitlementInput = Strict({
   kind: Type.Literal('bulk'),
   id: Type.Optional(EntitlementId),
   state: Type.Optional(StringEnum(initialStates)),
@@ -89,6 +89,24 @@ const BulkEntitlementInput = Strict({
   ...ShipTo,
   channelPartners: Type.Array(ChannelPartnerInput, { minItems: 1, maxItems: 3 }),
 });
+
+export const EntitlementListQuery = Strict({
+  state: Type.Optional(StringEnum(entitlementStates)),
+  kind: Type.Optional(StringEnum(entitlementKinds)),
+  account: Type.Optional(ResourceId),
+  productId: Type.Optional(ResourceId),
+  ...PageQuery,
+});
+
+export const EntitlementUpdateInput = Strict({
+  soldTo: Type.Optional(ResourceId),
+  ...ShipTo,
+  channelPartners: Type.Optional(Type.Array(ChannelPartnerInput, { maxItems: 3 })),
+  productId: Type.Optional(ResourceId),
+  ...BulkFields,
+});
+
+export const EntitlementStateInput = Strict({ state: StringEnum(entitlementStates) });
 
 /** `kind` picks the shape, so a validation error speaks of the right one. */
 const EntitlementInput = Type.Unsafe<CreateEntitlementInput>({
@@ -125,13 +143,7 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         tags,
         summary: 'List entitlements',
         description: 'Partners and customers see only their own (DESIGN.md §2 rule 4).',
-        querystring: Strict({
-          state: Type.Optional(StringEnum(entitlementStates)),
-          kind: Type.Optional(StringEnum(entitlementKinds)),
-          account: Type.Optional(ResourceId),
-          productId: Type.Optional(ResourceId),
-          ...PageQuery,
-        }),
+        querystring: EntitlementListQuery,
         response: { 200: PageOf(EntitlementSchema), ...problemResponses },
       },
     },
@@ -156,13 +168,7 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         summary: 'Change a draft or test entitlement',
         params: IdParams,
         description: 'Bulk entitlements also take their product, quantityPerKey, entitlementIdPattern, registration and keyPrefix.',
-        body: Strict({
-          soldTo: Type.Optional(ResourceId),
-          ...ShipTo,
-          channelPartners: Type.Optional(Type.Array(ChannelPartnerInput, { maxItems: 3 })),
-          productId: Type.Optional(ResourceId),
-          ...BulkFields,
-        }),
+        body: EntitlementUpdateInput,
         response: { 200: EntitlementSchema, ...problemResponses },
       },
     },
@@ -197,7 +203,7 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
           'Allowed: draft→test, draft→deployed, test→deployed, deployed⇄inactive, any but obsolete→obsolete. ' +
           'Anything else is `409 INVALID_STATE`. Line items follow.',
         params: IdParams,
-        body: Strict({ state: StringEnum(entitlementStates) }),
+        body: EntitlementStateInput,
         response: { 200: EntitlementSchema, ...problemResponses },
       },
     },

@@ -17,6 +17,24 @@ const Moved = Type.Object({
   entitlementId: Type.String({ description: 'The entitlement of the new line item.' }),
 });
 
+export const TransferLineItemInput = Strict({
+  accountId: ResourceId,
+  activations: StringEnum(['move', 'require-returned'] as const),
+  entitlementId: Type.Optional(EntitlementId),
+});
+
+export const SplitLineItemInput = Strict({
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
+  accountId: Type.Optional(ResourceId),
+  entitlementId: Type.Optional(EntitlementId),
+});
+
+export const RenewLineItemInput = Strict({ expirationDate: DateOnly });
+
+export const UpsellLineItemInput = Strict({ quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }) });
+
+export const UpgradeLineItemInput = Strict({ productId: ResourceId });
+
 export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/line-items/:activationId/transfer',
@@ -31,11 +49,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
           'now belong to the new owner and their licences keep working); `"require-returned"` refuses while any is active. ' +
           'The producer transfers to any account, a partner to its own customers.',
         params: Params,
-        body: Strict({
-          accountId: ResourceId,
-          activations: StringEnum(['move', 'require-returned'] as const),
-          entitlementId: Type.Optional(EntitlementId),
-        }),
+        body: TransferLineItemInput,
         response: { 200: Moved, ...problemResponses },
       },
     },
@@ -53,11 +67,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
           'Moves `quantity` of the not-activated quantity to a new line item, in the same entitlement or, with `accountId`, in a ' +
           'new entitlement of that account. The new line item records `parentActivationId`.',
         params: Params,
-        body: Strict({
-          quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
-          accountId: Type.Optional(ResourceId),
-          entitlementId: Type.Optional(EntitlementId),
-        }),
+        body: SplitLineItemInput,
         response: { 200: Moved, ...problemResponses },
       },
     },
@@ -73,7 +83,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         summary: 'Renew: a later expiration date (producer)',
         description: 'Licences issued afterwards carry it; a device activating again gets a licence with the new expiry.',
         params: Params,
-        body: Strict({ expirationDate: DateOnly }),
+        body: RenewLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },
       },
     },
@@ -88,7 +98,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         tags,
         summary: 'Upsell: more quantity on the same activation ID (producer)',
         params: Params,
-        body: Strict({ quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }) }),
+        body: UpsellLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },
       },
     },
@@ -104,7 +114,7 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         summary: 'Upgrade to a newer version of the same product (producer)',
         description: 'Existing activations keep the product they were licensed for until returned; new activations get the new one.',
         params: Params,
-        body: Strict({ productId: ResourceId }),
+        body: UpgradeLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },
       },
     },

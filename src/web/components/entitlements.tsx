@@ -1,0 +1,197 @@
+import type { ComponentChildren } from 'preact';
+import type { AuditEvent } from '../../domain/events.ts';
+import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
+import { type Names, productLabel } from '../choices.ts';
+import { Code, CopyButton, formatDate } from './layout.tsx';
+import { DataTable } from './table.tsx';
+
+export function AccountRef({ id, names }: { id: string | null | undefined; names: Names }) {
+  if (!id) return <span class="muted">—</span>;
+  const account = names.accounts.get(id);
+  // An account outside the reader's scope is named by its ID only, as the API shows it.
+  if (!account) return <Code>{id}</Code>;
+  return <a href={`/portal/accounts/${encodeURIComponent(id)}`}>{account.name}</a>;
+}
+
+export function productName(id: string | null | undefined, names: Names): string {
+  if (!id) return '—';
+  const product = names.products.get(id);
+  return product ? productLabel(product) : id;
+}
+
+/** A date in a table cell, kept on one line. */
+export function DateCell({ iso }: { iso: string | null | undefined }) {
+  return <span class="nowrap">{formatDate(iso)}</span>;
+}
+
+export function expiry(date: string | null): string {
+  return date ? formatDate(date) : 'Permanent';
+}
+
+/** A mail to whoever receives the code, written for them: the code, what it is for, until when. */
+export function activationMail(lineItem: LineItem, product: string, to: string | null | undefined): string {
+  const subject = `Your activation ID for ${product}`;
+  const until = lineItem.expirationDate ? `until ${lineItem.expirationDate}` : 'with no end date';
+  const body = [
+    'Hello,',
+    '',
+    `here is your activation ID for ${product}:`,
+    '',
+    `    ${lineItem.activationId}`,
+    '',
+    `Enter it when the application asks for an activation code. It activates up to ${lineItem.quantity} device${lineItem.quantity === 1 ? '' : 's'}, ${until}.`,
+    '',
+  ].join('\n');
+  return `mailto:${to ? encodeURIComponent(to) : ''}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+}
+
+/** An activation ID as a partner hands it out: to read, to copy, to send by mail. */
+export function ActivationCode({ lineItem, product, email, link = true }: { lineItem: LineItem; product: string; email?: string | null; link?: boolean }) {
+  const code = lineItem.activationId;
+  return (
+    <span class="activation-code">
+      {link ? (
+        <a href={`/portal/line-items/${encodeURIComponent(code)}`} class="mono">
+          {code}
+        </a>
+      ) : (
+        <Code>{code}</Code>
+      )}
+      <span class="activation-code-actions">
+        <CopyButton text={code} />
+        <a class="button button-small button-quiet" href={activationMail(lineItem, product, email)} aria-label={`Email ${code}`}>
+          Email
+        </a>
+      </span>
+    </span>
+  );
+}
+
+/** A line item's quantity as used and total, with the overdraft the licence model allows beyond it. */
+export function Usage({ lineItem, overdraft = 0 }: { lineItem: LineItem; overdraft?: number }) {
+  const free = Math.max(lineItem.quantity - lineItem.activatedCount, 0);
+  return (
+    <span class="usage">
+      <strong>{lineItem.activatedCount}</strong> of {lineItem.quantity} activated
+      <span class="muted">
+        {' '}
+        · {free} free{overdraft > 0 ? ` (+${overdraft} overdraft)` : ''}
+      </span>
+    </span>
+  );
+}
+
+const hiddenKeys = new Set(['updatedAt', 'createdAt', 'lineItems', 'channelPartners', 'webRegisterKeys', 'entitlementId']);
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '—';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** What an audit event changed, as "field: before → after" lines a person can read. */
+export function changesOf(event: AuditEvent): string[] {
+  const before = isRecord(event.before) ? event.before : undefined;
+  const after = isRecord(event.after) ? event.after : undefined;
+  if (!before && !after) return [];
+  if (!before) return [describeCreated(after ?? {})];
+  if (!after) return ['removed'];
+  const lines: string[] = [];
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (hiddenKeys.has(key)) continue;
+    const [b, a] = [before[key], after[key]];
+    if (JSON.stringify(b) === JSON.stringify(a)) continue;
+    lines.push(key in before ? `${key}: ${shown(b)} → ${shown(a)}` : `${key}: ${shown(a)}`);
+  }
+  const [itemsBefore, itemsAfter] = [before.lineItems, after.lineItems];
+  if (Array.isArray(itemsBefore) && Array.isArray(itemsAfter) && itemsBefore.length !== itemsAfter.length) {
+    lines.push(`line items: ${itemsBefore.length} → ${itemsAfter.length}`);
+  }
+  return lines;
+}
+
+function describeCreated(after: Record<string, unknown>): string {
+  const parts = ['state', 'quantity', 'activationId', 'kind'].filter((k) => after[k] !== undefined).map((k) => `${k}: ${shown(after[k])}`);
+  return parts.length > 0 ? parts.join(', ') : 'created';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The audit events of an entitlement or a line item, newest first. */
+export function EventHistory({ events, more }: { events: AuditEvent[]; more?: ComponentChildren }) {
+  return (
+    <>
+      <DataTable
+        caption="History"
+        rows={events}
+        empty={{ title: 'No events yet.', body: <p>Every change to it will be listed here, with who made it and when.</p> }}
+        columns={[
+          { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
+          { label: 'What', cell: (e) => <code class="code nowrap">{e.action}</code> },
+          { label: 'Who', cell: (e) => <span class="mono small">{e.actor}</span> },
+          {
+            label: 'Change',
+            cell: (e) => {
+              const lines = changesOf(e);
+              return lines.length === 0 ? (
+                <span class="muted">—</span>
+              ) : (
+                <ul class="change-lines">
+                  {lines.slice(0, 8).map((line) => (
+                    <li>{line}</li>
+                  ))}
+                </ul>
+              );
+            },
+          },
+        ]}
+      />
+      {more}
+    </>
+  );
+}
+
+/** One line of a preview: what a field is now, and what it will be. */
+export interface ChangeRow {
+  what: string;
+  now: ComponentChildren;
+  after: ComponentChildren;
+}
+
+export function ChangeTable({ rows, caption }: { rows: ChangeRow[]; caption: string }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={caption}>
+      <table class="table change-table">
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">What</th>
+            <th scope="col">Now</th>
+            <th scope="col" aria-label="becomes"></th>
+            <th scope="col">After</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr>
+              <th scope="row">{row.what}</th>
+              <td data-label="Now">{row.now}</td>
+              <td class="change-arrow" aria-hidden="true">
+                →
+              </td>
+              <td data-label="After">{row.after}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The entitlement's products, for list rows: a bulk entitlement's one product or its line items' ones. */
+export function productsOf(entitlement: Entitlement): string[] {
+  const ids = entitlement.kind === 'bulk' ? [entitlement.productId ?? ''] : entitlement.lineItems.map((li) => li.productId);
+  return [...new Set(ids.filter((id) => id !== ''))];
+}

@@ -1,0 +1,579 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JSX } from 'preact';
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Activation } from '../../domain/activations.ts';
+import type { Actor } from '../../domain/actors.ts';
+import { compareVersions } from '../../domain/catalog.ts';
+import { allowsLifecycle } from '../../domain/entitlement-states.ts';
+import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { AuditEvent } from '../../domain/events.ts';
+import type { Page } from '../../domain/paging.ts';
+import { statusOfError } from '../../http/problem.ts';
+import {
+  RenewLineItemInput,
+  SplitLineItemInput,
+  TransferLineItemInput,
+  UpgradeLineItemInput,
+  UpsellLineItemInput,
+} from '../../http/routes/lifecycle.ts';
+import { isProducer, ownAccountId } from '../../services/access.ts';
+import { listActivations } from '../../services/activations/read-activations.ts';
+import { getLicenseModel, listProducts } from '../../services/catalog/read-catalog.ts';
+import { type ServiceContext, preview } from '../../services/context.ts';
+import { getLineItemLineage, type LineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
+import { getLineItem } from '../../services/entitlements/line-items.ts';
+import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
+import { listEvents } from '../../services/events/list-events.ts';
+import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
+import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
+import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
+import { type Names, accountChoices, namesOf, productLabel } from '../choices.ts';
+import { AccountRef, ActivationCode, type ChangeRow, DateCell, ChangeTable, EventHistory, Usage, expiry, productName } from '../components/entitlements.tsx';
+import { Form, type Option, SelectField, TextField } from '../components/form.tsx';
+import { Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
+import { type Choices, PickerField } from '../components/pickers.tsx';
+import { DataTable, Pager } from '../components/table.tsx';
+import { type FormBody, type FormState, emptyForm, parseForm, refusedForm } from '../forms.ts';
+import { signedIn } from '../session.ts';
+import { type Web, isAboutTheForm, parseQuery, submit } from '../web.ts';
+import { entitlementPath } from './entitlements.tsx';
+
+const ACTIVATIONS_PAGE = 25;
+const HISTORY_SIZE = 20;
+
+export const lineItemPath = (activationId: string) => `/portal/line-items/${encodeURIComponent(activationId)}`;
+
+/** A line item with what its pages show around it. */
+interface Subject {
+  actor: Actor;
+  lineItem: LineItem;
+  entitlement: Entitlement;
+  names: Names;
+}
+
+async function subjectOf(ctx: ServiceContext, request: FastifyRequest): Promise<Subject> {
+  const { actor } = signedIn(request);
+  const lineItem = await getLineItem(ctx, actor, (request.params as { activationId: string }).activationId);
+  const entitlement = await getEntitlement(ctx, actor, lineItem.entitlementId);
+  const names = await namesOf(ctx, actor, { accounts: [entitlement.soldTo], products: [lineItem.productId] });
+  return { actor, lineItem, entitlement, names };
+}
+
+/** What an operation answers: the line item operated on and, for a transfer or split, the one that took over. */
+interface Outcome {
+  lineItem: LineItem;
+  newLineItem?: LineItem;
+  entitlementId?: string;
+}
+
+/** What an operation's form offers to choose from. */
+interface Offer {
+  accounts: Choices;
+  products: Option[];
+}
+
+interface Operation {
+  name: 'transfer' | 'split' | 'renew' | 'upsell' | 'upgrade';
+  title: string;
+  verb: string;
+  lead: string;
+  /** Partners may transfer and split (to their own customers: the service decides which). */
+  forPartners: boolean;
+  schema: TSchema;
+  run(ctx: ServiceContext, actor: Actor, activationId: string, input: unknown): Promise<Outcome>;
+  Fields(props: { state: FormState; subject: Subject; offer: Offer }): JSX.Element;
+  /** What will change, from the line item as it is and what the operation answered inside a preview. */
+  changes(subject: Subject, outcome: Outcome, input: unknown, names: Names): ChangeRow[];
+  /** Account and product IDs the preview names. */
+  mentions(input: unknown, outcome: Outcome): { accounts: string[]; products: string[] };
+  /** The message after it is done; `names` holds what `mentions` named. */
+  done(outcome: Outcome, input: unknown, names: Names): string;
+}
+
+function operation<T extends TSchema>(
+  def: Omit<Operation, 'schema' | 'run' | 'changes' | 'mentions' | 'done'> & {
+    schema: T;
+    done(outcome: Outcome, input: Static<T>, names: Names): string;
+    run(ctx: ServiceContext, actor: Actor, activationId: string, input: Static<T>): Promise<Outcome>;
+    changes(subject: Subject, outcome: Outcome, input: Static<T>, names: Names): ChangeRow[];
+    mentions?(input: Static<T>, outcome: Outcome): { accounts: string[]; products: string[] };
+  },
+): Operation {
+  // The input reaching these has passed `schema` (parseForm), so it is a Static<T>.
+  return {
+    ...def,
+    run: (ctx, actor, activationId, input) => def.run(ctx, actor, activationId, input as Static<T>),
+    changes: (subject, outcome, input, names) => def.changes(subject, outcome, input as Static<T>, names),
+    mentions: (input, outcome) => def.mentions?.(input as Static<T>, outcome) ?? { accounts: [], products: [] },
+    done: (outcome, input, names) => def.done(outcome, input as Static<T>, names),
+  };
+}
+
+const free = (li: LineItem) => Math.max(li.quantity - li.activatedCount, 0);
+const newCode = 'a new activation ID, generated when applied';
+
+const operations: Operation[] = [
+  operation({
+    name: 'transfer',
+    title: 'Transfer',
+    verb: 'Transfer',
+    lead: 'Hand the whole line item to another account, as a partner hands stock to an end customer. The account gets a new entitlement with a new activation ID; this line item is closed.',
+    forPartners: true,
+    schema: TransferLineItemInput,
+    run: (ctx, actor, id, input) => transferLineItem(ctx, actor, id, input),
+    Fields: ({ state, offer, subject }) => (
+      <>
+        <PickerField name="accountId" label="To account" choices={offer.accounts} state={state} required hint={targetHint(subject.actor)} />
+        <SelectField
+          name="activations"
+          label="Its active activations"
+          state={state}
+          value="move"
+          hint="Moved, the devices go to the new owner and keep their licences. Otherwise every activation must be returned first."
+          options={[
+            { value: 'move', label: 'Move them with it' },
+            { value: 'require-returned', label: 'Refuse while any is active' },
+          ]}
+        />
+        <TextField name="entitlementId" label="ID of the new entitlement" state={state} hint="Blank: generated." autocomplete="off" />
+      </>
+    ),
+    changes: ({ lineItem, entitlement, names: current }, outcome, input, names) => {
+      const next = outcome.newLineItem;
+      return [
+        { what: 'Owner', now: <AccountRef id={entitlement.soldTo} names={current} />, after: <AccountRef id={input.accountId} names={names} /> },
+        { what: 'Activation ID', now: <Code>{lineItem.activationId}</Code>, after: `${newCode}; this one is closed` },
+        { what: 'This line item', now: <StateBadge state={lineItem.state} />, after: <StateBadge state={outcome.lineItem.state} /> },
+        { what: 'Quantity', now: lineItem.quantity, after: `${next?.quantity ?? 0} on the new line item` },
+        {
+          what: 'Active count',
+          now: lineItem.activatedCount,
+          after: input.activations === 'move' ? `${next?.activatedCount ?? 0}, moved with it` : `${next?.activatedCount ?? 0}`,
+        },
+        { what: 'Entitlement', now: <Code>{entitlement.id}</Code>, after: input.entitlementId ? <Code>{input.entitlementId}</Code> : 'a new one, its ID generated' },
+        { what: 'Expires', now: expiry(lineItem.expirationDate), after: expiry(next?.expirationDate ?? null) },
+      ];
+    },
+    mentions: (input) => ({ accounts: [input.accountId], products: [] }),
+    done: (outcome, input, names) => {
+      const owner = names.accounts.get(input.accountId)?.name ?? input.accountId;
+      return `Transferred to ${owner}. The new activation ID is ${outcome.newLineItem?.activationId ?? ''}.`;
+    },
+  }),
+  operation({
+    name: 'split',
+    title: 'Split',
+    verb: 'Split',
+    lead: 'Move part of the quantity that is not activated to a new line item, for the same owner or another account.',
+    forPartners: true,
+    schema: SplitLineItemInput,
+    run: (ctx, actor, id, input) => splitLineItem(ctx, actor, id, input),
+    Fields: ({ state, offer, subject }) => (
+      <>
+        <TextField
+          name="quantity"
+          label="Quantity to split off"
+          type="number"
+          min={1}
+          state={state}
+          required
+          hint={`${free(subject.lineItem)} of ${subject.lineItem.quantity} are not activated; at least one unit stays.`}
+        />
+        <PickerField name="accountId" label="For account" choices={offer.accounts} state={state} blank="The same owner" hint={targetHint(subject.actor)} />
+        <TextField
+          name="entitlementId"
+          label="ID of the new entitlement"
+          state={state}
+          hint="Only for another account (or to make a new entitlement): blank means generated."
+          autocomplete="off"
+        />
+      </>
+    ),
+    changes: ({ lineItem, entitlement, names: current }, outcome, input, names) => {
+      const next = outcome.newLineItem;
+      const sameEntitlement = outcome.entitlementId === entitlement.id;
+      return [
+        { what: 'Quantity of this line item', now: lineItem.quantity, after: outcome.lineItem.quantity },
+        { what: 'Not activated here', now: free(lineItem), after: free(outcome.lineItem) },
+        { what: 'New line item', now: '—', after: `quantity ${next?.quantity ?? input.quantity}, ${newCode}` },
+        {
+          what: 'Its owner',
+          now: <AccountRef id={entitlement.soldTo} names={current} />,
+          after: <AccountRef id={input.accountId ?? entitlement.soldTo} names={input.accountId ? names : current} />,
+        },
+        {
+          what: 'Its entitlement',
+          now: <Code>{entitlement.id}</Code>,
+          after: sameEntitlement ? <Code>{entitlement.id}</Code> : input.entitlementId ? <Code>{input.entitlementId}</Code> : 'a new one, its ID generated',
+        },
+      ];
+    },
+    mentions: (input) => ({ accounts: input.accountId ? [input.accountId] : [], products: [] }),
+    done: (outcome) => `Split ${outcome.newLineItem?.quantity ?? ''} off into ${outcome.newLineItem?.activationId ?? 'a new line item'}.`,
+  }),
+  operation({
+    name: 'renew',
+    title: 'Renew',
+    verb: 'Renew',
+    lead: 'A later expiration date on the same activation ID. Licences issued from now on carry it; a device gets it by activating again.',
+    forPartners: false,
+    schema: RenewLineItemInput,
+    run: async (ctx, actor, id, input) => ({ lineItem: await renewLineItem(ctx, actor, id, input.expirationDate) }),
+    Fields: ({ state, subject }) => (
+      <TextField name="expirationDate" label="New expiration date" type="date" state={state} required hint={`Now: ${expiry(subject.lineItem.expirationDate)}.`} />
+    ),
+    changes: ({ lineItem }, outcome) => [{ what: 'Expires', now: expiry(lineItem.expirationDate), after: expiry(outcome.lineItem.expirationDate) }],
+    done: (outcome) => `Renewed: it now expires on ${expiry(outcome.lineItem.expirationDate)}.`,
+  }),
+  operation({
+    name: 'upsell',
+    title: 'Upsell',
+    verb: 'Add quantity',
+    lead: 'More quantity on the same activation ID: no device needs a new code.',
+    forPartners: false,
+    schema: UpsellLineItemInput,
+    run: async (ctx, actor, id, input) => ({ lineItem: await upsellLineItem(ctx, actor, id, input.quantity) }),
+    Fields: ({ state, subject }) => (
+      <TextField name="quantity" label="Quantity to add" type="number" min={1} state={state} required hint={`Now: ${subject.lineItem.quantity}.`} />
+    ),
+    changes: ({ lineItem }, outcome) => [
+      { what: 'Quantity', now: lineItem.quantity, after: outcome.lineItem.quantity },
+      { what: 'Not activated', now: free(lineItem), after: free(outcome.lineItem) },
+    ],
+    done: (outcome) => `Upsold: the quantity is ${outcome.lineItem.quantity} now.`,
+  }),
+  operation({
+    name: 'upgrade',
+    title: 'Upgrade',
+    verb: 'Upgrade',
+    lead: 'A newer version of the same product. Devices activated before keep their version until they return it; new activations get the new one.',
+    forPartners: false,
+    schema: UpgradeLineItemInput,
+    run: async (ctx, actor, id, input) => ({ lineItem: await upgradeLineItem(ctx, actor, id, input.productId) }),
+    Fields: ({ state, offer, subject }) =>
+      offer.products.length === 0 ? (
+        <p class="notice notice-warn">
+          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}. <a href="/portal/catalog">Add one</a> first.
+        </p>
+      ) : (
+        <SelectField name="productId" label="Upgrade to" options={offer.products} state={state} blank="Choose a version…" required />
+      ),
+    changes: ({ lineItem, names: current }, outcome, _input, names) => [
+      { what: 'Product', now: productName(lineItem.productId, current), after: productName(outcome.lineItem.productId, names) },
+    ],
+    mentions: (input) => ({ accounts: [], products: [input.productId] }),
+    done: (outcome, _input, names) => `Upgraded to ${productName(outcome.lineItem.productId, names)}.`,
+  }),
+];
+
+function targetHint(actor: Actor): string {
+  return isProducer(actor) ? 'Any account.' : 'One of your customers.';
+}
+
+/** Operations this person is offered; the service still decides each one. */
+function offeredOperations(actor: Actor, lineItem: LineItem): Operation[] {
+  if (!allowsLifecycle(lineItem.state)) return [];
+  if (isProducer(actor)) return operations;
+  return actor.type === 'user' && actor.role === 'partner' ? operations.filter((op) => op.forPartners) : [];
+}
+
+function LineItemFacts({ subject, overdraft }: { subject: Subject; overdraft?: number }) {
+  const { lineItem, entitlement, names } = subject;
+  const product = productName(lineItem.productId, names);
+  return (
+    <Facts
+      items={[
+        ['Activation ID', <ActivationCode lineItem={lineItem} product={product} email={entitlement.shipToEmail} link={false} />],
+        ['Entitlement', <a href={entitlementPath(entitlement.id)}>{entitlement.id}</a>],
+        ['Owner', <AccountRef id={entitlement.soldTo} names={names} />],
+        ['Product', product],
+        ['Activations', <Usage lineItem={lineItem} overdraft={overdraft} />],
+        ['Starts', formatDate(lineItem.startDate)],
+        ['Expires', expiry(lineItem.expirationDate)],
+        ['State', <StateBadge state={lineItem.state} />],
+      ]}
+    />
+  );
+}
+
+function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineage: LineItemLineage; names: Names }) {
+  const { parent, children } = lineage;
+  return (
+    <Section title="Lineage" id="lineage">
+      <p>
+        {parent ? (
+          <>
+            Came from <a href={lineItemPath(parent.activationId)}>{parent.activationId}</a> (entitlement {parent.entitlementId}).
+          </>
+        ) : lineItem.parentActivationId ? (
+          // Not its code: the line item it came from is someone else's, and may still be in use.
+          'Came from a line item of another account, split or transferred to this one.'
+        ) : (
+          'This line item was created as it is; it came from no other.'
+        )}
+      </p>
+      <DataTable
+        caption="Line items that took over from this one"
+        rows={children}
+        empty={{ title: 'Nothing was split or transferred from it.' }}
+        columns={[
+          { label: 'Activation ID', cell: (li) => <a href={lineItemPath(li.activationId)} class="mono">{li.activationId}</a> },
+          { label: 'Entitlement', cell: (li) => <a href={entitlementPath(li.entitlementId)}>{li.entitlementId}</a> },
+          { label: 'Product', cell: (li) => productName(li.productId, names) },
+          { label: 'Quantity', numeric: true, cell: (li) => li.quantity },
+          { label: 'State', cell: (li) => <StateBadge state={li.state} /> },
+          { label: 'Created', cell: (li) => <DateCell iso={li.createdAt} /> },
+        ]}
+      />
+    </Section>
+  );
+}
+
+function LineItemPage(props: {
+  subject: Subject;
+  overdraft: number;
+  lineage: LineItemLineage;
+  activations: Page<Activation>;
+  cursor: string | undefined;
+  history: Page<AuditEvent> | undefined;
+}) {
+  const { subject, lineage, activations, history } = props;
+  const { actor, lineItem } = subject;
+  const offered = offeredOperations(actor, lineItem);
+  const path = lineItemPath(lineItem.activationId);
+  return (
+    <Layout
+      title={`Line item ${lineItem.activationId}`}
+      lead={
+        <>
+          <StateBadge state={lineItem.state} /> {productName(lineItem.productId, subject.names)} · quantity {lineItem.quantity}
+        </>
+      }
+      actions={offered.map((op) => (
+        <a class="button" href={`${path}/${op.name}`}>
+          {op.title}
+        </a>
+      ))}
+    >
+      <Section title="Details">
+        <LineItemFacts subject={subject} overdraft={props.overdraft} />
+      </Section>
+      <LineagePanel lineItem={lineItem} lineage={lineage} names={subject.names} />
+      <Section title="Activations" id="activations">
+        <DataTable
+          caption="Activations"
+          rows={activations.items}
+          empty={{
+            title: 'No device has activated it yet.',
+            body: <p>Hand out the activation ID (copy it or email it, above); each device that activates with it appears here.</p>,
+          }}
+          columns={[
+            { label: 'Device', cell: (a) => a.deviceName ?? <span class="mono small">{a.fingerprint}</span> },
+            { label: 'Count', numeric: true, cell: (a) => a.count },
+            { label: 'State', cell: (a) => <StateBadge state={a.state} /> },
+            { label: 'Licence', cell: (a) => (a.test ? 'test' : a.offline ? 'offline' : 'online') },
+            { label: 'Issued', cell: (a) => <DateCell iso={a.issuedAt} /> },
+            { label: 'Expires', cell: (a) => (a.expiresAt ? <DateCell iso={a.expiresAt} /> : 'never') },
+          ]}
+        />
+        <Pager path={path} query={{}} nextCursor={activations.nextCursor} cursor={props.cursor} />
+      </Section>
+      {history && (
+        <Section title="History" id="history">
+          <EventHistory
+            events={history.items}
+            more={
+              history.nextCursor && (
+                <p class="more">
+                  <a href={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}>Older events in the audit log</a>
+                </p>
+              )
+            }
+          />
+        </Section>
+      )}
+    </Layout>
+  );
+}
+
+type PreviewState = { kind: 'none' } | { kind: 'changes'; rows: ChangeRow[] } | { kind: 'refused'; state: FormState };
+
+function PreviewPanel({ op, preview }: { op: Operation; preview: PreviewState }) {
+  if (preview.kind === 'none') return <p class="muted">Preview shows what will change before anything does.</p>;
+  if (preview.kind === 'refused') {
+    const fields = Object.entries(preview.state.errors).filter(([name]) => name.startsWith('/'));
+    return (
+      <div class="form-error" role="alert">
+        <p>
+          <strong>This {op.title.toLowerCase()} would be refused.</strong> {fields.length === 0 ? preview.state.message : 'Please correct:'}
+        </p>
+        {fields.length > 0 && (
+          <ul>
+            {fields.map(([name, message]) => (
+              <li>
+                {name.slice(1)}: {message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    );
+  }
+  return (
+    <div class="preview-result">
+      <p>
+        <strong>Nothing has changed yet.</strong> This is what “{op.verb}” will do:
+      </p>
+      <ChangeTable rows={preview.rows} caption={`What the ${op.title.toLowerCase()} changes`} />
+    </div>
+  );
+}
+
+function OperationPage({ op, subject, offer, state, preview }: { op: Operation; subject: Subject; offer: Offer; state: FormState; preview: PreviewState }) {
+  const path = `${lineItemPath(subject.lineItem.activationId)}/${op.name}`;
+  return (
+    <Layout title={`${op.title} ${subject.lineItem.activationId}`} lead={op.lead}>
+      <p>
+        <a href={lineItemPath(subject.lineItem.activationId)}>← Back to the line item</a>
+      </p>
+      <Section title="The line item now">
+        <LineItemFacts subject={subject} />
+      </Section>
+      <Section title={op.title} id="operation">
+        <div class="narrow">
+          <Form action={path} state={state}>
+            <op.Fields state={state} subject={subject} offer={offer} />
+            <div class="form-actions">
+              <button type="submit" class="button" formaction={`${path}/preview`} hx-post={`${path}/preview`} hx-target="#preview" hx-swap="innerHTML">
+                Preview the change
+              </button>
+              <button type="submit" class="button button-primary">
+                {op.verb}
+              </button>
+            </div>
+          </Form>
+        </div>
+        <div id="preview" class="preview" aria-live="polite">
+          <PreviewPanel op={op} preview={preview} />
+        </div>
+      </Section>
+    </Layout>
+  );
+}
+
+async function offerFor(ctx: ServiceContext, op: Operation, subject: Subject): Promise<Offer> {
+  const { actor, lineItem, names } = subject;
+  if (op.name === 'transfer' || op.name === 'split') {
+    const own = ownAccountId(actor);
+    // A partner hands stock to its own customers; the producer to any account.
+    const accounts = await accountChoices(ctx, actor, isProducer(actor) || own === null ? {} : { parentAccountId: own });
+    return { accounts, products: [] };
+  }
+  if (op.name === 'upgrade') {
+    const current = names.products.get(lineItem.productId);
+    const found = current ? await listProducts(ctx, actor, { name: current.name }, { limit: 1000 }) : { items: [] };
+    const newer = found.items.filter((p) => current && p.name === current.name && compareVersions(p.version, current.version) > 0);
+    newer.sort((a, b) => compareVersions(a.version, b.version));
+    return { accounts: { options: [], complete: true, idHint: '' }, products: newer.map((p) => ({ value: p.id, label: productLabel(p) })) };
+  }
+  return { accounts: { options: [], complete: true, idHint: '' }, products: [] };
+}
+
+export async function lineItemPages(web: Web): Promise<void> {
+  const { app, ctx, render } = web;
+  const PageQuery = Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 400 })) });
+
+  app.get('/line-items/:activationId', async (request, reply) => {
+    const subject = await subjectOf(ctx, request);
+    const { actor, lineItem } = subject;
+    const { cursor } = parseQuery(PageQuery, request);
+    const product = subject.names.products.get(lineItem.productId);
+    const [lineage, activations, history, model] = await Promise.all([
+      getLineItemLineage(ctx, actor, lineItem.activationId),
+      listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
+      // The audit log is the producer's.
+      isProducer(actor) ? listEvents(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE }) : undefined,
+      product ? getLicenseModel(ctx, actor, product.licenseModelId) : undefined,
+    ]);
+    const lineageNames = await namesOf(ctx, actor, { accounts: [], products: [lineage.parent, ...lineage.children].map((li) => li?.productId) });
+    const names: Names = { accounts: subject.names.accounts, products: new Map([...subject.names.products, ...lineageNames.products]) };
+    return render.page(
+      request,
+      reply,
+      <LineItemPage
+        subject={{ ...subject, names }}
+        overdraft={model?.overdraft ?? 0}
+        lineage={lineage}
+        activations={activations}
+        cursor={cursor}
+        history={history}
+      />,
+    );
+  });
+
+  for (const op of operations) {
+    const page = async (request: FastifyRequest, reply: FastifyReply, state: FormState, shown: PreviewState, status = 200) => {
+      const subject = await subjectOf(ctx, request);
+      const offer = await offerFor(ctx, op, subject);
+      return render.page(request, reply, <OperationPage op={op} subject={subject} offer={offer} state={state} preview={shown} />, { status });
+    };
+
+    app.get(`/line-items/:activationId/${op.name}`, async (request, reply) => page(request, reply, emptyForm, { kind: 'none' }));
+
+    app.post(`/line-items/:activationId/${op.name}`, async (request, reply) => {
+      const subject = await subjectOf(ctx, request);
+      const { actor, lineItem } = subject;
+      let given: unknown;
+      return submit(web, request, reply, {
+        schema: op.schema,
+        run: (input) => {
+          given = input;
+          return op.run(ctx, actor, lineItem.activationId, input);
+        },
+        done: async (outcome) => {
+          const names = await namesOf(ctx, actor, op.mentions(given, outcome));
+          // After a transfer the new line item is the one to look at, if this person may see it.
+          const next = op.name === 'transfer' && outcome.newLineItem ? await visibleActivationId(ctx, actor, outcome.newLineItem.activationId) : undefined;
+          return render.redirect(reply, lineItemPath(next ?? lineItem.activationId), op.done(outcome, given, names));
+        },
+        again: async (state) => <OperationPage op={op} subject={subject} offer={await offerFor(ctx, op, subject)} state={state} preview={{ kind: 'none' }} />,
+      });
+    });
+
+    // The same service inside a rolled-back transaction: every rule applies, nothing is kept.
+    app.post(`/line-items/:activationId/${op.name}/preview`, async (request, reply) => {
+      const subject = await subjectOf(ctx, request);
+      const { actor, lineItem } = subject;
+      const values = (request.body ?? {}) as FormBody;
+      const htmx = request.headers['hx-request'] === 'true';
+      let shown: PreviewState;
+      let status = 200;
+      try {
+        const input = parseForm(op.schema, values);
+        const outcome = await preview(ctx, (c) => op.run(c, actor, lineItem.activationId, input));
+        const mentioned = op.mentions(input, outcome);
+        const names = await namesOf(ctx, actor, mentioned);
+        shown = { kind: 'changes', rows: op.changes(subject, outcome, input, names) };
+      } catch (error) {
+        if (!(error instanceof AppError) || !isAboutTheForm(error)) throw error;
+        shown = { kind: 'refused', state: refusedForm(values, error) };
+        // A page shows the refusal with the status the change itself would get; htmx swaps only a 2xx answer.
+        if (!htmx) status = statusOfError(error);
+      }
+      if (htmx) return render.page(request, reply, <PreviewPanel op={op} preview={shown} />);
+      const state = shown.kind === 'refused' ? shown.state : { values, errors: {}, message: undefined };
+      return page(request, reply, state, shown, status);
+    });
+  }
+}
+
+/** The line item a transfer made, if the person may see it (a partner's customer may own it alone). */
+async function visibleActivationId(ctx: ServiceContext, actor: Actor, activationId: string): Promise<string | undefined> {
+  try {
+    return (await getLineItem(ctx, actor, activationId)).activationId;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}
