@@ -54,13 +54,14 @@ export async function findEntitlementRowByPk(db: Db, pk: string): Promise<Entitl
 }
 
 /** The whole entitlement as the API shows it: partners and line items included. */
-export async function loadEntitlement(db: Db, row: EntitlementRow): Promise<Entitlement> {
-  const [loaded] = await loadEntitlements(db, [row]);
+export async function loadEntitlement(db: Db, row: EntitlementRow, scope: Scope = { kind: 'all' }): Promise<Entitlement> {
+  const [loaded] = await loadEntitlements(db, [row], scope);
   if (!loaded) throw new Error(`entitlement ${row.pk} vanished while loading`);
   return loaded;
 }
 
-export async function loadEntitlements(db: Db, rows: EntitlementRow[]): Promise<Entitlement[]> {
+/** `scope` is the reader's: a line item's parent is named only to those who may see the parent. */
+export async function loadEntitlements(db: Db, rows: EntitlementRow[], scope: Scope = { kind: 'all' }): Promise<Entitlement[]> {
   if (rows.length === 0) return [];
   const pks = rows.map((r) => r.pk);
   const [partners, items, related] = await Promise.all([
@@ -73,6 +74,7 @@ export async function loadEntitlements(db: Db, rows: EntitlementRow[]): Promise<
   const parentActivationIds = await activationIdsOf(
     db,
     items.map((i) => i.parent_line_item_id).filter((id): id is string => id !== null),
+    scope,
   );
   return rows.map((row) =>
     toEntitlement(
@@ -157,13 +159,19 @@ async function relatedIds(db: Db, rows: EntitlementRow[]): Promise<Map<string, s
   return new Map(found.map((r) => [r.pk, r.id]));
 }
 
-export async function activationIdsOf(db: Db, lineItemIds: string[]): Promise<Map<string, string>> {
+/**
+ * The activation IDs of line items, by line item id, leaving out those of entitlements `scope`
+ * cannot see: after a partner splits stock to a customer, the partner's own code is not the
+ * customer's to know.
+ */
+export async function activationIdsOf(db: Db, lineItemIds: string[], scope: Scope = { kind: 'all' }): Promise<Map<string, string>> {
   if (lineItemIds.length === 0) return new Map();
-  const found = await db
+  let query = db
     .selectFrom('line_items')
-    .select(['id', 'activation_id'])
-    .where('id', 'in', [...new Set(lineItemIds)])
-    .execute();
+    .select(['line_items.id as id', 'line_items.activation_id as activation_id'])
+    .where('line_items.id', 'in', [...new Set(lineItemIds)]);
+  if (scope.kind !== 'all') query = query.where('line_items.entitlement_pk', 'in', scoped(db.selectFrom('entitlements').select('entitlements.pk'), scope));
+  const found = await query.execute();
   return new Map(found.map((r) => [r.id, r.activation_id]));
 }
 
@@ -208,7 +216,7 @@ export async function listEntitlements(
   if (after) query = query.where('entitlements.pk', '>', after);
   const rows = await query.orderBy('entitlements.pk').limit(limit + 1).execute();
   const page_ = toPage(rows, limit, (r) => r.pk, (r) => r);
-  return { items: await loadEntitlements(db, page_.items), nextCursor: page_.nextCursor };
+  return { items: await loadEntitlements(db, page_.items, scope), nextCursor: page_.nextCursor };
 }
 
 export async function updateEntitlementRow(db: Db, pk: string, changes: RowUpdate<'entitlements'>): Promise<void> {

@@ -44,6 +44,23 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assert.ok(newHistory.includes('line-item.transferred'));
   });
 
+  it("does not show a partner's own activation ID to the customer it split or transferred stock to", async () => {
+    const { api } = server();
+    const distributor = await partner(api);
+    const customer = await account(api, { parentAccountId: distributor.id });
+    const { code } = await activatable(api, { soldTo: distributor.id, quantity: 5 });
+    const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
+    const split = await created(distributorApi.post(`/line-items/${code}/split`, { quantity: 2, accountId: customer.id }), 200);
+    const theirs = split.newLineItem.activationId;
+    assert.equal(split.newLineItem.parentActivationId, code, 'the partner sees where it came from');
+    const customerApi = api.as(await apiKey(api, 'customer', customer.id));
+    assert.equal((await customerApi.get(`/line-items/${theirs}`)).body.parentActivationId, null);
+    const entitlement = (await customerApi.get(`/entitlements/${split.entitlementId}`)).body;
+    assert.equal(entitlement.lineItems[0].parentActivationId, null);
+    assert.ok(!JSON.stringify((await customerApi.get('/entitlements')).body).includes(code), 'nowhere in their list either');
+    assert.equal((await api.get(`/line-items/${theirs}`)).body.parentActivationId, code, 'the producer sees the lineage');
+  });
+
   it('lets a partner transfer only to its own customers, and the producer to anyone', async () => {
     const { api } = server();
     const distributor = await partner(api);

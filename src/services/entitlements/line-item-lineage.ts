@@ -10,6 +10,8 @@ import { getLineItem } from './line-items.ts';
 export interface LineItemLineage {
   /** The line item this one was split, transferred or renewed from, when the actor may see it. */
   parent: LineItem | null;
+  /** It came from another line item that the actor may not see (a partner's, split to its customer). */
+  parentHidden: boolean;
   /** The line items that took over (part of) this one, those the actor may see, oldest first. */
   children: LineItem[];
 }
@@ -23,7 +25,7 @@ export async function getLineItemLineage(ctx: ServiceContext, actor: Actor, acti
   const { lineItem } = await findVisibleLineItem(ctx.store.db, actor, activationId);
   const self = await getLineItem(ctx, actor, activationId);
   const parent = self.parentActivationId === null ? null : await visibleLineItem(ctx, actor, self.parentActivationId);
-  return { parent, children: await childLineItems(ctx.store.db, lineItem.id, scopeOf(actor)) };
+  return { parent, parentHidden: parent === null && lineItem.parent_line_item_id !== null, children: await childLineItems(ctx.store.db, lineItem.id, scopeOf(actor)) };
 }
 
 async function visibleLineItem(ctx: ServiceContext, actor: Actor, activationId: string): Promise<LineItem | null> {

@@ -2,6 +2,7 @@ import type { Actor } from '../../domain/actors.ts';
 import { checkDateRange } from '../../domain/dates.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
+import type { Scope } from '../../domain/scope.ts';
 import { findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
 import {
@@ -15,7 +16,7 @@ import {
   toLineItem,
   updateLineItemRow,
 } from '../../store/entitlements.ts';
-import { requireProducer, requireRole } from '../access.ts';
+import { requireProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
@@ -110,10 +111,10 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
 export async function getLineItem(ctx: ServiceContext, actor: Actor, activationId: string): Promise<LineItem> {
   requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
   const { lineItem, entitlement } = await findVisibleLineItem(ctx.store.db, actor, activationId);
-  return lineItemView(ctx.store.db, lineItem, entitlement.id);
+  return lineItemView(ctx.store.db, lineItem, entitlement.id, scopeOf(actor));
 }
 
-async function lineItemView(db: Db, row: LineItemRow, entitlementId: string): Promise<LineItem> {
-  const parents = await activationIdsOf(db, row.parent_line_item_id ? [row.parent_line_item_id] : []);
+async function lineItemView(db: Db, row: LineItemRow, entitlementId: string, scope: Scope = { kind: 'all' }): Promise<LineItem> {
+  const parents = await activationIdsOf(db, row.parent_line_item_id ? [row.parent_line_item_id] : [], scope);
   return toLineItem(row, entitlementId, parents);
 }

@@ -11,7 +11,7 @@ const readers = ['admin', 'operator', 'partner', 'customer'] as const;
 
 export async function getEntitlement(ctx: ServiceContext, actor: Actor, id: string): Promise<Entitlement> {
   requireRole(actor, readers);
-  return loadEntitlement(ctx.store.db, await findVisibleEntitlement(ctx.store.db, actor, id));
+  return loadEntitlement(ctx.store.db, await findVisibleEntitlement(ctx.store.db, actor, id), scopeOf(actor));
 }
 
 export interface EntitlementListFilter {

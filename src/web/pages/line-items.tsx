@@ -306,7 +306,7 @@ function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineag
           <>
             Came from <a href={lineItemPath(parent.activationId)}>{parent.activationId}</a> (entitlement {parent.entitlementId}).
           </>
-        ) : lineItem.parentActivationId ? (
+        ) : lineage.parentHidden ? (
           // Not its code: the line item it came from is someone else's, and may still be in use.
           'Came from a line item of another account, split or transferred to this one.'
         ) : (
