@@ -9,6 +9,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { catalogPages } from './pages/catalog.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { signInPages } from './pages/sign-in.tsx';
@@ -60,6 +61,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       );
       await homePages(inner);
       await apiKeyPages(inner);
+      await catalogPages(inner);
     }, { prefix: '/portal' });
   });
 }
