@@ -40,6 +40,13 @@ export async function findAccount(db: Db, id: string, scope: Scope = { kind: 'al
   return row && toAccount(row);
 }
 
+/** The accounts among `ids` that the scope can see, in no particular order. */
+export async function findAccounts(db: Db, ids: readonly string[], scope: Scope = { kind: 'all' }): Promise<Account[]> {
+  if (ids.length === 0) return [];
+  const rows = await scoped(db.selectFrom('accounts').selectAll().where('id', 'in', [...new Set(ids)]), scope).execute();
+  return rows.map(toAccount);
+}
+
 export async function updateAccount(
   db: Db,
   id: string,
