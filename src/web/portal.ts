@@ -8,6 +8,7 @@ import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { accountPages } from './pages/accounts.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
 import { catalogPages } from './pages/catalog.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
@@ -62,6 +63,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await homePages(inner);
       await apiKeyPages(inner);
       await catalogPages(inner);
+      await accountPages(inner);
     }, { prefix: '/portal' });
   });
 }

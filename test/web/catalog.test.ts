@@ -158,6 +158,9 @@ describeEachBackend('portal: catalogue', (server) => {
     const clash = await admin.post(`/portal/catalog/products/${kept.id}`, { name: other.name, version: other.version, licenseModelId: model.id });
     assert.equal(clash.status, 409);
     assert.match(clash.html, /class="field field-invalid"[^]*already exists/);
+    const emptied = await admin.post(`/portal/catalog/products/${kept.id}`, { name: '', version: '', licenseModelId: model.id });
+    assert.equal(emptied.status, 400);
+    assert.match(emptied.html, /id="f-name-error"[^]*id="f-version-error"/);
     assert.deepEqual((await api.get(`/products/${kept.id}`)).body, kept, 'the product is unchanged');
     assert.equal((await admin.post('/portal/catalog/products/prd_missing', { name: 'x', version: '1', licenseModelId: model.id })).status, 404);
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import { type Feature, type LicenseModel, type Product, licenseModelKinds } from '../../domain/catalog.ts';
 import { MAX_PAGE_SIZE, type Page } from '../../domain/paging.ts';
-import { FeatureInput, LicenseModelInput, ProductChanges, ProductInput } from '../../http/routes/catalog.ts';
+import { FeatureInput, LicenseModelInput, ProductInput } from '../../http/routes/catalog.ts';
 import { IdParams } from '../../http/schemas/common.ts';
 import { isProducer, requireProducer } from '../../services/access.ts';
 import { createFeature } from '../../services/catalog/create-feature.ts';
@@ -444,7 +444,8 @@ export async function catalogPages(web: Web): Promise<void> {
     const { id } = parseForm(IdParams, request.params as FormBody);
     request.body = productBody(request);
     return submit(web, request, reply, {
-      schema: ProductChanges,
+      // The change form shows every field of a new product, so it is checked as one.
+      schema: ProductInput,
       // The form shows every field: one left empty is cleared, not kept.
       run: (input) => updateProduct(ctx, actor, id, { ...input, description: input.description ?? null, features: input.features ?? [] }),
       done: (product) => render.redirect(reply, `/portal/catalog/products/${product.id}`, `Product ${product.name} ${product.version} saved.`),
