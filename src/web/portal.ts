@@ -14,6 +14,7 @@ import { catalogPages } from './pages/catalog.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { userPages } from './pages/users.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
 import type { Web } from './web.ts';
@@ -64,6 +65,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await apiKeyPages(inner);
       await catalogPages(inner);
       await accountPages(inner);
+      await userPages(inner);
     }, { prefix: '/portal' });
   });
 }

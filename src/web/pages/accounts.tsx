@@ -161,7 +161,7 @@ function AccountsPage({
             },
             { label: 'Type', cell: ({ account }) => <AccountTypeBadge account={account} /> },
             { label: 'Parent', cell: ({ account }) => <AccountRef id={account.parentAccountId} known={known} /> },
-            { label: 'Created', cell: ({ account }) => formatDate(account.createdAt) },
+            { label: 'Created', cell: ({ account }) => <span class="nowrap">{formatDate(account.createdAt)}</span> },
           ]}
         />
         <Pager path="/portal/accounts" query={query} nextCursor={accounts.nextCursor} cursor={query.cursor} />
