@@ -140,12 +140,17 @@ describeEachBackend('portal: catalogue', (server) => {
       name: unique('p'),
       version: '1',
       licenseModelId: model.id,
-      '/features/0/name': 'no-such-feature',
-      '/features/0/count': '2',
+      '/features/0/name': existing.name,
+      '/features/1/name': '',
+      '/features/1/count': '3',
+      '/features/2/name': 'no-such-feature',
+      '/features/2/count': '2',
     });
     assert.equal(unknownFeature.status, 422);
-    assert.match(unknownFeature.html, /feature-row field-invalid[^]*Feature no-such-feature 1\.0 does not exist/);
-    assert.match(unknownFeature.html, /value="no-such-feature"/);
+    // The nameless row is dropped, so the unknown feature is the second row sent, and shown as such.
+    assert.match(unknownFeature.html, /id="f-features-1-name" type="text" name="\/features\/1\/name" list="feature-names" value="no-such-feature"/);
+    assert.match(unknownFeature.html, /id="f-features-1-error">Feature no-such-feature 1\.0 does not exist/);
+    assert.ok(!unknownFeature.html.includes('id="f-features-0-error"'), 'the first row is fine');
     const badCount = await admin.post('/portal/catalog/products', { name: unique('p'), version: '1', licenseModelId: model.id, '/features/0/name': existing.name, '/features/0/count': '0' });
     assert.equal(badCount.status, 400);
     assert.match(badCount.html, /id="f-features-0-error"/);

@@ -11,7 +11,7 @@ const BLANK_ROWS = 3;
 export function FeatureRows({ state = emptyForm, current = [], known }: { state?: FormState; current?: ProductFeature[]; known: Feature[] }) {
   const submitted = Object.keys(state.values).length > 0;
   const submittedRows = submitted ? Object.keys(state.values).filter((name) => /^\/features\/\d+\/name$/.test(name)).length : 0;
-  const count = Math.max(submitted ? submittedRows : current.length + BLANK_ROWS, 1);
+  const count = (submitted ? submittedRows : current.length) + BLANK_ROWS;
   const names = [...new Set(known.map((f) => f.name))];
   return (
     <fieldset class="group feature-rows">
@@ -61,12 +61,23 @@ export function FeatureRows({ state = emptyForm, current = [], known }: { state?
   );
 }
 
-/** The form without the feature rows whose name was left blank: such a row is not a feature, whatever its count says. */
+/**
+ * The form without the feature rows whose name was left blank (such a row is not a feature, whatever
+ * its count says), and the others numbered 0, 1, 2… as the service will number them, so that a
+ * refusal of `/features/1` is shown beside the row that was sent as the second one.
+ */
 export function withoutNamelessFeatures(body: FormBody): FormBody {
-  const nameless = new Set<string>();
+  const rowOf = (name: string) => /^\/features\/(\d+)\//.exec(name)?.[1];
+  const named = Object.entries(body)
+    .filter(([name, value]) => /^\/features\/\d+\/name$/.test(name) && typeof value === 'string' && value.trim() !== '')
+    .map(([name]) => rowOf(name) ?? '')
+    .sort((a, b) => Number(a) - Number(b));
+  const renumbered = new Map(named.map((row, index) => [row, index]));
+  const kept: FormBody = {};
   for (const [name, value] of Object.entries(body)) {
-    const row = /^\/features\/(\d+)\/name$/.exec(name)?.[1];
-    if (row !== undefined && (typeof value !== 'string' || value.trim() === '')) nameless.add(row);
+    const row = rowOf(name);
+    if (row === undefined) kept[name] = value;
+    else if (renumbered.has(row)) kept[name.replace(`/features/${row}/`, `/features/${renumbered.get(row)}/`)] = value;
   }
-  return Object.fromEntries(Object.entries(body).filter(([name]) => !nameless.has(/^\/features\/(\d+)\//.exec(name)?.[1] ?? '')));
+  return kept;
 }
