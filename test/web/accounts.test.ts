@@ -208,6 +208,19 @@ describeEachBackend('portal: accounts', (server) => {
     assert.equal((await api.get(`/accounts/${c.id}`)).body.name, c.name);
   });
 
+  it('asks for a parent by ID once there are too many accounts to list', async () => {
+    const { api, url } = server();
+    const admin = await PortalClient.as(api, url, 'admin');
+    const p = await partner(api);
+    const listed = await admin.get('/portal/accounts/new');
+    for (let i = (await allAccounts(api)).filter((a) => !a.anonymous).length; i <= 200; i++) await account(api);
+    const typed = await admin.get('/portal/accounts/new');
+    assert.match(listed.html, /<select id="f-parentAccountId"/, 'a list while it is short');
+    assert.match(typed.html, /<input id="f-parentAccountId" name="parentAccountId" type="text"/, 'an ID field once it is long');
+    const made = await admin.post('/portal/accounts', { name: unique('Typed parent'), type: 'customer', parentAccountId: p.id });
+    assert.equal((await api.get(`/accounts/${idFrom(made.location)}`)).body.parentAccountId, p.id);
+  });
+
   it('sends a signed-out visitor to sign in', async () => {
     const { api, url } = server();
     const c = await account(api);
