@@ -118,7 +118,7 @@ function AccountsPage({
         )
       }
     >
-      <Section title={below ? `Below ${below.name}` : 'All accounts'}>
+      <Section title={below ? `Below ${below.name}` : partnerView ? 'Your account and your customers' : 'All accounts'}>
         <FilterBar action="/portal/accounts">
           {query.parentAccountId && <input type="hidden" name="parentAccountId" value={query.parentAccountId} />}
           <TextField name="name" label="Name contains" type="search" value={query.name} />
