@@ -1,7 +1,7 @@
 import type { Account } from '../domain/accounts.ts';
 import type { Actor } from '../domain/actors.ts';
 import type { Product } from '../domain/catalog.ts';
-import { findAccounts } from '../services/accounts/find-accounts.ts';
+import { getAccounts } from '../services/accounts/read-accounts.ts';
 import { listAccounts } from '../services/accounts/read-accounts.ts';
 import { findProducts } from '../services/catalog/find-products.ts';
 import { listProducts } from '../services/catalog/read-catalog.ts';
@@ -54,6 +54,6 @@ export async function namesOf(
   ids: { accounts: (string | null | undefined)[]; products: (string | null | undefined)[] },
 ): Promise<Names> {
   const present = (list: (string | null | undefined)[]) => list.filter((id): id is string => typeof id === 'string' && id !== '');
-  const [accounts, products] = await Promise.all([findAccounts(ctx, actor, present(ids.accounts)), findProducts(ctx, actor, present(ids.products))]);
-  return { accounts, products };
+  const [accounts, products] = await Promise.all([getAccounts(ctx, actor, present(ids.accounts)), findProducts(ctx, actor, present(ids.products))]);
+  return { accounts: new Map(accounts.map((a) => [a.id, a])), products };
 }

@@ -8,13 +8,16 @@ import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { accountPages } from './pages/accounts.tsx';
 import { activationPages } from './pages/activate.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { catalogPages } from './pages/catalog.tsx';
 import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { userPages } from './pages/users.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
 import type { Web } from './web.ts';
@@ -66,6 +69,9 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await apiKeyPages(inner);
       await entitlementPages(inner);
       await lineItemPages(inner);
+      await catalogPages(inner);
+      await accountPages(inner);
+      await userPages(inner);
     }, { prefix: '/portal' });
   });
 }

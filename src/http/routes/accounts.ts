@@ -11,6 +11,24 @@ import { AccountSchema, ContactSchema } from '../schemas/entities.ts';
 
 const tags = ['Accounts'];
 
+export const AccountInput = Strict({
+  name: Name,
+  type: StringEnum(accountTypes),
+  parentAccountId: Type.Optional(Nullable(ResourceId)),
+  anonymous: Type.Optional(Type.Boolean()),
+});
+
+export const AccountChanges = Strict({ name: Type.Optional(Name), parentAccountId: Type.Optional(Nullable(ResourceId)) });
+
+export const ContactInput = Strict({ name: Name, email: Email, phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))) });
+
+export const AccountFilters = {
+  type: Type.Optional(StringEnum(accountTypes)),
+  parentAccountId: Type.Optional(ResourceId),
+  anonymous: Type.Optional(Type.Boolean()),
+  name: Type.Optional(ShortText),
+};
+
 export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/accounts',
@@ -22,12 +40,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         description:
           'The producer creates any account. A partner creates customer accounts below itself; ' +
           '`anonymous: true` makes an end customer account that carries nothing but its name.',
-        body: Strict({
-          name: Name,
-          type: StringEnum(accountTypes),
-          parentAccountId: Type.Optional(Nullable(ResourceId)),
-          anonymous: Type.Optional(Type.Boolean()),
-        }),
+        body: AccountInput,
         response: { 201: AccountSchema, ...problemResponses },
       },
     },
@@ -41,13 +54,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listAccounts',
         tags,
         summary: 'List accounts',
-        querystring: Strict({
-          type: Type.Optional(StringEnum(accountTypes)),
-          parentAccountId: Type.Optional(ResourceId),
-          anonymous: Type.Optional(Type.Boolean()),
-          name: Type.Optional(ShortText),
-          ...PageQuery,
-        }),
+        querystring: Strict({ ...AccountFilters, ...PageQuery }),
         response: { 200: PageOf(AccountSchema), ...problemResponses },
       },
     },
@@ -71,7 +78,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         tags,
         summary: 'Rename an account or move it in the hierarchy',
         params: IdParams,
-        body: Strict({ name: Type.Optional(Name), parentAccountId: Type.Optional(Nullable(ResourceId)) }),
+        body: AccountChanges,
         response: { 200: AccountSchema, ...problemResponses },
       },
     },
@@ -87,7 +94,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         summary: 'Add a contact to an account',
         description: 'Anonymous end customer accounts have no contacts.',
         params: IdParams,
-        body: Strict({ name: Name, email: Email, phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))) }),
+        body: ContactInput,
         response: { 201: ContactSchema, ...problemResponses },
       },
     },

@@ -37,6 +37,34 @@ const ProductFeatureInput = Strict({
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
 });
 
+export const LicenseModelInput = Strict({
+  name: Name,
+  kind: StringEnum(licenseModelKinds),
+  durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Licence lifetime from activation; null for permanent.' }))),
+  overdraft: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations allowed beyond the quantity.' })),
+  maxRehosts: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: no limit.' }))),
+  allowOffline: Type.Optional(Type.Boolean()),
+  leaseSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 30, maximum: 604_800, description: 'Floating only: lease lifetime without a heartbeat.' }))),
+});
+
+export const FeatureInput = Strict({ name: Name, version: Type.Optional(Version), description: Type.Optional(Nullable(LongText)) });
+
+export const ProductInput = Strict({
+  name: Name,
+  version: Version,
+  description: Type.Optional(Nullable(LongText)),
+  licenseModelId: ResourceId,
+  features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
+});
+
+export const ProductChanges = Strict({
+  name: Type.Optional(Name),
+  version: Type.Optional(Version),
+  description: Type.Optional(Nullable(LongText)),
+  licenseModelId: Type.Optional(ResourceId),
+  features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
+});
+
 export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/license-models',
@@ -45,15 +73,7 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'createLicenseModel',
         tags,
         summary: 'Create a license model',
-        body: Strict({
-          name: Name,
-          kind: StringEnum(licenseModelKinds),
-          durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Licence lifetime from activation; null for permanent.' }))),
-          overdraft: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations allowed beyond the quantity.' })),
-          maxRehosts: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: no limit.' }))),
-          allowOffline: Type.Optional(Type.Boolean()),
-          leaseSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 30, maximum: 604_800, description: 'Floating only: lease lifetime without a heartbeat.' }))),
-        }),
+        body: LicenseModelInput,
         response: { 201: LicenseModelSchema, ...problemResponses },
       },
     },
@@ -90,7 +110,7 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'createFeature',
         tags,
         summary: 'Create a feature',
-        body: Strict({ name: Name, version: Type.Optional(Version), description: Type.Optional(Nullable(LongText)) }),
+        body: FeatureInput,
         response: { 201: FeatureSchema, ...problemResponses },
       },
     },
@@ -128,13 +148,7 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
         tags,
         summary: 'Create a product',
         description: 'Features are named by name and version and must exist.',
-        body: Strict({
-          name: Name,
-          version: Version,
-          description: Type.Optional(Nullable(LongText)),
-          licenseModelId: ResourceId,
-          features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
-        }),
+        body: ProductInput,
         response: { 201: ProductSchema, ...problemResponses },
       },
     },
@@ -173,13 +187,7 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
         summary: 'Change a product',
         description: 'Licences issued before keep what they were signed with.',
         params: IdParams,
-        body: Strict({
-          name: Type.Optional(Name),
-          version: Type.Optional(Version),
-          description: Type.Optional(Nullable(LongText)),
-          licenseModelId: Type.Optional(ResourceId),
-          features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
-        }),
+        body: ProductChanges,
         response: { 200: ProductSchema, ...problemResponses },
       },
     },

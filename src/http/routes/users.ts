@@ -27,6 +27,14 @@ export const UserInput = Strict({
   ),
 });
 
+export const UserChanges = Strict({ name: Type.Optional(Name), disabled: Type.Optional(Type.Boolean()) });
+
+export const UserFilters = {
+  role: Type.Optional(StringEnum(roles)),
+  accountId: Type.Optional(ResourceId),
+  email: Type.Optional(Type.String({ maxLength: 254, description: 'Part of the email address.' })),
+};
+
 export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/users',
@@ -53,12 +61,7 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         tags,
         summary: 'List portal users',
         description: 'A partner sees its own users and those of its customers.',
-        querystring: Strict({
-          role: Type.Optional(StringEnum(roles)),
-          accountId: Type.Optional(ResourceId),
-          email: Type.Optional(Type.String({ maxLength: 254, description: 'Part of the email address.' })),
-          ...PageQuery,
-        }),
+        querystring: Strict({ ...UserFilters, ...PageQuery }),
         response: { 200: PageOf(UserSchema), ...problemResponses },
       },
     },
@@ -83,7 +86,7 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         summary: 'Rename, disable or enable a portal user',
         description: 'Disabling ends the user\'s sessions at once.',
         params: IdParams,
-        body: Strict({ name: Type.Optional(Name), disabled: Type.Optional(Type.Boolean()) }),
+        body: UserChanges,
         response: { 200: UserSchema, ...problemResponses },
       },
     },

@@ -116,9 +116,30 @@
     });
   });
 
+  // Fields that matter for one choice of another field only: <div data-shown-when="kind=floating">.
+  // Hidden ones are disabled as well, so that what cannot be seen is not sent.
+  function showDependentFields(root) {
+    root.querySelectorAll('[data-shown-when]').forEach(function (box) {
+      var rule = (box.getAttribute('data-shown-when') || '').split('=');
+      var form = box.closest('form');
+      var field = form ? form.elements.namedItem(rule[0]) : null;
+      if (!field) return;
+      var shown = field.value === rule[1];
+      box.hidden = !shown;
+      box.querySelectorAll('input, select, textarea').forEach(function (input) {
+        input.disabled = !shown;
+      });
+    });
+  }
+  document.addEventListener('change', function (event) {
+    var form = event.target instanceof Element ? event.target.closest('form') : null;
+    if (form) showDependentFields(form);
+  });
+
   function wire(root) {
     drawCharts(root);
     wireUploads(root);
+    showDependentFields(root);
   }
 
   document.addEventListener('DOMContentLoaded', function () {

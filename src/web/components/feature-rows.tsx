@@ -1,0 +1,83 @@
+import type { Feature, ProductFeature } from '../../domain/catalog.ts';
+import { type FormBody, type FormState, emptyForm, valueOf } from '../forms.ts';
+
+/** Blank rows offered after the product's own, for features to add. */
+const BLANK_ROWS = 3;
+
+/**
+ * The features of a product as rows of name, version and count (`/features/0/name`…), the shape the
+ * API takes. Names are suggested from the catalogue; a row left blank is dropped.
+ */
+export function FeatureRows({ state = emptyForm, current = [], known }: { state?: FormState; current?: ProductFeature[]; known: Feature[] }) {
+  const submitted = Object.keys(state.values).length > 0;
+  const submittedRows = submitted ? Object.keys(state.values).filter((name) => /^\/features\/\d+\/name$/.test(name)).length : 0;
+  const count = (submitted ? submittedRows : current.length) + BLANK_ROWS;
+  const names = [...new Set(known.map((f) => f.name))];
+  return (
+    <fieldset class="group feature-rows">
+      <legend>Features</legend>
+      <p class="field-hint">
+        What the product enables, as its licences will list them. A feature must exist in the catalogue first. A row without a
+        name is left out: clear the name to remove a feature.
+      </p>
+      <datalist id="feature-names">
+        {names.map((name) => (
+          <option value={name} />
+        ))}
+      </datalist>
+      {Array.from({ length: count }, (_, index) => {
+        const feature = current[index];
+        const shown = (field: 'name' | 'version' | 'count', fallback: string | number | undefined) =>
+          submitted ? (valueOf(state, `/features/${index}/${field}`) ?? '') : fallback === undefined ? '' : String(fallback);
+        const error =
+          state.errors[`/features/${index}`] ??
+          state.errors[`/features/${index}/name`] ??
+          state.errors[`/features/${index}/version`] ??
+          state.errors[`/features/${index}/count`];
+        const id = `f-features-${index}`;
+        return (
+          <div class={error ? 'feature-row field-invalid' : 'feature-row'}>
+            <div class="field">
+              <label for={`${id}-name`}>Feature {index + 1}</label>
+              <input id={`${id}-name`} type="text" name={`/features/${index}/name`} list="feature-names" value={shown('name', feature?.name)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined} />
+            </div>
+            <div class="field">
+              <label for={`${id}-version`}>Version</label>
+              <input id={`${id}-version`} type="text" name={`/features/${index}/version`} placeholder="1.0" value={shown('version', feature?.version)} />
+            </div>
+            <div class="field">
+              <label for={`${id}-count`}>Count</label>
+              <input id={`${id}-count`} type="number" min={1} name={`/features/${index}/count`} placeholder="1" value={shown('count', feature?.count)} />
+            </div>
+            {error && (
+              <p class="field-error" id={`${id}-error`}>
+                {error}
+              </p>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+/**
+ * The form without the feature rows whose name was left blank (such a row is not a feature, whatever
+ * its count says), and the others numbered 0, 1, 2… as the service will number them, so that a
+ * refusal of `/features/1` is shown beside the row that was sent as the second one.
+ */
+export function withoutNamelessFeatures(body: FormBody): FormBody {
+  const rowOf = (name: string) => /^\/features\/(\d+)\//.exec(name)?.[1];
+  const named = Object.entries(body)
+    .filter(([name, value]) => /^\/features\/\d+\/name$/.test(name) && typeof value === 'string' && value.trim() !== '')
+    .map(([name]) => rowOf(name) ?? '')
+    .sort((a, b) => Number(a) - Number(b));
+  const renumbered = new Map(named.map((row, index) => [row, index]));
+  const kept: FormBody = {};
+  for (const [name, value] of Object.entries(body)) {
+    const row = rowOf(name);
+    if (row === undefined) kept[name] = value;
+    else if (renumbered.has(row)) kept[name.replace(`/features/${row}/`, `/features/${renumbered.get(row)}/`)] = value;
+  }
+  return kept;
+}
