@@ -52,8 +52,11 @@ function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | undefi
 }
 
 export interface Renderer {
-  /** Answers with a whole page (or, for an htmx request, whatever `node` is). */
-  page(request: FastifyRequest, reply: FastifyReply, node: JSX.Element, options?: { status?: number }): Promise<FastifyReply>;
+  /**
+   * Answers with a whole page (or, for an htmx request, whatever `node` is). `fragment` answers
+   * `node` alone for any request, e.g. the answer to an upload that portal.js puts into the page.
+   */
+  page(request: FastifyRequest, reply: FastifyReply, node: JSX.Element, options?: { status?: number; fragment?: boolean }): Promise<FastifyReply>;
   /** After a change: go to `location`, with a message shown there once. */
   redirect(reply: FastifyReply, location: string, message?: string): FastifyReply;
 }
@@ -79,7 +82,7 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
         .header('cache-control', 'no-store');
-      const fragment = request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
+      const fragment = options.fragment === true || (request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true');
       return reply.send(fragment ? html : `<!doctype html>\n${html}`);
     },
     redirect(reply, location, message) {
