@@ -12,6 +12,8 @@ import { apiKeyPages } from './pages/api-keys.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { stockPages } from './pages/stock.tsx';
+import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
 import type { Web } from './web.ts';
@@ -60,6 +62,8 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       );
       await homePages(inner);
       await apiKeyPages(inner);
+      await webRegisterKeyPages(inner);
+      await stockPages(inner);
     }, { prefix: '/portal' });
   });
 }
