@@ -11,6 +11,7 @@ import { registerAssets } from './assets.ts';
 import { apiKeyPages } from './pages/api-keys.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
+import { registerKeyPages } from './pages/register-key.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { stockPages } from './pages/stock.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
@@ -64,6 +65,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await apiKeyPages(inner);
       await webRegisterKeyPages(inner);
       await stockPages(inner);
+      await registerKeyPages(inner);
     }, { prefix: '/portal' });
   });
 }

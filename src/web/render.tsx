@@ -69,9 +69,10 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
       const info: PageInfo = {
         session,
         accountName,
-        csrfToken: csrfTokenFor(request, reply),
+        // A request refused before the portal's hooks ran (the API's guess limit) has no cookies parsed, and needs no form.
+        csrfToken: request.cookies ? csrfTokenFor(request, reply) : '',
         path: request.url.split('?')[0] ?? '/',
-        flash: takeFlash(request, reply),
+        flash: request.cookies ? takeFlash(request, reply) : undefined,
         assets,
       };
       const html = renderToString(<PageContext.Provider value={info}>{node}</PageContext.Provider>);
