@@ -23,6 +23,11 @@ export function refusedKeysOf(error: unknown): RefusedKey[] | undefined {
   return Array.isArray(rejected) ? (rejected as RefusedKey[]) : undefined;
 }
 
+/** A key in a list: kept on one line, so that a column of keys reads down. */
+export function KeyCode({ children }: { children: string }) {
+  return <code class="code key-code">{children}</code>;
+}
+
 /** Why a key was refused, in words. */
 const reasons: Record<string, string> = {
   invalid: 'not a valid key (4 to 64 of A–Z, a–z, 0–9, - _ .)',
@@ -57,7 +62,7 @@ export function RejectedKeys({ rejected, title, limit = 200 }: { rejected: Refus
             {shown.map((r) => (
               <tr>
                 <td>
-                  <code class="code">{r.key}</code>
+                  <KeyCode>{r.key}</KeyCode>
                 </td>
                 <td>{reasons[r.reason] ?? r.reason}</td>
               </tr>
@@ -139,7 +144,7 @@ export function KeyListField({ name, label, state = emptyForm, hint, rows = 5 }:
 
 /**
  * A key file sent as one streamed request (portal.js, `form[data-upload]`) with a progress bar;
- * the answer either sends the browser on (`x-location`) or lands in `#upload-result`.
+ * the answer either sends the browser on (`x-location`) or lands in `#upload-result` (put one on the page).
  */
 export function KeyUploadForm({ action, limitBytes }: { action: string; limitBytes: number }) {
   return (
@@ -165,7 +170,6 @@ export function KeyUploadForm({ action, limitBytes }: { action: string; limitByt
           Upload key file
         </button>
       </div>
-      <div id="upload-result" aria-live="polite"></div>
     </form>
   );
 }

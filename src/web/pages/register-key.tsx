@@ -37,11 +37,21 @@ const fieldLabels: Record<RegistrationField, { label: string; type?: 'email'; au
 function FindKeyPage({ state, stock, products }: { state: FormState; stock: Entitlement[]; products: Map<string, string> }) {
   return (
     <Layout title="Register a key" lead="Turn a web register key into an entitlement for an end customer, who then activates with its activation ID.">
-      <div class="narrow">
-        <Form action="/portal/register/find" state={state} submit="Continue">
-          <TextField name="key" label="Web register key" state={state} required autofocus autocomplete="off" hint="As printed or sent; case, spaces and hyphens do not matter." />
-        </Form>
-      </div>
+      <Section title="Which key">
+        <div class="narrow">
+          <Form action="/portal/register/find" state={state} submit="Continue">
+            <TextField
+              name="key"
+              label="Web register key"
+              state={state}
+              required
+              autofocus
+              autocomplete="off"
+              hint="As printed or sent; case, spaces and hyphens do not matter, nor O for 0 or I for 1."
+            />
+          </Form>
+        </div>
+      </Section>
       <Section title="Stock to register from">
         <DataTable
           caption="Stock"
@@ -149,8 +159,8 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
           </fieldset>
           <RegistrationFields registration={registration} state={state} />
         </Form>
-        <p>
-          <a href="/portal/register">Another key</a>
+        <p class="after-form">
+          <a href="/portal/register">Register another key instead</a>
         </p>
       </div>
     </Layout>

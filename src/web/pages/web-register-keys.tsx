@@ -21,6 +21,7 @@ import { getProduct } from '../../services/catalog/read-catalog.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { CheckboxField, Form, PostButton, SelectField, TextField } from '../components/form.tsx';
 import {
+  KeyCode,
   KeyCounts,
   KeyListField,
   KeyUploadForm,
@@ -32,7 +33,7 @@ import {
   refusedKeysOf,
   withKeyList,
 } from '../components/keys.tsx';
-import { Code, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
+import { Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormBody, type FormState, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
@@ -110,6 +111,7 @@ function AddKeys({ view }: { view: KeysView }) {
           </Form>
         </div>
       </div>
+      <div id="upload-result" aria-live="polite"></div>
     </Section>
   );
 }
@@ -254,7 +256,7 @@ function KeysPage({ view }: { view: KeysView }) {
                   },
                 ]
               : []),
-            { label: 'Key', cell: (k) => <Code>{k.key}</Code> },
+            { label: 'Key', cell: (k) => <KeyCode>{k.key}</KeyCode> },
             { label: 'State', cell: (k) => <StateBadge state={k.state} /> },
             {
               label: 'Became',
