@@ -182,6 +182,8 @@ export interface EntitlementFilter {
   accountId?: string | undefined;
   productId?: string | undefined;
   bulkEntitlementPk?: string | undefined;
+  /** Bulk entitlements split from this one. */
+  parentEntitlementPk?: string | undefined;
 }
 
 export async function listEntitlements(
@@ -196,6 +198,7 @@ export async function listEntitlements(
   if (filter.state) query = query.where('entitlements.state', '=', filter.state);
   if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
   if (filter.bulkEntitlementPk) query = query.where('entitlements.bulk_entitlement_pk', '=', filter.bulkEntitlementPk);
+  if (filter.parentEntitlementPk) query = query.where('entitlements.parent_entitlement_pk', '=', filter.parentEntitlementPk);
   const accountId = filter.accountId;
   if (accountId) query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId)]));
   const productId = filter.productId;

@@ -137,6 +137,27 @@ export async function voidKeys(db: Db, entitlementPk: string, codes: string[], a
   return rows.map((r) => r.code);
 }
 
+/** Voids the first `count` unredeemed keys (by position) of a bulk entitlement; answers how many it voided. */
+export async function voidFirstUnredeemedKeys(db: Db, entitlementPk: string, count: number, at: string): Promise<number> {
+  const result = await db
+    .updateTable('web_register_keys')
+    .set({ state: 'void', voided_at: at })
+    .where('code', 'in', (eb) =>
+      eb
+        .selectFrom('web_register_keys')
+        .select('code')
+        .where('entitlement_pk', '=', entitlementPk)
+        .where('state', '=', 'unredeemed')
+        .orderBy('seq')
+        .limit(count),
+    )
+    // Checked again on the row itself: a key redeemed meanwhile stays redeemed.
+    .where('entitlement_pk', '=', entitlementPk)
+    .where('state', '=', 'unredeemed')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Moves the first `count` unredeemed keys (by position) to another bulk entitlement. */
 export async function moveFirstUnredeemedKeys(db: Db, fromPk: string, toPk: string, count: number): Promise<number> {
   const result = await db

@@ -16,8 +16,11 @@ import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { homePages } from './pages/home.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
+import { registerKeyPages } from './pages/register-key.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { stockPages } from './pages/stock.tsx';
 import { userPages } from './pages/users.tsx';
+import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
 import type { Web } from './web.ts';
@@ -72,6 +75,9 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await catalogPages(inner);
       await accountPages(inner);
       await userPages(inner);
+      await webRegisterKeyPages(inner);
+      await stockPages(inner);
+      await registerKeyPages(inner);
     }, { prefix: '/portal' });
   });
 }

@@ -55,8 +55,11 @@ function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | undefi
 }
 
 export interface Renderer {
-  /** Answers with a whole page (or, for an htmx request, whatever `node` is). */
-  page(request: FastifyRequest, reply: FastifyReply, node: JSX.Element, options?: { status?: number }): Promise<FastifyReply>;
+  /**
+   * Answers with a whole page (or, for an htmx request, whatever `node` is). `fragment` answers
+   * `node` alone for any request, e.g. the answer to an upload that portal.js puts into the page.
+   */
+  page(request: FastifyRequest, reply: FastifyReply, node: JSX.Element, options?: { status?: number; fragment?: boolean }): Promise<FastifyReply>;
   /** After a change: go to `location`, with a message shown there once. */
   redirect(reply: FastifyReply, location: string, message?: string): FastifyReply;
 }
@@ -69,9 +72,10 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
       const info: PageInfo = {
         session,
         accountName,
-        csrfToken: csrfTokenFor(request, reply),
+        // A request refused before the portal's hooks ran (the API's guess limit) has no cookies parsed, and needs no form.
+        csrfToken: request.cookies ? csrfTokenFor(request, reply) : '',
         path: request.url.split('?')[0] ?? '/',
-        flash: takeFlash(request, reply),
+        flash: request.cookies ? takeFlash(request, reply) : undefined,
         assets,
       };
       const html = renderToString(<PageContext.Provider value={info}>{node}</PageContext.Provider>);
@@ -82,7 +86,7 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
         .header('cache-control', 'no-store');
-      const fragment = request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
+      const fragment = options.fragment === true || (request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true');
       return reply.send(fragment ? html : `<!doctype html>\n${html}`);
     },
     redirect(reply, location, message) {

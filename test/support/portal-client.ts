@@ -60,6 +60,11 @@ export class PortalClient {
     return { status: response.status, headers: response.headers, html, location: response.headers.get('location') };
   }
 
+  /** The Cookie header this client sends, for requests it cannot make itself (a body streamed by the test). */
+  cookieHeader(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   get(path: string): Promise<PortalResponse> {
     return this.request('GET', path);
   }

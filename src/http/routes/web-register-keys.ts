@@ -34,11 +34,27 @@ const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) })
 const Partial = Strict({ partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })) });
 const KeyString = Type.String({ maxLength: 200 });
 
-const KeyLoadJsonBody = Strict({
+export const KeyLoadJsonBody = Strict({
   keys: Type.Optional(Type.Array(KeyString, { maxItems: 1_000_000 })),
   key: Type.Optional(KeyString),
   generate: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   prefix: Type.Optional(Type.String({ maxLength: 16 })),
+});
+
+export const VoidKeysInput = Strict({ keys: Type.Array(KeyString, { minItems: 1, maxItems: 10_000 }) });
+
+export const SplitStockInput = Strict({
+  partnerAccountId: ResourceId,
+  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+  keys: Type.Optional(Type.Array(KeyString, { minItems: 1, maxItems: 10_000 })),
+  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
+});
+
+export const RedeemKeyInput = Strict({
+  accountId: Type.Optional(ResourceId),
+  accountName: Type.Optional(Name),
+  registration: Type.Optional(Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])))),
 });
 
 export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -138,7 +154,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         description: 'Redeemed keys cannot be voided. All or nothing unless `?partial=true`.',
         params: IdParams,
         querystring: Partial,
-        body: Strict({ keys: Type.Array(KeyString, { minItems: 1, maxItems: 10_000 }) }),
+        body: VoidKeysInput,
         response: {
           200: Type.Object({
             voided: Type.Integer(),
@@ -162,13 +178,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
           'Moves `count` unredeemed keys (oldest first) or the listed `keys` into a new bulk entitlement whose tier-2 partner ' +
           'is `partnerAccountId`. The new entitlement records `parentEntitlementId`.',
         params: IdParams,
-        body: Strict({
-          partnerAccountId: ResourceId,
-          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
-          keys: Type.Optional(Type.Array(KeyString, { minItems: 1, maxItems: 10_000 })),
-          id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
-          description: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
-        }),
+        body: SplitStockInput,
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
@@ -203,13 +213,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
           '(`accountId`), or a new anonymous end customer known by name only (`accountName`). `registration` follows the bulk ' +
           "entitlement's policy: refused when it is `none`, required when `required`.",
         params: KeyParams,
-        body: Strict({
-          accountId: Type.Optional(ResourceId),
-          accountName: Type.Optional(Name),
-          registration: Type.Optional(
-            Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))]))),
-          ),
-        }),
+        body: RedeemKeyInput,
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
@@ -227,7 +231,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
 
 const csvColumns = ['key', 'state', 'entitlementId', 'redeemedEntitlementId', 'redeemedAt', 'voidedAt', 'loadId', 'loadedAt'] as const;
 
-async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {
+/** A key export as CSV text, a batch of rows at a time (the API and the portal send the same file). */
+export async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {
   yield stringify([csvColumns as unknown as string[]]);
   for await (const batch of batches) {
     yield stringify(batch.map((k) => csvColumns.map((c) => k[c] ?? '')));

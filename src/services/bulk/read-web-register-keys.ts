@@ -19,7 +19,7 @@ import type { ServiceContext } from '../context.ts';
 import { findVisibleBulkEntitlement } from './find-bulk-entitlement.ts';
 
 /** Keys are stock: the producer and the partners it was sold through see them, customers do not. */
-const keyReaders = ['admin', 'operator', 'partner'] as const;
+export const keyReaders = ['admin', 'operator', 'partner'] as const;
 
 export async function listWebRegisterKeys(
   ctx: ServiceContext,

@@ -1,6 +1,6 @@
 import { type Actor } from '../../domain/actors.ts';
 import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
-import type { Entitlement } from '../../domain/entitlements.ts';
+import type { ChannelPartner, Entitlement } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { findAccount } from '../../store/accounts.ts';
@@ -24,6 +24,11 @@ export interface SplitStockInput {
   description?: string | null | undefined;
 }
 
+/** The producer splits any stock; a partner only stock it holds as tier 1 (a tier-2 reseller does not split further). */
+export function maySplitStock(actor: Actor, partners: readonly ChannelPartner[]): boolean {
+  return isProducer(actor) || partners.some((p) => p.tier === 'tier1' && p.accountId === ownAccountId(actor));
+}
+
 /**
  * Moves unredeemed keys from a bulk entitlement into a new bulk entitlement for a tier-2 partner.
  * The tier-1 partner stays on the new one (it sold the stock, and is billed for it); the reseller
@@ -40,7 +45,7 @@ export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, en
     const source = await findVisibleBulkEntitlement(tx, actor, entitlementId);
     const partners = await partnersOf(tx, source);
     const tier1 = partners.find((p) => p.tier === 'tier1')?.accountId;
-    if (!isProducer(actor) && tier1 !== ownAccountId(actor)) {
+    if (!maySplitStock(actor, partners)) {
       throw new AppError('FORBIDDEN', 'Only the tier-1 partner of this stock, or the producer, splits it.');
     }
     const target = await findAccount(tx, input.partnerAccountId);

@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/actors.ts';
 import type { WebRegisterKey } from '../../domain/bulk.ts';
 import { normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
-import { adjustKeyCounters, findKeyRow, keyNamesFrom, toWebRegisterKey, voidKeys } from '../../store/web-register-keys.ts';
+import { adjustKeyCounters, findKeyRow, keyNamesFrom, toWebRegisterKey, voidFirstUnredeemedKeys, voidKeys } from '../../store/web-register-keys.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -51,6 +51,33 @@ export async function voidWebRegisterKeys(
       });
     }
     return { voided: voided.size, rejected };
+  });
+}
+
+export const MAX_VOIDED_AT_ONCE = 1_000_000;
+
+/**
+ * Voids `count` unredeemed keys, the oldest first (stock that will not be sold): all of them, or
+ * none when the bulk entitlement has fewer.
+ */
+export async function voidUnredeemedKeys(ctx: ServiceContext, actor: Actor, entitlementId: string, count: number): Promise<{ voided: number }> {
+  requireProducer(actor);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_VOIDED_AT_ONCE) {
+    throw new AppError('VALIDATION_FAILED', `Void between 1 and ${MAX_VOIDED_AT_ONCE} keys at a time.`, {
+      fields: [{ field: '/count', message: `must be 1 to ${MAX_VOIDED_AT_ONCE}` }],
+    });
+  }
+  return inTransaction(ctx, async (tx, at) => {
+    const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
+    const voided = await voidFirstUnredeemedKeys(tx, bulk.pk, count, at);
+    if (voided !== count) {
+      throw new AppError('UNPROCESSABLE', `Entitlement ${bulk.id} has ${voided} unredeemed keys, not ${count}; none was voided.`, {
+        fields: [{ field: '/count', message: `at most ${voided}` }],
+      });
+    }
+    await adjustKeyCounters(tx, bulk.pk, { unredeemed: -voided, void: voided }, at);
+    await audit(tx, actor, at, { action: 'web-register-keys.voided', subjectType: 'entitlement', subjectId: bulk.pk, after: { voided, oldestFirst: true } });
+    return { voided };
   });
 }
 

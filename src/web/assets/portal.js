@@ -66,8 +66,13 @@
         var status = form.querySelector('[data-upload-status]');
         var button = form.querySelector('button[type=submit]');
         var token = form.querySelector('input[name=_csrf]');
+        var url = form.getAttribute('data-upload');
+        // Ticked boxes marked data-upload-query travel in the query string, beside the file.
+        form.querySelectorAll('input[data-upload-query]:checked').forEach(function (box) {
+          url += (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(box.name) + '=' + encodeURIComponent(box.value);
+        });
         var request = new XMLHttpRequest();
-        request.open('POST', form.getAttribute('data-upload'));
+        request.open('POST', url);
         request.setRequestHeader('content-type', 'text/plain; charset=utf-8');
         if (token) request.setRequestHeader('x-csrf-token', token.value);
         if (progress) {
@@ -134,6 +139,18 @@
   document.addEventListener('change', function (event) {
     var form = event.target instanceof Element ? event.target.closest('form') : null;
     if (form) showDependentFields(form);
+  });
+
+  // A button in an answer that sends its form again, first ticking a box of it ("load the good ones").
+  document.addEventListener('click', function (event) {
+    var button = event.target instanceof Element ? event.target.closest('button[data-resubmit]') : null;
+    if (!button) return;
+    var form = document.getElementById(button.getAttribute('data-resubmit'));
+    if (!(form instanceof HTMLFormElement)) return;
+    var tick = button.getAttribute('data-tick');
+    var box = tick ? form.querySelector('input[type=checkbox][name="' + tick + '"]') : null;
+    if (box) box.checked = true;
+    form.requestSubmit();
   });
 
   function wire(root) {

@@ -1,0 +1,471 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Account } from '../../domain/accounts.ts';
+import { type Actor } from '../../domain/actors.ts';
+import { type WebRegisterKey, keyStates } from '../../domain/bulk.ts';
+import { allowsActivation } from '../../domain/entitlement-states.ts';
+import type { Entitlement } from '../../domain/entitlements.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { Page } from '../../domain/paging.ts';
+import { KeyLoadJsonBody, SplitStockInput, VoidKeysInput, csvLines } from '../../http/routes/web-register-keys.ts';
+import { getAccount, listAccounts } from '../../services/accounts/read-accounts.ts';
+import { isProducer } from '../../services/access.ts';
+import { keySourceFromJson } from '../../services/bulk/key-source.ts';
+import { loadWebRegisterKeys } from '../../services/bulk/load-web-register-keys.ts';
+import { listStockSplits } from '../../services/bulk/read-stock.ts';
+import { exportWebRegisterKeys, listWebRegisterKeys } from '../../services/bulk/read-web-register-keys.ts';
+import { maySplitStock, splitBulkEntitlement } from '../../services/bulk/split-bulk-entitlement.ts';
+import { MAX_VOIDED_AT_ONCE, voidUnredeemedKeys, voidWebRegisterKeys } from '../../services/bulk/void-web-register-keys.ts';
+import { getProduct } from '../../services/catalog/read-catalog.ts';
+import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
+import { CheckboxField, Form, PostButton, SelectField, TextField } from '../components/form.tsx';
+import {
+  KeyCode,
+  KeyCounts,
+  KeyListField,
+  KeyUploadForm,
+  type RefusedKey,
+  RejectedKeys,
+  entitlementPath,
+  keysPath,
+  loadedMessage,
+  refusedKeysOf,
+  withKeyList,
+} from '../components/keys.tsx';
+import { Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
+import { DataTable, FilterBar, Pager } from '../components/table.tsx';
+import { type FormBody, type FormState, textOf } from '../forms.ts';
+import { signedIn } from '../session.ts';
+import { type Web, parseQuery, submit } from '../web.ts';
+import { keyUploadRoute } from './key-upload.tsx';
+import { visibleEntitlements } from './stock.tsx';
+
+const KEYS_PER_PAGE = 50;
+
+const KeysQuery = Type.Object({
+  state: Type.Optional(Type.Enum(keyStates)),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+});
+
+const VoidCountForm = Type.Object({ count: Type.Integer({ minimum: 1, maximum: MAX_VOIDED_AT_ONCE }) }, { additionalProperties: false });
+
+type FormName = 'paste' | 'generate' | 'void' | 'voidCount' | 'split';
+
+/** The forms of the page as they are shown: new, or again after a refusal (with the keys refused). */
+type Forms = Partial<Record<FormName, FormState>> & { refused?: { form: FormName; keys: RefusedKey[] } };
+
+interface KeysView {
+  entitlement: Entitlement;
+  productLabel: string;
+  keys: Page<WebRegisterKey>;
+  query: { state?: string | undefined; cursor?: string | undefined };
+  splits: Entitlement[];
+  /** Names of the accounts on the stock the viewer may see. */
+  names: Map<string, string>;
+  may: { load: boolean; split: boolean };
+  /** The stock this one was split from, if the viewer may open it. */
+  parentVisible: boolean;
+  partnerOptions: { value: string; label: string }[];
+  uploadLimitBytes: number;
+  forms: Forms;
+}
+
+function partnerName(view: KeysView, accountId: string | undefined): string {
+  if (!accountId) return '—';
+  return view.names.get(accountId) ?? 'another partner';
+}
+
+function Refused({ forms, form, title }: { forms: Forms; form: FormName; title: string }) {
+  return forms.refused?.form === form ? <RejectedKeys rejected={forms.refused.keys} title={title} /> : null;
+}
+
+function AddKeys({ view }: { view: KeysView }) {
+  const { entitlement, forms } = view;
+  const base = keysPath(entitlement.id);
+  return (
+    <Section title="Add keys" id="add-keys">
+      <div class="key-actions">
+        <div class="key-action">
+          <h3>Upload a key file</h3>
+          <KeyUploadForm action={`${base}/upload`} limitBytes={view.uploadLimitBytes} />
+        </div>
+        <div class="key-action">
+          <h3>Paste keys</h3>
+          <Form action={`${base}/paste`} state={forms.paste} submit="Add these keys">
+            <KeyListField name="keys" label="Keys, one per line" state={forms.paste} rows={6} />
+            <CheckboxField name="_partial" label="Add the good keys and skip the rejected ones" state={forms.paste} />
+            <Refused forms={forms} form="paste" title="These keys were refused:" />
+          </Form>
+        </div>
+        <div class="key-action">
+          <h3>Generate keys</h3>
+          <Form action={`${base}/generate`} state={forms.generate} submit="Generate">
+            <TextField name="generate" label="How many" type="number" min={1} max={1_000_000} state={forms.generate} required />
+            <TextField
+              name="prefix"
+              label="Prefix"
+              state={forms.generate}
+              hint={`Optional: 1 to 16 of A–Z and 0–9, e.g. a reseller's code.${entitlement.keyPrefix ? ` Leave blank for this stock's own prefix, ${entitlement.keyPrefix}.` : ''}`}
+            />
+          </Form>
+        </div>
+      </div>
+      <div id="upload-result" aria-live="polite"></div>
+    </Section>
+  );
+}
+
+function VoidKeys({ view }: { view: KeysView }) {
+  const { entitlement, forms } = view;
+  const base = keysPath(entitlement.id);
+  return (
+    <Section title="Void keys" id="void-keys">
+      <p class="muted">A void key can no longer be redeemed or activated: for lost or stolen stock. Redeemed keys stay redeemed.</p>
+      <div class="key-actions">
+        <div class="key-action">
+          <h3>These keys</h3>
+          <Form action={`${base}/void`} state={forms.void} submit="Void these keys" confirm="Void the keys listed and ticked? This cannot be undone." attributes={{ id: 'void-form' }}>
+            <KeyListField name="keys" label="Keys to void, one per line" state={forms.void} hint="Keys ticked in the list above are voided too." />
+            <CheckboxField name="_partial" label="Void the others if some cannot be voided" state={forms.void} />
+            <Refused forms={forms} form="void" title="These keys cannot be voided, so none was:" />
+          </Form>
+        </div>
+        <div class="key-action">
+          <h3>A number of keys</h3>
+          <Form action={`${base}/void-count`} state={forms.voidCount} submit="Void" confirm="Void this many unredeemed keys? This cannot be undone.">
+            <TextField
+              name="count"
+              label="How many unredeemed keys"
+              type="number"
+              min={1}
+              max={entitlement.webRegisterKeys?.unredeemed}
+              state={forms.voidCount}
+              required
+              hint={`The oldest first. ${entitlement.webRegisterKeys?.unredeemed.toLocaleString('en') ?? 0} unredeemed now.`}
+            />
+          </Form>
+        </div>
+      </div>
+    </Section>
+  );
+}
+
+function SplitStock({ view }: { view: KeysView }) {
+  const { entitlement, forms } = view;
+  const state = forms.split;
+  return (
+    <Section title="Split stock to a reseller" id="split">
+      <p class="muted">
+        Moves unredeemed keys into a new bulk entitlement for a tier-2 partner, who may then register them. The tier-1 partner stays on it and is billed
+        for it.
+      </p>
+      {view.partnerOptions.length === 0 ? (
+        <p>There is no other partner account to split to yet. A reseller is a partner account, made on the Accounts page.</p>
+      ) : (
+        <div class="narrow">
+          <Form action={`${keysPath(entitlement.id)}/split`} state={state} submit="Split stock">
+            <SelectField name="partnerAccountId" label="Reseller (tier-2 partner)" options={view.partnerOptions} blank="Choose a partner" state={state} required />
+            <TextField name="count" label="Number of keys" type="number" min={1} state={state} hint="The oldest unredeemed keys first." />
+            <KeyListField name="keys" label="Or exactly these keys, one per line" state={state} rows={3} />
+            <TextField name="id" label="ID of the new entitlement" state={state} hint="Leave blank to have one generated." />
+            <Refused forms={forms} form="split" title="These keys cannot be moved, so none was:" />
+          </Form>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function KeysPage({ view }: { view: KeysView }) {
+  const { entitlement, keys, query } = view;
+  const counts = entitlement.webRegisterKeys ?? { total: 0, unredeemed: 0, redeemed: 0, void: 0 };
+  const base = keysPath(entitlement.id);
+  const tier1 = entitlement.channelPartners.find((p) => p.tier === 'tier1')?.accountId;
+  const tier2 = entitlement.channelPartners.find((p) => p.tier === 'tier2')?.accountId;
+  const redeemable = allowsActivation(entitlement.state);
+  const selectable = view.may.load && counts.unredeemed > 0;
+  const exportQuery = query.state ? `?state=${query.state}` : '';
+  return (
+    <Layout
+      title={`Keys of ${entitlement.id}`}
+      lead={
+        <>
+          {view.productLabel} · <StateBadge state={entitlement.state} /> · {entitlement.quantityPerKey ?? 1} per key · sold to {partnerName(view, tier1)}
+          {tier2 && <> · resold by {partnerName(view, tier2)}</>}
+        </>
+      }
+      actions={
+        <>
+          <a class="button" href={entitlementPath(entitlement.id)}>
+            Entitlement
+          </a>
+          <a class="button" href={`${base}/export${exportQuery}`} download>
+            Export CSV{query.state ? ` (${query.state})` : ''}
+          </a>
+        </>
+      }
+    >
+      <KeyCounts counts={counts} href={base} current={query.state} />
+      {entitlement.parentEntitlementId && (
+        <p class="notice">
+          Split from{' '}
+          {view.parentVisible ? <a href={keysPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a> : 'the stock of your distributor'}.
+        </p>
+      )}
+      {!redeemable && counts.unredeemed > 0 && (
+        <p class="notice notice-warn">This stock is {entitlement.state}: its keys can be registered and activated once it is deployed (or test).</p>
+      )}
+      {view.may.load && <AddKeys view={view} />}
+      <Section
+        title="Keys"
+        id="keys"
+        actions={
+          selectable && (
+            <button type="submit" form="void-form" class="button button-danger button-small">
+              Void ticked keys
+            </button>
+          )
+        }
+      >
+        <FilterBar action={base}>
+          <SelectField name="state" label="State" options={keyStates.map((s) => ({ value: s, label: s }))} blank="Any state" value={query.state} />
+        </FilterBar>
+        <DataTable
+          caption="Web register keys"
+          rows={keys.items}
+          empty={{
+            title: query.state ? `No ${query.state} keys.` : 'No keys yet.',
+            body: query.state ? (
+              <p>
+                <a href={base}>Show keys in any state</a>.
+              </p>
+            ) : view.may.load ? (
+              <p>Upload a key file, paste keys or generate them above.</p>
+            ) : (
+              <p>The producer loads the keys of this stock; they appear here once loaded.</p>
+            ),
+          }}
+          columns={[
+            ...(selectable
+              ? [
+                  {
+                    label: 'Select',
+                    cell: (k: WebRegisterKey) =>
+                      k.state === 'unredeemed' ? <input type="checkbox" form="void-form" name="keys" value={k.key} aria-label={`Select ${k.key}`} /> : null,
+                  },
+                ]
+              : []),
+            { label: 'Key', cell: (k) => <KeyCode>{k.key}</KeyCode> },
+            { label: 'State', cell: (k) => <StateBadge state={k.state} /> },
+            {
+              label: 'Became',
+              cell: (k) =>
+                k.redeemedEntitlementId ? (
+                  <a href={entitlementPath(k.redeemedEntitlementId)}>{k.redeemedEntitlementId}</a>
+                ) : k.state === 'unredeemed' && redeemable ? (
+                  <PostButton action="/portal/register/find" label="Register" fields={{ key: k.key }} small />
+                ) : (
+                  '—'
+                ),
+            },
+            { label: 'Loaded', cell: (k) => formatDate(k.loadedAt) },
+            { label: 'Redeemed or voided', cell: (k) => formatDate(k.redeemedAt ?? k.voidedAt) },
+          ]}
+        />
+        <Pager path={base} query={query} nextCursor={keys.nextCursor} cursor={query.cursor} />
+      </Section>
+      {view.may.load && <VoidKeys view={view} />}
+      {view.splits.length > 0 && (
+        <Section title="Split to resellers" id="splits">
+          <DataTable
+            caption="Stock split from this entitlement"
+            rows={view.splits}
+            empty={{ title: 'No splits.' }}
+            columns={[
+              { label: 'Entitlement', cell: (e) => <a href={keysPath(e.id)}>{e.id}</a> },
+              { label: 'Reseller', cell: (e) => partnerName(view, e.channelPartners.find((p) => p.tier === 'tier2')?.accountId) },
+              { label: 'Keys', numeric: true, cell: (e) => (e.webRegisterKeys?.total ?? 0).toLocaleString('en') },
+              { label: 'Unredeemed', numeric: true, cell: (e) => (e.webRegisterKeys?.unredeemed ?? 0).toLocaleString('en') },
+              { label: 'Made', cell: (e) => formatDate(e.createdAt) },
+            ]}
+          />
+        </Section>
+      )}
+      {view.may.split && <SplitStock view={view} />}
+    </Layout>
+  );
+}
+
+/** Account names the viewer may see; others stay unnamed (a partner never learns another partner's name). */
+async function visibleNames(web: Web, actor: Actor, ids: (string | undefined)[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const id of new Set(ids.filter((i): i is string => i !== undefined))) {
+    try {
+      names.set(id, (await getAccount(web.ctx, actor, id)).name);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
+    }
+  }
+  return names;
+}
+
+/** The API's wording speaks of `?partial=true`; the page has a box to tick instead. */
+function refusal(error: unknown, field: string, box: string | undefined): unknown {
+  const keys = refusedKeysOf(error);
+  if (!(error instanceof AppError) || !keys) return error;
+  const message = `${keys.length.toLocaleString('en')} key(s) refused, so nothing changed${box ? `; tick “${box}” to go ahead with the others` : ''}.`;
+  return new AppError(error.code, message, { fields: [{ field, message }], extensions: error.extensions });
+}
+
+export async function webRegisterKeyPages(web: Web): Promise<void> {
+  const { app, ctx, render } = web;
+
+  const view = async (request: FastifyRequest, id: string, forms: Forms): Promise<KeysView> => {
+    const { actor } = signedIn(request);
+    const query = request.method === 'GET' ? parseQuery(KeysQuery, request) : {};
+    // The keys first: customers (403) and other partners (404) are refused by the service itself.
+    const keys = await listWebRegisterKeys(ctx, actor, id, { state: query.state }, { cursor: query.cursor, limit: KEYS_PER_PAGE });
+    const entitlement = await getEntitlement(ctx, actor, id);
+    const product = entitlement.productId ? await getProduct(ctx, actor, entitlement.productId) : undefined;
+    const splits = (await listStockSplits(ctx, actor, id, { limit: 100 })).items;
+    const may = { load: isProducer(actor), split: maySplitStock(actor, entitlement.channelPartners) };
+    const holders = entitlement.channelPartners.filter((p) => p.tier !== 'endCustomer').map((p) => p.accountId);
+    let partners: Account[] = [];
+    if (may.split) {
+      const tier1 = entitlement.channelPartners.find((p) => p.tier === 'tier1')?.accountId;
+      partners = (await listAccounts(ctx, actor, { type: 'partner' }, { limit: 1000 })).items.filter((a) => a.id !== tier1);
+    }
+    const parentVisible = (await visibleEntitlements(ctx, actor, [entitlement.parentEntitlementId])).size > 0;
+    const names = await visibleNames(web, actor, [...holders, ...splits.flatMap((s) => s.channelPartners.map((p) => p.accountId))]);
+    return {
+      entitlement,
+      productLabel: product ? `${product.name} ${product.version}` : 'No product',
+      keys,
+      query: { state: query.state, cursor: query.cursor },
+      splits,
+      names,
+      may,
+      parentVisible,
+      partnerOptions: partners.map((a) => ({ value: a.id, label: a.name })),
+      uploadLimitBytes: ctx.config.keyUploadLimitBytes,
+      forms,
+    };
+  };
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, id: string, forms: Forms = {}, status?: number) =>
+    render.page(request, reply, <KeysPage view={await view(request, id, forms)} />, { status });
+
+  const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
+  const partialOf = (request: FastifyRequest) => textOf((request.body ?? {}) as FormBody, '_partial') === 'true';
+
+  app.get('/entitlements/:id/keys', async (request, reply) => page(request, reply, idOf(request)));
+
+  await keyUploadRoute(web);
+
+  app.post('/entitlements/:id/keys/paste', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    let refused: RefusedKey[] | undefined;
+    request.body = withKeyList((request.body ?? {}) as FormBody, 'keys');
+    return submit(web, request, reply, {
+      schema: KeyLoadJsonBody,
+      run: async (input) => {
+        try {
+          return await loadWebRegisterKeys(ctx, actor, id, keySourceFromJson(input), { partial: partialOf(request) });
+        } catch (error) {
+          refused = refusedKeysOf(error);
+          throw refusal(error, 'keys', 'Add the good keys and skip the rejected ones');
+        }
+      },
+      done: (result) => render.redirect(reply, keysPath(result.entitlementId), loadedMessage(result.added, result.rejected.length)),
+      again: async (state) => <KeysPage view={await view(request, id, { paste: state, refused: refused && { form: 'paste', keys: refused } })} />,
+    });
+  });
+
+  app.post('/entitlements/:id/keys/generate', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    return submit(web, request, reply, {
+      schema: KeyLoadJsonBody,
+      run: (input) => loadWebRegisterKeys(ctx, actor, id, keySourceFromJson(input), { partial: false }),
+      done: (result) => render.redirect(reply, keysPath(result.entitlementId), `Generated ${result.added.toLocaleString('en')} keys.`),
+      again: async (state) => <KeysPage view={await view(request, id, { generate: state })} />,
+    });
+  });
+
+  app.get('/entitlements/:id/keys/export', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const query = parseQuery(KeysQuery, request);
+    const exported = await exportWebRegisterKeys(ctx, actor, idOf(request), { state: query.state });
+    const name = `${exported.entitlementId}-${query.state ?? 'all'}-keys.csv`;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(Readable.from(csvLines(exported.batches)));
+  });
+
+  app.post('/entitlements/:id/keys/void', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    let refused: RefusedKey[] | undefined;
+    request.body = withKeyList((request.body ?? {}) as FormBody, 'keys');
+    return submit(web, request, reply, {
+      schema: VoidKeysInput,
+      run: async (input) => {
+        try {
+          return await voidWebRegisterKeys(ctx, actor, id, input.keys, { partial: partialOf(request) });
+        } catch (error) {
+          refused = refusedKeysOf(error);
+          throw refusal(error, 'keys', 'Void the others if some cannot be voided');
+        }
+      },
+      done: (result) =>
+        render.redirect(
+          reply,
+          keysPath(id),
+          `Voided ${result.voided.toLocaleString('en')} key(s).${result.rejected.length > 0 ? ` ${result.rejected.length} could not be voided: ${result.rejected.map((r) => r.key).slice(0, 10).join(', ')}.` : ''}`,
+        ),
+      again: async (state) => <KeysPage view={await view(request, id, { void: state, refused: refused && { form: 'void', keys: refused } })} />,
+    });
+  });
+
+  app.post('/entitlements/:id/keys/void-count', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    return submit(web, request, reply, {
+      schema: VoidCountForm,
+      run: (input) => voidUnredeemedKeys(ctx, actor, id, input.count),
+      done: (result) => render.redirect(reply, keysPath(id), `Voided ${result.voided.toLocaleString('en')} key(s).`),
+      again: async (state) => <KeysPage view={await view(request, id, { voidCount: state })} />,
+    });
+  });
+
+  app.post('/entitlements/:id/keys/split', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    let refused: RefusedKey[] | undefined;
+    const body = withKeyList((request.body ?? {}) as FormBody, 'keys');
+    // Left blank, the list is not part of the request (the count is, then).
+    if ((body.keys as string[]).length === 0) delete body.keys;
+    request.body = body;
+    return submit(web, request, reply, {
+      schema: SplitStockInput,
+      run: async (input) => {
+        try {
+          return await splitBulkEntitlement(ctx, actor, id, input);
+        } catch (error) {
+          refused = refusedKeysOf(error);
+          throw refusal(error, 'keys', undefined);
+        }
+      },
+      done: (created) => {
+        const moved = created.webRegisterKeys?.total ?? 0;
+        return render.redirect(reply, keysPath(created.id), `Moved ${moved.toLocaleString('en')} key(s) from ${id} into this new bulk entitlement.`);
+      },
+      again: async (state) => <KeysPage view={await view(request, id, { split: state, refused: refused && { form: 'split', keys: refused } })} />,
+    });
+  });
+}
