@@ -8,9 +8,13 @@ import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { devicePages } from './pages/devices.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
+import { eventPages } from './pages/events.tsx';
 import { homePages } from './pages/home.tsx';
+import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
 import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
@@ -60,6 +64,10 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       );
       await homePages(inner);
       await apiKeyPages(inner);
+      await activationPages(inner);
+      await devicePages(inner);
+      await reportPages(inner);
+      await eventPages(inner);
     }, { prefix: '/portal' });
   });
 }
