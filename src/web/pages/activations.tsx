@@ -75,7 +75,7 @@ function ActivationsPage({
     ? `Activations of ${accountName ?? query.account}.`
     : query.entitlement
       ? `Activations of entitlement ${query.entitlement}.`
-      : 'Every device that holds a licence, newest first. Open one to download its licence file or to return it.';
+      : 'Every activation of a licence on a device, newest first. Open one to download its licence file or to return it.';
   return (
     <Layout title={showAccount ? 'Activations' : 'Devices and licences'} lead={lead} actions={<a class="button" href="/portal/devices">Devices</a>}>
       <Section title="Find activations">
