@@ -41,7 +41,7 @@ describeEachBackend('portal billing report [browser]', (server) => {
       assert.ok(sideways <= 0, `the page scrolls sideways by ${sideways}px at ${viewport.width}px`);
       await screenshot(page, viewport.width < 500 ? 'billing-report-phone' : 'billing-report');
       await page.goto('/portal');
-      await page.waitForFunction(() => [...document.querySelectorAll('canvas[data-chart]')].every((c) => c.getAttribute('data-drawn') === 'true'));
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('canvas[data-chart]')).every((c) => c.getAttribute('data-drawn') === 'true'));
       assert.deepEqual(problems, []);
       await context.close();
     }
