@@ -4,8 +4,10 @@ import type { EntitlementState } from '../domain/entitlement-states.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
+import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
 import type { NewRow, Row } from './schema.ts';
+import { containsText } from './text-search.ts';
 
 export type ActivationRow = Row<'activations'>;
 
@@ -155,6 +157,8 @@ export interface ActivationFilter {
   state?: ActivationState | undefined;
   fingerprint?: string | undefined;
   test?: boolean | undefined;
+  /** Newest first, as a person reads a list of what happened; API pages run oldest first. */
+  newestFirst?: boolean | undefined;
 }
 
 const activationColumns = [
@@ -209,14 +213,14 @@ function toActivation(row: ActivationView): Activation {
 }
 
 export async function findActivation(db: Db, id: string, scope: Scope): Promise<Activation | undefined> {
-  const row = await scopedActivations(activationsQuery(db), scope).where('a.id', '=', id).executeTakeFirst();
+  const row = await scopedActivations(activationsQuery(db), scope, db).where('a.id', '=', id).executeTakeFirst();
   return row && toActivation(row);
 }
 
 export async function listActivations(db: Db, scope: Scope, filter: ActivationFilter, page: PageRequest): Promise<Page<Activation>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
-  let query = scopedActivations(activationsQuery(db), scope);
+  let query = scopedActivations(activationsQuery(db), scope, db);
   if (filter.entitlementPk) query = query.where('a.entitlement_pk', '=', filter.entitlementPk);
   if (filter.lineItemId) query = query.where('a.line_item_id', '=', filter.lineItemId);
   if (filter.deviceId) query = query.where('a.device_id', '=', filter.deviceId);
@@ -224,8 +228,8 @@ export async function listActivations(db: Db, scope: Scope, filter: ActivationFi
   if (filter.state) query = query.where('a.state', '=', filter.state);
   if (filter.fingerprint) query = query.where('a.fingerprint', '=', filter.fingerprint);
   if (filter.test !== undefined) query = query.where('a.test', '=', filter.test ? 1 : 0);
-  if (after) query = query.where('a.id', '>', after);
-  const rows = await query.orderBy('a.id').limit(limit + 1).execute();
+  if (after) query = query.where('a.id', filter.newestFirst ? '<' : '>', after);
+  const rows = await query.orderBy('a.id', filter.newestFirst ? 'desc' : 'asc').limit(limit + 1).execute();
   return toPage(rows, limit, (r) => r.id, toActivation);
 }
 
@@ -233,7 +237,7 @@ export async function listActivations(db: Db, scope: Scope, filter: ActivationFi
  * Activations a scope can see: a partner those of entitlements it owns or is channel partner on,
  * and those of its own customers; a customer (anonymous or not) its own.
  */
-function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query: Q, scope: Scope): Q {
+function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query: Q, scope: Scope, db: Db): Q {
   switch (scope.kind) {
     case 'all':
       return query;
@@ -247,7 +251,7 @@ function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query:
               .selectFrom('entitlement_partners as p')
               .select('p.entitlement_pk')
               .whereRef('p.entitlement_pk', '=', 'a.entitlement_pk')
-              .where('p.account_id', '=', scope.accountId),
+              .where(byPrimaryKeyOnly(db, 'p.account_id'), '=', scope.accountId),
           ),
         ]),
       ) as Q;
@@ -260,6 +264,8 @@ function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query:
 export interface DeviceFilter {
   accountId?: string | undefined;
   fingerprint?: string | undefined;
+  /** The whole fingerprint, or part of the device's name (any case). */
+  search?: string | undefined;
 }
 
 function devicesQuery(db: Db) {
@@ -317,6 +323,8 @@ export async function listDevices(db: Db, scope: Scope, filter: DeviceFilter, pa
   let query = scopedDevices(devicesQuery(db), scope);
   if (filter.accountId) query = query.where('d.account_id', '=', filter.accountId);
   if (filter.fingerprint) query = query.where('d.fingerprint', '=', filter.fingerprint);
+  const search = filter.search;
+  if (search) query = query.where((eb) => eb.or([eb('d.fingerprint', '=', search), containsText('d.name', search)]));
   if (after) query = query.where('d.id', '>', after);
   const rows = await query.orderBy('d.id').limit(limit + 1).execute();
   return toPage(rows, limit, (r) => r.id, toDevice);

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
-import type { EntitlementState } from '../domain/entitlement-states.ts';
+import { type EntitlementState, entitlementStates } from '../domain/entitlement-states.ts';
 import type {
   ChannelPartner,
   Entitlement,
@@ -12,6 +12,7 @@ import type { RegistrationData } from '../domain/bulk.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
+import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
 
@@ -44,7 +45,7 @@ export async function insertLineItems(db: Db, rows: NewRow<'line_items'>[]): Pro
 }
 
 export async function findEntitlementRow(db: Db, id: string, scope: Scope): Promise<EntitlementRow | undefined> {
-  return scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope)
+  return scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db)
     .where('entitlements.id', '=', id)
     .executeTakeFirst();
 }
@@ -170,7 +171,7 @@ export async function activationIdsOf(db: Db, lineItemIds: string[], scope: Scop
     .selectFrom('line_items')
     .select(['line_items.id as id', 'line_items.activation_id as activation_id'])
     .where('line_items.id', 'in', [...new Set(lineItemIds)]);
-  if (scope.kind !== 'all') query = query.where('line_items.entitlement_pk', 'in', scoped(db.selectFrom('entitlements').select('entitlements.pk'), scope));
+  if (scope.kind !== 'all') query = query.where('line_items.entitlement_pk', 'in', scoped(db.selectFrom('entitlements').select('entitlements.pk'), scope, db));
   const found = await query.execute();
   return new Map(found.map((r) => [r.id, r.activation_id]));
 }
@@ -194,13 +195,13 @@ export async function listEntitlements(
 ): Promise<Page<Entitlement>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
-  let query = scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope);
+  let query = scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db);
   if (filter.state) query = query.where('entitlements.state', '=', filter.state);
   if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
   if (filter.bulkEntitlementPk) query = query.where('entitlements.bulk_entitlement_pk', '=', filter.bulkEntitlementPk);
   if (filter.parentEntitlementPk) query = query.where('entitlements.parent_entitlement_pk', '=', filter.parentEntitlementPk);
   const accountId = filter.accountId;
-  if (accountId) query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId)]));
+  if (accountId) query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId, db)]));
   const productId = filter.productId;
   if (productId) {
     query = query.where((eb) =>
@@ -296,7 +297,7 @@ export async function childLineItems(db: Db, parentLineItemId: string, scope: Sc
     .orderBy('id')
     .execute();
   if (rows.length === 0) return [];
-  const visible = await scoped(db.selectFrom('entitlements').select(['entitlements.pk', 'entitlements.id']), scope)
+  const visible = await scoped(db.selectFrom('entitlements').select(['entitlements.pk', 'entitlements.id']), scope, db)
     .where('entitlements.pk', 'in', [...new Set(rows.map((r) => r.entitlement_pk))])
     .execute();
   const idOf = new Map(visible.map((e) => [e.pk, e.id]));
@@ -328,23 +329,23 @@ export async function deleteLineItem(db: Db, id: string): Promise<void> {
 
 type EntitlementQuery<O> = SelectQueryBuilder<Database, 'entitlements', O>;
 
-function partnerIs(eb: ExpressionBuilder<Database, 'entitlements'>, accountId: string) {
+function partnerIs(eb: ExpressionBuilder<Database, 'entitlements'>, accountId: string, db: Db) {
   return eb.exists(
     eb
       .selectFrom('entitlement_partners')
       .select('entitlement_partners.entitlement_pk')
       .whereRef('entitlement_partners.entitlement_pk', '=', 'entitlements.pk')
-      .where('entitlement_partners.account_id', '=', accountId),
+      .where(byPrimaryKeyOnly(db, 'entitlement_partners.account_id'), '=', accountId),
   );
 }
 
 /** Entitlements a scope can see (DESIGN.md §2 rule 4). */
-export function scoped<O>(query: EntitlementQuery<O>, scope: Scope): EntitlementQuery<O> {
+export function scoped<O>(query: EntitlementQuery<O>, scope: Scope, db: Db): EntitlementQuery<O> {
   switch (scope.kind) {
     case 'all':
       return query;
     case 'partner':
-      return query.where((eb) => eb.or([eb('entitlements.sold_to', '=', scope.accountId), partnerIs(eb, scope.accountId)]));
+      return query.where((eb) => eb.or([eb('entitlements.sold_to', '=', scope.accountId), partnerIs(eb, scope.accountId, db)]));
     case 'customer':
       return query.where('entitlements.sold_to', '=', scope.accountId);
     case 'anonymous':
@@ -471,4 +472,49 @@ export async function findLineItemTargetById(db: Db, lineItemId: string): Promis
 export async function findFirstLineItemTarget(db: Db, entitlementPk: string): Promise<LineItemTarget | undefined> {
   const row = await lineItemTargets(db).where('li.entitlement_pk', '=', entitlementPk).orderBy('li.position').limit(1).executeTakeFirst();
   return row && toTarget(row);
+}
+
+/** Web register key counts of the bulk entitlements in one state, summed from their counters. */
+export interface StockCounts {
+  state: EntitlementState;
+  bulkEntitlements: number;
+  total: number;
+  unredeemed: number;
+  redeemed: number;
+  void: number;
+}
+
+/**
+ * The key counters of every bulk entitlement a scope can see, summed per entitlement state. The
+ * counters are kept by the statements that change keys, so a million keys cost nothing here; and
+ * the state is listed in full so that the (state, kind) index finds the few bulk rows among the
+ * millions of simple entitlements that redemptions make, without a scan.
+ */
+export async function stockCounts(db: Db, scope: Scope): Promise<StockCounts[]> {
+  const rows = await scoped(
+    db
+      .selectFrom('entitlements')
+      .select((eb) => [
+        'entitlements.state',
+        eb.fn.countAll<number>().as('bulk_entitlements'),
+        eb.fn.sum<number>('entitlements.keys_total').as('total'),
+        eb.fn.sum<number>('entitlements.keys_unredeemed').as('unredeemed'),
+        eb.fn.sum<number>('entitlements.keys_redeemed').as('redeemed'),
+        eb.fn.sum<number>('entitlements.keys_void').as('void'),
+      ]),
+    scope,
+    db,
+  )
+    .where('entitlements.state', 'in', entitlementStates.map((s) => sql.lit(s)))
+    .where('entitlements.kind', '=', sql.lit('bulk'))
+    .groupBy('entitlements.state')
+    .execute();
+  return rows.map((r) => ({
+    state: r.state as EntitlementState,
+    bulkEntitlements: Number(r.bulk_entitlements),
+    total: Number(r.total ?? 0),
+    unredeemed: Number(r.unredeemed ?? 0),
+    redeemed: Number(r.redeemed ?? 0),
+    void: Number(r.void ?? 0),
+  }));
 }

@@ -9,14 +9,18 @@ import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
 import { accountPages } from './pages/accounts.tsx';
-import { activationPages } from './pages/activate.tsx';
+import { activatePages } from './pages/activate.tsx';
+import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
 import { catalogPages } from './pages/catalog.tsx';
+import { devicePages } from './pages/devices.tsx';
 import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
+import { eventPages } from './pages/events.tsx';
 import { homePages } from './pages/home.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
+import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { stockPages } from './pages/stock.tsx';
 import { userPages } from './pages/users.tsx';
@@ -62,7 +66,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     scope.setErrorHandler(async (error: FastifyError | AppError | Error, request, reply) => portalError(web, error, request, reply));
 
     await signInPages(web);
-    await activationPages(web);
+    await activatePages(web);
     await scope.register(async (portal) => {
       const inner: Web = { ...web, app: portal };
       portal.setNotFoundHandler((request, reply) =>
@@ -78,6 +82,10 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await webRegisterKeyPages(inner);
       await stockPages(inner);
       await registerKeyPages(inner);
+      await activationPages(inner);
+      await devicePages(inner);
+      await reportPages(inner);
+      await eventPages(inner);
     }, { prefix: '/portal' });
   });
 }

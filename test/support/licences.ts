@@ -46,3 +46,11 @@ export function licenseClaims(overrides: Partial<LicenseClaims> = {}): LicenseCl
     ...overrides,
   };
 }
+
+/** Verifies a licence file (or token) with the JWKS the server publishes, as any client would. */
+export async function verifyWithServerJwks(baseUrl: string, fileOrToken: string, fingerprint?: string) {
+  const { readLicenseToken } = await import('../../src/licensing/license-file.ts');
+  const { verifyLicense } = await import('../../src/licensing/license-token.ts');
+  const jwks: unknown = await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json();
+  return verifyLicense(readLicenseToken(fileOrToken), keysFromJwks(jwks), { fingerprint });
+}

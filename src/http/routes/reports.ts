@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
-import { partnerStatement, partnerStatementLines } from '../../services/reports/partner-statement.ts';
+import { partnerStatement } from '../../services/reports/partner-statement.ts';
 import { reportGroups } from '../../store/reports.ts';
 import type { App } from '../app.ts';
+import { reportCsv, statementCsv } from '../billing-csv.ts';
 import { DateOnly, IdParams, Nullable, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
 
 const tags = ['Partner billing'];
@@ -32,6 +32,15 @@ const Entry = Type.Object({
   device: Type.String({ description: 'A hash of the device fingerprint.' }),
 });
 
+export const ReportQuery = Strict({
+  groupBy: Type.Optional(StringEnum(reportGroups)),
+  period: Type.Optional(StringEnum(periodKinds)),
+  from: Type.Optional(DateOnly),
+  to: Type.Optional(DateOnly),
+});
+
+export const StatementQuery = Strict({ period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }) });
+
 const wantsCsv = (accept: string | undefined) => (accept ?? '').includes('text/csv');
 
 export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -45,12 +54,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
         description:
           'Test activations are left out; returns count returned and revoked activations by the day they ended. A partner sees ' +
           'its own rows. JSON, or CSV with `Accept: text/csv`.',
-        querystring: Strict({
-          groupBy: Type.Optional(StringEnum(reportGroups)),
-          period: Type.Optional(StringEnum(periodKinds)),
-          from: Type.Optional(DateOnly),
-          to: Type.Optional(DateOnly),
-        }),
+        querystring: ReportQuery,
         response: {
           200: {
             content: {
@@ -67,12 +71,8 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
     async (request, reply) => {
       const report = await activationReport(ctx, request.actor, request.query);
       if (!wantsCsv(request.headers.accept)) return report;
-      const key = report.groupBy === 'partner' ? ['partnerAccountId', 'partnerName'] : report.groupBy === 'account' ? ['accountId', 'accountName'] : ['productId', 'productName'];
-      const columns = [...key, 'period', 'activations', 'returns', 'net'] as (keyof (typeof report.items)[number])[];
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="activations-${report.from}-${report.to}.csv"`)
-        .send(stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]) as never);
+      const csv = reportCsv(report);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.filename}"`).send(csv.text as never);
     },
   );
 
@@ -87,7 +87,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
           'Every activation and return behind the report row, with the same totals. Devices are hashed; no end customer is named. ' +
           'JSON lists at most 10,000 lines each (`truncated`); the CSV (`Accept: text/csv`) has them all.',
         params: IdParams,
-        querystring: Strict({ period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }) }),
+        querystring: StatementQuery,
         response: {
           200: {
             content: {
@@ -112,21 +112,11 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
     },
     async (request, reply) => {
       if (!wantsCsv(request.headers.accept)) return partnerStatement(ctx, request.actor, request.params.id, request.query.period);
-      const batches = partnerStatementLines(ctx, request.actor, request.params.id, request.query.period);
-      // The first batch is read before answering, so that a refusal is a problem, not a broken CSV.
-      const first = await batches.next();
-      async function* csv() {
-        yield stringify([['kind', 'at', 'entitlementId', 'activationId', 'product', 'device']]);
-        let next = first;
-        while (!next.done) {
-          yield stringify(next.value.map(({ kind, entry }) => [kind, entry.at, entry.entitlementId, entry.activationId, entry.product, entry.device]));
-          next = await batches.next();
-        }
-      }
+      const csv = await statementCsv(ctx, request.actor, request.params.id, request.query.period);
       return reply
         .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="statement-${request.params.id}-${request.query.period}.csv"`)
-        .send(Readable.from(csv()) as never);
+        .header('content-disposition', `attachment; filename="${csv.filename}"`)
+        .send(Readable.from(csv.chunks) as never);
     },
   );
 }

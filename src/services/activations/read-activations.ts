@@ -22,6 +22,7 @@ export interface ActivationListFilter {
   state?: ActivationState | undefined;
   fingerprint?: string | undefined;
   test?: boolean | undefined;
+  newestFirst?: boolean | undefined;
 }
 
 export async function listActivations(ctx: ServiceContext, actor: Actor, filter: ActivationListFilter, page: PageRequest): Promise<Page<Activation>> {
@@ -42,6 +43,7 @@ export async function listActivations(ctx: ServiceContext, actor: Actor, filter:
       state: filter.state,
       fingerprint: filter.fingerprint,
       test: filter.test,
+      newestFirst: filter.newestFirst,
     },
     page,
   );
@@ -65,11 +67,11 @@ export async function getActivationLicense(ctx: ServiceContext, actor: Actor, id
 export async function listDevices(
   ctx: ServiceContext,
   actor: Actor,
-  filter: { account?: string | undefined; fingerprint?: string | undefined },
+  filter: { account?: string | undefined; fingerprint?: string | undefined; search?: string | undefined },
   page: PageRequest,
 ): Promise<Page<Device>> {
   requireRole(actor, readers);
-  return listDeviceRows(ctx.store.db, scopeOf(actor), { accountId: filter.account, fingerprint: filter.fingerprint }, page);
+  return listDeviceRows(ctx.store.db, scopeOf(actor), { accountId: filter.account, fingerprint: filter.fingerprint, search: filter.search }, page);
 }
 
 export async function getDevice(ctx: ServiceContext, actor: Actor, id: string): Promise<Device> {

@@ -142,7 +142,7 @@ const ReturnForm = Type.Object({ license: Type.String({ minLength: 1, maxLength:
  * licence, return it. Open without an account, so limited like the API's open endpoints, and a
  * wrong code counts as a failed guess.
  */
-export async function activationPages({ app, ctx, render }: Web): Promise<void> {
+export async function activatePages({ app, ctx, render }: Web): Promise<void> {
   const config = publicRoute({ guessLimited: true });
 
   const refused = (request: FastifyRequest, reply: FastifyReply, error: unknown, values: FormBody, page: (state: FormState) => ReturnType<typeof ActivatePage>) => {

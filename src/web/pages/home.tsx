@@ -6,14 +6,7 @@ import { Form, TextField } from '../components/form.tsx';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, submit } from '../web.ts';
-
-function HomePage({ session }: { session: PortalSession }) {
-  return (
-    <Layout title={`Welcome, ${session.user.name}`}>
-      <p>Choose what to work on from the menu.</p>
-    </Layout>
-  );
-}
+import { dashboardFor } from './dashboards.tsx';
 
 function ProfilePage({ session, state }: { session: PortalSession; state: FormState }) {
   const needsCurrent = session.user.hasPassword && session.method !== 'link';
@@ -61,7 +54,7 @@ const PasswordForm = Type.Object(
 export async function homePages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
-  app.get('/', async (request, reply) => render.page(request, reply, <HomePage session={signedIn(request)} />));
+  app.get('/', async (request, reply) => render.page(request, reply, await dashboardFor(ctx, signedIn(request))));
 
   app.get('/profile', async (request, reply) => render.page(request, reply, <ProfilePage session={signedIn(request)} state={emptyForm} />));
 

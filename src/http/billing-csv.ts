@@ -1,0 +1,41 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Actor } from '../domain/actors.ts';
+import type { ServiceContext } from '../services/context.ts';
+import type { Report, ReportRow } from '../services/reports/activation-report.ts';
+import { partnerStatementLines } from '../services/reports/partner-statement.ts';
+
+/**
+ * The billing report and statement as CSV, shared by the API and the portal's download links so a
+ * producer gets the same file whichever it uses.
+ */
+export function reportCsv(report: Report): { filename: string; text: string } {
+  const key = report.groupBy === 'partner' ? ['partnerAccountId', 'partnerName'] : report.groupBy === 'account' ? ['accountId', 'accountName'] : ['productId', 'productName'];
+  const columns = [...key, 'period', 'activations', 'returns', 'net'] as (keyof ReportRow)[];
+  return {
+    filename: `activations-${report.from}-${report.to}.csv`,
+    text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+  };
+}
+
+/**
+ * Every line of a statement as CSV chunks. The first batch is read before this answers, so that a
+ * refusal (not found, not a partner) is an error response, not a broken file.
+ */
+export async function statementCsv(
+  ctx: ServiceContext,
+  actor: Actor,
+  partnerId: string,
+  period: string,
+): Promise<{ filename: string; chunks: AsyncGenerator<string> }> {
+  const batches = partnerStatementLines(ctx, actor, partnerId, period);
+  const first = await batches.next();
+  async function* chunks() {
+    yield stringify([['kind', 'at', 'entitlementId', 'activationId', 'product', 'device']]);
+    let next = first;
+    while (!next.done) {
+      yield stringify(next.value.map(({ kind, entry }) => [kind, entry.at, entry.entitlementId, entry.activationId, entry.product, entry.device]));
+      next = await batches.next();
+    }
+  }
+  return { filename: `statement-${partnerId}-${period}.csv`, chunks: chunks() };
+}

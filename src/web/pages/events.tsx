@@ -1,0 +1,151 @@
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { endOfDate, startOfDate } from '../../domain/dates.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { AuditEvent } from '../../domain/events.ts';
+import type { Page } from '../../domain/paging.ts';
+import { DateOnly, ResourceId, ShortText } from '../../http/schemas/common.ts';
+import { listEvents } from '../../services/events/list-events.ts';
+import { EventChange } from '../components/event-change.tsx';
+import { TextField } from '../components/form.tsx';
+import { Layout, Section, formatDate } from '../components/layout.tsx';
+import { DataTable, FilterBar, Pager } from '../components/table.tsx';
+import { type FormBody, type FormState, emptyForm, refusedForm } from '../forms.ts';
+import { actorNames } from '../lookups.ts';
+import { signedIn } from '../session.ts';
+import { type Web, parseQuery } from '../web.ts';
+
+/** The API's filters, with calendar days for the range (a person picks dates, not instants). */
+const EventListQuery = Type.Object({
+  action: Type.Optional(ShortText),
+  actor: Type.Optional(ShortText),
+  subjectType: Type.Optional(ShortText),
+  subjectId: Type.Optional(ResourceId),
+  entitlement: Type.Optional(Type.String({ maxLength: 100 })),
+  lineItem: Type.Optional(Type.String({ maxLength: 100 })),
+  from: Type.Optional(DateOnly),
+  to: Type.Optional(DateOnly),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+});
+
+const PAGE_SIZE = 50;
+const filterNames = ['action', 'actor', 'subjectType', 'subjectId', 'entitlement', 'lineItem', 'from', 'to'] as const;
+
+function filterHref(values: Record<string, string>): string {
+  return `/portal/events?${new URLSearchParams(values).toString()}`;
+}
+
+/** Who made a change, in words: a person by name, a key as a key, the command line and devices as such. */
+function actorText(label: string, names: Map<string, string>): { main: string; sub?: string } {
+  const [kind, id] = label.includes(':') ? [label.slice(0, label.indexOf(':')), label.slice(label.indexOf(':') + 1)] : [label, ''];
+  if (kind === 'user') return { main: names.get(label) ?? 'A user', sub: id };
+  if (kind === 'api-key') return { main: 'API key', sub: id };
+  if (kind === 'system') return { main: 'The licentia command' };
+  if (kind === 'public') return { main: 'A device', sub: 'without a key' };
+  return { main: label };
+}
+
+export function EventTable({ events, actors, compact = false }: { events: AuditEvent[]; actors: Map<string, string>; compact?: boolean }) {
+  return (
+    <DataTable
+      caption="Audit events"
+      rows={events}
+      empty={{ title: 'No event matches.', body: <p>Every change made through the API or the portal is recorded here. Widen the date range or clear the filters.</p> }}
+      columns={[
+        { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
+        { label: 'Action', cell: (e) => <a href={filterHref({ action: e.action })}>{e.action}</a> },
+        {
+          label: 'Subject',
+          cell: (e) => (
+            <a href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} class="cell-main">
+              {e.subjectType}
+              <span class="cell-sub mono">{e.subjectId}</span>
+            </a>
+          ),
+        },
+        {
+          label: 'By',
+          cell: (e) => (
+            <a href={filterHref({ actor: e.actor })} class="cell-main" title={e.actor}>
+              {actorText(e.actor, actors).main}
+              {actorText(e.actor, actors).sub && <span class="cell-sub mono">{actorText(e.actor, actors).sub}</span>}
+            </a>
+          ),
+        },
+        ...(compact ? [] : [{ label: 'Change', cell: (e: AuditEvent) => <EventChange event={e} /> }]),
+      ]}
+    />
+  );
+}
+
+function EventsPage({ events, actors, state, query }: { events: Page<AuditEvent>; actors: Map<string, string>; state: FormState; query: Record<string, string | undefined> }) {
+  return (
+    <Layout title="Audit log" lead="Every change, newest first: who did what, when, and what it changed. Each is written in the same transaction as the change itself.">
+      <Section title="Filter">
+        <FilterBar action="/portal/events">
+          <TextField name="action" label="Action" state={state} value={query.action} placeholder="entitlement.created" />
+          <TextField name="actor" label="By" state={state} value={query.actor} placeholder="user:usr_…" />
+          <TextField name="subjectType" label="Subject type" state={state} value={query.subjectType} placeholder="activation" />
+          <TextField name="subjectId" label="Subject ID" state={state} value={query.subjectId} />
+          <TextField name="entitlement" label="Entitlement" state={state} value={query.entitlement} placeholder="Its ID" />
+          <TextField name="lineItem" label="Line item" state={state} value={query.lineItem} placeholder="Its activation code" />
+          <TextField name="from" label="From" type="date" state={state} value={query.from} />
+          <TextField name="to" label="To" type="date" state={state} value={query.to} />
+        </FilterBar>
+        {state.message && (
+          <div class="form-error" role="alert">
+            {state.message}
+          </div>
+        )}
+      </Section>
+      <Section title="Events">
+        <EventTable events={events.items} actors={actors} />
+        <Pager path="/portal/events" query={query} nextCursor={events.nextCursor} cursor={query.cursor} />
+      </Section>
+    </Layout>
+  );
+}
+
+/** The entitlement filter is looked up first, so a refusal naming an entitlement is about that field. */
+function missingField(error: AppError): string {
+  return error.message.startsWith('Entitlement') ? '/entitlement' : '/lineItem';
+}
+
+function typed(request: FastifyRequest): FormBody {
+  const raw = (request.query ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(filterNames.map((name) => [name, typeof raw[name] === 'string' ? (raw[name] as string) : undefined]));
+}
+
+export async function eventPages(web: Web): Promise<void> {
+  const { app, ctx, render } = web;
+
+  app.get('/events', async (request, reply) => {
+    const { actor } = signedIn(request);
+    let events: Page<AuditEvent> = { items: [], nextCursor: null };
+    let state = emptyForm;
+    let status = 200;
+    let query: Record<string, string | undefined> = {};
+    try {
+      const parsed = parseQuery(EventListQuery, request);
+      query = { ...parsed };
+      const { cursor, from, to, ...filter } = parsed;
+      events = await listEvents(
+        ctx,
+        actor,
+        { ...filter, from: from && startOfDate(from).toISOString(), to: to && endOfDate(to).toISOString() },
+        { cursor, limit: PAGE_SIZE },
+      );
+    } catch (error) {
+      if (!(error instanceof AppError) || (error.code !== 'VALIDATION_FAILED' && error.code !== 'NOT_FOUND')) throw error;
+      // An entitlement or line item the filter names that does not exist for this reader: said beside its field.
+      const refused = error.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', error.message, { fields: [{ field: missingField(error), message: error.message }] }) : error;
+      const values = typed(request);
+      state = refusedForm(values, refused);
+      query = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+      status = error.code === 'NOT_FOUND' ? 404 : 400;
+    }
+    const actors = await actorNames(ctx, actor, events.items.map((e) => e.actor));
+    return render.page(request, reply, <EventsPage events={events} actors={actors} state={state} query={query} />, { status });
+  });
+}
+
