@@ -67,7 +67,13 @@ async function fixtures(api: Api, quantity: number) {
   return { code: entitlement.lineItems[0].activationId as string, customerId: customer.id as string };
 }
 
-/** The floor of an activation: its rows in one transaction and one signature, without Licentia's code. */
+/**
+ * The floor of an activation: its rows in one transaction and one signature, without Licentia's code.
+ * The rows are the server's (the tier-1 partner on the activation, the activation itself as the
+ * audit event's `after`), on a database opened like the server's (same pragmas, same indexes), and
+ * the transaction begins IMMEDIATE like the server's. What it leaves out is what Licentia adds: the
+ * code lookup, the repeat check, the licence file, HTTP.
+ */
 async function activationFloor(backend: Backend, seconds: number): Promise<number> {
   const db = await backend.freshDatabase();
   const store: Store = openStore({ url: db.url });
@@ -77,7 +83,8 @@ async function activationFloor(backend: Backend, seconds: number): Promise<numbe
     const key = await generateSigningKey();
     const privateKey = privateKeyFromPem(key.privatePkcs8Pem);
     const code = generateCode();
-    await store.db.insertInto('accounts').values({ id: 'acc_floor', name: 'floor', type: 'customer', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('accounts').values({ id: 'acc_floor_partner', name: 'floor partner', type: 'partner', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at }).execute();
+    await store.db.insertInto('accounts').values({ id: 'acc_floor', name: 'floor', type: 'customer', parent_account_id: 'acc_floor_partner', anonymous: 0, created_at: at, updated_at: at }).execute();
     await store.db.insertInto('license_models').values({ id: 'lm_floor', name: 'floor', kind: 'node-locked', duration_days: null, overdraft: 0, max_rehosts: null, allow_offline: 1, lease_seconds: null, created_at: at, updated_at: at }).execute();
     await store.db.insertInto('products').values({ id: 'prd_floor', name: 'floor', version: '1', description: null, license_model_id: 'lm_floor', created_at: at, updated_at: at }).execute();
     await store.db.insertInto('entitlements').values({ pk: 'ent_floor', id: 'FLOOR', id_generated: 0, kind: 'simple', state: 'deployed', sold_to: 'acc_floor', description: null, ship_to_email: null, ship_to_address: null, product_id: null, quantity_per_key: null, entitlement_id_pattern: null, registration: null, key_prefix: null, web_register_key: null, bulk_entitlement_pk: null, parent_entitlement_pk: null, registration_data: null, created_at: at, updated_at: at }).execute();
@@ -87,6 +94,9 @@ async function activationFloor(backend: Backend, seconds: number): Promise<numbe
         { iss: 'licentia', sub: fp, jti: id, iat: 1, nbf: 1, lic: { activationId: code, entitlementId: 'FLOOR', product: { name: 'floor', version: '1' }, features: [{ name: 'export', version: '1.0', count: 1 }], model: 'node-locked', count: 1, test: false } },
         { kid: key.kid, privateKey },
       );
+    // The audit event's `after`, as the activation service writes it.
+    const activationEvent = (id: string, deviceId: string, fp: string, now: string) =>
+      JSON.stringify({ id, activationId: code, entitlementId: 'FLOOR', deviceId, deviceName: null, fingerprint: fp, count: 1, state: 'active', test: false, offline: false, accountId: 'acc_floor', productId: 'prd_floor', issuedAt: now, expiresAt: null, endedAt: null });
     let done = 0;
     const until = performance.now() + seconds * 1000;
     const started = performance.now();
@@ -94,7 +104,7 @@ async function activationFloor(backend: Backend, seconds: number): Promise<numbe
       const sqlite = store.sqlite;
       const take = sqlite.prepare("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
       const device = sqlite.prepare("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, 'acc_floor', ?, null, ?, ?) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id");
-      const activation = sqlite.prepare("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values (?, 'li_floor', 'ent_floor', ?, ?, 1, 'active', 0, 'acc_floor', null, 'prd_floor', ?, ?, null, 0, ?, null, null)");
+      const activation = sqlite.prepare("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values (?, 'li_floor', 'ent_floor', ?, ?, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', ?, ?, null, 0, ?, null, null)");
       const event = sqlite.prepare("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values (?, ?, 'public', 'activation.created', 'activation', ?, null, ?)");
       const one = sqlite.transaction((fp: string) => {
         const now = new Date().toISOString();
@@ -103,9 +113,9 @@ async function activationFloor(backend: Backend, seconds: number): Promise<numbe
         const deviceId = (device.get(newId('device'), fp, now, now) as { id: string }).id;
         const token = sign(fp, id);
         activation.run(id, deviceId, fp, key.kid, token, now);
-        event.run(newId('event'), now, id, JSON.stringify({ id, fingerprint: fp }));
+        event.run(newId('event'), now, id, activationEvent(id, deviceId, fp, now));
       });
-      while (performance.now() < until) for (let i = 0; i < 100; i++, done++) one(`floor-${done}`);
+      while (performance.now() < until) for (let i = 0; i < 100; i++, done++) one.immediate(`floor-${done}`);
     } else if (store.pool) {
       const client = await store.pool.connect();
       try {
@@ -117,8 +127,8 @@ async function activationFloor(backend: Backend, seconds: number): Promise<numbe
           await client.query("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
           const d = await client.query("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values ($1, 'acc_floor', $2, null, $3, $3) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id", [newId('device'), fp, now]);
           const token = sign(fp, id);
-          await client.query("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values ($1, 'li_floor', 'ent_floor', $2, $3, 1, 'active', 0, 'acc_floor', null, 'prd_floor', $4, $5, null, 0, $6, null, null)", [id, d.rows[0].id, fp, key.kid, token, now]);
-          await client.query("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values ($1, $2, 'public', 'activation.created', 'activation', $3, null, $4)", [newId('event'), now, id, JSON.stringify({ id, fingerprint: fp })]);
+          await client.query("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values ($1, 'li_floor', 'ent_floor', $2, $3, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', $4, $5, null, 0, $6, null, null)", [id, d.rows[0].id, fp, key.kid, token, now]);
+          await client.query("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values ($1, $2, 'public', 'activation.created', 'activation', $3, null, $4)", [newId('event'), now, id, activationEvent(id, d.rows[0].id, fp, now)]);
           await client.query('commit');
           done++;
         }
