@@ -1,4 +1,4 @@
-import { type Activation, countLimit, licenseExpiry } from '../../domain/activations.ts';
+import { type Activation, allowedOverdraft, licenseExpiry } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -93,7 +93,7 @@ export async function activateLineItem(
   }
   if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
-  if (!(await takeCount(tx, lineItem.id, count, countLimit(lineItem.quantity, model)))) {
+  if (!(await takeCount(tx, lineItem.id, count, allowedOverdraft(model)))) {
     // Either the count is used up, or the line item left `deployed` since it was read.
     const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;
     if (current && current.state !== lineItem.state) {
