@@ -19,6 +19,12 @@ export function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/PID/stat, in clock ticks of 10 ms). */
+export function cpuTimeMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const value = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;

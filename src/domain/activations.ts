@@ -88,7 +88,13 @@ export function licenseExpiry(expirationDate: string | null, model: Pick<License
 
 /** How many units a line item may have active at once; null means no limit (uncounted models). */
 export function countLimit(quantity: number, model: Pick<LicenseModel, 'kind' | 'overdraft'>): number | null {
-  return model.kind === 'uncounted' ? null : quantity + model.overdraft;
+  const overdraft = allowedOverdraft(model);
+  return overdraft === null ? null : quantity + overdraft;
+}
+
+/** How far a line item's active count may go beyond its quantity; null when nothing is counted. */
+export function allowedOverdraft(model: Pick<LicenseModel, 'kind' | 'overdraft'>): number | null {
+  return model.kind === 'uncounted' ? null : model.overdraft;
 }
 
 /** What a validation says about an activation whose signature is good. */

@@ -25,9 +25,13 @@ export function armor(label: string, body: string, comments: readonly string[] =
  * file invalid UTF-8.
  */
 export function commentLine(text: string): string {
-  const safe = text.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, '0') ?? ''}`);
+  // Testing first is cheaper than a replace with a callback, and almost no line needs one.
+  const safe = UNSAFE_IN_COMMENT.test(text) ? text.replace(UNSAFE_IN_COMMENT_ALL, (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, '0') ?? ''}`) : text;
   return safe.length > 0 ? `# ${safe}` : '#';
 }
+
+const UNSAFE_IN_COMMENT = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const UNSAFE_IN_COMMENT_ALL = new RegExp(UNSAFE_IN_COMMENT.source, 'gu');
 
 export type DearmorResult = { ok: true; body: string } | { ok: false; reason: string };
 

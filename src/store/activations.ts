@@ -12,25 +12,33 @@ import { containsText } from './text-search.ts';
 export type ActivationRow = Row<'activations'>;
 
 /**
- * Takes `count` of a line item's quantity if that keeps it within `limit` (null: no limit) and the
- * line item can still be activated. The condition is in the UPDATE itself, so concurrent
- * activations can never take more than there is.
+ * Takes `count` of a line item's quantity if that keeps it within `quantity + overdraft` (overdraft
+ * null: no limit) and the line item can still be activated. The condition is in the UPDATE itself,
+ * against the row as it is then (a split may have lowered the quantity since it was read), so
+ * concurrent activations can never take more than there is.
  */
-export async function takeCount(db: Db, lineItemId: string, count: number, limit: number | null): Promise<boolean> {
-  const changed = await takeCountQuery.run(db, { id: lineItemId, count, limit: limit ?? Number.MAX_SAFE_INTEGER });
+export async function takeCount(db: Db, lineItemId: string, count: number, overdraft: number | null): Promise<boolean> {
+  const changed = overdraft === null ? await takeUncountedQuery.run(db, { id: lineItemId, count }) : await takeCountQuery.run(db, { id: lineItemId, count, overdraft });
   return changed === 1;
 }
 
-const takeCountQuery = preparedQuery(['id', 'count', 'limit'], (db, a: { id: string; count: number; limit: number }) =>
-  db
-    .updateTable('line_items')
-    .set({ used_count: sql`used_count + ${a.count}` })
-    .where('id', '=', a.id)
-    // Still activatable when the row is written: a transfer or suspension that committed since the
-    // line item was read makes this fail instead of using a count that has moved on.
-    .where('state', 'in', [sql.lit('deployed'), sql.lit('test')])
-    .where(sql<boolean>`used_count + ${a.count} <= ${a.limit}`),
+function takeFrom(db: Db, a: { id: string; count: number }) {
+  return (
+    db
+      .updateTable('line_items')
+      .set({ used_count: sql`used_count + ${a.count}` })
+      .where('id', '=', a.id)
+      // Still activatable when the row is written: a transfer or suspension that committed since the
+      // line item was read makes this fail instead of using a count that has moved on.
+      .where('state', 'in', [sql.lit('deployed'), sql.lit('test')])
+  );
+}
+
+const takeCountQuery = preparedQuery(['id', 'count', 'overdraft'], (db, a: { id: string; count: number; overdraft: number }) =>
+  takeFrom(db, a).where(sql<boolean>`used_count + ${a.count} <= quantity + ${a.overdraft}`),
 );
+
+const takeUncountedQuery = preparedQuery(['id', 'count'], (db, a: { id: string; count: number }) => takeFrom(db, a));
 
 /**
  * Gives a count back. A return by the customer side counts against the model's `maxRehosts`

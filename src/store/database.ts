@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction, sql } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { QueuedSqliteDialect } from './sqlite-dialect.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -88,7 +89,7 @@ function openSqlite(path: string): Store {
   const statements = statementCache(sqlite);
   // Kysely needs only these two methods of the database; preparing goes through the cache.
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database }),
+    dialect: new QueuedSqliteDialect({ database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database }),
   });
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {

@@ -1,4 +1,4 @@
-import { type Activation, countLimit, licenseExpiry } from '../../domain/activations.ts';
+import { type Activation, allowedOverdraft, licenseExpiry } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { RegistrationData } from '../../domain/bulk.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -93,14 +93,6 @@ export async function activateLineItem(
   }
   if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
-  if (!(await takeCount(tx, lineItem.id, count, countLimit(lineItem.quantity, model)))) {
-    // Either the count is used up, or the line item left `deployed` since it was read.
-    const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;
-    if (current && current.state !== lineItem.state) {
-      throw new AppError('INVALID_STATE', `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`);
-    }
-    throw new AppError('COUNT_EXCEEDED', `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
-  }
   const owner = entitlement.sold_to;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
   const device = await upsertDevice(tx, { id: newId('device'), accountId: owner, fingerprint: input.fingerprint, name: input.deviceName ?? null, at });
@@ -157,6 +149,17 @@ export async function activateLineItem(
     endedAt: null,
   };
   await audit(tx, actor, at, { action: 'activation.created', subjectType: 'activation', subjectId: id, after: activation });
+  // The count is taken last. Its UPDATE locks the line item's row until commit on PostgreSQL, and
+  // every activation of the line item waits for that lock: taken first, it was held across four
+  // more round trips and the signature. If it fails, the rows above roll back with it.
+  if (!(await takeCount(tx, lineItem.id, count, allowedOverdraft(model)))) {
+    // Either the count is used up, or the line item left `deployed` since it was read.
+    const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;
+    if (current && current.state !== lineItem.state) {
+      throw new AppError('INVALID_STATE', `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`);
+    }
+    throw new AppError('COUNT_EXCEEDED', `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
+  }
   return { activation, license: { token: license.token, file: license.file } };
 }
 
