@@ -6,7 +6,7 @@ import { after, it } from 'node:test';
 import { readLicenseToken } from '../../src/licensing/license-file.ts';
 import { createActivationRequest, createDeviceKeyPair } from '../../src/licensing/offline-request.ts';
 import { activatable } from '../support/activation-fixtures.ts';
-import { browserSkip, newPage, screenshot, useBrowser } from '../support/browser.ts';
+import { browserSkip, newPage, useBrowser } from '../support/browser.ts';
 import { runCliAsync } from '../support/cli.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -25,11 +25,9 @@ describeEachBackend('end customer journey [browser]', (server, backend) => {
     await page.getByLabel('Activation code').fill(code.toLowerCase());
     await page.getByLabel('Device fingerprint').fill('workshop-12-pc');
     await page.getByLabel('Device name').fill('Workshop PC 12');
-    await screenshot(page, 'activate');
     await page.getByRole('button', { name: 'Activate', exact: true }).click();
     await page.getByRole('heading', { name: 'Your software is activated' }).waitFor();
     assert.match(await page.locator('.facts').innerText(), new RegExp(product.name));
-    await screenshot(page, 'licence');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the licence file' }).click()]);
     assert.match(download.suggestedFilename(), /\.lic$/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSkip, newPage, portalUser, screenshot, signIn, useBrowser } from '../support/browser.ts';
+import { browserSkip, newPage, portalUser, signIn, useBrowser } from '../support/browser.ts';
 import { account, created, partner, product } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -39,7 +39,6 @@ describeEachBackend('portal entitlements [browser]', (server) => {
     await page.getByText(/created in draft/).waitFor();
     const rows = page.locator('#line-items tbody tr');
     assert.equal(await rows.count(), 2);
-    await screenshot(page, 'entitlement');
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Deploy' }).click();
@@ -57,7 +56,6 @@ describeEachBackend('portal entitlements [browser]', (server) => {
     await preview.waitFor();
     assert.match(await preview.innerText(), /Quantity of this line item\s+10\s+→\s+6/);
     assert.match(new URL(page.url()).pathname, /\/split$/, 'the preview came without leaving the form');
-    await screenshot(page, 'line-item-preview');
     const unchanged = (await api.get(`/line-items/${code}`)).body;
     assert.equal(unchanged.quantity, 10, 'a preview changes nothing');
     await page.getByRole('button', { name: 'Split', exact: true }).click();
@@ -107,7 +105,6 @@ describeEachBackend('portal entitlements [browser]', (server) => {
     await page.getByRole('button', { name: 'Preview the change' }).click();
     await page.locator('#preview table').waitFor();
     await assertNoSidewaysScroll(page, 'the split preview');
-    await screenshot(page, 'line-item-preview-phone');
     await context.close();
   });
 });

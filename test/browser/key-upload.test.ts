@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { browserSkip, newPage, portalUser, screenshot, signIn, useBrowser } from '../support/browser.ts';
+import { browserSkip, newPage, portalUser, signIn, useBrowser } from '../support/browser.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 /**
@@ -47,7 +47,6 @@ describeEachBackend('portal key upload [browser]', (server) => {
     assert.equal(progress[0], 0, 'shown, from the start');
     assert.equal(await countOf(page, 'total'), '20001');
     assert.equal(await countOf(page, 'unredeemed'), '20001');
-    await screenshot(page, 'keys');
     await context.close();
   });
 

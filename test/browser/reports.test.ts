@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
-import { browserSkip, newPage, portalUser, screenshot, signIn, useBrowser } from '../support/browser.ts';
+import { browserSkip, newPage, portalUser, signIn, useBrowser } from '../support/browser.ts';
 import { partner } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -39,7 +39,6 @@ describeEachBackend('portal billing report [browser]', (server) => {
       assert.match(await page.locator('table').first().innerText(), /Charted Partner/, 'the figures are in the table too');
       const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(sideways <= 0, `the page scrolls sideways by ${sideways}px at ${viewport.width}px`);
-      await screenshot(page, viewport.width < 500 ? 'billing-report-phone' : 'billing-report');
       await page.goto('/portal');
       await page.waitForFunction(() => Array.from(document.querySelectorAll('canvas[data-chart]')).every((c) => c.getAttribute('data-drawn') === 'true'));
       assert.deepEqual(problems, []);

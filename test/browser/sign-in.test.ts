@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { PASSWORD, browserSkip, newPage, portalUser, screenshot, signIn, useBrowser } from '../support/browser.ts';
+import { PASSWORD, browserSkip, newPage, portalUser, signIn, useBrowser } from '../support/browser.ts';
 import { created } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -12,7 +12,6 @@ describeEachBackend('portal sign-in [browser]', (server) => {
     const { context, page } = await newPage(browser(), server().url);
     await page.goto('/');
     await page.getByRole('link', { name: /Sign in/ }).first().click();
-    await screenshot(page, 'sign-in');
     await page.getByLabel('Email').fill(user.email.toUpperCase());
     await page.getByLabel('Password').fill('not the password at all');
     await page.getByRole('button', { name: 'Sign in' }).click();
