@@ -1,7 +1,8 @@
 import type { Account } from '../../domain/accounts.ts';
 import type { Page } from '../../domain/paging.ts';
+import { accountLabel } from '../choices.ts';
 import type { FormState } from '../forms.ts';
-import { SelectField, TextField } from './form.tsx';
+import { PickerField } from './pickers.tsx';
 
 export interface AccountPickerProps {
   name: string;
@@ -16,18 +17,8 @@ export interface AccountPickerProps {
   required?: boolean;
 }
 
-export function accountLabel(account: Account): string {
-  return `${account.name} (${account.anonymous ? 'anonymous customer' : account.type})`;
-}
-
-/**
- * An account to choose: a list when the choices fit on one page, otherwise its ID typed in, since a
- * list missing some accounts would be worse than none.
- */
-export function AccountPicker({ name, label, state, choices, value, blank, hint, required }: AccountPickerProps) {
-  if (choices.nextCursor !== null) {
-    return <TextField name={name} label={label} state={state} value={value} required={required} hint={hint ?? 'The account ID (acc_…), from its page under Accounts.'} />;
-  }
+/** An account to choose from a page of them: a list when the page holds them all, otherwise its ID. */
+export function AccountPicker({ choices, ...field }: AccountPickerProps) {
   const options = choices.items.map((account) => ({ value: account.id, label: accountLabel(account) }));
-  return <SelectField name={name} label={label} state={state} options={options} value={value} blank={blank} hint={hint} required={required} />;
+  return <PickerField {...field} choices={{ options, complete: choices.nextCursor === null, idHint: 'acc_…' }} />;
 }
