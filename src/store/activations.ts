@@ -424,8 +424,13 @@ export async function findLatestActivationRow(db: Db, lineItemId: string, finger
 }
 
 /** Takes the line item's row lock (PostgreSQL) so that seat counting and taking are one step. */
-export async function lockLineItem(db: Db, lineItemId: string): Promise<void> {
+/**
+ * Takes the line item's row lock (a no-op update) and answers the row as it is under the lock: a
+ * quantity read before it may already be stale (a split committed meanwhile).
+ */
+export async function lockLineItem(db: Db, lineItemId: string): Promise<Row<'line_items'>> {
   await db.updateTable('line_items').set({ used_count: sql`used_count` }).where('id', '=', lineItemId).execute();
+  return db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow();
 }
 
 export async function reissueLicense(db: Db, id: string, license: { token: string; kid: string; expiresAt: string | null }): Promise<void> {

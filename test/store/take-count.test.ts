@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { takeCount } from '../../src/store/activations.ts';
+import { lockLineItem, takeCount } from '../../src/store/activations.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { reduceQuantity } from '../../src/store/lifecycle.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
@@ -55,6 +55,31 @@ for (const backend of backends) {
       await store.db.updateTable('line_items').set({ state: 'inactive' }).where('id', '=', 'li_c').execute();
       assert.equal(await take('li_c', 1, null), false);
       assert.equal(await used('li_c'), 50);
+    });
+
+    it('answers the line item as it is under its lock, not as a reader saw it before (floating seats)', async () => {
+      await lineItem('li_d', 5);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let split!: () => void;
+      const splitDone = new Promise<void>((resolve) => (split = resolve));
+      // A split lowers the quantity and keeps its transaction open; a checkout reads, then locks.
+      const splitting = store.transaction(async (tx) => {
+        await reduceQuantity(tx, 'li_d', 3, at);
+        split();
+        await held;
+      });
+      await splitDone;
+      const checkout = store.transaction(async (tx) => {
+        const before = await tx.selectFrom('line_items').select('quantity').where('id', '=', 'li_d').executeTakeFirstOrThrow();
+        const locked = await lockLineItem(tx, 'li_d');
+        return { before: before.quantity, locked: locked.quantity };
+      });
+      setTimeout(release, 50);
+      await splitting;
+      const seen = await checkout;
+      assert.equal(seen.locked, 2, 'the quantity after the split');
+      if (backend.name === 'postgres') assert.equal(seen.before, 5, 'read before the split committed');
     });
   });
 }

@@ -43,10 +43,11 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
   return inTransaction(ctx, async (tx, at) => {
     const resolved = await resolveActivationCode(tx, actor, at, input.code, {});
     if (!resolved) throw new UnknownCode();
-    const { lineItem, entitlement } = resolved;
-    const { model, product } = await floatingModel(ctx, tx, lineItem);
+    const { entitlement } = resolved;
+    const { model, product } = await floatingModel(ctx, tx, resolved.lineItem);
+    // Seats are counted against the line item as it is under its lock, not as it was read before.
+    const lineItem = await lockLineItem(tx, resolved.lineItem.id);
     assertUsable(lineItem, entitlement, new Date(at));
-    await lockLineItem(tx, lineItem.id);
     const ttl = model.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     const expiresAt = new Date(Date.parse(at) + ttl * 1000).toISOString();
     const held = await findLiveLease(tx, lineItem.id, input.fingerprint, at);

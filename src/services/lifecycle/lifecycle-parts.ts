@@ -30,9 +30,8 @@ export async function deployedLineItem(
     const state = entitlement.state !== 'deployed' ? `its entitlement is ${entitlement.state}` : `it is ${found.lineItem.state}`;
     throw new AppError('INVALID_STATE', `${operation} works on deployed line items; ${state}.`);
   }
-  await lockLineItem(tx, found.lineItem.id);
-  const lineItem = await findLineItemRowById(tx, found.lineItem.id);
-  if (!lineItem || lineItem.state !== 'deployed') throw new AppError('INVALID_STATE', `The line item changed meanwhile; read it again.`);
+  const lineItem = await lockLineItem(tx, found.lineItem.id);
+  if (lineItem.state !== 'deployed') throw new AppError('INVALID_STATE', `The line item changed meanwhile; read it again.`);
   return { lineItem, entitlement };
 }
 
