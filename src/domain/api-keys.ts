@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from './actors.ts';
+import { generateSecret } from './secrets.ts';
 
 export interface ApiKey {
   id: string;
@@ -14,13 +14,9 @@ export interface ApiKey {
 
 const SECRET_PREFIX = 'lic_';
 
-/** 256 bits of randomness: SHA-256 is then enough to store it, no slow hash needed. */
+/** Stored as `hashSecret` of the whole secret (src/domain/secrets.ts). */
 export function generateApiKeySecret(): string {
-  return SECRET_PREFIX + randomBytes(32).toString('base64url');
-}
-
-export function hashApiKeySecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return SECRET_PREFIX + generateSecret();
 }
 
 export function displayPrefix(secret: string): string {

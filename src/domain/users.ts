@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from './actors.ts';
 import { AppError } from './errors.ts';
 
@@ -37,18 +36,6 @@ export function checkPassword(password: string, field = '/password'): void {
     const message = `must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`;
     throw new AppError('VALIDATION_FAILED', `The password ${message}.`, { fields: [{ field, message }] });
   }
-}
-
-/**
- * Session and sign-in link secrets: 256 random bits, so SHA-256 is enough to store them (as for
- * API keys); a slow hash would only slow every page down.
- */
-export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 /** When a session created at `createdAt` and last used at `lastSeenAt` stops being valid. */

@@ -1,5 +1,6 @@
 import type { Actor, Role } from '../../domain/actors.ts';
-import { type ApiKey, displayPrefix, generateApiKeySecret, hashApiKeySecret } from '../../domain/api-keys.ts';
+import { type ApiKey, displayPrefix, generateApiKeySecret } from '../../domain/api-keys.ts';
+import { hashSecret } from '../../domain/secrets.ts';
 import { newId } from '../../domain/ids.ts';
 import { insertApiKey } from '../../store/api-keys.ts';
 import { requireAdmin } from '../access.ts';
@@ -30,7 +31,7 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: Cre
       role: input.role,
       account_id: accountId,
       prefix: displayPrefix(secret),
-      secret_hash: hashApiKeySecret(secret),
+      secret_hash: hashSecret(secret),
       created_at: at,
       revoked_at: null,
     });

@@ -1,5 +1,6 @@
 import { systemActor } from '../../domain/actors.ts';
-import { MIN_CHOSEN_SECRET_LENGTH, displayPrefix, generateApiKeySecret, hashApiKeySecret } from '../../domain/api-keys.ts';
+import { MIN_CHOSEN_SECRET_LENGTH, displayPrefix, generateApiKeySecret } from '../../domain/api-keys.ts';
+import { hashSecret } from '../../domain/secrets.ts';
 import { newId } from '../../domain/ids.ts';
 import { findApiKeyByHash, hasActiveAdminKey, insertApiKey, restoreAsAdminKey } from '../../store/api-keys.ts';
 import type { Db } from '../../store/database.ts';
@@ -28,7 +29,7 @@ export async function ensureAdminKey(ctx: ServiceContext, chosenSecret: string |
 }
 
 async function ensureChosenKey(tx: Db, secret: string, at: string): Promise<void> {
-  const hash = hashApiKeySecret(secret);
+  const hash = hashSecret(secret);
   const existing = await findApiKeyByHash(tx, hash);
   if (!existing) {
     await insertAdminKey(tx, secret, 'LICENTIA_ADMIN_KEY', at);
@@ -52,7 +53,7 @@ async function insertAdminKey(tx: Db, secret: string, name: string, at: string):
     role: 'admin',
     account_id: null,
     prefix: displayPrefix(secret),
-    secret_hash: hashApiKeySecret(secret),
+    secret_hash: hashSecret(secret),
     created_at: at,
     revoked_at: null,
   });

@@ -1,7 +1,8 @@
 import type { AuthenticatedActor } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
-import { type User, SESSION_TOUCH_MS, checkPassword, generateSecret, hashSecret, normalizeEmail, sessionExpiry } from '../../domain/users.ts';
+import { generateSecret, hashSecret } from '../../domain/secrets.ts';
+import { type User, SESSION_TOUCH_MS, checkPassword, normalizeEmail, sessionExpiry } from '../../domain/users.ts';
 import type { Db } from '../../store/database.ts';
 import {
   claimSignInLink,
