@@ -1,13 +1,13 @@
 import type { Actor } from '../../domain/actors.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import { actorLabel } from '../../domain/actors.ts';
-import { SIGN_IN_LINK_MS, type User, generateSecret, hashSecret } from '../../domain/users.ts';
-import { findAccount } from '../../store/accounts.ts';
-import { findUser, insertSignInLink, isSignInLinkUsable } from '../../store/users.ts';
-import { requireRole, scopeOf } from '../access.ts';
+import { generateSecret, hashSecret } from '../../domain/secrets.ts';
+import { SIGN_IN_LINK_MS, type User } from '../../domain/users.ts';
+import { insertSignInLink, isSignInLinkUsable } from '../../store/users.ts';
+import { requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { checkUserManagement, userManagers } from './user-access.ts';
+import { findManagedUser, userManagers } from './user-access.ts';
 
 export interface CreatedSignInLink {
   user: User;
@@ -20,10 +20,7 @@ export interface CreatedSignInLink {
 export async function createSignInLink(ctx: ServiceContext, actor: Actor, userId: string): Promise<CreatedSignInLink> {
   requireRole(actor, userManagers);
   return inTransaction(ctx, async (tx, at) => {
-    const user = actor.type === 'system' ? await findUser(tx, userId) : await findUser(tx, userId, scopeOf(actor));
-    if (!user) throw notFound(`User ${userId}`);
-    const account = user.accountId === null ? null : ((await findAccount(tx, user.accountId)) ?? null);
-    checkUserManagement(actor, user.role, account);
+    const user = await findManagedUser(tx, actor, userId);
     if (user.disabledAt !== null) throw new AppError('INVALID_STATE', `User ${userId} is disabled.`);
     const secret = generateSecret();
     const expiresAt = new Date(Date.parse(at) + SIGN_IN_LINK_MS).toISOString();

@@ -1,12 +1,11 @@
 import type { Actor } from '../../domain/actors.ts';
-import { AppError, notFound } from '../../domain/errors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { User } from '../../domain/users.ts';
-import { findAccount } from '../../store/accounts.ts';
-import { deleteSessionsOfUser, findUser, updateUser as updateRow } from '../../store/users.ts';
-import { requireRole, scopeOf } from '../access.ts';
+import { deleteSessionsOfUser, updateUser as updateRow } from '../../store/users.ts';
+import { requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { checkUserManagement, userManagers } from './user-access.ts';
+import { findManagedUser, userManagers } from './user-access.ts';
 
 export interface UpdateUserInput {
   name?: string | undefined;
@@ -17,17 +16,15 @@ export interface UpdateUserInput {
 export async function updateUser(ctx: ServiceContext, actor: Actor, id: string, input: UpdateUserInput): Promise<User> {
   requireRole(actor, userManagers);
   return inTransaction(ctx, async (tx, at) => {
-    const before = await findUser(tx, id, scopeOf(actor));
-    if (!before) throw notFound(`User ${id}`);
-    const account = before.accountId === null ? null : ((await findAccount(tx, before.accountId)) ?? null);
-    checkUserManagement(actor, before.role, account);
+    const before = await findManagedUser(tx, actor, id);
     if (input.disabled === true && actor.type === 'user' && actor.id === id) {
       throw new AppError('UNPROCESSABLE', 'You cannot disable yourself; ask another admin.');
     }
     const disabledAt = input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? at) : null;
-    await updateRow(tx, id, { name: input.name?.trim() ?? before.name, disabled_at: disabledAt, updated_at: at });
+    const name = input.name?.trim() ?? before.name;
+    await updateRow(tx, id, { name, disabled_at: disabledAt, updated_at: at });
     if (disabledAt !== null) await deleteSessionsOfUser(tx, id);
-    const after: User = { ...before, name: input.name?.trim() ?? before.name, disabledAt, updatedAt: at };
+    const after: User = { ...before, name, disabledAt, updatedAt: at };
     await audit(tx, actor, at, { action: 'user.updated', subjectType: 'user', subjectId: id, before, after });
     return after;
   });

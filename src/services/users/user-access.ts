@@ -1,7 +1,11 @@
 import type { Account } from '../../domain/accounts.ts';
 import type { Actor, Role } from '../../domain/actors.ts';
-import { AppError } from '../../domain/errors.ts';
-import { requireRole } from '../access.ts';
+import { AppError, notFound } from '../../domain/errors.ts';
+import type { User } from '../../domain/users.ts';
+import { findAccount } from '../../store/accounts.ts';
+import type { Db } from '../../store/database.ts';
+import { findUser } from '../../store/users.ts';
+import { requireRole, scopeOf } from '../access.ts';
 
 /** Who may manage users: the producer, and partners for their own people and customers. */
 export const userManagers = ['admin', 'operator', 'partner'] as const;
@@ -28,4 +32,13 @@ export function checkUserManagement(actor: Actor, role: Role, account: Account |
   const own = role === 'partner' && account?.id === partnerId;
   const customer = role === 'customer' && account !== null && account.parentAccountId === partnerId;
   if (!own && !customer) throw new AppError('FORBIDDEN', 'A partner manages only its own users and those of its customers.');
+}
+
+/** An existing user the actor may see (else 404) and manage (else 403), for changes to it. */
+export async function findManagedUser(tx: Db, actor: Actor, id: string): Promise<User> {
+  const user = await findUser(tx, id, scopeOf(actor));
+  if (!user) throw notFound(`User ${id}`);
+  const account = user.accountId === null ? null : ((await findAccount(tx, user.accountId)) ?? null);
+  checkUserManagement(actor, user.role, account);
+  return user;
 }
