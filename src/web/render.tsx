@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ComponentChildren, JSX } from 'preact';
+import type { JSX } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { getAccount } from '../services/accounts/read-accounts.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -32,7 +32,7 @@ export function csrfUserInfo(request: FastifyRequest): string {
 export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply): string {
   // A request refused before the portal's own hooks ran (rate limits) has no cookies parsed: its
   // error page carries no form to protect.
-  if (request.cookies === undefined || request.cookies === null) return '';
+  if (!request.cookies) return '';
   return reply.generateCsrf({ userInfo: csrfUserInfo(request) });
 }
 
@@ -72,10 +72,9 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
       const info: PageInfo = {
         session,
         accountName,
-        // A request refused before the portal's hooks ran (the API's guess limit) has no cookies parsed, and needs no form.
-        csrfToken: request.cookies ? csrfTokenFor(request, reply) : '',
+        csrfToken: csrfTokenFor(request, reply),
         path: request.url.split('?')[0] ?? '/',
-        flash: request.cookies ? takeFlash(request, reply) : undefined,
+        flash: takeFlash(request, reply),
         assets,
       };
       const html = renderToString(<PageContext.Provider value={info}>{node}</PageContext.Provider>);
@@ -96,4 +95,3 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
   };
 }
 
-export type { ComponentChildren };

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { publicActor } from '../domain/actors.ts';
-import { AppError } from '../domain/errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type NewSession, type PortalSession, authenticateSession } from '../services/users/sessions.ts';
 
@@ -59,8 +58,4 @@ export function signedIn(request: FastifyRequest): PortalSession {
 export function safeNext(next: unknown): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/portal';
   return next;
-}
-
-export function requireSignedOut(request: FastifyRequest): void {
-  if (request.portalSession) throw new AppError('INVALID_STATE', 'You are signed in already.');
 }
