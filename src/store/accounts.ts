@@ -1,7 +1,7 @@
 import type { Account, AccountType, Contact } from '../domain/accounts.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type Db, storeOf } from './database.ts';
 import type { Database, NewRow, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
@@ -138,3 +138,21 @@ function scoped<O>(query: AccountQuery<O>, scope: Scope): AccountQuery<O> {
 }
 
 type AccountQuery<O> = SelectQueryBuilder<Database, 'accounts', O>;
+
+/**
+ * The same rule for what belongs to an account (its users, its devices), by the owning account
+ * `column`: a partner's own and its child accounts', a customer's own. Undefined for the producer,
+ * who sees everything.
+ */
+export function ownedByVisibleAccount(column: string, scope: Scope): RawBuilder<boolean> | undefined {
+  const owner = sql.ref(column);
+  switch (scope.kind) {
+    case 'all':
+      return undefined;
+    case 'partner':
+      return sql<boolean>`(${owner} = ${scope.accountId} or ${owner} in (select id from accounts where parent_account_id = ${scope.accountId}))`;
+    case 'customer':
+    case 'anonymous':
+      return sql<boolean>`${owner} = ${scope.accountId}`;
+  }
+}

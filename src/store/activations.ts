@@ -3,6 +3,7 @@ import type { Activation, ActivationState, Device, Lease } from '../domain/activ
 import type { EntitlementState } from '../domain/entitlement-states.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
+import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
@@ -309,20 +310,8 @@ function toDevice(row: Awaited<ReturnType<ReturnType<typeof devicesQuery>['execu
 
 /** Devices a scope can see: those of its own account, and for a partner those of its customers. */
 function scopedDevices<Q extends ReturnType<typeof devicesQuery>>(query: Q, scope: Scope): Q {
-  switch (scope.kind) {
-    case 'all':
-      return query;
-    case 'partner':
-      return query.where((eb) =>
-        eb.or([
-          eb('d.account_id', '=', scope.accountId),
-          eb('d.account_id', 'in', eb.selectFrom('accounts').select('accounts.id').where('accounts.parent_account_id', '=', scope.accountId)),
-        ]),
-      ) as Q;
-    case 'customer':
-    case 'anonymous':
-      return query.where('d.account_id', '=', scope.accountId) as Q;
-  }
+  const condition = ownedByVisibleAccount('d.account_id', scope);
+  return condition ? (query.where(condition) as Q) : query;
 }
 
 export async function listDevices(db: Db, scope: Scope, filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {

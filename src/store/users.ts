@@ -3,6 +3,7 @@ import type { Role } from '../domain/actors.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { User } from '../domain/users.ts';
+import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
 import type { Database, NewRow, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
@@ -64,20 +65,8 @@ export async function listUsers(db: Db, scope: Scope, filter: UserFilter, page: 
 
 /** Users a scope can see: a partner those of its account and its child accounts, a customer its own. */
 function scoped<O>(query: SelectQueryBuilder<Database, 'users', O>, scope: Scope): SelectQueryBuilder<Database, 'users', O> {
-  switch (scope.kind) {
-    case 'all':
-      return query;
-    case 'partner':
-      return query.where((eb) =>
-        eb.or([
-          eb('users.account_id', '=', scope.accountId),
-          eb('users.account_id', 'in', eb.selectFrom('accounts').select('accounts.id').where('accounts.parent_account_id', '=', scope.accountId)),
-        ]),
-      );
-    case 'customer':
-    case 'anonymous':
-      return query.where('users.account_id', '=', scope.accountId);
-  }
+  const condition = ownedByVisibleAccount('users.account_id', scope);
+  return condition ? query.where(condition) : query;
 }
 
 // Sessions
