@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, type Transaction, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { GroupCommit } from './group-commit.ts';
 import { QueuedSqliteDialect } from './sqlite-dialect.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -91,6 +92,7 @@ function openSqlite(path: string): Store {
   const db = new Kysely<Database>({
     dialect: new QueuedSqliteDialect({ database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database }),
   });
+  const groupCommit = new GroupCommit(db, sqlite, statements);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {
     db,
@@ -98,7 +100,7 @@ function openSqlite(path: string): Store {
     sqlite,
     pool: null,
     cachedStatement: statements,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => groupCommit.run(work),
     close: () => db.destroy(),
     announceChange: async () => undefined,
     onAnnouncedChange: async () => undefined,

@@ -1,3 +1,4 @@
+import { FifoLock } from './fifo-lock.ts';
 import { CompiledQuery, type DatabaseConnection, type Driver, SqliteDialect, type SqliteDialectConfig, SqliteDriver } from 'kysely';
 
 /**
@@ -52,26 +53,5 @@ class QueuedSqliteDriver extends SqliteDriver {
 
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(ROLLBACK);
-  }
-}
-
-/** A lock handed to waiters in the order they asked, waking only the next one. */
-export class FifoLock {
-  #held = false;
-  readonly #waiters: (() => void)[] = [];
-
-  acquire(): Promise<void> {
-    if (!this.#held) {
-      this.#held = true;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  release(): void {
-    const next = this.#waiters.shift();
-    // Handed straight to the next waiter: the lock never looks free while someone waits.
-    if (next) next();
-    else this.#held = false;
   }
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import BetterSqlite from 'better-sqlite3';
 import { openStore } from '../../src/store/database.ts';
-import { FifoLock } from '../../src/store/sqlite-dialect.ts';
+import { FifoLock } from '../../src/store/fifo-lock.ts';
 
 describe('the SQLite connection queue', () => {
   it('lets waiters through one at a time, in the order they asked', async () => {
