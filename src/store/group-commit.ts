@@ -81,7 +81,8 @@ export class GroupCommit<DB> {
 
   /**
    * The savepoint statements go straight to the connection, which the batch holds: through the
-   * query builder they cost a tenth of an activation.
+   * query builder they cost a tenth of an activation. Members share the batch's transaction
+   * handle, which is safe because they run one at a time.
    */
   async #asSavepoint<T>(batch: Batch<DB>, work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
     this.#prepared('savepoint member').run();
