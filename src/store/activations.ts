@@ -412,7 +412,6 @@ export async function findLatestActivationRow(db: Db, lineItemId: string, finger
     .executeTakeFirst();
 }
 
-/** Takes the line item's row lock (PostgreSQL) so that seat counting and taking are one step. */
 /**
  * Takes the line item's row lock (a no-op update) and answers the row as it is under the lock: a
  * quantity read before it may already be stale (a split committed meanwhile).
