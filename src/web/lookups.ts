@@ -1,8 +1,11 @@
 import type { Actor } from '../domain/actors.ts';
+import type { AuditEvent } from '../domain/events.ts';
+import type { Page, PageRequest } from '../domain/paging.ts';
 import { AppError } from '../domain/errors.ts';
 import { getAccount } from '../services/accounts/read-accounts.ts';
 import { getProduct } from '../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { type EventListFilter, listEvents } from '../services/events/list-events.ts';
 import { getUser } from '../services/users/read-users.ts';
 
 /**
@@ -39,4 +42,15 @@ export function productNames(ctx: ServiceContext, actor: Actor, ids: Iterable<st
 export function actorNames(ctx: ServiceContext, actor: Actor, labels: Iterable<string>): Promise<Map<string, string>> {
   const users = [...labels].filter((label) => label.startsWith('user:'));
   return namesBy(users, async (label) => (await getUser(ctx, actor, label.slice('user:'.length))).name);
+}
+
+/** Audit events, with the names of the people who made them (for `ActorName`). */
+export interface EventsWithActors {
+  events: Page<AuditEvent>;
+  actors: Map<string, string>;
+}
+
+export async function eventsWithActors(ctx: ServiceContext, actor: Actor, filter: EventListFilter, page: PageRequest): Promise<EventsWithActors> {
+  const events = await listEvents(ctx, actor, filter, page);
+  return { events, actors: await actorNames(ctx, actor, events.items.map((e) => e.actor)) };
 }

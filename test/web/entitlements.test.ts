@@ -307,6 +307,10 @@ describeEachBackend('portal: entitlements', (server) => {
     const after = await w.admin.get(path);
     assert.deepEqual([...after.html.matchAll(/name="state" value="([a-z]+)"/g)].map((m) => m[1]), ['inactive', 'obsolete']);
     assert.doesNotMatch(after.html, /Regenerate IDs|>Edit<|>Delete</);
+    const history = textOf(after.html.slice(after.html.indexOf('id="history"')));
+    assert.match(history, /entitlement\.state-changed\s*Operator \d+/, 'the person who deployed it, by name');
+    assert.match(history, /entitlement\.created\s*API key/, 'the key that created it');
+    assert.doesNotMatch(history, /user:usr_/);
   });
 
   it('regenerates generated IDs of a draft, refuses it once deployed', async () => {

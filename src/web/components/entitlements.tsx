@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { AuditEvent } from '../../domain/events.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { type Names, productLabel } from '../choices.ts';
+import { ActorName } from './actor-name.tsx';
 import { Code, CopyButton, formatDate } from './layout.tsx';
 import { DataTable } from './table.tsx';
 
@@ -120,7 +121,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The audit events of an entitlement or a line item, newest first. */
-export function EventHistory({ events, more }: { events: AuditEvent[]; more?: ComponentChildren }) {
+export function EventHistory({ events, actors, more }: { events: AuditEvent[]; actors: Map<string, string>; more?: ComponentChildren }) {
   return (
     <>
       <DataTable
@@ -130,7 +131,14 @@ export function EventHistory({ events, more }: { events: AuditEvent[]; more?: Co
         columns={[
           { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
           { label: 'What', cell: (e) => <code class="code nowrap">{e.action}</code> },
-          { label: 'Who', cell: (e) => <span class="mono small">{e.actor}</span> },
+          {
+            label: 'Who',
+            cell: (e) => (
+              <span class="cell-main" title={e.actor}>
+                <ActorName label={e.actor} names={actors} />
+              </span>
+            ),
+          },
           {
             label: 'Change',
             cell: (e) => {

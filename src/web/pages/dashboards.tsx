@@ -4,14 +4,13 @@ import { listActivations, listDevices } from '../../services/activations/read-ac
 import { type StockKeyCounts, stockKeyCounts } from '../../services/bulk/stock-key-counts.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { listEntitlements } from '../../services/entitlements/read-entitlements.ts';
-import { listEvents } from '../../services/events/list-events.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
 import type { PortalSession } from '../../services/users/sessions.ts';
 import { ActivationTable } from '../components/activation-table.tsx';
 import { Chart, type ChartConfig } from '../components/chart.tsx';
 import { Code, Layout, Section, StateBadge } from '../components/layout.tsx';
 import { DataTable } from '../components/table.tsx';
-import { actorNames } from '../lookups.ts';
+import { eventsWithActors } from '../lookups.ts';
 import { namesForActivations } from './activations.tsx';
 import { DeviceTable } from './devices.tsx';
 import { EventTable } from './events.tsx';
@@ -80,12 +79,11 @@ function monthsAround(now: Date): { thisMonth: string; lastMonth: string; from: 
 
 async function producerHome(ctx: ServiceContext, session: PortalSession): Promise<JSX.Element> {
   const actor = session.actor;
-  const [report, stock, events] = await Promise.all([
+  const [report, stock, recent] = await Promise.all([
     activationReport(ctx, actor, { groupBy: 'partner', period: 'month' }),
     stockKeyCounts(ctx, actor),
-    listEvents(ctx, actor, {}, { limit: RECENT }),
+    eventsWithActors(ctx, actor, {}, { limit: RECENT }),
   ]);
-  const actors = await actorNames(ctx, actor, events.items.map((e) => e.actor));
   const thisMonth = report.items.filter((r) => r.period === monthsAround(ctx.now()).thisMonth).reduce((n, r) => n + r.net, 0);
   return (
     <Layout title={`Welcome, ${session.user.name}`} lead="Your licensing business at a glance." charts>
@@ -133,7 +131,7 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
         </Section>
       </div>
       <Section title="Recent changes" actions={<a href="/portal/events">Audit log</a>}>
-        <EventTable events={events.items} actors={actors} compact />
+        <EventTable events={recent.events.items} actors={recent.actors} compact />
       </Section>
       <QuickLinks
         links={[

@@ -6,7 +6,6 @@ import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import { type EntitlementState, entitlementStates, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
 import { type Entitlement, entitlementKinds } from '../../domain/entitlements.ts';
-import type { AuditEvent } from '../../domain/events.ts';
 import type { Page } from '../../domain/paging.ts';
 import { EntitlementListQuery, EntitlementStateInput, LineItemInput } from '../../http/routes/entitlements.ts';
 import { isProducer } from '../../services/access.ts';
@@ -15,7 +14,7 @@ import { deleteEntitlement } from '../../services/entitlements/delete-entitlemen
 import { addLineItem } from '../../services/entitlements/line-items.ts';
 import { getEntitlement, listEntitlements } from '../../services/entitlements/read-entitlements.ts';
 import { regenerateEntitlementIds } from '../../services/entitlements/regenerate-entitlement-ids.ts';
-import { listEvents } from '../../services/events/list-events.ts';
+import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { type Names, accountChoices, namesOf, productChoices } from '../choices.ts';
 import { AccountRef, ActivationCode, DateCell, EventHistory, expiry, productName, productsOf } from '../components/entitlements.tsx';
 import { Form, PostButton, SelectField, TextField } from '../components/form.tsx';
@@ -288,7 +287,7 @@ interface DetailProps {
   actor: Actor;
   entitlement: Entitlement;
   names: Names;
-  history: Page<AuditEvent> | undefined;
+  history: EventsWithActors | undefined;
   products: Choices | undefined;
   lineItemForm: FormState;
   /** A refused state move, regeneration or deletion. */
@@ -379,9 +378,10 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
       {history && (
         <Section title="History" id="history">
           <EventHistory
-            events={history.items}
+            events={history.events.items}
+            actors={history.actors}
             more={
-              history.nextCursor && (
+              history.events.nextCursor && (
                 <p class="more">
                   <a href={`/portal/events?entitlement=${encodeURIComponent(entitlement.id)}`}>Older events in the audit log</a>
                 </p>
@@ -497,7 +497,7 @@ export async function entitlementPages(web: Web): Promise<void> {
         products: [entitlement.productId, ...entitlement.lineItems.map((li) => li.productId)],
       }),
       // The audit log is the producer's; partners and customers see the entitlement as it is now.
-      producer ? listEvents(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE }) : undefined,
+      producer ? eventsWithActors(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE }) : undefined,
       canAdd ? productChoices(ctx, actor) : undefined,
     ]);
     return (

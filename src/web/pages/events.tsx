@@ -6,6 +6,7 @@ import type { AuditEvent } from '../../domain/events.ts';
 import type { Page } from '../../domain/paging.ts';
 import { DateOnly, ResourceId, ShortText } from '../../http/schemas/common.ts';
 import { listEvents } from '../../services/events/list-events.ts';
+import { ActorName } from '../components/actor-name.tsx';
 import { EventChange } from '../components/event-change.tsx';
 import { TextField } from '../components/form.tsx';
 import { Layout, Section, formatDate } from '../components/layout.tsx';
@@ -35,16 +36,6 @@ function filterHref(values: Record<string, string>): string {
   return `/portal/events?${new URLSearchParams(values).toString()}`;
 }
 
-/** Who made a change, in words: a person by name, a key as a key, the command line and devices as such. */
-function actorText(label: string, names: Map<string, string>): { main: string; sub?: string } {
-  const [kind, id] = label.includes(':') ? [label.slice(0, label.indexOf(':')), label.slice(label.indexOf(':') + 1)] : [label, ''];
-  if (kind === 'user') return { main: names.get(label) ?? 'A user', sub: id };
-  if (kind === 'api-key') return { main: 'API key', sub: id };
-  if (kind === 'system') return { main: 'The licentia command' };
-  if (kind === 'public') return { main: 'A device', sub: 'without a key' };
-  return { main: label };
-}
-
 export function EventTable({ events, actors, compact = false }: { events: AuditEvent[]; actors: Map<string, string>; compact?: boolean }) {
   return (
     <DataTable
@@ -67,8 +58,7 @@ export function EventTable({ events, actors, compact = false }: { events: AuditE
           label: 'By',
           cell: (e) => (
             <a href={filterHref({ actor: e.actor })} class="cell-main" title={e.actor}>
-              {actorText(e.actor, actors).main}
-              {actorText(e.actor, actors).sub && <span class="cell-sub mono">{actorText(e.actor, actors).sub}</span>}
+              <ActorName label={e.actor} names={actors} />
             </a>
           ),
         },

@@ -7,7 +7,6 @@ import { compareVersions } from '../../domain/catalog.ts';
 import { allowsLifecycle } from '../../domain/entitlement-states.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { AuditEvent } from '../../domain/events.ts';
 import type { Page } from '../../domain/paging.ts';
 import { statusOfError } from '../../http/problem.ts';
 import {
@@ -24,7 +23,7 @@ import { type ServiceContext, preview } from '../../services/context.ts';
 import { getLineItemLineage, type LineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
 import { getLineItem } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
-import { listEvents } from '../../services/events/list-events.ts';
+import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
 import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
 import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
@@ -336,7 +335,7 @@ function LineItemPage(props: {
   lineage: LineItemLineage;
   activations: Page<Activation>;
   cursor: string | undefined;
-  history: Page<AuditEvent> | undefined;
+  history: EventsWithActors | undefined;
 }) {
   const { subject, lineage, activations, history } = props;
   const { actor, lineItem } = subject;
@@ -382,9 +381,10 @@ function LineItemPage(props: {
       {history && (
         <Section title="History" id="history">
           <EventHistory
-            events={history.items}
+            events={history.events.items}
+            actors={history.actors}
             more={
-              history.nextCursor && (
+              history.events.nextCursor && (
                 <p class="more">
                   <a href={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}>Older events in the audit log</a>
                 </p>
@@ -493,7 +493,7 @@ export async function lineItemPages(web: Web): Promise<void> {
       getLineItemLineage(ctx, actor, lineItem.activationId),
       listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
       // The audit log is the producer's.
-      isProducer(actor) ? listEvents(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE }) : undefined,
+      isProducer(actor) ? eventsWithActors(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE }) : undefined,
       product ? getLicenseModel(ctx, actor, product.licenseModelId) : undefined,
     ]);
     const lineageNames = await namesOf(ctx, actor, { accounts: [], products: [lineage.parent, ...lineage.children].map((li) => li?.productId) });
