@@ -42,6 +42,20 @@ describeEachBackend('activation under concurrency', (server) => {
     assert.equal((await api.get(`/accounts?parentAccountId=${partner.id}&anonymous=true&limit=1000`)).body.items.length, 1);
   });
 
+  it('test activations racing cuts of the quantity never leave more active than the quantity', async () => {
+    const { api } = server();
+    const { code } = await activatable(api, { quantity: 20, state: 'test' });
+    const cuts = [12, 8, 5].map((quantity) => api.patch(`/line-items/${code}`, { quantity }));
+    const outcome = await activateConcurrently([api], code, 30);
+    const answers = await Promise.all(cuts);
+    assert.deepEqual(outcome.other, []);
+    // A cut below what is in use by then is refused; the others apply.
+    assert.deepEqual(answers.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text), []);
+    const lineItem = (await api.get(`/line-items/${code}`)).body;
+    assert.ok(lineItem.activatedCount <= lineItem.quantity, `${lineItem.activatedCount} active on a quantity of ${lineItem.quantity}`);
+    assert.equal(lineItem.activatedCount, outcome.created.length);
+  });
+
   it('the same device activating 20 times at once gets one activation', async () => {
     const { api } = server();
     const { code } = await activatable(api, { quantity: 5 });

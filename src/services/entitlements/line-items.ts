@@ -4,6 +4,7 @@ import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import type { Scope } from '../../domain/scope.ts';
 import { findProduct } from '../../store/catalog.ts';
+import { lockLineItem } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
 import {
   type LineItemRow,
@@ -72,12 +73,15 @@ export async function updateLineItem(
     const startDate = input.startDate === undefined ? lineItem.start_date : input.startDate;
     const expirationDate = input.expirationDate === undefined ? lineItem.expiration_date : input.expirationDate;
     checkDateRange(startDate, expirationDate);
-    if (input.quantity !== undefined && input.quantity < lineItem.used_count) {
-      throw new AppError('UNPROCESSABLE', `${lineItem.used_count} activations are in use; the quantity cannot go below that.`, {
-        fields: [{ field: '/quantity', message: `must be at least ${lineItem.used_count}` }],
+    // A test entitlement's line item may be activating meanwhile: its count is read under the lock.
+    const current = await lockLineItem(tx, lineItem.id);
+    const used = current.used_count;
+    if (input.quantity !== undefined && input.quantity < used) {
+      throw new AppError('UNPROCESSABLE', `${used} activations are in use; the quantity cannot go below that.`, {
+        fields: [{ field: '/quantity', message: `must be at least ${used}` }],
       });
     }
-    const before = await lineItemView(tx, lineItem, entitlement.id);
+    const before = await lineItemView(tx, current, entitlement.id);
     await updateLineItemRow(tx, lineItem.id, {
       ...(input.productId !== undefined && { product_id: input.productId }),
       ...(input.quantity !== undefined && { quantity: input.quantity }),
@@ -98,7 +102,7 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
   await inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await findVisibleLineItem(tx, actor, activationId);
     await claimEditable(tx, entitlement, at, 'deleting line items');
-    if (lineItem.used_count > 0) {
+    if ((await lockLineItem(tx, lineItem.id)).used_count > 0) {
       throw new AppError('INVALID_STATE', 'The line item has active activations; return them before deleting it.');
     }
     const before = await lineItemView(tx, lineItem, entitlement.id);
