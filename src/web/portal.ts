@@ -18,6 +18,7 @@ import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { eventPages } from './pages/events.tsx';
 import { homePages } from './pages/home.tsx';
+import { lineItemFormPages } from './pages/line-item-forms.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
@@ -76,6 +77,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await apiKeyPages(inner);
       await entitlementPages(inner);
       await lineItemPages(inner);
+      await lineItemFormPages(inner);
       await catalogPages(inner);
       await accountPages(inner);
       await userPages(inner);

@@ -7,6 +7,14 @@ import { DateOnly, Nullable, ResourceId, Strict, problemResponses } from '../sch
 import { LineItemSchema } from '../schemas/entities.ts';
 
 const tags = ['Line items'];
+/** A change to a draft or test line item: what is left out stays as it is; `null` clears a date. */
+export const LineItemUpdateInput = Strict({
+  productId: Type.Optional(ResourceId),
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })),
+  startDate: Type.Optional(Nullable(DateOnly)),
+  expirationDate: Type.Optional(Nullable(DateOnly)),
+});
+
 const ActivationIdParams = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -32,12 +40,7 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
         tags,
         summary: 'Change a line item of a draft or test entitlement',
         params: ActivationIdParams,
-        body: Strict({
-          productId: Type.Optional(ResourceId),
-          quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })),
-          startDate: Type.Optional(Nullable(DateOnly)),
-          expirationDate: Type.Optional(Nullable(DateOnly)),
-        }),
+        body: LineItemUpdateInput,
         response: { 200: LineItemSchema, ...problemResponses },
       },
     },

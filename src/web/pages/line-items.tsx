@@ -4,7 +4,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { Activation } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { compareVersions } from '../../domain/catalog.ts';
-import { allowsLifecycle } from '../../domain/entitlement-states.ts';
+import { allowsLifecycle, isEditable } from '../../domain/entitlement-states.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
@@ -349,11 +349,20 @@ function LineItemPage(props: {
           <StateBadge state={lineItem.state} /> {productName(lineItem.productId, subject.names)} · quantity {lineItem.quantity}
         </>
       }
-      actions={offered.map((op) => (
-        <a class="button" href={`${path}/${op.name}`}>
-          {op.title}
-        </a>
-      ))}
+      actions={
+        <>
+          {offered.map((op) => (
+            <a class="button" href={`${path}/${op.name}`}>
+              {op.title}
+            </a>
+          ))}
+          {isProducer(actor) && isEditable(subject.entitlement.state) && (
+            <a class="button" href={`${path}/edit`}>
+              Edit
+            </a>
+          )}
+        </>
+      }
     >
       <Section title="Details">
         <LineItemFacts subject={subject} overdraft={props.overdraft} />
