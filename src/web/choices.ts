@@ -7,10 +7,13 @@ import { findProducts } from '../services/catalog/find-products.ts';
 import { listProducts } from '../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { AccountFilter } from '../store/accounts.ts';
+import type { Option } from './components/form.tsx';
 import type { Choices } from './components/pickers.tsx';
 
 /** A select stays usable up to a few hundred entries; beyond that the picker asks for the ID. */
 const CHOICE_LIMIT = 500;
+/** As many suggestions as a browser shows under a field. */
+const SUGGESTIONS = 20;
 
 export function accountLabel(account: Account): string {
   const notes = [account.type === 'partner' ? 'partner' : '', account.anonymous ? 'anonymous' : ''].filter(Boolean);
@@ -24,22 +27,45 @@ export function productLabel(product: Product): string {
 const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label);
 
 /** Accounts the actor may see (the service scopes them), to choose one from. */
-export async function accountChoices(ctx: ServiceContext, actor: Actor, filter: AccountFilter = {}): Promise<Choices> {
+export async function accountChoices(ctx: ServiceContext, actor: Actor, filter: AccountChoiceFilter = {}): Promise<Choices> {
   const page = await listAccounts(ctx, actor, filter, { limit: CHOICE_LIMIT });
   return {
     options: page.items.map((a) => ({ value: a.id, label: accountLabel(a) })).sort(byLabel),
     complete: page.nextCursor === null,
     idHint: 'acc_…',
+    lookup: lookupUrl('/portal/suggestions/accounts', filter),
   };
 }
 
-export async function productChoices(ctx: ServiceContext, actor: Actor, filter: { name?: string } = {}): Promise<Choices> {
-  const page = await listProducts(ctx, actor, filter, { limit: CHOICE_LIMIT });
+export async function productChoices(ctx: ServiceContext, actor: Actor): Promise<Choices> {
+  const page = await listProducts(ctx, actor, {}, { limit: CHOICE_LIMIT });
   return {
     options: page.items.map((p) => ({ value: p.id, label: productLabel(p) })).sort(byLabel),
     complete: page.nextCursor === null,
     idHint: 'prd_…',
+    lookup: '/portal/suggestions/products',
   };
+}
+
+/** What an account picker may offer: the same filters for its list and its suggestions. */
+export type AccountChoiceFilter = Pick<AccountFilter, 'type' | 'parentAccountId' | 'anonymous'>;
+
+function lookupUrl(path: string, filter: AccountChoiceFilter): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined) params.set(key, String(value));
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** Records whose name contains `text`, for a picker's suggestions. */
+export async function accountSuggestions(ctx: ServiceContext, actor: Actor, filter: AccountChoiceFilter, text: string): Promise<Option[]> {
+  const page = await listAccounts(ctx, actor, { ...filter, name: text }, { limit: SUGGESTIONS });
+  return page.items.map((a) => ({ value: a.id, label: accountLabel(a) }));
+}
+
+export async function productSuggestions(ctx: ServiceContext, actor: Actor, text: string): Promise<Option[]> {
+  const page = await listProducts(ctx, actor, { name: text }, { limit: SUGGESTIONS });
+  return page.items.map((p) => ({ value: p.id, label: productLabel(p) }));
 }
 
 /** The accounts and products a page mentions, looked up at once, to show names instead of IDs. */

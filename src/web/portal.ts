@@ -19,6 +19,7 @@ import { ErrorPage } from './pages/error-page.tsx';
 import { eventPages } from './pages/events.tsx';
 import { homePages } from './pages/home.tsx';
 import { lineItemFormPages } from './pages/line-item-forms.tsx';
+import { suggestionPages } from './pages/suggestions.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
@@ -78,6 +79,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       await entitlementPages(inner);
       await lineItemPages(inner);
       await lineItemFormPages(inner);
+      await suggestionPages(inner);
       await catalogPages(inner);
       await accountPages(inner);
       await userPages(inner);

@@ -136,9 +136,24 @@ export function TextField(
     max?: number;
     pattern?: string;
     autofocus?: boolean;
+    /**
+     * A portal URL answering `<option>`s for what is typed (`choicesPages`): the browser offers
+     * them as suggestions. Without scripts the field stays a plain text field.
+     */
+    lookup?: string | undefined;
   },
 ) {
   const { id } = ids(props.name);
+  const suggestions = props.lookup ? `${id}-choices` : undefined;
+  const lookup = props.lookup && {
+    list: suggestions,
+    'hx-get': props.lookup,
+    'hx-trigger': 'input changed delay:250ms',
+    'hx-target': `#${suggestions}`,
+    'hx-swap': 'innerHTML',
+    'hx-sync': 'this:replace',
+    'hx-vals': JSON.stringify({ field: props.name }),
+  };
   return (
     <FieldFrame props={props}>
       <input
@@ -156,7 +171,10 @@ export function TextField(
         autofocus={props.autofocus}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
         aria-describedby={describedBy(props)}
+        {...lookup}
+        {...(lookup && { autocomplete: 'off' })}
       />
+      {suggestions && <datalist id={suggestions} />}
     </FieldFrame>
   );
 }

@@ -8,12 +8,14 @@ export interface Choices {
   complete: boolean;
   /** What the IDs look like, for the text field shown when the list is not complete. */
   idHint: string;
+  /** Where that text field finds suggestions for what is typed (see `choicesPages`). */
+  lookup?: string | undefined;
 }
 
 /**
  * A choice of an account or a product: a select while the records fit in one, otherwise a field
- * for the ID (the list pages show IDs beside names), so a large producer is never handed a
- * select of a hundred thousand entries.
+ * for the ID that suggests records by name as one types (and takes an ID pasted from a list page),
+ * so a large producer is never handed a select of a hundred thousand entries.
  */
 export function PickerField(props: {
   name: string;
@@ -30,8 +32,8 @@ export function PickerField(props: {
   if (choices.complete) return <SelectField {...field} options={choices.options} blank={props.blank ?? (props.required ? 'Choose…' : 'None')} />;
   const hint = (
     <>
-      {props.hint} There are too many to list here: type the ID ({choices.idHint}).
+      {props.hint} There are too many to list here: {choices.lookup ? 'type part of a name and pick a suggestion, or' : ''} type the ID ({choices.idHint}).
     </>
   );
-  return <TextField {...field} hint={hint} />;
+  return <TextField {...field} hint={hint} lookup={choices.lookup} />;
 }
