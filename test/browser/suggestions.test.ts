@@ -23,7 +23,7 @@ describeEachBackend('portal pickers with suggestions [browser]', (server) => {
       const soldTo = page.getByLabel('Sold to');
       await soldTo.pressSequentially('okapi', { delay: 20 });
       await page.waitForFunction(() => document.querySelectorAll('#f-soldTo-choices option').length > 0);
-      const offered = await page.evaluate(() => [...document.querySelectorAll('#f-soldTo-choices option')].map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+      const offered = await page.evaluate(() => Array.from(document.querySelectorAll('#f-soldTo-choices option')).map((o) => [(o as HTMLOptionElement).value, o.textContent]));
       assert.deepEqual(offered, [[wanted.id, 'Okapi Software AG']]);
       assert.equal(await soldTo.inputValue(), 'okapi', 'the typed text stays until a suggestion is picked');
       assert.deepEqual(problems, []);
