@@ -9,6 +9,7 @@ import type { ServiceContext } from '../services/context.ts';
 import type { AccountFilter } from '../store/accounts.ts';
 import type { Option } from './components/form.tsx';
 import type { Choices } from './components/pickers.tsx';
+import { hrefWith } from './hrefs.ts';
 
 /** A select stays usable up to a few hundred entries; beyond that the picker asks for the ID. */
 const CHOICE_LIMIT = 500;
@@ -33,7 +34,7 @@ export async function accountChoices(ctx: ServiceContext, actor: Actor, filter: 
     options: page.items.map((a) => ({ value: a.id, label: accountLabel(a) })).sort(byLabel),
     complete: page.nextCursor === null,
     idHint: 'acc_…',
-    lookup: lookupUrl('/portal/suggestions/accounts', filter),
+    lookup: hrefWith('/portal/suggestions/accounts', filter),
   };
 }
 
@@ -49,13 +50,6 @@ export async function productChoices(ctx: ServiceContext, actor: Actor): Promise
 
 /** What an account picker may offer: the same filters for its list and its suggestions. */
 export type AccountChoiceFilter = Pick<AccountFilter, 'type' | 'parentAccountId' | 'anonymous'>;
-
-function lookupUrl(path: string, filter: AccountChoiceFilter): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (value !== undefined) params.set(key, String(value));
-  const query = params.toString();
-  return query ? `${path}?${query}` : path;
-}
 
 /** Records whose name contains `text`, for a picker's suggestions. */
 export async function accountSuggestions(ctx: ServiceContext, actor: Actor, filter: AccountChoiceFilter, text: string): Promise<Option[]> {

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { hrefWith } from '../hrefs.ts';
 import { EmptyState } from './layout.tsx';
 
 export interface Column<T> {
@@ -56,13 +57,8 @@ export function DataTable<T>({
  */
 export function Pager({ path, query, nextCursor, cursor }: { path: string; query: Record<string, string | undefined>; nextCursor: string | null; cursor?: string | undefined }) {
   if (!nextCursor && !cursor) return null;
-  const href = (next: string | undefined) => {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '' && key !== 'cursor') params.set(key, value);
-    if (next) params.set('cursor', next);
-    const text = params.toString();
-    return text ? `${path}?${text}` : path;
-  };
+  const { cursor: _shown, ...rest } = query;
+  const href = (next: string | undefined) => hrefWith(path, { ...rest, cursor: next });
   return (
     <nav class="pager" aria-label="Pages">
       {cursor && (

@@ -21,6 +21,7 @@ import { Form, PostButton, SelectField, TextField } from '../components/form.tsx
 import { Badge, Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
+import { hrefWith } from '../hrefs.ts';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
@@ -37,13 +38,6 @@ function parseListQuery(request: FastifyRequest) {
 }
 
 export const entitlementPath = (id: string) => `/portal/entitlements/${encodeURIComponent(id)}`;
-
-function queryString(query: Record<string, string | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
 
 const stateOptions = entitlementStates.map((s) => ({ value: s, label: s }));
 const kindOptions = entitlementKinds.map((k) => ({ value: k, label: k }));
@@ -138,7 +132,7 @@ function EntitlementsPage(props: {
       actions={
         <>
           {isProducer(actor) && <NewEntitlementButtons />}
-          <a class="button" href={`/portal/entitlements.csv${queryString(shownQuery)}`} download>
+          <a class="button" href={hrefWith('/portal/entitlements.csv', shownQuery)} download>
             Download activation IDs (CSV)
           </a>
         </>

@@ -14,6 +14,7 @@ import { OffsetPager } from '../components/offset-pager.tsx';
 import { type Column, DataTable, FilterBar } from '../components/table.tsx';
 import { type FormState, emptyForm, refusedForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
+import { hrefWith } from '../hrefs.ts';
 import { type Web, parseQuery } from '../web.ts';
 
 const StatementPageQuery = Type.Object({
@@ -107,12 +108,6 @@ function statementHref(partnerId: string, period: string): string {
   return `/portal/reports/partners/${encodeURIComponent(partnerId)}/statement?period=${encodeURIComponent(period)}`;
 }
 
-function queryString(values: Record<string, string | undefined>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(values)) if (value !== undefined && value !== '') params.set(key, value);
-  return params.toString();
-}
-
 function ReportFilters({ state, values }: { state: FormState; values: Record<string, string | undefined> }) {
   return (
     <FilterBar action="/portal/reports">
@@ -151,7 +146,7 @@ function ReportPage({ report, state, values }: { report: Report | undefined; sta
       charts
       actions={
         report && (
-          <a class="button" href={`/portal/reports.csv?${queryString(values)}`} download>
+          <a class="button" href={hrefWith('/portal/reports.csv', values)} download>
             Download CSV
           </a>
         )
@@ -224,7 +219,7 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
   const path = `/portal/reports/partners/${encodeURIComponent(statement.partner.id)}/statement`;
   const query = { period: statement.period, a: offsets.a ? String(offsets.a) : undefined, r: offsets.r ? String(offsets.r) : undefined };
   const kind = statement.period.includes('Q') ? 'quarter' : 'month';
-  const back = `/portal/reports?${queryString({ groupBy: 'partner', period: kind, from: statement.from.slice(0, 10), to: lastDayBefore(statement.to) })}`;
+  const back = hrefWith('/portal/reports', { groupBy: 'partner', period: kind, from: statement.from.slice(0, 10), to: lastDayBefore(statement.to) });
   return (
     <Layout
       title={`Statement ${statement.period} · ${statement.partner.name}`}
