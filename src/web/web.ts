@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { AppError } from '../domain/errors.ts';
 import { statusOfError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -47,6 +47,14 @@ export function isAboutTheForm(error: AppError): boolean {
   const status = statusOfError(error);
   return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 404 && status !== 429;
 }
+
+/** A parsed query as text again, for filter fields and pager links to show. */
+export function shownQuery(query: Record<string, unknown>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
+}
+
+/** The schema of a form that is only a button: nothing but its CSRF token. */
+export const NoInput = Type.Object({}, { additionalProperties: false });
 
 /** A query string read with the same schema rules as a form; a bad one is a 400 page. */
 export function parseQuery<T extends TSchema>(schema: T, request: FastifyRequest): Static<T> {

@@ -21,7 +21,7 @@ import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
 import { refusalOf, unlessForbidden } from '../refusals.ts';
 import { signedIn } from '../session.ts';
-import { type Web, parseQuery, submit } from '../web.ts';
+import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
 
 const PAGE_SIZE = 50;
 /** Parents offered in a list; with more accounts than this, the parent's ID is typed in. */
@@ -407,10 +407,6 @@ function AccountPage({ view }: { view: AccountView }) {
       )}
     </Layout>
   );
-}
-
-function shownQuery(query: Record<string, unknown>): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
 }
 
 function idOf(request: FastifyRequest): string {

@@ -19,7 +19,7 @@ import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { Tabs } from '../components/tabs.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
-import { type Web, parseQuery, submit } from '../web.ts';
+import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
 
 const PAGE_SIZE = 50;
 const kindOptions = licenseModelKinds.map((kind) => ({ value: kind, label: kind }));
@@ -380,10 +380,6 @@ function NewFeaturePage({ state }: { state: FormState }) {
 }
 
 // Routes
-
-function shownQuery(query: Record<string, unknown>): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
-}
 
 async function productFormData(ctx: ServiceContext, actor: Actor): Promise<ProductFormData> {
   const [models, features] = await Promise.all([listLicenseModels(ctx, actor, {}, { limit: MAX_PAGE_SIZE }), listFeatures(ctx, actor, {}, { limit: MAX_PAGE_SIZE })]);

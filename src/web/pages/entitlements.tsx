@@ -2,7 +2,6 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import { type EntitlementState, entitlementStates, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
 import { type Entitlement, entitlementKinds } from '../../domain/entitlements.ts';
@@ -21,10 +20,10 @@ import { Form, PostButton, SelectField, TextField } from '../components/form.tsx
 import { Badge, Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
-import { hrefWith } from '../hrefs.ts';
 import { type FormState, emptyForm } from '../forms.ts';
+import { hrefWith } from '../hrefs.ts';
 import { signedIn } from '../session.ts';
-import { type Web, parseQuery, submit } from '../web.ts';
+import { NoInput, type Web, parseQuery, submit } from '../web.ts';
 import { entitlementFormPages } from './entitlement-forms.tsx';
 
 const PAGE_SIZE = 50;
@@ -511,7 +510,6 @@ export async function entitlementPages(web: Web): Promise<void> {
 
   app.get('/entitlements/:id', async (request, reply) => render.page(request, reply, await show(request, idOf(request))));
 
-  const NoInput = Type.Object({}, { additionalProperties: false });
   /** A button's post: done, or the entitlement again with the refusal on top. */
   const action = <R,>(request: FastifyRequest, reply: FastifyReply, run: () => Promise<R>, done: (result: R) => FastifyReply) =>
     submit(web, request, reply, { schema: NoInput, run, done, again: (state) => show(request, idOf(request), { refusal: refusalText(state) }) });

@@ -21,7 +21,7 @@ import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
 import { refusalOf } from '../refusals.ts';
 import { signedIn } from '../session.ts';
-import { type Web, parseQuery, submit } from '../web.ts';
+import { NoInput, type Web, parseQuery, shownQuery, submit } from '../web.ts';
 import { AccountTypeBadge } from './accounts.tsx';
 
 const PAGE_SIZE = 50;
@@ -42,8 +42,6 @@ const UserListQuery = Type.Object({
 });
 const NewUserQuery = Type.Object({ accountId: Type.Optional(Type.String({ maxLength: 100 })) });
 const RenameForm = Type.Object({ name: UserInput.properties.name }, { additionalProperties: false });
-/** Buttons that post nothing but their CSRF token. */
-const NoFields = Type.Object({}, { additionalProperties: false });
 
 function AccountCell({ user, accounts }: { user: User; accounts: Map<string, Account> }) {
   if (user.accountId === null) return <span class="muted">Producer</span>;
@@ -273,10 +271,6 @@ function UserPage({ view }: { view: UserView }) {
   );
 }
 
-function shownQuery(query: Record<string, unknown>): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
-}
-
 function idOf(request: FastifyRequest): string {
   return parseForm(IdParams, request.params as FormBody).id;
 }
@@ -375,7 +369,7 @@ export async function userPages(web: Web): Promise<void> {
       const { actor } = signedIn(request);
       const id = idOf(request);
       return submit(web, request, reply, {
-        schema: NoFields,
+        schema: NoInput,
         run: () => updateUser(ctx, actor, id, { disabled }),
         done: (user) =>
           render.redirect(reply, `/portal/users/${user.id}`, disabled ? `${user.name} is disabled; their sessions have ended.` : `${user.name} is enabled and can sign in again.`),
@@ -388,7 +382,7 @@ export async function userPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const id = idOf(request);
     return submit(web, request, reply, {
-      schema: NoFields,
+      schema: NoInput,
       run: () => createSignInLink(ctx, actor, id),
       // Shown on this answer only, never after a redirect: the link must not travel in a cookie or a URL.
       done: async (link) => {
