@@ -104,6 +104,14 @@ export function refusedForm(values: FormBody, error: AppError): FormState {
   return { values, errors, message: unplaced ? error.message : 'Please correct the fields marked below.' };
 }
 
+/**
+ * For an edit form: the fields among `names` left blank, as `null`, which the API reads as
+ * "clear it" (a blank field is otherwise left out, which the API reads as "leave it").
+ */
+export function blanksAsNull(body: FormBody, names: readonly string[]): Record<string, null> {
+  return Object.fromEntries(names.filter((name) => (textOf(body, name) ?? '').trim() === '').map((name) => [name, null]));
+}
+
 /** The text submitted under `name` (or its pointer form, `/name`). */
 export function textOf(values: FormBody, name: string): string | undefined {
   const raw = values[name] ?? values[name.startsWith('/') ? name.slice(1) : `/${name}`];

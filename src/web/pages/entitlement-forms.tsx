@@ -15,7 +15,7 @@ import { CheckboxGroup, Form, SelectField, TextArea, TextField } from '../compon
 import { Layout } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { compactRows, rowCount, rowState } from '../form-rows.ts';
-import { type FormBody, type FormState, emptyForm, textOf } from '../forms.ts';
+import { type FormBody, type FormState, blanksAsNull, emptyForm, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
 
@@ -335,12 +335,8 @@ function shapeForm(request: FastifyRequest, kind: Kind, editing: boolean): Recor
   body = compactRows(body, '/channelPartners', ['tier']);
   if (!editing && kind === 'simple') body = compactRows(body, '/lineItems', ['quantity']);
   request.body = body;
-  const extra: Record<string, unknown> = {};
-  const blank = (name: string) => (textOf(body, name) ?? '').trim() === '';
-  if (editing) {
-    for (const name of ['description', 'shipToEmail', 'shipToAddress', ...(kind === 'bulk' ? ['keyPrefix'] : [])]) if (blank(name)) extra[name] = null;
-    if (kind === 'simple' && rowCount(body, '/channelPartners') === 0) extra.channelPartners = [];
-  }
+  const extra: Record<string, unknown> = editing ? blanksAsNull(body, ['description', 'shipToEmail', 'shipToAddress', ...(kind === 'bulk' ? ['keyPrefix'] : [])]) : {};
+  if (editing && kind === 'simple' && rowCount(body, '/channelPartners') === 0) extra.channelPartners = [];
   // A bulk entitlement always names its distributor; leaving it blank is a refusal, not "unchanged".
   if (kind === 'bulk' && rowCount(body, '/channelPartners') === 0) extra.channelPartners = [];
   const policy = textOf(body, '/registration/policy');

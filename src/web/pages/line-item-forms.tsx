@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { LineItemUpdateInput } from '../../http/routes/line-items.ts';
 import { requireProducer } from '../../services/access.ts';
@@ -8,13 +7,11 @@ import { productChoices } from '../choices.ts';
 import { Form, PostButton, TextField } from '../components/form.tsx';
 import { Layout, Section } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
-import { type FormBody, type FormState, emptyForm, textOf } from '../forms.ts';
+import { type FormBody, type FormState, blanksAsNull, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
-import { type Web, submit } from '../web.ts';
+import { NoInput, type Web, submit } from '../web.ts';
 import { entitlementPath } from './entitlements.tsx';
 import { lineItemPath } from './line-items.tsx';
-
-const NoInput = Type.Object({}, { additionalProperties: false });
 
 function EditLineItemPage({ lineItem, products, state }: { lineItem: LineItem; products: Choices; state: FormState }) {
   const path = lineItemPath(lineItem.activationId);
@@ -66,13 +63,10 @@ export async function lineItemFormPages(web: Web): Promise<void> {
 
   app.post('/line-items/:activationId/edit', async (request, reply) => {
     const { actor, lineItem, products } = await subject(request);
-    const body = (request.body ?? {}) as FormBody;
-    // A date left blank clears it, as the form says; the API's `null`.
-    const extra: Record<string, null> = {};
-    for (const name of ['startDate', 'expirationDate']) if ((textOf(body, name) ?? '').trim() === '') extra[name] = null;
     return submit(web, request, reply, {
       schema: LineItemUpdateInput,
-      extra,
+      // A date left blank clears it, as the form says.
+      extra: blanksAsNull((request.body ?? {}) as FormBody, ['startDate', 'expirationDate']),
       run: (input) => updateLineItem(ctx, actor, lineItem.activationId, input),
       done: (saved) => render.redirect(reply, lineItemPath(saved.activationId), `Line item ${saved.activationId} is saved.`),
       again: (state) => <EditLineItemPage lineItem={lineItem} products={products} state={state} />,
