@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { KeyState, WebRegisterKey } from '../domain/bulk.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Db, Store } from './database.ts';
-import type { Row } from './schema.ts';
+import type { Row, RowUpdate } from './schema.ts';
 
 export type KeyRow = Row<'web_register_keys'>;
 
@@ -138,10 +138,19 @@ export async function voidKeys(db: Db, entitlementPk: string, codes: string[], a
 }
 
 /** Voids the first `count` unredeemed keys (by position) of a bulk entitlement; answers how many it voided. */
-export async function voidFirstUnredeemedKeys(db: Db, entitlementPk: string, count: number, at: string): Promise<number> {
+export function voidFirstUnredeemedKeys(db: Db, entitlementPk: string, count: number, at: string): Promise<number> {
+  return changeFirstUnredeemedKeys(db, entitlementPk, count, { state: 'void', voided_at: at });
+}
+
+/** Moves the first `count` unredeemed keys (by position) to another bulk entitlement. */
+export function moveFirstUnredeemedKeys(db: Db, fromPk: string, toPk: string, count: number): Promise<number> {
+  return changeFirstUnredeemedKeys(db, fromPk, count, { entitlement_pk: toPk });
+}
+
+async function changeFirstUnredeemedKeys(db: Db, entitlementPk: string, count: number, changes: RowUpdate<'web_register_keys'>): Promise<number> {
   const result = await db
     .updateTable('web_register_keys')
-    .set({ state: 'void', voided_at: at })
+    .set(changes)
     .where('code', 'in', (eb) =>
       eb
         .selectFrom('web_register_keys')
@@ -151,29 +160,8 @@ export async function voidFirstUnredeemedKeys(db: Db, entitlementPk: string, cou
         .orderBy('seq')
         .limit(count),
     )
-    // Checked again on the row itself: a key redeemed meanwhile stays redeemed.
+    // Checked again on the row itself: a key redeemed meanwhile stays redeemed, and does not move.
     .where('entitlement_pk', '=', entitlementPk)
-    .where('state', '=', 'unredeemed')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/** Moves the first `count` unredeemed keys (by position) to another bulk entitlement. */
-export async function moveFirstUnredeemedKeys(db: Db, fromPk: string, toPk: string, count: number): Promise<number> {
-  const result = await db
-    .updateTable('web_register_keys')
-    .set({ entitlement_pk: toPk })
-    .where('code', 'in', (eb) =>
-      eb
-        .selectFrom('web_register_keys')
-        .select('code')
-        .where('entitlement_pk', '=', fromPk)
-        .where('state', '=', 'unredeemed')
-        .orderBy('seq')
-        .limit(count),
-    )
-    // Checked again on the row itself: a key redeemed meanwhile must not move.
-    .where('entitlement_pk', '=', fromPk)
     .where('state', '=', 'unredeemed')
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
