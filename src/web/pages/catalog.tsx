@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import { type Feature, type LicenseModel, type Product, licenseModelKinds } from '../../domain/catalog.ts';
@@ -52,6 +53,26 @@ function CatalogTabs() {
 
 const lead = 'What you sell: products, the license models that say how they may be used, and the features they enable.';
 
+/** One of the catalogue's three lists, under its tabs, with the producer's button to add one. */
+function CatalogList({ producer, create, children }: { producer: boolean; create: { href: string; label: string }; children: ComponentChildren }) {
+  return (
+    <Layout
+      title="Catalogue"
+      lead={lead}
+      actions={
+        producer && (
+          <a class="button button-primary" href={create.href}>
+            {create.label}
+          </a>
+        )
+      }
+    >
+      <CatalogTabs />
+      {children}
+    </Layout>
+  );
+}
+
 function lifetime(model: LicenseModel): string {
   return model.durationDays === null ? 'Permanent' : `${model.durationDays} days from activation`;
 }
@@ -78,18 +99,7 @@ function ModelFacts({ model }: { model: LicenseModel }) {
 function ProductsPage({ products, models, query, producer }: { products: Page<Product>; models: LicenseModel[]; query: Record<string, string | undefined>; producer: boolean }) {
   const modelName = new Map(models.map((m) => [m.id, m.name]));
   return (
-    <Layout
-      title="Catalogue"
-      lead={lead}
-      actions={
-        producer && (
-          <a class="button button-primary" href="/portal/catalog/products/new">
-            New product
-          </a>
-        )
-      }
-    >
-      <CatalogTabs />
+    <CatalogList producer={producer} create={{ href: '/portal/catalog/products/new', label: 'New product' }}>
       <Section title="Products">
         <FilterBar action="/portal/catalog">
           <TextField name="name" label="Name contains" type="search" value={query.name} />
@@ -117,7 +127,7 @@ function ProductsPage({ products, models, query, producer }: { products: Page<Pr
         />
         <Pager path="/portal/catalog" query={query} nextCursor={products.nextCursor} cursor={query.cursor} />
       </Section>
-    </Layout>
+    </CatalogList>
   );
 }
 
@@ -220,18 +230,7 @@ function ProductPage({ product, model, state, data }: { product: Product; model:
 
 function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseModel>; query: Record<string, string | undefined>; producer: boolean }) {
   return (
-    <Layout
-      title="Catalogue"
-      lead={lead}
-      actions={
-        producer && (
-          <a class="button button-primary" href="/portal/catalog/license-models/new">
-            New license model
-          </a>
-        )
-      }
-    >
-      <CatalogTabs />
+    <CatalogList producer={producer} create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}>
       <Section title="License models">
         <FilterBar action="/portal/catalog/license-models">
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
@@ -259,7 +258,7 @@ function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseMo
         />
         <Pager path="/portal/catalog/license-models" query={query} nextCursor={models.nextCursor} cursor={query.cursor} />
       </Section>
-    </Layout>
+    </CatalogList>
   );
 }
 
@@ -320,18 +319,7 @@ function LicenseModelPage({ model, products }: { model: LicenseModel; products: 
 
 function FeaturesPage({ features, query, producer }: { features: Page<Feature>; query: Record<string, string | undefined>; producer: boolean }) {
   return (
-    <Layout
-      title="Catalogue"
-      lead={lead}
-      actions={
-        producer && (
-          <a class="button button-primary" href="/portal/catalog/features/new">
-            New feature
-          </a>
-        )
-      }
-    >
-      <CatalogTabs />
+    <CatalogList producer={producer} create={{ href: '/portal/catalog/features/new', label: 'New feature' }}>
       <Section title="Features">
         <FilterBar action="/portal/catalog/features">
           <TextField name="name" label="Name contains" type="search" value={query.name} />
@@ -356,7 +344,7 @@ function FeaturesPage({ features, query, producer }: { features: Page<Feature>; 
         />
         <Pager path="/portal/catalog/features" query={query} nextCursor={features.nextCursor} cursor={query.cursor} />
       </Section>
-    </Layout>
+    </CatalogList>
   );
 }
 
