@@ -97,3 +97,19 @@ export function textOf(html: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/**
+ * A password sign-in by hand, without a `PortalClient`, for tests of what the sign-in answer
+ * itself carries (its cookies, its throttling); `headers` go with both requests.
+ */
+export async function postSignIn(baseUrl: string, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  const page = await fetch(`${baseUrl}/sign-in`, { headers });
+  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  return fetch(`${baseUrl}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email, password }).toString(),
+  });
+}

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PASSWORD, portalUser } from '../support/browser.ts';
+import { postSignIn } from '../support/portal-client.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 /** Signs in by hand, answering the session cookie's attributes. */
 async function sessionCookie(baseUrl: string, email: string, headers: Record<string, string> = {}): Promise<string> {
-  const page = await fetch(`${baseUrl}/sign-in`, { headers });
-  const csrf = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  const r = await fetch(`${baseUrl}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...headers, cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString(),
-  });
+  const r = await postSignIn(baseUrl, email, PASSWORD, headers);
   assert.equal(r.status, 303);
   const session = r.headers.getSetCookie().find((c) => c.startsWith('licentia_session='));
   assert.ok(session, 'a session cookie is set');

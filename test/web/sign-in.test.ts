@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PASSWORD, portalUser } from '../support/browser.ts';
+import { postSignIn } from '../support/portal-client.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
-/** A password sign-in by hand, from the client address `from` (the server trusts X-Forwarded-For here). */
-async function signIn(baseUrl: string, from: string, email: string, password: string): Promise<Response> {
-  const headers = { 'x-forwarded-for': from };
-  const page = await fetch(`${baseUrl}/sign-in`, { headers });
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-  return fetch(`${baseUrl}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email, password }).toString(),
-  });
+/** A password sign-in from the client address `from` (the server trusts X-Forwarded-For here). */
+function signIn(baseUrl: string, from: string, email: string, password: string): Promise<Response> {
+  return postSignIn(baseUrl, email, password, { 'x-forwarded-for': from });
 }
 
 describeEachBackend(
