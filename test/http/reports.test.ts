@@ -2,98 +2,67 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable } from '../support/activation-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
+import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 describeEachBackend('partner billing reports and statements', (server) => {
   it('counts activations, returns and net per partner per month and quarter, without test activations, and statements match', async () => {
-    const { api, running } = server();
-    const ctx = running.ctx as { now: () => Date };
-    const realNow = ctx.now;
-    const at = (iso: string) => {
-      ctx.now = () => new Date(iso);
-    };
-    try {
-      const p1 = await partner(api, { name: 'Alpha Distribution' });
-      const p2 = await partner(api, { name: 'Beta Resellers' });
-      const customer = await account(api, { parentAccountId: p1.id, anonymous: true, name: 'Secret End Customer' });
-      const sold = (tier1: string, soldTo: string, state?: 'test') =>
-        activatable(api, { soldTo, state, quantity: 20, fields: { channelPartners: [{ accountId: tier1, tier: 'tier1' }] } });
-      const a1 = await sold(p1.id, customer.id);
-      const a2 = await sold(p2.id, p2.id);
-      const t1 = await sold(p1.id, customer.id, 'test');
-      const direct = await activatable(api);
-      const device = api.as(null);
-      const activate = async (code: string, fp: string) => (await device.post('/activations', { code, fingerprint: fp })).body;
+    const { api } = server();
+    const { p1, p2, customer, a1 } = await billingHistory(server(), { direct: true });
+    const monthly = (await api.get('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31')).body;
+    const row = (id: string | null, period: string) => monthly.items.find((r: any) => r.partnerAccountId === id && r.period === period);
+    assert.deepEqual(row(p1.id, '2026-10'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-10', activations: 3, returns: 0, net: 3 });
+    assert.deepEqual(row(p1.id, '2026-11'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-11', activations: 2, returns: 1, net: 1 });
+    assert.deepEqual(row(p1.id, '2026-12'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-12', activations: 0, returns: 1, net: -1 });
+    assert.equal(row(p2.id, '2026-10').activations, 1);
+    assert.equal(row(null, '2026-10').partnerName, '(sold directly)');
+    assert.equal(monthly.items.reduce((n: number, r: any) => n + r.activations, 0), 7, 'the test activation is not billed');
 
-      at('2026-10-15T10:00:00.000Z');
-      const october = [await activate(a1.code, 'o1'), await activate(a1.code, 'o2'), await activate(a1.code, 'o3')];
-      await activate(a2.code, 'b1');
-      await activate(t1.code, 'test-1');
-      await activate(direct.code, 'd1');
-      at('2026-11-10T10:00:00.000Z');
-      await activate(a1.code, 'n1');
-      await activate(a1.code, 'n2');
-      await created(device.post(`/activations/${october[0].activation.id}/return`, { token: october[0].license.token }), 200);
-      at('2026-12-31T23:59:59.000Z');
-      await created(api.post(`/activations/${october[1].activation.id}/revoke`), 200);
+    const quarterly = (await api.get('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')).body;
+    assert.deepEqual(
+      quarterly.items.find((r: any) => r.partnerAccountId === p1.id),
+      { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-Q4', activations: 5, returns: 2, net: 3 },
+    );
 
-      const monthly = (await api.get('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31')).body;
-      const row = (id: string | null, period: string) => monthly.items.find((r: any) => r.partnerAccountId === id && r.period === period);
-      assert.deepEqual(row(p1.id, '2026-10'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-10', activations: 3, returns: 0, net: 3 });
-      assert.deepEqual(row(p1.id, '2026-11'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-11', activations: 2, returns: 1, net: 1 });
-      assert.deepEqual(row(p1.id, '2026-12'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-12', activations: 0, returns: 1, net: -1 });
-      assert.equal(row(p2.id, '2026-10').activations, 1);
-      assert.equal(row(null, '2026-10').partnerName, '(sold directly)');
-      assert.equal(monthly.items.reduce((n: number, r: any) => n + r.activations, 0), 7, 'the test activation is not billed');
+    const csv = await api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31', { headers: { accept: 'text/csv' } });
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    assert.match(csv.text, /^partnerAccountId,partnerName,period,activations,returns,net\n/);
+    assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,2,3`));
 
-      const quarterly = (await api.get('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')).body;
-      assert.deepEqual(
-        quarterly.items.find((r: any) => r.partnerAccountId === p1.id),
-        { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-Q4', activations: 5, returns: 2, net: 3 },
+    const byAccount = (await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    assert.equal(byAccount.find((r: any) => r.accountId === customer.id).activations, 5);
+    const byProduct = (await api.get('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    assert.equal(byProduct.find((r: any) => r.productId === a1.product.id).productName, `${a1.product.name} 5.0`);
+
+    const p1Api = api.as(await apiKey(api, 'partner', p1.id));
+    const own = (await p1Api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    assert.deepEqual(own.map((r: any) => r.partnerAccountId), [p1.id], 'a partner sees only its own rows');
+
+    for (const period of ['2026-11', '2026-Q4']) {
+      const statement = (await p1Api.get(`/reports/partners/${p1.id}/statement?period=${period}`)).body;
+      const reportRow = (await api.get(`/reports/activations?period=${period.includes('Q') ? 'quarter' : 'month'}&from=2026-10-01&to=2026-12-31`)).body.items.find(
+        (r: any) => r.partnerAccountId === p1.id && r.period === period,
       );
-
-      const csv = await api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31', { headers: { accept: 'text/csv' } });
-      assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
-      assert.match(csv.text, /^partnerAccountId,partnerName,period,activations,returns,net\n/);
-      assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,2,3`));
-
-      const byAccount = (await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
-      assert.equal(byAccount.find((r: any) => r.accountId === customer.id).activations, 5);
-      const byProduct = (await api.get('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
-      assert.equal(byProduct.find((r: any) => r.productId === a1.product.id).productName, `${a1.product.name} 5.0`);
-
-      const p1Api = api.as(await apiKey(api, 'partner', p1.id));
-      const own = (await p1Api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
-      assert.deepEqual(own.map((r: any) => r.partnerAccountId), [p1.id], 'a partner sees only its own rows');
-
-      for (const period of ['2026-11', '2026-Q4']) {
-        const statement = (await p1Api.get(`/reports/partners/${p1.id}/statement?period=${period}`)).body;
-        const reportRow = (await api.get(`/reports/activations?period=${period.includes('Q') ? 'quarter' : 'month'}&from=2026-10-01&to=2026-12-31`)).body.items.find(
-          (r: any) => r.partnerAccountId === p1.id && r.period === period,
-        );
-        assert.deepEqual(statement.totals, { activations: reportRow.activations, returns: reportRow.returns, net: reportRow.net }, period);
-        assert.equal(statement.activations.length, reportRow.activations);
-        assert.equal(statement.returns.length, reportRow.returns);
-        assert.equal(statement.truncated, false);
-        const text = JSON.stringify(statement);
-        assert.doesNotMatch(text, /Secret End Customer|"o1"|"n1"/, 'no end customer and no raw fingerprint');
-        assert.ok(!text.includes(customer.id), 'no end customer account');
-        for (const entry of statement.activations) assert.match(entry.device, /^[0-9a-f]{16}$/);
-      }
-      const q4csv = await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } });
-      assert.equal(q4csv.text.trim().split('\n').length, 1 + 5 + 2);
-
-      assertProblem(await api.as(await apiKey(api, 'partner', p2.id)).get(`/reports/partners/${p1.id}/statement?period=2026-Q4`), 404, 'NOT_FOUND');
-      assertProblem(await api.as(await apiKey(api, 'customer', customer.id)).get('/reports/activations'), 403, 'FORBIDDEN');
-      assertProblem(await api.get(`/reports/partners/${customer.id}/statement?period=2026-Q4`), 422, 'UNPROCESSABLE');
-      assertProblem(await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q5`), 400, 'VALIDATION_FAILED');
-      assertProblem(await api.get(`/reports/partners/acc_missing/statement?period=2026-Q4`), 404, 'NOT_FOUND');
-      assertProblem(await api.get('/reports/activations?from=2026-12-01&to=2026-11-01'), 400, 'VALIDATION_FAILED');
-      assertProblem(await api.get('/reports/activations?from=2026-01-01&to=9999-12-31'), 400, 'VALIDATION_FAILED');
-      assertProblem(await api.get('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
-    } finally {
-      ctx.now = realNow;
+      assert.deepEqual(statement.totals, { activations: reportRow.activations, returns: reportRow.returns, net: reportRow.net }, period);
+      assert.equal(statement.activations.length, reportRow.activations);
+      assert.equal(statement.returns.length, reportRow.returns);
+      assert.equal(statement.truncated, false);
+      const text = JSON.stringify(statement);
+      assert.doesNotMatch(text, /Secret End Customer|"o1"|"n1"/, 'no end customer and no raw fingerprint');
+      assert.ok(!text.includes(customer.id), 'no end customer account');
+      for (const entry of statement.activations) assert.match(entry.device, /^[0-9a-f]{16}$/);
     }
+    const q4csv = await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } });
+    assert.equal(q4csv.text.trim().split('\n').length, 1 + 5 + 2);
+
+    assertProblem(await api.as(await apiKey(api, 'partner', p2.id)).get(`/reports/partners/${p1.id}/statement?period=2026-Q4`), 404, 'NOT_FOUND');
+    assertProblem(await api.as(await apiKey(api, 'customer', customer.id)).get('/reports/activations'), 403, 'FORBIDDEN');
+    assertProblem(await api.get(`/reports/partners/${customer.id}/statement?period=2026-Q4`), 422, 'UNPROCESSABLE');
+    assertProblem(await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q5`), 400, 'VALIDATION_FAILED');
+    assertProblem(await api.get(`/reports/partners/acc_missing/statement?period=2026-Q4`), 404, 'NOT_FOUND');
+    assertProblem(await api.get('/reports/activations?from=2026-12-01&to=2026-11-01'), 400, 'VALIDATION_FAILED');
+    assertProblem(await api.get('/reports/activations?from=2026-01-01&to=9999-12-31'), 400, 'VALIDATION_FAILED');
+    assertProblem(await api.get('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
   });
   it('bills a make-to-order entitlement sold to a partner without named channel partners to that partner', async () => {
     const { api } = server();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { activatable } from '../support/activation-fixtures.ts';
-import { account, created, partner } from '../support/fixtures.ts';
+import { account } from '../support/fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
+import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 const RANGE = 'from=2026-10-01&to=2026-12-31';
@@ -12,38 +12,9 @@ describeEachBackend('portal: billing report and statements', (server) => {
   let p2: { id: string };
   let customer: { id: string };
 
-  // Activations in October, November and December 2026, as the billing API test makes them.
+  // The same billing history as the API's report test, without the direct sale.
   before(async () => {
-    const { api, running } = server();
-    const ctx = running.ctx as { now: () => Date };
-    const realNow = ctx.now;
-    const at = (iso: string) => {
-      ctx.now = () => new Date(iso);
-    };
-    try {
-      p1 = await partner(api, { name: 'Alpha Distribution' });
-      p2 = await partner(api, { name: 'Beta Resellers' });
-      customer = await account(api, { parentAccountId: p1.id, anonymous: true, name: 'Secret End Customer' });
-      const sold = (tier1: string, soldTo: string, state?: 'test') =>
-        activatable(api, { soldTo, state, quantity: 20, fields: { channelPartners: [{ accountId: tier1, tier: 'tier1' }] } });
-      const a1 = await sold(p1.id, customer.id);
-      const a2 = await sold(p2.id, p2.id);
-      const t1 = await sold(p1.id, customer.id, 'test');
-      const device = api.as(null);
-      const activate = async (code: string, fp: string) => (await device.post('/activations', { code, fingerprint: fp })).body;
-      at('2026-10-15T10:00:00.000Z');
-      const october = [await activate(a1.code, 'o1'), await activate(a1.code, 'o2'), await activate(a1.code, 'o3')];
-      await activate(a2.code, 'b1');
-      await activate(t1.code, 'test-1');
-      at('2026-11-10T10:00:00.000Z');
-      await activate(a1.code, 'n1');
-      await activate(a1.code, 'n2');
-      await created(device.post(`/activations/${october[0].activation.id}/return`, { token: october[0].license.token }), 200);
-      at('2026-12-31T23:59:59.000Z');
-      await created(api.post(`/activations/${october[1].activation.id}/revoke`), 200);
-    } finally {
-      ctx.now = realNow;
-    }
+    ({ p1, p2, customer } = await billingHistory(server()));
   });
 
   const rowsOf = (html: string, title: string) => {
