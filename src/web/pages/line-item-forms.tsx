@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Actor } from '../../domain/actors.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { LineItemUpdateInput } from '../../http/routes/line-items.ts';
 import { requireProducer } from '../../services/access.ts';
@@ -53,33 +54,37 @@ export async function lineItemFormPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     requireProducer(actor);
     const lineItem = await getLineItem(ctx, actor, (request.params as { activationId: string }).activationId);
-    return { actor, lineItem, products: await productChoices(ctx, actor) };
+    return { actor, lineItem };
   };
+  // The product list is loaded only when the page is shown: a successful post goes without it.
+  const editPage = async (actor: Actor, lineItem: LineItem, state: FormState) => (
+    <EditLineItemPage lineItem={lineItem} products={await productChoices(ctx, actor)} state={state} />
+  );
 
   app.get('/line-items/:activationId/edit', async (request, reply) => {
-    const { lineItem, products } = await subject(request);
-    return render.page(request, reply, <EditLineItemPage lineItem={lineItem} products={products} state={emptyForm} />);
+    const { actor, lineItem } = await subject(request);
+    return render.page(request, reply, await editPage(actor, lineItem, emptyForm));
   });
 
   app.post('/line-items/:activationId/edit', async (request, reply) => {
-    const { actor, lineItem, products } = await subject(request);
+    const { actor, lineItem } = await subject(request);
     return submit(web, request, reply, {
       schema: LineItemUpdateInput,
       // A date left blank clears it, as the form says.
       extra: blanksAsNull((request.body ?? {}) as FormBody, ['startDate', 'expirationDate']),
       run: (input) => updateLineItem(ctx, actor, lineItem.activationId, input),
       done: (saved) => render.redirect(reply, lineItemPath(saved.activationId), `Line item ${saved.activationId} is saved.`),
-      again: (state) => <EditLineItemPage lineItem={lineItem} products={products} state={state} />,
+      again: (state) => editPage(actor, lineItem, state),
     });
   });
 
   app.post('/line-items/:activationId/delete', async (request, reply) => {
-    const { actor, lineItem, products } = await subject(request);
+    const { actor, lineItem } = await subject(request);
     return submit(web, request, reply, {
       schema: NoInput,
       run: () => deleteLineItem(ctx, actor, lineItem.activationId),
       done: () => render.redirect(reply, `${entitlementPath(lineItem.entitlementId)}#line-items`, `Line item ${lineItem.activationId} is deleted.`),
-      again: (state) => <EditLineItemPage lineItem={lineItem} products={products} state={state} />,
+      again: (state) => editPage(actor, lineItem, state),
     });
   });
 }
