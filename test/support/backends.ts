@@ -36,17 +36,25 @@ const sqlite: Backend = {
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const inCi = process.env.CI === 'true';
 
-async function reachable(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => undefined);
+/**
+ * Whether PostgreSQL answers, asked a few times: with several test files and a browser starting at
+ * once on two cores, one connection attempt can miss its timeout although the server is up.
+ */
+async function reachable(url: string, attempts = 3): Promise<string | undefined> {
+  let problem: string | undefined;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return undefined;
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
+  return problem;
 }
 
 async function postgresBackend(): Promise<Backend> {
