@@ -23,6 +23,14 @@ if (args.length === 0) {
     process.stderr.write('type check failed\n');
     process.exit(typecheck.status ?? 1);
   }
+  // Format and lint (Biome): a tree that is not formatted, or breaks a lint rule, fails the suite.
+  const check = spawnSync(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '.'], {
+    stdio: 'inherit',
+  });
+  if (check.status !== 0) {
+    process.stderr.write('format or lint check failed: run `npm run fix`\n');
+    process.exit(check.status ?? 1);
+  }
 }
 const files = args.length > 0 ? args : testFiles('test');
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
