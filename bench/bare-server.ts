@@ -9,4 +9,6 @@ const answer = { valid: true, code: 'VALID', id: 'act_0193a7c2e4d87b3a9f1c2d3e4f
 app.post('/api/v1/licenses/validate', async () => answer);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
-process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` })}\n`,
+);

@@ -32,11 +32,22 @@ function keyFile(dir: string, count: number): { path: string; keys: string[] } {
 async function upload(url: string, path: string): Promise<{ ms: number; status: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'text/plain', 'content-length': statSync(path).size } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${KEY}`,
+          'content-type': 'text/plain',
+          'content-length': statSync(path).size,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     createReadStream(path).pipe(req);
   });
@@ -54,13 +65,25 @@ async function exportCsv(url: string): Promise<{ ms: number; lines: number }> {
 
 async function serverRun(backend: Backend, path: string, count: number, nodeOptions = '') {
   const db = await backend.freshDatabase();
-  const server = await spawnServer({ DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: KEY, LOG_LEVEL: 'info', LICENTIA_KEY_UPLOAD_LIMIT: String(512 * 1024 * 1024), NODE_OPTIONS: nodeOptions });
+  const server = await spawnServer({
+    DATABASE_URL: db.url,
+    LICENTIA_ADMIN_KEY: KEY,
+    LOG_LEVEL: 'info',
+    LICENTIA_KEY_UPLOAD_LIMIT: String(512 * 1024 * 1024),
+    NODE_OPTIONS: nodeOptions,
+  });
   try {
     const api = new Api(`${server.url}/api/v1`, KEY);
     const model = (await api.post('/license-models', { name: 'bench', kind: 'node-locked' })).body;
     const product = (await api.post('/products', { name: 'bench', version: '1', licenseModelId: model.id })).body;
     const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
-    const bulk = (await api.post('/entitlements', { kind: 'bulk', productId: product.id, channelPartners: [{ accountId: partner.id, tier: 'tier1' }] })).body;
+    const bulk = (
+      await api.post('/entitlements', {
+        kind: 'bulk',
+        productId: product.id,
+        channelPartners: [{ accountId: partner.id, tier: 'tier1' }],
+      })
+    ).body;
     const idleRss = peakRssMb(server.child.pid ?? 0);
     const load = await upload(`${server.url}/api/v1/entitlements/${bulk.id}/web-register-keys`, path);
     if (load.status !== 201) throw new Error(`load failed: ${load.status} ${load.body.slice(0, 500)}`);
@@ -86,7 +109,28 @@ async function floor(backend: Backend, keys: string[]): Promise<number> {
     const at = new Date().toISOString();
     await store.db
       .insertInto('entitlements')
-      .values({ pk: 'ent_floor', id: 'FLOOR', id_generated: 0, kind: 'bulk', state: 'draft', sold_to: null, description: null, ship_to_email: null, ship_to_address: null, product_id: null, quantity_per_key: 1, entitlement_id_pattern: '{key}ENT', registration: null, key_prefix: null, web_register_key: null, bulk_entitlement_pk: null, parent_entitlement_pk: null, registration_data: null, created_at: at, updated_at: at })
+      .values({
+        pk: 'ent_floor',
+        id: 'FLOOR',
+        id_generated: 0,
+        kind: 'bulk',
+        state: 'draft',
+        sold_to: null,
+        description: null,
+        ship_to_email: null,
+        ship_to_address: null,
+        product_id: null,
+        quantity_per_key: 1,
+        entitlement_id_pattern: '{key}ENT',
+        registration: null,
+        key_prefix: null,
+        web_register_key: null,
+        bulk_entitlement_pk: null,
+        parent_entitlement_pk: null,
+        registration_data: null,
+        created_at: at,
+        updated_at: at,
+      })
       .execute();
     const started = performance.now();
     if (store.sqlite) {
@@ -100,7 +144,9 @@ async function floor(backend: Backend, keys: string[]): Promise<number> {
       const client = await store.pool.connect();
       try {
         await client.query('begin');
-        const copy = client.query(copyFrom('copy web_register_keys (code, key, entitlement_pk, seq, state, load_id, created_at) from stdin'));
+        const copy = client.query(
+          copyFrom('copy web_register_keys (code, key, entitlement_pk, seq, state, load_id, created_at) from stdin'),
+        );
         async function* rows() {
           for (let i = 0; i < keys.length; i += 10_000) {
             yield keys
@@ -137,9 +183,13 @@ try {
     const floorName = backend.name === 'sqlite' ? 'bare prepared statement, one transaction' : 'COPY, one transaction';
     console.log(`[${backend.name}]`);
     console.log(`  floor (${floorName}): ${seconds(floorMs)}  ${perSecond(N, floorMs)}`);
-    console.log(`  Licentia, one HTTP text/plain request:  ${seconds(run.loadMs)}  ${perSecond(N, run.loadMs)}  → ${(run.loadMs / floorMs).toFixed(2)}× the floor`);
+    console.log(
+      `  Licentia, one HTTP text/plain request:  ${seconds(run.loadMs)}  ${perSecond(N, run.loadMs)}  → ${(run.loadMs / floorMs).toFixed(2)}× the floor`,
+    );
     console.log(`  server peak RSS: idle ${run.idleRss} MB, after the load ${run.loadRss} MB (limit 512 MB)`);
-    console.log(`  CSV export of ${N.toLocaleString('en-US')} keys: ${seconds(run.exportMs)}  ${perSecond(N, run.exportMs)}; server peak RSS afterwards ${run.exportRss} MB`);
+    console.log(
+      `  CSV export of ${N.toLocaleString('en-US')} keys: ${seconds(run.exportMs)}  ${perSecond(N, run.exportMs)}; server peak RSS afterwards ${run.exportRss} MB`,
+    );
     console.log(
       `  with ${capped}: peak RSS loading ${small.keys.length.toLocaleString('en-US')} keys ${smallCapped.loadRss} MB, ` +
         `${N.toLocaleString('en-US')} keys ${bigCapped.loadRss} MB, exporting them ${bigCapped.exportRss} MB ` +

@@ -51,8 +51,12 @@ function show(label: string, s: Figures): string {
 }
 
 async function barePeer(): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)),
+  );
   return { url, pid: child.pid, stop: () => child.kill() };
 }
 
@@ -61,7 +65,13 @@ async function barePeer(): Promise<{ url: string; pid: number | undefined; stop:
  * measured run. On a shared machine throughput follows whatever else runs; CPU per request much less.
  */
 async function load(url: string, bodies: () => string, serverPid?: number): Promise<Figures> {
-  const options = { url, connections: CONNECTIONS, method: 'POST' as const, headers: { 'content-type': 'application/json' }, requests: [{ setupRequest: (r: object) => ({ ...r, body: bodies() }) }] };
+  const options = {
+    url,
+    connections: CONNECTIONS,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (r: object) => ({ ...r, body: bodies() }) }],
+  };
   await autocannon({ ...options, duration: 2 });
   const cpuBefore = serverPid === undefined ? 0 : cpuTimeMs(serverPid);
   const result = await autocannon({ ...options, duration: SECONDS });
@@ -71,9 +81,17 @@ async function load(url: string, bodies: () => string, serverPid?: number): Prom
 async function fixtures(api: Api, quantity: number) {
   const model = (await api.post('/license-models', { name: `bench ${Math.random()}`, kind: 'node-locked' })).body;
   await api.post('/features', { name: 'export', version: '1.0' });
-  const product = (await api.post('/products', { name: `bench ${Math.random()}`, version: '1', licenseModelId: model.id, features: [{ name: 'export', version: '1.0' }] })).body;
+  const product = (
+    await api.post('/products', {
+      name: `bench ${Math.random()}`,
+      version: '1',
+      licenseModelId: model.id,
+      features: [{ name: 'export', version: '1.0' }],
+    })
+  ).body;
   const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
-  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id })).body;
+  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id }))
+    .body;
   const entitlement = (
     await api.post('/entitlements', {
       kind: 'simple',
@@ -102,30 +120,158 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
     const key = await generateSigningKey();
     const privateKey = privateKeyFromPem(key.privatePkcs8Pem);
     const code = generateCode();
-    await store.db.insertInto('accounts').values({ id: 'acc_floor_partner', name: 'floor partner', type: 'partner', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at }).execute();
-    await store.db.insertInto('accounts').values({ id: 'acc_floor', name: 'floor', type: 'customer', parent_account_id: 'acc_floor_partner', anonymous: 0, created_at: at, updated_at: at }).execute();
-    await store.db.insertInto('license_models').values({ id: 'lm_floor', name: 'floor', kind: 'node-locked', duration_days: null, overdraft: 0, max_rehosts: null, allow_offline: 1, lease_seconds: null, created_at: at, updated_at: at }).execute();
-    await store.db.insertInto('products').values({ id: 'prd_floor', name: 'floor', version: '1', description: null, license_model_id: 'lm_floor', created_at: at, updated_at: at }).execute();
-    await store.db.insertInto('entitlements').values({ pk: 'ent_floor', id: 'FLOOR', id_generated: 0, kind: 'simple', state: 'deployed', sold_to: 'acc_floor', description: null, ship_to_email: null, ship_to_address: null, product_id: null, quantity_per_key: null, entitlement_id_pattern: null, registration: null, key_prefix: null, web_register_key: null, bulk_entitlement_pk: null, parent_entitlement_pk: null, registration_data: null, created_at: at, updated_at: at }).execute();
-    await store.db.insertInto('line_items').values({ id: 'li_floor', entitlement_pk: 'ent_floor', position: 0, activation_id: code, activation_code: normalizeCode(code), activation_id_generated: 1, product_id: 'prd_floor', quantity: 100_000_000, start_date: null, expiration_date: null, state: 'deployed', parent_line_item_id: null, created_at: at, updated_at: at }).execute();
+    await store.db
+      .insertInto('accounts')
+      .values({
+        id: 'acc_floor_partner',
+        name: 'floor partner',
+        type: 'partner',
+        parent_account_id: null,
+        anonymous: 0,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await store.db
+      .insertInto('accounts')
+      .values({
+        id: 'acc_floor',
+        name: 'floor',
+        type: 'customer',
+        parent_account_id: 'acc_floor_partner',
+        anonymous: 0,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await store.db
+      .insertInto('license_models')
+      .values({
+        id: 'lm_floor',
+        name: 'floor',
+        kind: 'node-locked',
+        duration_days: null,
+        overdraft: 0,
+        max_rehosts: null,
+        allow_offline: 1,
+        lease_seconds: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await store.db
+      .insertInto('products')
+      .values({
+        id: 'prd_floor',
+        name: 'floor',
+        version: '1',
+        description: null,
+        license_model_id: 'lm_floor',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await store.db
+      .insertInto('entitlements')
+      .values({
+        pk: 'ent_floor',
+        id: 'FLOOR',
+        id_generated: 0,
+        kind: 'simple',
+        state: 'deployed',
+        sold_to: 'acc_floor',
+        description: null,
+        ship_to_email: null,
+        ship_to_address: null,
+        product_id: null,
+        quantity_per_key: null,
+        entitlement_id_pattern: null,
+        registration: null,
+        key_prefix: null,
+        web_register_key: null,
+        bulk_entitlement_pk: null,
+        parent_entitlement_pk: null,
+        registration_data: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    await store.db
+      .insertInto('line_items')
+      .values({
+        id: 'li_floor',
+        entitlement_pk: 'ent_floor',
+        position: 0,
+        activation_id: code,
+        activation_code: normalizeCode(code),
+        activation_id_generated: 1,
+        product_id: 'prd_floor',
+        quantity: 100_000_000,
+        start_date: null,
+        expiration_date: null,
+        state: 'deployed',
+        parent_line_item_id: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
     const sign = (fp: string, id: string) =>
       signLicense(
-        { iss: 'licentia', sub: fp, jti: id, iat: 1, nbf: 1, lic: { activationId: code, entitlementId: 'FLOOR', product: { name: 'floor', version: '1' }, features: [{ name: 'export', version: '1.0', count: 1 }], model: 'node-locked', count: 1, test: false } },
+        {
+          iss: 'licentia',
+          sub: fp,
+          jti: id,
+          iat: 1,
+          nbf: 1,
+          lic: {
+            activationId: code,
+            entitlementId: 'FLOOR',
+            product: { name: 'floor', version: '1' },
+            features: [{ name: 'export', version: '1.0', count: 1 }],
+            model: 'node-locked',
+            count: 1,
+            test: false,
+          },
+        },
         { kid: key.kid, privateKey },
       );
     // The audit event's `after`, as the activation service writes it.
     const activationEvent = (id: string, deviceId: string, fp: string, now: string) =>
-      JSON.stringify({ id, activationId: code, entitlementId: 'FLOOR', deviceId, deviceName: null, fingerprint: fp, count: 1, state: 'active', test: false, offline: false, accountId: 'acc_floor', productId: 'prd_floor', issuedAt: now, expiresAt: null, endedAt: null });
+      JSON.stringify({
+        id,
+        activationId: code,
+        entitlementId: 'FLOOR',
+        deviceId,
+        deviceName: null,
+        fingerprint: fp,
+        count: 1,
+        state: 'active',
+        test: false,
+        offline: false,
+        accountId: 'acc_floor',
+        productId: 'prd_floor',
+        issuedAt: now,
+        expiresAt: null,
+        endedAt: null,
+      });
     let done = 0;
     const until = performance.now() + seconds * 1000;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     if (store.sqlite) {
       const sqlite = store.sqlite;
-      const take = sqlite.prepare("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
-      const device = sqlite.prepare("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, 'acc_floor', ?, null, ?, ?) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id");
-      const activation = sqlite.prepare("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values (?, 'li_floor', 'ent_floor', ?, ?, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', ?, ?, null, 0, ?, null, null)");
-      const event = sqlite.prepare("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values (?, ?, 'public', 'activation.created', 'activation', ?, null, ?)");
+      const take = sqlite.prepare(
+        "update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity",
+      );
+      const device = sqlite.prepare(
+        "insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, 'acc_floor', ?, null, ?, ?) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id",
+      );
+      const activation = sqlite.prepare(
+        "insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values (?, 'li_floor', 'ent_floor', ?, ?, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', ?, ?, null, 0, ?, null, null)",
+      );
+      const event = sqlite.prepare(
+        "insert into events (id, at, actor, action, subject_type, subject_id, before, after) values (?, ?, 'public', 'activation.created', 'activation', ?, null, ?)",
+      );
       const one = sqlite.transaction((fp: string) => {
         const now = new Date().toISOString();
         const id = newId('activation');
@@ -144,11 +290,22 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
           const id = newId('activation');
           const fp = `floor-${done}`;
           await client.query('begin');
-          await client.query("update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity");
-          const d = await client.query("insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values ($1, 'acc_floor', $2, null, $3, $3) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id", [newId('device'), fp, now]);
+          await client.query(
+            "update line_items set used_count = used_count + 1 where id = 'li_floor' and used_count + 1 <= quantity",
+          );
+          const d = await client.query(
+            "insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values ($1, 'acc_floor', $2, null, $3, $3) on conflict (account_id, fingerprint) do update set last_seen_at = excluded.last_seen_at returning id",
+            [newId('device'), fp, now],
+          );
           const token = sign(fp, id);
-          await client.query("insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values ($1, 'li_floor', 'ent_floor', $2, $3, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', $4, $5, null, 0, $6, null, null)", [id, d.rows[0].id, fp, key.kid, token, now]);
-          await client.query("insert into events (id, at, actor, action, subject_type, subject_id, before, after) values ($1, $2, 'public', 'activation.created', 'activation', $3, null, $4)", [newId('event'), now, id, activationEvent(id, d.rows[0].id, fp, now)]);
+          await client.query(
+            "insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at) values ($1, 'li_floor', 'ent_floor', $2, $3, 1, 'active', 0, 'acc_floor', 'acc_floor_partner', 'prd_floor', $4, $5, null, 0, $6, null, null)",
+            [id, d.rows[0].id, fp, key.kid, token, now],
+          );
+          await client.query(
+            "insert into events (id, at, actor, action, subject_type, subject_id, before, after) values ($1, $2, 'public', 'activation.created', 'activation', $3, null, $4)",
+            [newId('event'), now, id, activationEvent(id, d.rows[0].id, fp, now)],
+          );
           await client.query('commit');
           done++;
         }
@@ -157,7 +314,10 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
       }
     }
     const cpu = process.cpuUsage(cpuBefore);
-    return { perSecond: Math.round((done / (performance.now() - started)) * 1000), cpuUs: Math.round((cpu.user + cpu.system) / done) };
+    return {
+      perSecond: Math.round((done / (performance.now() - started)) * 1000),
+      cpuUs: Math.round((cpu.user + cpu.system) / done),
+    };
   } finally {
     await store.close();
     await db.drop();
@@ -175,22 +335,44 @@ try {
 console.log(show('bare Fastify route (fixed JSON)', bareResult));
 for (const backend of benchBackends()) {
   const db = await backend.freshDatabase();
-  const server = await spawnServer({ DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: KEY, LOG_LEVEL: 'warn', LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000' });
+  const server = await spawnServer({
+    DATABASE_URL: db.url,
+    LICENTIA_ADMIN_KEY: KEY,
+    LOG_LEVEL: 'warn',
+    LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
+  });
   try {
     const api = new Api(`${server.url}/api/v1`, KEY);
     const { code } = await fixtures(api, 100_000_000);
     const tokens: string[] = [];
-    for (let i = 0; i < 1000; i++) tokens.push((await api.as(null).post('/activations', { code, fingerprint: `bench-validate-${i}` })).body.license.token);
+    for (let i = 0; i < 1000; i++)
+      tokens.push(
+        (await api.as(null).post('/activations', { code, fingerprint: `bench-validate-${i}` })).body.license.token,
+      );
     let v = 0;
-    const validations = await load(`${server.url}/api/v1/licenses/validate`, () => JSON.stringify({ token: tokens[v++ % tokens.length] }), server.child.pid);
+    const validations = await load(
+      `${server.url}/api/v1/licenses/validate`,
+      () => JSON.stringify({ token: tokens[v++ % tokens.length] }),
+      server.child.pid,
+    );
     let a = 0;
     const run = `${Date.now()}`;
-    const activations = await load(`${server.url}/api/v1/activations`, () => JSON.stringify({ code, fingerprint: `bench-${run}-${a++}` }), server.child.pid);
+    const activations = await load(
+      `${server.url}/api/v1/activations`,
+      () => JSON.stringify({ code, fingerprint: `bench-${run}-${a++}` }),
+      server.child.pid,
+    );
     const floor = await activationFloor(backend, SECONDS);
     console.log(`\n[${backend.name}]`);
-    console.log(`  ${show('validations, 1,000 licences', validations)}  → ${((validations.rps / bareResult.rps) * 100).toFixed(0)}% of the bare route`);
-    console.log(`  floor of an activation (its rows in one transaction + one Ed25519 signature, no HTTP, one core): ${floor.perSecond.toLocaleString('en-US')}/s, CPU ${floor.cpuUs} us each`);
-    console.log(`  ${show('activations, a new fingerprint each', activations)}  → ${((activations.rps / floor.perSecond) * 100).toFixed(0)}% of the floor`);
+    console.log(
+      `  ${show('validations, 1,000 licences', validations)}  → ${((validations.rps / bareResult.rps) * 100).toFixed(0)}% of the bare route`,
+    );
+    console.log(
+      `  floor of an activation (its rows in one transaction + one Ed25519 signature, no HTTP, one core): ${floor.perSecond.toLocaleString('en-US')}/s, CPU ${floor.cpuUs} us each`,
+    );
+    console.log(
+      `  ${show('activations, a new fingerprint each', activations)}  → ${((activations.rps / floor.perSecond) * 100).toFixed(0)}% of the floor`,
+    );
   } finally {
     await server.stop();
     await db.drop();

@@ -28,11 +28,17 @@ async function fill(): Promise<void> {
   db.pragma('synchronous = OFF');
   const at = '2026-01-01T00:00:00.000Z';
   db.transaction(() => {
-    db.prepare("insert into license_models (id, name, kind, duration_days, overdraft, max_rehosts, allow_offline, lease_seconds, created_at, updated_at) values ('lm_b', 'bench', 'node-locked', null, 0, null, 1, null, ?, ?)").run(at, at);
+    db.prepare(
+      "insert into license_models (id, name, kind, duration_days, overdraft, max_rehosts, allow_offline, lease_seconds, created_at, updated_at) values ('lm_b', 'bench', 'node-locked', null, 0, null, 1, null, ?, ?)",
+    ).run(at, at);
     for (let p = 0; p < 10; p++) {
-      db.prepare("insert into products (id, name, version, description, license_model_id, created_at, updated_at) values (?, ?, '1.0', null, 'lm_b', ?, ?)").run(`prd_${p}`, `Product ${p}`, at, at);
+      db.prepare(
+        "insert into products (id, name, version, description, license_model_id, created_at, updated_at) values (?, ?, '1.0', null, 'lm_b', ?, ?)",
+      ).run(`prd_${p}`, `Product ${p}`, at, at);
     }
-    const account = db.prepare('insert into accounts (id, name, type, parent_account_id, anonymous, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)');
+    const account = db.prepare(
+      'insert into accounts (id, name, type, parent_account_id, anonymous, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?)',
+    );
     for (let p = 0; p < 40; p++) account.run(`acc_p${p}`, `Partner ${p}`, 'partner', null, 0, at, at);
     for (let c = 0; c < 2000; c++) account.run(`acc_c${c}`, `Customer ${c}`, 'customer', `acc_p${c % 40}`, 1, at, at);
     const entitlement = db.prepare(
@@ -45,7 +51,9 @@ async function fill(): Promise<void> {
       entitlement.run(`ent_${c}`, `E${c}`, `acc_c${c}`, at, at);
       lineItem.run(`li_${c}`, `ent_${c}`, `CODE-${c}`, `CODE${c}`, `prd_${c % 10}`, at, at);
     }
-    const device = db.prepare('insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, ?, ?, null, ?, ?)');
+    const device = db.prepare(
+      'insert into devices (id, account_id, fingerprint, name, created_at, last_seen_at) values (?, ?, ?, null, ?, ?)',
+    );
     for (let c = 0; c < 2000; c++) device.run(`dev_${c}`, `acc_c${c}`, `fp-${c}`, at, at);
     const activation = db.prepare(
       `insert into activations (id, line_item_id, entitlement_pk, device_id, fingerprint, count, state, test, account_id, tier1_account_id, product_id, kid, token, device_public_key, offline, issued_at, expires_at, ended_at)
@@ -58,7 +66,20 @@ async function fill(): Promise<void> {
       const issued = new Date(start + Math.floor((i / N) * span)).toISOString();
       const returned = i % 10 === 0;
       const ended = returned ? new Date(Date.parse(issued) + 20 * 86_400_000).toISOString() : null;
-      activation.run(`act_${i.toString().padStart(8, '0')}`, `li_${c}`, `ent_${c}`, `dev_${c}`, `fp-${i}`, returned ? 'returned' : 'active', i % 97 === 0 ? 1 : 0, `acc_c${c}`, `acc_p${c % 40}`, `prd_${c % 10}`, issued, ended);
+      activation.run(
+        `act_${i.toString().padStart(8, '0')}`,
+        `li_${c}`,
+        `ent_${c}`,
+        `dev_${c}`,
+        `fp-${i}`,
+        returned ? 'returned' : 'active',
+        i % 97 === 0 ? 1 : 0,
+        `acc_c${c}`,
+        `acc_p${c % 40}`,
+        `prd_${c % 10}`,
+        issued,
+        ended,
+      );
     }
   })();
   db.exec('analyze');
@@ -93,7 +114,12 @@ try {
   try {
     const headers = { authorization: `Bearer ${KEY}` };
     const results: string[] = [];
-    for (const query of ['groupBy=partner&period=month', 'groupBy=partner&period=quarter', 'groupBy=account&period=quarter', 'groupBy=product&period=month']) {
+    for (const query of [
+      'groupBy=partner&period=month',
+      'groupBy=partner&period=quarter',
+      'groupBy=account&period=quarter',
+      'groupBy=product&period=month',
+    ]) {
       const times: number[] = [];
       let rows = 0;
       let sum = 0;
@@ -105,9 +131,13 @@ try {
         rows = body.items.length;
         sum = body.items.reduce((n, row) => n + row.activations, 0);
       }
-      results.push(`  report ${query.padEnd(30)} ${median(times).toFixed(0).padStart(5)} ms (median of 5; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`);
+      results.push(
+        `  report ${query.padEnd(30)} ${median(times).toFixed(0).padStart(5)} ms (median of 5; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`,
+      );
     }
-    console.log(`  bare select count(*) over the same ${counted.toLocaleString('en-US')} rows: ${median(floorTimes).toFixed(0)} ms (median of 5)`);
+    console.log(
+      `  bare select count(*) over the same ${counted.toLocaleString('en-US')} rows: ${median(floorTimes).toFixed(0)} ms (median of 5)`,
+    );
     for (const line of results) console.log(line);
   } finally {
     await server.stop();

@@ -16,13 +16,24 @@ const PASSWORD = 'correct horse battery staple';
 const out = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const dir = mkdtempSync(join(tmpdir(), 'licentia-screenshots-'));
 
-const server = await startServer({ ...defaultConfig, port: 0, databaseUrl: `sqlite:${join(dir, 'demo.db')}`, adminKey: ADMIN_KEY, logLevel: 'silent' }, false);
+const server = await startServer(
+  { ...defaultConfig, port: 0, databaseUrl: `sqlite:${join(dir, 'demo.db')}`, adminKey: ADMIN_KEY, logLevel: 'silent' },
+  false,
+);
 const clock = server.ctx as { now: () => Date };
 
-async function call<T = Record<string, any>>(method: string, path: string, body?: unknown, key: string | null = ADMIN_KEY): Promise<T> {
+async function call<T = Record<string, any>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  key: string | null = ADMIN_KEY,
+): Promise<T> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
     method,
-    headers: { ...(key && { authorization: `Bearer ${key}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: {
+      ...(key && { authorization: `Bearer ${key}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -32,35 +43,91 @@ async function call<T = Record<string, any>>(method: string, path: string, body?
 
 try {
   // The catalogue.
-  const annual = await call('POST', '/license-models', { name: 'Annual node-locked', kind: 'node-locked', durationDays: 365, maxRehosts: 3 });
-  const perpetual = await call('POST', '/license-models', { name: 'Perpetual node-locked', kind: 'node-locked', overdraft: 1 });
+  const annual = await call('POST', '/license-models', {
+    name: 'Annual node-locked',
+    kind: 'node-locked',
+    durationDays: 365,
+    maxRehosts: 3,
+  });
+  const perpetual = await call('POST', '/license-models', {
+    name: 'Perpetual node-locked',
+    kind: 'node-locked',
+    overdraft: 1,
+  });
   await call('POST', '/license-models', { name: 'Floating, 10-minute leases', kind: 'floating', leaseSeconds: 600 });
-  for (const [name, version] of [['export', '1.0'], ['render', '2.1'], ['cloud-sync', '1.0']]) await call('POST', '/features', { name, version });
+  for (const [name, version] of [
+    ['export', '1.0'],
+    ['render', '2.1'],
+    ['cloud-sync', '1.0'],
+  ])
+    await call('POST', '/features', { name, version });
   const cad = await call('POST', '/products', {
     name: 'CAD Studio',
     version: '5.0',
     description: 'Parametric 3D design.',
     licenseModelId: annual.id,
-    features: [{ name: 'export', version: '1.0', count: 1 }, { name: 'render', version: '2.1', count: 4 }],
+    features: [
+      { name: 'export', version: '1.0', count: 1 },
+      { name: 'render', version: '2.1', count: 4 },
+    ],
   });
-  await call('POST', '/products', { name: 'CAD Studio', version: '6.0', licenseModelId: annual.id, features: [{ name: 'export', version: '1.0', count: 1 }] });
-  const viewer = await call('POST', '/products', { name: 'Model Viewer', version: '2.3', licenseModelId: perpetual.id, features: [{ name: 'cloud-sync', version: '1.0', count: 1 }] });
+  await call('POST', '/products', {
+    name: 'CAD Studio',
+    version: '6.0',
+    licenseModelId: annual.id,
+    features: [{ name: 'export', version: '1.0', count: 1 }],
+  });
+  const viewer = await call('POST', '/products', {
+    name: 'Model Viewer',
+    version: '2.3',
+    licenseModelId: perpetual.id,
+    features: [{ name: 'cloud-sync', version: '1.0', count: 1 }],
+  });
 
   // The channel: two distributors, a direct customer.
   const nordic = await call('POST', '/accounts', { name: 'Nordic Distribution AB', type: 'partner' });
   const atlas = await call('POST', '/accounts', { name: 'Atlas Software Trading', type: 'partner' });
   const acme = await call('POST', '/accounts', { name: 'Acme Engineering', type: 'customer' });
   await call('POST', `/accounts/${acme.id}/contacts`, { name: 'Jo Rivera', email: 'it@acme.example' });
-  const reseller = await call('POST', '/accounts', { name: 'Berg Reseller Oy', type: 'partner', parentAccountId: nordic.id });
-  await call('POST', '/users', { email: 'ada@producer.example', name: 'Ada Producer', role: 'admin', password: PASSWORD });
-  await call('POST', '/users', { email: 'nils@nordic.example', name: 'Nils Nordic', role: 'partner', accountId: nordic.id, password: PASSWORD });
-  await call('POST', '/users', { email: 'jo@acme.example', name: 'Jo Rivera', role: 'customer', accountId: acme.id, password: PASSWORD });
-  const nordicKey = (await call('POST', '/api-keys', { role: 'partner', accountId: nordic.id, name: 'Nordic shop' })).key as string;
-  const atlasKey = (await call('POST', '/api-keys', { role: 'partner', accountId: atlas.id, name: 'Atlas shop' })).key as string;
+  const reseller = await call('POST', '/accounts', {
+    name: 'Berg Reseller Oy',
+    type: 'partner',
+    parentAccountId: nordic.id,
+  });
+  await call('POST', '/users', {
+    email: 'ada@producer.example',
+    name: 'Ada Producer',
+    role: 'admin',
+    password: PASSWORD,
+  });
+  await call('POST', '/users', {
+    email: 'nils@nordic.example',
+    name: 'Nils Nordic',
+    role: 'partner',
+    accountId: nordic.id,
+    password: PASSWORD,
+  });
+  await call('POST', '/users', {
+    email: 'jo@acme.example',
+    name: 'Jo Rivera',
+    role: 'customer',
+    accountId: acme.id,
+    password: PASSWORD,
+  });
+  const nordicKey = (await call('POST', '/api-keys', { role: 'partner', accountId: nordic.id, name: 'Nordic shop' }))
+    .key as string;
+  const atlasKey = (await call('POST', '/api-keys', { role: 'partner', accountId: atlas.id, name: 'Atlas shop' }))
+    .key as string;
 
   // Stock for the distributors, and a direct sale.
   const stock = async (partnerId: string, productId: string, keys: number, prefix: string) => {
-    const bulk = await call('POST', '/entitlements', { kind: 'bulk', productId, keyPrefix: prefix, description: `${prefix} retail boxes`, channelPartners: [{ accountId: partnerId, tier: 'tier1' }] });
+    const bulk = await call('POST', '/entitlements', {
+      kind: 'bulk',
+      productId,
+      keyPrefix: prefix,
+      description: `${prefix} retail boxes`,
+      channelPartners: [{ accountId: partnerId, tier: 'tier1' }],
+    });
     await call('POST', `/entitlements/${bulk.id}/web-register-keys`, { generate: keys });
     await call('POST', `/entitlements/${bulk.id}/state`, { state: 'deployed' });
     return bulk;
@@ -81,7 +148,13 @@ try {
   await call('POST', `/entitlements/${direct.id}/state`, { state: 'deployed' });
 
   // A year of business: keys redeemed for anonymous end customers and activated, month by month.
-  const keysOf = async (bulkId: string) => (await call<{ items: { key: string }[] }>('GET', `/entitlements/${bulkId}/web-register-keys?status=unredeemed&limit=1000`)).items.map((k) => k.key);
+  const keysOf = async (bulkId: string) =>
+    (
+      await call<{ items: { key: string }[] }>(
+        'GET',
+        `/entitlements/${bulkId}/web-register-keys?status=unredeemed&limit=1000`,
+      )
+    ).items.map((k) => k.key);
   const nordicKeys = await keysOf(nordicStock.id);
   const atlasKeys = await keysOf(atlasStock.id);
   const shops = ['Workshop 12', 'Studio Berg', 'Harbour Design', 'Fjord Architects', 'Linden & Co', 'North Yard'];
@@ -99,22 +172,54 @@ try {
         const code = keys.shift();
         if (!code) break;
         n += 1;
-        await call('POST', `/web-register-keys/${code}/redeem`, { accountName: `${shops[n % shops.length]} ${n}` }, key);
-        const activated = await call('POST', '/activations', { code, fingerprint: `pc-${n}`, deviceName: `Design PC ${n}` }, null);
+        await call(
+          'POST',
+          `/web-register-keys/${code}/redeem`,
+          { accountName: `${shops[n % shops.length]} ${n}` },
+          key,
+        );
+        const activated = await call(
+          'POST',
+          '/activations',
+          { code, fingerprint: `pc-${n}`, deviceName: `Design PC ${n}` },
+          null,
+        );
         if (n % 9 === 0) await call('POST', `/activations/${activated.activation.id}/return`, {}, ADMIN_KEY);
       }
     }
-    for (let i = 0; i < 2; i++) await call('POST', '/activations', { code: direct.lineItems[0].activationId, fingerprint: `acme-${month}-${i}`, deviceName: `ACME-WS-${month}${i}` }, null);
+    for (let i = 0; i < 2; i++)
+      await call(
+        'POST',
+        '/activations',
+        {
+          code: direct.lineItems[0].activationId,
+          fingerprint: `acme-${month}-${i}`,
+          deviceName: `ACME-WS-${month}${i}`,
+        },
+        null,
+      );
   }
   clock.now = realNow;
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   mkdirSync(out, { recursive: true });
   const session = async (email: string | null, width = 1280) => {
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width, height: 900 }, deviceScaleFactor: 1 });
+    const context = await browser.newContext({
+      baseURL: server.url,
+      viewport: { width, height: 900 },
+      deviceScaleFactor: 1,
+    });
     const page = await context.newPage();
     if (email) {
       await page.goto('/sign-in');
@@ -136,7 +241,11 @@ try {
   await shoot(producer.page, '/portal', 'producer-home');
   await shoot(producer.page, `/portal/entitlements/${nordicStock.id}/keys`, 'producer-keys');
   await shoot(producer.page, `/portal/entitlements/${direct.id}`, 'producer-entitlement');
-  await shoot(producer.page, '/portal/reports?groupBy=partner&period=month&from=2026-01-01&to=2026-12-31', 'producer-billing');
+  await shoot(
+    producer.page,
+    '/portal/reports?groupBy=partner&period=month&from=2026-01-01&to=2026-12-31',
+    'producer-billing',
+  );
   await shoot(producer.page, '/portal/accounts', 'producer-accounts');
   await producer.context.close();
 
@@ -144,7 +253,10 @@ try {
   await shoot(partner.page, '/portal', 'partner-home');
   await partner.page.goto('/portal/register');
   await partner.page.getByLabel('Web register key').fill(nordicKeys[0] ?? '');
-  await partner.page.getByRole('button', { name: /Find|Continue|Next/ }).first().click();
+  await partner.page
+    .getByRole('button', { name: /Find|Continue|Next/ })
+    .first()
+    .click();
   await partner.page.waitForLoadState('networkidle');
   await partner.page.screenshot({ path: join(out, 'partner-register.png') });
   process.stdout.write('docs/screenshots/partner-register.png  /portal/register\n');

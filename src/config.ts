@@ -67,6 +67,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 function publicUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
 }

@@ -11,7 +11,11 @@ import { computeFingerprint } from '../src/client/fingerprint.ts';
 import { publicJwkOf } from '../src/licensing/ed25519-jwk.ts';
 import { toLicenseFile } from '../src/licensing/license-file.ts';
 import { signLicense } from '../src/licensing/license-token.ts';
-import { createDeviceKeyPair, parseActivationRequest, parseAndVerifyReturnRequest } from '../src/licensing/offline-request.ts';
+import {
+  createDeviceKeyPair,
+  parseActivationRequest,
+  parseAndVerifyReturnRequest,
+} from '../src/licensing/offline-request.ts';
 import { BIN } from './support/cli.ts';
 import { DAY, licenseClaims, type TestSigningKey, testSigningKey } from './support/licences.ts';
 
@@ -24,9 +28,14 @@ const path = (name: string) => join(dir, name);
 /** Asynchronous, unlike support/cli.ts's runCli, so that the commands of one block run side by side. */
 function licentia(args: string[], cwd = dir): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, DATABASE_URL: `sqlite:${databaseFile}`, LOG_LEVEL: 'warn' }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: { ...process.env, DATABASE_URL: `sqlite:${databaseFile}`, LOG_LEVEL: 'warn' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,8 +44,14 @@ const now = Math.floor(Date.now() / 1000);
 before(async () => {
   key = await testSigningKey();
   writeFileSync(path('jwks.json'), JSON.stringify(key.jwks));
-  writeFileSync(path('valid.lic'), toLicenseFile(signLicense(licenseClaims({ iat: now - DAY, nbf: now - DAY, exp: now + DAY }), key)));
-  writeFileSync(path('expired.lic'), toLicenseFile(signLicense(licenseClaims({ iat: now - 3 * DAY, nbf: now - 3 * DAY, exp: now - DAY }), key)));
+  writeFileSync(
+    path('valid.lic'),
+    toLicenseFile(signLicense(licenseClaims({ iat: now - DAY, nbf: now - DAY, exp: now + DAY }), key)),
+  );
+  writeFileSync(
+    path('expired.lic'),
+    toLicenseFile(signLicense(licenseClaims({ iat: now - 3 * DAY, nbf: now - 3 * DAY, exp: now - DAY }), key)),
+  );
   const valid = readFileSync(path('valid.lic'), 'utf8');
   const lines = valid.split('\n');
   const middle = lines.findIndex((l) => l.startsWith('-----BEGIN')) + 3;
@@ -50,7 +65,14 @@ after(() => {
 
 describe('licentia verify', { concurrency: true }, () => {
   it('prints the licence and VALID, and exits 0, with a JWKS file', async () => {
-    const r = await licentia(['verify', path('valid.lic'), '--jwks', path('jwks.json'), '--fingerprint', licenseClaims().sub]);
+    const r = await licentia([
+      'verify',
+      path('valid.lic'),
+      '--jwks',
+      path('jwks.json'),
+      '--fingerprint',
+      licenseClaims().sub,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Product: +CAD Studio 5\.0/);
     assert.match(r.stdout, /Activation code: +NRB08-1GDWQ-74RSX-M4D54/);
@@ -80,7 +102,10 @@ describe('licentia verify', { concurrency: true }, () => {
   it('exits 1 with the code when the licence is not valid', async () => {
     const cases: [string[], RegExp][] = [
       [['verify', path('expired.lic'), '--jwks', path('jwks.json')], /\nEXPIRED: the licence expired at /],
-      [['verify', path('valid.lic'), '--jwks', path('jwks.json'), '--fingerprint', 'another-device'], /Checked against: +another-device[\s\S]*\nFINGERPRINT_MISMATCH/],
+      [
+        ['verify', path('valid.lic'), '--jwks', path('jwks.json'), '--fingerprint', 'another-device'],
+        /Checked against: +another-device[\s\S]*\nFINGERPRINT_MISMATCH/,
+      ],
     ];
     await Promise.all(
       cases.map(async ([args, expected]) => {
@@ -112,7 +137,19 @@ describe('licentia verify', { concurrency: true }, () => {
 
 describe('licentia activation-request and return-request', { concurrency: true }, () => {
   it('write a request and a private key only the owner can read, and refuse to overwrite the key', async () => {
-    const r = await licentia(['activation-request', '--code', 'NRB08-1GDWQ-74RSX-M4D54', '--fingerprint', 'fp-lab-07', '--device-name', 'Lab PC 7', '--out', 'req.txt', '--key-file', 'lab.pem']);
+    const r = await licentia([
+      'activation-request',
+      '--code',
+      'NRB08-1GDWQ-74RSX-M4D54',
+      '--fingerprint',
+      'fp-lab-07',
+      '--device-name',
+      'Lab PC 7',
+      '--out',
+      'req.txt',
+      '--key-file',
+      'lab.pem',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Wrote req\.txt/);
     const request = parseActivationRequest(readFileSync(path('req.txt'), 'utf8'));
@@ -120,20 +157,44 @@ describe('licentia activation-request and return-request', { concurrency: true }
     assert.equal(request.fingerprint, 'fp-lab-07');
     assert.equal(request.deviceName, 'Lab PC 7');
     const pem = readFileSync(path('lab.pem'), 'utf8');
-    assert.deepEqual(publicJwkOf(createPrivateKey(pem)), request.publicKey, 'the request carries the public half of the key written');
+    assert.deepEqual(
+      publicJwkOf(createPrivateKey(pem)),
+      request.publicKey,
+      'the request carries the public half of the key written',
+    );
     if (process.platform !== 'win32') assert.equal(statSync(path('lab.pem')).mode & 0o777, 0o600);
 
-    const again = await licentia(['activation-request', '--code', 'NRB08-1GDWQ-74RSX-M4D54', '--out', 'req2.txt', '--key-file', 'lab.pem']);
+    const again = await licentia([
+      'activation-request',
+      '--code',
+      'NRB08-1GDWQ-74RSX-M4D54',
+      '--out',
+      'req2.txt',
+      '--key-file',
+      'lab.pem',
+    ]);
     assert.notEqual(again.status, 0);
     assert.match(again.stderr, /lab\.pem exists[\s\S]*--force/);
     assert.equal(readFileSync(path('lab.pem'), 'utf8'), pem, 'the old key is untouched');
     assert.equal(existsSync(path('req2.txt')), false);
 
-    const forced = await licentia(['activation-request', '--code', 'NRB08-1GDWQ-74RSX-M4D54', '--out', 'req2.txt', '--key-file', 'lab.pem', '--force']);
+    const forced = await licentia([
+      'activation-request',
+      '--code',
+      'NRB08-1GDWQ-74RSX-M4D54',
+      '--out',
+      'req2.txt',
+      '--key-file',
+      'lab.pem',
+      '--force',
+    ]);
     assert.equal(forced.status, 0, forced.stderr);
     assert.notEqual(readFileSync(path('lab.pem'), 'utf8'), pem);
     if (process.platform !== 'win32') assert.equal(statSync(path('lab.pem')).mode & 0o777, 0o600);
-    assert.deepEqual(publicJwkOf(createPrivateKey(readFileSync(path('lab.pem'), 'utf8'))), parseActivationRequest(readFileSync(path('req2.txt'), 'utf8')).publicKey);
+    assert.deepEqual(
+      publicJwkOf(createPrivateKey(readFileSync(path('lab.pem'), 'utf8'))),
+      parseActivationRequest(readFileSync(path('req2.txt'), 'utf8')).publicKey,
+    );
   });
 
   it('default to this machine’s fingerprint and name, and to files in the working directory', async () => {
@@ -147,7 +208,15 @@ describe('licentia activation-request and return-request', { concurrency: true }
   });
 
   it('refuse a code the server would refuse, writing nothing', async () => {
-    const r = await licentia(['activation-request', '--code', 'not/a/code', '--out', 'bad.txt', '--key-file', 'bad.pem']);
+    const r = await licentia([
+      'activation-request',
+      '--code',
+      'not/a/code',
+      '--out',
+      'bad.txt',
+      '--key-file',
+      'bad.pem',
+    ]);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /code must be/);
     assert.equal(existsSync(path('bad.pem')), false);
@@ -162,23 +231,51 @@ describe('licentia activation-request and return-request', { concurrency: true }
     const intruder = createDeviceKeyPair();
     writeFileSync(path('intruder.pem'), intruder.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
     const request = { fingerprint: 'fp-ret', publicKey: device.publicJwk };
-    const claims = licenseClaims({ sub: request.fingerprint, jti: 'act_0193ffff0000700080000000000000aa', cnf: { jwk: request.publicKey } });
+    const claims = licenseClaims({
+      sub: request.fingerprint,
+      jti: 'act_0193ffff0000700080000000000000aa',
+      cnf: { jwk: request.publicKey },
+    });
     writeFileSync(path('offline.lic'), toLicenseFile(signLicense(claims, key)));
 
-    const r = await licentia(['return-request', '--license', 'offline.lic', '--key-file', 'ret.pem', '--out', 'return.txt']);
+    const r = await licentia([
+      'return-request',
+      '--license',
+      'offline.lic',
+      '--key-file',
+      'ret.pem',
+      '--out',
+      'return.txt',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /act_0193ffff0000700080000000000000aa/);
     const returned = parseAndVerifyReturnRequest(readFileSync(path('return.txt'), 'utf8'), request.publicKey);
     assert.equal(returned.activationId, claims.jti);
     assert.equal(returned.fingerprint, 'fp-ret');
 
-    const wrongKey = await licentia(['return-request', '--license', 'offline.lic', '--key-file', 'intruder.pem', '--out', 'return2.txt']);
+    const wrongKey = await licentia([
+      'return-request',
+      '--license',
+      'offline.lic',
+      '--key-file',
+      'intruder.pem',
+      '--out',
+      'return2.txt',
+    ]);
     assert.notEqual(wrongKey.status, 0);
     assert.match(wrongKey.stderr, /not the key this licence was issued to/);
     assert.equal(existsSync(path('return2.txt')), false);
 
     writeFileSync(path('online.lic'), toLicenseFile(signLicense(licenseClaims(), key)));
-    const online = await licentia(['return-request', '--license', 'online.lic', '--key-file', 'ret.pem', '--out', 'return3.txt']);
+    const online = await licentia([
+      'return-request',
+      '--license',
+      'online.lic',
+      '--key-file',
+      'ret.pem',
+      '--out',
+      'return3.txt',
+    ]);
     assert.notEqual(online.status, 0);
     assert.match(online.stderr, /activated online/);
   });

@@ -19,7 +19,8 @@ function tempDir(): string {
 it('licentia --help lists the commands and the environment', () => {
   const r = runCli(['--help']);
   assert.equal(r.status, 0, r.stderr);
-  for (const word of ['serve', 'migrate', 'api-key', 'keys', 'DATABASE_URL', 'LICENTIA_ADMIN_KEY']) assert.match(r.stdout, new RegExp(word));
+  for (const word of ['serve', 'migrate', 'api-key', 'keys', 'DATABASE_URL', 'LICENTIA_ADMIN_KEY'])
+    assert.match(r.stdout, new RegExp(word));
   assert.match(runCli(['api-key', 'create', '--help']).stdout, /--role/);
   const unknown = runCli(['frobnicate']);
   assert.notEqual(unknown.status, 0);
@@ -38,7 +39,10 @@ it('serve on a fresh machine: creates ./data/licentia.db, prints an admin key on
     const r = await fetch(`${first.url}/api/v1/api-keys`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(r.status, 200);
     await fetch(`${first.url}/api/v1/products`, { headers: { authorization: `Bearer ${key}` } });
-    const logLines = first.output().split('\n').filter((l) => l.startsWith('{'));
+    const logLines = first
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     assert.ok(logLines.length > 0);
     assert.ok(!logLines.some((l) => l.includes(key as string)), 'the key never reaches the log');
   } finally {
@@ -68,9 +72,16 @@ it('api-key create prints a working secret; migrate reports an up-to-date databa
   assert.match(bad.stderr, /must belong to an account/);
   const server = await spawnServer({ ...env, LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456' });
   try {
-    assert.equal((await fetch(`${server.url}/api/v1/products`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
     assert.equal(
-      (await fetch(`${server.url}/api/v1/api-keys`, { headers: { authorization: 'Bearer an-operator-chosen-admin-key-123456' } })).status,
+      (await fetch(`${server.url}/api/v1/products`, { headers: { authorization: `Bearer ${secret}` } })).status,
+      200,
+    );
+    assert.equal(
+      (
+        await fetch(`${server.url}/api/v1/api-keys`, {
+          headers: { authorization: 'Bearer an-operator-chosen-admin-key-123456' },
+        })
+      ).status,
       200,
     );
   } finally {
@@ -80,7 +91,9 @@ it('api-key create prints a working secret; migrate reports an up-to-date databa
 
 it('refuses a LICENTIA_ADMIN_KEY too short to be safe', () => {
   const cwd = tempDir();
-  const r = runCli(['serve'], { env: { DATABASE_URL: `sqlite:${join(cwd, 'y.db')}`, LICENTIA_ADMIN_KEY: 'short', PORT: '0' } });
+  const r = runCli(['serve'], {
+    env: { DATABASE_URL: `sqlite:${join(cwd, 'y.db')}`, LICENTIA_ADMIN_KEY: 'short', PORT: '0' },
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /at least 24 characters/);
 });
@@ -105,7 +118,10 @@ for (const backend of backends) {
 
 it('keys rotate: a new signing key, the old one still published', async () => {
   const cwd = tempDir();
-  const env = { DATABASE_URL: `sqlite:${join(cwd, 'k.db')}`, LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456' };
+  const env = {
+    DATABASE_URL: `sqlite:${join(cwd, 'k.db')}`,
+    LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456',
+  };
   const first = await spawnServer(env);
   const before: any = await (await fetch(`${first.url}/.well-known/jwks.json`)).json();
   await first.stop();
@@ -124,22 +140,44 @@ it('keys rotate: a new signing key, the old one still published', async () => {
 
 it('user create --admin makes the first producer user and prints a one-use sign-in link', async () => {
   const cwd = tempDir();
-  const env = { DATABASE_URL: `sqlite:${join(cwd, 'u.db')}`, LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456' };
+  const env = {
+    DATABASE_URL: `sqlite:${join(cwd, 'u.db')}`,
+    LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456',
+  };
   const server = await spawnServer(env);
   try {
-    const made = runCli(['user', 'create', '--admin', 'Ada@Producer.example'], { env: { ...env, LICENTIA_PUBLIC_URL: server.url } });
+    const made = runCli(['user', 'create', '--admin', 'Ada@Producer.example'], {
+      env: { ...env, LICENTIA_PUBLIC_URL: server.url },
+    });
     assert.equal(made.status, 0, made.stderr);
     const link = made.stdout.trim();
     assert.ok(link.startsWith(`${server.url}/sign-in/link/`), link);
     assert.match(made.stderr, /created admin user usr_.* \(ada@producer\.example\)/);
     const page = await fetch(link);
     assert.equal(page.status, 200);
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
-    const signIn = await fetch(link, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}`, redirect: 'manual' });
+    const signIn = await fetch(link, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `_csrf=${token}`,
+      redirect: 'manual',
+    });
     assert.equal(signIn.status, 303);
     assert.equal(signIn.headers.get('location'), '/portal/profile');
-    assert.equal((await fetch(link, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${token}` })).status, 410);
+    assert.equal(
+      (
+        await fetch(link, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `_csrf=${token}`,
+        })
+      ).status,
+      410,
+    );
 
     const again = runCli(['user', 'create', '--admin', 'ada@producer.example'], { env });
     assert.equal(again.status, 1);
@@ -148,7 +186,10 @@ it('user create --admin makes the first producer user and prints a one-use sign-
     assert.equal(fresh.status, 0, fresh.stderr);
     assert.notEqual(fresh.stdout.trim().split('/').at(-1), link.split('/').at(-1));
     assert.equal(runCli(['user', 'sign-in-link', 'nobody@producer.example'], { env }).status, 1);
-    const withPassword = runCli(['user', 'create', '--email', 'op@producer.example', '--role', 'operator', '--password-stdin'], { env, input: 'a long enough password\n' });
+    const withPassword = runCli(
+      ['user', 'create', '--email', 'op@producer.example', '--role', 'operator', '--password-stdin'],
+      { env, input: 'a long enough password\n' },
+    );
     assert.equal(withPassword.status, 0, withPassword.stderr);
     assert.equal(withPassword.stdout, '', 'no link when a password is given');
     assert.notEqual(runCli(['user', 'create', '--email', 'x@producer.example'], { env }).status, 0, 'a role is needed');

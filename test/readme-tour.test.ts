@@ -8,7 +8,9 @@ import { backends } from './support/backends.ts';
 import { spawnServer } from './support/cli.ts';
 
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-const tour = [...readme.matchAll(/<!-- tour:start -->\s*```sh\n([\s\S]*?)```\s*<!-- tour:end -->/g)].map((m) => m[1]).join('\n') || undefined;
+const tour =
+  [...readme.matchAll(/<!-- tour:start -->\s*```sh\n([\s\S]*?)```\s*<!-- tour:end -->/g)].map((m) => m[1]).join('\n') ||
+  undefined;
 const KEY = 'readme-tour-admin-key-0123456789';
 
 for (const backend of backends) {
@@ -19,7 +21,12 @@ for (const backend of backends) {
     try {
       const script = `set -euo pipefail\n${tour.replace('http://127.0.0.1:8080', server.url)}`;
       const cwd = mkdtempSync(join(tmpdir(), 'licentia-tour-'));
-      const r = spawnSync('bash', ['-c', script], { cwd, env: { ...process.env, KEY }, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync('bash', ['-c', script], {
+        cwd,
+        env: { ...process.env, KEY },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       rmSync(cwd, { recursive: true, force: true });
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       const deployed = JSON.parse(r.stdout.slice(0, r.stdout.indexOf('}') + 1));

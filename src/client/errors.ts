@@ -13,7 +13,14 @@ export class LicentiaError extends Error {
   /** The whole problem document, with its extra members (e.g. `fields` for validation errors). */
   readonly problem: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(init: { status: number; code: string; detail: string; retryAfter?: number; problem?: Record<string, unknown>; cause?: unknown }) {
+  constructor(init: {
+    status: number;
+    code: string;
+    detail: string;
+    retryAfter?: number;
+    problem?: Record<string, unknown>;
+    cause?: unknown;
+  }) {
     super(`${init.code}: ${init.detail}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'LicentiaError';
     this.status = init.status;
@@ -30,7 +37,8 @@ export class LicentiaError extends Error {
     let problem: Record<string, unknown> | undefined;
     try {
       const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) problem = parsed as Record<string, unknown>;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        problem = parsed as Record<string, unknown>;
     } catch {
       // Not JSON: a proxy's error page, say. The status still tells what happened.
     }
@@ -41,7 +49,13 @@ export class LicentiaError extends Error {
         : typeof problem?.title === 'string'
           ? problem.title
           : `the server answered ${response.status} ${response.statusText}`.trim();
-    return new LicentiaError({ status: response.status, code, detail, ...(retryAfter !== undefined && { retryAfter }), ...(problem && { problem }) });
+    return new LicentiaError({
+      status: response.status,
+      code,
+      detail,
+      ...(retryAfter !== undefined && { retryAfter }),
+      ...(problem && { problem }),
+    });
   }
 }
 

@@ -49,13 +49,16 @@ export function fingerprintOf(inputs: FingerprintInputs): string {
   }
   if (inputs.macAddresses.length > 0) pairs.push(['macAddresses', inputs.macAddresses.join(',')]);
   for (const name of Object.keys(inputs.extra).sort()) pairs.push([`extra.${name}`, inputs.extra[name] as string]);
-  return createHash('sha256').update(JSON.stringify([FINGERPRINT_VERSION, ...pairs])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([FINGERPRINT_VERSION, ...pairs]))
+    .digest('hex');
 }
 
 /** What the fingerprint is made of on this machine, after the options are applied: for support and debugging. */
 export function fingerprintInputs(options: FingerprintOptions = {}): FingerprintInputs {
   const machineId = clean(options.machineId === undefined ? readMachineId() : options.machineId);
-  const hostname = options.hostname === undefined ? (machineId === null ? clean(os.hostname()) : null) : clean(options.hostname);
+  const hostname =
+    options.hostname === undefined ? (machineId === null ? clean(os.hostname()) : null) : clean(options.hostname);
   return {
     machineId,
     hostname,
@@ -115,6 +118,8 @@ function readMacAddresses(): string[] {
 }
 
 function normalizeMacs(macs: readonly string[]): string[] {
-  const normalized = macs.map((m) => m.trim().toLowerCase().replaceAll('-', ':')).filter((m) => m.length > 0 && !/^[0:]+$/.test(m));
+  const normalized = macs
+    .map((m) => m.trim().toLowerCase().replaceAll('-', ':'))
+    .filter((m) => m.length > 0 && !/^[0:]+$/.test(m));
   return [...new Set(normalized)].sort();
 }

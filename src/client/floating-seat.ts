@@ -43,7 +43,11 @@ export class FloatingSeat {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
 
-  static async checkout(client: LicentiaClient, input: LeaseInput, options: FloatingSeatOptions = {}): Promise<FloatingSeat> {
+  static async checkout(
+    client: LicentiaClient,
+    input: LeaseInput,
+    options: FloatingSeatOptions = {},
+  ): Promise<FloatingSeat> {
     return new FloatingSeat(client, input.fingerprint, await client.checkoutLease(input), options);
   }
 
@@ -107,11 +111,17 @@ export class FloatingSeat {
       lease = await this.#client.heartbeat(this.#lease.id, this.#fingerprint);
     } catch (caught) {
       if (this.#state !== 'held') return;
-      const error = caught instanceof LicentiaError ? caught : new LicentiaError({ status: 0, code: 'NETWORK_ERROR', detail: String(caught), cause: caught });
+      const error =
+        caught instanceof LicentiaError
+          ? caught
+          : new LicentiaError({ status: 0, code: 'NETWORK_ERROR', detail: String(caught), cause: caught });
       const left = this.#deadline - performance.now();
       if (FINAL_STATUSES.has(error.status) || left <= 0) return this.#lose(error);
       this.#options.onError?.(error);
-      const wait = error.retryAfter !== undefined ? error.retryAfter * 1000 : Math.max(1000, heartbeatDelayMs(this.#lease.ttlSeconds, this.#options.heartbeatIntervalMs) / 4);
+      const wait =
+        error.retryAfter !== undefined
+          ? error.retryAfter * 1000
+          : Math.max(1000, heartbeatDelayMs(this.#lease.ttlSeconds, this.#options.heartbeatIntervalMs) / 4);
       // One last try when the lease is about to run out, rather than giving up early.
       this.#schedule(Math.max(0, Math.min(wait, left - 1)));
       return;

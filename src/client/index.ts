@@ -3,7 +3,14 @@
  * server's database or HTTP code; it shares only the licence formats in src/licensing.
  */
 export { LicentiaError, parseRetryAfter } from './errors.ts';
-export { computeFingerprint, type FingerprintInputs, type FingerprintOptions, fingerprintInputs, fingerprintOf, FINGERPRINT_VERSION } from './fingerprint.ts';
+export {
+  computeFingerprint,
+  type FingerprintInputs,
+  type FingerprintOptions,
+  fingerprintInputs,
+  fingerprintOf,
+  FINGERPRINT_VERSION,
+} from './fingerprint.ts';
 export { FloatingSeat, type FloatingSeatOptions, heartbeatDelayMs, type SeatState } from './floating-seat.ts';
 export { LicenseStore } from './license-store.ts';
 export { LicentiaClient, type LicentiaClientOptions } from './licentia-client.ts';
@@ -16,4 +23,9 @@ export { LicensingError, type LicensingErrorCode } from '../licensing/errors.ts'
 export type { LicenseClaims, LicenseDetails } from '../licensing/license-claims.ts';
 export { parseLicenseFile, readLicenseToken } from '../licensing/license-file.ts';
 export { decodeLicense, type LicenseVerification, type OfflineValidationCode } from '../licensing/license-token.ts';
-export { createActivationRequest, createDeviceKeyPair, createReturnRequest, type DeviceKeyPair } from '../licensing/offline-request.ts';
+export {
+  createActivationRequest,
+  createDeviceKeyPair,
+  createReturnRequest,
+  type DeviceKeyPair,
+} from '../licensing/offline-request.ts';

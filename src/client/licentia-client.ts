@@ -39,7 +39,8 @@ export class LicentiaClient {
 
   constructor(options: LicentiaClientOptions) {
     const base = new URL(options.baseUrl);
-    if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new TypeError(`baseUrl must be http(s), not ${base.protocol}`);
+    if (base.protocol !== 'https:' && base.protocol !== 'http:')
+      throw new TypeError(`baseUrl must be http(s), not ${base.protocol}`);
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.baseUrl = base;
     this.#fetch = options.fetch ?? globalThis.fetch;
@@ -54,7 +55,11 @@ export class LicentiaClient {
 
   async validate(input: ValidateInput): Promise<ValidationResult> {
     const { body } = await this.#send('POST', 'api/v1/licenses/validate', { json: input }, [200]);
-    if (!isRecord(body) || typeof body.valid !== 'boolean' || !validationCodes.includes(body.code as ValidationResult['code'])) {
+    if (
+      !isRecord(body) ||
+      typeof body.valid !== 'boolean' ||
+      !validationCodes.includes(body.code as ValidationResult['code'])
+    ) {
       throw badResponse('a validation result', body);
     }
     return body as ValidationResult;
@@ -67,7 +72,12 @@ export class LicentiaClient {
   async returnActivation(input: { license: string; id?: string }): Promise<Activation> {
     const token = readLicenseToken(input.license);
     const id = input.id ?? decodeLicense(token).claims.jti;
-    const { body } = await this.#send('POST', `api/v1/activations/${encodeURIComponent(id)}/return`, { json: { token } }, [200]);
+    const { body } = await this.#send(
+      'POST',
+      `api/v1/activations/${encodeURIComponent(id)}/return`,
+      { json: { token } },
+      [200],
+    );
     return activation(body);
   }
 
@@ -95,14 +105,31 @@ export class LicentiaClient {
   }
 
   async heartbeat(leaseId: string, fingerprint: string): Promise<Lease> {
-    return lease(await this.#send('POST', `api/v1/leases/${encodeURIComponent(leaseId)}/heartbeat`, { json: { fingerprint } }, [200]));
+    return lease(
+      await this.#send(
+        'POST',
+        `api/v1/leases/${encodeURIComponent(leaseId)}/heartbeat`,
+        { json: { fingerprint } },
+        [200],
+      ),
+    );
   }
 
   async release(leaseId: string, fingerprint: string): Promise<void> {
-    await this.#send('POST', `api/v1/leases/${encodeURIComponent(leaseId)}/release`, { json: { fingerprint } }, [200, 204]);
+    await this.#send(
+      'POST',
+      `api/v1/leases/${encodeURIComponent(leaseId)}/release`,
+      { json: { fingerprint } },
+      [200, 204],
+    );
   }
 
-  async #send(method: string, path: string, payload: { json?: unknown; text?: string }, expected: number[]): Promise<Answer> {
+  async #send(
+    method: string,
+    path: string,
+    payload: { json?: unknown; text?: string },
+    expected: number[],
+  ): Promise<Answer> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
     let body: string | undefined;
     if (payload.json !== undefined) {
@@ -114,20 +141,31 @@ export class LicentiaClient {
     }
     let response: Response;
     try {
-      response = await this.#fetch(new URL(path, this.baseUrl), { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await this.#fetch(new URL(path, this.baseUrl), {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
       throw new LicentiaError({
         status: 0,
         code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
-        detail: timedOut ? `no answer from ${this.baseUrl.origin} within ${this.#timeoutMs} ms` : `could not reach ${this.baseUrl.origin}: ${describe(error)}`,
+        detail: timedOut
+          ? `no answer from ${this.baseUrl.origin} within ${this.#timeoutMs} ms`
+          : `could not reach ${this.baseUrl.origin}: ${describe(error)}`,
         cause: error,
       });
     }
     if (!expected.includes(response.status)) {
       if (response.ok) {
         await response.body?.cancel();
-        throw new LicentiaError({ status: response.status, code: 'BAD_RESPONSE', detail: `unexpected status ${response.status} for ${method} /${path}` });
+        throw new LicentiaError({
+          status: response.status,
+          code: 'BAD_RESPONSE',
+          detail: `unexpected status ${response.status} for ${method} /${path}`,
+        });
       }
       throw await LicentiaError.fromResponse(response);
     }
@@ -138,16 +176,30 @@ export class LicentiaClient {
     try {
       return { status: response.status, body: JSON.parse(text) as unknown, serverDate };
     } catch (error) {
-      throw new LicentiaError({ status: response.status, code: 'BAD_RESPONSE', detail: `the answer to ${method} /${path} is not JSON`, cause: error });
+      throw new LicentiaError({
+        status: response.status,
+        code: 'BAD_RESPONSE',
+        detail: `the answer to ${method} /${path} is not JSON`,
+        cause: error,
+      });
     }
   }
 }
 
 function activationResult({ status, body }: Answer): ActivationResult {
-  if (!isRecord(body) || !isRecord(body.license) || typeof body.license.token !== 'string' || typeof body.license.file !== 'string') {
+  if (
+    !isRecord(body) ||
+    !isRecord(body.license) ||
+    typeof body.license.token !== 'string' ||
+    typeof body.license.file !== 'string'
+  ) {
     throw badResponse('an activation with its licence', body, status);
   }
-  return { created: status === 201, activation: activation(body.activation, status), license: { token: body.license.token, file: body.license.file } };
+  return {
+    created: status === 201,
+    activation: activation(body.activation, status),
+    license: { token: body.license.token, file: body.license.file },
+  };
 }
 
 function activation(body: unknown, status = 200): Activation {
@@ -165,7 +217,12 @@ function activation(body: unknown, status = 200): Activation {
 }
 
 function lease({ status, body, serverDate }: Answer): Lease {
-  if (!isRecord(body) || typeof body.id !== 'string' || typeof body.expiresAt !== 'string' || Number.isNaN(Date.parse(body.expiresAt))) {
+  if (
+    !isRecord(body) ||
+    typeof body.id !== 'string' ||
+    typeof body.expiresAt !== 'string' ||
+    Number.isNaN(Date.parse(body.expiresAt))
+  ) {
     throw badResponse('a lease', body, status);
   }
   const ttlSeconds = Math.max(0, (Date.parse(body.expiresAt) - serverDate) / 1000);

@@ -34,7 +34,10 @@ export async function verifyOffline(fileOrToken: string, options: VerifyOfflineO
   try {
     keys = createLocalJWKSet(options.jwks);
   } catch (error) {
-    throw new LicensingError('MALFORMED_JWKS', `the pinned JWKS cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+    throw new LicensingError(
+      'MALFORMED_JWKS',
+      `the pinned JWKS cannot be used: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const now = options.now ?? new Date();
   let payload: JWTPayload;
@@ -51,7 +54,11 @@ export async function verifyOffline(fileOrToken: string, options: VerifyOfflineO
     if (error instanceof errors.JWTExpired && error.reason === 'check_failed') {
       payload = error.payload;
       timeCode = 'EXPIRED';
-    } else if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf' && error.reason === 'check_failed') {
+    } else if (
+      error instanceof errors.JWTClaimValidationFailed &&
+      error.claim === 'nbf' &&
+      error.reason === 'check_failed'
+    ) {
       payload = error.payload;
       timeCode = 'NOT_YET_VALID';
     } else {
@@ -64,9 +71,32 @@ export async function verifyOffline(fileOrToken: string, options: VerifyOfflineO
   if (!check.ok) return bad(`the signed content is not a licence: claim ${check.field || '(root)'} ${check.reason}`);
   const claims = check.claims;
   if (options.fingerprint !== undefined && claims.sub !== options.fingerprint) {
-    return { valid: false, code: 'FINGERPRINT_MISMATCH', detail: 'the licence is bound to another device', kid, claims };
+    return {
+      valid: false,
+      code: 'FINGERPRINT_MISMATCH',
+      detail: 'the licence is bound to another device',
+      kid,
+      claims,
+    };
   }
-  if (timeCode === 'NOT_YET_VALID') return { valid: false, code: timeCode, detail: `the licence is valid from ${isoSeconds(claims.nbf)}`, kid, claims };
-  if (timeCode === 'EXPIRED') return { valid: false, code: timeCode, detail: `the licence expired at ${isoSeconds(claims.exp ?? 0)}`, kid, claims };
-  return { valid: true, code: 'VALID', detail: claims.exp === undefined ? 'the licence is valid (permanent)' : `the licence is valid until ${isoSeconds(claims.exp)}`, kid, claims };
+  if (timeCode === 'NOT_YET_VALID')
+    return { valid: false, code: timeCode, detail: `the licence is valid from ${isoSeconds(claims.nbf)}`, kid, claims };
+  if (timeCode === 'EXPIRED')
+    return {
+      valid: false,
+      code: timeCode,
+      detail: `the licence expired at ${isoSeconds(claims.exp ?? 0)}`,
+      kid,
+      claims,
+    };
+  return {
+    valid: true,
+    code: 'VALID',
+    detail:
+      claims.exp === undefined
+        ? 'the licence is valid (permanent)'
+        : `the licence is valid until ${isoSeconds(claims.exp)}`,
+    kid,
+    claims,
+  };
 }

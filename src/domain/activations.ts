@@ -78,7 +78,11 @@ export function lineItemUsability(
  * When a licence issued now stops: the end of the line item's expiration date, or `durationDays`
  * after activation for a time-limited model, whichever comes first; null when both are open.
  */
-export function licenseExpiry(expirationDate: string | null, model: Pick<LicenseModel, 'durationDays'>, issuedAt: Date): Date | null {
+export function licenseExpiry(
+  expirationDate: string | null,
+  model: Pick<LicenseModel, 'durationDays'>,
+  issuedAt: Date,
+): Date | null {
   const candidates: Date[] = [];
   if (expirationDate !== null) candidates.push(endOfDate(expirationDate));
   if (model.durationDays !== null) candidates.push(new Date(issuedAt.getTime() + model.durationDays * 86_400_000));

@@ -20,8 +20,14 @@ export function checkEntitlementIdPattern(pattern: string, field = '/entitlement
 }
 
 /** The ID a redeemed key's entitlement gets; undefined when the result is not a valid entitlement ID. */
-export function applyEntitlementIdPattern(pattern: string, values: { key: string; bulk: string; seq: number }): string | undefined {
-  const id = pattern.replaceAll('{key}', values.key).replaceAll('{bulk}', values.bulk).replaceAll('{seq}', String(values.seq));
+export function applyEntitlementIdPattern(
+  pattern: string,
+  values: { key: string; bulk: string; seq: number },
+): string | undefined {
+  const id = pattern
+    .replaceAll('{key}', values.key)
+    .replaceAll('{bulk}', values.bulk)
+    .replaceAll('{seq}', String(values.seq));
   return ENTITLEMENT_ID_PATTERN.test(id) ? id : undefined;
 }
 
@@ -46,22 +52,33 @@ export type RegistrationData = Partial<Record<RegistrationField, string>>;
  * is refused, not silently dropped, so the partner learns its agreement holds. With `required`,
  * every listed field must be there; with `optional`, only listed fields may be.
  */
-export function checkRegistrationData(policy: Registration, data: RegistrationData | undefined): RegistrationData | null {
+export function checkRegistrationData(
+  policy: Registration,
+  data: RegistrationData | undefined,
+): RegistrationData | null {
   const given = Object.entries(data ?? {}).filter(([, value]) => value !== undefined && value.trim() !== '');
   if (policy.policy === 'none') {
     if (given.length > 0) {
-      throw new AppError('REGISTRATION_NOT_ALLOWED', 'This bulk entitlement collects no registration data; send none.', {
-        fields: given.map(([field]) => ({ field: `/registration/${field}`, message: 'not collected' })),
-      });
+      throw new AppError(
+        'REGISTRATION_NOT_ALLOWED',
+        'This bulk entitlement collects no registration data; send none.',
+        {
+          fields: given.map(([field]) => ({ field: `/registration/${field}`, message: 'not collected' })),
+        },
+      );
     }
     return null;
   }
   const asked = new Set<string>(policy.fields);
   const unasked = given.filter(([field]) => !asked.has(field));
   if (unasked.length > 0) {
-    throw new AppError('REGISTRATION_NOT_ALLOWED', 'Only the registration fields this bulk entitlement asks for may be sent.', {
-      fields: unasked.map(([field]) => ({ field: `/registration/${field}`, message: 'not asked for' })),
-    });
+    throw new AppError(
+      'REGISTRATION_NOT_ALLOWED',
+      'Only the registration fields this bulk entitlement asks for may be sent.',
+      {
+        fields: unasked.map(([field]) => ({ field: `/registration/${field}`, message: 'not asked for' })),
+      },
+    );
   }
   if (policy.policy === 'required') {
     const present = new Set(given.map(([field]) => field));

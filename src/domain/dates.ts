@@ -8,7 +8,8 @@ import { invalidField } from './errors.ts';
 export const LAST_DATE = '9999-12-30';
 
 export function checkDate(date: string | null, field: string): void {
-  if (date !== null && date > LAST_DATE) throw invalidField(field, `must be ${LAST_DATE} or earlier (leave the date out for no end)`);
+  if (date !== null && date > LAST_DATE)
+    throw invalidField(field, `must be ${LAST_DATE} or earlier (leave the date out for no end)`);
 }
 
 /** Calendar dates are `YYYY-MM-DD` strings in UTC; they compare correctly as strings. */

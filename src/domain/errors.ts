@@ -59,4 +59,6 @@ export const invalidField = (field: string, message: string): AppError =>
   new AppError('VALIDATION_FAILED', message, { fields: [{ field, message }] });
 
 export const unknownReference = (field: string, what: string): AppError =>
-  new AppError('UNKNOWN_REFERENCE', `${what} does not exist.`, { fields: [{ field, message: `${what} does not exist` }] });
+  new AppError('UNKNOWN_REFERENCE', `${what} does not exist.`, {
+    fields: [{ field, message: `${what} does not exist` }],
+  });

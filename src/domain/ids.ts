@@ -72,10 +72,21 @@ export function uuidv7Hex(now = Date.now()): string {
   const high = Math.floor(lastMs / 0x1000000);
   const low = lastMs % 0x1000000;
   return (
-    hex(high >>> 16) + hex(high >>> 8) + hex(high) + hex(low >>> 16) + hex(low >>> 8) + hex(low) +
-    hex(0x70 | ((sequence >>> 27) & 0x0f)) + hex(sequence >>> 19) +
-    hex(0x80 | ((sequence >>> 13) & 0x3f)) + hex(sequence >>> 5) +
+    hex(high >>> 16) +
+    hex(high >>> 8) +
+    hex(high) +
+    hex(low >>> 16) +
+    hex(low >>> 8) +
+    hex(low) +
+    hex(0x70 | ((sequence >>> 27) & 0x0f)) +
+    hex(sequence >>> 19) +
+    hex(0x80 | ((sequence >>> 13) & 0x3f)) +
+    hex(sequence >>> 5) +
     hex(((sequence << 3) & 0xf8) | (pool[r + 4]! & 0x07)) +
-    hex(pool[r + 5]!) + hex(pool[r + 6]!) + hex(pool[r + 7]!) + hex(pool[r + 8]!) + hex(pool[r + 9]!)
+    hex(pool[r + 5]!) +
+    hex(pool[r + 6]!) +
+    hex(pool[r + 7]!) +
+    hex(pool[r + 8]!) +
+    hex(pool[r + 9]!)
   );
 }

@@ -4,7 +4,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { Logger } from 'pino';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { authenticate } from './auth.ts';
@@ -47,7 +54,13 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * path parameters are text by nature and coerced to the declared types.
  */
 function validators(): Record<string, Ajv> {
-  const base: AjvOptions = { allErrors: true, useDefaults: true, removeAdditional: false, strict: false, discriminator: true };
+  const base: AjvOptions = {
+    allErrors: true,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+    discriminator: true,
+  };
   const body = addFormats(new Ajv({ ...base, coerceTypes: false }));
   const text = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
   return { body, querystring: text, params: text, headers: text };
@@ -63,7 +76,10 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply) =>
-      sendProblem(reply, new AppError('MALFORMED_REQUEST', error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid.' : error.message)),
+      sendProblem(
+        reply,
+        new AppError('MALFORMED_REQUEST', error.code === 'FST_ERR_BAD_URL' ? 'The URL is not valid.' : error.message),
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
 
   const ajv = validators();
@@ -73,7 +89,12 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     return compiler.compile(schema);
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError('NOT_FOUND', `There is no ${request.method} ${request.routeOptions.url ?? 'route'} here.`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      new AppError('NOT_FOUND', `There is no ${request.method} ${request.routeOptions.url ?? 'route'} here.`),
+    ),
+  );
   registerJsonParser(app);
 
   app.addHook('onRequest', async (request) => {
@@ -91,7 +112,12 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     if (!logRequests) return;
     // The route pattern, never the URL: paths carry activation codes and keys.
     request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? '(unmatched)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(unmatched)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
   });
@@ -110,7 +136,9 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
           'Authenticate with `Authorization: Bearer <API key>`; activation, validation and leases are open to devices.',
       },
       servers: [{ url: '/' }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Licentia API key' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Licentia API key' } },
+      },
       security: [{ apiKey: [] }],
     },
   });

@@ -9,7 +9,12 @@ import { partnerStatementLines } from '../services/reports/partner-statement.ts'
  * producer gets the same file whichever it uses.
  */
 export function reportCsv(report: Report): { filename: string; text: string } {
-  const key = report.groupBy === 'partner' ? ['partnerAccountId', 'partnerName'] : report.groupBy === 'account' ? ['accountId', 'accountName'] : ['productId', 'productName'];
+  const key =
+    report.groupBy === 'partner'
+      ? ['partnerAccountId', 'partnerName']
+      : report.groupBy === 'account'
+        ? ['accountId', 'accountName']
+        : ['productId', 'productName'];
   const columns = [...key, 'period', 'activations', 'returns', 'net'] as (keyof ReportRow)[];
   return {
     filename: `activations-${report.from}-${report.to}.csv`,
@@ -33,7 +38,16 @@ export async function statementCsv(
     yield stringify([['kind', 'at', 'entitlementId', 'activationId', 'product', 'device']]);
     let next = first;
     while (!next.done) {
-      yield stringify(next.value.map(({ kind, entry }) => [kind, entry.at, entry.entitlementId, entry.activationId, entry.product, entry.device]));
+      yield stringify(
+        next.value.map(({ kind, entry }) => [
+          kind,
+          entry.at,
+          entry.entitlementId,
+          entry.activationId,
+          entry.product,
+          entry.device,
+        ]),
+      );
       next = await batches.next();
     }
   }

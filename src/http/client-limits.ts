@@ -47,7 +47,8 @@ export class WindowCounter {
   }
 
   #sweep(now: number): void {
-    for (const [address, window] of this.#windows) if (now - window.start >= this.windowMs) this.#windows.delete(address);
+    for (const [address, window] of this.#windows)
+      if (now - window.start >= this.windowMs) this.#windows.delete(address);
     // Still full of live windows: forget the oldest rather than grow without bound.
     while (this.#windows.size >= this.maxAddresses) {
       const oldest = this.#windows.keys().next();
@@ -78,7 +79,8 @@ export function registerClientLimits(app: FastifyInstance, config: Config): void
     }
     if (publicLimited) {
       const wait = requests.retryAfter(request.ip);
-      if (wait > 0) refuse(reply, wait, `More than ${requests.max} requests a minute from this address; try again in ${wait} s.`);
+      if (wait > 0)
+        refuse(reply, wait, `More than ${requests.max} requests a minute from this address; try again in ${wait} s.`);
       requests.add(request.ip);
     }
   });

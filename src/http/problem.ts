@@ -102,7 +102,10 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const context = fastifyError.validationContext && fastifyError.validationContext !== 'body' ? fastifyError.validationContext : undefined;
+    const context =
+      fastifyError.validationContext && fastifyError.validationContext !== 'body'
+        ? fastifyError.validationContext
+        : undefined;
     return validationError(fastifyError.validation, context);
   }
   switch (fastifyError.code) {
@@ -125,7 +128,11 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   return new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', { cause: error });
 }
 
-export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(
+  error: FastifyError | AppError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const appError = toAppError(error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, appError);

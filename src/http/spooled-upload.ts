@@ -53,7 +53,8 @@ async function spool(payload: Readable, limitBytes: number): Promise<SpooledUplo
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           bytes += chunk.length;
-          if (bytes > limitBytes) throw new AppError('PAYLOAD_TOO_LARGE', `The upload is larger than ${limitBytes} bytes.`);
+          if (bytes > limitBytes)
+            throw new AppError('PAYLOAD_TOO_LARGE', `The upload is larger than ${limitBytes} bytes.`);
           hash.update(chunk);
           yield chunk;
         }
@@ -71,7 +72,10 @@ async function spool(payload: Readable, limitBytes: number): Promise<SpooledUplo
     // Opened only when iteration starts: readline emits lines as soon as it exists, and lines
     // emitted before anyone iterates are lost.
     lines: async function* () {
-      yield* createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+      yield* createInterface({
+        input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+        crlfDelay: Infinity,
+      });
     },
   };
 }

@@ -15,7 +15,13 @@ export function wrap(text: string, columns = ARMOR_COLUMNS): string[] {
 }
 
 export function armor(label: string, body: string, comments: readonly string[] = []): string {
-  return [...comments.map(commentLine), `-----BEGIN LICENTIA ${label}-----`, ...wrap(body), `-----END LICENTIA ${label}-----`, ''].join('\n');
+  return [
+    ...comments.map(commentLine),
+    `-----BEGIN LICENTIA ${label}-----`,
+    ...wrap(body),
+    `-----END LICENTIA ${label}-----`,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -26,7 +32,9 @@ export function armor(label: string, body: string, comments: readonly string[] =
  */
 export function commentLine(text: string): string {
   // Testing first is cheaper than a replace with a callback, and almost no line needs one.
-  const safe = UNSAFE_IN_COMMENT.test(text) ? text.replace(UNSAFE_IN_COMMENT_ALL, (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, '0') ?? ''}`) : text;
+  const safe = UNSAFE_IN_COMMENT.test(text)
+    ? text.replace(UNSAFE_IN_COMMENT_ALL, (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, '0') ?? ''}`)
+    : text;
   return safe.length > 0 ? `# ${safe}` : '#';
 }
 
@@ -41,7 +49,8 @@ export type DearmorResult = { ok: true; body: string } | { ok: false; reason: st
  */
 export function dearmor(text: string, label: string, bodyPattern: RegExp): DearmorResult {
   if (typeof text !== 'string') return { ok: false, reason: 'it is not text' };
-  if (text.length > MAX_ARMORED_CHARS) return { ok: false, reason: `it is longer than ${MAX_ARMORED_CHARS} characters` };
+  if (text.length > MAX_ARMORED_CHARS)
+    return { ok: false, reason: `it is longer than ${MAX_ARMORED_CHARS} characters` };
   const begin = `-----BEGIN LICENTIA ${label}-----`;
   const end = `-----END LICENTIA ${label}-----`;
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);

@@ -21,13 +21,17 @@ export type Split = { ok: true; jws: CompactJws } | { ok: false; reason: string 
 export function splitCompactJws(token: unknown): Split {
   if (typeof token !== 'string') return { ok: false, reason: 'it is not a string' };
   if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: `it is longer than ${MAX_TOKEN_CHARS} characters` };
-  if (!COMPACT_JWS_PATTERN.test(token)) return { ok: false, reason: 'it is not a compact JWS (three base64url parts separated by dots)' };
+  if (!COMPACT_JWS_PATTERN.test(token))
+    return { ok: false, reason: 'it is not a compact JWS (three base64url parts separated by dots)' };
   const [headerB64, payloadB64, signatureB64] = token.split('.') as [string, string, string];
   const header = parseJsonPart(headerB64);
   if (!isRecord(header)) return { ok: false, reason: 'its header is not a base64url JSON object' };
   const signature = decodeBase64url(signatureB64);
   if (signature === undefined) return { ok: false, reason: 'its signature is not canonical base64url' };
-  return { ok: true, jws: { header, payloadB64, signature, signingInput: Buffer.from(`${headerB64}.${payloadB64}`, 'ascii') } };
+  return {
+    ok: true,
+    jws: { header, payloadB64, signature, signingInput: Buffer.from(`${headerB64}.${payloadB64}`, 'ascii') },
+  };
 }
 
 export function parseJsonPart(part: string): unknown {

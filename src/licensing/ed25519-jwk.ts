@@ -29,14 +29,17 @@ export function checkEd25519PublicJwk(value: unknown, options: { extraMembers?: 
   for (const member of ['kid', 'alg', 'use'] as const) {
     const v = value[member];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || v.length === 0 || v.length > 256) return { ok: false, field: `/${member}`, reason: 'must be a short string' };
+    if (typeof v !== 'string' || v.length === 0 || v.length > 256)
+      return { ok: false, field: `/${member}`, reason: 'must be a short string' };
     jwk[member] = v;
   }
-  if (jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519') return { ok: false, field: '/alg', reason: 'must be "EdDSA" or "Ed25519"' };
+  if (jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519')
+    return { ok: false, field: '/alg', reason: 'must be "EdDSA" or "Ed25519"' };
   if (jwk.use !== undefined && jwk.use !== 'sig') return { ok: false, field: '/use', reason: 'must be "sig"' };
   if (!options.extraMembers) {
     const extra = Object.keys(value).find((k) => !['kty', 'crv', 'x', 'kid', 'alg', 'use'].includes(k));
-    if (extra !== undefined) return { ok: false, field: `/${extra}`, reason: 'is not a member of an Ed25519 public key' };
+    if (extra !== undefined)
+      return { ok: false, field: `/${extra}`, reason: 'is not a member of an Ed25519 public key' };
   }
   return { ok: true, jwk };
 }

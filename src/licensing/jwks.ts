@@ -14,10 +14,14 @@ export function toJwks(publicJwks: readonly Ed25519PublicJwk[]): Jwks {
   const seen = new Set<string>();
   const keys = publicJwks.map((jwk, i) => {
     const check = checkEd25519PublicJwk(jwk);
-    if (!check.ok) throw new LicensingError('INVALID_INPUT', `key ${i}${check.field}: ${check.reason}`, { field: `/${i}${check.field}` });
+    if (!check.ok)
+      throw new LicensingError('INVALID_INPUT', `key ${i}${check.field}: ${check.reason}`, {
+        field: `/${i}${check.field}`,
+      });
     const kid = check.jwk.kid;
     if (kid === undefined) throw new LicensingError('INVALID_INPUT', `key ${i} has no kid`, { field: `/${i}/kid` });
-    if (seen.has(kid)) throw new LicensingError('INVALID_INPUT', `two keys have the kid ${kid}`, { field: `/${i}/kid` });
+    if (seen.has(kid))
+      throw new LicensingError('INVALID_INPUT', `two keys have the kid ${kid}`, { field: `/${i}/kid` });
     seen.add(kid);
     return { kty: 'OKP', crv: 'Ed25519', x: check.jwk.x, kid, alg: 'EdDSA', use: 'sig' } satisfies Ed25519PublicJwk;
   });
@@ -30,12 +34,14 @@ export function toJwks(publicJwks: readonly Ed25519PublicJwk[]): Jwks {
  * make the set ambiguous and are refused.
  */
 export function keysFromJwks(jwks: unknown): Map<string, KeyObject> {
-  if (!isRecord(jwks) || !Array.isArray(jwks.keys)) throw new LicensingError('MALFORMED_JWKS', 'not a JWKS: expected {"keys": [...]}');
+  if (!isRecord(jwks) || !Array.isArray(jwks.keys))
+    throw new LicensingError('MALFORMED_JWKS', 'not a JWKS: expected {"keys": [...]}');
   const keys = new Map<string, KeyObject>();
   for (const candidate of jwks.keys) {
     const check = checkEd25519PublicJwk(candidate, { extraMembers: true });
     if (!check.ok || check.jwk.kid === undefined) continue;
-    if (keys.has(check.jwk.kid)) throw new LicensingError('MALFORMED_JWKS', `the JWKS has two Ed25519 keys with the kid ${check.jwk.kid}`);
+    if (keys.has(check.jwk.kid))
+      throw new LicensingError('MALFORMED_JWKS', `the JWKS has two Ed25519 keys with the kid ${check.jwk.kid}`);
     try {
       keys.set(check.jwk.kid, publicKeyFromEd25519Jwk(check.jwk));
     } catch {

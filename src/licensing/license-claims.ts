@@ -46,9 +46,12 @@ export type ClaimsCheck = { ok: true; claims: LicenseClaims } | { ok: false; fie
 export function checkLicenseClaims(value: unknown): ClaimsCheck {
   const fail = (field: string, reason: string): ClaimsCheck => ({ ok: false, field, reason });
   if (!isRecord(value)) return fail('', 'must be a JSON object');
-  for (const name of ['iss', 'sub', 'jti'] as const) if (!nonEmptyString(value[name])) return fail(`/${name}`, 'must be a non-empty string');
-  for (const name of ['iat', 'nbf'] as const) if (!numericDate(value[name])) return fail(`/${name}`, 'must be a time in seconds since the epoch');
-  if (value.exp !== undefined && !numericDate(value.exp)) return fail('/exp', 'must be a time in seconds since the epoch, or absent');
+  for (const name of ['iss', 'sub', 'jti'] as const)
+    if (!nonEmptyString(value[name])) return fail(`/${name}`, 'must be a non-empty string');
+  for (const name of ['iat', 'nbf'] as const)
+    if (!numericDate(value[name])) return fail(`/${name}`, 'must be a time in seconds since the epoch');
+  if (value.exp !== undefined && !numericDate(value.exp))
+    return fail('/exp', 'must be a time in seconds since the epoch, or absent');
   const lic = value.lic;
   if (!isRecord(lic)) return fail('/lic', 'must be a JSON object');
   if (!nonEmptyString(lic.activationId)) return fail('/lic/activationId', 'must be a non-empty string');
@@ -65,7 +68,8 @@ export function checkLicenseClaims(value: unknown): ClaimsCheck {
     }
     features.push({ name: f.name, version: f.version, count: f.count });
   }
-  if (!licenseModelKinds.includes(lic.model as LicenseModelKind)) return fail('/lic/model', `must be one of ${licenseModelKinds.join(', ')}`);
+  if (!licenseModelKinds.includes(lic.model as LicenseModelKind))
+    return fail('/lic/model', `must be one of ${licenseModelKinds.join(', ')}`);
   if (!count(lic.count)) return fail('/lic/count', 'must be a non-negative integer');
   if (typeof lic.test !== 'boolean') return fail('/lic/test', 'must be true or false');
   const claims: LicenseClaims = {

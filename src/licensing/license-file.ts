@@ -61,7 +61,8 @@ function describe(c: LicenseClaims): string[] {
 export function parseLicenseFile(text: string): string {
   const result = dearmor(text, LICENSE_LABEL, COMPACT_JWS_PATTERN);
   if (!result.ok) throw new LicensingError('MALFORMED_LICENSE_FILE', `not a Licentia licence file: ${result.reason}`);
-  if (result.body.length > MAX_TOKEN_CHARS) throw new LicensingError('MALFORMED_LICENSE_FILE', 'not a Licentia licence file: the token is too long');
+  if (result.body.length > MAX_TOKEN_CHARS)
+    throw new LicensingError('MALFORMED_LICENSE_FILE', 'not a Licentia licence file: the token is too long');
   return result.body;
 }
 

@@ -2,7 +2,14 @@ import { createPublicKey, generateKeyPairSync, KeyObject, randomBytes } from 'no
 import { armor, dearmor } from './armor.ts';
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { COMPACT_JWS_PATTERN, parseJsonPart, signEd25519Jws, splitCompactJws, verifyEd25519 } from './compact-jws.ts';
-import { checkEd25519PublicJwk, type Ed25519PublicJwk, isRecord, publicJwkOf, publicKeyFromEd25519Jwk, sameEd25519Key } from './ed25519-jwk.ts';
+import {
+  checkEd25519PublicJwk,
+  type Ed25519PublicJwk,
+  isRecord,
+  publicJwkOf,
+  publicKeyFromEd25519Jwk,
+  sameEd25519Key,
+} from './ed25519-jwk.ts';
 import { LicensingError, type LicensingErrorCode } from './errors.ts';
 
 /**
@@ -30,7 +37,9 @@ export function isValidFingerprint(value: unknown): value is string {
 }
 
 export function isValidDeviceName(value: unknown): value is string {
-  return typeof value === 'string' && [...value].length <= MAX_DEVICE_NAME_CHARS && !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value);
+  return (
+    typeof value === 'string' && [...value].length <= MAX_DEVICE_NAME_CHARS && !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)
+  );
 }
 
 export interface DeviceKeyPair {
@@ -74,7 +83,8 @@ export function createActivationRequest(input: {
   devicePublicKey: Ed25519PublicJwk | KeyObject;
   now?: Date;
 }): string {
-  const publicKey = input.devicePublicKey instanceof KeyObject ? publicJwkOf(input.devicePublicKey) : input.devicePublicKey;
+  const publicKey =
+    input.devicePublicKey instanceof KeyObject ? publicJwkOf(input.devicePublicKey) : input.devicePublicKey;
   const request: ActivationRequest = {
     v: 1,
     type: 'activation-request',
@@ -87,7 +97,8 @@ export function createActivationRequest(input: {
   };
   // The same checks the server makes, so a bad input fails here and not after a trip to the office.
   const problem = activationRequestProblem(request);
-  if (problem) throw new LicensingError('INVALID_INPUT', `${problem.field.slice(1)} ${problem.reason}`, { field: problem.field });
+  if (problem)
+    throw new LicensingError('INVALID_INPUT', `${problem.field.slice(1)} ${problem.reason}`, { field: problem.field });
   return armor(ACTIVATION_REQUEST_LABEL, encodeBase64url(JSON.stringify(request)), [
     'Licentia offline activation request. It holds no private key.',
     'Upload it to the licensing server (POST /api/v1/activations/offline) or send it to your',
@@ -98,7 +109,8 @@ export function createActivationRequest(input: {
 }
 
 export function parseActivationRequest(text: string): ActivationRequest {
-  const fail = (reason: string, field?: string) => failure('MALFORMED_ACTIVATION_REQUEST', 'not a Licentia activation request', reason, field);
+  const fail = (reason: string, field?: string) =>
+    failure('MALFORMED_ACTIVATION_REQUEST', 'not a Licentia activation request', reason, field);
   const armored = dearmor(text, ACTIVATION_REQUEST_LABEL, /^[A-Za-z0-9_-]+$/);
   if (!armored.ok) throw fail(armored.reason);
   const bytes = decodeBase64url(armored.body);
@@ -118,25 +130,45 @@ export function parseActivationRequest(text: string): ActivationRequest {
 
 function activationRequestProblem(value: unknown): { field: string; reason: string } | undefined {
   if (!isRecord(value)) return { field: '', reason: 'must be a JSON object' };
-  const exact = exactMembers(value, ['v', 'type', 'code', 'fingerprint', 'deviceName', 'publicKey', 'createdAt', 'nonce']);
+  const exact = exactMembers(value, [
+    'v',
+    'type',
+    'code',
+    'fingerprint',
+    'deviceName',
+    'publicKey',
+    'createdAt',
+    'nonce',
+  ]);
   if (exact) return exact;
-  if (value.v !== 1) return { field: '/v', reason: `is version ${JSON.stringify(value.v)}; only version 1 is understood` };
+  if (value.v !== 1)
+    return { field: '/v', reason: `is version ${JSON.stringify(value.v)}; only version 1 is understood` };
   if (value.type !== 'activation-request') return { field: '/type', reason: 'must be "activation-request"' };
   if (typeof value.code !== 'string' || !REQUEST_CODE_PATTERN.test(value.code)) {
     return { field: '/code', reason: 'must be 1–64 characters of A–Z a–z 0–9 . _ - and space' };
   }
-  if (!isValidFingerprint(value.fingerprint)) return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
+  if (!isValidFingerprint(value.fingerprint))
+    return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
   if (!isValidDeviceName(value.deviceName)) {
-    return { field: '/deviceName', reason: `must be at most ${MAX_DEVICE_NAME_CHARS} characters, without control characters` };
+    return {
+      field: '/deviceName',
+      reason: `must be at most ${MAX_DEVICE_NAME_CHARS} characters, without control characters`,
+    };
   }
   const jwk = checkEd25519PublicJwk(value.publicKey);
   if (!jwk.ok) return { field: `/publicKey${jwk.field}`, reason: jwk.reason };
   return commonProblem(value);
 }
 
-export function createReturnRequest(input: { activationId: string; fingerprint: string; devicePrivateKey: KeyObject; now?: Date }): string {
+export function createReturnRequest(input: {
+  activationId: string;
+  fingerprint: string;
+  devicePrivateKey: KeyObject;
+  now?: Date;
+}): string {
   const key = input.devicePrivateKey;
-  if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') throw new LicensingError('INVALID_INPUT', 'a return request is signed with the device’s Ed25519 private key');
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519')
+    throw new LicensingError('INVALID_INPUT', 'a return request is signed with the device’s Ed25519 private key');
   const payload = {
     v: 1,
     type: 'return-request',
@@ -146,8 +178,13 @@ export function createReturnRequest(input: { activationId: string; fingerprint: 
     nonce: randomBytes(16).toString('base64url'),
   };
   const problem = returnPayloadProblem(payload);
-  if (problem) throw new LicensingError('INVALID_INPUT', `${problem.field.slice(1)} ${problem.reason}`, { field: problem.field });
-  const token = signEd25519Jws({ alg: 'EdDSA', typ: RETURN_REQUEST_TYP, jwk: publicJwkOf(createPublicKey(key)) }, payload, key);
+  if (problem)
+    throw new LicensingError('INVALID_INPUT', `${problem.field.slice(1)} ${problem.reason}`, { field: problem.field });
+  const token = signEd25519Jws(
+    { alg: 'EdDSA', typ: RETURN_REQUEST_TYP, jwk: publicJwkOf(createPublicKey(key)) },
+    payload,
+    key,
+  );
   return armor(RETURN_REQUEST_LABEL, token, [
     `Licentia licence return request for activation ${payload.activationId}, signed by the device key.`,
     'Upload it to the licensing server (POST /api/v1/activations/offline/return) or send it to your',
@@ -161,7 +198,8 @@ export function createReturnRequest(input: { activationId: string; fingerprint: 
  * activation, and the device key stored with it, before calling parseAndVerifyReturnRequest.
  */
 export function readReturnRequest(text: string): ReturnRequest {
-  const fail = (reason: string, field?: string) => failure('MALFORMED_RETURN_REQUEST', 'not a Licentia return request', reason, field);
+  const fail = (reason: string, field?: string) =>
+    failure('MALFORMED_RETURN_REQUEST', 'not a Licentia return request', reason, field);
   const armored = dearmor(text, RETURN_REQUEST_LABEL, COMPACT_JWS_PATTERN);
   if (!armored.ok) throw fail(armored.reason);
   return readReturnJws(armored.body, fail).request;
@@ -173,13 +211,17 @@ export function readReturnRequest(text: string): ReturnRequest {
  */
 export function parseAndVerifyReturnRequest(text: string, expectedDevicePublicJwk: Ed25519PublicJwk): ReturnRequest {
   const expected = checkEd25519PublicJwk(expectedDevicePublicJwk, { extraMembers: true });
-  if (!expected.ok) throw new LicensingError('INVALID_INPUT', `the expected device key${expected.field} ${expected.reason}`);
-  const fail = (reason: string, field?: string) => failure('MALFORMED_RETURN_REQUEST', 'not a Licentia return request', reason, field);
+  if (!expected.ok)
+    throw new LicensingError('INVALID_INPUT', `the expected device key${expected.field} ${expected.reason}`);
+  const fail = (reason: string, field?: string) =>
+    failure('MALFORMED_RETURN_REQUEST', 'not a Licentia return request', reason, field);
   const armored = dearmor(text, RETURN_REQUEST_LABEL, COMPACT_JWS_PATTERN);
   if (!armored.ok) throw fail(armored.reason);
   const { request, verifyWith } = readReturnJws(armored.body, fail);
-  const refuse = (reason: string) => new LicensingError('RETURN_REQUEST_NOT_VERIFIED', `the return request is refused: ${reason}`);
-  if (!sameEd25519Key(request.devicePublicKey, expected.jwk)) throw refuse('it is signed by another device key than the one the licence was issued to');
+  const refuse = (reason: string) =>
+    new LicensingError('RETURN_REQUEST_NOT_VERIFIED', `the return request is refused: ${reason}`);
+  if (!sameEd25519Key(request.devicePublicKey, expected.jwk))
+    throw refuse('it is signed by another device key than the one the licence was issued to');
   if (!verifyWith(publicKeyFromEd25519Jwk(expected.jwk))) throw refuse('its signature does not match');
   return request;
 }
@@ -215,24 +257,34 @@ function returnPayloadProblem(value: unknown): { field: string; reason: string }
   if (!isRecord(value)) return { field: '', reason: 'must be a JSON object' };
   const exact = exactMembers(value, ['v', 'type', 'activationId', 'fingerprint', 'createdAt', 'nonce']);
   if (exact) return exact;
-  if (value.v !== 1) return { field: '/v', reason: `is version ${JSON.stringify(value.v)}; only version 1 is understood` };
+  if (value.v !== 1)
+    return { field: '/v', reason: `is version ${JSON.stringify(value.v)}; only version 1 is understood` };
   if (value.type !== 'return-request') return { field: '/type', reason: 'must be "return-request"' };
   if (typeof value.activationId !== 'string' || !ACTIVATION_ID_PATTERN.test(value.activationId)) {
     return { field: '/activationId', reason: 'must be an activation id (the licence’s jti)' };
   }
-  if (!isValidFingerprint(value.fingerprint)) return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
+  if (!isValidFingerprint(value.fingerprint))
+    return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
   return commonProblem(value);
 }
 
 function commonProblem(value: Record<string, unknown>): { field: string; reason: string } | undefined {
-  if (typeof value.createdAt !== 'string' || !TIMESTAMP_PATTERN.test(value.createdAt) || Number.isNaN(Date.parse(value.createdAt))) {
+  if (
+    typeof value.createdAt !== 'string' ||
+    !TIMESTAMP_PATTERN.test(value.createdAt) ||
+    Number.isNaN(Date.parse(value.createdAt))
+  ) {
     return { field: '/createdAt', reason: 'must be an ISO-8601 UTC timestamp' };
   }
-  if (typeof value.nonce !== 'string' || !NONCE_PATTERN.test(value.nonce)) return { field: '/nonce', reason: 'must be 16–128 base64url characters' };
+  if (typeof value.nonce !== 'string' || !NONCE_PATTERN.test(value.nonce))
+    return { field: '/nonce', reason: 'must be 16–128 base64url characters' };
   return undefined;
 }
 
-function exactMembers(value: Record<string, unknown>, names: readonly string[]): { field: string; reason: string } | undefined {
+function exactMembers(
+  value: Record<string, unknown>,
+  names: readonly string[],
+): { field: string; reason: string } | undefined {
   const unknown = Object.keys(value).find((k) => !names.includes(k));
   if (unknown !== undefined) return { field: `/${unknown}`, reason: 'is not a member of this document' };
   const missing = names.find((k) => !Object.hasOwn(value, k));

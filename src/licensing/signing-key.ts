@@ -24,5 +24,8 @@ export function privateKeyFromPem(pem: string): KeyObject {
 }
 
 export function publicKeyFromJwk(jwk: JWK): KeyObject {
-  return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as import('node:crypto').JsonWebKey, format: 'jwk' });
+  return createPublicKey({
+    key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as import('node:crypto').JsonWebKey,
+    format: 'jwk',
+  });
 }

@@ -6,7 +6,10 @@ import type { Scope } from '../domain/scope.ts';
  * Who may do what. Services call these before anything else; the answer depends only on the
  * actor, never on the HTTP route, so the portal and the API enforce the same rules.
  */
-export function requireRole(actor: Actor, allowed: readonly Role[]): asserts actor is Exclude<Actor, { type: 'public' }> {
+export function requireRole(
+  actor: Actor,
+  allowed: readonly Role[],
+): asserts actor is Exclude<Actor, { type: 'public' }> {
   if (actor.type === 'system') return;
   if (actor.type === 'public') throw new AppError('UNAUTHENTICATED', 'This needs an API key or a signed-in user.');
   if (!allowed.includes(actor.role)) {
@@ -23,7 +26,10 @@ export function requireAdmin(actor: Actor): void {
 }
 
 export function isProducer(actor: Actor): boolean {
-  return actor.type === 'system' || ((actor.type === 'api-key' || actor.type === 'user') && (actor.role === 'admin' || actor.role === 'operator'));
+  return (
+    actor.type === 'system' ||
+    ((actor.type === 'api-key' || actor.type === 'user') && (actor.role === 'admin' || actor.role === 'operator'))
+  );
 }
 
 /**
@@ -34,9 +40,12 @@ export function scopeOf(actor: Actor): Scope {
   if (actor.type === 'system') return { kind: 'all' };
   if (actor.type === 'public') throw new AppError('UNAUTHENTICATED', 'This needs an API key or a signed-in user.');
   if (actor.role === 'admin' || actor.role === 'operator') return { kind: 'all' };
-  if (actor.accountId === null) throw new AppError('FORBIDDEN', `A ${actor.role} credential must belong to an account.`);
+  if (actor.accountId === null)
+    throw new AppError('FORBIDDEN', `A ${actor.role} credential must belong to an account.`);
   if (actor.role === 'partner') return { kind: 'partner', accountId: actor.accountId };
-  return actor.accountAnonymous ? { kind: 'anonymous', accountId: actor.accountId } : { kind: 'customer', accountId: actor.accountId };
+  return actor.accountAnonymous
+    ? { kind: 'anonymous', accountId: actor.accountId }
+    : { kind: 'customer', accountId: actor.accountId };
 }
 
 /** The account a partner or customer credential acts for; null for the producer. */

@@ -17,7 +17,14 @@ export interface ServiceContext {
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
-  return { store, config, now, keyRing: new KeyRing(store), validationCache: new ValidationCache(), catalogCache: new CatalogCache() };
+  return {
+    store,
+    config,
+    now,
+    keyRing: new KeyRing(store),
+    validationCache: new ValidationCache(),
+    catalogCache: new CatalogCache(),
+  };
 }
 
 const afterCommit = new WeakMap<object, (() => void)[]>();

@@ -15,7 +15,13 @@ export interface IdempotencyRequest {
  * undefined, and the caller goes on and records its answer with `rememberAnswer`), or the first
  * answer is replayed. A concurrent twin waits on the key's row until the first one commits.
  */
-export async function replayedAnswer<T>(tx: Db, actor: Actor, operation: string, request: IdempotencyRequest, at: string): Promise<T | undefined> {
+export async function replayedAnswer<T>(
+  tx: Db,
+  actor: Actor,
+  operation: string,
+  request: IdempotencyRequest,
+  at: string,
+): Promise<T | undefined> {
   const existing = await claimIdempotencyKey(tx, scopeOf(actor, operation), request.key, request.requestHash, at);
   if (!existing) return undefined;
   if (existing.request_hash !== request.requestHash) {
@@ -27,7 +33,14 @@ export async function replayedAnswer<T>(tx: Db, actor: Actor, operation: string,
   return JSON.parse(existing.response) as T;
 }
 
-export async function rememberAnswer(tx: Db, actor: Actor, operation: string, request: IdempotencyRequest, status: number, answer: unknown): Promise<void> {
+export async function rememberAnswer(
+  tx: Db,
+  actor: Actor,
+  operation: string,
+  request: IdempotencyRequest,
+  status: number,
+  answer: unknown,
+): Promise<void> {
   await saveIdempotentResponse(tx, scopeOf(actor, operation), request.key, status, JSON.stringify(answer));
 }
 

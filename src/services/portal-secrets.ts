@@ -12,7 +12,12 @@ export async function portalCsrfKey(ctx: ServiceContext): Promise<string> {
   return inTransaction(ctx, async (tx, at) => {
     const candidate = randomBytes(32).toString('base64url');
     const value = await ensureServerSecret(tx, 'portal-csrf', candidate, at);
-    if (value === candidate) await audit(tx, systemActor, at, { action: 'server-secret.created', subjectType: 'server-secret', subjectId: 'portal-csrf' });
+    if (value === candidate)
+      await audit(tx, systemActor, at, {
+        action: 'server-secret.created',
+        subjectType: 'server-secret',
+        subjectId: 'portal-csrf',
+      });
     return value;
   });
 }

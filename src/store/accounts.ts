@@ -63,7 +63,12 @@ export interface AccountFilter {
   name?: string | undefined;
 }
 
-export async function listAccounts(db: Db, scope: Scope, filter: AccountFilter, page: PageRequest): Promise<Page<Account>> {
+export async function listAccounts(
+  db: Db,
+  scope: Scope,
+  filter: AccountFilter,
+  page: PageRequest,
+): Promise<Page<Account>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
   let query = scoped(db.selectFrom('accounts').selectAll(), scope);
@@ -72,7 +77,10 @@ export async function listAccounts(db: Db, scope: Scope, filter: AccountFilter, 
   if (filter.anonymous !== undefined) query = query.where('anonymous', '=', filter.anonymous ? 1 : 0);
   if (filter.name) query = query.where(containsText('accounts.name', filter.name));
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toAccount);
 }
 
@@ -85,7 +93,8 @@ const HIERARCHY_LOCK = 0x41434348;
  * sees the first one's move.
  */
 export async function lockAccountHierarchy(db: Db): Promise<void> {
-  if (storeOf(db).dialect === 'postgres') await sql`select pg_advisory_xact_lock(${sql.lit(HIERARCHY_LOCK)})`.execute(db);
+  if (storeOf(db).dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(${sql.lit(HIERARCHY_LOCK)})`.execute(db);
 }
 
 /** Does `descendantId` sit below `ancestorId` (or is it the same account)? Used to refuse parent cycles. */
@@ -118,7 +127,10 @@ export async function listContacts(db: Db, accountId: string, page: PageRequest)
   const after = decodeCursor(page.cursor);
   let query = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toContact);
 }
 

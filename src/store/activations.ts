@@ -19,7 +19,10 @@ export type ActivationRow = Row<'activations'>;
  * concurrent activations can never take more than there is.
  */
 export async function takeCount(db: Db, lineItemId: string, count: number, overdraft: number | null): Promise<boolean> {
-  const changed = overdraft === null ? await takeUncountedQuery.run(db, { id: lineItemId, count }) : await takeCountQuery.run(db, { id: lineItemId, count, overdraft });
+  const changed =
+    overdraft === null
+      ? await takeUncountedQuery.run(db, { id: lineItemId, count })
+      : await takeCountQuery.run(db, { id: lineItemId, count, overdraft });
   return changed === 1;
 }
 
@@ -35,8 +38,10 @@ function takeFrom(db: Db, a: { id: string; count: number }) {
   );
 }
 
-const takeCountQuery = preparedQuery(['id', 'count', 'overdraft'], (db, a: { id: string; count: number; overdraft: number }) =>
-  takeFrom(db, a).where(sql<boolean>`used_count + ${a.count} <= quantity + ${a.overdraft}`),
+const takeCountQuery = preparedQuery(
+  ['id', 'count', 'overdraft'],
+  (db, a: { id: string; count: number; overdraft: number }) =>
+    takeFrom(db, a).where(sql<boolean>`used_count + ${a.count} <= quantity + ${a.overdraft}`),
 );
 
 const takeUncountedQuery = preparedQuery(['id', 'count'], (db, a: { id: string; count: number }) => takeFrom(db, a));
@@ -63,20 +68,43 @@ export async function giveBackCount(
 export type NewActivationRow = NewRow<'activations'>;
 
 const activationColumnNames = [
-  'id', 'line_item_id', 'entitlement_pk', 'device_id', 'fingerprint', 'count', 'state', 'test', 'account_id', 'tier1_account_id',
-  'product_id', 'kid', 'token', 'device_public_key', 'offline', 'issued_at', 'expires_at', 'ended_at',
+  'id',
+  'line_item_id',
+  'entitlement_pk',
+  'device_id',
+  'fingerprint',
+  'count',
+  'state',
+  'test',
+  'account_id',
+  'tier1_account_id',
+  'product_id',
+  'kid',
+  'token',
+  'device_public_key',
+  'offline',
+  'issued_at',
+  'expires_at',
+  'ended_at',
 ] as const satisfies readonly (keyof NewActivationRow)[];
 
 type InsertedActivation = Required<Pick<NewActivationRow, (typeof activationColumnNames)[number]>>;
 
-const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: InsertedActivation) => db.insertInto('activations').values(row));
+const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: InsertedActivation) =>
+  db.insertInto('activations').values(row),
+);
 
 export async function insertActivation(db: Db, row: InsertedActivation): Promise<void> {
   await insertActivationQuery.run(db, row);
 }
 
 /** Ends an activation that is still active; of two concurrent returns, one does it. */
-export async function endActivation(db: Db, id: string, state: Exclude<ActivationState, 'active'>, at: string): Promise<boolean> {
+export async function endActivation(
+  db: Db,
+  id: string,
+  state: Exclude<ActivationState, 'active'>,
+  at: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('activations')
     .set({ state, ended_at: at })
@@ -90,31 +118,46 @@ export async function findActivationRow(db: Db, id: string): Promise<ActivationR
   return db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-const activeActivationQuery = preparedQuery(['lineItemId', 'fingerprint'], (db, a: { lineItemId: string; fingerprint: string }) =>
-  db
-    .selectFrom('activations')
-    .selectAll()
-    .where('line_item_id', '=', a.lineItemId)
-    .where('fingerprint', '=', a.fingerprint)
-    // A literal, not a parameter: only then may SQLite use the partial index `state = 'active'`.
-    .where('state', '=', sql.lit('active')),
+const activeActivationQuery = preparedQuery(
+  ['lineItemId', 'fingerprint'],
+  (db, a: { lineItemId: string; fingerprint: string }) =>
+    db
+      .selectFrom('activations')
+      .selectAll()
+      .where('line_item_id', '=', a.lineItemId)
+      .where('fingerprint', '=', a.fingerprint)
+      // A literal, not a parameter: only then may SQLite use the partial index `state = 'active'`.
+      .where('state', '=', sql.lit('active')),
 );
 
-export async function findActiveActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
+export async function findActiveActivationRow(
+  db: Db,
+  lineItemId: string,
+  fingerprint: string,
+): Promise<ActivationRow | undefined> {
   return activeActivationQuery.first(db, { lineItemId, fingerprint });
 }
 
-const upsertDeviceQuery = preparedQuery(['id', 'accountId', 'fingerprint', 'name', 'at'], (db, d: { id: string; accountId: string; fingerprint: string; name: string | null; at: string }) =>
-  db
-    .insertInto('devices')
-    .values({ id: d.id, account_id: d.accountId, fingerprint: d.fingerprint, name: d.name, created_at: d.at, last_seen_at: d.at })
-    .onConflict((oc) =>
-      oc.columns(['account_id', 'fingerprint']).doUpdateSet((eb) => ({
-        last_seen_at: eb.ref('excluded.last_seen_at'),
-        name: sql<string | null>`coalesce(excluded.name, devices.name)`,
-      })),
-    )
-    .returning(['id', 'name']),
+const upsertDeviceQuery = preparedQuery(
+  ['id', 'accountId', 'fingerprint', 'name', 'at'],
+  (db, d: { id: string; accountId: string; fingerprint: string; name: string | null; at: string }) =>
+    db
+      .insertInto('devices')
+      .values({
+        id: d.id,
+        account_id: d.accountId,
+        fingerprint: d.fingerprint,
+        name: d.name,
+        created_at: d.at,
+        last_seen_at: d.at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'fingerprint']).doUpdateSet((eb) => ({
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+          name: sql<string | null>`coalesce(excluded.name, devices.name)`,
+        })),
+      )
+      .returning(['id', 'name']),
 );
 
 /** The device of `fingerprint` owned by the account: made on first sight, in one race-free upsert. */
@@ -141,7 +184,13 @@ const activationStatusQuery = preparedQuery(['id'], (db, a: { id: string }) =>
     .selectFrom('activations as a')
     .innerJoin('line_items as li', 'li.id', 'a.line_item_id')
     .innerJoin('entitlements as e', 'e.pk', 'a.entitlement_pk')
-    .select(['a.state as activation_state', 'li.state as line_item_state', 'e.state as entitlement_state', 'a.fingerprint', 'a.line_item_id'])
+    .select([
+      'a.state as activation_state',
+      'li.state as line_item_state',
+      'e.state as entitlement_state',
+      'a.fingerprint',
+      'a.line_item_id',
+    ])
     .where('a.id', '=', a.id),
 );
 
@@ -226,7 +275,12 @@ export async function findActivation(db: Db, id: string, scope: Scope): Promise<
   return row && toActivation(row);
 }
 
-export async function listActivations(db: Db, scope: Scope, filter: ActivationFilter, page: PageRequest): Promise<Page<Activation>> {
+export async function listActivations(
+  db: Db,
+  scope: Scope,
+  filter: ActivationFilter,
+  page: PageRequest,
+): Promise<Page<Activation>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
   let query = scopedActivations(activationsQuery(db), scope, db);
@@ -238,7 +292,10 @@ export async function listActivations(db: Db, scope: Scope, filter: ActivationFi
   if (filter.fingerprint) query = query.where('a.fingerprint', '=', filter.fingerprint);
   if (filter.test !== undefined) query = query.where('a.test', '=', filter.test ? 1 : 0);
   if (after) query = query.where('a.id', filter.newestFirst ? '<' : '>', after);
-  const rows = await query.orderBy('a.id', filter.newestFirst ? 'desc' : 'asc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('a.id', filter.newestFirst ? 'desc' : 'asc')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toActivation);
 }
 
@@ -314,7 +371,12 @@ function scopedDevices<Q extends ReturnType<typeof devicesQuery>>(query: Q, scop
   return condition ? (query.where(condition) as Q) : query;
 }
 
-export async function listDevices(db: Db, scope: Scope, filter: DeviceFilter, page: PageRequest): Promise<Page<Device>> {
+export async function listDevices(
+  db: Db,
+  scope: Scope,
+  filter: DeviceFilter,
+  page: PageRequest,
+): Promise<Page<Device>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
   let query = scopedDevices(devicesQuery(db), scope);
@@ -323,7 +385,10 @@ export async function listDevices(db: Db, scope: Scope, filter: DeviceFilter, pa
   const search = filter.search;
   if (search) query = query.where((eb) => eb.or([eb('d.fingerprint', '=', search), containsText('d.name', search)]));
   if (after) query = query.where('d.id', '>', after);
-  const rows = await query.orderBy('d.id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('d.id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toDevice);
 }
 
@@ -345,7 +410,12 @@ export async function countLiveLeases(db: Db, lineItemId: string, now: string): 
   return Number(row.n);
 }
 
-export async function findLiveLease(db: Db, lineItemId: string, fingerprint: string, now: string): Promise<LeaseRow | undefined> {
+export async function findLiveLease(
+  db: Db,
+  lineItemId: string,
+  fingerprint: string,
+  now: string,
+): Promise<LeaseRow | undefined> {
   return db
     .selectFrom('leases')
     .selectAll()
@@ -401,7 +471,11 @@ export function toLease(row: LeaseRow, activationId: string, entitlementId: stri
 }
 
 /** The device's most recent activation of a line item, in whatever state. */
-export async function findLatestActivationRow(db: Db, lineItemId: string, fingerprint: string): Promise<ActivationRow | undefined> {
+export async function findLatestActivationRow(
+  db: Db,
+  lineItemId: string,
+  fingerprint: string,
+): Promise<ActivationRow | undefined> {
   return db
     .selectFrom('activations')
     .selectAll()
@@ -421,6 +495,14 @@ export async function lockLineItem(db: Db, lineItemId: string): Promise<Row<'lin
   return db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow();
 }
 
-export async function reissueLicense(db: Db, id: string, license: { token: string; kid: string; expiresAt: string | null }): Promise<void> {
-  await db.updateTable('activations').set({ token: license.token, kid: license.kid, expires_at: license.expiresAt }).where('id', '=', id).execute();
+export async function reissueLicense(
+  db: Db,
+  id: string,
+  license: { token: string; kid: string; expiresAt: string | null },
+): Promise<void> {
+  await db
+    .updateTable('activations')
+    .set({ token: license.token, kid: license.kid, expires_at: license.expiresAt })
+    .where('id', '=', id)
+    .execute();
 }

@@ -75,10 +75,17 @@ export async function listApiKeys(
   if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
   if (filter.revoked !== undefined) query = query.where('revoked_at', filter.revoked ? 'is not' : 'is', null);
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toApiKey);
 }
 
 export async function restoreAsAdminKey(db: Db, id: string): Promise<void> {
-  await db.updateTable('api_keys').set({ role: 'admin', account_id: null, revoked_at: null }).where('id', '=', id).execute();
+  await db
+    .updateTable('api_keys')
+    .set({ role: 'admin', account_id: null, revoked_at: null })
+    .where('id', '=', id)
+    .execute();
 }

@@ -50,7 +50,10 @@ export async function listLicenseModels(
   let query = db.selectFrom('license_models').selectAll();
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toLicenseModel);
 }
 
@@ -74,21 +77,24 @@ export async function findFeatureByName(db: Db, name: string, version: string): 
   return row && toFeature(row);
 }
 
-export async function listFeatures(db: Db, filter: { name?: string | undefined }, page: PageRequest): Promise<Page<Feature>> {
+export async function listFeatures(
+  db: Db,
+  filter: { name?: string | undefined },
+  page: PageRequest,
+): Promise<Page<Feature>> {
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
   let query = db.selectFrom('features').selectAll();
   if (filter.name) query = query.where(containsText('features.name', filter.name));
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toFeature);
 }
 
-export async function insertProduct(
-  db: Db,
-  row: Row<'products'>,
-  features: ProductFeature[],
-): Promise<Product> {
+export async function insertProduct(db: Db, row: Row<'products'>, features: ProductFeature[]): Promise<Product> {
   await db.insertInto('products').values(row).execute();
   await replaceProductFeatures(db, row.id, features);
   return toProduct(row, features);
@@ -97,7 +103,9 @@ export async function insertProduct(
 export async function updateProduct(
   db: Db,
   id: string,
-  changes: Partial<Pick<NewRow<'products'>, 'name' | 'version' | 'description' | 'license_model_id'>> & { updated_at: string },
+  changes: Partial<Pick<NewRow<'products'>, 'name' | 'version' | 'description' | 'license_model_id'>> & {
+    updated_at: string;
+  },
   features: ProductFeature[] | undefined,
 ): Promise<void> {
   await db.updateTable('products').set(changes).where('id', '=', id).execute();
@@ -109,7 +117,9 @@ async function replaceProductFeatures(db: Db, productId: string, features: Produ
   if (features.length === 0) return;
   await db
     .insertInto('product_features')
-    .values(features.map((f, position) => ({ product_id: productId, feature_id: f.featureId, count: f.count, position })))
+    .values(
+      features.map((f, position) => ({ product_id: productId, feature_id: f.featureId, count: f.count, position })),
+    )
     .execute();
 }
 
@@ -142,12 +152,20 @@ export async function listProducts(
   if (filter.name) query = query.where(containsText('products.name', filter.name));
   if (filter.licenseModelId) query = query.where('license_model_id', '=', filter.licenseModelId);
   if (after) query = query.where('id', '>', after);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   const features = await productFeatures(
     db,
     rows.map((r) => r.id),
   );
-  return toPage(rows, limit, (r) => r.id, (r) => toProduct(r, features.get(r.id) ?? []));
+  return toPage(
+    rows,
+    limit,
+    (r) => r.id,
+    (r) => toProduct(r, features.get(r.id) ?? []),
+  );
 }
 
 async function productFeatures(db: Db, productIds: string[]): Promise<Map<string, ProductFeature[]>> {

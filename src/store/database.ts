@@ -72,7 +72,8 @@ const PG_NUMERIC = 1700;
 export function openStore(options: StoreOptions): Store {
   const { url } = options;
   if (url.startsWith('sqlite:')) return register(openSqlite(url.slice('sqlite:'.length)));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return register(openPostgres(url, options.poolSize ?? 10));
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return register(openPostgres(url, options.poolSize ?? 10));
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${redactUrl(url)})`);
 }
 
@@ -90,7 +91,9 @@ function openSqlite(path: string): Store {
   const statements = statementCache(sqlite);
   // Kysely needs only these two methods of the database; preparing goes through the cache.
   const db = new Kysely<Database>({
-    dialect: new QueuedSqliteDialect({ database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database }),
+    dialect: new QueuedSqliteDialect({
+      database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database,
+    }),
   });
   const groupCommit = new GroupCommit(db, sqlite, statements);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();

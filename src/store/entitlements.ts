@@ -19,7 +19,11 @@ import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
 export type EntitlementRow = Row<'entitlements'>;
 export type LineItemRow = Row<'line_items'>;
 
-export async function insertEntitlement(db: Db, row: NewRow<'entitlements'>, partners: ChannelPartner[]): Promise<void> {
+export async function insertEntitlement(
+  db: Db,
+  row: NewRow<'entitlements'>,
+  partners: ChannelPartner[],
+): Promise<void> {
   await db.insertInto('entitlements').values(row).execute();
   await insertPartners(db, row.pk, partners);
 }
@@ -29,7 +33,12 @@ async function insertPartners(db: Db, entitlementPk: string, partners: ChannelPa
   await db
     .insertInto('entitlement_partners')
     .values(
-      partners.map((p) => ({ entitlement_pk: entitlementPk, tier: p.tier, account_id: p.accountId, contact_id: p.contactId })),
+      partners.map((p) => ({
+        entitlement_pk: entitlementPk,
+        tier: p.tier,
+        account_id: p.accountId,
+        contact_id: p.contactId,
+      })),
     )
     .execute();
 }
@@ -55,14 +64,22 @@ export async function findEntitlementRowByPk(db: Db, pk: string): Promise<Entitl
 }
 
 /** The whole entitlement as the API shows it: partners and line items included. */
-export async function loadEntitlement(db: Db, row: EntitlementRow, scope: Scope = { kind: 'all' }): Promise<Entitlement> {
+export async function loadEntitlement(
+  db: Db,
+  row: EntitlementRow,
+  scope: Scope = { kind: 'all' },
+): Promise<Entitlement> {
   const [loaded] = await loadEntitlements(db, [row], scope);
   if (!loaded) throw new Error(`entitlement ${row.pk} vanished while loading`);
   return loaded;
 }
 
 /** `scope` is the reader's: a line item's parent is named only to those who may see the parent. */
-export async function loadEntitlements(db: Db, rows: EntitlementRow[], scope: Scope = { kind: 'all' }): Promise<Entitlement[]> {
+export async function loadEntitlements(
+  db: Db,
+  rows: EntitlementRow[],
+  scope: Scope = { kind: 'all' },
+): Promise<Entitlement[]> {
   if (rows.length === 0) return [];
   const pks = rows.map((r) => r.pk);
   const [partners, items, related] = await Promise.all([
@@ -112,7 +129,9 @@ function toEntitlement(
     entitlement.productId = row.product_id ?? '';
     entitlement.quantityPerKey = row.quantity_per_key ?? 1;
     entitlement.entitlementIdPattern = row.entitlement_id_pattern ?? '';
-    entitlement.registration = row.registration ? (JSON.parse(row.registration) as Registration) : { policy: 'none', fields: [] };
+    entitlement.registration = row.registration
+      ? (JSON.parse(row.registration) as Registration)
+      : { policy: 'none', fields: [] };
     entitlement.keyPrefix = row.key_prefix;
     entitlement.webRegisterKeys = {
       total: row.keys_total,
@@ -120,10 +139,13 @@ function toEntitlement(
       redeemed: row.keys_redeemed,
       void: row.keys_void,
     };
-    entitlement.parentEntitlementId = row.parent_entitlement_pk ? (related.get(row.parent_entitlement_pk) ?? null) : null;
+    entitlement.parentEntitlementId = row.parent_entitlement_pk
+      ? (related.get(row.parent_entitlement_pk) ?? null)
+      : null;
   }
   if (row.web_register_key !== null) entitlement.webRegisterKey = row.web_register_key;
-  if (row.registration_data !== null) entitlement.registrationData = JSON.parse(row.registration_data) as RegistrationData;
+  if (row.registration_data !== null)
+    entitlement.registrationData = JSON.parse(row.registration_data) as RegistrationData;
   if (row.bulk_entitlement_pk !== null) entitlement.bulkEntitlementId = related.get(row.bulk_entitlement_pk) ?? '';
   return entitlement;
 }
@@ -134,7 +156,11 @@ function sortPartners(partners: ChannelPartner[]): ChannelPartner[] {
   return partners.sort((a, b) => tierOrder[a.tier] - tierOrder[b.tier]);
 }
 
-export function toLineItem(row: LineItemRow, entitlementId: string, parentActivationIds: Map<string, string>): LineItem {
+export function toLineItem(
+  row: LineItemRow,
+  entitlementId: string,
+  parentActivationIds: Map<string, string>,
+): LineItem {
   return {
     activationId: row.activation_id,
     entitlementId,
@@ -153,7 +179,9 @@ export function toLineItem(row: LineItemRow, entitlementId: string, parentActiva
 /** Human IDs of the bulk and parent entitlements the rows point at. */
 async function relatedIds(db: Db, rows: EntitlementRow[]): Promise<Map<string, string>> {
   const pks = [
-    ...new Set(rows.flatMap((r) => [r.bulk_entitlement_pk, r.parent_entitlement_pk]).filter((pk): pk is string => pk !== null)),
+    ...new Set(
+      rows.flatMap((r) => [r.bulk_entitlement_pk, r.parent_entitlement_pk]).filter((pk): pk is string => pk !== null),
+    ),
   ];
   if (pks.length === 0) return new Map();
   const found = await db.selectFrom('entitlements').select(['pk', 'id']).where('pk', 'in', pks).execute();
@@ -165,13 +193,22 @@ async function relatedIds(db: Db, rows: EntitlementRow[]): Promise<Map<string, s
  * cannot see: after a partner splits stock to a customer, the partner's own code is not the
  * customer's to know.
  */
-export async function activationIdsOf(db: Db, lineItemIds: string[], scope: Scope = { kind: 'all' }): Promise<Map<string, string>> {
+export async function activationIdsOf(
+  db: Db,
+  lineItemIds: string[],
+  scope: Scope = { kind: 'all' },
+): Promise<Map<string, string>> {
   if (lineItemIds.length === 0) return new Map();
   let query = db
     .selectFrom('line_items')
     .select(['line_items.id as id', 'line_items.activation_id as activation_id'])
     .where('line_items.id', 'in', [...new Set(lineItemIds)]);
-  if (scope.kind !== 'all') query = query.where('line_items.entitlement_pk', 'in', scoped(db.selectFrom('entitlements').select('entitlements.pk'), scope, db));
+  if (scope.kind !== 'all')
+    query = query.where(
+      'line_items.entitlement_pk',
+      'in',
+      scoped(db.selectFrom('entitlements').select('entitlements.pk'), scope, db),
+    );
   const found = await query.execute();
   return new Map(found.map((r) => [r.id, r.activation_id]));
 }
@@ -199,9 +236,11 @@ export async function listEntitlements(
   if (filter.state) query = query.where('entitlements.state', '=', filter.state);
   if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
   if (filter.bulkEntitlementPk) query = query.where('entitlements.bulk_entitlement_pk', '=', filter.bulkEntitlementPk);
-  if (filter.parentEntitlementPk) query = query.where('entitlements.parent_entitlement_pk', '=', filter.parentEntitlementPk);
+  if (filter.parentEntitlementPk)
+    query = query.where('entitlements.parent_entitlement_pk', '=', filter.parentEntitlementPk);
   const accountId = filter.accountId;
-  if (accountId) query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId, db)]));
+  if (accountId)
+    query = query.where((eb) => eb.or([eb('entitlements.sold_to', '=', accountId), partnerIs(eb, accountId, db)]));
   const productId = filter.productId;
   if (productId) {
     query = query.where((eb) =>
@@ -218,8 +257,16 @@ export async function listEntitlements(
     );
   }
   if (after) query = query.where('entitlements.pk', '>', after);
-  const rows = await query.orderBy('entitlements.pk').limit(limit + 1).execute();
-  const page_ = toPage(rows, limit, (r) => r.pk, (r) => r);
+  const rows = await query
+    .orderBy('entitlements.pk')
+    .limit(limit + 1)
+    .execute();
+  const page_ = toPage(
+    rows,
+    limit,
+    (r) => r.pk,
+    (r) => r,
+  );
   return { items: await loadEntitlements(db, page_.items, scope), nextCursor: page_.nextCursor };
 }
 
@@ -281,7 +328,12 @@ export async function lineItemCodesExist(db: Db, activationCodes: string[]): Pro
 }
 
 export async function lineItemRowsOf(db: Db, entitlementPk: string): Promise<LineItemRow[]> {
-  return db.selectFrom('line_items').selectAll().where('entitlement_pk', '=', entitlementPk).orderBy('position').execute();
+  return db
+    .selectFrom('line_items')
+    .selectAll()
+    .where('entitlement_pk', '=', entitlementPk)
+    .orderBy('position')
+    .execute();
 }
 
 /**
@@ -345,7 +397,9 @@ export function scoped<O>(query: EntitlementQuery<O>, scope: Scope, db: Db): Ent
     case 'all':
       return query;
     case 'partner':
-      return query.where((eb) => eb.or([eb('entitlements.sold_to', '=', scope.accountId), partnerIs(eb, scope.accountId, db)]));
+      return query.where((eb) =>
+        eb.or([eb('entitlements.sold_to', '=', scope.accountId), partnerIs(eb, scope.accountId, db)]),
+      );
     case 'customer':
       return query.where('entitlements.sold_to', '=', scope.accountId);
     case 'anonymous':
@@ -390,17 +444,30 @@ export async function loadEntitlementByPk(db: Db, pk: string): Promise<Entitleme
 }
 
 export async function hasSplitChildren(db: Db, pk: string): Promise<boolean> {
-  const row = await db.selectFrom('entitlements').select('pk').where('parent_entitlement_pk', '=', pk).limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('entitlements')
+    .select('pk')
+    .where('parent_entitlement_pk', '=', pk)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 export async function partnersOfEntitlement(db: Db, pk: string): Promise<ChannelPartner[]> {
   const rows = await db.selectFrom('entitlement_partners').selectAll().where('entitlement_pk', '=', pk).execute();
-  return sortPartners(rows.map((r) => ({ accountId: r.account_id, tier: r.tier as PartnerTier, contactId: r.contact_id })));
+  return sortPartners(
+    rows.map((r) => ({ accountId: r.account_id, tier: r.tier as PartnerTier, contactId: r.contact_id })),
+  );
 }
 
 export async function firstLineItemRow(db: Db, entitlementPk: string): Promise<LineItemRow | undefined> {
-  return db.selectFrom('line_items').selectAll().where('entitlement_pk', '=', entitlementPk).orderBy('position').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('line_items')
+    .selectAll()
+    .where('entitlement_pk', '=', entitlementPk)
+    .orderBy('position')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function findLineItemRowById(db: Db, id: string): Promise<LineItemRow | undefined> {
@@ -441,7 +508,11 @@ function lineItemTargets(db: Db) {
             .select('p.account_id')
             .whereRef('p.entitlement_pk', '=', 'li.entitlement_pk')
             .where('p.tier', '=', sql.lit('tier1')),
-          eb.selectFrom('accounts as buyer').select('buyer.id').whereRef('buyer.id', '=', 'e.sold_to').where('buyer.type', '=', sql.lit('partner')),
+          eb
+            .selectFrom('accounts as buyer')
+            .select('buyer.id')
+            .whereRef('buyer.id', '=', 'e.sold_to')
+            .where('buyer.type', '=', sql.lit('partner')),
         )
         .as('e_tier1'),
     ]);
@@ -451,7 +522,15 @@ function lineItemTargets(db: Db) {
  * Field by field rather than `{ e_id, ...lineItem } = row`: on the activation path the rest copy
  * of a driver row cost about 1 us, fifteen times this.
  */
-function toTarget(row: LineItemRow & { e_id: string; e_kind: string; e_state: string; e_sold_to: string | null; e_tier1: string | null }): LineItemTarget {
+function toTarget(
+  row: LineItemRow & {
+    e_id: string;
+    e_kind: string;
+    e_state: string;
+    e_sold_to: string | null;
+    e_tier1: string | null;
+  },
+): LineItemTarget {
   const lineItem: LineItemRow = {
     id: row.id,
     entitlement_pk: row.entitlement_pk,
@@ -472,11 +551,20 @@ function toTarget(row: LineItemRow & { e_id: string; e_kind: string; e_state: st
   };
   return {
     lineItem,
-    entitlement: { pk: row.entitlement_pk, id: row.e_id, kind: row.e_kind, state: row.e_state, sold_to: row.e_sold_to, tier1: row.e_tier1 },
+    entitlement: {
+      pk: row.entitlement_pk,
+      id: row.e_id,
+      kind: row.e_kind,
+      state: row.e_state,
+      sold_to: row.e_sold_to,
+      tier1: row.e_tier1,
+    },
   };
 }
 
-const lineItemTargetByCode = preparedQuery(['code'], (db, args: { code: string }) => lineItemTargets(db).where('li.activation_code', '=', args.code));
+const lineItemTargetByCode = preparedQuery(['code'], (db, args: { code: string }) =>
+  lineItemTargets(db).where('li.activation_code', '=', args.code),
+);
 
 /** The line item an activation code names, with its entitlement, in one query (the activation path). */
 export async function findLineItemTarget(db: Db, activationCode: string): Promise<LineItemTarget | undefined> {
@@ -491,7 +579,11 @@ export async function findLineItemTargetById(db: Db, lineItemId: string): Promis
 
 /** The first line item of an entitlement (the only one, for an entitlement made by redemption). */
 export async function findFirstLineItemTarget(db: Db, entitlementPk: string): Promise<LineItemTarget | undefined> {
-  const row = await lineItemTargets(db).where('li.entitlement_pk', '=', entitlementPk).orderBy('li.position').limit(1).executeTakeFirst();
+  const row = await lineItemTargets(db)
+    .where('li.entitlement_pk', '=', entitlementPk)
+    .orderBy('li.position')
+    .limit(1)
+    .executeTakeFirst();
   return row && toTarget(row);
 }
 
@@ -526,7 +618,11 @@ export async function stockCounts(db: Db, scope: Scope): Promise<StockCounts[]> 
     scope,
     db,
   )
-    .where('entitlements.state', 'in', entitlementStates.map((s) => sql.lit(s)))
+    .where(
+      'entitlements.state',
+      'in',
+      entitlementStates.map((s) => sql.lit(s)),
+    )
     .where('entitlements.kind', '=', sql.lit('bulk'))
     .groupBy('entitlements.state')
     .execute();

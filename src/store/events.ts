@@ -4,8 +4,9 @@ import type { Db } from './database.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
-const appendEventQuery = preparedQuery(['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after'], (db, row: Row<'events'>) =>
-  db.insertInto('events').values(row),
+const appendEventQuery = preparedQuery(
+  ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after'],
+  (db, row: Row<'events'>) => db.insertInto('events').values(row),
 );
 
 /** Every change writes one of these, so it is a prepared statement. */
@@ -56,7 +57,10 @@ export async function listEvents(db: Db, filter: EventFilter, page: PageRequest)
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);
   if (before) query = query.where('id', '<', before);
-  const rows = await query.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toEvent);
 }
 

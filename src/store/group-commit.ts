@@ -111,7 +111,10 @@ export class GroupCommit<DB> {
     // An I/O error or a full disk can end the whole transaction: the batch's earlier members
     // are lost with it.
     if (this.#open === batch) this.#open = null;
-    await batch.trx.rollback().execute().catch(() => undefined);
+    await batch.trx
+      .rollback()
+      .execute()
+      .catch(() => undefined);
     batch.fail(cause);
   }
 
@@ -141,7 +144,10 @@ export class GroupCommit<DB> {
       await batch.trx.commit().execute();
       batch.succeed();
     } catch (error) {
-      await batch.trx.rollback().execute().catch(() => undefined);
+      await batch.trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
       batch.fail(error);
     }
   }

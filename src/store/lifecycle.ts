@@ -30,7 +30,12 @@ export async function addQuantity(db: Db, lineItemId: string, n: number, at: str
   return result.numUpdatedRows === 1n;
 }
 
-export async function setExpiration(db: Db, lineItemId: string, expirationDate: string | null, at: string): Promise<boolean> {
+export async function setExpiration(
+  db: Db,
+  lineItemId: string,
+  expirationDate: string | null,
+  at: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('line_items')
     .set({ expiration_date: expirationDate, updated_at: at })
@@ -85,13 +90,23 @@ export async function moveActivation(
 ): Promise<void> {
   await db
     .updateTable('activations')
-    .set({ line_item_id: to.lineItemId, entitlement_pk: to.entitlementPk, account_id: to.accountId, device_id: to.deviceId })
+    .set({
+      line_item_id: to.lineItemId,
+      entitlement_pk: to.entitlementPk,
+      account_id: to.accountId,
+      device_id: to.deviceId,
+    })
     .where('id', '=', activationId)
     .execute();
 }
 
 /** Live floating leases follow a transferred line item. */
-export async function moveLiveLeases(db: Db, fromLineItemId: string, toLineItemId: string, now: string): Promise<number> {
+export async function moveLiveLeases(
+  db: Db,
+  fromLineItemId: string,
+  toLineItemId: string,
+  now: string,
+): Promise<number> {
   const result = await db
     .updateTable('leases')
     .set({ line_item_id: toLineItemId })

@@ -33,7 +33,6 @@ export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   }
 }
 
-
 /**
  * On PostgreSQL, Kysely looks for its migration table in every schema it can see; naming the
  * current one keeps two Licentia databases in two schemas of one PostgreSQL apart.

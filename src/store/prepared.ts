@@ -10,7 +10,10 @@ type Args = Record<string, string | number | null>;
  * a transaction (where the one SQLite connection is ours) by running the prepared statement
  * directly. Outside transactions it goes through Kysely, which guards the connection.
  */
-export function preparedQuery<A extends Args, R>(names: readonly (keyof A & string)[], build: (db: Db, args: A) => Compilable<R>) {
+export function preparedQuery<A extends Args, R>(
+  names: readonly (keyof A & string)[],
+  build: (db: Db, args: A) => Compilable<R>,
+) {
   const compiled = new WeakMap<Store, { sql: string; order: (keyof A)[] }>();
 
   const compile = (store: Store) => {
@@ -20,7 +23,8 @@ export function preparedQuery<A extends Args, R>(names: readonly (keyof A & stri
     const markers = Object.fromEntries(names.map((name) => [name, `\u0000arg:${name}`])) as unknown as A;
     const query = build(store.db, markers).compile();
     const order = query.parameters.map((p) => {
-      if (typeof p !== 'string' || !p.startsWith('\u0000arg:')) throw new Error(`prepared query with a constant parameter: ${query.sql}`);
+      if (typeof p !== 'string' || !p.startsWith('\u0000arg:'))
+        throw new Error(`prepared query with a constant parameter: ${query.sql}`);
       return p.slice('\u0000arg:'.length) as keyof A;
     });
     entry = { sql: query.sql, order };

@@ -28,7 +28,11 @@ export async function monthlyCounts(
   const key = groupColumn[options.groupBy];
   let query = db
     .selectFrom('activations')
-    .select([sql<string>`${sql.ref(month)}`.as('month'), sql<string | null>`${sql.ref(key)}`.as('key'), (eb) => eb.fn.countAll<number>().as('count')])
+    .select([
+      sql<string>`${sql.ref(month)}`.as('month'),
+      sql<string | null>`${sql.ref(key)}`.as('key'),
+      (eb) => eb.fn.countAll<number>().as('count'),
+    ])
     .where('test', '=', sql.lit(0))
     .where(month, '>=', options.from.slice(0, 7))
     .where(month, '<=', options.to.slice(0, 7))

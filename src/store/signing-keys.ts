@@ -20,7 +20,9 @@ export async function findCurrentSigningKey(db: Db): Promise<SigningKeyRow | und
 }
 
 /** Public halves of every key, current or retired, so licences signed before a rotation still verify. */
-export async function listPublicSigningKeys(db: Db): Promise<Pick<SigningKeyRow, 'kid' | 'public_jwk' | 'created_at' | 'retired_at'>[]> {
+export async function listPublicSigningKeys(
+  db: Db,
+): Promise<Pick<SigningKeyRow, 'kid' | 'public_jwk' | 'created_at' | 'retired_at'>[]> {
   return db
     .selectFrom('signing_keys')
     .select(['kid', 'public_jwk', 'created_at', 'retired_at'])
@@ -30,5 +32,10 @@ export async function listPublicSigningKeys(db: Db): Promise<Pick<SigningKeyRow,
 }
 
 export async function retireSigningKeysExcept(db: Db, kid: string, at: string): Promise<void> {
-  await db.updateTable('signing_keys').set({ retired_at: at }).where('kid', '!=', kid).where('retired_at', 'is', null).execute();
+  await db
+    .updateTable('signing_keys')
+    .set({ retired_at: at })
+    .where('kid', '!=', kid)
+    .where('retired_at', 'is', null)
+    .execute();
 }

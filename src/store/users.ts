@@ -24,11 +24,19 @@ export function toUser(row: Row<'users'>): User {
 
 export async function insertUser(db: Db, row: NewRow<'users'>): Promise<User> {
   await db.insertInto('users').values(row).execute();
-  return toUser({ ...row, account_id: row.account_id ?? null, password_hash: row.password_hash ?? null, disabled_at: row.disabled_at ?? null });
+  return toUser({
+    ...row,
+    account_id: row.account_id ?? null,
+    password_hash: row.password_hash ?? null,
+    disabled_at: row.disabled_at ?? null,
+  });
 }
 
 export async function findUser(db: Db, id: string, scope: Scope = { kind: 'all' }): Promise<User | undefined> {
-  const row = await scoped(db.selectFrom('users').selectAll('users').where('users.id', '=', id), scope).executeTakeFirst();
+  const row = await scoped(
+    db.selectFrom('users').selectAll('users').where('users.id', '=', id),
+    scope,
+  ).executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -59,12 +67,18 @@ export async function listUsers(db: Db, scope: Scope, filter: UserFilter, page: 
   if (filter.accountId) query = query.where('users.account_id', '=', filter.accountId);
   if (filter.email) query = query.where(containsText('users.email', filter.email));
   if (after) query = query.where('users.id', '>', after);
-  const rows = await query.orderBy('users.id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('users.id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, (r) => r.id, toUser);
 }
 
 /** Users a scope can see: a partner those of its account and its child accounts, a customer its own. */
-function scoped<O>(query: SelectQueryBuilder<Database, 'users', O>, scope: Scope): SelectQueryBuilder<Database, 'users', O> {
+function scoped<O>(
+  query: SelectQueryBuilder<Database, 'users', O>,
+  scope: Scope,
+): SelectQueryBuilder<Database, 'users', O> {
   const condition = ownedByVisibleAccount('users.account_id', scope);
   return condition ? query.where(condition) : query;
 }
@@ -105,7 +119,15 @@ export async function findLiveSession(db: Db, secretHash: string, now: string): 
     .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { session_id, session_method, session_created_at, session_last_seen_at, session_expires_at, account_anonymous, ...user } = row;
+  const {
+    session_id,
+    session_method,
+    session_created_at,
+    session_last_seen_at,
+    session_expires_at,
+    account_anonymous,
+    ...user
+  } = row;
   return {
     sessionId: session_id,
     method: session_method,
@@ -118,7 +140,11 @@ export async function findLiveSession(db: Db, secretHash: string, now: string): 
 }
 
 export async function touchSession(db: Db, id: string, lastSeenAt: string, expiresAt: string): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('id', '=', id).execute();
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** Answers whether the session existed. */
@@ -157,7 +183,11 @@ export async function claimSignInLink(db: Db, secretHash: string, at: string): P
     .where('expires_at', '>', at)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) return undefined;
-  const row = await db.selectFrom('sign_in_links').select('user_id').where('secret_hash', '=', secretHash).executeTakeFirst();
+  const row = await db
+    .selectFrom('sign_in_links')
+    .select('user_id')
+    .where('secret_hash', '=', secretHash)
+    .executeTakeFirst();
   return row?.user_id;
 }
 

@@ -20,7 +20,11 @@ export interface NewKey {
  */
 export type KeyBatchWriter = (keys: NewKey[]) => Promise<string[]>;
 
-export function keyBatchWriter(store: Store, tx: Db, common: { entitlementPk: string; loadId: string; at: string }): KeyBatchWriter {
+export function keyBatchWriter(
+  store: Store,
+  tx: Db,
+  common: { entitlementPk: string; loadId: string; at: string },
+): KeyBatchWriter {
   if (store.sqlite) {
     const insert = store.sqlite.prepare(
       `insert or ignore into web_register_keys (code, key, entitlement_pk, seq, state, load_id, created_at)
@@ -29,7 +33,8 @@ export function keyBatchWriter(store: Store, tx: Db, common: { entitlementPk: st
     return async (keys) => {
       const existing: string[] = [];
       for (const k of keys) {
-        if (insert.run(k.code, k.key, common.entitlementPk, k.seq, common.loadId, common.at).changes === 0) existing.push(k.code);
+        if (insert.run(k.code, k.key, common.entitlementPk, k.seq, common.loadId, common.at).changes === 0)
+          existing.push(k.code);
       }
       return existing;
     };
@@ -51,7 +56,11 @@ export function keyBatchWriter(store: Store, tx: Db, common: { entitlementPk: st
 
 export async function keyLoadIdsOf(db: Db, codes: string[]): Promise<Map<string, string>> {
   if (codes.length === 0) return new Map();
-  const rows = await db.selectFrom('web_register_keys').select(['code', 'load_id']).where('code', 'in', codes).execute();
+  const rows = await db
+    .selectFrom('web_register_keys')
+    .select(['code', 'load_id'])
+    .where('code', 'in', codes)
+    .execute();
   return new Map(rows.map((r) => [r.code, r.load_id]));
 }
 
@@ -69,7 +78,12 @@ export interface KeyCounterChange {
 }
 
 /** Moves a bulk entitlement's key counters in the same statement-level step as the keys themselves. */
-export async function adjustKeyCounters(db: Db, entitlementPk: string, change: KeyCounterChange, at: string): Promise<void> {
+export async function adjustKeyCounters(
+  db: Db,
+  entitlementPk: string,
+  change: KeyCounterChange,
+  at: string,
+): Promise<void> {
   await db
     .updateTable('entitlements')
     .set({
@@ -88,7 +102,11 @@ export async function setKeySeq(db: Db, entitlementPk: string, next: number): Pr
 }
 
 export async function readKeySeq(db: Db, entitlementPk: string): Promise<number> {
-  const row = await db.selectFrom('entitlements').select('key_seq').where('pk', '=', entitlementPk).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('entitlements')
+    .select('key_seq')
+    .where('pk', '=', entitlementPk)
+    .executeTakeFirstOrThrow();
   return row.key_seq;
 }
 
@@ -120,7 +138,11 @@ export async function claimKey(db: Db, code: string, bulkPk: string, at: string)
 }
 
 export async function linkRedeemedKey(db: Db, code: string, redeemedEntitlementPk: string): Promise<void> {
-  await db.updateTable('web_register_keys').set({ redeemed_entitlement_pk: redeemedEntitlementPk }).where('code', '=', code).execute();
+  await db
+    .updateTable('web_register_keys')
+    .set({ redeemed_entitlement_pk: redeemedEntitlementPk })
+    .where('code', '=', code)
+    .execute();
 }
 
 /** Voids the unredeemed ones among `codes` of one bulk entitlement; answers the codes voided. */
@@ -147,7 +169,12 @@ export function moveFirstUnredeemedKeys(db: Db, fromPk: string, toPk: string, co
   return changeFirstUnredeemedKeys(db, fromPk, count, { entitlement_pk: toPk });
 }
 
-async function changeFirstUnredeemedKeys(db: Db, entitlementPk: string, count: number, changes: RowUpdate<'web_register_keys'>): Promise<number> {
+async function changeFirstUnredeemedKeys(
+  db: Db,
+  entitlementPk: string,
+  count: number,
+  changes: RowUpdate<'web_register_keys'>,
+): Promise<number> {
   const result = await db
     .updateTable('web_register_keys')
     .set(changes)
@@ -196,13 +223,26 @@ export async function listKeys(
   const limit = pageSize(page);
   const after = decodeCursor(page.cursor);
   const afterSeq = after === undefined ? undefined : Number(after);
-  const rows = await keysQuery(db, entitlementPk, filter, afterSeq).limit(limit + 1).execute();
+  const rows = await keysQuery(db, entitlementPk, filter, afterSeq)
+    .limit(limit + 1)
+    .execute();
   const resolved = await names(rows);
-  return toPage(rows, limit, (r) => String(r.seq), (r) => toWebRegisterKey(r, resolved));
+  return toPage(
+    rows,
+    limit,
+    (r) => String(r.seq),
+    (r) => toWebRegisterKey(r, resolved),
+  );
 }
 
 /** Every key of a bulk entitlement, a batch at a time: an export of millions keeps memory flat. */
-export async function* iterateKeys(db: Db, entitlementPk: string, filter: KeyFilter, names: KeyNames, batch = 5000): AsyncGenerator<WebRegisterKey[]> {
+export async function* iterateKeys(
+  db: Db,
+  entitlementPk: string,
+  filter: KeyFilter,
+  names: KeyNames,
+  batch = 5000,
+): AsyncGenerator<WebRegisterKey[]> {
   let afterSeq: number | undefined;
   for (;;) {
     const rows = await keysQuery(db, entitlementPk, filter, afterSeq).limit(batch).execute();
@@ -234,7 +274,11 @@ export function keyNamesFrom(db: Db): KeyNames {
       for (const pk of [r.entitlement_pk, r.redeemed_entitlement_pk]) if (pk !== null && !cache.has(pk)) wanted.add(pk);
     }
     if (wanted.size > 0) {
-      const found = await db.selectFrom('entitlements').select(['pk', 'id']).where('pk', 'in', [...wanted]).execute();
+      const found = await db
+        .selectFrom('entitlements')
+        .select(['pk', 'id'])
+        .where('pk', 'in', [...wanted])
+        .execute();
       for (const f of found) cache.set(f.pk, f.id);
     }
     return cache;
@@ -268,11 +312,27 @@ export async function claimIdempotencyKey(
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return undefined;
-  return db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  return db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst();
 }
 
-export async function saveIdempotentResponse(db: Db, scope: string, key: string, status: number, response: string): Promise<void> {
-  await db.updateTable('idempotency_keys').set({ status, response }).where('scope', '=', scope).where('key', '=', key).execute();
+export async function saveIdempotentResponse(
+  db: Db,
+  scope: string,
+  key: string,
+  status: number,
+  response: string,
+): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status, response })
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .execute();
 }
 
 /**

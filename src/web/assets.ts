@@ -16,7 +16,11 @@ const files = {
   js: { root: ownRoot, name: 'portal.js', url: '/assets/portal.js' },
   icon: { root: ownRoot, name: 'favicon.svg', url: '/assets/favicon.svg' },
   htmx: { root: dirname(require.resolve('htmx.org')), name: 'htmx.min.js', url: '/assets/vendor/htmx.min.js' },
-  chart: { root: dirname(require.resolve('chart.js')), name: 'chart.umd.min.js', url: '/assets/vendor/chart.umd.min.js' },
+  chart: {
+    root: dirname(require.resolve('chart.js')),
+    name: 'chart.umd.min.js',
+    url: '/assets/vendor/chart.umd.min.js',
+  },
 } as const;
 
 function fingerprint(path: string): string {
@@ -34,7 +38,11 @@ export async function registerAssets(app: FastifyInstance): Promise<PageInfo['as
     urls[key] = `${file.url}?v=${fingerprint(join(file.root, file.name))}`;
     app.get(file.url, { schema: { hide: true } }, (request, reply) => {
       const versioned = typeof (request.query as Record<string, unknown>).v === 'string';
-      return reply.sendFile(file.name, file.root, { immutable: versioned, maxAge: versioned ? '365d' : '5m', cacheControl: true });
+      return reply.sendFile(file.name, file.root, {
+        immutable: versioned,
+        maxAge: versioned ? '365d' : '5m',
+        cacheControl: true,
+      });
     });
   }
   // Browsers ask for this one by name, whatever the page says.

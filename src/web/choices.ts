@@ -28,7 +28,11 @@ export function productLabel(product: Product): string {
 const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label);
 
 /** Accounts the actor may see (the service scopes them), to choose one from. */
-export async function accountChoices(ctx: ServiceContext, actor: Actor, filter: AccountChoiceFilter = {}): Promise<Choices> {
+export async function accountChoices(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: AccountChoiceFilter = {},
+): Promise<Choices> {
   const page = await listAccounts(ctx, actor, filter, { limit: CHOICE_LIMIT });
   return {
     options: page.items.map((a) => ({ value: a.id, label: accountLabel(a) })).sort(byLabel),
@@ -52,7 +56,12 @@ export async function productChoices(ctx: ServiceContext, actor: Actor): Promise
 export type AccountChoiceFilter = Pick<AccountFilter, 'type' | 'parentAccountId' | 'anonymous'>;
 
 /** Records whose name contains `text`, for a picker's suggestions. */
-export async function accountSuggestions(ctx: ServiceContext, actor: Actor, filter: AccountChoiceFilter, text: string): Promise<Option[]> {
+export async function accountSuggestions(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: AccountChoiceFilter,
+  text: string,
+): Promise<Option[]> {
   const page = await listAccounts(ctx, actor, { ...filter, name: text }, { limit: SUGGESTIONS });
   return page.items.map((a) => ({ value: a.id, label: accountLabel(a) }));
 }
@@ -73,7 +82,11 @@ export async function namesOf(
   actor: Actor,
   ids: { accounts: (string | null | undefined)[]; products: (string | null | undefined)[] },
 ): Promise<Names> {
-  const present = (list: (string | null | undefined)[]) => list.filter((id): id is string => typeof id === 'string' && id !== '');
-  const [accounts, products] = await Promise.all([getAccounts(ctx, actor, present(ids.accounts)), findProducts(ctx, actor, present(ids.products))]);
+  const present = (list: (string | null | undefined)[]) =>
+    list.filter((id): id is string => typeof id === 'string' && id !== '');
+  const [accounts, products] = await Promise.all([
+    getAccounts(ctx, actor, present(ids.accounts)),
+    findProducts(ctx, actor, present(ids.products)),
+  ]);
   return { accounts: new Map(accounts.map((a) => [a.id, a])), products };
 }

@@ -20,7 +20,9 @@ export const emptyForm: FormState = { values: {}, errors: {}, message: undefined
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 // Form values are text: coerced to the types the API's own schemas declare.
-const ajv = addFormats(new Ajv({ allErrors: true, useDefaults: true, removeAdditional: false, strict: false, coerceTypes: 'array' }));
+const ajv = addFormats(
+  new Ajv({ allErrors: true, useDefaults: true, removeAdditional: false, strict: false, coerceTypes: 'array' }),
+);
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 
 /**
@@ -35,10 +37,15 @@ export function formObject(body: FormBody): Record<string, unknown> {
     if (name.startsWith('_') || raw === undefined) continue;
     // Spaces around typed text are slips, except in a password, where they are part of it.
     const keepSpaces = /password$/i.test(name);
-    const values = (Array.isArray(raw) ? raw : [raw]).map((v) => (keepSpaces ? v : v.trim())).filter((v) => v.trim() !== '');
+    const values = (Array.isArray(raw) ? raw : [raw])
+      .map((v) => (keepSpaces ? v : v.trim()))
+      .filter((v) => v.trim() !== '');
     if (values.length === 0) continue;
     for (const value of values) {
-      if (value.includes('\u0000')) throw new AppError('VALIDATION_FAILED', 'Text must not contain NUL characters.', { fields: [{ field: pointerOf(name), message: 'contains a NUL character' }] });
+      if (value.includes('\u0000'))
+        throw new AppError('VALIDATION_FAILED', 'Text must not contain NUL characters.', {
+          fields: [{ field: pointerOf(name), message: 'contains a NUL character' }],
+        });
     }
     const path = pointerOf(name).split('/').slice(1);
     set(root, path, Array.isArray(raw) ? values : values[0]);
@@ -72,7 +79,10 @@ function compact(value: unknown): unknown {
     return entries
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([, item]) => compact(item))
-      .filter((item) => !(typeof item === 'object' && item !== null && !Array.isArray(item) && Object.keys(item).length === 0));
+      .filter(
+        (item) =>
+          !(typeof item === 'object' && item !== null && !Array.isArray(item) && Object.keys(item).length === 0),
+      );
   }
   return Object.fromEntries(entries.map(([key, item]) => [key, compact(item)]));
 }
@@ -81,7 +91,11 @@ function compact(value: unknown): unknown {
  * The form as the typed input of a service, validated by the same schema the API route uses, so a
  * rule about what a field may hold is written once.
  */
-export function parseForm<T extends TSchema>(schema: T, body: FormBody, extra: Record<string, unknown> = {}): Static<T> {
+export function parseForm<T extends TSchema>(
+  schema: T,
+  body: FormBody,
+  extra: Record<string, unknown> = {},
+): Static<T> {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
@@ -109,7 +123,9 @@ export function refusedForm(values: FormBody, error: AppError): FormState {
  * "clear it" (a blank field is otherwise left out, which the API reads as "leave it").
  */
 export function blanksAsNull(body: FormBody, names: readonly string[]): Record<string, null> {
-  return Object.fromEntries(names.filter((name) => (textOf(body, name) ?? '').trim() === '').map((name) => [name, null]));
+  return Object.fromEntries(
+    names.filter((name) => (textOf(body, name) ?? '').trim() === '').map((name) => [name, null]),
+  );
 }
 
 /** The text submitted under `name` (or its pointer form, `/name`). */

@@ -12,7 +12,10 @@ import { getUser } from '../services/users/read-users.ts';
  * Names for the IDs a list shows, asked of the same services as everything else: an ID the actor
  * may not see keeps no name (and the page shows the ID it already had, nothing more).
  */
-async function namesBy(ids: Iterable<string | null | undefined>, lookup: (id: string) => Promise<string>): Promise<Map<string, string>> {
+async function namesBy(
+  ids: Iterable<string | null | undefined>,
+  lookup: (id: string) => Promise<string>,
+): Promise<Map<string, string>> {
   const unique = [...new Set([...ids].filter((id): id is string => typeof id === 'string' && id !== ''))];
   const found = await Promise.all(
     unique.map(async (id) => {
@@ -27,11 +30,19 @@ async function namesBy(ids: Iterable<string | null | undefined>, lookup: (id: st
   return new Map(found.filter((entry): entry is readonly [string, string] => entry !== undefined));
 }
 
-export function accountNames(ctx: ServiceContext, actor: Actor, ids: Iterable<string | null | undefined>): Promise<Map<string, string>> {
+export function accountNames(
+  ctx: ServiceContext,
+  actor: Actor,
+  ids: Iterable<string | null | undefined>,
+): Promise<Map<string, string>> {
   return namesBy(ids, async (id) => (await getAccount(ctx, actor, id)).name);
 }
 
-export function productNames(ctx: ServiceContext, actor: Actor, ids: Iterable<string | null | undefined>): Promise<Map<string, string>> {
+export function productNames(
+  ctx: ServiceContext,
+  actor: Actor,
+  ids: Iterable<string | null | undefined>,
+): Promise<Map<string, string>> {
   return namesBy(ids, async (id) => {
     const product = await getProduct(ctx, actor, id);
     return `${product.name} ${product.version}`;
@@ -50,7 +61,19 @@ export interface EventsWithActors {
   actors: Map<string, string>;
 }
 
-export async function eventsWithActors(ctx: ServiceContext, actor: Actor, filter: EventListFilter, page: PageRequest): Promise<EventsWithActors> {
+export async function eventsWithActors(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: EventListFilter,
+  page: PageRequest,
+): Promise<EventsWithActors> {
   const events = await listEvents(ctx, actor, filter, page);
-  return { events, actors: await actorNames(ctx, actor, events.items.map((e) => e.actor)) };
+  return {
+    events,
+    actors: await actorNames(
+      ctx,
+      actor,
+      events.items.map((e) => e.actor),
+    ),
+  };
 }

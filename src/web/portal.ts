@@ -50,7 +50,9 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
       getToken: (request: FastifyRequest) => {
         const body = request.body as Record<string, unknown> | undefined;
         const fromBody = typeof body === 'object' && body !== null ? body._csrf : undefined;
-        return typeof fromBody === 'string' ? fromBody : (request.headers['x-csrf-token'] as string | undefined) ?? '';
+        return typeof fromBody === 'string'
+          ? fromBody
+          : ((request.headers['x-csrf-token'] as string | undefined) ?? '');
       },
     });
     const assets = await registerAssets(scope);
@@ -61,36 +63,50 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     // Every change through the portal carries the token of a page this server rendered.
     // A refused token is sent to the error handler by the plugin itself (reply.send of its error).
     scope.addHook('preHandler', (request, reply, done) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.csrfCheckedEarly) return done();
+      if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.csrfCheckedEarly)
+        return done();
       scope.csrfProtection(request, reply, done);
     });
 
-    scope.setErrorHandler(async (error: FastifyError | AppError | Error, request, reply) => portalError(web, error, request, reply));
+    scope.setErrorHandler(async (error: FastifyError | AppError | Error, request, reply) =>
+      portalError(web, error, request, reply),
+    );
 
     await signInPages(web);
     await activatePages(web);
-    await scope.register(async (portal) => {
-      const inner: Web = { ...web, app: portal };
-      portal.setNotFoundHandler((request, reply) =>
-        render.page(request, reply, h(ErrorPage, { status: 404, message: 'There is no such page. It may have moved, or the address may be mistyped.' }), { status: 404 }),
-      );
-      await homePages(inner);
-      await apiKeyPages(inner);
-      await entitlementPages(inner);
-      await lineItemPages(inner);
-      await lineItemFormPages(inner);
-      await suggestionPages(inner);
-      await catalogPages(inner);
-      await accountPages(inner);
-      await userPages(inner);
-      await webRegisterKeyPages(inner);
-      await stockPages(inner);
-      await registerKeyPages(inner);
-      await activationPages(inner);
-      await devicePages(inner);
-      await reportPages(inner);
-      await eventPages(inner);
-    }, { prefix: '/portal' });
+    await scope.register(
+      async (portal) => {
+        const inner: Web = { ...web, app: portal };
+        portal.setNotFoundHandler((request, reply) =>
+          render.page(
+            request,
+            reply,
+            h(ErrorPage, {
+              status: 404,
+              message: 'There is no such page. It may have moved, or the address may be mistyped.',
+            }),
+            { status: 404 },
+          ),
+        );
+        await homePages(inner);
+        await apiKeyPages(inner);
+        await entitlementPages(inner);
+        await lineItemPages(inner);
+        await lineItemFormPages(inner);
+        await suggestionPages(inner);
+        await catalogPages(inner);
+        await accountPages(inner);
+        await userPages(inner);
+        await webRegisterKeyPages(inner);
+        await stockPages(inner);
+        await registerKeyPages(inner);
+        await activationPages(inner);
+        await devicePages(inner);
+        await reportPages(inner);
+        await eventPages(inner);
+      },
+      { prefix: '/portal' },
+    );
   });
 }
 
@@ -101,14 +117,29 @@ declare module 'fastify' {
   }
 }
 
-async function portalError(web: Web, error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function portalError(
+  web: Web,
+  error: FastifyError | AppError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   if (error instanceof SignInRequired) {
-    if (request.method === 'GET') return reply.code(303).header('location', `/sign-in?next=${encodeURIComponent(request.url)}`).send();
-    return web.render.page(request, reply, h(ErrorPage, { status: 401, message: 'Your session has ended. Please sign in again.' }), { status: 401 });
+    if (request.method === 'GET')
+      return reply
+        .code(303)
+        .header('location', `/sign-in?next=${encodeURIComponent(request.url)}`)
+        .send();
+    return web.render.page(
+      request,
+      reply,
+      h(ErrorPage, { status: 401, message: 'Your session has ended. Please sign in again.' }),
+      { status: 401 },
+    );
   }
   const code = (error as FastifyError).code;
   if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
-    const message = 'This form did not come from a page of this site, or it has expired. Go back, reload the page and try again.';
+    const message =
+      'This form did not come from a page of this site, or it has expired. Go back, reload the page and try again.';
     return web.render.page(request, reply, h(ErrorPage, { status: 403, message }), { status: 403 });
   }
   const appError = toAppError(error);

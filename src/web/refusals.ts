@@ -6,7 +6,10 @@ import { type ServiceContext, preview } from '../services/context.ts';
  * the service in a rolled-back transaction, so a page offers a form only to whom the service would
  * serve, and says why not otherwise, without a second copy of the rules.
  */
-export async function refusalOf(ctx: ServiceContext, work: (previewCtx: ServiceContext) => Promise<unknown>): Promise<AppError | undefined> {
+export async function refusalOf(
+  ctx: ServiceContext,
+  work: (previewCtx: ServiceContext) => Promise<unknown>,
+): Promise<AppError | undefined> {
   try {
     await preview(ctx, work);
     return undefined;

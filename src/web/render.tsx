@@ -38,7 +38,10 @@ export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply): stri
 
 /** A message shown once on the next page, after a redirect. */
 export function flash(reply: FastifyReply, message: Flash): void {
-  reply.setCookie(FLASH_COOKIE, Buffer.from(JSON.stringify(message)).toString('base64url'), { ...cookieOptions, maxAge: 60 });
+  reply.setCookie(FLASH_COOKIE, Buffer.from(JSON.stringify(message)).toString('base64url'), {
+    ...cookieOptions,
+    maxAge: 60,
+  });
 }
 
 function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | undefined {
@@ -47,7 +50,8 @@ function takeFlash(request: FastifyRequest, reply: FastifyReply): Flash | undefi
   reply.clearCookie(FLASH_COOKIE, cookieOptions);
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<Flash>;
-    if ((parsed.kind === 'success' || parsed.kind === 'error') && typeof parsed.text === 'string') return { kind: parsed.kind, text: parsed.text.slice(0, 500) };
+    if ((parsed.kind === 'success' || parsed.kind === 'error') && typeof parsed.text === 'string')
+      return { kind: parsed.kind, text: parsed.text.slice(0, 500) };
   } catch {
     // A cookie we did not write: ignore it.
   }
@@ -59,7 +63,12 @@ export interface Renderer {
    * Answers with a whole page (or, for an htmx request, whatever `node` is). `fragment` answers
    * `node` alone for any request, e.g. the answer to an upload that portal.js puts into the page.
    */
-  page(request: FastifyRequest, reply: FastifyReply, node: JSX.Element, options?: { status?: number; fragment?: boolean }): Promise<FastifyReply>;
+  page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    node: JSX.Element,
+    options?: { status?: number; fragment?: boolean },
+  ): Promise<FastifyReply>;
   /** After a change: go to `location`, with a message shown there once. */
   redirect(reply: FastifyReply, location: string, message?: string): FastifyReply;
 }
@@ -68,7 +77,9 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
   return {
     async page(request, reply, node, options = {}) {
       const session = request.portalSession;
-      const accountName = session?.user.accountId ? (await getAccount(ctx, session.actor, session.user.accountId)).name : undefined;
+      const accountName = session?.user.accountId
+        ? (await getAccount(ctx, session.actor, session.user.accountId)).name
+        : undefined;
       const info: PageInfo = {
         session,
         accountName,
@@ -85,7 +96,9 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
         .header('x-content-type-options', 'nosniff')
         .header('referrer-policy', 'no-referrer')
         .header('cache-control', 'no-store');
-      const fragment = options.fragment === true || (request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true');
+      const fragment =
+        options.fragment === true ||
+        (request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true');
       return reply.send(fragment ? html : `<!doctype html>\n${html}`);
     },
     redirect(reply, location, message) {
@@ -94,4 +107,3 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
     },
   };
 }
-

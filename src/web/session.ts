@@ -56,6 +56,7 @@ export function signedIn(request: FastifyRequest): PortalSession {
 
 /** Where to go after signing in: only a path of this site, never another site's address. */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/portal';
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\'))
+    return '/portal';
   return next;
 }

@@ -30,7 +30,12 @@ export interface Submission<T extends TSchema, R> {
  * next page or the form again with the refusal beside its fields (and the status the API would
  * give). Errors that are not about the form (not found, forbidden) become the portal's error page.
  */
-export async function submit<T extends TSchema, R>(web: Web, request: FastifyRequest, reply: FastifyReply, submission: Submission<T, R>): Promise<FastifyReply> {
+export async function submit<T extends TSchema, R>(
+  web: Web,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  submission: Submission<T, R>,
+): Promise<FastifyReply> {
   const values = (request.body ?? {}) as FormBody;
   try {
     const input = parseForm(submission.schema, values, submission.extra);
@@ -38,7 +43,9 @@ export async function submit<T extends TSchema, R>(web: Web, request: FastifyReq
     return await submission.done(result);
   } catch (error) {
     if (!(error instanceof AppError) || !isAboutTheForm(error)) throw error;
-    return web.render.page(request, reply, await submission.again(refusedForm(values, error)), { status: statusOfError(error) });
+    return web.render.page(request, reply, await submission.again(refusedForm(values, error)), {
+      status: statusOfError(error),
+    });
   }
 }
 
@@ -50,7 +57,9 @@ export function isAboutTheForm(error: AppError): boolean {
 
 /** A parsed query as text again, for filter fields and pager links to show. */
 export function shownQuery(query: Record<string, unknown>): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => [key, value === undefined ? undefined : String(value)]),
+  );
 }
 
 /** The schema of a form that is only a button: nothing but its CSRF token. */

@@ -7,7 +7,9 @@ import { describeEachBackend } from '../support/suite.ts';
 describeEachBackend('portal catalogue, accounts and users [browser]', (server) => {
   const browser = useBrowser();
 
-  it('shows the lease of a license model only for floating ones, and sends it only then', { skip: browserSkip }, async () => {
+  it('shows the lease of a license model only for floating ones, and sends it only then', {
+    skip: browserSkip,
+  }, async () => {
     const { api } = server();
     const admin = await portalUser(api, 'admin');
     const { context, page } = await newPage(browser(), server().url);
@@ -23,7 +25,9 @@ describeEachBackend('portal catalogue, accounts and users [browser]', (server) =
     await page.getByLabel('Name').fill(name);
     await page.getByRole('button', { name: 'Create license model' }).click();
     await page.getByText(`License model “${name}” created.`).waitFor();
-    const model = (await api.get('/license-models?kind=uncounted&limit=1000')).body.items.find((m: { name: string }) => m.name === name);
+    const model = (await api.get('/license-models?kind=uncounted&limit=1000')).body.items.find(
+      (m: { name: string }) => m.name === name,
+    );
     assert.equal(model.leaseSeconds, null, 'what was hidden was not sent');
     await context.close();
   });
@@ -33,10 +37,22 @@ describeEachBackend('portal catalogue, accounts and users [browser]', (server) =
     const p = await partner(api, { name: unique('Nordic Distribution') });
     const c = await account(api, { parentAccountId: p.id });
     await account(api, { parentAccountId: p.id, anonymous: true });
-    await created(api.post(`/accounts/${c.id}/contacts`, { name: 'Ilze Ozola', email: 'ilze.ozola.with.a.long.address@baltic-engineering.example' }));
+    await created(
+      api.post(`/accounts/${c.id}/contacts`, {
+        name: 'Ilze Ozola',
+        email: 'ilze.ozola.with.a.long.address@baltic-engineering.example',
+      }),
+    );
     const model = await licenseModel(api);
     const prd = await product(api, { licenseModelId: model.id });
-    const person = await created(api.post('/users', { email: `someone-${process.pid}@example.com`, name: 'Some One', role: 'customer', accountId: c.id }));
+    const person = await created(
+      api.post('/users', {
+        email: `someone-${process.pid}@example.com`,
+        name: 'Some One',
+        role: 'customer',
+        accountId: c.id,
+      }),
+    );
     const admin = await portalUser(api, 'admin');
     const { context, page } = await newPage(browser(), server().url, { width: 390, height: 844 });
     await signIn(page, admin.email);

@@ -16,7 +16,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describeEachBackend('end customer journey [browser]', (server, backend) => {
   const browser = useBrowser();
 
-  it('activates with a code, downloads the licence file, and the file verifies with no server', { skip: browserSkip }, async () => {
+  it('activates with a code, downloads the licence file, and the file verifies with no server', {
+    skip: browserSkip,
+  }, async () => {
     const { api, url } = server();
     const { code, product } = await activatable(api, { quantity: 3 });
     const { context, page } = await newPage(browser(), url);
@@ -29,7 +31,10 @@ describeEachBackend('end customer journey [browser]', (server, backend) => {
     await page.getByRole('heading', { name: 'Your software is activated' }).waitFor();
     assert.match(await page.locator('.facts').innerText(), new RegExp(product.name));
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the licence file' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the licence file' }).click(),
+    ]);
     assert.match(download.suggestedFilename(), /\.lic$/);
     const licenceFile = join(dir, `${backend.name}-${download.suggestedFilename()}`);
     await download.saveAs(licenceFile);
@@ -46,7 +51,9 @@ describeEachBackend('end customer journey [browser]', (server, backend) => {
     await page.getByRole('link', { name: 'Activate another device' }).click();
     await page.getByRole('link', { name: 'Return a licence' }).click();
     await page.locator('#return-file').setInputFiles(licenceFile);
-    await page.waitForFunction(() => (document.querySelector('#f-license') as HTMLTextAreaElement | null)?.value.includes('BEGIN LICENTIA LICENSE'));
+    await page.waitForFunction(() =>
+      (document.querySelector('#f-license') as HTMLTextAreaElement | null)?.value.includes('BEGIN LICENTIA LICENSE'),
+    );
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Return this licence' }).click();
     await page.getByText('The licence is returned').waitFor();
@@ -58,13 +65,20 @@ describeEachBackend('end customer journey [browser]', (server, backend) => {
   it('activates an offline machine from a request file chosen on the page', { skip: browserSkip }, async () => {
     const { api, url } = server();
     const { code } = await activatable(api);
-    const request = createActivationRequest({ code, fingerprint: 'air-gapped-1', deviceName: 'Lab', devicePublicKey: createDeviceKeyPair().publicJwk });
+    const request = createActivationRequest({
+      code,
+      fingerprint: 'air-gapped-1',
+      deviceName: 'Lab',
+      devicePublicKey: createDeviceKeyPair().publicJwk,
+    });
     const requestFile = join(dir, `${backend.name}-request.req`);
     writeFileSync(requestFile, request);
     const { context, page } = await newPage(browser(), url);
     await page.goto('/activate');
     await page.locator('#offline-file').setInputFiles(requestFile);
-    await page.waitForFunction(() => (document.querySelector('#f-request') as HTMLTextAreaElement | null)?.value.includes('ACTIVATION REQUEST'));
+    await page.waitForFunction(() =>
+      (document.querySelector('#f-request') as HTMLTextAreaElement | null)?.value.includes('ACTIVATION REQUEST'),
+    );
     await page.getByRole('button', { name: 'Activate from the request file' }).click();
     await page.getByRole('heading', { name: 'Your software is activated' }).waitFor();
     assert.match(await page.locator('#licence-file').inputValue(), /BEGIN LICENTIA LICENSE/);

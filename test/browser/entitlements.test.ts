@@ -7,14 +7,18 @@ import { describeEachBackend } from '../support/suite.ts';
 
 /** The page scrolls only downwards: nothing sticks out sideways at this width. */
 async function assertNoSidewaysScroll(page: Page, what: string): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   assert.ok(overflow <= 0, `${what} scrolls sideways by ${overflow}px`);
 }
 
 describeEachBackend('portal entitlements [browser]', (server) => {
   const browser = useBrowser();
 
-  it('creates an entitlement with an added line item row, deploys it, and previews a split before splitting', { skip: browserSkip }, async () => {
+  it('creates an entitlement with an added line item row, deploys it, and previews a split before splitting', {
+    skip: browserSkip,
+  }, async () => {
     const { api } = server();
     const buyer = await account(api, { name: `Fabrikam ${process.pid}` });
     const studio = await product(api, { name: `Studio ${process.pid}`, version: '5.0' });
@@ -45,10 +49,16 @@ describeEachBackend('portal entitlements [browser]', (server) => {
     await page.getByText(/is deployed now/).waitFor();
     const code = (await rows.first().locator('.activation-code a.mono').innerText()).trim();
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    await rows.first().getByRole('button', { name: `Copy ${code}` }).click();
+    await rows
+      .first()
+      .getByRole('button', { name: `Copy ${code}` })
+      .click();
     await page.waitForFunction(async (expected) => (await navigator.clipboard.readText()) === expected, code);
 
-    await rows.first().getByRole('link', { name: `Line item ${code}` }).click();
+    await rows
+      .first()
+      .getByRole('link', { name: `Line item ${code}` })
+      .click();
     await page.getByRole('link', { name: 'Split', exact: true }).click();
     await page.getByLabel('Quantity to split off').fill('4');
     await page.getByRole('button', { name: 'Preview the change' }).click();
@@ -95,7 +105,10 @@ describeEachBackend('portal entitlements [browser]', (server) => {
     }
     await page.goto(`/portal/entitlements/${e.id}`);
     const frame = page.locator('#line-items .table-wrap');
-    assert.ok(await frame.evaluate((el) => el.scrollWidth > el.clientWidth), 'the line items table scrolls inside its frame');
+    assert.ok(
+      await frame.evaluate((el) => el.scrollWidth > el.clientWidth),
+      'the line items table scrolls inside its frame',
+    );
     await frame.focus();
     await page.keyboard.press('ArrowRight');
     // Keyboard scrolling may be animated: wait for it to have moved, whatever the speed.

@@ -17,7 +17,9 @@ async function choose(select: Locator, text: string): Promise<void> {
 describeEachBackend('portal journeys [browser]', (server) => {
   const browser = useBrowser();
 
-  it('producer: from a new product to a deployed bulk entitlement with an uploaded key file', { skip: browserSkip }, async () => {
+  it('producer: from a new product to a deployed bulk entitlement with an uploaded key file', {
+    skip: browserSkip,
+  }, async () => {
     const { api, url } = server();
     const distributor = await partner(api, { name: `Nordic Distribution ${process.pid}` });
     const admin = await portalUser(api, 'admin');
@@ -48,9 +50,18 @@ describeEachBackend('portal journeys [browser]', (server) => {
     await page.waitForURL(/\/portal\/entitlements\/[^/]+$/);
     const entitlementPath = new URL(page.url()).pathname;
 
-    await page.getByRole('link', { name: /Web register keys/ }).first().click();
+    await page
+      .getByRole('link', { name: /Web register keys/ })
+      .first()
+      .click();
     const keys = someKeys(1_000, 'JOURNEY');
-    await page.getByLabel('Key file').setInputFiles({ name: 'stock.txt', mimeType: 'text/plain', buffer: Buffer.from(`# first batch\n${keys.join('\n')}\n`) });
+    await page
+      .getByLabel('Key file')
+      .setInputFiles({
+        name: 'stock.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(`# first batch\n${keys.join('\n')}\n`),
+      });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('Loaded 1,000 key(s).').waitFor();
 
@@ -62,13 +73,22 @@ describeEachBackend('portal journeys [browser]', (server) => {
     assert.equal(bulk.state, 'deployed');
     assert.equal(bulk.kind, 'bulk');
     assert.deepEqual(bulk.webRegisterKeys, { total: 1000, unredeemed: 1000, redeemed: 0, void: 0 });
-    assert.deepEqual(bulk.channelPartners.map((p: { tier: string; accountId: string }) => [p.tier, p.accountId]).sort(), [['endCustomer', distributor.id], ['tier1', distributor.id]]);
+    assert.deepEqual(
+      bulk.channelPartners.map((p: { tier: string; accountId: string }) => [p.tier, p.accountId]).sort(),
+      [
+        ['endCustomer', distributor.id],
+        ['tier1', distributor.id],
+      ],
+    );
     await context.close();
   });
 
   it('partner: registers a key for an anonymous end customer known by name only', { skip: browserSkip }, async () => {
     const { api, url } = server();
-    const { partner: distributor, keys } = await bulkWithKeys(api, { keys: someKeys(2, 'SHOP'), productId: (await product(api)).id });
+    const { partner: distributor, keys } = await bulkWithKeys(api, {
+      keys: someKeys(2, 'SHOP'),
+      productId: (await product(api)).id,
+    });
     const user = await portalUser(api, 'partner', distributor.id);
     const { context, page } = await newPage(browser(), url);
     await signIn(page, user.email);
@@ -78,7 +98,10 @@ describeEachBackend('portal journeys [browser]', (server) => {
     await page.getByLabel('A new end customer, known by name only').check();
     await page.getByLabel('Name of the new end customer').fill('Order 4711');
     await page.getByRole('button', { name: 'Register the key' }).click();
-    await page.getByText(/registered/i).first().waitFor();
+    await page
+      .getByText(/registered/i)
+      .first()
+      .waitFor();
     const redeemed = (await api.get(`/web-register-keys/${keys[0]}`)).body;
     assert.equal(redeemed.state, 'redeemed');
     const entitlement = (await api.get(`/entitlements/${redeemed.redeemedEntitlementId}`)).body;
@@ -86,7 +109,10 @@ describeEachBackend('portal journeys [browser]', (server) => {
     assert.deepEqual([owner.name, owner.anonymous, owner.parentAccountId], ['Order 4711', true, distributor.id]);
     assert.equal((await api.get(`/accounts/${owner.id}/contacts`)).body.items.length, 0, 'no personal data');
     const code = entitlement.lineItems[0].activationId;
-    assert.ok((await page.locator('main').innerText()).includes(code), 'the activation ID to hand to the customer is shown');
+    assert.ok(
+      (await page.locator('main').innerText()).includes(code),
+      'the activation ID to hand to the customer is shown',
+    );
     await context.close();
   });
 
@@ -101,7 +127,10 @@ describeEachBackend('portal journeys [browser]', (server) => {
       const response = await page.goto(path);
       assert.equal(response?.status(), 404, path);
       await page.getByRole('heading', { name: 'Not found' }).waitFor();
-      assert.ok(!(await page.content()).includes(bulk.channelPartners[0].accountId), 'nothing of the other partner is shown');
+      assert.ok(
+        !(await page.content()).includes(bulk.channelPartners[0].accountId),
+        'nothing of the other partner is shown',
+      );
     }
     await page.goto('/portal/entitlements');
     assert.ok(!(await page.locator('main').innerText()).includes(bulk.id), 'nor listed');

@@ -19,13 +19,17 @@ async function watchProgress(page: Page): Promise<number[]> {
       const bar = document.querySelector('progress');
       if (!bar) return;
       const report = (window as unknown as { reportProgress: (value: number) => void }).reportProgress;
-      new MutationObserver(() => report(bar.hidden ? -1 : bar.value)).observe(bar, { attributes: true, attributeFilter: ['value', 'hidden'] });
+      new MutationObserver(() => report(bar.hidden ? -1 : bar.value)).observe(bar, {
+        attributes: true,
+        attributeFilter: ['value', 'hidden'],
+      });
     });
   });
   return seen;
 }
 
-const countOf = async (page: Page, state: string) => (await page.locator(`[data-count="${state}"] .stat-value`).innerText()).replaceAll(',', '');
+const countOf = async (page: Page, state: string) =>
+  (await page.locator(`[data-count="${state}"] .stat-value`).innerText()).replaceAll(',', '');
 
 describeEachBackend('portal key upload [browser]', (server) => {
   const browser = useBrowser();
@@ -40,7 +44,13 @@ describeEachBackend('portal key upload [browser]', (server) => {
     await page.goto(`/portal/entitlements/${bulk.id}/keys`);
     assert.equal(await countOf(page, 'total'), '1');
     const keys = someKeys(20_000, 'BROWSER');
-    await page.getByLabel('Key file').setInputFiles({ name: 'spring.txt', mimeType: 'text/plain', buffer: Buffer.from(`# spring\n${keys.join('\n')}\n`) });
+    await page
+      .getByLabel('Key file')
+      .setInputFiles({
+        name: 'spring.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(`# spring\n${keys.join('\n')}\n`),
+      });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('Loaded 20,000 key(s).').waitFor();
     assert.equal(progress.at(-1), 1, `the bar went to the end (${progress.join(', ')})`);
@@ -58,7 +68,13 @@ describeEachBackend('portal key upload [browser]', (server) => {
     await signIn(page, user.email);
     await page.goto(`/portal/entitlements/${bulk.id}/keys`);
     const good = someKeys(3, 'GOOD');
-    await page.getByLabel('Key file').setInputFiles({ name: 'mixed.txt', mimeType: 'text/plain', buffer: Buffer.from([...good, existing[0], 'x'].join('\n')) });
+    await page
+      .getByLabel('Key file')
+      .setInputFiles({
+        name: 'mixed.txt',
+        mimeType: 'text/plain',
+        buffer: Buffer.from([...good, existing[0], 'x'].join('\n')),
+      });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('2 key(s) of the file were refused, so none was loaded.').waitFor();
     await page.locator('#upload-result').getByText('exists already').waitFor();

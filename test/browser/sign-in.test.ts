@@ -11,7 +11,10 @@ describeEachBackend('portal sign-in [browser]', (server) => {
     const user = await portalUser(server().api, 'admin');
     const { context, page } = await newPage(browser(), server().url);
     await page.goto('/');
-    await page.getByRole('link', { name: /Sign in/ }).first().click();
+    await page
+      .getByRole('link', { name: /Sign in/ })
+      .first()
+      .click();
     await page.getByLabel('Email').fill(user.email.toUpperCase());
     await page.getByLabel('Password').fill('not the password at all');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -31,7 +34,9 @@ describeEachBackend('portal sign-in [browser]', (server) => {
 
   it('signs in once with a link, then sets a password', { skip: browserSkip }, async () => {
     const { api } = server();
-    const user = await created(api.post('/users', { email: `linked-${process.pid}@example.com`, name: 'Linked Person', role: 'operator' }));
+    const user = await created(
+      api.post('/users', { email: `linked-${process.pid}@example.com`, name: 'Linked Person', role: 'operator' }),
+    );
     const link = await created(api.post(`/users/${user.id}/sign-in-links`));
     const { context, page } = await newPage(browser(), server().url);
     await page.goto(link.url);

@@ -25,6 +25,8 @@ it('the client library reaches no server code: not the store, the services or HT
   const files = [...reachable(join(root, 'src/client/index.ts'))].map((f) => relative(root, f));
   assert.ok(files.includes('src/client/verify-offline.ts'), 'the walk follows the imports');
   assert.ok(files.includes('src/licensing/license-file.ts'));
-  const forbidden = files.filter((f) => /^src\/(store|services|http|cli)\//.test(f) || f === 'src/config.ts' || f === 'src/server.ts');
+  const forbidden = files.filter(
+    (f) => /^src\/(store|services|http|cli)\//.test(f) || f === 'src/config.ts' || f === 'src/server.ts',
+  );
   assert.deepEqual(forbidden, []);
 });

@@ -9,7 +9,13 @@ const now = new Date('2026-03-01T12:00:00Z');
 
 describe('client errors', () => {
   it('carry the problem document of an error response, with Retry-After in seconds', async () => {
-    const problem = { type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'Slow down.', code: 'RATE_LIMITED' };
+    const problem = {
+      type: 'about:blank',
+      title: 'Too Many Requests',
+      status: 429,
+      detail: 'Slow down.',
+      code: 'RATE_LIMITED',
+    };
     const response = new Response(JSON.stringify(problem), {
       status: 429,
       headers: { 'content-type': 'application/problem+json', 'retry-after': '17' },
@@ -25,7 +31,10 @@ describe('client errors', () => {
   });
 
   it('still say what happened when the answer is not a problem document', async () => {
-    const error = await LicentiaError.fromResponse(new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }), now);
+    const error = await LicentiaError.fromResponse(
+      new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }),
+      now,
+    );
     assert.equal(error.status, 502);
     assert.equal(error.code, 'HTTP_502');
     assert.match(error.detail, /502 Bad Gateway/);
@@ -50,7 +59,10 @@ describe('client errors', () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
     const client = new LicentiaClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000 });
-    await assert.rejects(client.validate({ token: 'x' }), (e) => e instanceof LicentiaError && e.status === 0 && e.code === 'NETWORK_ERROR');
+    await assert.rejects(
+      client.validate({ token: 'x' }),
+      (e) => e instanceof LicentiaError && e.status === 0 && e.code === 'NETWORK_ERROR',
+    );
   });
 });
 
@@ -66,8 +78,14 @@ describe('floating seats', () => {
 
 describe('LicentiaClient', () => {
   it('keeps a path prefix of its base URL and refuses other schemes', () => {
-    assert.equal(new LicentiaClient({ baseUrl: 'https://example.com/licensing' }).baseUrl.href, 'https://example.com/licensing/');
-    assert.equal(new URL('api/v1/activations', new LicentiaClient({ baseUrl: 'https://example.com/licensing/' }).baseUrl).href, 'https://example.com/licensing/api/v1/activations');
+    assert.equal(
+      new LicentiaClient({ baseUrl: 'https://example.com/licensing' }).baseUrl.href,
+      'https://example.com/licensing/',
+    );
+    assert.equal(
+      new URL('api/v1/activations', new LicentiaClient({ baseUrl: 'https://example.com/licensing/' }).baseUrl).href,
+      'https://example.com/licensing/api/v1/activations',
+    );
     assert.throws(() => new LicentiaClient({ baseUrl: 'file:///etc/passwd' }), TypeError);
   });
 });

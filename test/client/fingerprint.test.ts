@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { describe, it } from 'node:test';
-import { computeFingerprint, FINGERPRINT_VERSION, fingerprintInputs, fingerprintOf } from '../../src/client/fingerprint.ts';
+import {
+  computeFingerprint,
+  FINGERPRINT_VERSION,
+  fingerprintInputs,
+  fingerprintOf,
+} from '../../src/client/fingerprint.ts';
 
 const fixed = {
   machineId: '3d1217a5e1b04c0f9f4b3f0d7a9e2c11',
@@ -42,7 +47,10 @@ describe('device fingerprints', () => {
 
   it('do not depend on the order or spelling of MAC addresses, nor on whitespace', () => {
     const a = computeFingerprint(fixed);
-    assert.equal(computeFingerprint({ ...fixed, macAddresses: ['00-16-3E-5A-01-FF', ' 02:42:ac:11:00:02', '02:42:ac:11:00:02'] }), a);
+    assert.equal(
+      computeFingerprint({ ...fixed, macAddresses: ['00-16-3E-5A-01-FF', ' 02:42:ac:11:00:02', '02:42:ac:11:00:02'] }),
+      a,
+    );
     assert.equal(computeFingerprint({ ...fixed, macAddresses: [...fixed.macAddresses, '00:00:00:00:00:00', ''] }), a);
     assert.equal(computeFingerprint({ ...fixed, cpuModel: '  AMD EPYC   7B13 ' }), a);
   });
@@ -71,14 +79,23 @@ describe('device fingerprints', () => {
     const seen = new Set([base]);
     for (const v of variants) seen.add(computeFingerprint({ ...fixed, ...v }));
     assert.equal(seen.size, variants.length + 1, 'every variant differs from the base and from each other');
-    assert.equal(computeFingerprint({ ...fixed, macAddresses: null }), computeFingerprint({ ...fixed, macAddresses: [] }));
-    assert.equal(computeFingerprint({ ...fixed, extra: { b: '2', a: '1' } }), computeFingerprint({ ...fixed, extra: { a: '1', b: '2' } }));
+    assert.equal(
+      computeFingerprint({ ...fixed, macAddresses: null }),
+      computeFingerprint({ ...fixed, macAddresses: [] }),
+    );
+    assert.equal(
+      computeFingerprint({ ...fixed, extra: { b: '2', a: '1' } }),
+      computeFingerprint({ ...fixed, extra: { a: '1', b: '2' } }),
+    );
   });
 
   it('are not confused by inputs that would collide if simply concatenated', () => {
     const a = computeFingerprint({ ...fixed, platform: 'linuxx', arch: '64' });
     const b = computeFingerprint({ ...fixed, platform: 'linux', arch: 'x64' });
     assert.notEqual(a, b);
-    assert.notEqual(computeFingerprint({ ...fixed, extra: { 'a,b': 'c' } }), computeFingerprint({ ...fixed, extra: { a: 'b,c' } }));
+    assert.notEqual(
+      computeFingerprint({ ...fixed, extra: { 'a,b': 'c' } }),
+      computeFingerprint({ ...fixed, extra: { a: 'b,c' } }),
+    );
   });
 });

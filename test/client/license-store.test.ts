@@ -51,13 +51,19 @@ describe('LicenseStore', () => {
     await assert.rejects(store.save('not a licence'), LicensingError);
     await assert.rejects(store.save(''), LicensingError);
     assert.equal(await store.load(), second);
-    assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('says so when the file on disk is not a licence', async () => {
     const path = join(dir, 'garbled.lic');
     writeFileSync(path, 'garbled');
-    await assert.rejects(new LicenseStore(path).loadToken(), (e) => e instanceof LicensingError && e.code === 'MALFORMED_LICENSE_FILE');
+    await assert.rejects(
+      new LicenseStore(path).loadToken(),
+      (e) => e instanceof LicensingError && e.code === 'MALFORMED_LICENSE_FILE',
+    );
     assert.equal(readFileSync(path, 'utf8'), 'garbled');
   });
 });

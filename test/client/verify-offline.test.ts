@@ -38,20 +38,57 @@ describe('verifyOffline (jose, pinned JWKS)', () => {
     const notLicence = b64({ iss: 'x', sub: 'y', jti: 'z', iat: 1, nbf: 1 });
     const cases: { name: string; token: string; now?: Date; fingerprint?: string; code: string }[] = [
       { name: 'valid', token: `${h}.${p}.${s}`, code: 'VALID' },
-      { name: 'permanent, far future', token: signLicense(permanentClaims, key), now: new Date('2099-01-01T00:00:00Z'), code: 'VALID' },
+      {
+        name: 'permanent, far future',
+        token: signLicense(permanentClaims, key),
+        now: new Date('2099-01-01T00:00:00Z'),
+        code: 'VALID',
+      },
       { name: 'tampered payload', token: `${h}.${b64({ ...claims, sub: 'other' })}.${s}`, code: 'BAD_SIGNATURE' },
-      { name: 'tampered signature', token: `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`, code: 'BAD_SIGNATURE' },
+      {
+        name: 'tampered signature',
+        token: `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`,
+        code: 'BAD_SIGNATURE',
+      },
       { name: 'alg none', token: `${noneHeader}.${p}.`, code: 'BAD_SIGNATURE' },
-      { name: 'alg HS256', token: `${hs}.${p}.${sign(null, Buffer.from(`${hs}.${p}`), key.privateKey).toString('base64url')}`, code: 'BAD_SIGNATURE' },
+      {
+        name: 'alg HS256',
+        token: `${hs}.${p}.${sign(null, Buffer.from(`${hs}.${p}`), key.privateKey).toString('base64url')}`,
+        code: 'BAD_SIGNATURE',
+      },
       { name: 'unknown kid', token: signLicense(claims, other), code: 'BAD_SIGNATURE' },
-      { name: 'known kid, wrong key', token: signLicense(claims, { kid: key.kid, privateKey: other.privateKey }), code: 'BAD_SIGNATURE' },
-      { name: 'signed, not a licence', token: `${h}.${notLicence}.${sign(null, Buffer.from(`${h}.${notLicence}`), key.privateKey).toString('base64url')}`, code: 'BAD_SIGNATURE' },
+      {
+        name: 'known kid, wrong key',
+        token: signLicense(claims, { kid: key.kid, privateKey: other.privateKey }),
+        code: 'BAD_SIGNATURE',
+      },
+      {
+        name: 'signed, not a licence',
+        token: `${h}.${notLicence}.${sign(null, Buffer.from(`${h}.${notLicence}`), key.privateKey).toString('base64url')}`,
+        code: 'BAD_SIGNATURE',
+      },
       { name: 'garbage', token: 'garbage', code: 'BAD_SIGNATURE' },
-      { name: 'just expired', token: `${h}.${p}.${s}`, now: new Date((exp + CLOCK_SKEW_SECONDS) * 1000), code: 'EXPIRED' },
-      { name: 'within skew', token: `${h}.${p}.${s}`, now: new Date((exp + CLOCK_SKEW_SECONDS - 1) * 1000), code: 'VALID' },
+      {
+        name: 'just expired',
+        token: `${h}.${p}.${s}`,
+        now: new Date((exp + CLOCK_SKEW_SECONDS) * 1000),
+        code: 'EXPIRED',
+      },
+      {
+        name: 'within skew',
+        token: `${h}.${p}.${s}`,
+        now: new Date((exp + CLOCK_SKEW_SECONDS - 1) * 1000),
+        code: 'VALID',
+      },
       { name: 'not yet valid', token: signLicense({ ...claims, nbf: seconds(NOW) + DAY }, key), code: 'NOT_YET_VALID' },
       { name: 'another device', token: `${h}.${p}.${s}`, fingerprint: 'someone-else', code: 'FINGERPRINT_MISMATCH' },
-      { name: 'another device, expired', token: `${h}.${p}.${s}`, fingerprint: 'someone-else', now: new Date((exp + DAY) * 1000), code: 'FINGERPRINT_MISMATCH' },
+      {
+        name: 'another device, expired',
+        token: `${h}.${p}.${s}`,
+        fingerprint: 'someone-else',
+        now: new Date((exp + DAY) * 1000),
+        code: 'FINGERPRINT_MISMATCH',
+      },
     ];
     for (const c of cases) {
       const options = { now: c.now ?? NOW, ...(c.fingerprint !== undefined && { fingerprint: c.fingerprint }) };
@@ -60,7 +97,8 @@ describe('verifyOffline (jose, pinned JWKS)', () => {
       assert.equal(offline.code, c.code, `${c.name}: ${offline.detail}`);
       assert.equal(server.code, c.code, `${c.name} (server): ${server.detail}`);
       assert.equal(offline.valid, c.code === 'VALID');
-      if (c.code !== 'BAD_SIGNATURE') assert.deepEqual('claims' in offline && offline.claims, 'claims' in server && server.claims, c.name);
+      if (c.code !== 'BAD_SIGNATURE')
+        assert.deepEqual('claims' in offline && offline.claims, 'claims' in server && server.claims, c.name);
     }
   });
 

@@ -17,7 +17,10 @@ describeEachBackend('accounts', (server) => {
     assert.equal(child.parentAccountId, p.id);
     assert.deepEqual((await api.get(`/accounts/${child.id}`)).body, child);
     const list = await api.get(`/accounts?parentAccountId=${p.id}`);
-    assert.deepEqual(list.body.items.map((a: any) => a.id), [child.id]);
+    assert.deepEqual(
+      list.body.items.map((a: any) => a.id),
+      [child.id],
+    );
     const renamed = await api.patch(`/accounts/${child.id}`, { name: 'Customer 18' });
     assert.equal(renamed.status, 200);
     assert.equal(renamed.body.name, 'Customer 18');
@@ -29,18 +32,32 @@ describeEachBackend('accounts', (server) => {
     const name = `O'Brien "Ltd"; DROP TABLE accounts; -- \\ % _ 漢字 🙂`;
     const a = await account(api, { name });
     assert.equal((await api.get(`/accounts/${a.id}`)).body.name, name);
-    const found = await api.get(`/accounts?name=${encodeURIComponent("O'Brien \"Ltd\"; DROP")}`);
-    assert.deepEqual(found.body.items.map((x: any) => x.id), [a.id]);
-    assert.equal((await api.get(`/accounts?name=${encodeURIComponent('%')}`)).body.items.some((x: any) => x.id === a.id), true);
+    const found = await api.get(`/accounts?name=${encodeURIComponent('O\'Brien "Ltd"; DROP')}`);
+    assert.deepEqual(
+      found.body.items.map((x: any) => x.id),
+      [a.id],
+    );
+    assert.equal(
+      (await api.get(`/accounts?name=${encodeURIComponent('%')}`)).body.items.some((x: any) => x.id === a.id),
+      true,
+    );
   });
 
   it('refuses anonymous accounts that are not customers of a partner', async () => {
     const { api } = server();
     const c = await account(api);
     assertProblem(await api.post('/accounts', { name: 'x', type: 'customer', anonymous: true }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post('/accounts', { name: 'x', type: 'customer', anonymous: true, parentAccountId: c.id }), 422, 'UNPROCESSABLE');
+    assertProblem(
+      await api.post('/accounts', { name: 'x', type: 'customer', anonymous: true, parentAccountId: c.id }),
+      422,
+      'UNPROCESSABLE',
+    );
     const p = await partner(api);
-    assertProblem(await api.post('/accounts', { name: 'x', type: 'partner', anonymous: true, parentAccountId: p.id }), 422, 'UNPROCESSABLE');
+    assertProblem(
+      await api.post('/accounts', { name: 'x', type: 'partner', anonymous: true, parentAccountId: p.id }),
+      422,
+      'UNPROCESSABLE',
+    );
   });
 
   it('refuses bad input with problem documents and changes nothing', async () => {
@@ -50,8 +67,16 @@ describeEachBackend('accounts', (server) => {
     assertProblem(await api.post('/accounts', { type: 'customer' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/accounts', { name: '   ', type: 'customer' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/accounts', { name: 42, type: 'customer' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/accounts', { name: 'x', type: 'customer', anonymous: 'yes' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/accounts', { name: 'x', type: 'customer', parentAccountId: 'acc_nope' }), 422, 'UNKNOWN_REFERENCE');
+    assertProblem(
+      await api.post('/accounts', { name: 'x', type: 'customer', anonymous: 'yes' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post('/accounts', { name: 'x', type: 'customer', parentAccountId: 'acc_nope' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
     assertProblem(await api.post('/accounts', { name: 'a\u0000b', type: 'customer' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.get('/accounts/acc_nope'), 404, 'NOT_FOUND');
     assertProblem(await api.patch('/accounts/acc_nope', { name: 'x' }), 404, 'NOT_FOUND');
@@ -75,11 +100,19 @@ describeEachBackend('accounts', (server) => {
       const b = await account(api);
       const moves = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          i % 2 === 0 ? api.patch(`/accounts/${a.id}`, { parentAccountId: b.id }) : api.patch(`/accounts/${b.id}`, { parentAccountId: a.id }),
+          i % 2 === 0
+            ? api.patch(`/accounts/${a.id}`, { parentAccountId: b.id })
+            : api.patch(`/accounts/${b.id}`, { parentAccountId: a.id }),
         ),
       );
-      assert.deepEqual(moves.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text), []);
-      const parents = [(await api.get(`/accounts/${a.id}`)).body.parentAccountId, (await api.get(`/accounts/${b.id}`)).body.parentAccountId];
+      assert.deepEqual(
+        moves.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text),
+        [],
+      );
+      const parents = [
+        (await api.get(`/accounts/${a.id}`)).body.parentAccountId,
+        (await api.get(`/accounts/${b.id}`)).body.parentAccountId,
+      ];
       assert.ok(parents.includes(null), `a cycle: ${a.id} → ${parents[0]}, ${b.id} → ${parents[1]}`);
     }
   });
@@ -92,8 +125,16 @@ describeEachBackend('accounts', (server) => {
     assert.match(contact.body.id, /^con_/);
     assert.deepEqual((await api.get(`/accounts/${p.id}/contacts`)).body.items, [contact.body]);
     const anon = await account(api, { parentAccountId: p.id, anonymous: true });
-    assertProblem(await api.post(`/accounts/${anon.id}/contacts`, { name: 'Bob', email: 'bob@example.com' }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/accounts/${p.id}/contacts`, { name: 'Bob', email: 'not-an-email' }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post(`/accounts/${anon.id}/contacts`, { name: 'Bob', email: 'bob@example.com' }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post(`/accounts/${p.id}/contacts`, { name: 'Bob', email: 'not-an-email' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('lets a partner create and see its own customers only', async () => {
@@ -105,7 +146,11 @@ describeEachBackend('accounts', (server) => {
     assert.equal(mine.status, 201);
     assert.equal(mine.body.parentAccountId, p1.id);
     assertProblem(await p1Api.post('/accounts', { name: 'x', type: 'partner' }), 403, 'FORBIDDEN');
-    assertProblem(await p1Api.post('/accounts', { name: 'x', type: 'customer', parentAccountId: p2.id }), 403, 'FORBIDDEN');
+    assertProblem(
+      await p1Api.post('/accounts', { name: 'x', type: 'customer', parentAccountId: p2.id }),
+      403,
+      'FORBIDDEN',
+    );
     assertProblem(await p1Api.get(`/accounts/${p2.id}`), 404, 'NOT_FOUND');
     const visible = (await p1Api.get('/accounts?limit=1000')).body.items.map((a: any) => a.id).sort();
     assert.deepEqual(visible, [p1.id, mine.body.id].sort());
@@ -121,7 +166,9 @@ describeEachBackend('accounts', (server) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api.get(`/accounts?parentAccountId=${parent.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: any = await api.get(
+        `/accounts?parentAccountId=${parent.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.ok(page.body.items.length <= 2);
       seen.push(...page.body.items.map((a: any) => a.id));
       cursor = page.body.nextCursor;

@@ -9,12 +9,16 @@ import { describeEachBackend } from '../support/suite.ts';
 
 async function activateConcurrently(apis: Api[], code: string, attempts: number) {
   const results = await Promise.all(
-    Array.from({ length: attempts }, (_, i) => apis[i % apis.length]!.as(null).post('/activations', { code, fingerprint: fingerprint() })),
+    Array.from({ length: attempts }, (_, i) =>
+      apis[i % apis.length]!.as(null).post('/activations', { code, fingerprint: fingerprint() }),
+    ),
   );
   return {
     created: results.filter((r) => r.status === 201),
     exceeded: results.filter((r) => r.status === 409 && r.body.code === 'COUNT_EXCEEDED'),
-    other: results.filter((r) => r.status !== 201 && !(r.status === 409 && r.body.code === 'COUNT_EXCEEDED')).map((r) => `${r.status} ${r.text}`),
+    other: results
+      .filter((r) => r.status !== 201 && !(r.status === 409 && r.body.code === 'COUNT_EXCEEDED'))
+      .map((r) => `${r.status} ${r.text}`),
   };
 }
 
@@ -36,10 +40,15 @@ describeEachBackend('activation under concurrency', (server) => {
     const outcome = await activateConcurrently([api], keys[0]!, 50);
     assert.deepEqual(outcome.other, []);
     assert.equal(outcome.created.length, 3);
-    const made = (await api.get(`/entitlements?kind=simple&account=${partner.id}&limit=1000`)).body.items.filter((e: any) => e.bulkEntitlementId === bulk.id);
+    const made = (await api.get(`/entitlements?kind=simple&account=${partner.id}&limit=1000`)).body.items.filter(
+      (e: any) => e.bulkEntitlementId === bulk.id,
+    );
     assert.equal(made.length, 1);
     assert.equal(new Set(outcome.created.map((r) => r.body.activation.entitlementId)).size, 1);
-    assert.equal((await api.get(`/accounts?parentAccountId=${partner.id}&anonymous=true&limit=1000`)).body.items.length, 1);
+    assert.equal(
+      (await api.get(`/accounts?parentAccountId=${partner.id}&anonymous=true&limit=1000`)).body.items.length,
+      1,
+    );
   });
 
   it('test activations racing cuts of the quantity never leave more active than the quantity', async () => {
@@ -50,9 +59,15 @@ describeEachBackend('activation under concurrency', (server) => {
     const answers = await Promise.all(cuts);
     assert.deepEqual(outcome.other, []);
     // A cut below what is in use by then is refused; the others apply.
-    assert.deepEqual(answers.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text), []);
+    assert.deepEqual(
+      answers.filter((r) => r.status !== 200 && r.status !== 422).map((r) => r.text),
+      [],
+    );
     const lineItem = (await api.get(`/line-items/${code}`)).body;
-    assert.ok(lineItem.activatedCount <= lineItem.quantity, `${lineItem.activatedCount} active on a quantity of ${lineItem.quantity}`);
+    assert.ok(
+      lineItem.activatedCount <= lineItem.quantity,
+      `${lineItem.activatedCount} active on a quantity of ${lineItem.quantity}`,
+    );
     assert.equal(lineItem.activatedCount, outcome.created.length);
   });
 
@@ -60,8 +75,13 @@ describeEachBackend('activation under concurrency', (server) => {
     const { api } = server();
     const { code } = await activatable(api, { quantity: 5 });
     const fp = fingerprint();
-    const results = await Promise.all(Array.from({ length: 20 }, () => api.as(null).post('/activations', { code, fingerprint: fp })));
-    assert.deepEqual(results.filter((r) => r.status !== 200 && r.status !== 201).map((r) => r.text), []);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => api.as(null).post('/activations', { code, fingerprint: fp })),
+    );
+    assert.deepEqual(
+      results.filter((r) => r.status !== 200 && r.status !== 201).map((r) => r.text),
+      [],
+    );
     assert.equal(results.filter((r) => r.status === 201).length, 1);
     assert.equal(new Set(results.map((r) => r.body.activation.id)).size, 1);
     assert.equal((await api.get(`/line-items/${code}`)).body.activatedCount, 1);
@@ -69,14 +89,19 @@ describeEachBackend('activation under concurrency', (server) => {
 });
 
 const postgres = backends.find((b) => b.name === 'postgres');
-it('two server processes sharing one PostgreSQL never exceed a line item or a key', { skip: postgres?.skip ?? 'no PostgreSQL backend' }, async () => {
+it('two server processes sharing one PostgreSQL never exceed a line item or a key', {
+  skip: postgres?.skip ?? 'no PostgreSQL backend',
+}, async () => {
   if (!postgres) return;
   const db = await postgres.freshDatabase();
   const env = { DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: 'two-process-admin-key-0123456789' };
   const one = await spawnServer(env);
   const two = await spawnServer(env);
   try {
-    const apis = [new Api(`${one.url}/api/v1`, env.LICENTIA_ADMIN_KEY), new Api(`${two.url}/api/v1`, env.LICENTIA_ADMIN_KEY)];
+    const apis = [
+      new Api(`${one.url}/api/v1`, env.LICENTIA_ADMIN_KEY),
+      new Api(`${two.url}/api/v1`, env.LICENTIA_ADMIN_KEY),
+    ];
     const { code } = await activatable(apis[0]!, { quantity: 5 });
     const lineItem = await activateConcurrently(apis, code, 50);
     assert.deepEqual(lineItem.other, []);
@@ -88,7 +113,10 @@ it('two server processes sharing one PostgreSQL never exceed a line item or a ke
     // A return on one process is seen at once by a validation on the other.
     const { activation, license } = lineItem.created[0]!.body;
     assert.equal((await apis[1]!.as(null).post('/licenses/validate', { token: license.token })).body.code, 'VALID');
-    assert.equal((await apis[0]!.as(null).post(`/activations/${activation.id}/return`, { token: license.token })).status, 200);
+    assert.equal(
+      (await apis[0]!.as(null).post(`/activations/${activation.id}/return`, { token: license.token })).status,
+      200,
+    );
     let code2 = '';
     for (let i = 0; i < 50 && code2 !== 'RETURNED'; i++) {
       code2 = (await apis[1]!.as(null).post('/licenses/validate', { token: license.token })).body.code;

@@ -4,10 +4,17 @@ import fc from 'fast-check';
 import { activatable } from '../support/activation-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
-type Step = { kind: 'activate'; device: number; count: number } | { kind: 'return'; pick: number } | { kind: 'rehost'; pick: number; device: number };
+type Step =
+  | { kind: 'activate'; device: number; count: number }
+  | { kind: 'return'; pick: number }
+  | { kind: 'rehost'; pick: number; device: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('activate' as const), device: fc.integer({ min: 0, max: 7 }), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('activate' as const),
+    device: fc.integer({ min: 0, max: 7 }),
+    count: fc.integer({ min: 1, max: 3 }),
+  }),
   fc.record({ kind: fc.constant('return' as const), pick: fc.nat() }),
   fc.record({ kind: fc.constant('rehost' as const), pick: fc.nat(), device: fc.integer({ min: 0, max: 7 }) }),
 );
@@ -27,7 +34,8 @@ describeEachBackend('activation counts (property)', (server) => {
           const device = api.as(null);
           const fp = (n: number) => `prop-${process.pid}-${run}-${n}`;
           for (const s of steps) {
-            const active = (await api.get(`/activations?entitlement=${entitlement.id}&state=active&limit=1000`)).body.items;
+            const active = (await api.get(`/activations?entitlement=${entitlement.id}&state=active&limit=1000`)).body
+              .items;
             if (s.kind === 'activate') {
               const r = await device.post('/activations', { code, fingerprint: fp(s.device), count: s.count });
               assert.ok([200, 201, 409].includes(r.status), r.text);
@@ -39,12 +47,17 @@ describeEachBackend('activation counts (property)', (server) => {
                   : await api.post(`/activations/${target.id}/rehost`, { fingerprint: fp(s.device) });
               assert.ok([200, 201, 409, 422].includes(r.status), r.text);
             }
-            const after = (await api.get(`/activations?entitlement=${entitlement.id}&state=active&limit=1000`)).body.items;
+            const after = (await api.get(`/activations?entitlement=${entitlement.id}&state=active&limit=1000`)).body
+              .items;
             const sum = after.reduce((n: number, a: any) => n + a.count, 0);
             const taken = (await api.get(`/line-items/${code}`)).body.activatedCount;
             assert.equal(taken, sum, 'the count taken equals the sum of active activations');
             assert.ok(taken <= quantity + overdraft, `${taken} > ${quantity} + ${overdraft}`);
-            assert.equal(new Set(after.map((a: any) => a.fingerprint)).size, after.length, 'one active activation per device');
+            assert.equal(
+              new Set(after.map((a: any) => a.fingerprint)).size,
+              after.length,
+              'one active activation per device',
+            );
           }
         },
       ),

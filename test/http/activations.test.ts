@@ -13,18 +13,43 @@ describeEachBackend('activation', (server) => {
     const { api, url } = server();
     const { code, entitlement, product, feature, owner } = await activatable(api, { quantity: 2 });
     const fp = fingerprint();
-    const r = await device().post('/activations', { code: code.toLowerCase().replaceAll('-', ''), fingerprint: fp, deviceName: 'CAD workstation' });
+    const r = await device().post('/activations', {
+      code: code.toLowerCase().replaceAll('-', ''),
+      fingerprint: fp,
+      deviceName: 'CAD workstation',
+    });
     assert.equal(r.status, 201, r.text);
     const { activation, license } = r.body;
     assert.match(activation.id, /^act_/);
     assert.deepEqual(
-      { activationId: activation.activationId, entitlementId: activation.entitlementId, fingerprint: activation.fingerprint, count: activation.count, state: activation.state, test: activation.test, accountId: activation.accountId, deviceName: activation.deviceName },
-      { activationId: code, entitlementId: entitlement.id, fingerprint: fp, count: 1, state: 'active', test: false, accountId: owner, deviceName: 'CAD workstation' },
+      {
+        activationId: activation.activationId,
+        entitlementId: activation.entitlementId,
+        fingerprint: activation.fingerprint,
+        count: activation.count,
+        state: activation.state,
+        test: activation.test,
+        accountId: activation.accountId,
+        deviceName: activation.deviceName,
+      },
+      {
+        activationId: code,
+        entitlementId: entitlement.id,
+        fingerprint: fp,
+        count: 1,
+        state: 'active',
+        test: false,
+        accountId: owner,
+        deviceName: 'CAD workstation',
+      },
     );
     assert.equal(activation.expiresAt, null, 'permanent');
     assert.match(license.file, /-----BEGIN LICENTIA LICENSE-----\n[\s\S]+\n-----END LICENTIA LICENSE-----/);
     const jwks: any = await (await fetch(`${url}/.well-known/jwks.json`)).json();
-    const { payload, protectedHeader } = await jwtVerify(license.token, createLocalJWKSet(jwks), { algorithms: ['EdDSA'], issuer: 'licentia' });
+    const { payload, protectedHeader } = await jwtVerify(license.token, createLocalJWKSet(jwks), {
+      algorithms: ['EdDSA'],
+      issuer: 'licentia',
+    });
     assert.equal(protectedHeader.alg, 'EdDSA');
     assert.ok(jwks.keys.some((k: any) => k.kid === protectedHeader.kid));
     assert.equal(payload.sub, fp);
@@ -42,7 +67,10 @@ describeEachBackend('activation', (server) => {
     const li = (await api.get(`/line-items/${code}`)).body;
     assert.equal(li.activatedCount, 1);
     const devices = (await api.get(`/devices?account=${owner}`)).body.items;
-    assert.deepEqual(devices.map((d: any) => [d.fingerprint, d.name, d.activeActivations]), [[fp, 'CAD workstation', 1]]);
+    assert.deepEqual(
+      devices.map((d: any) => [d.fingerprint, d.name, d.activeActivations]),
+      [[fp, 'CAD workstation', 1]],
+    );
   });
 
   it('answers a repeat from the same device with its existing licence and takes no count', async () => {
@@ -60,12 +88,24 @@ describeEachBackend('activation', (server) => {
   it('never exceeds quantity + overdraft', async () => {
     const { api } = server();
     const { code } = await activatable(api, { quantity: 2, model: { overdraft: 1 } });
-    for (let i = 0; i < 3; i++) assert.equal((await device().post('/activations', { code, fingerprint: fingerprint() })).status, 201);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await device().post('/activations', { code, fingerprint: fingerprint() })).status, 201);
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
-    assertProblem(await device().post('/activations', { code, fingerprint: fingerprint(), count: 1 }), 409, 'COUNT_EXCEEDED');
+    assertProblem(
+      await device().post('/activations', { code, fingerprint: fingerprint(), count: 1 }),
+      409,
+      'COUNT_EXCEEDED',
+    );
     const { code: big } = await activatable(api, { quantity: 5 });
-    assert.equal((await device().post('/activations', { code: big, fingerprint: fingerprint(), count: 4 })).body.activation.count, 4);
-    assertProblem(await device().post('/activations', { code: big, fingerprint: fingerprint(), count: 2 }), 409, 'COUNT_EXCEEDED');
+    assert.equal(
+      (await device().post('/activations', { code: big, fingerprint: fingerprint(), count: 4 })).body.activation.count,
+      4,
+    );
+    assertProblem(
+      await device().post('/activations', { code: big, fingerprint: fingerprint(), count: 2 }),
+      409,
+      'COUNT_EXCEEDED',
+    );
   });
 
   it('sets the licence expiry to the earlier of the expiration date and durationDays', async () => {
@@ -89,17 +129,28 @@ describeEachBackend('activation', (server) => {
   it('refuses draft, inactive, obsolete, not yet started and expired line items', async () => {
     const { api } = server();
     const draft = await activatable(api, { state: 'draft' });
-    assertProblem(await device().post('/activations', { code: draft.code, fingerprint: fingerprint() }), 409, 'INVALID_STATE');
+    assertProblem(
+      await device().post('/activations', { code: draft.code, fingerprint: fingerprint() }),
+      409,
+      'INVALID_STATE',
+    );
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const later = await activatable(api, { lineItem: { startDate: tomorrow } });
     const r = await device().post('/activations', { code: later.code, fingerprint: fingerprint() });
     assertProblem(r, 409, 'INVALID_STATE');
     assert.equal(r.body.reason, 'not-started');
     const expired = await activatable(api, { lineItem: { startDate: '2020-01-01', expirationDate: '2020-12-31' } });
-    assert.equal((await device().post('/activations', { code: expired.code, fingerprint: fingerprint() })).body.reason, 'expired');
+    assert.equal(
+      (await device().post('/activations', { code: expired.code, fingerprint: fingerprint() })).body.reason,
+      'expired',
+    );
     const suspended = await activatable(api);
     await created(api.post(`/entitlements/${suspended.entitlement.id}/state`, { state: 'inactive' }), 200);
-    assertProblem(await device().post('/activations', { code: suspended.code, fingerprint: fingerprint() }), 409, 'INVALID_STATE');
+    assertProblem(
+      await device().post('/activations', { code: suspended.code, fingerprint: fingerprint() }),
+      409,
+      'INVALID_STATE',
+    );
   });
 
   it('marks activations of test entitlements as test, in the licence too', async () => {
@@ -128,7 +179,10 @@ describeEachBackend('activation', (server) => {
 
   it('activates with an unredeemed web register key: redeemed for a new anonymous customer and activated at once', async () => {
     const { api } = server();
-    const { bulk, partner, keys, productId } = await bulkWithKeys(api, { keys: someKeys(2), fields: { quantityPerKey: 2 } });
+    const { bulk, partner, keys, productId } = await bulkWithKeys(api, {
+      keys: someKeys(2),
+      fields: { quantityPerKey: 2 },
+    });
     const r = await device().post('/activations', { code: keys[0].toLowerCase(), fingerprint: fingerprint() });
     assert.equal(r.status, 201, r.text);
     const key = (await api.get(`/web-register-keys/${keys[0]}`)).body;
@@ -140,10 +194,21 @@ describeEachBackend('activation', (server) => {
     const second = await device().post('/activations', { code: keys[0], fingerprint: fingerprint() });
     assert.equal(second.status, 201, 'the key keeps working as the code of the entitlement it became');
     assert.equal(second.body.activation.entitlementId, key.redeemedEntitlementId);
-    assertProblem(await device().post('/activations', { code: keys[0], fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
-    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, { total: 2, unredeemed: 1, redeemed: 1, void: 0 });
+    assertProblem(
+      await device().post('/activations', { code: keys[0], fingerprint: fingerprint() }),
+      409,
+      'COUNT_EXCEEDED',
+    );
+    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
+      total: 2,
+      unredeemed: 1,
+      redeemed: 1,
+      void: 0,
+    });
     const partnerApi = api.as(await apiKey(api, 'partner', partner.id));
-    const named = (await partnerApi.post(`/web-register-keys/${keys[1]}/redeem`, { accountName: 'Named by the partner' })).body;
+    const named = (
+      await partnerApi.post(`/web-register-keys/${keys[1]}/redeem`, { accountName: 'Named by the partner' })
+    ).body;
     const third = await device().post('/activations', { code: keys[1], fingerprint: fingerprint() });
     assert.equal(third.body.activation.accountId, named.soldTo, 'the device belongs to the account the partner named');
   });
@@ -152,7 +217,15 @@ describeEachBackend('activation', (server) => {
     const { api } = server();
     const { code } = await activatable(api, { model: { kind: 'floating' } });
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 422, 'UNPROCESSABLE');
-    for (const body of [{ code }, { fingerprint: 'x' }, { code, fingerprint: '' }, { code, fingerprint: ' padded ' }, { code, fingerprint: 'x', count: 0 }, { code, fingerprint: 'x', extra: 1 }, { code, fingerprint: 'a\u0007b' }]) {
+    for (const body of [
+      { code },
+      { fingerprint: 'x' },
+      { code, fingerprint: '' },
+      { code, fingerprint: ' padded ' },
+      { code, fingerprint: 'x', count: 0 },
+      { code, fingerprint: 'x', extra: 1 },
+      { code, fingerprint: 'a\u0007b' },
+    ]) {
       assertProblem(await device().post('/activations', body), 400, 'VALIDATION_FAILED');
     }
   });

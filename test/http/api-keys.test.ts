@@ -24,7 +24,11 @@ describeEachBackend('API keys', (server) => {
   it('stores only a hash of the secret', async () => {
     const { api, running } = server();
     const { key, id } = (await api.post('/api-keys', { role: 'admin' })).body;
-    const row = await running.ctx.store.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await running.ctx.store.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.ok(!JSON.stringify(row).includes(key.slice(4)), 'secret not stored');
     assert.match(row.secret_hash, /^[0-9a-f]{64}$/);
   });
@@ -37,7 +41,11 @@ describeEachBackend('API keys', (server) => {
     assert.equal((await api.post('/api-keys', { role: 'customer', accountId: c.id })).status, 201);
     assertProblem(await api.post('/api-keys', { role: 'partner' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/api-keys', { role: 'partner', accountId: c.id }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post('/api-keys', { role: 'customer', accountId: 'acc_missing' }), 422, 'UNKNOWN_REFERENCE');
+    assertProblem(
+      await api.post('/api-keys', { role: 'customer', accountId: 'acc_missing' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
     assertProblem(await api.post('/api-keys', { role: 'admin', accountId: p.id }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/api-keys', { role: 'root' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/api-keys', {}), 400, 'VALIDATION_FAILED');
@@ -52,7 +60,10 @@ describeEachBackend('API keys', (server) => {
     assertProblem(await api.as(created_.key).get('/products'), 401, 'UNAUTHENTICATED');
     assertProblem(await api.post(`/api-keys/${created_.id}/revoke`), 409, 'INVALID_STATE');
     assertProblem(await api.post('/api-keys/key_missing/revoke'), 404, 'NOT_FOUND');
-    assert.equal((await api.get('/api-keys?revoked=true')).body.items.some((k: any) => k.id === created_.id), true);
+    assert.equal(
+      (await api.get('/api-keys?revoked=true')).body.items.some((k: any) => k.id === created_.id),
+      true,
+    );
   });
 
   it('refuses missing, malformed and unknown credentials with 401 and a Bearer challenge', async () => {
@@ -61,7 +72,11 @@ describeEachBackend('API keys', (server) => {
     const r = await anonymous.get('/api-keys');
     assertProblem(r, 401, 'UNAUTHENTICATED');
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    assertProblem(await api.get('/api-keys', { headers: { authorization: 'Basic abc' }, key: null }), 401, 'UNAUTHENTICATED');
+    assertProblem(
+      await api.get('/api-keys', { headers: { authorization: 'Basic abc' }, key: null }),
+      401,
+      'UNAUTHENTICATED',
+    );
     assertProblem(await api.as('lic_made_up').get('/api-keys'), 401, 'UNAUTHENTICATED');
   });
 

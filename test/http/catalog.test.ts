@@ -9,7 +9,14 @@ describeEachBackend('catalogue', (server) => {
     const nodeLocked = await licenseModel(api, { durationDays: 365, overdraft: 2, maxRehosts: 3, allowOffline: false });
     assert.match(nodeLocked.id, /^lm_/);
     assert.deepEqual(
-      { kind: nodeLocked.kind, durationDays: nodeLocked.durationDays, overdraft: nodeLocked.overdraft, maxRehosts: nodeLocked.maxRehosts, allowOffline: nodeLocked.allowOffline, leaseSeconds: nodeLocked.leaseSeconds },
+      {
+        kind: nodeLocked.kind,
+        durationDays: nodeLocked.durationDays,
+        overdraft: nodeLocked.overdraft,
+        maxRehosts: nodeLocked.maxRehosts,
+        allowOffline: nodeLocked.allowOffline,
+        leaseSeconds: nodeLocked.leaseSeconds,
+      },
       { kind: 'node-locked', durationDays: 365, overdraft: 2, maxRehosts: 3, allowOffline: false, leaseSeconds: null },
     );
     const floating = await licenseModel(api, { kind: 'floating' });
@@ -18,8 +25,14 @@ describeEachBackend('catalogue', (server) => {
     assert.equal(floating.allowOffline, true);
     const uncounted = await licenseModel(api, { kind: 'uncounted' });
     assert.deepEqual((await api.get(`/license-models/${uncounted.id}`)).body, uncounted);
-    assert.deepEqual((await api.get('/license-models?kind=floating')).body.items.map((m: any) => m.id).includes(floating.id), true);
-    assert.equal((await api.get('/license-models?kind=floating')).body.items.some((m: any) => m.kind !== 'floating'), false);
+    assert.deepEqual(
+      (await api.get('/license-models?kind=floating')).body.items.map((m: any) => m.id).includes(floating.id),
+      true,
+    );
+    assert.equal(
+      (await api.get('/license-models?kind=floating')).body.items.some((m: any) => m.kind !== 'floating'),
+      false,
+    );
   });
 
   it('refuses bad license models', async () => {
@@ -28,9 +41,21 @@ describeEachBackend('catalogue', (server) => {
     await licenseModel(api, { name });
     assertProblem(await api.post('/license-models', { name, kind: 'node-locked' }), 409, 'ALREADY_EXISTS');
     assertProblem(await api.post('/license-models', { name: 'x', kind: 'subscription' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/license-models', { name: 'x', kind: 'node-locked', durationDays: 0 }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/license-models', { name: 'x', kind: 'node-locked', overdraft: -1 }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/license-models', { name: 'x', kind: 'node-locked', leaseSeconds: 60 }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post('/license-models', { name: 'x', kind: 'node-locked', durationDays: 0 }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post('/license-models', { name: 'x', kind: 'node-locked', overdraft: -1 }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post('/license-models', { name: 'x', kind: 'node-locked', leaseSeconds: 60 }),
+      400,
+      'VALIDATION_FAILED',
+    );
     assertProblem(await api.get('/license-models/lm_missing'), 404, 'NOT_FOUND');
   });
 
@@ -38,7 +63,9 @@ describeEachBackend('catalogue', (server) => {
     const { api } = server();
     const model = await licenseModel(api);
     const other = await licenseModel(api);
-    const feature = await created(api.post('/features', { name: unique('render'), version: '2.0', description: 'GPU rendering' }));
+    const feature = await created(
+      api.post('/features', { name: unique('render'), version: '2.0', description: 'GPU rendering' }),
+    );
     assert.match(feature.id, /^fea_/);
     assertProblem(await api.post('/features', { name: feature.name, version: '2.0' }), 409, 'ALREADY_EXISTS');
     const name = unique('Studio');
@@ -52,8 +79,16 @@ describeEachBackend('catalogue', (server) => {
     );
     assert.match(p.id, /^prd_/);
     assert.deepEqual(p.features, [{ featureId: feature.id, name: feature.name, version: '2.0', count: 4 }]);
-    assertProblem(await api.post('/products', { name, version: '5.1', licenseModelId: model.id }), 409, 'ALREADY_EXISTS');
-    const changed = await api.patch(`/products/${p.id}`, { licenseModelId: other.id, features: [], description: 'new' });
+    assertProblem(
+      await api.post('/products', { name, version: '5.1', licenseModelId: model.id }),
+      409,
+      'ALREADY_EXISTS',
+    );
+    const changed = await api.patch(`/products/${p.id}`, {
+      licenseModelId: other.id,
+      features: [],
+      description: 'new',
+    });
     assert.equal(changed.status, 200, changed.text);
     assert.equal(changed.body.licenseModelId, other.id);
     assert.deepEqual(changed.body.features, []);
@@ -67,20 +102,34 @@ describeEachBackend('catalogue', (server) => {
     const feature = await created(api.post('/features', { name: unique('f') }));
     assert.equal(feature.version, '1.0');
     const before = (await api.get('/products?limit=1000')).body.items.length;
-    assertProblem(await api.post('/products', { name: 'x', version: '1', licenseModelId: 'lm_missing' }), 422, 'UNKNOWN_REFERENCE');
+    assertProblem(
+      await api.post('/products', { name: 'x', version: '1', licenseModelId: 'lm_missing' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
     assertProblem(
       await api.post('/products', { name: 'x', version: '1', licenseModelId: model.id, features: [{ name: 'nope' }] }),
       422,
       'UNKNOWN_REFERENCE',
     );
     assertProblem(
-      await api.post('/products', { name: 'x', version: '1', licenseModelId: model.id, features: [{ name: feature.name }, { name: feature.name }] }),
+      await api.post('/products', {
+        name: 'x',
+        version: '1',
+        licenseModelId: model.id,
+        features: [{ name: feature.name }, { name: feature.name }],
+      }),
       400,
       'VALIDATION_FAILED',
     );
     assertProblem(await api.post('/products', { name: 'x', licenseModelId: model.id }), 400, 'VALIDATION_FAILED');
     assertProblem(
-      await api.post('/products', { name: 'x', version: '1', licenseModelId: model.id, features: [{ name: feature.name, count: 0 }] }),
+      await api.post('/products', {
+        name: 'x',
+        version: '1',
+        licenseModelId: model.id,
+        features: [{ name: feature.name, count: 0 }],
+      }),
       400,
       'VALIDATION_FAILED',
     );

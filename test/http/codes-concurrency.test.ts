@@ -20,15 +20,28 @@ describeEachBackend('activation IDs and web register keys under concurrency', (s
     const [code] = someKeys(1, 'CHOSEN');
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        api.post('/entitlements', { kind: 'simple', soldTo: customer.id, lineItems: [{ productId: prod.id, quantity: 1, activationId: code }] }),
+        api.post('/entitlements', {
+          kind: 'simple',
+          soldTo: customer.id,
+          lineItems: [{ productId: prod.id, quantity: 1, activationId: code }],
+        }),
       ),
     );
-    assert.deepEqual(tally(results), { 201: 1, 409: 19 }, results.filter((r) => r.status >= 500).map((r) => r.text).join('\n'));
+    assert.deepEqual(
+      tally(results),
+      { 201: 1, 409: 19 },
+      results
+        .filter((r) => r.status >= 500)
+        .map((r) => r.text)
+        .join('\n'),
+    );
     for (const r of results.filter((r) => r.status === 409)) assert.equal(r.body.code, 'ALREADY_EXISTS');
     const draft = await created(api.post('/entitlements', { kind: 'simple', soldTo: customer.id, lineItems: [] }));
     const [other] = someKeys(1, 'ADDED');
     const added = await Promise.all(
-      Array.from({ length: 20 }, () => api.post(`/entitlements/${draft.id}/line-items`, { productId: prod.id, quantity: 1, activationId: other })),
+      Array.from({ length: 20 }, () =>
+        api.post(`/entitlements/${draft.id}/line-items`, { productId: prod.id, quantity: 1, activationId: other }),
+      ),
     );
     assert.deepEqual(tally(added), { 201: 1, 409: 19 });
   });
@@ -37,18 +50,26 @@ describeEachBackend('activation IDs and web register keys under concurrency', (s
     const { api } = server();
     const customer = await account(api);
     const prod = await product(api);
-    const stock = await Promise.all(Array.from({ length: 10 }, () => bulkWithKeys(api, { productId: prod.id, state: 'draft' })));
+    const stock = await Promise.all(
+      Array.from({ length: 10 }, () => bulkWithKeys(api, { productId: prod.id, state: 'draft' })),
+    );
     for (let round = 0; round < 3; round++) {
       const [code] = someKeys(1, 'SHARED');
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           i % 2 === 0
             ? api.post(`/entitlements/${stock[i / 2]!.bulk.id}/web-register-keys`, { keys: [code] })
-            : api.post('/entitlements', { kind: 'simple', soldTo: customer.id, lineItems: [{ productId: prod.id, quantity: 1, activationId: code }] }),
+            : api.post('/entitlements', {
+                kind: 'simple',
+                soldTo: customer.id,
+                lineItems: [{ productId: prod.id, quantity: 1, activationId: code }],
+              }),
         ),
       );
       assert.deepEqual(
-        results.filter((r) => r.status !== 201 && r.status !== 409 && r.status !== 422).map((r) => `${r.status} ${r.text}`),
+        results
+          .filter((r) => r.status !== 201 && r.status !== 409 && r.status !== 422)
+          .map((r) => `${r.status} ${r.text}`),
         [],
       );
       assert.equal(results.filter((r) => r.status === 201).length, 1, JSON.stringify(tally(results)));

@@ -10,7 +10,9 @@ describeEachBackend('simple entitlements', (server) => {
     const { api } = server();
     const customer = await account(api);
     const distributor = await partner(api);
-    const contact = await created(api.post(`/accounts/${distributor.id}/contacts`, { name: 'Sam', email: 'sam@example.com' }));
+    const contact = await created(
+      api.post(`/accounts/${distributor.id}/contacts`, { name: 'Sam', email: 'sam@example.com' }),
+    );
     const prod = await product(api);
     const r = await api.post('/entitlements', {
       kind: 'simple',
@@ -45,7 +47,13 @@ describeEachBackend('simple entitlements', (server) => {
     assert.match(first.activationId, CODE);
     assert.notEqual(first.activationId, second.activationId);
     assert.deepEqual(
-      { productId: first.productId, quantity: first.quantity, state: first.state, startDate: first.startDate, expirationDate: first.expirationDate },
+      {
+        productId: first.productId,
+        quantity: first.quantity,
+        state: first.state,
+        startDate: first.startDate,
+        expirationDate: first.expirationDate,
+      },
       { productId: prod.id, quantity: 3, state: 'draft', startDate: '2026-01-01', expirationDate: '2027-12-31' },
     );
     assert.equal(second.expirationDate, null, 'permanent');
@@ -112,12 +120,16 @@ describeEachBackend('simple entitlements', (server) => {
     assertProblem(await move('draft'), 409, 'INVALID_STATE');
     const deployed = await move('deployed');
     assert.equal(deployed.status, 200);
-    assert.deepEqual(deployed.body.lineItems.map((li: any) => li.state), ['deployed']);
+    assert.deepEqual(
+      deployed.body.lineItems.map((li: any) => li.state),
+      ['deployed'],
+    );
     assertProblem(await move('test'), 409, 'INVALID_STATE');
     assert.equal((await move('inactive')).body.lineItems[0].state, 'inactive');
     assert.equal((await move('deployed')).body.state, 'deployed');
     assert.equal((await move('obsolete')).body.lineItems[0].state, 'obsolete');
-    for (const state of ['draft', 'test', 'deployed', 'inactive', 'obsolete']) assertProblem(await move(state), 409, 'INVALID_STATE');
+    for (const state of ['draft', 'test', 'deployed', 'inactive', 'obsolete'])
+      assertProblem(await move(state), 409, 'INVALID_STATE');
     assertProblem(await move('archived'), 400, 'VALIDATION_FAILED');
   });
 
@@ -127,7 +139,11 @@ describeEachBackend('simple entitlements', (server) => {
     const other = await account(api);
     const prod = await product(api);
     const e = await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id, state: 'test' });
-    const edited = await api.patch(`/entitlements/${e.id}`, { description: 'changed', soldTo: other.id, shipToEmail: null });
+    const edited = await api.patch(`/entitlements/${e.id}`, {
+      description: 'changed',
+      soldTo: other.id,
+      shipToEmail: null,
+    });
     assert.equal(edited.status, 200, edited.text);
     assert.equal(edited.body.description, 'changed');
     assert.equal(edited.body.soldTo, other.id);
@@ -137,7 +153,10 @@ describeEachBackend('simple entitlements', (server) => {
     assert.equal(added.body.lineItems.length, 2);
     assert.equal(added.body.lineItems[1].state, 'test');
     const li = added.body.lineItems[1].activationId;
-    assert.equal((await api.patch(`/line-items/${li}`, { quantity: 9, expirationDate: '2030-01-01' })).body.quantity, 9);
+    assert.equal(
+      (await api.patch(`/line-items/${li}`, { quantity: 9, expirationDate: '2030-01-01' })).body.quantity,
+      9,
+    );
     assertProblem(await api.patch(`/line-items/${li}`, { startDate: '2031-01-01' }), 400, 'VALIDATION_FAILED');
     assert.equal((await api.delete(`/line-items/${li}`)).status, 204);
     assertProblem(await api.get(`/line-items/${li}`), 404, 'NOT_FOUND');
@@ -151,9 +170,17 @@ describeEachBackend('simple entitlements', (server) => {
 
     await created(api.post(`/entitlements/${newId}/state`, { state: 'deployed' }), 200);
     assertProblem(await api.patch(`/entitlements/${newId}`, { description: 'x' }), 409, 'INVALID_STATE');
-    assertProblem(await api.post(`/entitlements/${newId}/line-items`, { productId: prod.id, quantity: 1 }), 409, 'INVALID_STATE');
+    assertProblem(
+      await api.post(`/entitlements/${newId}/line-items`, { productId: prod.id, quantity: 1 }),
+      409,
+      'INVALID_STATE',
+    );
     assertProblem(await api.post(`/entitlements/${newId}/regenerate-ids`), 409, 'INVALID_STATE');
-    assertProblem(await api.patch(`/line-items/${regenerated.body.lineItems[0].activationId}`, { quantity: 2 }), 409, 'INVALID_STATE');
+    assertProblem(
+      await api.patch(`/line-items/${regenerated.body.lineItems[0].activationId}`, { quantity: 2 }),
+      409,
+      'INVALID_STATE',
+    );
     assertProblem(await api.delete(`/entitlements/${newId}`), 409, 'INVALID_STATE');
     assert.equal((await api.get(`/entitlements/${newId}`)).body.description, 'changed');
 
@@ -173,7 +200,10 @@ describeEachBackend('simple entitlements', (server) => {
         kind: 'simple',
         id,
         soldTo: customer.id,
-        lineItems: [{ productId: prod.id, quantity: 1, activationId: `KEEP-CODE-${Date.now()}` }, { productId: prod.id, quantity: 1 }],
+        lineItems: [
+          { productId: prod.id, quantity: 1, activationId: `KEEP-CODE-${Date.now()}` },
+          { productId: prod.id, quantity: 1 },
+        ],
       }),
     );
     const r = (await api.post(`/entitlements/${id}/regenerate-ids`)).body;
@@ -191,29 +221,80 @@ describeEachBackend('simple entitlements', (server) => {
     const base = { kind: 'simple', soldTo: customer.id, lineItems: [{ productId: prod.id, quantity: 1 }] };
     const cases: [unknown, number, string, string?][] = [
       [{ ...base, soldTo: 'acc_missing' }, 422, 'UNKNOWN_REFERENCE', '/soldTo'],
-      [{ ...base, lineItems: [{ productId: 'prd_missing', quantity: 1 }] }, 422, 'UNKNOWN_REFERENCE', '/lineItems/0/productId'],
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: 0 }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/quantity'],
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: '3' }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/quantity'],
+      [
+        { ...base, lineItems: [{ productId: 'prd_missing', quantity: 1 }] },
+        422,
+        'UNKNOWN_REFERENCE',
+        '/lineItems/0/productId',
+      ],
+      [
+        { ...base, lineItems: [{ productId: prod.id, quantity: 0 }] },
+        400,
+        'VALIDATION_FAILED',
+        '/lineItems/0/quantity',
+      ],
+      [
+        { ...base, lineItems: [{ productId: prod.id, quantity: '3' }] },
+        400,
+        'VALIDATION_FAILED',
+        '/lineItems/0/quantity',
+      ],
       [{ ...base, lineItems: [{ productId: prod.id, quantity: 1.5 }] }, 400, 'VALIDATION_FAILED'],
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '2026-02-30' }] }, 400, 'VALIDATION_FAILED'],
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, startDate: '2027-01-01', expirationDate: '2026-01-01' }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/expirationDate'],
+      [
+        { ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '2026-02-30' }] },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        {
+          ...base,
+          lineItems: [{ productId: prod.id, quantity: 1, startDate: '2027-01-01', expirationDate: '2026-01-01' }],
+        },
+        400,
+        'VALIDATION_FAILED',
+        '/lineItems/0/expirationDate',
+      ],
       // The end of 9999-12-31 is in year 10000, which no licence or activation timestamp can carry.
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '9999-12-31' }] }, 400, 'VALIDATION_FAILED', '/lineItems/0/expirationDate'],
-      [{ ...base, lineItems: [{ productId: prod.id, quantity: 1, activationId: 'no spaces allowed' }] }, 400, 'VALIDATION_FAILED'],
+      [
+        { ...base, lineItems: [{ productId: prod.id, quantity: 1, expirationDate: '9999-12-31' }] },
+        400,
+        'VALIDATION_FAILED',
+        '/lineItems/0/expirationDate',
+      ],
+      [
+        { ...base, lineItems: [{ productId: prod.id, quantity: 1, activationId: 'no spaces allowed' }] },
+        400,
+        'VALIDATION_FAILED',
+      ],
       [{ ...base, id: 'has space' }, 400, 'VALIDATION_FAILED', '/id'],
       [{ ...base, id: 'x'.repeat(65) }, 400, 'VALIDATION_FAILED'],
       [{ ...base, state: 'deployed' }, 400, 'VALIDATION_FAILED', '/state'],
       [{ ...base, kind: 'complex' }, 400, 'VALIDATION_FAILED'],
       [{ ...base, shipToEmail: 'nope' }, 400, 'VALIDATION_FAILED', '/shipToEmail'],
-      [{ ...base, channelPartners: [{ accountId: customer.id, tier: 'tier1' }] }, 422, 'UNPROCESSABLE', '/channelPartners/0/accountId'],
+      [
+        { ...base, channelPartners: [{ accountId: customer.id, tier: 'tier1' }] },
+        422,
+        'UNPROCESSABLE',
+        '/channelPartners/0/accountId',
+      ],
       [{ ...base, channelPartners: [{ accountId: distributor.id, tier: 'tier3' }] }, 400, 'VALIDATION_FAILED'],
       [
-        { ...base, channelPartners: [{ accountId: distributor.id, tier: 'tier1' }, { accountId: distributor.id, tier: 'tier1' }] },
+        {
+          ...base,
+          channelPartners: [
+            { accountId: distributor.id, tier: 'tier1' },
+            { accountId: distributor.id, tier: 'tier1' },
+          ],
+        },
         400,
         'VALIDATION_FAILED',
         '/channelPartners/1/tier',
       ],
-      [{ ...base, channelPartners: [{ accountId: distributor.id, tier: 'tier1', contactId: 'con_missing' }] }, 422, 'UNKNOWN_REFERENCE'],
+      [
+        { ...base, channelPartners: [{ accountId: distributor.id, tier: 'tier1', contactId: 'con_missing' }] },
+        422,
+        'UNKNOWN_REFERENCE',
+      ],
       [{ ...base, extra: true }, 400, 'VALIDATION_FAILED', '/extra'],
       [{ kind: 'simple', soldTo: customer.id }, 400, 'VALIDATION_FAILED', '/lineItems'],
       [[], 400, 'VALIDATION_FAILED'],
@@ -222,7 +303,11 @@ describeEachBackend('simple entitlements', (server) => {
     for (const [body, status, code, field] of cases) {
       const r = await api.post('/entitlements', body);
       assertProblem(r, status, code);
-      if (field) assert.ok(r.body.fields?.some((f: any) => f.field === field), `${field} in ${r.text}`);
+      if (field)
+        assert.ok(
+          r.body.fields?.some((f: any) => f.field === field),
+          `${field} in ${r.text}`,
+        );
     }
     assert.equal((await api.get('/entitlements?limit=1000')).body.items.length, before);
   });
@@ -232,16 +317,28 @@ describeEachBackend('simple entitlements', (server) => {
     const customer = await account(api);
     const prod = await product(api);
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id, state: i === 0 ? 'test' : 'draft' }));
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id, state: i === 0 ? 'test' : 'draft' }),
+      );
     const mine = await api.get(`/entitlements?account=${customer.id}`);
-    assert.deepEqual(mine.body.items.map((e: any) => e.id), made.map((e) => e.id));
+    assert.deepEqual(
+      mine.body.items.map((e: any) => e.id),
+      made.map((e) => e.id),
+    );
     const tests = await api.get(`/entitlements?account=${customer.id}&state=test`);
-    assert.deepEqual(tests.body.items.map((e: any) => e.id), [made[0].id]);
+    assert.deepEqual(
+      tests.body.items.map((e: any) => e.id),
+      [made[0].id],
+    );
     assert.equal((await api.get(`/entitlements?productId=${prod.id}&kind=simple`)).body.items.length, 3);
     const first = await api.get(`/entitlements?account=${customer.id}&limit=2`);
     assert.equal(first.body.items.length, 2);
     const second = await api.get(`/entitlements?account=${customer.id}&limit=2&cursor=${first.body.nextCursor}`);
-    assert.deepEqual(second.body.items.map((e: any) => e.id), [made[2].id]);
+    assert.deepEqual(
+      second.body.items.map((e: any) => e.id),
+      [made[2].id],
+    );
     assert.equal(second.body.nextCursor, null);
   });
 });

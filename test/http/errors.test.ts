@@ -6,10 +6,21 @@ import { describeEachBackend } from '../support/suite.ts';
 describeEachBackend('errors', (server) => {
   it('answers malformed JSON with 400 MALFORMED_REQUEST', async () => {
     const { api } = server();
-    assertProblem(await api.request('POST', '/accounts', { raw: '{"name": "x", ', contentType: 'application/json' }), 400, 'MALFORMED_REQUEST');
-    assertProblem(await api.request('POST', '/accounts', { raw: '', contentType: 'application/json' }), 400, 'MALFORMED_REQUEST');
     assertProblem(
-      await api.request('POST', '/accounts', { raw: '{"__proto__": {"admin": true}, "name": "x", "type": "customer"}', contentType: 'application/json' }),
+      await api.request('POST', '/accounts', { raw: '{"name": "x", ', contentType: 'application/json' }),
+      400,
+      'MALFORMED_REQUEST',
+    );
+    assertProblem(
+      await api.request('POST', '/accounts', { raw: '', contentType: 'application/json' }),
+      400,
+      'MALFORMED_REQUEST',
+    );
+    assertProblem(
+      await api.request('POST', '/accounts', {
+        raw: '{"__proto__": {"admin": true}, "name": "x", "type": "customer"}',
+        contentType: 'application/json',
+      }),
       400,
       'MALFORMED_REQUEST',
     );
@@ -19,13 +30,21 @@ describeEachBackend('errors', (server) => {
     const { api } = server();
     const before = (await api.get('/accounts?limit=1000')).body.items.length;
     const huge = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), type: 'customer' });
-    assertProblem(await api.request('POST', '/accounts', { raw: huge, contentType: 'application/json' }), 413, 'PAYLOAD_TOO_LARGE');
+    assertProblem(
+      await api.request('POST', '/accounts', { raw: huge, contentType: 'application/json' }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
     assert.equal((await api.get('/accounts?limit=1000')).body.items.length, before);
   });
 
   it('answers unsupported content types with 415', async () => {
     const { api } = server();
-    assertProblem(await api.request('POST', '/accounts', { raw: '<account/>', contentType: 'application/xml' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assertProblem(
+      await api.request('POST', '/accounts', { raw: '<account/>', contentType: 'application/xml' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('answers unknown routes and bad URLs as problems', async () => {
@@ -39,14 +58,30 @@ describeEachBackend('errors', (server) => {
 
   it('refuses NUL characters anywhere in a JSON body, naming the field', async () => {
     const { api } = server();
-    const r = await api.request('POST', '/accounts', { raw: '{"name":"ok","type":"customer","x":["a","b\\u0000"]}', contentType: 'application/json' });
+    const r = await api.request('POST', '/accounts', {
+      raw: '{"name":"ok","type":"customer","x":["a","b\\u0000"]}',
+      contentType: 'application/json',
+    });
     assertProblem(r, 400, 'VALIDATION_FAILED');
     assert.deepEqual(r.body.fields, [{ field: '/x/1', message: 'contains a NUL character' }]);
   });
 
   it('never answers 5xx to hostile strings', async () => {
     const { api } = server();
-    const hostile = ["'", '"', "'; DROP TABLE accounts; --", '\\', '%', '_', '\u202e', '\ud800', 'a'.repeat(200), '../../etc/passwd', '${jndi:ldap://x}', '<script>'];
+    const hostile = [
+      "'",
+      '"',
+      "'; DROP TABLE accounts; --",
+      '\\',
+      '%',
+      '_',
+      '\u202e',
+      '\ud800',
+      'a'.repeat(200),
+      '../../etc/passwd',
+      '${jndi:ldap://x}',
+      '<script>',
+    ];
     for (const text of hostile) {
       const segment = text === '\ud800' ? '%ED%A0%80' : encodeURIComponent(text);
       for (const path of [`/accounts/${segment}`, `/entitlements/${segment}`, `/line-items/${segment}`]) {

@@ -11,7 +11,10 @@ describeEachBackend('audit log', (server) => {
     const customer = await account(operator);
     const renamed = await created(operator.patch(`/accounts/${customer.id}`, { name: 'Renamed Ltd' }), 200);
     const events = (await api.get(`/events?subjectId=${customer.id}`)).body.items;
-    assert.deepEqual(events.map((e: any) => e.action), ['account.updated', 'account.created']);
+    assert.deepEqual(
+      events.map((e: any) => e.action),
+      ['account.updated', 'account.created'],
+    );
     const [updated, createdEvent] = events;
     assert.equal(updated.actor, `api-key:${operatorKey.id}`);
     assert.equal(updated.subjectType, 'account');
@@ -31,12 +34,10 @@ describeEachBackend('audit log', (server) => {
     const regenerated = await created(api.post(`/entitlements/${e.id}/regenerate-ids`), 200);
     await created(api.post(`/entitlements/${regenerated.id}/state`, { state: 'deployed' }), 200);
     const history = (await api.get(`/events?entitlement=${regenerated.id}`)).body.items;
-    assert.deepEqual(history.map((h: any) => h.action), [
-      'entitlement.state-changed',
-      'entitlement.ids-regenerated',
-      'line-item.added',
-      'entitlement.created',
-    ]);
+    assert.deepEqual(
+      history.map((h: any) => h.action),
+      ['entitlement.state-changed', 'entitlement.ids-regenerated', 'line-item.added', 'entitlement.created'],
+    );
     assert.equal(history[0].before.state, 'test');
     assert.equal(history[0].after.state, 'deployed');
     const onlyStates = (await api.get(`/events?action=entitlement.state-changed&limit=1`)).body;

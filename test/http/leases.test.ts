@@ -23,7 +23,11 @@ describeEachBackend('floating leases', (server) => {
     assert.equal(payload.lic, undefined, 'a lease token is not a licence');
     assert.equal((await device().post('/licenses/validate', { token: lease.token })).body.code, 'BAD_SIGNATURE');
 
-    assert.equal((await device().post('/leases', { code, fingerprint: a })).status, 200, 'the same device gets its lease back');
+    assert.equal(
+      (await device().post('/leases', { code, fingerprint: a })).status,
+      200,
+      'the same device gets its lease back',
+    );
     assert.equal((await device().post('/leases', { code, fingerprint: b })).status, 201);
     assertProblem(await device().post('/leases', { code, fingerprint: c }), 409, 'COUNT_EXCEEDED');
 
@@ -41,7 +45,11 @@ describeEachBackend('floating leases', (server) => {
     const realNow = running.ctx.now;
     (running.ctx as { now: () => Date }).now = () => new Date(Date.now() + 61_000);
     try {
-      assertProblem(await device().post(`/leases/${released.body.id}/heartbeat`, { fingerprint: a }), 409, 'INVALID_STATE');
+      assertProblem(
+        await device().post(`/leases/${released.body.id}/heartbeat`, { fingerprint: a }),
+        409,
+        'INVALID_STATE',
+      );
       assert.equal((await device().post('/leases', { code, fingerprint: fingerprint() })).status, 201);
       assert.equal((await device().post('/leases', { code, fingerprint: fingerprint() })).status, 201);
     } finally {
@@ -54,13 +62,25 @@ describeEachBackend('floating leases', (server) => {
   it('refuses node-locked codes, suspended entitlements and unknown codes', async () => {
     const { api } = server();
     const nodeLocked = await activatable(api);
-    assertProblem(await device().post('/leases', { code: nodeLocked.code, fingerprint: fingerprint() }), 422, 'UNPROCESSABLE');
+    assertProblem(
+      await device().post('/leases', { code: nodeLocked.code, fingerprint: fingerprint() }),
+      422,
+      'UNPROCESSABLE',
+    );
     const floating = await activatable(api, { model: { kind: 'floating' } });
     const lease = (await device().post('/leases', { code: floating.code, fingerprint: 'fp-1' })).body;
     await created(api.post(`/entitlements/${floating.entitlement.id}/state`, { state: 'inactive' }), 200);
-    assertProblem(await device().post('/leases', { code: floating.code, fingerprint: fingerprint() }), 409, 'INVALID_STATE');
+    assertProblem(
+      await device().post('/leases', { code: floating.code, fingerprint: fingerprint() }),
+      409,
+      'INVALID_STATE',
+    );
     assertProblem(await device().post(`/leases/${lease.id}/heartbeat`, { fingerprint: 'fp-1' }), 409, 'INVALID_STATE');
-    assertProblem(await device().post('/leases', { code: 'NOPE-NOPE-NOPE-NOPE', fingerprint: fingerprint() }), 404, 'NOT_FOUND');
+    assertProblem(
+      await device().post('/leases', { code: 'NOPE-NOPE-NOPE-NOPE', fingerprint: fingerprint() }),
+      404,
+      'NOT_FOUND',
+    );
     assertProblem(await device().post('/leases', { code: floating.code }), 400, 'VALIDATION_FAILED');
   });
 });

@@ -13,11 +13,25 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const { api } = server();
     const distributor = await partner(api);
     const endCustomer = await account(api, { parentAccountId: distributor.id, anonymous: true });
-    const { code } = await activatable(api, { soldTo: distributor.id, quantity: 3, fields: { channelPartners: [{ accountId: distributor.id, tier: 'tier1' }] } });
+    const { code } = await activatable(api, {
+      soldTo: distributor.id,
+      quantity: 3,
+      fields: { channelPartners: [{ accountId: distributor.id, tier: 'tier1' }] },
+    });
     const a = (await device().post('/activations', { code, fingerprint: 'shop-pc' })).body;
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
-    assertProblem(await distributorApi.post(`/line-items/${code}/transfer`, { accountId: endCustomer.id, activations: 'require-returned' }), 409, 'INVALID_STATE');
-    const r = await distributorApi.post(`/line-items/${code}/transfer`, { accountId: endCustomer.id, activations: 'move' });
+    assertProblem(
+      await distributorApi.post(`/line-items/${code}/transfer`, {
+        accountId: endCustomer.id,
+        activations: 'require-returned',
+      }),
+      409,
+      'INVALID_STATE',
+    );
+    const r = await distributorApi.post(`/line-items/${code}/transfer`, {
+      accountId: endCustomer.id,
+      activations: 'move',
+    });
     assert.equal(r.status, 200, r.text);
     const { lineItem, newLineItem, entitlementId } = r.body;
     assert.equal(lineItem.state, 'obsolete');
@@ -29,17 +43,33 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const entitlement = (await api.get(`/entitlements/${entitlementId}`)).body;
     assert.equal(entitlement.soldTo, endCustomer.id);
     assert.equal(entitlement.state, 'deployed');
-    assert.deepEqual(entitlement.channelPartners.map((p: any) => [p.tier, p.accountId]), [['tier1', distributor.id], ['endCustomer', endCustomer.id]]);
+    assert.deepEqual(
+      entitlement.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      [
+        ['tier1', distributor.id],
+        ['endCustomer', endCustomer.id],
+      ],
+    );
 
     assert.equal(await validate(a.license.token), 'VALID', 'the moved activation keeps working');
     const moved = (await api.get(`/activations/${a.activation.id}`)).body;
     assert.equal(moved.accountId, endCustomer.id, 'its device now belongs to the new owner');
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'INVALID_STATE');
-    for (let i = 0; i < 2; i++) assert.equal((await device().post('/activations', { code: newLineItem.activationId, fingerprint: fingerprint() })).status, 201);
-    assertProblem(await device().post('/activations', { code: newLineItem.activationId, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
+    for (let i = 0; i < 2; i++)
+      assert.equal(
+        (await device().post('/activations', { code: newLineItem.activationId, fingerprint: fingerprint() })).status,
+        201,
+      );
+    assertProblem(
+      await device().post('/activations', { code: newLineItem.activationId, fingerprint: fingerprint() }),
+      409,
+      'COUNT_EXCEEDED',
+    );
 
     const oldHistory = (await api.get(`/events?lineItem=${code}`)).body.items.map((e: any) => e.action);
-    const newHistory = (await api.get(`/events?lineItem=${newLineItem.activationId}`)).body.items.map((e: any) => e.action);
+    const newHistory = (await api.get(`/events?lineItem=${newLineItem.activationId}`)).body.items.map(
+      (e: any) => e.action,
+    );
     assert.ok(oldHistory.includes('line-item.transferred'));
     assert.ok(newHistory.includes('line-item.transferred'));
   });
@@ -50,28 +80,53 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const customer = await account(api, { parentAccountId: distributor.id });
     const { code } = await activatable(api, { soldTo: distributor.id, quantity: 5 });
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
-    const split = await created(distributorApi.post(`/line-items/${code}/split`, { quantity: 2, accountId: customer.id }), 200);
+    const split = await created(
+      distributorApi.post(`/line-items/${code}/split`, { quantity: 2, accountId: customer.id }),
+      200,
+    );
     const theirs = split.newLineItem.activationId;
     assert.equal(split.newLineItem.parentActivationId, code, 'the partner sees where it came from');
     const customerApi = api.as(await apiKey(api, 'customer', customer.id));
     assert.equal((await customerApi.get(`/line-items/${theirs}`)).body.parentActivationId, null);
     const entitlement = (await customerApi.get(`/entitlements/${split.entitlementId}`)).body;
     assert.equal(entitlement.lineItems[0].parentActivationId, null);
-    assert.ok(!JSON.stringify((await customerApi.get('/entitlements')).body).includes(code), 'nowhere in their list either');
-    assert.equal((await api.get(`/line-items/${theirs}`)).body.parentActivationId, code, 'the producer sees the lineage');
+    assert.ok(
+      !JSON.stringify((await customerApi.get('/entitlements')).body).includes(code),
+      'nowhere in their list either',
+    );
+    assert.equal(
+      (await api.get(`/line-items/${theirs}`)).body.parentActivationId,
+      code,
+      'the producer sees the lineage',
+    );
   });
 
   it('lets a partner transfer only to its own customers, and the producer to anyone', async () => {
     const { api } = server();
     const distributor = await partner(api);
     const stranger = await account(api);
-    const { code } = await activatable(api, { soldTo: distributor.id, fields: { channelPartners: [{ accountId: distributor.id, tier: 'tier1' }] } });
+    const { code } = await activatable(api, {
+      soldTo: distributor.id,
+      fields: { channelPartners: [{ accountId: distributor.id, tier: 'tier1' }] },
+    });
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
-    assertProblem(await distributorApi.post(`/line-items/${code}/transfer`, { accountId: stranger.id, activations: 'move' }), 422, 'UNKNOWN_REFERENCE');
-    assert.equal((await api.post(`/line-items/${code}/transfer`, { accountId: stranger.id, activations: 'require-returned' })).status, 200);
+    assertProblem(
+      await distributorApi.post(`/line-items/${code}/transfer`, { accountId: stranger.id, activations: 'move' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
+    assert.equal(
+      (await api.post(`/line-items/${code}/transfer`, { accountId: stranger.id, activations: 'require-returned' }))
+        .status,
+      200,
+    );
     const customerApi = api.as(await apiKey(api, 'customer', stranger.id));
     const other = await activatable(api, { soldTo: stranger.id });
-    assertProblem(await customerApi.post(`/line-items/${other.code}/transfer`, { accountId: distributor.id, activations: 'move' }), 403, 'FORBIDDEN');
+    assertProblem(
+      await customerApi.post(`/line-items/${other.code}/transfer`, { accountId: distributor.id, activations: 'move' }),
+      403,
+      'FORBIDDEN',
+    );
   });
 
   it('splits free quantity off, into the same entitlement or for another account', async () => {
@@ -95,13 +150,23 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
 
   it('leaves the web register key with the entitlement it was redeemed into when its line item moves on', async () => {
     const { api } = server();
-    const { bulk, keys, partner: distributor } = await bulkWithKeys(api, { keys: someKeys(1), fields: { quantityPerKey: 3 } });
+    const {
+      bulk,
+      keys,
+      partner: distributor,
+    } = await bulkWithKeys(api, { keys: someKeys(1), fields: { quantityPerKey: 3 } });
     const redeemed = await created(api.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Workshop' }));
     assert.equal(redeemed.webRegisterKey, keys[0]);
     const other = await account(api, { parentAccountId: distributor.id });
-    const split = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/split`, { quantity: 1, accountId: other.id });
+    const split = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/split`, {
+      quantity: 1,
+      accountId: other.id,
+    });
     assert.equal(split.status, 200, split.text);
-    const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, { accountId: other.id, activations: 'move' });
+    const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, {
+      accountId: other.id,
+      activations: 'move',
+    });
     assert.equal(transferred.status, 200, transferred.text);
     for (const moved of [split.body.entitlementId, transferred.body.entitlementId]) {
       const e = (await api.get(`/entitlements/${moved}`)).body;
@@ -121,7 +186,11 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const fp = fingerprint();
     const first = (await device().post('/activations', { code, fingerprint: fp })).body;
     assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: soon }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post(`/line-items/${code}/renew`, { expirationDate: '9999-12-31' }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post(`/line-items/${code}/renew`, { expirationDate: '9999-12-31' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const renewed = await api.post(`/line-items/${code}/renew`, { expirationDate: later });
     assert.equal(renewed.status, 200, renewed.text);
     assert.equal(renewed.body.expirationDate, later);
@@ -133,7 +202,11 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const fresh = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     assert.equal(fresh.activation.expiresAt, new Date(Date.parse(`${later}T00:00:00Z`) + 86_400_000).toISOString());
     const permanent = await activatable(api);
-    assertProblem(await api.post(`/line-items/${permanent.code}/renew`, { expirationDate: later }), 422, 'UNPROCESSABLE');
+    assertProblem(
+      await api.post(`/line-items/${permanent.code}/renew`, { expirationDate: later }),
+      422,
+      'UNPROCESSABLE',
+    );
   });
 
   it('upsells more quantity and upgrades to a newer version, old activations keeping their product', async () => {
@@ -143,19 +216,33 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
     assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 2 })).body.quantity, 3);
     // 1,000,000,000 is the most a line item holds; beyond, a clear 422 rather than an integer overflow.
-    assert.equal((await api.post(`/line-items/${code}/upsell`, { quantity: 999_999_997 })).body.quantity, 1_000_000_000);
+    assert.equal(
+      (await api.post(`/line-items/${code}/upsell`, { quantity: 999_999_997 })).body.quantity,
+      1_000_000_000,
+    );
     assertProblem(await api.post(`/line-items/${code}/upsell`, { quantity: 1 }), 422, 'UNPROCESSABLE');
     assert.equal((await api.get(`/line-items/${code}`)).body.quantity, 1_000_000_000);
-    const newer = await created(api.post('/products', { name: product.name, version: '6.0', licenseModelId: model.id }));
-    const older = await created(api.post('/products', { name: product.name, version: '4.0', licenseModelId: model.id }));
-    const unrelated = await created(api.post('/products', { name: `${product.name} other`, version: '9.0', licenseModelId: model.id }));
+    const newer = await created(
+      api.post('/products', { name: product.name, version: '6.0', licenseModelId: model.id }),
+    );
+    const older = await created(
+      api.post('/products', { name: product.name, version: '4.0', licenseModelId: model.id }),
+    );
+    const unrelated = await created(
+      api.post('/products', { name: `${product.name} other`, version: '9.0', licenseModelId: model.id }),
+    );
     assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: older.id }), 422, 'UNPROCESSABLE');
     assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: unrelated.id }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: 'prd_missing' }), 422, 'UNKNOWN_REFERENCE');
+    assertProblem(
+      await api.post(`/line-items/${code}/upgrade`, { productId: 'prd_missing' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
     const upgraded = await api.post(`/line-items/${code}/upgrade`, { productId: newer.id });
     assert.equal(upgraded.body.productId, newer.id);
     const after = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
-    const version = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).lic.product.version;
+    const version = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).lic.product.version;
     assert.equal(version(after.license.token), '6.0');
     assert.equal(version(before.license.token), '5.0');
     assert.equal(await validate(before.license.token), 'VALID');
@@ -165,16 +252,32 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
   it('refuses every operation outside deployed, and by roles that may not', async () => {
     const { api } = server();
     const draft = await activatable(api, { state: 'draft' });
-    const body = { transfer: { accountId: draft.owner, activations: 'move' }, split: { quantity: 1 }, renew: { expirationDate: '2099-01-01' }, upsell: { quantity: 1 }, upgrade: { productId: draft.product.id } };
-    for (const [op, b] of Object.entries(body)) assertProblem(await api.post(`/line-items/${draft.code}/${op}`, b), 409, 'INVALID_STATE');
+    const body = {
+      transfer: { accountId: draft.owner, activations: 'move' },
+      split: { quantity: 1 },
+      renew: { expirationDate: '2099-01-01' },
+      upsell: { quantity: 1 },
+      upgrade: { productId: draft.product.id },
+    };
+    for (const [op, b] of Object.entries(body))
+      assertProblem(await api.post(`/line-items/${draft.code}/${op}`, b), 409, 'INVALID_STATE');
     const deployed = await activatable(api, { lineItem: { expirationDate: '2098-01-01' } });
     await created(api.post(`/entitlements/${deployed.entitlement.id}/state`, { state: 'inactive' }), 200);
     assertProblem(await api.post(`/line-items/${deployed.code}/upsell`, { quantity: 1 }), 409, 'INVALID_STATE');
     const live = await activatable(api, { lineItem: { expirationDate: '2098-01-01' } });
     const customer = api.as(await apiKey(api, 'customer', live.owner));
-    for (const op of ['renew', 'upsell', 'upgrade']) assertProblem(await customer.post(`/line-items/${live.code}/${op}`, body[op as keyof typeof body]), 403, 'FORBIDDEN');
+    for (const op of ['renew', 'upsell', 'upgrade'])
+      assertProblem(
+        await customer.post(`/line-items/${live.code}/${op}`, body[op as keyof typeof body]),
+        403,
+        'FORBIDDEN',
+      );
     assertProblem(await api.post(`/line-items/${live.code}/upsell`, { quantity: 0 }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post(`/line-items/${live.code}/transfer`, { accountId: live.owner }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post(`/line-items/${live.code}/transfer`, { accountId: live.owner }),
+      400,
+      'VALIDATION_FAILED',
+    );
     assertProblem(await api.post(`/line-items/NOPE-NOPE/upsell`, { quantity: 1 }), 404, 'NOT_FOUND');
     assert.equal((await api.get(`/line-items/${live.code}`)).body.quantity, 5, 'nothing changed');
   });
@@ -183,13 +286,16 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const { api } = server();
     const target = await account(api);
     const { code } = await activatable(api, { quantity: 20 });
-    const racing = Array.from({ length: 20 }, () => device().post('/activations', { code, fingerprint: fingerprint() }));
+    const racing = Array.from({ length: 20 }, () =>
+      device().post('/activations', { code, fingerprint: fingerprint() }),
+    );
     const transfer = api.post(`/line-items/${code}/transfer`, { accountId: target.id, activations: 'move' });
     const [t, ...results] = await Promise.all([transfer, ...racing]);
     assert.equal(t.status, 200, t.text);
     const ok = results.filter((r) => r.status === 201).length;
     const newCode = t.body.newLineItem.activationId;
-    const active = (await api.get(`/activations?state=active&limit=1000&entitlement=${t.body.entitlementId}`)).body.items.length;
+    const active = (await api.get(`/activations?state=active&limit=1000&entitlement=${t.body.entitlementId}`)).body
+      .items.length;
     const stillOld = (await api.get(`/activations?state=active&limit=1000&activationId=${code}`)).body.items.length;
     assert.equal(stillOld, 0, 'nothing is left active on the closed line item');
     assert.equal(active, ok, 'every successful activation moved or was made on the new line item');

@@ -38,7 +38,9 @@ async function loadInProgress(backend: Backend, url: string): Promise<boolean> {
 }
 
 for (const backend of backends) {
-  it(`a crash in the middle of a large load leaves no key of it behind [${backend.name}]`, { skip: backend.skip }, async () => {
+  it(`a crash in the middle of a large load leaves no key of it behind [${backend.name}]`, {
+    skip: backend.skip,
+  }, async () => {
     const db = await backend.freshDatabase();
     let server = await spawnServer({ DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: KEY });
     try {
@@ -47,8 +49,10 @@ for (const backend of backends) {
       const lines = Array.from({ length: 400_000 }, (_, i) => `CRASH-${process.pid}-${i}`).join('\n');
       const target = new URL(`${server.url}/api/v1/entitlements/${bulk.id}/web-register-keys`);
       const answered = new Promise<string>((resolve) => {
-        const req = request(target, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'text/plain' } }, (res) =>
-          resolve(`answered ${res.statusCode}`),
+        const req = request(
+          target,
+          { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'text/plain' } },
+          (res) => resolve(`answered ${res.statusCode}`),
         );
         req.on('error', () => resolve('connection lost'));
         req.end(lines);
@@ -68,15 +72,25 @@ for (const backend of backends) {
 
       const store = openStore({ url: db.url });
       try {
-        const keys = await store.db.selectFrom('web_register_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const keys = await store.db
+          .selectFrom('web_register_keys')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         assert.equal(Number(keys.n), 0);
       } finally {
         await store.close();
       }
       server = await spawnServer({ DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: KEY });
       const after = new Api(`${server.url}/api/v1`, KEY);
-      assert.deepEqual((await after.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, { total: 0, unredeemed: 0, redeemed: 0, void: 0 });
-      const retry = await after.request('POST', `/entitlements/${bulk.id}/web-register-keys`, { raw: lines.slice(0, 1000).split('\n').slice(0, -1).join('\n') });
+      assert.deepEqual((await after.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
+        total: 0,
+        unredeemed: 0,
+        redeemed: 0,
+        void: 0,
+      });
+      const retry = await after.request('POST', `/entitlements/${bulk.id}/web-register-keys`, {
+        raw: lines.slice(0, 1000).split('\n').slice(0, -1).join('\n'),
+      });
       assert.equal(retry.status, 201, retry.text);
     } finally {
       await server.stop();

@@ -21,7 +21,19 @@ describeEachBackend('offline activation and licence compatibility', (server, bac
     const work = mkdtempSync(join(dir, `${backend.name}-`));
     const requestFile = join(work, 'request.txt');
     const keyFile = join(work, 'device-key.pem');
-    const made = runCli(['activation-request', '--code', code, '--fingerprint', 'offline-box-1', '--device-name', 'lab PC', '--out', requestFile, '--key-file', keyFile]);
+    const made = runCli([
+      'activation-request',
+      '--code',
+      code,
+      '--fingerprint',
+      'offline-box-1',
+      '--device-name',
+      'lab PC',
+      '--out',
+      requestFile,
+      '--key-file',
+      keyFile,
+    ]);
     assert.equal(made.status, 0, made.stderr);
     const request = readFileSync(requestFile, 'utf8');
     assert.match(request, /BEGIN LICENTIA ACTIVATION REQUEST/);
@@ -35,14 +47,32 @@ describeEachBackend('offline activation and licence compatibility', (server, bac
     writeFileSync(licenseFile, r.body.license.file);
     writeFileSync(join(work, 'jwks.json'), await (await fetch(`${url}/.well-known/jwks.json`)).text());
 
-    const verified = runCli(['verify', licenseFile, '--jwks', join(work, 'jwks.json'), '--fingerprint', 'offline-box-1']);
+    const verified = runCli([
+      'verify',
+      licenseFile,
+      '--jwks',
+      join(work, 'jwks.json'),
+      '--fingerprint',
+      'offline-box-1',
+    ]);
     assert.equal(verified.status, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /VALID/);
-    const viaUrl = await runCliAsync(['verify', licenseFile, '--jwks', `${url}/.well-known/jwks.json`, '--fingerprint', 'other-box']);
+    const viaUrl = await runCliAsync([
+      'verify',
+      licenseFile,
+      '--jwks',
+      `${url}/.well-known/jwks.json`,
+      '--fingerprint',
+      'other-box',
+    ]);
     assert.equal(viaUrl.status, 1);
     assert.match(viaUrl.stdout, /FINGERPRINT_MISMATCH/);
 
-    assert.equal((await device().request('POST', '/activations/offline', { raw: request, contentType: 'text/plain' })).status, 200, 'a resubmitted request gets the same licence');
+    assert.equal(
+      (await device().request('POST', '/activations/offline', { raw: request, contentType: 'text/plain' })).status,
+      200,
+      'a resubmitted request gets the same licence',
+    );
 
     const returnFile = join(work, 'return.txt');
     const signed = runCli(['return-request', '--license', licenseFile, '--key-file', keyFile, '--out', returnFile]);
@@ -57,35 +87,108 @@ describeEachBackend('offline activation and licence compatibility', (server, bac
     const { api } = server();
     const { code } = await activatable(api, { quantity: 2 });
     const work = mkdtempSync(join(dir, `${backend.name}-bad-`));
-    assertProblem(await device().request('POST', '/activations/offline', { raw: 'hello', contentType: 'text/plain' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await device().post('/activations/offline', { request: '-----BEGIN LICENTIA ACTIVATION REQUEST-----\nAAAA\n-----END LICENTIA ACTIVATION REQUEST-----' }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await device().request('POST', '/activations/offline', { raw: 'hello', contentType: 'text/plain' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await device().post('/activations/offline', {
+        request: '-----BEGIN LICENTIA ACTIVATION REQUEST-----\nAAAA\n-----END LICENTIA ACTIVATION REQUEST-----',
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
     for (const name of ['a', 'b']) {
-      assert.equal(runCli(['activation-request', '--code', code, '--fingerprint', `box-${name}`, '--out', join(work, `${name}.txt`), '--key-file', join(work, `${name}.pem`)]).status, 0);
+      assert.equal(
+        runCli([
+          'activation-request',
+          '--code',
+          code,
+          '--fingerprint',
+          `box-${name}`,
+          '--out',
+          join(work, `${name}.txt`),
+          '--key-file',
+          join(work, `${name}.pem`),
+        ]).status,
+        0,
+      );
     }
-    const a = (await device().request('POST', '/activations/offline', { raw: readFileSync(join(work, 'a.txt'), 'utf8') })).body;
+    const a = (
+      await device().request('POST', '/activations/offline', { raw: readFileSync(join(work, 'a.txt'), 'utf8') })
+    ).body;
     writeFileSync(join(work, 'a.lic'), a.license.file);
-    const forged = runCli(['return-request', '--license', join(work, 'a.lic'), '--key-file', join(work, 'b.pem'), '--out', join(work, 'forged.txt')]);
+    const forged = runCli([
+      'return-request',
+      '--license',
+      join(work, 'a.lic'),
+      '--key-file',
+      join(work, 'b.pem'),
+      '--out',
+      join(work, 'forged.txt'),
+    ]);
     assert.notEqual(forged.status, 0, 'the command refuses a key that does not match the licence');
-    assertProblem(await device().request('POST', '/activations/offline/return', { raw: 'garbage' }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await device().request('POST', '/activations/offline/return', { raw: 'garbage' }),
+      400,
+      'VALIDATION_FAILED',
+    );
   });
 
   it('issues licences that the openssl command line verifies (Ed25519 over header.payload)', async () => {
     const { api, url } = server();
     const { code } = await activatable(api);
-    const token: string = (await device().post('/activations', { code, fingerprint: 'openssl-box' })).body.license.token;
+    const token: string = (await device().post('/activations', { code, fingerprint: 'openssl-box' })).body.license
+      .token;
     const jwks: any = await (await fetch(`${url}/.well-known/jwks.json`)).json();
     const [h, p, s] = token.split('.') as [string, string, string];
     const kid = JSON.parse(Buffer.from(h, 'base64url').toString()).kid;
     const jwk = jwks.keys.find((k: any) => k.kid === kid);
     const { createPublicKey } = await import('node:crypto');
-    const pem = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }).export({ format: 'pem', type: 'spki' });
+    const pem = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }).export({
+      format: 'pem',
+      type: 'spki',
+    });
     const work = mkdtempSync(join(dir, `${backend.name}-openssl-`));
     writeFileSync(join(work, 'pub.pem'), pem);
     writeFileSync(join(work, 'data'), `${h}.${p}`);
     writeFileSync(join(work, 'sig'), Buffer.from(s, 'base64url'));
-    const ok = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(work, 'pub.pem'), '-rawin', '-in', join(work, 'data'), '-sigfile', join(work, 'sig')], { encoding: 'utf8' });
+    const ok = execFileSync(
+      'openssl',
+      [
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-inkey',
+        join(work, 'pub.pem'),
+        '-rawin',
+        '-in',
+        join(work, 'data'),
+        '-sigfile',
+        join(work, 'sig'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(ok, /Signature Verified Successfully/);
     writeFileSync(join(work, 'data'), `${h}.${p}x`);
-    assert.throws(() => execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(work, 'pub.pem'), '-rawin', '-in', join(work, 'data'), '-sigfile', join(work, 'sig')], { stdio: 'pipe' }));
+    assert.throws(() =>
+      execFileSync(
+        'openssl',
+        [
+          'pkeyutl',
+          '-verify',
+          '-pubin',
+          '-inkey',
+          join(work, 'pub.pem'),
+          '-rawin',
+          '-in',
+          join(work, 'data'),
+          '-sigfile',
+          join(work, 'sig'),
+        ],
+        { stdio: 'pipe' },
+      ),
+    );
   });
 });

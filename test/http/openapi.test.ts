@@ -11,12 +11,20 @@ describeEachBackend('OpenAPI and docs', (server) => {
     assert.equal(doc.openapi, '3.1.0');
     const result = await new Validator().validate(doc);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
-    for (const path of ['/api/v1/entitlements', '/api/v1/entitlements/{id}/state', '/api/v1/api-keys', '/api/v1/events']) {
+    for (const path of [
+      '/api/v1/entitlements',
+      '/api/v1/entitlements/{id}/state',
+      '/api/v1/api-keys',
+      '/api/v1/events',
+    ]) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     const ids = Object.values(doc.paths).flatMap((p: any) => Object.values(p).map((op: any) => op.operationId));
     assert.equal(new Set(ids).size, ids.length, 'operation IDs are unique');
-    assert.ok(ids.every((id) => typeof id === 'string'), 'every operation has an ID');
+    assert.ok(
+      ids.every((id) => typeof id === 'string'),
+      'every operation has an ID',
+    );
   });
 
   it('serves a readable reference at /docs without a key', async () => {

@@ -32,11 +32,20 @@ describeEachBackend('partners side by side', (server) => {
     for (const name of ['Orchid Software Trading', 'Quartz Channel Partners']) {
       const p = await partner(admin, { name });
       const partnerApi = admin.as(await apiKey(admin, 'partner', p.id));
-      const { bulk, keys } = await bulkWithKeys(admin, { partnerId: p.id, productId: prod.id, keys: someKeys(3, name.slice(0, 3).toUpperCase()) });
-      const redeemed = await created(partnerApi.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: `${name} end customer` }));
+      const { bulk, keys } = await bulkWithKeys(admin, {
+        partnerId: p.id,
+        productId: prod.id,
+        keys: someKeys(3, name.slice(0, 3).toUpperCase()),
+      });
+      const redeemed = await created(
+        partnerApi.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: `${name} end customer` }),
+      );
       const act = await created(admin.as(null).post('/activations', { code: keys[0], fingerprint: `${name}-device` }));
       const customer = await account(admin, { parentAccountId: p.id, name: `${name} named customer` });
-      const { code } = await activatable(admin, { soldTo: p.id, fields: { channelPartners: [{ accountId: p.id, tier: 'tier1' }] } });
+      const { code } = await activatable(admin, {
+        soldTo: p.id,
+        fields: { channelPartners: [{ accountId: p.id, tier: 'tier1' }] },
+      });
       await created(admin.as(null).post('/activations', { code, fingerprint: `${name}-make-to-order` }));
       sides.push({
         partner: p,
@@ -47,13 +56,31 @@ describeEachBackend('partners side by side', (server) => {
         activationId: act.activation.id,
         activationCode: code,
         key: keys[1]!,
-        secrets: [p.id, name, bulk.id, redeemed.id, redeemed.soldTo, `${name} end customer`, customer.id, `${name} named customer`, act.activation.id, act.activation.deviceId, `${name}-device`, `${name}-make-to-order`, code, ...keys],
+        secrets: [
+          p.id,
+          name,
+          bulk.id,
+          redeemed.id,
+          redeemed.soldTo,
+          `${name} end customer`,
+          customer.id,
+          `${name} named customer`,
+          act.activation.id,
+          act.activation.deviceId,
+          `${name}-device`,
+          `${name}-make-to-order`,
+          code,
+          ...keys,
+        ],
       });
     }
   });
 
   it('a partner finds nothing of the other in any list, export, report or statement', async () => {
-    for (const [me, other] of [[sides[0]!, sides[1]!], [sides[1]!, sides[0]!]] as const) {
+    for (const [me, other] of [
+      [sides[0]!, sides[1]!],
+      [sides[1]!, sides[0]!],
+    ] as const) {
       const reads = [
         '/accounts?limit=1000',
         '/accounts?anonymous=true&limit=1000',
@@ -74,7 +101,11 @@ describeEachBackend('partners side by side', (server) => {
         assert.equal(r.status, 200, `${path}: ${r.text}`);
         for (const secret of other.secrets) assert.ok(!r.text.includes(secret), `${path} shows ${secret}`);
       }
-      for (const path of [`/entitlements/${me.bulkId}/web-register-keys`, '/reports/activations', `/reports/partners/${me.partner.id}/statement?period=${new Date().toISOString().slice(0, 7)}`]) {
+      for (const path of [
+        `/entitlements/${me.bulkId}/web-register-keys`,
+        '/reports/activations',
+        `/reports/partners/${me.partner.id}/statement?period=${new Date().toISOString().slice(0, 7)}`,
+      ]) {
         const csv = await me.api.get(path, { headers: { accept: 'text/csv' } });
         assert.equal(csv.status, 200);
         for (const secret of other.secrets) assert.ok(!csv.text.includes(secret), `${path} CSV shows ${secret}`);
@@ -107,11 +138,17 @@ describeEachBackend('partners side by side', (server) => {
     ];
     for (const r of await Promise.all(attempts)) {
       assertProblem(r, 404, 'NOT_FOUND');
-      for (const secret of other.secrets.filter((s) => !s.startsWith('acc_') && !s.startsWith('act_') && !s.startsWith('ENT') && !/^[A-Z]{3}\d/.test(s))) {
+      for (const secret of other.secrets.filter(
+        (s) => !s.startsWith('acc_') && !s.startsWith('act_') && !s.startsWith('ENT') && !/^[A-Z]{3}\d/.test(s),
+      )) {
         assert.ok(!r.text.includes(secret), `${r.text} names ${secret}`);
       }
     }
-    assert.equal((await sides[1]!.api.get(`/web-register-keys/${other.key}`)).body.state, 'unredeemed', 'nothing changed');
+    assert.equal(
+      (await sides[1]!.api.get(`/web-register-keys/${other.key}`)).body.state,
+      'unredeemed',
+      'nothing changed',
+    );
   });
 
   it('a customer sees its own; an anonymous end customer sees no entitlement, only its activations and licences', async () => {
@@ -122,13 +159,16 @@ describeEachBackend('partners side by side', (server) => {
     assert.deepEqual((await anonymous.get('/entitlements')).body.items, []);
     assertProblem(await anonymous.get(`/entitlements/${me.entitlementId}`), 404, 'NOT_FOUND');
     const activations = (await anonymous.get('/activations')).body.items;
-    assert.deepEqual(activations.map((a: any) => a.id), [me.activationId]);
+    assert.deepEqual(
+      activations.map((a: any) => a.id),
+      [me.activationId],
+    );
     assert.equal((await anonymous.get(`/activations/${me.activationId}/license`)).status, 200);
     assert.equal((await anonymous.post(`/activations/${me.activationId}/return`)).status, 200);
     assertProblem(await anonymous.get('/reports/activations'), 403, 'FORBIDDEN');
   });
 
-  it('make to order: activations of a partner-owned entitlement are the partner\'s', async () => {
+  it("make to order: activations of a partner-owned entitlement are the partner's", async () => {
     const admin = server().api;
     const me = sides[0]!;
     const own = (await me.api.get(`/activations?activationId=${me.activationCode}`)).body.items;

@@ -9,7 +9,9 @@ import { describeEachBackend } from '../support/suite.ts';
 
 async function redeemConcurrently(apis: Api[], key: string, attempts: number) {
   const results = await Promise.all(
-    Array.from({ length: attempts }, (_, i) => apis[i % apis.length]!.post(`/web-register-keys/${key}/redeem`, { accountName: `Customer ${i}` })),
+    Array.from({ length: attempts }, (_, i) =>
+      apis[i % apis.length]!.post(`/web-register-keys/${key}/redeem`, { accountName: `Customer ${i}` }),
+    ),
   );
   return {
     created: results.filter((r) => r.status === 201),
@@ -29,14 +31,21 @@ describeEachBackend('exactly-once redemption', (server) => {
     assert.equal(outcome.refused.length, 49);
     const made = await api.get(`/entitlements?kind=simple&account=${partner.id}&limit=1000`);
     assert.equal(made.body.items.filter((e: any) => e.bulkEntitlementId === bulk.id).length, 1);
-    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, { total: 1, unredeemed: 0, redeemed: 1, void: 0 });
+    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
+      total: 1,
+      unredeemed: 0,
+      redeemed: 1,
+      void: 0,
+    });
     const anonymous = (await api.get(`/accounts?parentAccountId=${partner.id}&anonymous=true&limit=1000`)).body.items;
     assert.equal(anonymous.length, 1, 'the losers left no account behind');
   });
 });
 
 const postgres = backends.find((b) => b.name === 'postgres');
-it('exactly-once redemption across two server processes sharing one PostgreSQL', { skip: postgres?.skip ?? 'no PostgreSQL backend' }, async () => {
+it('exactly-once redemption across two server processes sharing one PostgreSQL', {
+  skip: postgres?.skip ?? 'no PostgreSQL backend',
+}, async () => {
   if (!postgres) return;
   const db = await postgres.freshDatabase();
   const env = { DATABASE_URL: db.url, LICENTIA_ADMIN_KEY: 'two-process-admin-key-0123456789' };
@@ -52,7 +61,12 @@ it('exactly-once redemption across two server processes sharing one PostgreSQL',
       assert.equal(outcome.created.length, 1);
       assert.equal(outcome.refused.length, 49);
     }
-    assert.deepEqual((await admin2.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, { total: 3, unredeemed: 0, redeemed: 3, void: 0 });
+    assert.deepEqual((await admin2.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
+      total: 3,
+      unredeemed: 0,
+      redeemed: 3,
+      void: 0,
+    });
   } finally {
     await one.stop();
     await two.stop();

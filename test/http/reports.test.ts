@@ -9,41 +9,93 @@ describeEachBackend('partner billing reports and statements', (server) => {
   it('counts activations, returns and net per partner per month and quarter, without test activations, and statements match', async () => {
     const { api } = server();
     const { p1, p2, customer, a1 } = await billingHistory(server(), { direct: true });
-    const monthly = (await api.get('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31')).body;
-    const row = (id: string | null, period: string) => monthly.items.find((r: any) => r.partnerAccountId === id && r.period === period);
-    assert.deepEqual(row(p1.id, '2026-10'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-10', activations: 3, returns: 0, net: 3 });
-    assert.deepEqual(row(p1.id, '2026-11'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-11', activations: 2, returns: 1, net: 1 });
-    assert.deepEqual(row(p1.id, '2026-12'), { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-12', activations: 0, returns: 1, net: -1 });
+    const monthly = (await api.get('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31'))
+      .body;
+    const row = (id: string | null, period: string) =>
+      monthly.items.find((r: any) => r.partnerAccountId === id && r.period === period);
+    assert.deepEqual(row(p1.id, '2026-10'), {
+      partnerAccountId: p1.id,
+      partnerName: 'Alpha Distribution',
+      period: '2026-10',
+      activations: 3,
+      returns: 0,
+      net: 3,
+    });
+    assert.deepEqual(row(p1.id, '2026-11'), {
+      partnerAccountId: p1.id,
+      partnerName: 'Alpha Distribution',
+      period: '2026-11',
+      activations: 2,
+      returns: 1,
+      net: 1,
+    });
+    assert.deepEqual(row(p1.id, '2026-12'), {
+      partnerAccountId: p1.id,
+      partnerName: 'Alpha Distribution',
+      period: '2026-12',
+      activations: 0,
+      returns: 1,
+      net: -1,
+    });
     assert.equal(row(p2.id, '2026-10').activations, 1);
     assert.equal(row(null, '2026-10').partnerName, '(sold directly)');
-    assert.equal(monthly.items.reduce((n: number, r: any) => n + r.activations, 0), 7, 'the test activation is not billed');
-
-    const quarterly = (await api.get('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')).body;
-    assert.deepEqual(
-      quarterly.items.find((r: any) => r.partnerAccountId === p1.id),
-      { partnerAccountId: p1.id, partnerName: 'Alpha Distribution', period: '2026-Q4', activations: 5, returns: 2, net: 3 },
+    assert.equal(
+      monthly.items.reduce((n: number, r: any) => n + r.activations, 0),
+      7,
+      'the test activation is not billed',
     );
 
-    const csv = await api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31', { headers: { accept: 'text/csv' } });
+    const quarterly = (
+      await api.get('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')
+    ).body;
+    assert.deepEqual(
+      quarterly.items.find((r: any) => r.partnerAccountId === p1.id),
+      {
+        partnerAccountId: p1.id,
+        partnerName: 'Alpha Distribution',
+        period: '2026-Q4',
+        activations: 5,
+        returns: 2,
+        net: 3,
+      },
+    );
+
+    const csv = await api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31', {
+      headers: { accept: 'text/csv' },
+    });
     assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
     assert.match(csv.text, /^partnerAccountId,partnerName,period,activations,returns,net\n/);
     assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,2,3`));
 
-    const byAccount = (await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    const byAccount = (
+      await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')
+    ).body.items;
     assert.equal(byAccount.find((r: any) => r.accountId === customer.id).activations, 5);
-    const byProduct = (await api.get('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    const byProduct = (
+      await api.get('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')
+    ).body.items;
     assert.equal(byProduct.find((r: any) => r.productId === a1.product.id).productName, `${a1.product.name} 5.0`);
 
     const p1Api = api.as(await apiKey(api, 'partner', p1.id));
     const own = (await p1Api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
-    assert.deepEqual(own.map((r: any) => r.partnerAccountId), [p1.id], 'a partner sees only its own rows');
+    assert.deepEqual(
+      own.map((r: any) => r.partnerAccountId),
+      [p1.id],
+      'a partner sees only its own rows',
+    );
 
     for (const period of ['2026-11', '2026-Q4']) {
       const statement = (await p1Api.get(`/reports/partners/${p1.id}/statement?period=${period}`)).body;
-      const reportRow = (await api.get(`/reports/activations?period=${period.includes('Q') ? 'quarter' : 'month'}&from=2026-10-01&to=2026-12-31`)).body.items.find(
-        (r: any) => r.partnerAccountId === p1.id && r.period === period,
+      const reportRow = (
+        await api.get(
+          `/reports/activations?period=${period.includes('Q') ? 'quarter' : 'month'}&from=2026-10-01&to=2026-12-31`,
+        )
+      ).body.items.find((r: any) => r.partnerAccountId === p1.id && r.period === period);
+      assert.deepEqual(
+        statement.totals,
+        { activations: reportRow.activations, returns: reportRow.returns, net: reportRow.net },
+        period,
       );
-      assert.deepEqual(statement.totals, { activations: reportRow.activations, returns: reportRow.returns, net: reportRow.net }, period);
       assert.equal(statement.activations.length, reportRow.activations);
       assert.equal(statement.returns.length, reportRow.returns);
       assert.equal(statement.truncated, false);
@@ -52,11 +104,21 @@ describeEachBackend('partner billing reports and statements', (server) => {
       assert.ok(!text.includes(customer.id), 'no end customer account');
       for (const entry of statement.activations) assert.match(entry.device, /^[0-9a-f]{16}$/);
     }
-    const q4csv = await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } });
+    const q4csv = await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, {
+      headers: { accept: 'text/csv' },
+    });
     assert.equal(q4csv.text.trim().split('\n').length, 1 + 5 + 2);
 
-    assertProblem(await api.as(await apiKey(api, 'partner', p2.id)).get(`/reports/partners/${p1.id}/statement?period=2026-Q4`), 404, 'NOT_FOUND');
-    assertProblem(await api.as(await apiKey(api, 'customer', customer.id)).get('/reports/activations'), 403, 'FORBIDDEN');
+    assertProblem(
+      await api.as(await apiKey(api, 'partner', p2.id)).get(`/reports/partners/${p1.id}/statement?period=2026-Q4`),
+      404,
+      'NOT_FOUND',
+    );
+    assertProblem(
+      await api.as(await apiKey(api, 'customer', customer.id)).get('/reports/activations'),
+      403,
+      'FORBIDDEN',
+    );
     assertProblem(await api.get(`/reports/partners/${customer.id}/statement?period=2026-Q4`), 422, 'UNPROCESSABLE');
     assertProblem(await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q5`), 400, 'VALIDATION_FAILED');
     assertProblem(await api.get(`/reports/partners/acc_missing/statement?period=2026-Q4`), 404, 'NOT_FOUND');
@@ -73,7 +135,8 @@ describeEachBackend('partner billing reports and statements', (server) => {
     await created(api.as(null).post('/activations', { code: sold.code, fingerprint: 'mto-1' }));
     await created(api.as(null).post('/activations', { code: direct.code, fingerprint: 'direct-1' }));
     const period = new Date().toISOString().slice(0, 7);
-    const rows = (await api.get(`/reports/activations?groupBy=partner&period=month&from=${period}-01&to=${period}-28`)).body.items;
+    const rows = (await api.get(`/reports/activations?groupBy=partner&period=month&from=${period}-01&to=${period}-28`))
+      .body.items;
     assert.equal(rows.find((r: any) => r.partnerAccountId === p.id)?.activations, 1);
     const partnerApi = api.as(await apiKey(api, 'partner', p.id));
     const statement = (await partnerApi.get(`/reports/partners/${p.id}/statement?period=${period}`)).body;

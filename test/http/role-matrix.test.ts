@@ -1,10 +1,23 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import type { Api, ApiResponse } from '../support/http.ts';
-import { account, apiKey, created, licenseModel, partner, product, simpleEntitlement, unique } from '../support/fixtures.ts';
+import {
+  account,
+  apiKey,
+  created,
+  licenseModel,
+  partner,
+  product,
+  simpleEntitlement,
+  unique,
+} from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 import { bulkWithKeys } from '../support/bulk-fixtures.ts';
-import { createActivationRequest, createDeviceKeyPair, createReturnRequest } from '../../src/licensing/offline-request.ts';
+import {
+  createActivationRequest,
+  createDeviceKeyPair,
+  createReturnRequest,
+} from '../../src/licensing/offline-request.ts';
 
 /**
  * Which role may call what, as one table: every operation of the OpenAPI document has at least
@@ -45,13 +58,39 @@ interface World {
   user(role: string, accountId: string | null): Promise<any>;
 }
 
-const everyone = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: ok });
-const ownReaders = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: 401 });
-const othersHidden = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: 404, customer: 404, anonymous: 404, public: 401 });
+const everyone = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: ok,
+  customer: ok,
+  anonymous: ok,
+  public: ok,
+});
+const ownReaders = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: ok,
+  customer: ok,
+  anonymous: ok,
+  public: 401,
+});
+const othersHidden = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: 404,
+  customer: 404,
+  anonymous: 404,
+  public: 401,
+});
 let fingerprints = 0;
 let emails = 0;
 const email = () => `matrix-${process.pid}-${++emails}@example.com`;
-const userBody = (role: string, accountId: string | null) => ({ email: email(), name: 'Sam Example', role, ...(accountId && { accountId }) });
+const userBody = (role: string, accountId: string | null) => ({
+  email: email(),
+  name: 'Sam Example',
+  role,
+  ...(accountId && { accountId }),
+});
 const fp = () => `matrix-${process.pid}-${++fingerprints}`;
 
 interface Row {
@@ -62,27 +101,69 @@ interface Row {
   expect: Record<Caller, number>;
 }
 
-const producerOnly = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: 403, customer: 403, anonymous: 403, public: 401 });
-const adminOnly = (ok: number): Record<Caller, number> => ({ admin: ok, operator: 403, partner: 403, customer: 403, anonymous: 403, public: 401 });
-const anyKey = (ok: number): Record<Caller, number> => ({ admin: ok, operator: ok, partner: ok, customer: ok, anonymous: ok, public: 401 });
+const producerOnly = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: 403,
+  customer: 403,
+  anonymous: 403,
+  public: 401,
+});
+const adminOnly = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: 403,
+  partner: 403,
+  customer: 403,
+  anonymous: 403,
+  public: 401,
+});
+const anyKey = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: ok,
+  customer: ok,
+  anonymous: ok,
+  public: 401,
+});
 
 /** The account that is "own" for a caller: P for the partner, D for the customer, C for the anonymous one. */
 const ownAccount = (w: World, caller: Caller) => (caller === 'customer' ? w.D : caller === 'anonymous' ? w.C : w.P);
 
 export const rows: Row[] = [
-  { op: 'createApiKey', what: 'create an operator key', call: (_w, as) => as.post('/api-keys', { role: 'operator' }), expect: adminOnly(201) },
+  {
+    op: 'createApiKey',
+    what: 'create an operator key',
+    call: (_w, as) => as.post('/api-keys', { role: 'operator' }),
+    expect: adminOnly(201),
+  },
   { op: 'listApiKeys', what: 'list keys', call: (_w, as) => as.get('/api-keys'), expect: adminOnly(200) },
   { op: 'getApiKey', what: 'get a key', call: (w, as) => as.get(`/api-keys/${w.apiKeyId}`), expect: adminOnly(200) },
   {
     op: 'revokeApiKey',
     what: 'revoke a key',
-    call: async (w, as) => as.post(`/api-keys/${(await created(w.admin.post('/api-keys', { role: 'operator' }))).id}/revoke`),
+    call: async (w, as) =>
+      as.post(`/api-keys/${(await created(w.admin.post('/api-keys', { role: 'operator' }))).id}/revoke`),
     expect: adminOnly(200),
   },
-  { op: 'createLicenseModel', what: 'create a model', call: (_w, as) => as.post('/license-models', { name: unique('m'), kind: 'uncounted' }), expect: producerOnly(201) },
+  {
+    op: 'createLicenseModel',
+    what: 'create a model',
+    call: (_w, as) => as.post('/license-models', { name: unique('m'), kind: 'uncounted' }),
+    expect: producerOnly(201),
+  },
   { op: 'listLicenseModels', what: 'list models', call: (_w, as) => as.get('/license-models'), expect: anyKey(200) },
-  { op: 'getLicenseModel', what: 'get a model', call: (w, as) => as.get(`/license-models/${w.licenseModelId}`), expect: anyKey(200) },
-  { op: 'createFeature', what: 'create a feature', call: (_w, as) => as.post('/features', { name: unique('f') }), expect: producerOnly(201) },
+  {
+    op: 'getLicenseModel',
+    what: 'get a model',
+    call: (w, as) => as.get(`/license-models/${w.licenseModelId}`),
+    expect: anyKey(200),
+  },
+  {
+    op: 'createFeature',
+    what: 'create a feature',
+    call: (_w, as) => as.post('/features', { name: unique('f') }),
+    expect: producerOnly(201),
+  },
   { op: 'listFeatures', what: 'list features', call: (_w, as) => as.get('/features'), expect: anyKey(200) },
   { op: 'getFeature', what: 'get a feature', call: (w, as) => as.get(`/features/${w.featureId}`), expect: anyKey(200) },
   {
@@ -93,7 +174,12 @@ export const rows: Row[] = [
   },
   { op: 'listProducts', what: 'list products', call: (_w, as) => as.get('/products'), expect: anyKey(200) },
   { op: 'getProduct', what: 'get a product', call: (w, as) => as.get(`/products/${w.productId}`), expect: anyKey(200) },
-  { op: 'updateProduct', what: 'change a product', call: (w, as) => as.patch(`/products/${w.productId}`, { description: 'x' }), expect: producerOnly(200) },
+  {
+    op: 'updateProduct',
+    what: 'change a product',
+    call: (w, as) => as.patch(`/products/${w.productId}`, { description: 'x' }),
+    expect: producerOnly(200),
+  },
   {
     op: 'createAccount',
     what: 'create a customer account',
@@ -152,7 +238,12 @@ export const rows: Row[] = [
   {
     op: 'createEntitlement',
     what: 'create an entitlement',
-    call: (w, as) => as.post('/entitlements', { kind: 'simple', soldTo: w.D.id, lineItems: [{ productId: w.productId, quantity: 1 }] }),
+    call: (w, as) =>
+      as.post('/entitlements', {
+        kind: 'simple',
+        soldTo: w.D.id,
+        lineItems: [{ productId: w.productId, quantity: 1 }],
+      }),
     expect: producerOnly(201),
   },
   { op: 'listEntitlements', what: 'list entitlements', call: (_w, as) => as.get('/entitlements'), expect: anyKey(200) },
@@ -171,7 +262,8 @@ export const rows: Row[] = [
   {
     op: 'updateEntitlement',
     what: 'change own entitlement',
-    call: async (w, as, caller) => as.patch(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}`, { description: 'x' }),
+    call: async (w, as, caller) =>
+      as.patch(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}`, { description: 'x' }),
     expect: producerOnly(200),
   },
   {
@@ -183,26 +275,32 @@ export const rows: Row[] = [
   {
     op: 'changeEntitlementState',
     what: 'deploy own entitlement',
-    call: async (w, as, caller) => as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/state`, { state: 'deployed' }),
+    call: async (w, as, caller) =>
+      as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/state`, { state: 'deployed' }),
     expect: producerOnly(200),
   },
   {
     op: 'regenerateEntitlementIds',
     what: 'regenerate own entitlement',
-    call: async (w, as, caller) => as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/regenerate-ids`),
+    call: async (w, as, caller) =>
+      as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/regenerate-ids`),
     expect: producerOnly(200),
   },
   {
     op: 'addLineItem',
     what: 'add a line item to own entitlement',
     call: async (w, as, caller) =>
-      as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/line-items`, { productId: w.productId, quantity: 1 }),
+      as.post(`/entitlements/${(await w.draft(ownAccount(w, caller).id)).id}/line-items`, {
+        productId: w.productId,
+        quantity: 1,
+      }),
     expect: producerOnly(201),
   },
   {
     op: 'getLineItem',
     what: 'get own line item',
-    call: async (w, as, caller) => as.get(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+    call: async (w, as, caller) =>
+      as.get(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
     expect: { admin: 200, operator: 200, partner: 200, customer: 200, anonymous: 404, public: 401 },
   },
   {
@@ -214,20 +312,23 @@ export const rows: Row[] = [
   {
     op: 'updateLineItem',
     what: 'change own line item',
-    call: async (w, as, caller) => as.patch(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`, { quantity: 3 }),
+    call: async (w, as, caller) =>
+      as.patch(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`, { quantity: 3 }),
     expect: producerOnly(200),
   },
   {
     op: 'deleteLineItem',
     what: 'delete own line item',
-    call: async (w, as, caller) => as.delete(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+    call: async (w, as, caller) =>
+      as.delete(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
     expect: producerOnly(204),
   },
   { op: 'listEvents', what: 'read the audit log', call: (_w, as) => as.get('/events'), expect: producerOnly(200) },
   {
     op: 'loadWebRegisterKeys',
     what: "load keys into the partner's stock",
-    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/web-register-keys`, { generate: 2 }),
+    call: async (w, as) =>
+      as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/web-register-keys`, { generate: 2 }),
     expect: producerOnly(201),
   },
   {
@@ -254,13 +355,15 @@ export const rows: Row[] = [
   {
     op: 'splitBulkEntitlement',
     what: "split the partner's stock to its reseller",
-    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
+    call: async (w, as) =>
+      as.post(`/entitlements/${(await w.stock(w.P.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
     expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitBulkEntitlement',
     what: "split another partner's stock",
-    call: async (w, as) => as.post(`/entitlements/${(await w.stock(w.Q.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
+    call: async (w, as) =>
+      as.post(`/entitlements/${(await w.stock(w.Q.id)).bulk.id}/split`, { partnerAccountId: w.R.id, count: 1 }),
     expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
@@ -278,13 +381,15 @@ export const rows: Row[] = [
   {
     op: 'redeemWebRegisterKey',
     what: "redeem one of the partner's keys",
-    call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
+    call: async (w, as) =>
+      as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
     expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'redeemWebRegisterKey',
     what: "redeem another partner's key",
-    call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.Q.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
+    call: async (w, as) =>
+      as.post(`/web-register-keys/${(await w.stock(w.Q.id)).keys[0]}/redeem`, { accountName: unique('end customer') }),
     expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
@@ -296,7 +401,8 @@ export const rows: Row[] = [
   {
     op: 'activate',
     what: 'activate a device',
-    call: async (w, as) => as.post('/activations', { code: (await w.draftDeployed(w.D.id)).lineItems[0].activationId, fingerprint: fp() }),
+    call: async (w, as) =>
+      as.post('/activations', { code: (await w.draftDeployed(w.D.id)).lineItems[0].activationId, fingerprint: fp() }),
     expect: everyone(201),
   },
   {
@@ -305,7 +411,9 @@ export const rows: Row[] = [
     call: async (w, as) => {
       const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
       const { publicJwk } = createDeviceKeyPair();
-      return as.post('/activations/offline', { request: createActivationRequest({ code, fingerprint: fp(), deviceName: 'box', devicePublicKey: publicJwk }) });
+      return as.post('/activations/offline', {
+        request: createActivationRequest({ code, fingerprint: fp(), deviceName: 'box', devicePublicKey: publicJwk }),
+      });
     },
     expect: everyone(201),
   },
@@ -316,8 +424,16 @@ export const rows: Row[] = [
       const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
       const pair = createDeviceKeyPair();
       const f = fp();
-      const made = await w.admin.post('/activations/offline', { request: createActivationRequest({ code, fingerprint: f, deviceName: 'box', devicePublicKey: pair.publicJwk }) });
-      return as.post('/activations/offline/return', { request: createReturnRequest({ activationId: made.body.activation.id, fingerprint: f, devicePrivateKey: pair.privateKey }) });
+      const made = await w.admin.post('/activations/offline', {
+        request: createActivationRequest({ code, fingerprint: f, deviceName: 'box', devicePublicKey: pair.publicJwk }),
+      });
+      return as.post('/activations/offline/return', {
+        request: createReturnRequest({
+          activationId: made.body.activation.id,
+          fingerprint: f,
+          devicePrivateKey: pair.privateKey,
+        }),
+      });
     },
     expect: everyone(200),
   },
@@ -325,7 +441,8 @@ export const rows: Row[] = [
   {
     op: 'getActivation',
     what: 'get an own activation',
-    call: async (w, as, caller) => as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}`),
+    call: async (w, as, caller) =>
+      as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}`),
     expect: ownReaders(200),
   },
   {
@@ -337,7 +454,8 @@ export const rows: Row[] = [
   {
     op: 'getActivationLicense',
     what: 'download an own licence',
-    call: async (w, as, caller) => as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/license`),
+    call: async (w, as, caller) =>
+      as.get(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/license`),
     expect: ownReaders(200),
   },
   {
@@ -349,7 +467,8 @@ export const rows: Row[] = [
   {
     op: 'returnActivation',
     what: 'return an own activation with a key',
-    call: async (w, as, caller) => as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/return`),
+    call: async (w, as, caller) =>
+      as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/return`),
     expect: ownReaders(200),
   },
   {
@@ -370,13 +489,17 @@ export const rows: Row[] = [
   {
     op: 'rehostActivation',
     what: 'move an own activation',
-    call: async (w, as, caller) => as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/rehost`, { fingerprint: fp() }),
+    call: async (w, as, caller) =>
+      as.post(`/activations/${(await w.activation(ownAccount(w, caller).id)).activation.id}/rehost`, {
+        fingerprint: fp(),
+      }),
     expect: ownReaders(201),
   },
   {
     op: 'rehostActivation',
     what: "move another partner's activation",
-    call: async (w, as) => as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/rehost`, { fingerprint: fp() }),
+    call: async (w, as) =>
+      as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/rehost`, { fingerprint: fp() }),
     expect: othersHidden(201),
   },
   {
@@ -421,31 +544,42 @@ export const rows: Row[] = [
   {
     op: 'getDevice',
     what: 'get an own device',
-    call: async (w, as, caller) => as.get(`/devices/${(await w.activation(ownAccount(w, caller).id)).activation.deviceId}`),
+    call: async (w, as, caller) =>
+      as.get(`/devices/${(await w.activation(ownAccount(w, caller).id)).activation.deviceId}`),
     expect: ownReaders(200),
   },
   {
     op: 'transferLineItem',
     what: "transfer the partner's line item to its customer",
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/transfer`, { accountId: w.C.id, activations: 'move' }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/transfer`, {
+        accountId: w.C.id,
+        activations: 'move',
+      }),
     expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'transferLineItem',
     what: "transfer another partner's line item",
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/transfer`, { accountId: w.C.id, activations: 'move' }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/transfer`, {
+        accountId: w.C.id,
+        activations: 'move',
+      }),
     expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitLineItem',
     what: "split the partner's line item",
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
     expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitLineItem',
     what: "split another partner's line item",
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
     expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
@@ -453,7 +587,11 @@ export const rows: Row[] = [
     what: 'renew a line item',
     call: async (w, as) => {
       const e = await created(
-        w.admin.post('/entitlements', { kind: 'simple', soldTo: w.D.id, lineItems: [{ productId: w.productId, quantity: 2, expirationDate: '2090-01-01' }] }),
+        w.admin.post('/entitlements', {
+          kind: 'simple',
+          soldTo: w.D.id,
+          lineItems: [{ productId: w.productId, quantity: 2, expirationDate: '2090-01-01' }],
+        }),
       );
       await created(w.admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
       return as.post(`/line-items/${e.lineItems[0].activationId}/renew`, { expirationDate: '2091-01-01' });
@@ -463,16 +601,25 @@ export const rows: Row[] = [
   {
     op: 'upsellLineItem',
     what: 'upsell a line item',
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upsell`, { quantity: 1 }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upsell`, { quantity: 1 }),
     expect: producerOnly(200),
   },
   {
     op: 'upgradeLineItem',
     what: 'upgrade a line item',
-    call: async (w, as) => as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upgrade`, { productId: w.newerProductId }),
+    call: async (w, as) =>
+      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upgrade`, {
+        productId: w.newerProductId,
+      }),
     expect: producerOnly(200),
   },
-  { op: 'activationReport', what: 'read the billing report', call: (_w, as) => as.get('/reports/activations'), expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 } },
+  {
+    op: 'activationReport',
+    what: 'read the billing report',
+    call: (_w, as) => as.get('/reports/activations'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
   {
     op: 'partnerStatement',
     what: "read the partner's own statement",
@@ -515,7 +662,12 @@ export const rows: Row[] = [
     call: (_w, as) => as.post('/users', userBody('operator', null)),
     expect: { admin: 201, operator: 403, partner: 403, customer: 403, anonymous: 403, public: 401 },
   },
-  { op: 'listUsers', what: 'list users', call: (_w, as) => as.get('/users'), expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 } },
+  {
+    op: 'listUsers',
+    what: 'list users',
+    call: (_w, as) => as.get('/users'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
   {
     op: 'getUser',
     what: "get a partner's user",
@@ -578,7 +730,9 @@ describeEachBackend('role matrix', (server) => {
     const D = await account(admin);
     const model = await licenseModel(admin);
     const prod = await product(admin, { licenseModelId: model.id });
-    const newer = await created(admin.post('/products', { name: prod.name, version: '99.0', licenseModelId: model.id }));
+    const newer = await created(
+      admin.post('/products', { name: prod.name, version: '99.0', licenseModelId: model.id }),
+    );
     const feature = await created(admin.post('/features', { name: unique('feature') }));
     const someKey = await created(admin.post('/api-keys', { role: 'operator' }));
     const R = await partner(admin, { parentAccountId: P.id });
@@ -608,7 +762,11 @@ describeEachBackend('role matrix', (server) => {
       user: (role, accountId) => created(admin.post('/users', userBody(role, accountId))),
       floatingCode: async () => {
         const e = await created(
-          admin.post('/entitlements', { kind: 'simple', soldTo: D.id, lineItems: [{ productId: floatingProduct.id, quantity: 5 }] }),
+          admin.post('/entitlements', {
+            kind: 'simple',
+            soldTo: D.id,
+            lineItems: [{ productId: floatingProduct.id, quantity: 5 }],
+          }),
         );
         await created(admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
         return e.lineItems[0].activationId;
@@ -650,7 +808,8 @@ describeEachBackend('role matrix', (server) => {
         const key = keys.get(caller);
         const as = caller === 'admin' ? world.admin : world.admin.as(key ?? null);
         const r = await row.call(world, as, caller);
-        if (r.status !== row.expect[caller]) failures.push(`${caller}: expected ${row.expect[caller]}, got ${r.status} ${r.text.slice(0, 160)}`);
+        if (r.status !== row.expect[caller])
+          failures.push(`${caller}: expected ${row.expect[caller]}, got ${r.status} ${r.text.slice(0, 160)}`);
       }
       assert.deepEqual(failures, []);
     });

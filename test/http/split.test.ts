@@ -20,19 +20,34 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     assert.equal(child.state, 'deployed');
     assert.deepEqual(
       child.channelPartners.map((p: any) => [p.tier, p.accountId]),
-      [['tier1', distributor.id], ['tier2', reseller.id], ['endCustomer', distributor.id]],
+      [
+        ['tier1', distributor.id],
+        ['tier2', reseller.id],
+        ['endCustomer', distributor.id],
+      ],
     );
     assert.deepEqual(child.webRegisterKeys, { total: 3, unredeemed: 3, redeemed: 0, void: 0 });
-    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, { total: 2, unredeemed: 1, redeemed: 1, void: 0 });
+    assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
+      total: 2,
+      unredeemed: 1,
+      redeemed: 1,
+      void: 0,
+    });
     const moved = (await api.get(`/entitlements/${child.id}/web-register-keys`)).body.items.map((k: any) => k.key);
     assert.deepEqual(moved, keys.slice(1, 4), 'the oldest unredeemed keys move');
 
     const resellerApi = api.as(await apiKey(api, 'partner', reseller.id));
-    const redeemed = await resellerApi.post(`/web-register-keys/${moved[0]}/redeem`, { accountName: 'Reseller customer' });
+    const redeemed = await resellerApi.post(`/web-register-keys/${moved[0]}/redeem`, {
+      accountName: 'Reseller customer',
+    });
     assert.equal(redeemed.status, 201, redeemed.text);
     assert.equal(redeemed.body.bulkEntitlementId, child.id);
     assert.equal((await api.get(`/accounts/${redeemed.body.soldTo}`)).body.parentAccountId, reseller.id);
-    assertProblem(await resellerApi.post(`/web-register-keys/${keys[4]}/redeem`, { accountName: 'x' }), 404, 'NOT_FOUND');
+    assertProblem(
+      await resellerApi.post(`/web-register-keys/${keys[4]}/redeem`, { accountName: 'x' }),
+      404,
+      'NOT_FOUND',
+    );
     assertProblem(await resellerApi.get(`/entitlements/${bulk.id}`), 404, 'NOT_FOUND');
     const history = (await api.get(`/events?entitlement=${bulk.id}&action=web-register-keys.split`)).body.items;
     assert.equal(history[0].after.moved, 3);
@@ -43,11 +58,21 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     const { bulk, keys } = await bulkWithKeys(api, { keys: someKeys(4) });
     const reseller = await partner(api);
     await created(api.post(`/web-register-keys/${keys[3]}/void`), 200);
-    const refused = await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, keys: [keys[0], keys[3]] });
+    const refused = await api.post(`/entitlements/${bulk.id}/split`, {
+      partnerAccountId: reseller.id,
+      keys: [keys[0], keys[3]],
+    });
     assertProblem(refused, 422, 'UNPROCESSABLE');
-    assert.deepEqual(refused.body.rejected.map((x: any) => x.key), [keys[3]]);
+    assert.deepEqual(
+      refused.body.rejected.map((x: any) => x.key),
+      [keys[3]],
+    );
     assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, 3);
-    const ok = await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, keys: [keys[2].toLowerCase(), keys[0]], id: `SPLIT-${Date.now()}` });
+    const ok = await api.post(`/entitlements/${bulk.id}/split`, {
+      partnerAccountId: reseller.id,
+      keys: [keys[2].toLowerCase(), keys[0]],
+      id: `SPLIT-${Date.now()}`,
+    });
     assert.equal(ok.status, 201, ok.text);
     assert.equal(ok.body.webRegisterKeys.total, 2);
     assert.equal((await api.get(`/web-register-keys/${keys[2]}`)).body.entitlementId, ok.body.id);
@@ -58,14 +83,42 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     const { bulk, partner: distributor } = await bulkWithKeys(api, { keys: someKeys(2) });
     const reseller = await partner(api);
     const customer = await account(api);
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 3 }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: customer.id, count: 1 }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: distributor.id, count: 1 }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: 'acc_missing', count: 1 }), 422, 'UNKNOWN_REFERENCE');
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 1, keys: ['ABCD'] }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 3 }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: customer.id, count: 1 }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: distributor.id, count: 1 }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: 'acc_missing', count: 1 }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 1, keys: ['ABCD'] }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
-    assertProblem(await distributorApi.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 1 }), 422, 'UNKNOWN_REFERENCE');
+    assertProblem(
+      await distributorApi.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 1 }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
     assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, 2, 'nothing moved');
   });
 });

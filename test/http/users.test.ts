@@ -10,14 +10,25 @@ describeEachBackend('portal users', (server) => {
   it('creates a user with a hashed password, never shown again', async () => {
     const { api, running } = server();
     const address = email('Dana');
-    const user = await created(api.post('/users', { email: address.toUpperCase(), name: '  Dana Admin ', role: 'admin', password: 'correct horse battery' }));
+    const user = await created(
+      api.post('/users', {
+        email: address.toUpperCase(),
+        name: '  Dana Admin ',
+        role: 'admin',
+        password: 'correct horse battery',
+      }),
+    );
     assert.match(user.id, /^usr_/);
     assert.equal(user.email, address.toLowerCase(), 'emails are kept in lower case');
     assert.equal(user.name, 'Dana Admin');
     assert.equal(user.hasPassword, true);
     assert.equal(user.accountId, null);
     assert.equal(user.password, undefined);
-    const row = await running.ctx.store.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await running.ctx.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     assert.match(row.password_hash ?? '', /^scrypt\$32768\$8\$1\$/);
     assert.ok(!row.password_hash?.includes('correct horse'));
     const events = await api.get(`/events?subjectId=${user.id}`);
@@ -34,17 +45,49 @@ describeEachBackend('portal users', (server) => {
     const before = (await api.get('/users?limit=1000')).body.items.length;
     const taken = email();
     await created(api.post('/users', { email: taken, name: 'Taken', role: 'operator' }));
-    assertProblem(await api.post('/users', { email: taken.toUpperCase(), name: 'Again', role: 'operator' }), 409, 'ALREADY_EXISTS');
-    assertProblem(await api.post('/users', { email: 'not-an-email', name: 'X', role: 'operator' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'operator', password: 'short' }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post('/users', { email: taken.toUpperCase(), name: 'Again', role: 'operator' }),
+      409,
+      'ALREADY_EXISTS',
+    );
+    assertProblem(
+      await api.post('/users', { email: 'not-an-email', name: 'X', role: 'operator' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'operator', password: 'short' }),
+      400,
+      'VALIDATION_FAILED',
+    );
     assertProblem(await api.post('/users', { email: email(), name: ' ', role: 'operator' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'root' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'partner' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'partner', accountId: c.id }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'customer', accountId: 'acc_missing' }), 422, 'UNKNOWN_REFERENCE');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'admin', accountId: p.id }), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'customer', accountId: anonymous.id }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post('/users', { email: email(), name: 'X', role: 'operator', extra: 1 }), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'partner', accountId: c.id }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'customer', accountId: 'acc_missing' }),
+      422,
+      'UNKNOWN_REFERENCE',
+    );
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'admin', accountId: p.id }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'customer', accountId: anonymous.id }),
+      422,
+      'UNPROCESSABLE',
+    );
+    assertProblem(
+      await api.post('/users', { email: email(), name: 'X', role: 'operator', extra: 1 }),
+      400,
+      'VALIDATION_FAILED',
+    );
     assert.equal((await api.get('/users?limit=1000')).body.items.length, before + 1);
   });
 
@@ -61,9 +104,15 @@ describeEachBackend('portal users', (server) => {
     const q = await partner(api);
     const customer = await account(api, { parentAccountId: p.id });
     const partnerApi = api.as(await apiKey(api, 'partner', p.id));
-    const colleague = await created(partnerApi.post('/users', { email: email(), name: 'Colleague', role: 'partner', accountId: p.id }));
-    const client = await created(partnerApi.post('/users', { email: email(), name: 'Client', role: 'customer', accountId: customer.id }));
-    const stranger = await created(api.post('/users', { email: email(), name: 'Stranger', role: 'partner', accountId: q.id }));
+    const colleague = await created(
+      partnerApi.post('/users', { email: email(), name: 'Colleague', role: 'partner', accountId: p.id }),
+    );
+    const client = await created(
+      partnerApi.post('/users', { email: email(), name: 'Client', role: 'customer', accountId: customer.id }),
+    );
+    const stranger = await created(
+      api.post('/users', { email: email(), name: 'Stranger', role: 'partner', accountId: q.id }),
+    );
     assertProblem(await partnerApi.post('/users', { email: email(), name: 'X', role: 'operator' }), 403, 'FORBIDDEN');
     const listed = (await partnerApi.get('/users')).body.items.map((u: any) => u.id).sort();
     assert.deepEqual(listed, [colleague.id, client.id].sort());
@@ -81,7 +130,11 @@ describeEachBackend('portal users', (server) => {
     const enabled = await api.patch(`/users/${user.id}`, { disabled: false, name: 'Operator' });
     assert.equal(enabled.body.disabledAt, null);
     assert.equal(enabled.body.name, 'Operator');
-    assert.ok((await api.get(`/users?role=operator&email=${encodeURIComponent(user.email.slice(0, 12))}`)).body.items.some((u: any) => u.id === user.id));
+    assert.ok(
+      (await api.get(`/users?role=operator&email=${encodeURIComponent(user.email.slice(0, 12))}`)).body.items.some(
+        (u: any) => u.id === user.id,
+      ),
+    );
     assertProblem(await api.patch(`/users/${user.id}`, { disabled: 'yes' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.patch('/users/usr_missing', { disabled: true }), 404, 'NOT_FOUND');
     assertProblem(await api.get('/users?role=root'), 400, 'VALIDATION_FAILED');
@@ -95,7 +148,10 @@ describeEachBackend('portal users', (server) => {
     assert.ok(link.url.startsWith(`${url}/sign-in/link/`), link.url);
     assert.ok(Date.parse(link.expiresAt) > Date.now() + 71 * 3600_000);
     const events = await api.get(`/events?subjectId=${user.id}`);
-    assert.ok(!JSON.stringify(events.body).includes(link.url.split('/').at(-1)), 'the link secret is not in the audit log');
+    assert.ok(
+      !JSON.stringify(events.body).includes(link.url.split('/').at(-1)),
+      'the link secret is not in the audit log',
+    );
     assertProblem(await api.post('/users/usr_missing/sign-in-links'), 404, 'NOT_FOUND');
   });
 });

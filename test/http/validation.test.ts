@@ -17,10 +17,23 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const { code, entitlement } = await activatable(api);
     const fp = fingerprint();
     const { activation, license } = (await device().post('/activations', { code, fingerprint: fp })).body;
-    assert.deepEqual(await validate({ token: license.token }), { valid: true, code: 'VALID', id: activation.id, expiresAt: null, test: false });
-    assert.equal((await validate({ token: license.file, fingerprint: fp })).code, 'VALID', 'the licence file works as well');
+    assert.deepEqual(await validate({ token: license.token }), {
+      valid: true,
+      code: 'VALID',
+      id: activation.id,
+      expiresAt: null,
+      test: false,
+    });
+    assert.equal(
+      (await validate({ token: license.file, fingerprint: fp })).code,
+      'VALID',
+      'the licence file works as well',
+    );
     assert.equal((await validate({ code, fingerprint: fp })).code, 'VALID');
-    assert.equal((await validate({ token: license.token, fingerprint: 'another-machine' })).code, 'FINGERPRINT_MISMATCH');
+    assert.equal(
+      (await validate({ token: license.token, fingerprint: 'another-machine' })).code,
+      'FINGERPRINT_MISMATCH',
+    );
     assert.equal((await validate({ code, fingerprint: 'another-machine' })).code, 'NOT_FOUND');
 
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'inactive' }), 200);
@@ -40,7 +53,13 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     claims.lic.count = 1000;
     const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
-    for (const token of [forged, `${h}.${p}.${'A'.repeat(86)}`, 'not.a.token', 'garbage', `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`]) {
+    for (const token of [
+      forged,
+      `${h}.${p}.${'A'.repeat(86)}`,
+      'not.a.token',
+      'garbage',
+      `${Buffer.from('{"alg":"none"}').toString('base64url')}.${p}.`,
+    ]) {
       assert.equal((await validate({ token })).code, 'BAD_SIGNATURE', token.slice(0, 30));
     }
     assert.equal((await validate({ code: 'NOPE-NOPE-NOPE-NOPE', fingerprint: 'x' })).code, 'NOT_FOUND');
@@ -55,15 +74,28 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     assertProblem(await device().post('/activations', { code, fingerprint: fingerprint() }), 409, 'COUNT_EXCEEDED');
     assertProblem(await device().post(`/activations/${first.activation.id}/return`), 401, 'UNAUTHENTICATED');
     const other = (await activatable(api)).code;
-    const otherLicense = (await device().post('/activations', { code: other, fingerprint: fingerprint() })).body.license.token;
-    assertProblem(await device().post(`/activations/${first.activation.id}/return`, { token: otherLicense }), 404, 'NOT_FOUND');
+    const otherLicense = (await device().post('/activations', { code: other, fingerprint: fingerprint() })).body.license
+      .token;
+    assertProblem(
+      await device().post(`/activations/${first.activation.id}/return`, { token: otherLicense }),
+      404,
+      'NOT_FOUND',
+    );
     const returned = await device().post(`/activations/${first.activation.id}/return`, { token: first.license.token });
     assert.equal(returned.status, 200, returned.text);
     assert.equal(returned.body.state, 'returned');
     assert.ok(returned.body.endedAt);
     assert.equal((await validate({ token: first.license.token })).code, 'RETURNED');
-    assertProblem(await device().post(`/activations/${first.activation.id}/return`, { token: first.license.token }), 409, 'INVALID_STATE');
-    assert.equal((await device().post('/activations', { code, fingerprint: fingerprint() })).status, 201, 'the count is free again');
+    assertProblem(
+      await device().post(`/activations/${first.activation.id}/return`, { token: first.license.token }),
+      409,
+      'INVALID_STATE',
+    );
+    assert.equal(
+      (await device().post('/activations', { code, fingerprint: fingerprint() })).status,
+      201,
+      'the count is free again',
+    );
   });
 
   it('lets the owner, its partner and the producer return with their keys, and nobody else', async () => {
@@ -71,15 +103,29 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const partner = (await api.post('/accounts', { name: 'P', type: 'partner' })).body;
     const customer = await account(api, { parentAccountId: partner.id });
     const stranger = await account(api);
-    const { code } = await activatable(api, { soldTo: customer.id, quantity: 5, fields: { channelPartners: [{ accountId: partner.id, tier: 'tier1' }] } });
+    const { code } = await activatable(api, {
+      soldTo: customer.id,
+      quantity: 5,
+      fields: { channelPartners: [{ accountId: partner.id, tier: 'tier1' }] },
+    });
     const ids = [];
-    for (let i = 0; i < 4; i++) ids.push((await device().post('/activations', { code, fingerprint: fingerprint() })).body.activation.id);
-    assertProblem(await api.as(await apiKey(api, 'customer', stranger.id)).post(`/activations/${ids[0]}/return`), 404, 'NOT_FOUND');
-    for (const [i, key] of [await apiKey(api, 'customer', customer.id), await apiKey(api, 'partner', partner.id), await apiKey(api, 'operator')].entries()) {
+    for (let i = 0; i < 4; i++)
+      ids.push((await device().post('/activations', { code, fingerprint: fingerprint() })).body.activation.id);
+    assertProblem(
+      await api.as(await apiKey(api, 'customer', stranger.id)).post(`/activations/${ids[0]}/return`),
+      404,
+      'NOT_FOUND',
+    );
+    for (const [i, key] of [
+      await apiKey(api, 'customer', customer.id),
+      await apiKey(api, 'partner', partner.id),
+      await apiKey(api, 'operator'),
+    ].entries()) {
       const r: any = await api.as(key).post(`/activations/${ids[i]}/return`);
       assert.equal(r.status, 200, r.text);
     }
-    const list = (await api.as(await apiKey(api, 'customer', customer.id)).get('/activations?state=returned')).body.items;
+    const list = (await api.as(await apiKey(api, 'customer', customer.id)).get('/activations?state=returned')).body
+      .items;
     assert.equal(list.length, 3);
   });
 
@@ -88,13 +134,19 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const { code } = await activatable(api, { model: { maxRehosts: 1 } });
     const a = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     const newFp = fingerprint();
-    const moved = await device().post(`/activations/${a.activation.id}/rehost`, { fingerprint: newFp, deviceName: 'new laptop', token: a.license.token });
+    const moved = await device().post(`/activations/${a.activation.id}/rehost`, {
+      fingerprint: newFp,
+      deviceName: 'new laptop',
+      token: a.license.token,
+    });
     assert.equal(moved.status, 201, moved.text);
     assert.equal(moved.body.activation.fingerprint, newFp);
     assert.notEqual(moved.body.activation.id, a.activation.id);
     assert.equal((await validate({ token: a.license.token })).code, 'RETURNED');
     assert.equal((await validate({ token: moved.body.license.token })).code, 'VALID');
-    const again = await device().post(`/activations/${moved.body.activation.id}/return`, { token: moved.body.license.token });
+    const again = await device().post(`/activations/${moved.body.activation.id}/return`, {
+      token: moved.body.license.token,
+    });
     assertProblem(again, 409, 'REHOST_LIMIT_REACHED');
     assert.equal((await validate({ token: moved.body.license.token })).code, 'VALID', 'nothing changed');
     assert.equal((await api.post(`/activations/${moved.body.activation.id}/return`)).status, 200, 'the producer may');
@@ -104,7 +156,11 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const { api } = server();
     const { code, owner } = await activatable(api, { quantity: 1 });
     const a = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
-    assertProblem(await api.as(await apiKey(api, 'customer', owner)).post(`/activations/${a.activation.id}/revoke`), 403, 'FORBIDDEN');
+    assertProblem(
+      await api.as(await apiKey(api, 'customer', owner)).post(`/activations/${a.activation.id}/revoke`),
+      403,
+      'FORBIDDEN',
+    );
     const r = await api.post(`/activations/${a.activation.id}/revoke`);
     assert.equal(r.body.state, 'revoked');
     assert.equal((await validate({ token: a.license.token })).code, 'REVOKED');
@@ -128,7 +184,10 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     assert.notEqual(kid(b.license.token), kid(a.license.token), 'new licences use the new key');
     assert.equal((await validate({ token: a.license.token })).code, 'VALID');
     const jwks: any = await (await fetch(`${server().url}/.well-known/jwks.json`)).json();
-    assert.ok(jwks.keys.some((k: any) => k.kid === kid(a.license.token)), 'the old key stays published');
+    assert.ok(
+      jwks.keys.some((k: any) => k.kid === kid(a.license.token)),
+      'the old key stays published',
+    );
     assert.ok(!JSON.stringify(jwks).includes('"d"'), 'no private member is published');
   });
 });

@@ -12,14 +12,16 @@ describe('SQLite group commit', () => {
   let dir: string;
   let store: Store;
   let other: BetterSqlite.Database;
-  const committedRows = () => (other.prepare('select n from t order by n').pluck().all() as number[]);
+  const committedRows = () => other.prepare('select n from t order by n').pluck().all() as number[];
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'licentia-group-commit-'));
     store = openStore({ url: `sqlite:${join(dir, 'db.sqlite')}` });
     await sql`create table t (n integer primary key)`.execute(store.db);
     await sql`create table parent (id integer primary key)`.execute(store.db);
-    await sql`create table child (parent_id integer not null references parent (id) deferrable initially deferred)`.execute(store.db);
+    await sql`create table child (parent_id integer not null references parent (id) deferrable initially deferred)`.execute(
+      store.db,
+    );
     other = new BetterSqlite(join(dir, 'db.sqlite'), { readonly: true });
   });
 
@@ -47,7 +49,11 @@ describe('SQLite group commit', () => {
       ),
     );
     assert.deepEqual(results, [...Array(10).keys()]);
-    assert.deepEqual(seenByOthers, Array.from({ length: 10 }, () => []), 'all ten ran in one open transaction');
+    assert.deepEqual(
+      seenByOthers,
+      Array.from({ length: 10 }, () => []),
+      'all ten ran in one open transaction',
+    );
     assert.deepEqual(committedRows(), [...Array(10).keys()]);
   });
 
@@ -79,7 +85,10 @@ describe('SQLite group commit', () => {
         }),
       ),
     );
-    assert.equal(taken.reduce((a, b) => a + b, 0), 5);
+    assert.equal(
+      taken.reduce((a, b) => a + b, 0),
+      5,
+    );
     assert.deepEqual(committedRows(), [5]);
   });
 

@@ -28,25 +28,56 @@ for (const backend of backends) {
     it('round-trips flags as booleans and text verbatim', async () => {
       const at = new Date().toISOString();
       const name = `Zoë "Ltd" \\ ' \u202e ${'x'.repeat(500)}`;
-      await insertAccount(store.db, { id: 'acc_flag1', name, type: 'customer', parent_account_id: null, anonymous: 1, created_at: at, updated_at: at });
-      await insertAccount(store.db, { id: 'acc_flag0', name: 'b', type: 'customer', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at });
+      await insertAccount(store.db, {
+        id: 'acc_flag1',
+        name,
+        type: 'customer',
+        parent_account_id: null,
+        anonymous: 1,
+        created_at: at,
+        updated_at: at,
+      });
+      await insertAccount(store.db, {
+        id: 'acc_flag0',
+        name: 'b',
+        type: 'customer',
+        parent_account_id: null,
+        anonymous: 0,
+        created_at: at,
+        updated_at: at,
+      });
       const one = await findAccount(store.db, 'acc_flag1');
       assert.equal(one?.anonymous, true);
       assert.equal(one?.name, name);
       assert.equal(one?.createdAt, at);
       assert.equal((await findAccount(store.db, 'acc_flag0'))?.anonymous, false);
       const anonymous = await listAccounts(store.db, { kind: 'all' }, { anonymous: true }, {});
-      assert.deepEqual(anonymous.items.map((a) => a.id), ['acc_flag1']);
+      assert.deepEqual(
+        anonymous.items.map((a) => a.id),
+        ['acc_flag1'],
+      );
     });
 
     it('round-trips JSON and orders ISO timestamps the same way', async () => {
       const payload = { nested: { list: [1, 'two', null, true], emoji: '🙂', quote: '"' }, n: 1.5 };
       const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-12-31T23:59:59.999Z'];
       for (const [i, at] of times.entries()) {
-        await appendEvent(store.db, { id: `evt_${i}`, at, actor: 'system', action: 'test.json', subjectType: 't', subjectId: 's', before: null, after: payload });
+        await appendEvent(store.db, {
+          id: `evt_${i}`,
+          at,
+          actor: 'system',
+          action: 'test.json',
+          subjectType: 't',
+          subjectId: 's',
+          before: null,
+          after: payload,
+        });
       }
       const page = await listEvents(store.db, { action: 'test.json', from: times[1] }, {});
-      assert.deepEqual(page.items.map((e) => e.at), [times[2], times[1]]);
+      assert.deepEqual(
+        page.items.map((e) => e.at),
+        [times[2], times[1]],
+      );
       assert.deepEqual(page.items[0]?.after, payload);
       assert.equal(page.items[0]?.before, null);
     });

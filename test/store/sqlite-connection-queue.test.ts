@@ -24,7 +24,10 @@ describe('the SQLite connection queue', () => {
         lock.release();
       }),
     );
-    assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   });
 
   it('runs concurrent transactions one after the other, and a failed one rolls back', async () => {

@@ -16,10 +16,70 @@ for (const backend of backends) {
       db = await backend.freshDatabase();
       store = openStore({ url: db.url });
       await migrateToLatest(store);
-      await store.db.insertInto('accounts').values({ id: 'acc_t', name: 't', type: 'customer', parent_account_id: null, anonymous: 0, created_at: at, updated_at: at }).execute();
-      await store.db.insertInto('license_models').values({ id: 'lm_t', name: 't', kind: 'node-locked', duration_days: null, overdraft: 0, max_rehosts: null, allow_offline: 1, lease_seconds: null, created_at: at, updated_at: at }).execute();
-      await store.db.insertInto('products').values({ id: 'prd_t', name: 't', version: '1', description: null, license_model_id: 'lm_t', created_at: at, updated_at: at }).execute();
-      await store.db.insertInto('entitlements').values({ pk: 'ent_t', id: 'T', id_generated: 0, kind: 'simple', state: 'deployed', sold_to: 'acc_t', description: null, ship_to_email: null, ship_to_address: null, product_id: null, quantity_per_key: null, entitlement_id_pattern: null, registration: null, key_prefix: null, web_register_key: null, bulk_entitlement_pk: null, parent_entitlement_pk: null, registration_data: null, created_at: at, updated_at: at }).execute();
+      await store.db
+        .insertInto('accounts')
+        .values({
+          id: 'acc_t',
+          name: 't',
+          type: 'customer',
+          parent_account_id: null,
+          anonymous: 0,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await store.db
+        .insertInto('license_models')
+        .values({
+          id: 'lm_t',
+          name: 't',
+          kind: 'node-locked',
+          duration_days: null,
+          overdraft: 0,
+          max_rehosts: null,
+          allow_offline: 1,
+          lease_seconds: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await store.db
+        .insertInto('products')
+        .values({
+          id: 'prd_t',
+          name: 't',
+          version: '1',
+          description: null,
+          license_model_id: 'lm_t',
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      await store.db
+        .insertInto('entitlements')
+        .values({
+          pk: 'ent_t',
+          id: 'T',
+          id_generated: 0,
+          kind: 'simple',
+          state: 'deployed',
+          sold_to: 'acc_t',
+          description: null,
+          ship_to_email: null,
+          ship_to_address: null,
+          product_id: null,
+          quantity_per_key: null,
+          entitlement_id_pattern: null,
+          registration: null,
+          key_prefix: null,
+          web_register_key: null,
+          bulk_entitlement_pk: null,
+          parent_entitlement_pk: null,
+          registration_data: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
     });
     after(async () => {
       await store.close();
@@ -27,10 +87,31 @@ for (const backend of backends) {
     });
 
     async function lineItem(id: string, quantity: number) {
-      await store.db.insertInto('line_items').values({ id, entitlement_pk: 'ent_t', position: 0, activation_id: id, activation_code: id.toUpperCase(), activation_id_generated: 1, product_id: 'prd_t', quantity, start_date: null, expiration_date: null, state: 'deployed', parent_line_item_id: null, created_at: at, updated_at: at }).execute();
+      await store.db
+        .insertInto('line_items')
+        .values({
+          id,
+          entitlement_pk: 'ent_t',
+          position: 0,
+          activation_id: id,
+          activation_code: id.toUpperCase(),
+          activation_id_generated: 1,
+          product_id: 'prd_t',
+          quantity,
+          start_date: null,
+          expiration_date: null,
+          state: 'deployed',
+          parent_line_item_id: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
     }
-    const used = async (id: string) => (await store.db.selectFrom('line_items').select('used_count').where('id', '=', id).executeTakeFirstOrThrow()).used_count;
-    const take = (id: string, count: number, overdraft: number | null) => store.transaction((tx) => takeCount(tx, id, count, overdraft));
+    const used = async (id: string) =>
+      (await store.db.selectFrom('line_items').select('used_count').where('id', '=', id).executeTakeFirstOrThrow())
+        .used_count;
+    const take = (id: string, count: number, overdraft: number | null) =>
+      store.transaction((tx) => takeCount(tx, id, count, overdraft));
 
     it('takes up to quantity + overdraft, and no more', async () => {
       await lineItem('li_a', 2);
@@ -71,7 +152,11 @@ for (const backend of backends) {
       });
       await splitDone;
       const checkout = store.transaction(async (tx) => {
-        const before = await tx.selectFrom('line_items').select('quantity').where('id', '=', 'li_d').executeTakeFirstOrThrow();
+        const before = await tx
+          .selectFrom('line_items')
+          .select('quantity')
+          .where('id', '=', 'li_d')
+          .executeTakeFirstOrThrow();
         const locked = await lockLineItem(tx, 'li_d');
         return { before: before.quantity, locked: locked.quantity };
       });

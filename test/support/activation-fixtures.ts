@@ -13,12 +13,24 @@ export function fingerprint(): string {
  */
 export async function activatable(
   api: Api,
-  options: { model?: Record<string, unknown>; quantity?: number; state?: 'deployed' | 'test' | 'draft'; lineItem?: Record<string, unknown>; soldTo?: string; fields?: Record<string, unknown> } = {},
+  options: {
+    model?: Record<string, unknown>;
+    quantity?: number;
+    state?: 'deployed' | 'test' | 'draft';
+    lineItem?: Record<string, unknown>;
+    soldTo?: string;
+    fields?: Record<string, unknown>;
+  } = {},
 ) {
   const model = await licenseModel(api, options.model ?? {});
   const feature = await created(api.post('/features', { name: unique('feature'), version: '2.0' }));
   const product = await created(
-    api.post('/products', { name: unique('Studio'), version: '5.0', licenseModelId: model.id, features: [{ name: feature.name, version: '2.0', count: 3 }] }),
+    api.post('/products', {
+      name: unique('Studio'),
+      version: '5.0',
+      licenseModelId: model.id,
+      features: [{ name: feature.name, version: '2.0', count: 3 }],
+    }),
   );
   const owner = options.soldTo ?? (await account(api)).id;
   const entitlement = await created(

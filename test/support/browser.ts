@@ -11,8 +11,11 @@ import { created } from './fixtures.ts';
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available && process.env.CI === 'true') throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}; .ci/run installs it.`);
-export const browserSkip: string | false = available ? false : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+if (!available && process.env.CI === 'true')
+  throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}; .ci/run installs it.`);
+export const browserSkip: string | false = available
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 if (browserSkip) process.stderr.write(`\n*** Browser tests skipped: ${browserSkip} ***\n\n`);
 
 /** One browser per test file, launched in `before` and closed in `after`. */
@@ -22,7 +25,15 @@ export function useBrowser(): () => Browser {
     if (browserSkip) return;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   after(async () => {
@@ -35,7 +46,11 @@ export function useBrowser(): () => Browser {
 }
 
 /** A fresh browser profile (no cookies) with a phone or desk-sized window. */
-export async function newPage(browser: Browser, baseURL: string, viewport = { width: 1280, height: 860 }): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  browser: Browser,
+  baseURL: string,
+  viewport = { width: 1280, height: 860 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -48,7 +63,15 @@ export const PASSWORD = 'correct horse battery staple';
 /** A portal user made through the API, with the shared test password. */
 export async function portalUser(api: Api, role: string, accountId?: string): Promise<{ id: string; email: string }> {
   const email = `${role}-${process.pid}-${++users}@example.com`;
-  return created(api.post('/users', { email, name: `${role[0]?.toUpperCase()}${role.slice(1)} ${users}`, role, password: PASSWORD, ...(accountId && { accountId }) }));
+  return created(
+    api.post('/users', {
+      email,
+      name: `${role[0]?.toUpperCase()}${role.slice(1)} ${users}`,
+      role,
+      password: PASSWORD,
+      ...(accountId && { accountId }),
+    }),
+  );
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {

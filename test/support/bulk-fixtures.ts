@@ -4,7 +4,14 @@ import { created, partner, product } from './fixtures.ts';
 /** A partner and a bulk entitlement sold to it, in the given state, with `keys` loaded. */
 export async function bulkWithKeys(
   api: Api,
-  options: { keys?: string[]; generate?: number; state?: 'draft' | 'test' | 'deployed'; fields?: Record<string, unknown>; partnerId?: string; productId?: string } = {},
+  options: {
+    keys?: string[];
+    generate?: number;
+    state?: 'draft' | 'test' | 'deployed';
+    fields?: Record<string, unknown>;
+    partnerId?: string;
+    productId?: string;
+  } = {},
 ) {
   const distributor = options.partnerId ? { id: options.partnerId } : await partner(api);
   const productId = options.productId ?? (await product(api)).id;
@@ -18,11 +25,14 @@ export async function bulkWithKeys(
     }),
   );
   if (options.keys) await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { keys: options.keys }));
-  if (options.generate) await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: options.generate }));
+  if (options.generate)
+    await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: options.generate }));
   if (options.state === 'deployed' || options.state === undefined) {
     await created(api.post(`/entitlements/${bulk.id}/state`, { state: 'deployed' }), 200);
   }
-  const keys = (await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=1000`)).body.items.map((k: any) => k.key as string);
+  const keys = (await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=1000`)).body.items.map(
+    (k: any) => k.key as string,
+  );
   return { bulk: (await api.get(`/entitlements/${bulk.id}`)).body, partner: distributor, productId, keys };
 }
 

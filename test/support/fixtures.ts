@@ -8,7 +8,10 @@ export function unique(prefix: string): string {
   return `${prefix} ${process.pid}-${counter}`;
 }
 
-export async function created<T = any>(response: Promise<{ status: number; body: T; text: string }>, status = 201): Promise<T> {
+export async function created<T = any>(
+  response: Promise<{ status: number; body: T; text: string }>,
+  status = 201,
+): Promise<T> {
   const r = await response;
   assert.equal(r.status, status, r.text);
   return r.body;
@@ -20,7 +23,9 @@ export async function licenseModel(api: Api, fields: Record<string, unknown> = {
 
 export async function product(api: Api, fields: Record<string, unknown> = {}) {
   const model = fields.licenseModelId ? undefined : await licenseModel(api);
-  return created(api.post('/products', { name: unique('product'), version: '1.0', licenseModelId: model?.id, ...fields }));
+  return created(
+    api.post('/products', { name: unique('product'), version: '1.0', licenseModelId: model?.id, ...fields }),
+  );
 }
 
 export async function account(api: Api, fields: Record<string, unknown> = {}) {
@@ -47,7 +52,10 @@ export async function simpleEntitlement(
 }
 
 /** A deployed simple entitlement with one line item, ready to activate. */
-export async function deployedEntitlement(api: Api, options: { soldTo: string; productId: string; quantity?: number; fields?: Record<string, unknown> }) {
+export async function deployedEntitlement(
+  api: Api,
+  options: { soldTo: string; productId: string; quantity?: number; fields?: Record<string, unknown> },
+) {
   const entitlement = await simpleEntitlement(api, options);
   return created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
 }
@@ -57,7 +65,11 @@ export async function apiKey(api: Api, role: string, accountId?: string): Promis
   return body.key as string;
 }
 
-export function assertProblem(r: { status: number; headers: Headers; body: any; text: string }, status: number, code: string): void {
+export function assertProblem(
+  r: { status: number; headers: Headers; body: any; text: string },
+  status: number,
+  code: string,
+): void {
   assert.equal(r.status, status, r.text);
   assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/);
   assert.equal(r.body.code, code, r.text);

@@ -15,7 +15,12 @@ export interface TestSigningKey {
 export async function testSigningKey(): Promise<TestSigningKey> {
   const generated = await generateSigningKey();
   const jwks = toJwks([generated.publicJwk as Ed25519PublicJwk]);
-  return { kid: generated.kid, privateKey: createPrivateKey(generated.privatePkcs8Pem), jwks, keys: keysFromJwks(jwks) };
+  return {
+    kid: generated.kid,
+    privateKey: createPrivateKey(generated.privatePkcs8Pem),
+    jwks,
+    keys: keysFromJwks(jwks),
+  };
 }
 
 export const NOW = new Date('2026-03-01T12:00:00Z');

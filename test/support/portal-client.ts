@@ -35,7 +35,13 @@ export class PortalClient {
     assert.equal(r.status, 303, `sign-in of ${email} failed: ${r.status}`);
   }
 
-  async request(method: string, path: string, body?: string, contentType?: string, headers: Record<string, string> = {}): Promise<PortalResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+    headers: Record<string, string> = {},
+  ): Promise<PortalResponse> {
     const response = await fetch(this.baseUrl + path, {
       method,
       redirect: 'manual',
@@ -70,11 +76,16 @@ export class PortalClient {
   }
 
   /** Posts a form with the CSRF token of the last page fetched (fetch the form's page first). */
-  async post(path: string, fields: Record<string, string | string[]> = {}, options: { token?: string | null } = {}): Promise<PortalResponse> {
+  async post(
+    path: string,
+    fields: Record<string, string | string[]> = {},
+    options: { token?: string | null } = {},
+  ): Promise<PortalResponse> {
     const form = new URLSearchParams();
     const token = options.token === undefined ? this.#token : options.token;
     if (token) form.set('_csrf', token);
-    for (const [name, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
+    for (const [name, value] of Object.entries(fields))
+      for (const v of Array.isArray(value) ? value : [value]) form.append(name, v);
     return this.request('POST', path, form.toString(), 'application/x-www-form-urlencoded');
   }
 
@@ -102,9 +113,17 @@ export function textOf(html: string): string {
  * A password sign-in by hand, without a `PortalClient`, for tests of what the sign-in answer
  * itself carries (its cookies, its throttling); `headers` go with both requests.
  */
-export async function postSignIn(baseUrl: string, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function postSignIn(
+  baseUrl: string,
+  email: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const page = await fetch(`${baseUrl}/sign-in`, { headers });
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
   return fetch(`${baseUrl}/sign-in`, {
     method: 'POST',

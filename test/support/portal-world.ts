@@ -25,15 +25,44 @@ export async function portalWorld(api: Api, url: string) {
     PortalClient.as(api, url, 'customer', D.id),
     PortalClient.as(api, url, 'customer', C.id),
   ]);
-  return { P, Q, C, A, D, QC, productId, admin, operator, partnerP, partnerQ, customerD, customerC, signedOut: new PortalClient(url) };
+  return {
+    P,
+    Q,
+    C,
+    A,
+    D,
+    QC,
+    productId,
+    admin,
+    operator,
+    partnerP,
+    partnerQ,
+    customerD,
+    customerC,
+    signedOut: new PortalClient(url),
+  };
 }
 
 export type PortalWorld = Awaited<ReturnType<typeof portalWorld>>;
 
 /** A draft (or other state) entitlement sold to `soldTo`, with `tier1` as its tier-1 partner. */
-export async function entitlementFor(api: Api, soldTo: string, productId: string, options: { tier1?: string; quantity?: number; state?: 'draft' | 'test' | 'deployed'; fields?: Record<string, unknown> } = {}) {
-  const fields = { ...(options.tier1 && { channelPartners: [{ accountId: options.tier1, tier: 'tier1' }] }), ...options.fields };
-  if (options.state === 'deployed') return deployedEntitlement(api, { soldTo, productId, quantity: options.quantity, fields });
+export async function entitlementFor(
+  api: Api,
+  soldTo: string,
+  productId: string,
+  options: {
+    tier1?: string;
+    quantity?: number;
+    state?: 'draft' | 'test' | 'deployed';
+    fields?: Record<string, unknown>;
+  } = {},
+) {
+  const fields = {
+    ...(options.tier1 && { channelPartners: [{ accountId: options.tier1, tier: 'tier1' }] }),
+    ...options.fields,
+  };
+  if (options.state === 'deployed')
+    return deployedEntitlement(api, { soldTo, productId, quantity: options.quantity, fields });
   return simpleEntitlement(api, { soldTo, productId, quantity: options.quantity, state: options.state, fields });
 }
 
@@ -54,6 +83,8 @@ export async function entitlementNow(api: Api, id: string) {
  */
 export function errorBeside(html: string, name: string): string | undefined {
   const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const frame = new RegExp(`<(div|fieldset) class="field field-invalid">(?:(?!<(?:div|fieldset) class="field(?: field-invalid)?")[\\s\\S])*?name="${escaped}"[\\s\\S]*?<p class="field-error"[^>]*>([^<]*)</p>`);
+  const frame = new RegExp(
+    `<(div|fieldset) class="field field-invalid">(?:(?!<(?:div|fieldset) class="field(?: field-invalid)?")[\\s\\S])*?name="${escaped}"[\\s\\S]*?<p class="field-error"[^>]*>([^<]*)</p>`,
+  );
   return frame.exec(html)?.[2];
 }

@@ -14,7 +14,8 @@ describe('activation codes', () => {
 
   it('use every character of the alphabet about equally', () => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < 4000; i++) for (const c of generateCode().replaceAll('-', '')) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (let i = 0; i < 4000; i++)
+      for (const c of generateCode().replaceAll('-', '')) counts.set(c, (counts.get(c) ?? 0) + 1);
     assert.equal(counts.size, 32);
     const expected = (4000 * 20) / 32;
     for (const n of counts.values()) assert.ok(Math.abs(n - expected) < expected * 0.15, `skewed count ${n}`);

@@ -8,7 +8,11 @@ import { keysFromJwks, toJwks } from '../../src/licensing/jwks.ts';
 function ed25519(kid: string) {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const { x, d } = privateKey.export({ format: 'jwk' });
-  return { publicKey, jwk: { kty: 'OKP', crv: 'Ed25519', x: x as string, kid } satisfies Ed25519PublicJwk, d: d as string };
+  return {
+    publicKey,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x: x as string, kid } satisfies Ed25519PublicJwk,
+    d: d as string,
+  };
 }
 
 describe('JWKS', () => {
@@ -50,9 +54,15 @@ describe('JWKS', () => {
 
   it('refuses what is not a JWKS, and a kid shared by two keys', () => {
     for (const bad of [null, [], 'text', {}, { keys: {} }]) {
-      assert.throws(() => keysFromJwks(bad), (e) => e instanceof LicensingError && e.code === 'MALFORMED_JWKS');
+      assert.throws(
+        () => keysFromJwks(bad),
+        (e) => e instanceof LicensingError && e.code === 'MALFORMED_JWKS',
+      );
     }
-    assert.throws(() => keysFromJwks({ keys: [ed25519('k').jwk, ed25519('k').jwk] }), /two Ed25519 keys with the kid k/);
+    assert.throws(
+      () => keysFromJwks({ keys: [ed25519('k').jwk, ed25519('k').jwk] }),
+      /two Ed25519 keys with the kid k/,
+    );
     assert.equal(keysFromJwks({ keys: [] }).size, 0);
   });
 });

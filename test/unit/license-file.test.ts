@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LicensingError } from '../../src/licensing/errors.ts';
-import { LICENSE_BEGIN, LICENSE_END, parseLicenseFile, readLicenseToken, toLicenseFile } from '../../src/licensing/license-file.ts';
+import {
+  LICENSE_BEGIN,
+  LICENSE_END,
+  parseLicenseFile,
+  readLicenseToken,
+  toLicenseFile,
+} from '../../src/licensing/license-file.ts';
 import { signLicense, verifyLicense } from '../../src/licensing/license-token.ts';
 import { licenseClaims, NOW, type TestSigningKey, testSigningKey } from '../support/licences.ts';
 
@@ -29,7 +35,10 @@ describe('licence files', () => {
     assert.equal(body.join(''), token);
     assert.ok(body.every((l) => l.length <= 64));
     assert.ok(body.slice(0, -1).every((l) => l.length === 64));
-    assert.ok(lines.slice(0, begin).every((l) => l.startsWith('#')), 'everything before the block is a comment');
+    assert.ok(
+      lines.slice(0, begin).every((l) => l.startsWith('#')),
+      'everything before the block is a comment',
+    );
     assert.ok(file.endsWith(`${LICENSE_END}\n`));
   });
 
@@ -60,7 +69,10 @@ describe('licence files', () => {
   it('refuse claims that are not those of the token, so comments never say more than the token', () => {
     const claims = licenseClaims();
     const token = signLicense(claims, key);
-    assert.throws(() => toLicenseFile(token, { ...claims, lic: { ...claims.lic, product: { name: 'Other', version: '9' } } }), LicensingError);
+    assert.throws(
+      () => toLicenseFile(token, { ...claims, lic: { ...claims.lic, product: { name: 'Other', version: '9' } } }),
+      LicensingError,
+    );
     assert.throws(() => toLicenseFile(token, { ...claims, extra: 'secret' } as typeof claims), LicensingError);
   });
 
@@ -82,7 +94,15 @@ describe('licence files', () => {
     const file = toLicenseFile(token);
     assert.equal(parseLicenseFile(file.replaceAll('\n', '\r\n')), token);
     assert.equal(parseLicenseFile(`\uFEFF${file}`), token);
-    assert.equal(parseLicenseFile(file.split('\n').map((l) => `  ${l}  `).join('\n')), token);
+    assert.equal(
+      parseLicenseFile(
+        file
+          .split('\n')
+          .map((l) => `  ${l}  `)
+          .join('\n'),
+      ),
+      token,
+    );
     assert.equal(parseLicenseFile(file.replace(LICENSE_BEGIN, `${LICENSE_BEGIN}\n\n`)), token);
     assert.equal(parseLicenseFile(`${file}\n# kept by the IT department\n\n`), token);
     assert.equal(parseLicenseFile(`${LICENSE_BEGIN}\n${token}\n${LICENSE_END}`), token, 'comments are optional');
@@ -107,7 +127,11 @@ describe('licence files', () => {
       [`# x\n`.repeat(100_000), /longer than/],
     ];
     for (const [text, reason] of cases) {
-      assert.throws(() => parseLicenseFile(text), (e) => malformed(e) && reason.test((e as Error).message), `${text.slice(0, 80)} → ${reason}`);
+      assert.throws(
+        () => parseLicenseFile(text),
+        (e) => malformed(e) && reason.test((e as Error).message),
+        `${text.slice(0, 80)} → ${reason}`,
+      );
     }
     assert.throws(() => parseLicenseFile(42 as unknown as string), malformed);
   });
@@ -126,7 +150,9 @@ describe('licence files', () => {
         fc.oneof(
           fc.string(),
           anyString,
-          fc.array(fc.oneof(fc.constant(LICENSE_BEGIN), fc.constant(LICENSE_END), fc.constant('# c'), fc.string())).map((l) => l.join('\n')),
+          fc
+            .array(fc.oneof(fc.constant(LICENSE_BEGIN), fc.constant(LICENSE_END), fc.constant('# c'), fc.string()))
+            .map((l) => l.join('\n')),
         ),
         (text) => {
           try {
@@ -146,7 +172,11 @@ describe('licence files', () => {
         const token = signLicense({ ...claims, lic: { ...claims.lic, product: { name, version } } }, key);
         const file = toLicenseFile(token);
         assert.equal(parseLicenseFile(file), token);
-        assert.equal(Buffer.from(file).toString(), file, 'the file is valid Unicode, so it survives being written as UTF-8');
+        assert.equal(
+          Buffer.from(file).toString(),
+          file,
+          'the file is valid Unicode, so it survives being written as UTF-8',
+        );
       }),
       { numRuns: 200 },
     );

@@ -25,7 +25,11 @@ describe('licence tokens', () => {
     const claims = licenseClaims();
     const token = signLicense(claims, key);
     const [header] = token.split('.');
-    assert.deepEqual(JSON.parse(Buffer.from(header as string, 'base64url').toString()), { alg: 'EdDSA', typ: 'JWT', kid: key.kid });
+    assert.deepEqual(JSON.parse(Buffer.from(header as string, 'base64url').toString()), {
+      alg: 'EdDSA',
+      typ: 'JWT',
+      kid: key.kid,
+    });
     const result = verifyLicense(token, key.keys, { now: NOW, fingerprint: claims.sub });
     assert.equal(result.code, 'VALID', result.detail);
     assert.equal(result.valid, true);
@@ -101,7 +105,12 @@ describe('licence tokens', () => {
 
   it('refuse a well-signed payload that is not a licence', () => {
     const h = b64({ alg: 'EdDSA', typ: 'JWT', kid: key.kid });
-    for (const payload of [{ sub: 'x' }, [], 'text', { ...licenseClaims(), lic: { ...licenseClaims().lic, model: 'galactic' } }]) {
+    for (const payload of [
+      { sub: 'x' },
+      [],
+      'text',
+      { ...licenseClaims(), lic: { ...licenseClaims().lic, model: 'galactic' } },
+    ]) {
       const p = b64(payload);
       const s = sign(null, Buffer.from(`${h}.${p}`), key.privateKey).toString('base64url');
       const result = verifyLicense(`${h}.${p}.${s}`, key.keys, { now: NOW });
@@ -119,7 +128,11 @@ describe('licence tokens', () => {
     assert.equal(verifyLicense(token, key.keys, { now: expAt(CLOCK_SKEW_SECONDS - 1) }).code, 'VALID');
     const expired = verifyLicense(token, key.keys, { now: expAt(CLOCK_SKEW_SECONDS) });
     assert.equal(expired.code, 'EXPIRED');
-    assert.deepEqual(!expired.valid && 'claims' in expired && expired.claims, claims, 'an expired licence still shows what it was');
+    assert.deepEqual(
+      !expired.valid && 'claims' in expired && expired.claims,
+      claims,
+      'an expired licence still shows what it was',
+    );
     assert.equal(verifyLicense(token, key.keys, { now: expAt(DAY) }).code, 'EXPIRED');
   });
 
@@ -142,20 +155,38 @@ describe('licence tokens', () => {
 
   it('are bound to their device: another fingerprint is FINGERPRINT_MISMATCH, before time is looked at', () => {
     const token = signLicense(licenseClaims(), key);
-    assert.equal(verifyLicense(token, key.keys, { now: NOW, fingerprint: 'f3c1e0b2a9d84c7f' }).code, 'FINGERPRINT_MISMATCH');
-    assert.equal(verifyLicense(token, key.keys, { now: at(10 * 365 * DAY), fingerprint: 'another' }).code, 'FINGERPRINT_MISMATCH');
+    assert.equal(
+      verifyLicense(token, key.keys, { now: NOW, fingerprint: 'f3c1e0b2a9d84c7f' }).code,
+      'FINGERPRINT_MISMATCH',
+    );
+    assert.equal(
+      verifyLicense(token, key.keys, { now: at(10 * 365 * DAY), fingerprint: 'another' }).code,
+      'FINGERPRINT_MISMATCH',
+    );
     assert.equal(verifyLicense(token, key.keys, { now: NOW }).code, 'VALID', 'no fingerprint given: not checked');
   });
 
   it('are not signed from claims that are not a licence, nor with a key that is not Ed25519', () => {
-    assert.throws(() => signLicense({ ...licenseClaims(), sub: '' }, key), (e) => e instanceof LicensingError && e.code === 'INVALID_INPUT' && e.field === '/sub');
+    assert.throws(
+      () => signLicense({ ...licenseClaims(), sub: '' }, key),
+      (e) => e instanceof LicensingError && e.code === 'INVALID_INPUT' && e.field === '/sub',
+    );
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     assert.throws(() => signLicense(licenseClaims(), { kid: 'k', privateKey: ec }), /Ed25519/);
   });
 
   it('decode without verifying, with a typed error on malformed input', () => {
-    for (const bad of ['', 'a.b.c', 'eyJhbGciOiJFZERTQSJ9.e30.AAAA', `${b64({ alg: 'EdDSA' })}.${b64({ sub: 'x' })}.AAAA`]) {
-      assert.throws(() => decodeLicense(bad), (e) => e instanceof LicensingError && e.code === 'MALFORMED_TOKEN', bad);
+    for (const bad of [
+      '',
+      'a.b.c',
+      'eyJhbGciOiJFZERTQSJ9.e30.AAAA',
+      `${b64({ alg: 'EdDSA' })}.${b64({ sub: 'x' })}.AAAA`,
+    ]) {
+      assert.throws(
+        () => decodeLicense(bad),
+        (e) => e instanceof LicensingError && e.code === 'MALFORMED_TOKEN',
+        bad,
+      );
     }
   });
 });
@@ -165,12 +196,19 @@ describe('licence tokens outside Licentia', () => {
     const claims = licenseClaims();
     const token = signLicense(claims, key);
     const jwks = createLocalJWKSet(key.jwks);
-    const { payload, protectedHeader } = await jwtVerify(token, jwks, { algorithms: ['EdDSA'], currentDate: NOW, issuer: 'licentia', subject: claims.sub });
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      algorithms: ['EdDSA'],
+      currentDate: NOW,
+      issuer: 'licentia',
+      subject: claims.sub,
+    });
     assert.deepEqual(payload, claims);
     assert.equal(protectedHeader.kid, key.kid);
     const [h, p, s] = token.split('.') as [string, string, string];
     const payloadObject = JSON.parse(Buffer.from(p, 'base64url').toString());
-    await assert.rejects(jwtVerify(`${h}.${b64({ ...payloadObject, sub: 'x' })}.${s}`, jwks, { algorithms: ['EdDSA'], currentDate: NOW }));
+    await assert.rejects(
+      jwtVerify(`${h}.${b64({ ...payloadObject, sub: 'x' })}.${s}`, jwks, { algorithms: ['EdDSA'], currentDate: NOW }),
+    );
   });
 
   describe('with the openssl command line', () => {
@@ -193,10 +231,14 @@ describe('licence tokens outside Licentia', () => {
       writeFileSync(join(dir, 'pub.pem'), pem);
       writeFileSync(join(dir, 'data'), `${h}.${p}`);
       writeFileSync(join(dir, 'sig'), Buffer.from(s, 'base64url'));
-      const r = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'data', '-sigfile', 'sig'], {
-        cwd: dir,
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        'openssl',
+        ['pkeyutl', '-verify', '-pubin', '-inkey', 'pub.pem', '-rawin', '-in', 'data', '-sigfile', 'sig'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
       return { status: r.status, output: `${r.stdout}${r.stderr}` };
     }
 

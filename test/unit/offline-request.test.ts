@@ -20,8 +20,17 @@ const typed = (code: LicensingErrorCode, field?: string) => (e: unknown) =>
 
 const device = createDeviceKeyPair();
 const request = () =>
-  createActivationRequest({ code: 'NRB08-1GDWQ-74RSX-M4D54', fingerprint: 'f3c1e0b2a9d84c7e', deviceName: 'lab-pc-07', devicePublicKey: device.publicJwk, now: NOW });
-const requestJson = (text = request()) => JSON.parse(Buffer.from(/-----\n([\s\S]*?)\n-----END/.exec(text)?.[1]?.replace(/\n/g, '') ?? '', 'base64url').toString());
+  createActivationRequest({
+    code: 'NRB08-1GDWQ-74RSX-M4D54',
+    fingerprint: 'f3c1e0b2a9d84c7e',
+    deviceName: 'lab-pc-07',
+    devicePublicKey: device.publicJwk,
+    now: NOW,
+  });
+const requestJson = (text = request()) =>
+  JSON.parse(
+    Buffer.from(/-----\n([\s\S]*?)\n-----END/.exec(text)?.[1]?.replace(/\n/g, '') ?? '', 'base64url').toString(),
+  );
 const armoredRequest = (value: unknown) => armor('ACTIVATION REQUEST', b64(value));
 
 describe('offline activation requests', () => {
@@ -44,13 +53,22 @@ describe('offline activation requests', () => {
     assert.equal(parsed.createdAt, NOW.toISOString());
     assert.match(parsed.nonce, /^[A-Za-z0-9_-]{22}$/);
     assert.notEqual(parseActivationRequest(request()).nonce, parsed.nonce);
-    assert.doesNotMatch(text, new RegExp(device.privateKey.export({ format: 'jwk' }).d as string), 'no private key in the request');
+    assert.doesNotMatch(
+      text,
+      new RegExp(device.privateKey.export({ format: 'jwk' }).d as string),
+      'no private key in the request',
+    );
     assert.deepEqual(parseActivationRequest(text.replaceAll('\n', '\r\n')), parsed);
   });
 
   it('accept the device public key as a KeyObject, and Unicode device names', () => {
     const parsed = parseActivationRequest(
-      createActivationRequest({ code: 'abcd efgh', fingerprint: 'x', deviceName: 'Zürich – Büro 3', devicePublicKey: device.publicKey }),
+      createActivationRequest({
+        code: 'abcd efgh',
+        fingerprint: 'x',
+        deviceName: 'Zürich – Büro 3',
+        devicePublicKey: device.publicKey,
+      }),
     );
     assert.deepEqual(parsed.publicKey, device.publicJwk);
     assert.equal(parsed.deviceName, 'Zürich – Büro 3');
@@ -60,7 +78,10 @@ describe('offline activation requests', () => {
     const base = { code: 'ABCD-EFGH', fingerprint: 'fp', deviceName: 'pc', devicePublicKey: device.publicJwk };
     assert.throws(() => createActivationRequest({ ...base, code: 'A'.repeat(65) }), typed('INVALID_INPUT', '/code'));
     assert.throws(() => createActivationRequest({ ...base, fingerprint: '' }), typed('INVALID_INPUT', '/fingerprint'));
-    assert.throws(() => createActivationRequest({ ...base, deviceName: 'x'.repeat(201) }), typed('INVALID_INPUT', '/deviceName'));
+    assert.throws(
+      () => createActivationRequest({ ...base, deviceName: 'x'.repeat(201) }),
+      typed('INVALID_INPUT', '/deviceName'),
+    );
   });
 
   it('are parsed strictly: each hostile or garbled member is refused with its field', () => {
@@ -92,7 +113,10 @@ describe('offline activation requests', () => {
       [{ ...good, deviceName: null }, '/deviceName'],
       [{ ...good, publicKey: device.privateKey.export({ format: 'jwk' }) }, '/publicKey/d'],
       [{ ...good, publicKey: { ...publicOnly, crv: 'X25519' } }, '/publicKey/crv'],
-      [{ ...good, publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) }, '/publicKey/kty'],
+      [
+        { ...good, publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) },
+        '/publicKey/kty',
+      ],
       [{ ...good, publicKey: { ...publicOnly, x: 'AAAA' } }, '/publicKey/x'],
       [{ ...good, publicKey: { ...publicOnly, x: `${publicOnly.x}=` } }, '/publicKey/x'],
       [{ ...good, publicKey: { ...publicOnly, n: 'rsa' } }, '/publicKey/n'],
@@ -102,7 +126,11 @@ describe('offline activation requests', () => {
       [{ ...good, nonce: 'short' }, '/nonce'],
     ];
     for (const [value, field] of cases) {
-      assert.throws(() => parseActivationRequest(armoredRequest(value)), typed('MALFORMED_ACTIVATION_REQUEST', field), `${JSON.stringify(value)?.slice(0, 120)} → ${field}`);
+      assert.throws(
+        () => parseActivationRequest(armoredRequest(value)),
+        typed('MALFORMED_ACTIVATION_REQUEST', field),
+        `${JSON.stringify(value)?.slice(0, 120)} → ${field}`,
+      );
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
@@ -121,28 +149,44 @@ describe('offline activation requests', () => {
       armor('ACTIVATION REQUEST', `${b64(requestJson())}A`),
       'x'.repeat(300 * 1024),
     ];
-    for (const t of cases) assert.throws(() => parseActivationRequest(t), typed('MALFORMED_ACTIVATION_REQUEST'), t.slice(0, 80));
+    for (const t of cases)
+      assert.throws(() => parseActivationRequest(t), typed('MALFORMED_ACTIVATION_REQUEST'), t.slice(0, 80));
   });
 
   it('never fail in any other way than a LicensingError, whatever the input', () => {
     const anyChar = fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c));
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: anyChar }), fc.jsonValue().map(armoredRequest), fc.anything().map((v) => armoredRequest(v ?? null))), (text) => {
-        assert.throws(() => parseActivationRequest(text), typed('MALFORMED_ACTIVATION_REQUEST'));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: anyChar }),
+          fc.jsonValue().map(armoredRequest),
+          fc.anything().map((v) => armoredRequest(v ?? null)),
+        ),
+        (text) => {
+          assert.throws(() => parseActivationRequest(text), typed('MALFORMED_ACTIVATION_REQUEST'));
+        },
+      ),
     );
   });
 });
 
 describe('offline return requests', () => {
   const returnRequest = (privateKey = device.privateKey) =>
-    createReturnRequest({ activationId: 'act_0193a4b2c1d07e4f8a9b0c1d2e3f4a5b', fingerprint: 'f3c1e0b2a9d84c7e', devicePrivateKey: privateKey, now: NOW });
+    createReturnRequest({
+      activationId: 'act_0193a4b2c1d07e4f8a9b0c1d2e3f4a5b',
+      fingerprint: 'f3c1e0b2a9d84c7e',
+      devicePrivateKey: privateKey,
+      now: NOW,
+    });
   const jwsOf = (text: string) => /-----\n([\s\S]*?)\n-----END/.exec(text)?.[1]?.replace(/\n/g, '') ?? '';
 
   it('round-trip, verified against the device key the server stored', () => {
     const text = returnRequest();
     assert.match(text, /^# .*act_0193a4b2c1d07e4f8a9b0c1d2e3f4a5b/m);
-    assert.match(text, /-----BEGIN LICENTIA RETURN REQUEST-----\n([A-Za-z0-9_.-]{1,64}\n)+-----END LICENTIA RETURN REQUEST-----\n$/);
+    assert.match(
+      text,
+      /-----BEGIN LICENTIA RETURN REQUEST-----\n([A-Za-z0-9_.-]{1,64}\n)+-----END LICENTIA RETURN REQUEST-----\n$/,
+    );
     const expected = {
       v: 1,
       type: 'return-request',
@@ -157,20 +201,37 @@ describe('offline return requests', () => {
     const { nonce: _n, ...read } = readReturnRequest(text);
     assert.deepEqual(read, expected);
     const [header] = jwsOf(text).split('.');
-    assert.deepEqual(JSON.parse(Buffer.from(header as string, 'base64url').toString()), { alg: 'EdDSA', typ: 'licentia-return-request', jwk: device.publicJwk });
+    assert.deepEqual(JSON.parse(Buffer.from(header as string, 'base64url').toString()), {
+      alg: 'EdDSA',
+      typ: 'licentia-return-request',
+      jwk: device.publicJwk,
+    });
     // The key as the server finds it in a licence's cnf, with extra members, is fine.
-    assert.equal(parseAndVerifyReturnRequest(text, { ...device.publicJwk, kid: 'device', alg: 'EdDSA' }).activationId, expected.activationId);
+    assert.equal(
+      parseAndVerifyReturnRequest(text, { ...device.publicJwk, kid: 'device', alg: 'EdDSA' }).activationId,
+      expected.activationId,
+    );
   });
 
   it('signed by another device key is refused, whichever key its header names', () => {
     const intruder = createDeviceKeyPair();
     const byIntruder = returnRequest(intruder.privateKey);
-    assert.equal(readReturnRequest(byIntruder).activationId, 'act_0193a4b2c1d07e4f8a9b0c1d2e3f4a5b', 'readable, not trusted');
-    assert.throws(() => parseAndVerifyReturnRequest(byIntruder, device.publicJwk), typed('RETURN_REQUEST_NOT_VERIFIED'));
+    assert.equal(
+      readReturnRequest(byIntruder).activationId,
+      'act_0193a4b2c1d07e4f8a9b0c1d2e3f4a5b',
+      'readable, not trusted',
+    );
+    assert.throws(
+      () => parseAndVerifyReturnRequest(byIntruder, device.publicJwk),
+      typed('RETURN_REQUEST_NOT_VERIFIED'),
+    );
     // Header claims the victim's key, signature by the intruder.
     const payload = jwsOf(byIntruder).split('.')[1] as string;
     const h = b64({ alg: 'EdDSA', typ: 'licentia-return-request', jwk: device.publicJwk });
-    const forged = armor('RETURN REQUEST', `${h}.${payload}.${sign(null, Buffer.from(`${h}.${payload}`), intruder.privateKey).toString('base64url')}`);
+    const forged = armor(
+      'RETURN REQUEST',
+      `${h}.${payload}.${sign(null, Buffer.from(`${h}.${payload}`), intruder.privateKey).toString('base64url')}`,
+    );
     assert.throws(() => parseAndVerifyReturnRequest(forged, device.publicJwk), typed('RETURN_REQUEST_NOT_VERIFIED'));
     assert.equal(parseAndVerifyReturnRequest(byIntruder, intruder.publicJwk).fingerprint, 'f3c1e0b2a9d84c7e');
   });
@@ -179,9 +240,15 @@ describe('offline return requests', () => {
     const [h, p, s] = jwsOf(returnRequest()).split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
     const other = `${h}.${b64({ ...payload, activationId: 'act_other' })}.${s}`;
-    assert.throws(() => parseAndVerifyReturnRequest(armor('RETURN REQUEST', other), device.publicJwk), typed('RETURN_REQUEST_NOT_VERIFIED'));
+    assert.throws(
+      () => parseAndVerifyReturnRequest(armor('RETURN REQUEST', other), device.publicJwk),
+      typed('RETURN_REQUEST_NOT_VERIFIED'),
+    );
     const flipped = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
-    assert.throws(() => parseAndVerifyReturnRequest(armor('RETURN REQUEST', flipped), device.publicJwk), typed('RETURN_REQUEST_NOT_VERIFIED'));
+    assert.throws(
+      () => parseAndVerifyReturnRequest(armor('RETURN REQUEST', flipped), device.publicJwk),
+      typed('RETURN_REQUEST_NOT_VERIFIED'),
+    );
   });
 
   it('are parsed strictly', () => {
@@ -191,7 +258,10 @@ describe('offline return requests', () => {
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
     const signed = (hv: unknown, pv: unknown) => {
       const signingInput = `${b64(hv)}.${b64(pv)}`;
-      return armor('RETURN REQUEST', `${signingInput}.${sign(null, Buffer.from(signingInput), device.privateKey).toString('base64url')}`);
+      return armor(
+        'RETURN REQUEST',
+        `${signingInput}.${sign(null, Buffer.from(signingInput), device.privateKey).toString('base64url')}`,
+      );
     };
     const cases: [string, string | undefined][] = [
       ['', undefined],
@@ -217,7 +287,11 @@ describe('offline return requests', () => {
       [armor('RETURN REQUEST', `${h}.${p}.${s.slice(0, -4)}`), undefined],
     ];
     for (const [t, field] of cases) {
-      assert.throws(() => readReturnRequest(t), typed('MALFORMED_RETURN_REQUEST', field), `${t.slice(0, 60)} → ${field}`);
+      assert.throws(
+        () => readReturnRequest(t),
+        typed('MALFORMED_RETURN_REQUEST', field),
+        `${t.slice(0, 60)} → ${field}`,
+      );
       assert.throws(() => parseAndVerifyReturnRequest(t, device.publicJwk), typed('MALFORMED_RETURN_REQUEST', field));
     }
   });
@@ -228,6 +302,9 @@ describe('offline return requests', () => {
       typed('INVALID_INPUT'),
     );
     const { d } = device.privateKey.export({ format: 'jwk' });
-    assert.throws(() => parseAndVerifyReturnRequest(returnRequest(), { ...device.publicJwk, d } as typeof device.publicJwk), typed('INVALID_INPUT'));
+    assert.throws(
+      () => parseAndVerifyReturnRequest(returnRequest(), { ...device.publicJwk, d } as typeof device.publicJwk),
+      typed('INVALID_INPUT'),
+    );
   });
 });

@@ -18,7 +18,23 @@ describe('paging', () => {
 
   it('hands out a cursor only when there is more', () => {
     const rows = ['a', 'b', 'c'];
-    assert.deepEqual(toPage(rows, 2, (r) => r, (r) => r), { items: ['a', 'b'], nextCursor: encodeCursor('b') });
-    assert.deepEqual(toPage(rows, 3, (r) => r, (r) => r), { items: rows, nextCursor: null });
+    assert.deepEqual(
+      toPage(
+        rows,
+        2,
+        (r) => r,
+        (r) => r,
+      ),
+      { items: ['a', 'b'], nextCursor: encodeCursor('b') },
+    );
+    assert.deepEqual(
+      toPage(
+        rows,
+        3,
+        (r) => r,
+        (r) => r,
+      ),
+      { items: rows, nextCursor: null },
+    );
   });
 });

@@ -5,7 +5,9 @@ import type { Api } from '../support/http.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
-async function allAccounts(api: Api): Promise<{ id: string; name: string; parentAccountId: string | null; anonymous: boolean; type: string }[]> {
+async function allAccounts(
+  api: Api,
+): Promise<{ id: string; name: string; parentAccountId: string | null; anonymous: boolean; type: string }[]> {
   return (await api.get('/accounts?limit=1000')).body.items;
 }
 
@@ -25,18 +27,30 @@ describeEachBackend('portal: accounts', (server) => {
     const admin = await PortalClient.as(api, url, 'admin');
     await admin.get('/portal/accounts/new');
     const distName = unique('Distributor');
-    const dist = idFrom((await admin.post('/portal/accounts', { name: distName, type: 'partner', parentAccountId: '' })).location);
+    const dist = idFrom(
+      (await admin.post('/portal/accounts', { name: distName, type: 'partner', parentAccountId: '' })).location,
+    );
     const shownDist = await admin.get(`/portal/accounts/${dist}`);
     assert.match(textOf(shownDist.html), new RegExp(`Account “${distName}” created\\.`));
     assert.match(textOf(shownDist.html), /Accounts below Add one below No accounts below this one yet\./);
 
     await admin.get(`/portal/accounts/new?parentAccountId=${dist}`);
     const resellerName = unique('Reseller');
-    const reseller = idFrom((await admin.post('/portal/accounts', { name: resellerName, type: 'partner', parentAccountId: dist })).location);
+    const reseller = idFrom(
+      (await admin.post('/portal/accounts', { name: resellerName, type: 'partner', parentAccountId: dist })).location,
+    );
     const anonName = unique('Customer 0042');
-    const anonymous = await admin.post('/portal/accounts', { name: anonName, type: 'customer', parentAccountId: dist, anonymous: 'true' });
+    const anonymous = await admin.post('/portal/accounts', {
+      name: anonName,
+      type: 'customer',
+      parentAccountId: dist,
+      anonymous: 'true',
+    });
     const anon = idFrom(anonymous.location);
-    assert.match(textOf((await admin.get(`/portal/accounts/${anon}`)).html), new RegExp(`Anonymous customer “${anonName}” created\\.`));
+    assert.match(
+      textOf((await admin.get(`/portal/accounts/${anon}`)).html),
+      new RegExp(`Anonymous customer “${anonName}” created\\.`),
+    );
     const stored = (await allAccounts(api)).filter((a) => [dist, reseller, anon].includes(a.id));
     assert.deepEqual(
       stored.map((a) => [a.id, a.type, a.parentAccountId, a.anonymous]),
@@ -48,7 +62,10 @@ describeEachBackend('portal: accounts', (server) => {
     );
 
     const detail = await admin.get(`/portal/accounts/${dist}`);
-    assert.match(textOf(detail.html), new RegExp(`Accounts below .*${resellerName} partner .*${anonName} anonymous customer`));
+    assert.match(
+      textOf(detail.html),
+      new RegExp(`Accounts below .*${resellerName} partner .*${anonName} anonymous customer`),
+    );
     assert.match(detail.html, new RegExp(`href="/portal/entitlements\\?account=${dist}"`));
     assert.match(detail.html, new RegExp(`href="/portal/activations\\?account=${dist}"`));
 
@@ -76,7 +93,12 @@ describeEachBackend('portal: accounts', (server) => {
     const anon = await account(api, { parentAccountId: p.id, anonymous: true });
     const page = await admin.get(`/portal/accounts/${anon.id}`);
     const text = textOf(page.html);
-    assert.match(text, new RegExp(`Anonymous end customer of ${p.name}\\. The partner registered it by name only: the producer knows this name and nothing else\\.`));
+    assert.match(
+      text,
+      new RegExp(
+        `Anonymous end customer of ${p.name}\\. The partner registered it by name only: the producer knows this name and nothing else\\.`,
+      ),
+    );
     assert.match(text, /holds no personal data, so it has no contacts/);
     assert.match(text, /keeps no personal data, so it has no portal users/);
     assert.ok(!page.html.includes(`action="/portal/accounts/${anon.id}/contacts"`), 'no contact form');
@@ -92,17 +114,30 @@ describeEachBackend('portal: accounts', (server) => {
     const admin = await PortalClient.as(api, url, 'admin');
     const c = await account(api);
     await admin.get(`/portal/accounts/${c.id}`);
-    const added = await admin.post(`/portal/accounts/${c.id}/contacts`, { name: 'Ilze Ozola', email: 'ilze@example.com', phone: '+371 555 0101' });
+    const added = await admin.post(`/portal/accounts/${c.id}/contacts`, {
+      name: 'Ilze Ozola',
+      email: 'ilze@example.com',
+      phone: '+371 555 0101',
+    });
     assert.equal(added.status, 303);
     assert.equal(added.location, `/portal/accounts/${c.id}#contacts`);
-    assert.match(textOf((await admin.get(`/portal/accounts/${c.id}`)).html), /Contact Ilze Ozola added\..*Ilze Ozola ilze@example\.com \+371 555 0101/);
+    assert.match(
+      textOf((await admin.get(`/portal/accounts/${c.id}`)).html),
+      /Contact Ilze Ozola added\..*Ilze Ozola ilze@example\.com \+371 555 0101/,
+    );
     const bad = await admin.post(`/portal/accounts/${c.id}/contacts`, { name: '', email: 'not-an-email' });
     assert.equal(bad.status, 400);
     assert.match(bad.html, /id="f-email-error"/);
     assert.match(bad.html, /id="f-name-error"/);
     assert.match(bad.html, /value="not-an-email"/);
-    assert.deepEqual((await contactsOf(api, c.id)).map((x) => x.email), ['ilze@example.com']);
-    assert.equal((await admin.post('/portal/accounts/acc_missing/contacts', { name: 'Pat', email: 'pat@example.com' })).status, 404);
+    assert.deepEqual(
+      (await contactsOf(api, c.id)).map((x) => x.email),
+      ['ilze@example.com'],
+    );
+    assert.equal(
+      (await admin.post('/portal/accounts/acc_missing/contacts', { name: 'Pat', email: 'pat@example.com' })).status,
+      404,
+    );
   });
 
   it('renames and moves accounts, refusing a cycle beside the field', async () => {
@@ -112,7 +147,10 @@ describeEachBackend('portal: accounts', (server) => {
     const child = await partner(api, { parentAccountId: top.id });
     const other = await partner(api);
     await admin.get(`/portal/accounts/${child.id}`);
-    const renamed = await admin.post(`/portal/accounts/${child.id}`, { name: 'Renamed Reseller', parentAccountId: other.id });
+    const renamed = await admin.post(`/portal/accounts/${child.id}`, {
+      name: 'Renamed Reseller',
+      parentAccountId: other.id,
+    });
     assert.equal(renamed.status, 303);
     const after = (await api.get(`/accounts/${child.id}`)).body;
     assert.deepEqual([after.name, after.parentAccountId], ['Renamed Reseller', other.id]);
@@ -125,14 +163,21 @@ describeEachBackend('portal: accounts', (server) => {
     assert.equal(blank.status, 400);
     assert.match(blank.html, /id="f-name-error"/);
     assert.deepEqual(
-      [(await api.get(`/accounts/${child.id}`)).body.name, (await api.get(`/accounts/${child.id}`)).body.parentAccountId],
+      [
+        (await api.get(`/accounts/${child.id}`)).body.name,
+        (await api.get(`/accounts/${child.id}`)).body.parentAccountId,
+      ],
       ['Renamed Reseller', other.id],
       'an emptied name changes nothing',
     );
 
     const toTop = await admin.post(`/portal/accounts/${child.id}`, { name: 'Renamed Reseller', parentAccountId: '' });
     assert.equal(toTop.status, 303);
-    assert.equal((await api.get(`/accounts/${child.id}`)).body.parentAccountId, null, 'a blank parent is the top level');
+    assert.equal(
+      (await api.get(`/accounts/${child.id}`)).body.parentAccountId,
+      null,
+      'a blank parent is the top level',
+    );
   });
 
   it('gives a partner its customers only, and lets it add and rename them', async () => {
@@ -149,8 +194,13 @@ describeEachBackend('portal: accounts', (server) => {
     assert.match(text, /^.*Customers/);
     assert.ok(text.includes(p.name) && text.includes(mine.name));
     assert.ok(!text.includes(q.name) && !text.includes(theirs.name), 'nothing of another partner');
-    assert.ok(!textOf((await client.get(`/portal/accounts?name=${encodeURIComponent(theirs.name)}`)).html).includes(theirs.name));
-    for (const path of [`/portal/accounts/${q.id}`, `/portal/accounts/${theirs.id}`]) assert.equal((await client.get(path)).status, 404, path);
+    assert.ok(
+      !textOf((await client.get(`/portal/accounts?name=${encodeURIComponent(theirs.name)}`)).html).includes(
+        theirs.name,
+      ),
+    );
+    for (const path of [`/portal/accounts/${q.id}`, `/portal/accounts/${theirs.id}`])
+      assert.equal((await client.get(path)).status, 404, path);
 
     await client.get('/portal/accounts/new');
     const anonName = unique('End customer');
@@ -158,15 +208,26 @@ describeEachBackend('portal: accounts', (server) => {
     const anon = idFrom(made.location);
     const named = idFrom((await client.post('/portal/accounts', { name: unique('Named'), type: 'customer' })).location);
     const stored = (await allAccounts(api)).filter((a) => [anon, named].includes(a.id));
-    assert.deepEqual(stored.map((a) => [a.parentAccountId, a.anonymous]), [
-      [p.id, true],
-      [p.id, false],
-    ]);
+    assert.deepEqual(
+      stored.map((a) => [a.parentAccountId, a.anonymous]),
+      [
+        [p.id, true],
+        [p.id, false],
+      ],
+    );
 
     const before = (await allAccounts(api)).length;
     await client.get('/portal/accounts/new');
-    assert.equal((await client.post('/portal/accounts', { name: unique('x'), type: 'partner' })).status, 403, 'a partner makes customers only');
-    assert.equal((await client.post('/portal/accounts', { name: unique('x'), type: 'customer', parentAccountId: q.id })).status, 403, 'below itself only');
+    assert.equal(
+      (await client.post('/portal/accounts', { name: unique('x'), type: 'partner' })).status,
+      403,
+      'a partner makes customers only',
+    );
+    assert.equal(
+      (await client.post('/portal/accounts', { name: unique('x'), type: 'customer', parentAccountId: q.id })).status,
+      403,
+      'below itself only',
+    );
     assert.equal((await client.post('/portal/accounts', { name: '', type: 'customer' })).status, 400);
     assert.equal((await allAccounts(api)).length, before);
 
@@ -177,9 +238,15 @@ describeEachBackend('portal: accounts', (server) => {
     assert.match(customer.html, new RegExp(`action="/portal/accounts/${mine.id}"`));
     assert.ok(!customer.html.includes('name="parentAccountId"'), 'only the producer moves accounts');
     assert.equal((await client.post(`/portal/accounts/${mine.id}`, { name: 'Renamed by partner' })).status, 303);
-    assert.equal((await client.post(`/portal/accounts/${mine.id}`, { name: 'Moved', parentAccountId: q.id })).status, 403);
+    assert.equal(
+      (await client.post(`/portal/accounts/${mine.id}`, { name: 'Moved', parentAccountId: q.id })).status,
+      403,
+    );
     assert.equal((await client.post(`/portal/accounts/${theirs.id}`, { name: 'Taken' })).status, 404);
-    assert.equal((await client.post(`/portal/accounts/${theirs.id}/contacts`, { name: 'Pat', email: 'pat@example.com' })).status, 404);
+    assert.equal(
+      (await client.post(`/portal/accounts/${theirs.id}/contacts`, { name: 'Pat', email: 'pat@example.com' })).status,
+      404,
+    );
     assert.equal((await api.get(`/accounts/${mine.id}`)).body.name, 'Renamed by partner');
     assert.equal((await api.get(`/accounts/${mine.id}`)).body.parentAccountId, p.id);
     assert.equal((await api.get(`/accounts/${theirs.id}`)).body.name, theirs.name);
@@ -216,8 +283,16 @@ describeEachBackend('portal: accounts', (server) => {
     for (let i = (await allAccounts(api)).filter((a) => !a.anonymous).length; i <= 200; i++) await account(api);
     const typed = await admin.get('/portal/accounts/new');
     assert.match(listed.html, /<select id="f-parentAccountId"/, 'a list while it is short');
-    assert.match(typed.html, /<input id="f-parentAccountId" name="parentAccountId" type="text"/, 'an ID field once it is long');
-    const made = await admin.post('/portal/accounts', { name: unique('Typed parent'), type: 'customer', parentAccountId: p.id });
+    assert.match(
+      typed.html,
+      /<input id="f-parentAccountId" name="parentAccountId" type="text"/,
+      'an ID field once it is long',
+    );
+    const made = await admin.post('/portal/accounts', {
+      name: unique('Typed parent'),
+      type: 'customer',
+      parentAccountId: p.id,
+    });
     assert.equal((await api.get(`/accounts/${idFrom(made.location)}`)).body.parentAccountId, p.id);
   });
 

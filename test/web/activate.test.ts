@@ -23,7 +23,11 @@ describeEachBackend('end customer: activation page', (server) => {
     assert.equal(form.status, 200);
     assert.doesNotMatch(textOf(form.html), /Your name|Email/, 'no personal data asked');
     const device = fingerprint();
-    const first = await visitor.post('/activate', { code: code.toLowerCase().replaceAll('-', ''), fingerprint: device, deviceName: 'Design PC 3' });
+    const first = await visitor.post('/activate', {
+      code: code.toLowerCase().replaceAll('-', ''),
+      fingerprint: device,
+      deviceName: 'Design PC 3',
+    });
     assert.equal(first.status, 201, textOf(first.html).slice(0, 300));
     const file = downloadedFile(first.html);
     assert.match(file, /-----BEGIN LICENTIA LICENSE-----/);
@@ -61,7 +65,10 @@ describeEachBackend('end customer: activation page', (server) => {
 
   it('asks for registration only when the bulk entitlement requires it', async () => {
     const { api, url } = server();
-    const { keys } = await bulkWithKeys(api, { generate: 2, fields: { registration: { policy: 'required', fields: ['name', 'email'] } } });
+    const { keys } = await bulkWithKeys(api, {
+      generate: 2,
+      fields: { registration: { policy: 'required', fields: ['name', 'email'] } },
+    });
     const visitor = new PortalClient(url);
     await visitor.get('/activate');
     const asked = await visitor.post('/activate', { code: keys[0] ?? '', fingerprint: fingerprint() });
@@ -83,7 +90,12 @@ describeEachBackend('end customer: activation page', (server) => {
     const { api, url } = server();
     const { code } = await activatable(api);
     const keyPair = createDeviceKeyPair();
-    const request = createActivationRequest({ code, fingerprint: 'offline-box', deviceName: 'Lab', devicePublicKey: keyPair.publicJwk });
+    const request = createActivationRequest({
+      code,
+      fingerprint: 'offline-box',
+      deviceName: 'Lab',
+      devicePublicKey: keyPair.publicJwk,
+    });
     const visitor = new PortalClient(url);
     await visitor.get('/activate');
     const r = await visitor.post('/activate/offline', { request });
@@ -128,7 +140,10 @@ describeEachBackend(
       const visitor = new PortalClient(server().url);
       await visitor.get('/activate');
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await visitor.post('/activate', { code: `WRONG-${i}-CODE-XYZW`, fingerprint: 'guesser' })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          (await visitor.post('/activate', { code: `WRONG-${i}-CODE-XYZW`, fingerprint: 'guesser' })).status,
+        );
       assert.deepEqual(statuses, [404, 404, 404, 429]);
     });
   },

@@ -15,18 +15,25 @@ describeEachBackend('portal: activations and devices', (server) => {
     const p2 = await partner(api, { name: 'Beta Resellers' });
     const c1 = await account(api, { name: 'Contoso Ltd', parentAccountId: p1.id });
     const c2 = await account(api, { name: 'Fabrikam Inc', parentAccountId: p2.id });
-    const sold = (soldTo: string, tier1: string) => activatable(api, { soldTo, quantity: 3, fields: { channelPartners: [{ accountId: tier1, tier: 'tier1' }] } });
+    const sold = (soldTo: string, tier1: string) =>
+      activatable(api, { soldTo, quantity: 3, fields: { channelPartners: [{ accountId: tier1, tier: 'tier1' }] } });
     const e1 = await sold(c1.id, p1.id);
     const e2 = await sold(c2.id, p2.id);
     const device = api.as(null);
     const fp1 = fingerprint();
-    const a1 = (await device.post('/activations', { code: e1.code, fingerprint: fp1, deviceName: 'Design workstation' })).body;
-    const a2 = (await device.post('/activations', { code: e2.code, fingerprint: fingerprint(), deviceName: 'Fabrikam laptop' })).body;
+    const a1 = (
+      await device.post('/activations', { code: e1.code, fingerprint: fp1, deviceName: 'Design workstation' })
+    ).body;
+    const a2 = (
+      await device.post('/activations', { code: e2.code, fingerprint: fingerprint(), deviceName: 'Fabrikam laptop' })
+    ).body;
     return { p1, p2, c1, c2, e1, e2, a1: a1.activation, a2: a2.activation, fp1 };
   }
 
   const used = async (activationCode: string, entitlementId: string) =>
-    (await server().api.get(`/entitlements/${entitlementId}`)).body.lineItems.find((li: { activationId: string }) => li.activationId === activationCode).activatedCount as number;
+    (await server().api.get(`/entitlements/${entitlementId}`)).body.lineItems.find(
+      (li: { activationId: string }) => li.activationId === activationCode,
+    ).activatedCount as number;
 
   it('shows each role the activations it may see, and 404 for the others', async () => {
     const { api, url } = server();
@@ -59,7 +66,12 @@ describeEachBackend('portal: activations and devices', (server) => {
     assert.doesNotMatch(detail.html, /\/revoke"/, 'only the producer is offered revocation');
 
     const signedOut = new PortalClient(url);
-    for (const path of ['/portal/activations', `/portal/activations/${w.a1.id}`, `/portal/activations/${w.a1.id}/license`, '/portal/devices']) {
+    for (const path of [
+      '/portal/activations',
+      `/portal/activations/${w.a1.id}`,
+      `/portal/activations/${w.a1.id}/license`,
+      '/portal/devices',
+    ]) {
       const r = await signedOut.get(path);
       assert.equal(r.status, 303, path);
       assert.match(r.location ?? '', /^\/sign-in\?next=/);
@@ -120,13 +132,26 @@ describeEachBackend('portal: activations and devices', (server) => {
 
     const partner2 = await PortalClient.as(api, url, 'partner', w.p2.id);
     await partner2.get('/portal');
-    assert.equal((await partner2.post(`/portal/activations/${w.a1.id}/return`)).status, 404, "another partner's activation does not exist");
+    assert.equal(
+      (await partner2.post(`/portal/activations/${w.a1.id}/return`)).status,
+      404,
+      "another partner's activation does not exist",
+    );
     const partner1 = await PortalClient.as(api, url, 'partner', w.p1.id);
-    const a = (await api.as(null).post('/activations', { code: w.e1.code, fingerprint: fingerprint() })).body.activation;
+    const a = (await api.as(null).post('/activations', { code: w.e1.code, fingerprint: fingerprint() })).body
+      .activation;
     await partner1.get(`/portal/activations/${a.id}`);
-    assert.equal((await partner1.post(`/portal/activations/${a.id}/return`)).status, 303, "its customer's partner returns it");
+    assert.equal(
+      (await partner1.post(`/portal/activations/${a.id}/return`)).status,
+      303,
+      "its customer's partner returns it",
+    );
     assert.equal((await partner1.post('/portal/activations/act_missing/return')).status, 404);
-    assert.equal((await new PortalClient(url).post(`/portal/activations/${w.a2.id}/return`)).status, 403, 'no session, no token: refused');
+    assert.equal(
+      (await new PortalClient(url).post(`/portal/activations/${w.a2.id}/return`)).status,
+      403,
+      'no session, no token: refused',
+    );
     assert.equal((await api.get(`/activations/${w.a2.id}`)).body.state, 'active');
   });
 
@@ -142,7 +167,10 @@ describeEachBackend('portal: activations and devices', (server) => {
     assert.match(page.html, /data-confirm="Revoke this licence for good\?/);
     const revoked = await operator.post(`/portal/activations/${w.a2.id}/revoke`);
     assert.equal(revoked.status, 303);
-    assert.match(textOf((await operator.get(revoked.location ?? '')).html), /Revoked\. The licence validates as REVOKED/);
+    assert.match(
+      textOf((await operator.get(revoked.location ?? '')).html),
+      /Revoked\. The licence validates as REVOKED/,
+    );
     assert.equal(await used(w.e2.code, w.e2.entitlement.id), 0);
     const token = (await api.get(`/activations/${w.a2.id}/license`)).body.token;
     assert.equal((await api.as(null).post('/licenses/validate', { token })).body.code, 'REVOKED');
@@ -156,26 +184,44 @@ describeEachBackend('portal: activations and devices', (server) => {
     const r = await customer1.get(`/portal/activations/${w.a1.id}/license`);
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.equal(r.headers.get('content-disposition'), `attachment; filename="licence-${w.e1.code}-Design-workstation.lic"`);
+    assert.equal(
+      r.headers.get('content-disposition'),
+      `attachment; filename="licence-${w.e1.code}-Design-workstation.lic"`,
+    );
     assert.match(r.html, /-----BEGIN LICENTIA LICENSE-----/);
     const verdict = await verifyWithServerJwks(url, r.html, w.fp1);
     assert.equal(verdict.code, 'VALID', verdict.detail);
     assert.equal(verdict.claims?.jti, w.a1.id);
     assert.equal((await verifyWithServerJwks(url, r.html, 'another-machine')).code, 'FINGERPRINT_MISMATCH');
-    assert.equal(r.html, (await api.get(`/activations/${w.a1.id}/license`)).body.file, 'the same file as the API gives');
+    assert.equal(
+      r.html,
+      (await api.get(`/activations/${w.a1.id}/license`)).body.file,
+      'the same file as the API gives',
+    );
   });
 
   it('shows an anonymous end customer its own devices and licences, and nothing else', async () => {
     const { api } = server();
     const w = await world();
     const anonymous = await anonymousCustomer(server(), w.p1.id, 'Walk-in shop 17');
-    const own = await activatable(api, { soldTo: anonymous.accountId, fields: { channelPartners: [{ accountId: w.p1.id, tier: 'tier1' }] } });
-    const mine = (await api.as(null).post('/activations', { code: own.code, fingerprint: fingerprint(), deviceName: 'Front desk PC' })).body.activation;
+    const own = await activatable(api, {
+      soldTo: anonymous.accountId,
+      fields: { channelPartners: [{ accountId: w.p1.id, tier: 'tier1' }] },
+    });
+    const mine = (
+      await api
+        .as(null)
+        .post('/activations', { code: own.code, fingerprint: fingerprint(), deviceName: 'Front desk PC' })
+    ).body.activation;
     const home = await anonymous.client.get('/portal');
     assert.equal(home.status, 200);
     assert.match(textOf(home.html), /Your licences.*Front desk PC/);
     assert.doesNotMatch(textOf(home.html), /Design workstation|Fabrikam/);
-    assert.doesNotMatch(home.html, /href="\/portal\/entitlements/, 'an anonymous end customer is not shown entitlements');
+    assert.doesNotMatch(
+      home.html,
+      /href="\/portal\/entitlements/,
+      'an anonymous end customer is not shown entitlements',
+    );
     const detail = await anonymous.client.get(`/portal/activations/${mine.id}`);
     assert.equal(detail.status, 200);
     assert.doesNotMatch(detail.html, /href="\/portal\/entitlements/);

@@ -19,7 +19,9 @@ describeEachBackend('portal: API keys', (server) => {
     const listed = await admin.get('/portal/api-keys?role=partner');
     assert.match(textOf(listed.html), /Reseller sync/);
     assert.ok(!listed.html.includes(secret), 'never shown again');
-    const id = (await api.get('/api-keys?role=partner')).body.items.find((k: { name: string }) => k.name === 'Reseller sync').id;
+    const id = (await api.get('/api-keys?role=partner')).body.items.find(
+      (k: { name: string }) => k.name === 'Reseller sync',
+    ).id;
     const revoked = await admin.post(`/portal/api-keys/${id}/revoke`);
     assert.equal(revoked.status, 303);
     assert.match(textOf((await admin.get(revoked.location ?? '')).html), /Key “Reseller sync” is revoked\./);
@@ -47,7 +49,10 @@ describeEachBackend('portal: API keys', (server) => {
   it('is for admins only', async () => {
     const { api, url } = server();
     const p = await partner(api);
-    for (const [role, accountId] of [['operator', undefined], ['partner', p.id]] as const) {
+    for (const [role, accountId] of [
+      ['operator', undefined],
+      ['partner', p.id],
+    ] as const) {
       const client = await PortalClient.as(api, url, role, accountId);
       assert.equal((await client.get('/portal/api-keys')).status, 403, role);
       await client.get('/portal');

@@ -26,20 +26,39 @@ describeEachBackend('portal: catalogue', (server) => {
     assert.equal(madeModel.status, 303, madeModel.html);
     const modelPage = await admin.get(madeModel.location ?? '');
     assert.match(textOf(modelPage.html), new RegExp(`License model “${modelName}” created\\.`));
-    assert.match(textOf(modelPage.html), /365 days from activation.*2 beyond the quantity.*No limit.*Not allowed.*600 seconds/);
-    const model = (await api.get('/license-models?limit=1000')).body.items.find((m: { name: string }) => m.name === modelName);
+    assert.match(
+      textOf(modelPage.html),
+      /365 days from activation.*2 beyond the quantity.*No limit.*Not allowed.*600 seconds/,
+    );
+    const model = (await api.get('/license-models?limit=1000')).body.items.find(
+      (m: { name: string }) => m.name === modelName,
+    );
     assert.deepEqual(
-      { kind: model.kind, durationDays: model.durationDays, overdraft: model.overdraft, maxRehosts: model.maxRehosts, allowOffline: model.allowOffline, leaseSeconds: model.leaseSeconds },
+      {
+        kind: model.kind,
+        durationDays: model.durationDays,
+        overdraft: model.overdraft,
+        maxRehosts: model.maxRehosts,
+        allowOffline: model.allowOffline,
+        leaseSeconds: model.leaseSeconds,
+      },
       { kind: 'floating', durationDays: 365, overdraft: 2, maxRehosts: null, allowOffline: false, leaseSeconds: 600 },
       'an unticked box is a no, a blank field no limit',
     );
 
     const featureName = unique('export-pdf').replace(/ /g, '-');
     await admin.get('/portal/catalog/features/new');
-    const madeFeature = await admin.post('/portal/catalog/features', { name: featureName, version: '', description: 'Export to PDF' });
+    const madeFeature = await admin.post('/portal/catalog/features', {
+      name: featureName,
+      version: '',
+      description: 'Export to PDF',
+    });
     assert.equal(madeFeature.status, 303);
     const features = await admin.get(`/portal/catalog/features?name=${encodeURIComponent(featureName)}`);
-    assert.match(textOf(features.html), new RegExp(`Feature ${featureName} 1\\.0 created\\..*${featureName} 1\\.0 Export to PDF`));
+    assert.match(
+      textOf(features.html),
+      new RegExp(`Feature ${featureName} 1\\.0 created\\..*${featureName} 1\\.0 Export to PDF`),
+    );
     await created(api.post('/features', { name: `${featureName}-b`, version: '2.0' }));
 
     await admin.get('/portal/catalog/products/new');
@@ -94,7 +113,10 @@ describeEachBackend('portal: catalogue', (server) => {
     assert.equal(after.name, `${productName} Pro`);
     assert.equal(after.version, '3.2');
     assert.equal(after.description, null, 'an emptied description is cleared');
-    assert.deepEqual(after.features.map((f: { name: string; count: number }) => [f.name, f.count]), [[`${featureName}-b`, 7]]);
+    assert.deepEqual(
+      after.features.map((f: { name: string; count: number }) => [f.name, f.count]),
+      [[`${featureName}-b`, 7]],
+    );
   });
 
   it('lets an operator create too, and permanent models allow offline by default', async () => {
@@ -102,9 +124,17 @@ describeEachBackend('portal: catalogue', (server) => {
     const operator = await PortalClient.as(api, url, 'operator');
     await operator.get('/portal/catalog/license-models/new');
     const name = unique('Perpetual');
-    const made = await operator.post('/portal/catalog/license-models', { name, kind: 'node-locked', durationDays: '', overdraft: '0', allowOffline: 'true' });
+    const made = await operator.post('/portal/catalog/license-models', {
+      name,
+      kind: 'node-locked',
+      durationDays: '',
+      overdraft: '0',
+      allowOffline: 'true',
+    });
     assert.equal(made.status, 303, made.html);
-    const model = (await api.get('/license-models?kind=node-locked&limit=1000')).body.items.find((m: { name: string }) => m.name === name);
+    const model = (await api.get('/license-models?kind=node-locked&limit=1000')).body.items.find(
+      (m: { name: string }) => m.name === name,
+    );
     assert.equal(model.durationDays, null);
     assert.equal(model.allowOffline, true);
     assert.equal(model.leaseSeconds, null);
@@ -113,14 +143,26 @@ describeEachBackend('portal: catalogue', (server) => {
   it('shows what is wrong beside the field and creates or changes nothing', async () => {
     const { api, url } = server();
     const admin = await PortalClient.as(api, url, 'admin');
-    const [models, features, products] = [await count(api, '/license-models'), await count(api, '/features'), await count(api, '/products')];
+    const [models, features, products] = [
+      await count(api, '/license-models'),
+      await count(api, '/features'),
+      await count(api, '/products'),
+    ];
 
     await admin.get('/portal/catalog/license-models/new');
-    const noName = await admin.post('/portal/catalog/license-models', { name: '', kind: 'node-locked', overdraft: '-1' });
+    const noName = await admin.post('/portal/catalog/license-models', {
+      name: '',
+      kind: 'node-locked',
+      overdraft: '-1',
+    });
     assert.equal(noName.status, 400);
     assert.match(noName.html, /id="f-name-error"/);
     assert.match(noName.html, /id="f-overdraft-error"/);
-    const lease = await admin.post('/portal/catalog/license-models', { name: unique('m'), kind: 'node-locked', leaseSeconds: '600' });
+    const lease = await admin.post('/portal/catalog/license-models', {
+      name: unique('m'),
+      kind: 'node-locked',
+      leaseSeconds: '600',
+    });
     assert.equal(lease.status, 400);
     assert.match(lease.html, /class="field field-invalid"[^]*only floating license models have leases/);
     assert.match(lease.html, /value="600"/, 'what was typed stays');
@@ -148,26 +190,51 @@ describeEachBackend('portal: catalogue', (server) => {
     });
     assert.equal(unknownFeature.status, 422);
     // The nameless row is dropped, so the unknown feature is the second row sent, and shown as such.
-    assert.match(unknownFeature.html, /id="f-features-1-name" type="text" name="\/features\/1\/name" list="feature-names" value="no-such-feature"/);
+    assert.match(
+      unknownFeature.html,
+      /id="f-features-1-name" type="text" name="\/features\/1\/name" list="feature-names" value="no-such-feature"/,
+    );
     assert.match(unknownFeature.html, /id="f-features-1-error">Feature no-such-feature 1\.0 does not exist/);
     assert.ok(!unknownFeature.html.includes('id="f-features-0-error"'), 'the first row is fine');
-    const badCount = await admin.post('/portal/catalog/products', { name: unique('p'), version: '1', licenseModelId: model.id, '/features/0/name': existing.name, '/features/0/count': '0' });
+    const badCount = await admin.post('/portal/catalog/products', {
+      name: unique('p'),
+      version: '1',
+      licenseModelId: model.id,
+      '/features/0/name': existing.name,
+      '/features/0/count': '0',
+    });
     assert.equal(badCount.status, 400);
     assert.match(badCount.html, /id="f-features-0-error"/);
-    const noModel = await admin.post('/portal/catalog/products', { name: unique('p'), version: '1', licenseModelId: 'lm_missing' });
+    const noModel = await admin.post('/portal/catalog/products', {
+      name: unique('p'),
+      version: '1',
+      licenseModelId: 'lm_missing',
+    });
     assert.equal(noModel.status, 422);
     assert.match(noModel.html, /class="field field-invalid"[^]*License model lm_missing does not exist/);
 
     const kept = await product(api, { licenseModelId: model.id });
     const other = await product(api, { licenseModelId: model.id });
-    const clash = await admin.post(`/portal/catalog/products/${kept.id}`, { name: other.name, version: other.version, licenseModelId: model.id });
+    const clash = await admin.post(`/portal/catalog/products/${kept.id}`, {
+      name: other.name,
+      version: other.version,
+      licenseModelId: model.id,
+    });
     assert.equal(clash.status, 409);
     assert.match(clash.html, /class="field field-invalid"[^]*already exists/);
-    const emptied = await admin.post(`/portal/catalog/products/${kept.id}`, { name: '', version: '', licenseModelId: model.id });
+    const emptied = await admin.post(`/portal/catalog/products/${kept.id}`, {
+      name: '',
+      version: '',
+      licenseModelId: model.id,
+    });
     assert.equal(emptied.status, 400);
     assert.match(emptied.html, /id="f-name-error"[^]*id="f-version-error"/);
     assert.deepEqual((await api.get(`/products/${kept.id}`)).body, kept, 'the product is unchanged');
-    assert.equal((await admin.post('/portal/catalog/products/prd_missing', { name: 'x', version: '1', licenseModelId: model.id })).status, 404);
+    assert.equal(
+      (await admin.post('/portal/catalog/products/prd_missing', { name: 'x', version: '1', licenseModelId: model.id }))
+        .status,
+      404,
+    );
 
     assert.equal(await count(api, '/license-models'), models + 1);
     assert.equal(featuresNow, features + 1);
@@ -184,7 +251,10 @@ describeEachBackend('portal: catalogue', (server) => {
     const model = await licenseModel(api);
     const kept = await product(api, { licenseModelId: model.id });
     const before = await count(api, '/products');
-    for (const [role, accountId] of [['partner', p.id], ['customer', c.id]] as const) {
+    for (const [role, accountId] of [
+      ['partner', p.id],
+      ['customer', c.id],
+    ] as const) {
       const client = await PortalClient.as(api, url, role, accountId);
       const list = await client.get('/portal/catalog');
       assert.equal(list.status, 200, role);
@@ -196,20 +266,48 @@ describeEachBackend('portal: catalogue', (server) => {
       assert.equal((await client.get('/portal/catalog/license-models')).status, 200, role);
       assert.equal((await client.get(`/portal/catalog/license-models/${model.id}`)).status, 200, role);
       assert.equal((await client.get('/portal/catalog/features')).status, 200, role);
-      for (const form of ['/portal/catalog/products/new', '/portal/catalog/license-models/new', '/portal/catalog/features/new']) {
+      for (const form of [
+        '/portal/catalog/products/new',
+        '/portal/catalog/license-models/new',
+        '/portal/catalog/features/new',
+      ]) {
         assert.equal((await client.get(form)).status, 403, `${role} ${form}`);
       }
       await client.get('/portal/catalog');
-      assert.equal((await client.post('/portal/catalog/products', { name: unique('p'), version: '1', licenseModelId: model.id })).status, 403, role);
-      assert.equal((await client.post(`/portal/catalog/products/${kept.id}`, { name: 'Taken over', version: '1', licenseModelId: model.id })).status, 403, role);
+      assert.equal(
+        (await client.post('/portal/catalog/products', { name: unique('p'), version: '1', licenseModelId: model.id }))
+          .status,
+        403,
+        role,
+      );
+      assert.equal(
+        (
+          await client.post(`/portal/catalog/products/${kept.id}`, {
+            name: 'Taken over',
+            version: '1',
+            licenseModelId: model.id,
+          })
+        ).status,
+        403,
+        role,
+      );
       assert.equal((await client.post('/portal/catalog/features', { name: unique('f') })).status, 403, role);
-      assert.equal((await client.post('/portal/catalog/license-models', { name: unique('m'), kind: 'uncounted' })).status, 403, role);
+      assert.equal(
+        (await client.post('/portal/catalog/license-models', { name: unique('m'), kind: 'uncounted' })).status,
+        403,
+        role,
+      );
     }
     assert.equal(await count(api, '/products'), before);
     assert.equal((await api.get(`/products/${kept.id}`)).body.name, kept.name);
 
     const signedOut = new PortalClient(url);
-    for (const path of ['/portal/catalog', `/portal/catalog/products/${kept.id}`, '/portal/catalog/features', '/portal/catalog/license-models/new']) {
+    for (const path of [
+      '/portal/catalog',
+      `/portal/catalog/products/${kept.id}`,
+      '/portal/catalog/features',
+      '/portal/catalog/license-models/new',
+    ]) {
       const r = await signedOut.get(path);
       assert.equal(r.status, 303, path);
       assert.equal(r.location, `/sign-in?next=${encodeURIComponent(path)}`);

@@ -3,7 +3,14 @@ import { before, it } from 'node:test';
 import { bulkWithKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, created, partner, product } from '../support/fixtures.ts';
 import { textOf } from '../support/portal-client.ts';
-import { type PortalWorld, entitlementFor, entitlementNow, errorBeside, eventsOf, portalWorld } from '../support/portal-world.ts';
+import {
+  type PortalWorld,
+  entitlementFor,
+  entitlementNow,
+  errorBeside,
+  eventsOf,
+  portalWorld,
+} from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 const link = (id: string) => `href="/portal/entitlements/${encodeURIComponent(id)}"`;
@@ -18,7 +25,10 @@ describeEachBackend('portal: entitlements', (server) => {
     w = await portalWorld(api, url);
     ofP = await entitlementFor(api, w.P.id, w.productId, { tier1: w.P.id, state: 'deployed' });
     ofC = await entitlementFor(api, w.C.id, w.productId, { tier1: w.P.id });
-    ofD = await entitlementFor(api, w.D.id, w.productId, { state: 'deployed', fields: { shipToEmail: 'buyer@example.com' } });
+    ofD = await entitlementFor(api, w.D.id, w.productId, {
+      state: 'deployed',
+      fields: { shipToEmail: 'buyer@example.com' },
+    });
     ofQ = await entitlementFor(api, w.QC.id, w.productId, { tier1: w.Q.id, state: 'deployed' });
   });
 
@@ -33,7 +43,10 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(partnerList.status, 200);
     for (const e of [ofP, ofC]) {
       assert.ok(partnerList.html.includes(link(e.id)), `partner sees ${e.id}`);
-      assert.ok(partnerList.html.includes(`data-copy="${e.lineItems[0].activationId}"`), 'with a copy button for its activation ID');
+      assert.ok(
+        partnerList.html.includes(`data-copy="${e.lineItems[0].activationId}"`),
+        'with a copy button for its activation ID',
+      );
     }
     for (const e of [ofD, ofQ]) {
       assert.ok(!partnerList.html.includes(e.id), `partner never sees ${e.id}`);
@@ -57,7 +70,10 @@ describeEachBackend('portal: entitlements', (server) => {
     const other = await product(api);
     const ofOther = await entitlementFor(api, w.D.id, other.id);
     const byAccount = await w.admin.get(`/portal/entitlements?account=${w.P.id}`);
-    assert.ok(byAccount.html.includes(link(ofP.id)) && byAccount.html.includes(link(ofC.id)), 'sold to P, or P a channel partner');
+    assert.ok(
+      byAccount.html.includes(link(ofP.id)) && byAccount.html.includes(link(ofC.id)),
+      'sold to P, or P a channel partner',
+    );
     assert.ok(!byAccount.html.includes(link(ofD.id)) && !byAccount.html.includes(link(ofQ.id)));
     assert.match(textOf(byAccount.html), new RegExp(`Entitlements of ${w.P.name}`));
     const drafts = await w.admin.get('/portal/entitlements?state=draft');
@@ -173,22 +189,42 @@ describeEachBackend('portal: entitlements', (server) => {
     const count = async () => (await api.get(`/entitlements?account=${w.D.id}&limit=1000`)).body.items.length;
     const before = await count();
     await w.admin.get('/portal/entitlements/new');
-    const base = { kind: 'simple', soldTo: w.D.id, '/lineItems/0/productId': w.productId, '/lineItems/0/quantity': '1' };
+    const base = {
+      kind: 'simple',
+      soldTo: w.D.id,
+      '/lineItems/0/productId': w.productId,
+      '/lineItems/0/quantity': '1',
+    };
     const noSoldTo = await w.admin.post('/portal/entitlements', { ...base, soldTo: '' });
     assert.equal(noSoldTo.status, 400);
     assert.ok(errorBeside(noSoldTo.html, 'soldTo'), 'beside Sold to');
     // The second row filled in is the one refused, whichever row of the form it was typed in.
-    const badQuantity = await w.admin.post('/portal/entitlements', { ...base, '/lineItems/2/productId': w.productId, '/lineItems/2/quantity': '0' });
+    const badQuantity = await w.admin.post('/portal/entitlements', {
+      ...base,
+      '/lineItems/2/productId': w.productId,
+      '/lineItems/2/quantity': '0',
+    });
     assert.equal(badQuantity.status, 400);
     assert.match(errorBeside(badQuantity.html, '/lineItems/1/quantity') ?? '', /must be >= 1/);
     assert.match(badQuantity.html, /name="\/lineItems\/1\/quantity"[^>]*value="0"/, 'what was typed is shown again');
-    const unknownProduct = await w.admin.post('/portal/entitlements', { ...base, '/lineItems/0/productId': 'prd_missing' });
+    const unknownProduct = await w.admin.post('/portal/entitlements', {
+      ...base,
+      '/lineItems/0/productId': 'prd_missing',
+    });
     assert.equal(unknownProduct.status, 422);
     assert.match(errorBeside(unknownProduct.html, '/lineItems/0/productId') ?? '', /does not exist/);
-    const customerAsTier1 = await w.admin.post('/portal/entitlements', { ...base, '/channelPartners/0/tier': 'tier1', '/channelPartners/0/accountId': w.D.id });
+    const customerAsTier1 = await w.admin.post('/portal/entitlements', {
+      ...base,
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': w.D.id,
+    });
     assert.equal(customerAsTier1.status, 422);
     assert.match(errorBeside(customerAsTier1.html, '/channelPartners/0/accountId') ?? '', /not a partner account/);
-    const badDates = await w.admin.post('/portal/entitlements', { ...base, '/lineItems/0/startDate': '2030-01-02', '/lineItems/0/expirationDate': '2030-01-01' });
+    const badDates = await w.admin.post('/portal/entitlements', {
+      ...base,
+      '/lineItems/0/startDate': '2030-01-02',
+      '/lineItems/0/expirationDate': '2030-01-01',
+    });
     assert.equal(badDates.status, 400);
     assert.ok(errorBeside(badDates.html, '/lineItems/0/expirationDate'));
     const taken = await w.admin.post('/portal/entitlements', { ...base, id: ofD.id });
@@ -204,7 +240,9 @@ describeEachBackend('portal: entitlements', (server) => {
 
   it('offers more line item rows: a fragment for htmx, the same form with one more row without scripts', async () => {
     await w.admin.get('/portal/entitlements/new');
-    const fragment = await w.admin.request('GET', '/portal/entitlements/new/line-item?index=3', undefined, undefined, { 'hx-request': 'true' });
+    const fragment = await w.admin.request('GET', '/portal/entitlements/new/line-item?index=3', undefined, undefined, {
+      'hx-request': 'true',
+    });
     assert.equal(fragment.status, 200);
     assert.ok(!fragment.html.startsWith('<!doctype'), 'only the row');
     assert.match(fragment.html, /name="\/lineItems\/3\/productId"/);
@@ -213,7 +251,11 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(opened.status, 303);
     assert.equal(opened.location, '/portal/entitlements/new?lines=4');
     assert.match((await w.admin.get(opened.location ?? '')).html, /name="\/lineItems\/3\/productId"/);
-    const more = await w.admin.post('/portal/entitlements/new/more-lines', { kind: 'simple', description: 'kept', '/lineItems/0/quantity': '7' });
+    const more = await w.admin.post('/portal/entitlements/new/more-lines', {
+      kind: 'simple',
+      description: 'kept',
+      '/lineItems/0/quantity': '7',
+    });
     assert.equal(more.status, 200);
     assert.match(more.html, /name="\/lineItems\/3\/productId"/);
     assert.match(more.html, />kept<\/textarea>/);
@@ -254,7 +296,13 @@ describeEachBackend('portal: entitlements', (server) => {
         ['endCustomer', w.P.id],
       ],
     );
-    const none = await w.admin.post('/portal/entitlements', { kind: 'bulk', productId: w.productId, '/registration/policy': 'none', '/channelPartners/0/tier': 'tier1', '/channelPartners/0/accountId': w.P.id });
+    const none = await w.admin.post('/portal/entitlements', {
+      kind: 'bulk',
+      productId: w.productId,
+      '/registration/policy': 'none',
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': w.P.id,
+    });
     assert.equal(none.status, 303, textOf(none.html));
   });
 
@@ -262,7 +310,13 @@ describeEachBackend('portal: entitlements', (server) => {
     const { api } = server();
     const before = (await api.get('/entitlements?kind=bulk&limit=1000')).body.items.length;
     await w.admin.get('/portal/entitlements/new?kind=bulk');
-    const base = { kind: 'bulk', productId: w.productId, '/registration/policy': 'none', '/channelPartners/0/tier': 'tier1', '/channelPartners/0/accountId': w.P.id };
+    const base = {
+      kind: 'bulk',
+      productId: w.productId,
+      '/registration/policy': 'none',
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': w.P.id,
+    };
     const pattern = await w.admin.post('/portal/entitlements', { ...base, entitlementIdPattern: 'STOCK' });
     assert.equal(pattern.status, 400);
     assert.match(errorBeside(pattern.html, 'entitlementIdPattern') ?? '', /must contain \{key\} or \{seq\}/);
@@ -303,9 +357,15 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal((await w.partnerQ.post(`/portal/entitlements/${ofP.id}/state`, { state: 'inactive' })).status, 403);
     const deployed = await w.operator.post(`${path}/state`, { state: 'deployed' });
     assert.equal(deployed.status, 303);
-    assert.match(textOf((await w.operator.get(deployed.location ?? '')).html), new RegExp(`Entitlement ${draft.id} is deployed now`));
+    assert.match(
+      textOf((await w.operator.get(deployed.location ?? '')).html),
+      new RegExp(`Entitlement ${draft.id} is deployed now`),
+    );
     const after = await w.admin.get(path);
-    assert.deepEqual([...after.html.matchAll(/name="state" value="([a-z]+)"/g)].map((m) => m[1]), ['inactive', 'obsolete']);
+    assert.deepEqual(
+      [...after.html.matchAll(/name="state" value="([a-z]+)"/g)].map((m) => m[1]),
+      ['inactive', 'obsolete'],
+    );
     assert.doesNotMatch(after.html, /Regenerate IDs|>Edit<|>Delete</);
     const history = textOf(after.html.slice(after.html.indexOf('id="history"')));
     assert.match(history, /entitlement\.state-changed\s*Operator \d+/, 'the person who deployed it, by name');
@@ -332,7 +392,10 @@ describeEachBackend('portal: entitlements', (server) => {
 
   it('edits a draft entitlement, clearing what is left blank, and refuses to edit a deployed one', async () => {
     const { api } = server();
-    const draft = await entitlementFor(api, w.C.id, w.productId, { tier1: w.P.id, fields: { description: 'old', shipToEmail: 'old@example.com' } });
+    const draft = await entitlementFor(api, w.C.id, w.productId, {
+      tier1: w.P.id,
+      fields: { description: 'old', shipToEmail: 'old@example.com' },
+    });
     const path = `/portal/entitlements/${draft.id}/edit`;
     const form = await w.admin.get(path);
     assert.equal(form.status, 200);
@@ -355,8 +418,15 @@ describeEachBackend('portal: entitlements', (server) => {
     const e = await entitlementNow(api, draft.id);
     assert.equal(e.description, 'new');
     assert.equal(e.shipToEmail, null);
-    assert.deepEqual(e.channelPartners.map((p: any) => p.tier), ['tier1', 'endCustomer']);
-    const cleared = await w.admin.post(path, { soldTo: w.C.id, '/channelPartners/0/tier': 'tier1', '/channelPartners/0/accountId': '' });
+    assert.deepEqual(
+      e.channelPartners.map((p: any) => p.tier),
+      ['tier1', 'endCustomer'],
+    );
+    const cleared = await w.admin.post(path, {
+      soldTo: w.C.id,
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': '',
+    });
     assert.equal(cleared.status, 303);
     assert.deepEqual((await entitlementNow(api, draft.id)).channelPartners, []);
     assert.equal((await w.admin.get(`/portal/entitlements/${ofP.id}/edit`)).status, 409);
@@ -387,7 +457,12 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(e.quantityPerKey, 3);
     assert.deepEqual(e.registration, { policy: 'required', fields: ['email'] });
     assert.equal(e.soldTo, other.id);
-    const noTier1 = await w.admin.post(path, { productId: w.productId, '/registration/policy': 'none', '/channelPartners/0/tier': 'tier1', '/channelPartners/0/accountId': '' });
+    const noTier1 = await w.admin.post(path, {
+      productId: w.productId,
+      '/registration/policy': 'none',
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': '',
+    });
     assert.equal(noTier1.status, 400);
     assert.match(textOf(noTier1.html), /needs a tier1 partner/);
     assert.equal((await entitlementNow(api, bulk.id)).soldTo, other.id);
@@ -397,7 +472,12 @@ describeEachBackend('portal: entitlements', (server) => {
     const { api } = server();
     const draft = await entitlementFor(api, w.D.id, w.productId);
     const page = await w.admin.get(`/portal/entitlements/${draft.id}`);
-    assert.match(page.html, new RegExp(`action="/portal/entitlements/${draft.id}/delete" class="inline-form" data-confirm="Delete entitlement`));
+    assert.match(
+      page.html,
+      new RegExp(
+        `action="/portal/entitlements/${draft.id}/delete" class="inline-form" data-confirm="Delete entitlement`,
+      ),
+    );
     const refused = await w.admin.post(`/portal/entitlements/${ofD.id}/delete`);
     assert.equal(refused.status, 409);
     assert.equal((await api.get(`/entitlements/${ofD.id}`)).status, 200);
@@ -405,7 +485,10 @@ describeEachBackend('portal: entitlements', (server) => {
     const r = await w.admin.post(`/portal/entitlements/${draft.id}/delete`);
     assert.equal(r.status, 303);
     assert.equal(r.location, '/portal/entitlements');
-    assert.match(textOf((await w.admin.get('/portal/entitlements')).html), new RegExp(`Entitlement ${draft.id} is deleted`));
+    assert.match(
+      textOf((await w.admin.get('/portal/entitlements')).html),
+      new RegExp(`Entitlement ${draft.id} is deleted`),
+    );
     assert.equal((await api.get(`/entitlements/${draft.id}`)).status, 404);
   });
 
@@ -421,19 +504,33 @@ describeEachBackend('portal: entitlements', (server) => {
     const missing = await w.admin.post(`${path}/line-items`, { productId: 'prd_missing', quantity: '2' });
     assert.equal(missing.status, 422);
     assert.ok(errorBeside(missing.html, 'productId'));
-    const taken = await w.admin.post(`${path}/line-items`, { productId: w.productId, quantity: '2', activationId: ofD.lineItems[0].activationId });
+    const taken = await w.admin.post(`${path}/line-items`, {
+      productId: w.productId,
+      quantity: '2',
+      activationId: ofD.lineItems[0].activationId,
+    });
     assert.equal(taken.status, 409);
     assert.ok(errorBeside(taken.html, 'activationId'));
     assert.equal((await entitlementNow(api, draft.id)).lineItems.length, 1);
-    const added = await w.admin.post(`${path}/line-items`, { productId: w.productId, quantity: '6', expirationDate: '2031-12-31' });
+    const added = await w.admin.post(`${path}/line-items`, {
+      productId: w.productId,
+      quantity: '6',
+      expirationDate: '2031-12-31',
+    });
     assert.equal(added.status, 303);
     const e = await entitlementNow(api, draft.id);
     assert.equal(e.lineItems.length, 2);
     assert.equal(e.lineItems[1].quantity, 6);
-    assert.match(textOf((await w.admin.get(added.location ?? '')).html), new RegExp(`Line item ${e.lineItems[1].activationId} added`));
+    assert.match(
+      textOf((await w.admin.get(added.location ?? '')).html),
+      new RegExp(`Line item ${e.lineItems[1].activationId} added`),
+    );
     const deployedPage = await w.admin.get(`/portal/entitlements/${ofD.id}`);
     assert.doesNotMatch(textOf(deployedPage.html), /Add a line item/);
-    const late = await w.admin.post(`/portal/entitlements/${ofD.id}/line-items`, { productId: w.productId, quantity: '1' });
+    const late = await w.admin.post(`/portal/entitlements/${ofD.id}/line-items`, {
+      productId: w.productId,
+      quantity: '1',
+    });
     assert.equal(late.status, 409);
     assert.equal((await entitlementNow(api, ofD.id)).lineItems.length, 1);
   });
@@ -442,7 +539,9 @@ describeEachBackend('portal: entitlements', (server) => {
     const { api } = server();
     const { bulk, keys } = await bulkWithKeys(api, { generate: 3, partnerId: w.P.id, productId: w.productId });
     const partnerKey = await apiKey(api, 'partner', w.P.id);
-    const redeemed = await created(api.as(partnerKey).post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Corner shop' }));
+    const redeemed = await created(
+      api.as(partnerKey).post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Corner shop' }),
+    );
     const page = await w.partnerP.get(`/portal/entitlements/${bulk.id}`);
     assert.equal(page.status, 200);
     const text = textOf(page.html);
@@ -461,12 +560,18 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.match(partnerCsv.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(partnerCsv.headers.get('content-disposition') ?? '', /attachment; filename="activation-ids\.csv"/);
     const lines = partnerCsv.html.trim().split('\n');
-    assert.equal(lines[0], 'activationId,entitlementId,entitlementState,lineItemState,product,productVersion,quantity,activated,startDate,expirationDate,soldToId,soldTo');
+    assert.equal(
+      lines[0],
+      'activationId,entitlementId,entitlementState,lineItemState,product,productVersion,quantity,activated,startDate,expirationDate,soldToId,soldTo',
+    );
     assert.ok(partnerCsv.html.includes(`${ofP.lineItems[0].activationId},${ofP.id},deployed,deployed,`));
     assert.ok(partnerCsv.html.includes(ofC.lineItems[0].activationId));
     for (const e of [ofD, ofQ]) assert.ok(!partnerCsv.html.includes(e.lineItems[0].activationId), 'nothing of others');
     const deployedOnly = await w.partnerP.get('/portal/entitlements.csv?state=deployed');
-    assert.ok(deployedOnly.html.includes(ofP.lineItems[0].activationId) && !deployedOnly.html.includes(ofC.lineItems[0].activationId));
+    assert.ok(
+      deployedOnly.html.includes(ofP.lineItems[0].activationId) &&
+        !deployedOnly.html.includes(ofC.lineItems[0].activationId),
+    );
     const customerCsv = await w.customerD.get('/portal/entitlements.csv');
     assert.ok(customerCsv.html.includes(ofD.lineItems[0].activationId));
     assert.ok(!customerCsv.html.includes(ofP.lineItems[0].activationId));

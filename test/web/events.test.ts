@@ -5,7 +5,8 @@ import { PortalClient, textOf } from '../support/portal-client.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 describeEachBackend('portal: audit log', (server) => {
-  const rows = (html: string) => [...(html.split('>Events</h2>')[1] ?? '').matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => m[1] ?? '');
+  const rows = (html: string) =>
+    [...(html.split('>Events</h2>')[1] ?? '').matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((m) => m[1] ?? '');
 
   it('lists changes newest first, with what changed and the full record', async () => {
     const { api, url } = server();
@@ -16,9 +17,15 @@ describeEachBackend('portal: audit log', (server) => {
     assert.equal(page.status, 200);
     const [updated, made] = rows(page.html);
     assert.match(textOf(updated ?? ''), /account\.updated/);
-    assert.match(updated ?? '', /<span class="change-field">name<\/span> <del class="change-before">Old Name Ltd<\/del><span aria-hidden="true"> → <\/span><ins class="change-after">New Name Ltd<\/ins>/);
+    assert.match(
+      updated ?? '',
+      /<span class="change-field">name<\/span> <del class="change-before">Old Name Ltd<\/del><span aria-hidden="true"> → <\/span><ins class="change-after">New Name Ltd<\/ins>/,
+    );
     assert.doesNotMatch(updated ?? '', /change-field">type</, 'fields that did not change are left out of the summary');
-    assert.match(updated ?? '', /<details class="change-json"><summary>Full record<\/summary>[\s\S]*&quot;type&quot;: &quot;customer&quot;/);
+    assert.match(
+      updated ?? '',
+      /<details class="change-json"><summary>Full record<\/summary>[\s\S]*&quot;type&quot;: &quot;customer&quot;/,
+    );
     assert.match(textOf(made ?? ''), /account\.created/);
     assert.match(textOf(updated ?? ''), /API key/, 'an API key is named as one');
     assert.equal(rows(page.html).length, 2);
@@ -32,7 +39,8 @@ describeEachBackend('portal: audit log', (server) => {
     const other = await simpleEntitlement(api, { soldTo: owner.id, productId: prd.id });
     await created(api.post(`/entitlements/${entitlement.id}/line-items`, { productId: prd.id, quantity: 2 }));
     const operator = await PortalClient.as(api, url, 'operator');
-    const actions = async (query: string) => rows((await operator.get(`/portal/events?${query}`)).html).map((r) => /events\?action=([^"]+)"/.exec(r)?.[1]);
+    const actions = async (query: string) =>
+      rows((await operator.get(`/portal/events?${query}`)).html).map((r) => /events\?action=([^"]+)"/.exec(r)?.[1]);
     assert.deepEqual(await actions(`entitlement=${other.id}`), ['entitlement.created']);
     assert.deepEqual(await actions(`entitlement=${entitlement.id}`), ['line-item.added', 'entitlement.created']);
     assert.deepEqual(await actions(`entitlement=${entitlement.id}&action=line-item.added`), ['line-item.added']);
@@ -43,7 +51,10 @@ describeEachBackend('portal: audit log', (server) => {
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    assert.ok((await actions(`from=${today}&to=${today}&entitlement=${entitlement.id}`)).length >= 2, 'today, inclusive');
+    assert.ok(
+      (await actions(`from=${today}&to=${today}&entitlement=${entitlement.id}`)).length >= 2,
+      'today, inclusive',
+    );
     assert.deepEqual(await actions(`from=${tomorrow}&entitlement=${entitlement.id}`), []);
     assert.deepEqual(await actions(`to=${yesterday}&entitlement=${entitlement.id}`), []);
     const added = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1].activationId as string;
@@ -55,7 +66,10 @@ describeEachBackend('portal: audit log', (server) => {
     const admin = await PortalClient.as(api, url, 'admin');
     const missing = await admin.get('/portal/events?entitlement=NO-SUCH-ENTITLEMENT');
     assert.equal(missing.status, 404);
-    assert.match(missing.html, /class="field field-invalid"><label for="f-entitlement">Entitlement[\s\S]*?Entitlement NO-SUCH-ENTITLEMENT was not found\./);
+    assert.match(
+      missing.html,
+      /class="field field-invalid"><label for="f-entitlement">Entitlement[\s\S]*?Entitlement NO-SUCH-ENTITLEMENT was not found\./,
+    );
     assert.match(missing.html, /value="NO-SUCH-ENTITLEMENT"/);
     const missingLine = await admin.get('/portal/events?lineItem=NOPE-NOPE');
     assert.equal(missingLine.status, 404);

@@ -10,7 +10,9 @@ import { describeEachBackend } from '../support/suite.ts';
 describeEachBackend('portal: home dashboards', (server) => {
   /** The number on the dashboard card with this label. */
   const card = (html: string, label: string) => {
-    const match = new RegExp(`<span class="stat-value">([\\d,-]+)</span><span class="stat-label">${label.replace(/[()]/g, '\\$&')}`).exec(html);
+    const match = new RegExp(
+      `<span class="stat-value">([\\d,-]+)</span><span class="stat-label">${label.replace(/[()]/g, '\\$&')}`,
+    ).exec(html);
     assert.ok(match, `no card "${label}"`);
     return Number(match[1]?.replace(/,/g, ''));
   };
@@ -28,7 +30,8 @@ describeEachBackend('portal: home dashboards', (server) => {
     const beta = await bulkWithKeys(api, { generate: 4 });
     await bulkWithKeys(api, { generate: 5, state: 'draft', partnerId: alpha.partner.id });
     const alphaApi = api.as(await apiKey(api, 'partner', alpha.partner.id));
-    for (const key of alpha.keys.slice(0, 3)) await created(alphaApi.post(`/web-register-keys/${key}/redeem`, { accountName: `Shop ${key}` }));
+    for (const key of alpha.keys.slice(0, 3))
+      await created(alphaApi.post(`/web-register-keys/${key}/redeem`, { accountName: `Shop ${key}` }));
     await created(api.post(`/web-register-keys/${alpha.keys[3]}/void`), 200);
     await created(api.as(null).post('/activations', { code: beta.keys[0], fingerprint: fingerprint() }));
 
@@ -56,20 +59,33 @@ describeEachBackend('portal: home dashboards', (server) => {
     const realNow = ctx.now;
     const now = realNow();
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15, 12));
-    const sold = await activatable(api, { soldTo: (await account(api, { name: 'Contoso Ltd', parentAccountId: alpha.partner.id })).id, fields: { channelPartners: [{ accountId: alpha.partner.id, tier: 'tier1' }] } });
+    const sold = await activatable(api, {
+      soldTo: (await account(api, { name: 'Contoso Ltd', parentAccountId: alpha.partner.id })).id,
+      fields: { channelPartners: [{ accountId: alpha.partner.id, tier: 'tier1' }] },
+    });
     try {
       ctx.now = () => lastMonth;
-      await api.as(null).post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'Last month box' });
+      await api
+        .as(null)
+        .post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'Last month box' });
     } finally {
       ctx.now = realNow;
     }
-    await api.as(null).post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'This month box' });
+    await api
+      .as(null)
+      .post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'This month box' });
     await api.as(null).post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'Another box' });
     const thisMonth = now.toISOString().slice(0, 7);
     const withActivations = (await alphaPortal.get('/portal')).html;
     assert.equal(card(withActivations, `Net billable activations this month (${thisMonth})`), 2);
-    assert.equal(card(withActivations, `Net billable activations last month (${lastMonth.toISOString().slice(0, 7)})`), 1);
-    assert.match(textOf(withActivations), /Recent activations of your customers .*Another box.*This month box.*Last month box/);
+    assert.equal(
+      card(withActivations, `Net billable activations last month (${lastMonth.toISOString().slice(0, 7)})`),
+      1,
+    );
+    assert.match(
+      textOf(withActivations),
+      /Recent activations of your customers .*Another box.*This month box.*Last month box/,
+    );
     assert.match(textOf(withActivations), /Contoso Ltd/);
     const betaHome = (await betaPortal.get('/portal')).html;
     assert.equal(card(betaHome, `Net billable activations this month (${thisMonth})`), 1, 'only its own');
@@ -82,7 +98,9 @@ describeEachBackend('portal: home dashboards', (server) => {
     const customer = await account(api, { name: 'Northwind', parentAccountId: p.id });
     const sold = await activatable(api, { soldTo: customer.id });
     await activatable(api, { soldTo: (await account(api, { name: 'Someone Else' })).id });
-    await api.as(null).post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'Northwind server' });
+    await api
+      .as(null)
+      .post('/activations', { code: sold.code, fingerprint: fingerprint(), deviceName: 'Northwind server' });
     const client = await PortalClient.as(api, url, 'customer', customer.id);
     const home = textOf((await client.get('/portal')).html);
     assert.match(home, new RegExp(`Your entitlements .*${sold.entitlement.id} deployed ${sold.code} 1 of 5`));

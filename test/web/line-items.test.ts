@@ -4,7 +4,14 @@ import { fingerprint } from '../support/activation-fixtures.ts';
 import type { Api } from '../support/http.ts';
 import { created, product, unique } from '../support/fixtures.ts';
 import { textOf } from '../support/portal-client.ts';
-import { type PortalWorld, entitlementFor, entitlementNow, errorBeside, eventsOf, portalWorld } from '../support/portal-world.ts';
+import {
+  type PortalWorld,
+  entitlementFor,
+  entitlementNow,
+  errorBeside,
+  eventsOf,
+  portalWorld,
+} from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 const htmx = { 'hx-request': 'true' };
@@ -26,19 +33,27 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       fields: { lineItems: [{ productId, quantity: 10, expirationDate: '2030-12-31' }] },
     });
     const code: string = e.lineItems[0].activationId;
-    for (let i = 0; i < (options.active ?? 0); i++) await created(api.as(null).post('/activations', { code, fingerprint: fingerprint() }));
+    for (let i = 0; i < (options.active ?? 0); i++)
+      await created(api.as(null).post('/activations', { code, fingerprint: fingerprint() }));
     return { entitlement: e, code, path: `/portal/line-items/${code}` };
   }
 
   /** The entitlement and its events, to show that a preview or a refusal left both as they were. */
   async function snapshot(api: Api, entitlementId: string) {
-    return { entitlement: await entitlementNow(api, entitlementId), events: await eventsOf(api, entitlementId), all: (await api.get('/entitlements?limit=1000')).body.items.length };
+    return {
+      entitlement: await entitlementNow(api, entitlementId),
+      events: await eventsOf(api, entitlementId),
+      all: (await api.get('/entitlements?limit=1000')).body.items.length,
+    };
   }
 
   /** Sends a form the way htmx sends it: the CSRF token as a header, the answer a fragment. */
   async function htmxPost(client: PortalWorld['admin'], path: string, fields: Record<string, string>) {
     const body = new URLSearchParams(fields).toString();
-    return client.request('POST', path, body, 'application/x-www-form-urlencoded', { ...htmx, 'x-csrf-token': client.token ?? '' });
+    return client.request('POST', path, body, 'application/x-www-form-urlencoded', {
+      ...htmx,
+      'x-csrf-token': client.token ?? '',
+    });
   }
 
   it('shows a line item, its activations and lineage to whoever may see it, history and operations by role', async () => {
@@ -50,7 +65,8 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     assert.match(text, /2 of 10 activated · 8 free/);
     assert.match(text, /came from no other/);
     assert.match(text, /History/);
-    for (const op of ['transfer', 'split', 'renew', 'upsell', 'upgrade']) assert.ok(admin.html.includes(`href="${path}/${op}"`), op);
+    for (const op of ['transfer', 'split', 'renew', 'upsell', 'upgrade'])
+      assert.ok(admin.html.includes(`href="${path}/${op}"`), op);
     assert.ok(admin.html.includes(`href="/portal/entitlements/${entitlement.id}"`));
     assert.match(admin.html, /href="mailto:\?subject=Your%20activation%20ID/);
     assert.ok(admin.html.includes(`data-copy="${code}"`));
@@ -124,10 +140,16 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const refused = await w.admin.post(`${path}/transfer`, { accountId: w.D.id, activations: 'require-returned' });
     assert.equal(refused.status, 409);
     assert.match(textOf(refused.html), /return those activations first/);
-    const previewed = await htmxPost(w.admin, `${path}/transfer/preview`, { accountId: w.D.id, activations: 'require-returned' });
+    const previewed = await htmxPost(w.admin, `${path}/transfer/preview`, {
+      accountId: w.D.id,
+      activations: 'require-returned',
+    });
     assert.equal(previewed.status, 200, 'htmx swaps only a 2xx answer');
     assert.match(textOf(previewed.html), /This transfer would be refused\. 1 of its count is activated/);
-    const plainPreview = await w.admin.post(`${path}/transfer/preview`, { accountId: 'acc_missing', activations: 'move' });
+    const plainPreview = await w.admin.post(`${path}/transfer/preview`, {
+      accountId: 'acc_missing',
+      activations: 'move',
+    });
     assert.equal(plainPreview.status, 422, 'a page shows the status the change would get');
     assert.ok(errorBeside(plainPreview.html, 'accountId'));
     const noAccount = await w.admin.post(`${path}/transfer`, { activations: 'move' });
@@ -140,10 +162,18 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const notDeployed = await w.admin.post(`${draftPath}/transfer`, { accountId: w.C.id, activations: 'move' });
     assert.equal(notDeployed.status, 409);
     assert.match(textOf(notDeployed.html), /A transfer works on deployed line items; its entitlement is draft/);
-    assert.equal((await w.admin.post('/portal/line-items/NO-SUCH-CODE/transfer', { accountId: w.C.id, activations: 'move' })).status, 404);
+    assert.equal(
+      (await w.admin.post('/portal/line-items/NO-SUCH-CODE/transfer', { accountId: w.C.id, activations: 'move' }))
+        .status,
+      404,
+    );
     assert.deepEqual(await snapshot(api, entitlement.id), before);
     assert.equal((await entitlementNow(api, draft.id)).lineItems[0].state, 'draft');
-    const forged = await w.admin.post(`${path}/transfer/preview`, { accountId: w.D.id, activations: 'move' }, { token: null });
+    const forged = await w.admin.post(
+      `${path}/transfer/preview`,
+      { accountId: w.D.id, activations: 'move' },
+      { token: null },
+    );
     assert.equal(forged.status, 403, 'a preview is a post like any other: it needs the token');
   });
 
@@ -170,7 +200,10 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const customer = await w.customerC.get(done.location ?? '');
     assert.equal(customer.status, 200, 'and the customer sees it');
     assert.match(textOf(customer.html), /Came from a line item of another account/);
-    assert.ok(!customer.html.includes(entitlement.lineItems[0].activationId), "but not the code of the partner's line item");
+    assert.ok(
+      !customer.html.includes(entitlement.lineItems[0].activationId),
+      "but not the code of the partner's line item",
+    );
   });
 
   it('splits part of the free quantity off, with a preview, lineage on both sides and refusals', async () => {
@@ -194,13 +227,20 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     assert.equal(done.status, 303);
     assert.equal(done.location, path);
     const after = await entitlementNow(api, entitlement.id);
-    assert.deepEqual(after.lineItems.map((li: any) => li.quantity), [7, 3]);
+    assert.deepEqual(
+      after.lineItems.map((li: any) => li.quantity),
+      [7, 3],
+    );
     const child = after.lineItems[1].activationId;
     const page = await w.admin.get(path);
     assert.match(textOf(page.html), new RegExp(`Split 3 off into ${child}`));
     assert.ok(page.html.includes(`href="/portal/line-items/${child}"`));
     assert.match(textOf((await w.admin.get(`/portal/line-items/${child}`)).html), new RegExp(`Came from ${code}`));
-    const elsewhere = await w.admin.post(`${path}/split`, { quantity: '2', accountId: w.D.id, entitlementId: `SPLIT-${process.pid}` });
+    const elsewhere = await w.admin.post(`${path}/split`, {
+      quantity: '2',
+      accountId: w.D.id,
+      entitlementId: `SPLIT-${process.pid}`,
+    });
     assert.equal(elsewhere.status, 303, textOf(elsewhere.html));
     assert.equal((await entitlementNow(api, `SPLIT-${process.pid}`)).soldTo, w.D.id);
     const partnerElsewhere = await w.partnerP.post(`${path}/split`, { quantity: '1', accountId: w.D.id });
@@ -215,9 +255,18 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const { path, entitlement } = await stock(api, { productId: suite.id });
     const before = await snapshot(api, entitlement.id);
     await w.admin.get(`${path}/renew`);
-    assert.match(textOf((await htmxPost(w.admin, `${path}/renew/preview`, { expirationDate: '2031-06-30' })).html), /Expires 2030-12-31 → 2031-06-30/);
-    assert.match(textOf((await htmxPost(w.admin, `${path}/upsell/preview`, { quantity: '5' })).html), /Quantity 10 → 15/);
-    assert.match(textOf((await htmxPost(w.admin, `${path}/upgrade/preview`, { productId: newer.id })).html), new RegExp(`Product ${suite.name} 2\\.0 → ${suite.name} 2\\.10`));
+    assert.match(
+      textOf((await htmxPost(w.admin, `${path}/renew/preview`, { expirationDate: '2031-06-30' })).html),
+      /Expires 2030-12-31 → 2031-06-30/,
+    );
+    assert.match(
+      textOf((await htmxPost(w.admin, `${path}/upsell/preview`, { quantity: '5' })).html),
+      /Quantity 10 → 15/,
+    );
+    assert.match(
+      textOf((await htmxPost(w.admin, `${path}/upgrade/preview`, { productId: newer.id })).html),
+      new RegExp(`Product ${suite.name} 2\\.0 → ${suite.name} 2\\.10`),
+    );
     assert.deepEqual(await snapshot(api, entitlement.id), before, 'three previews, no change');
 
     const earlier = await w.admin.post(`${path}/renew`, { expirationDate: '2030-01-01' });
@@ -243,7 +292,8 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const item = (await entitlementNow(api, entitlement.id)).lineItems[0];
     assert.deepEqual([item.expirationDate, item.quantity, item.productId], ['2031-06-30', 15, newer.id]);
     const history = textOf((await w.admin.get(path)).html);
-    for (const action of ['line-item.renewed', 'line-item.upsold', 'line-item.upgraded']) assert.match(history, new RegExp(action.replace('.', '\\.')));
+    for (const action of ['line-item.renewed', 'line-item.upsold', 'line-item.upgraded'])
+      assert.match(history, new RegExp(action.replace('.', '\\.')));
   });
 
   it('shows in a lineage only the line items the reader may see', async () => {
@@ -252,9 +302,14 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     await w.admin.get(`${path}/split`);
     const split = await w.admin.post(`${path}/split`, { quantity: '2', accountId: w.D.id });
     assert.equal(split.status, 303, textOf(split.html));
-    const child = (await api.get(`/entitlements?account=${w.D.id}&limit=1000`)).body.items.flatMap((e: any) => e.lineItems).find((li: any) => li.parentActivationId === code);
+    const child = (await api.get(`/entitlements?account=${w.D.id}&limit=1000`)).body.items
+      .flatMap((e: any) => e.lineItems)
+      .find((li: any) => li.parentActivationId === code);
     assert.ok(child, 'the split made a line item for D');
-    assert.ok((await w.admin.get(path)).html.includes(`href="/portal/line-items/${child.activationId}"`), 'the producer sees where it went');
+    assert.ok(
+      (await w.admin.get(path)).html.includes(`href="/portal/line-items/${child.activationId}"`),
+      'the producer sees where it went',
+    );
     const customer = await w.customerC.get(path);
     assert.equal(customer.status, 200);
     assert.ok(!customer.html.includes(child.activationId), "the customer does not see another account's line item");

@@ -33,7 +33,10 @@ describeEachBackend('portal: billing report and statements', (server) => {
     assert.match(r.html, new RegExp(`href="/portal/reports/partners/${p1.id}/statement\\?period=2026-Q4"`));
     assert.match(r.html, /<script src="\/assets\/vendor\/chart\.umd\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
     const config = JSON.parse(
-      (/data-chart="([^"]+)"/.exec(r.html)?.[1] ?? '{}').replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, "'"),
+      (/data-chart="([^"]+)"/.exec(r.html)?.[1] ?? '{}')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/&#39;/g, "'"),
     );
     assert.deepEqual(config.data.labels, ['2026-Q4']);
     assert.deepEqual(
@@ -57,14 +60,20 @@ describeEachBackend('portal: billing report and statements', (server) => {
       const page = await admin.get(`/portal/reports.csv?${query}`);
       assert.equal(page.status, 200);
       assert.match(page.headers.get('content-type') ?? '', /^text\/csv/);
-      assert.match(page.headers.get('content-disposition') ?? '', /^attachment; filename="activations-2026-10-01-2026-12-31\.csv"$/);
+      assert.match(
+        page.headers.get('content-disposition') ?? '',
+        /^attachment; filename="activations-2026-10-01-2026-12-31\.csv"$/,
+      );
       const apiCsv = await api.get(`/reports/activations?${query}`, { headers: { accept: 'text/csv' } });
       assert.equal(page.html, apiCsv.text, query);
     }
     const statement = await admin.get(`/portal/reports/partners/${p1.id}/statement.csv?period=2026-Q4`);
     assert.equal(statement.status, 200);
     assert.equal(statement.headers.get('content-disposition'), `attachment; filename="statement-${p1.id}-2026-Q4.csv"`);
-    assert.equal(statement.html, (await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } })).text);
+    assert.equal(
+      statement.html,
+      (await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } })).text,
+    );
     assert.equal(statement.html.trim().split('\n').length, 1 + 5 + 2);
   });
 
@@ -75,7 +84,9 @@ describeEachBackend('portal: billing report and statements', (server) => {
       ['2026-11', 'month'],
       ['2026-Q4', 'quarter'],
     ] as const) {
-      const row = (await api.get(`/reports/activations?period=${kind}&${RANGE}`)).body.items.find((r: any) => r.partnerAccountId === p1.id && r.period === period);
+      const row = (await api.get(`/reports/activations?period=${kind}&${RANGE}`)).body.items.find(
+        (r: any) => r.partnerAccountId === p1.id && r.period === period,
+      );
       const page = await admin.get(`/portal/reports/partners/${p1.id}/statement?period=${period}`);
       assert.equal(page.status, 200);
       const text = textOf(page.html);
@@ -97,7 +108,10 @@ describeEachBackend('portal: billing report and statements', (server) => {
     assert.equal(own.status, 200);
     assert.match(textOf(own.html), /Alpha Distribution 2026-Q4 5 2 3/);
     assert.doesNotMatch(textOf(own.html), /Beta Resellers|sold directly/);
-    assert.doesNotMatch(await (await partner1.get(`/portal/reports.csv?period=quarter&${RANGE}`)).html, /Beta Resellers/);
+    assert.doesNotMatch(
+      await (await partner1.get(`/portal/reports.csv?period=quarter&${RANGE}`)).html,
+      /Beta Resellers/,
+    );
     assert.equal((await partner1.get(`/portal/reports/partners/${p1.id}/statement?period=2026-Q4`)).status, 200);
     assert.equal((await partner1.get(`/portal/reports/partners/${p2.id}/statement?period=2026-Q4`)).status, 404);
     assert.equal((await partner1.get(`/portal/reports/partners/${p2.id}/statement.csv?period=2026-Q4`)).status, 404);

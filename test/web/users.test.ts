@@ -37,18 +37,36 @@ describeEachBackend('portal: users', (server) => {
     const c = await account(api);
     await admin.get('/portal/users/new');
     const operatorEmail = email('Operator');
-    const made = await admin.post('/portal/users', { name: 'Olga Operator', email: operatorEmail.toUpperCase(), role: 'operator', accountId: '', password: PASSWORD });
+    const made = await admin.post('/portal/users', {
+      name: 'Olga Operator',
+      email: operatorEmail.toUpperCase(),
+      role: 'operator',
+      accountId: '',
+      password: PASSWORD,
+    });
     const operatorId = userIdFrom(made.location);
-    assert.match(textOf((await admin.get(made.location ?? '')).html), /User Olga Operator created\..*Olga Operator.*operator.*The producer's staff.*A password/);
+    assert.match(
+      textOf((await admin.get(made.location ?? '')).html),
+      /User Olga Operator created\..*Olga Operator.*operator.*The producer's staff.*A password/,
+    );
     const signedIn = new PortalClient(url);
     await signedIn.signIn(operatorEmail);
     assert.equal((await signedIn.get('/portal')).status, 200);
 
     await admin.get(`/portal/users/new?accountId=${c.id}`);
     const customerEmail = email('Customer');
-    const customer = await admin.post('/portal/users', { name: 'Kaspars Liepa', email: customerEmail, role: 'customer', accountId: c.id, password: '' });
+    const customer = await admin.post('/portal/users', {
+      name: 'Kaspars Liepa',
+      email: customerEmail,
+      role: 'customer',
+      accountId: c.id,
+      password: '',
+    });
     const customerId = userIdFrom(customer.location);
-    assert.match(textOf((await admin.get(customer.location ?? '')).html), /Make a sign-in link below and send it to them\./);
+    assert.match(
+      textOf((await admin.get(customer.location ?? '')).html),
+      /Make a sign-in link below and send it to them\./,
+    );
     const stored = (await users(api)).filter((u) => [operatorId, customerId].includes(u.id));
     assert.deepEqual(
       stored.map((u) => [u.email, u.role, u.accountId, u.hasPassword]),
@@ -62,7 +80,12 @@ describeEachBackend('portal: users', (server) => {
     assert.match(textOf(list.html), new RegExp(`Kaspars Liepa ${customerEmail} customer ${c.name} link only active`));
     assert.ok(!textOf(list.html).includes('Olga Operator'), 'filtered by role');
     assert.ok(textOf((await admin.get(`/portal/users?accountId=${c.id}`)).html).includes('Kaspars Liepa'));
-    assert.ok(!textOf((await admin.get(`/portal/users?email=${encodeURIComponent(operatorEmail)}`)).html).includes('Kaspars Liepa'), 'filtered by email');
+    assert.ok(
+      !textOf((await admin.get(`/portal/users?email=${encodeURIComponent(operatorEmail)}`)).html).includes(
+        'Kaspars Liepa',
+      ),
+      'filtered by email',
+    );
     assert.equal((await admin.get('/portal/users?role=root')).status, 400);
   });
 
@@ -112,7 +135,10 @@ describeEachBackend('portal: users', (server) => {
 
     const disabled = await admin.post(`/portal/users/${target.id}/disable`);
     assert.equal(disabled.status, 303);
-    assert.match(textOf((await admin.get(disabled.location ?? '')).html), /Renamed Person is disabled; their sessions have ended\..*disabled since/);
+    assert.match(
+      textOf((await admin.get(disabled.location ?? '')).html),
+      /Renamed Person is disabled; their sessions have ended\..*disabled since/,
+    );
     assert.equal((await them.get('/portal')).status, 303, 'their session ended');
     const again = new PortalClient(url);
     await again.get('/sign-in');
@@ -142,7 +168,9 @@ describeEachBackend('portal: users', (server) => {
     const { api, url } = server();
     const admin = await PortalClient.as(api, url, 'admin');
     const c = await account(api);
-    const target = await created(api.post('/users', { email: email('Linked'), name: 'Linda Link', role: 'customer', accountId: c.id }));
+    const target = await created(
+      api.post('/users', { email: email('Linked'), name: 'Linda Link', role: 'customer', accountId: c.id }),
+    );
     await admin.get(`/portal/users/${target.id}`);
     const made = await admin.post(`/portal/users/${target.id}/sign-in-link`);
     assert.equal(made.status, 201);
@@ -172,17 +200,28 @@ describeEachBackend('portal: users', (server) => {
     const p = await partner(api);
     const staff = await portalUser(api, 'admin');
     const form = await operator.get('/portal/users/new');
-    assert.ok(!form.html.includes('value="admin"') && !form.html.includes('value="operator"'), 'producer roles are not offered');
+    assert.ok(
+      !form.html.includes('value="admin"') && !form.html.includes('value="operator"'),
+      'producer roles are not offered',
+    );
     assert.ok(form.html.includes('value="partner"'));
     const before = (await users(api)).length;
     assert.equal((await operator.post('/portal/users', { name: 'X', email: email('x'), role: 'admin' })).status, 403);
     assert.equal((await users(api)).length, before);
-    const made = await operator.post('/portal/users', { name: 'Pia Partner', email: email('pia'), role: 'partner', accountId: p.id });
+    const made = await operator.post('/portal/users', {
+      name: 'Pia Partner',
+      email: email('pia'),
+      role: 'partner',
+      accountId: p.id,
+    });
     assert.equal(made.status, 303);
 
     const detail = await operator.get(`/portal/users/${staff.id}`);
     assert.equal(detail.status, 200);
-    assert.ok(!detail.html.includes(`action="/portal/users/${staff.id}/disable"`), 'no buttons for what the operator may not do');
+    assert.ok(
+      !detail.html.includes(`action="/portal/users/${staff.id}/disable"`),
+      'no buttons for what the operator may not do',
+    );
     assert.equal((await operator.post(`/portal/users/${staff.id}/disable`)).status, 403);
     assert.equal((await operator.post(`/portal/users/${staff.id}/sign-in-link`)).status, 403);
     assert.equal((await operator.post(`/portal/users/${staff.id}`, { name: 'Renamed' })).status, 403);
@@ -197,15 +236,31 @@ describeEachBackend('portal: users', (server) => {
     const theirs = await account(api, { parentAccountId: q.id });
     const anon = await account(api, { parentAccountId: p.id, anonymous: true });
     const client = await PortalClient.as(api, url, 'partner', p.id);
-    const customerOfMine = await created(api.post('/users', { email: email('mine'), name: 'Mine Person', role: 'customer', accountId: mine.id }));
-    const otherPartner = await created(api.post('/users', { email: email('q'), name: 'Q Person', role: 'partner', accountId: q.id }));
-    const customerOfTheirs = await created(api.post('/users', { email: email('theirs'), name: 'Theirs Person', role: 'customer', accountId: theirs.id }));
+    const customerOfMine = await created(
+      api.post('/users', { email: email('mine'), name: 'Mine Person', role: 'customer', accountId: mine.id }),
+    );
+    const otherPartner = await created(
+      api.post('/users', { email: email('q'), name: 'Q Person', role: 'partner', accountId: q.id }),
+    );
+    const customerOfTheirs = await created(
+      api.post('/users', { email: email('theirs'), name: 'Theirs Person', role: 'customer', accountId: theirs.id }),
+    );
 
     const list = textOf((await client.get('/portal/users')).html);
     assert.ok(list.includes('Mine Person'));
-    assert.ok(!list.includes('Q Person') && !list.includes('Theirs Person') && !list.includes(q.name) && !list.includes(theirs.name), 'nothing of another partner');
+    assert.ok(
+      !list.includes('Q Person') &&
+        !list.includes('Theirs Person') &&
+        !list.includes(q.name) &&
+        !list.includes(theirs.name),
+      'nothing of another partner',
+    );
     const form = await client.get('/portal/users/new');
-    assert.ok(!form.html.includes('value="admin"') && !form.html.includes(`value="${theirs.id}"`) && !form.html.includes(`value="${anon.id}"`));
+    assert.ok(
+      !form.html.includes('value="admin"') &&
+        !form.html.includes(`value="${theirs.id}"`) &&
+        !form.html.includes(`value="${anon.id}"`),
+    );
     for (const id of [otherPartner.id, customerOfTheirs.id]) {
       assert.equal((await client.get(`/portal/users/${id}`)).status, 404);
       await client.get('/portal/users');
@@ -223,12 +278,23 @@ describeEachBackend('portal: users', (server) => {
       [{ name: 'X', email: email('x'), role: 'admin' }, 403],
       [{ name: 'X', email: email('x'), role: 'customer', accountId: p.id }, 422],
     ];
-    for (const [fields, status] of refusals) assert.equal((await client.post('/portal/users', fields)).status, status, JSON.stringify(fields));
+    for (const [fields, status] of refusals)
+      assert.equal((await client.post('/portal/users', fields)).status, status, JSON.stringify(fields));
     assert.equal((await users(api)).length, before);
 
-    const colleague = await client.post('/portal/users', { name: 'Colleague', email: email('colleague'), role: 'partner', accountId: p.id });
+    const colleague = await client.post('/portal/users', {
+      name: 'Colleague',
+      email: email('colleague'),
+      role: 'partner',
+      accountId: p.id,
+    });
     assert.equal(colleague.status, 303);
-    const customerUser = await client.post('/portal/users', { name: 'Their Customer', email: email('cust'), role: 'customer', accountId: mine.id });
+    const customerUser = await client.post('/portal/users', {
+      name: 'Their Customer',
+      email: email('cust'),
+      role: 'customer',
+      accountId: mine.id,
+    });
     assert.equal(customerUser.status, 303);
     const made = await client.post(`/portal/users/${customerOfMine.id}/sign-in-link`);
     assert.equal(made.status, 201);
@@ -245,7 +311,10 @@ describeEachBackend('portal: users', (server) => {
     assert.equal((await client.get('/portal/users')).status, 403);
     assert.equal((await client.get('/portal/users/new')).status, 403);
     await client.get('/portal');
-    assert.equal((await client.post('/portal/users', { name: 'X', email: email('x'), role: 'customer', accountId: c.id })).status, 403);
+    assert.equal(
+      (await client.post('/portal/users', { name: 'X', email: email('x'), role: 'customer', accountId: c.id })).status,
+      403,
+    );
     assert.equal((await users(api)).length, before);
     const someone = await portalUser(api, 'operator');
     const signedOut = new PortalClient(url);

@@ -9,11 +9,22 @@ import { describeEachBackend } from '../support/suite.ts';
 const counts = async (api: Api, id: string) => (await api.get(`/entitlements/${id}`)).body.webRegisterKeys;
 
 /** Sends a key file the way portal.js does: one text/plain request, the CSRF token in a header. */
-function upload(client: PortalClient, id: string, text: string, options: { partial?: boolean; token?: string | null } = {}) {
+function upload(
+  client: PortalClient,
+  id: string,
+  text: string,
+  options: { partial?: boolean; token?: string | null } = {},
+) {
   const token = options.token === undefined ? client.token : options.token;
-  return client.request('POST', `/portal/entitlements/${id}/keys/upload${options.partial ? '?partial=true' : ''}`, text, 'text/plain; charset=utf-8', {
-    ...(token && { 'x-csrf-token': token }),
-  });
+  return client.request(
+    'POST',
+    `/portal/entitlements/${id}/keys/upload${options.partial ? '?partial=true' : ''}`,
+    text,
+    'text/plain; charset=utf-8',
+    {
+      ...(token && { 'x-csrf-token': token }),
+    },
+  );
 }
 
 describeEachBackend('portal: web register keys of a bulk entitlement', (server, backend) => {
@@ -39,7 +50,11 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     const seen = await own.get(path);
     assert.equal(seen.status, 200);
     assert.match(textOf(seen.html), new RegExp(keys[2] ?? ''));
-    assert.doesNotMatch(textOf(seen.html), /Upload a key file|Void keys/, 'a partner reads its stock; loading and voiding are the producer’s');
+    assert.doesNotMatch(
+      textOf(seen.html),
+      /Upload a key file|Void keys/,
+      'a partner reads its stock; loading and voiding are the producer’s',
+    );
     assert.match(textOf(seen.html), /Split stock to a reseller/, 'the tier-1 partner may split');
 
     const other = await PortalClient.as(api, url, 'partner', (await partner(api)).id);
@@ -49,7 +64,12 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.equal((await other.post(`${path}/void-count`, { count: '1' })).status, 403);
     assert.equal((await upload(other, bulk.id, 'OTHERKEY-0001\n')).status, 403);
     assert.equal((await other.post(`${path}/split`, { partnerAccountId: distributor.id, count: '1' })).status, 404);
-    const customer = await PortalClient.as(api, url, 'customer', (await account(api, { parentAccountId: distributor.id })).id);
+    const customer = await PortalClient.as(
+      api,
+      url,
+      'customer',
+      (await account(api, { parentAccountId: distributor.id })).id,
+    );
     assert.equal((await customer.get(path)).status, 403);
     const signedOut = new PortalClient(url);
     const r = await signedOut.get(path);
@@ -115,7 +135,13 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.match(textOf(after.html), /6 Total 6 Unredeemed/);
 
     assert.equal((await upload(admin, bulk.id, '# nothing but a comment\n')).status, 422);
-    const json = await admin.request('POST', `/portal/entitlements/${bulk.id}/keys/upload`, '{"keys":["JSONKEY1"]}', 'application/json', { 'x-csrf-token': admin.token ?? '' });
+    const json = await admin.request(
+      'POST',
+      `/portal/entitlements/${bulk.id}/keys/upload`,
+      '{"keys":["JSONKEY1"]}',
+      'application/json',
+      { 'x-csrf-token': admin.token ?? '' },
+    );
     assert.equal(json.status, 415);
     const operator = await PortalClient.as(api, url, 'operator');
     await operator.get('/portal');
@@ -160,24 +186,20 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.deepEqual(await counts(api, bulk.id), { total: 1, unredeemed: 1, redeemed: 0, void: 0 });
   });
 
-  it(
-    'loads a file of 1,000,000 keys through the page’s upload',
-    // About 20 s on SQLite; PostgreSQL loads at less than half that speed (docs/benchmarks.md), so it runs on SQLite only.
-    { skip: backend.name !== 'sqlite' && 'a million keys are loaded on SQLite only' },
-    async () => {
-      const { api, url } = server();
-      const { bulk } = await bulkWithKeys(api, { state: 'draft' });
-      const admin = await PortalClient.as(api, url, 'admin');
-      await admin.get(`/portal/entitlements/${bulk.id}/keys`);
-      const lines: string[] = ['# a million keys'];
-      for (let i = 0; i < 1_000_000; i++) lines.push(`M${process.pid}-${String(i).padStart(7, '0')}`);
-      const r = await upload(admin, bulk.id, lines.join('\n'));
-      assert.equal(r.status, 201, r.html);
-      assert.deepEqual(await counts(api, bulk.id), { total: 1_000_000, unredeemed: 1_000_000, redeemed: 0, void: 0 });
-      const page = await admin.get(r.headers.get('x-location') ?? '');
-      assert.match(textOf(page.html), /Loaded 1,000,000 key\(s\)\.[^]*1,000,000 Total 1,000,000 Unredeemed/);
-    },
-  );
+  it('loads a file of 1,000,000 keys through the page’s upload', // About 20 s on SQLite; PostgreSQL loads at less than half that speed (docs/benchmarks.md), so it runs on SQLite only.
+  { skip: backend.name !== 'sqlite' && 'a million keys are loaded on SQLite only' }, async () => {
+    const { api, url } = server();
+    const { bulk } = await bulkWithKeys(api, { state: 'draft' });
+    const admin = await PortalClient.as(api, url, 'admin');
+    await admin.get(`/portal/entitlements/${bulk.id}/keys`);
+    const lines: string[] = ['# a million keys'];
+    for (let i = 0; i < 1_000_000; i++) lines.push(`M${process.pid}-${String(i).padStart(7, '0')}`);
+    const r = await upload(admin, bulk.id, lines.join('\n'));
+    assert.equal(r.status, 201, r.html);
+    assert.deepEqual(await counts(api, bulk.id), { total: 1_000_000, unredeemed: 1_000_000, redeemed: 0, void: 0 });
+    const page = await admin.get(r.headers.get('x-location') ?? '');
+    assert.match(textOf(page.html), /Loaded 1,000,000 key\(s\)\.[^]*1,000,000 Total 1,000,000 Unredeemed/);
+  });
 
   it('adds pasted keys and generated keys, and shows refusals beside the field', async () => {
     const { api, url } = server();
@@ -188,19 +210,27 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     const pasted = someKeys(2, 'PASTE');
     const bad = await admin.post(`${path}/paste`, { keys: `${pasted.join('\n')}\nx!` });
     assert.equal(bad.status, 422);
-    assert.match(bad.html, /class="field field-invalid"[^]*1 key\(s\) refused, so nothing changed; tick “Add the good keys and skip the rejected ones”/);
+    assert.match(
+      bad.html,
+      /class="field field-invalid"[^]*1 key\(s\) refused, so nothing changed; tick “Add the good keys and skip the rejected ones”/,
+    );
     assert.match(textOf(bad.html), /These keys were refused: Key Why x! not a valid key/);
     assert.ok(bad.html.includes(pasted.join('\n')), 'what was pasted is there to correct');
     assert.equal((await counts(api, bulk.id)).total, 1);
     const ok = await admin.post(`${path}/paste`, { keys: `# pasted\n${pasted.join('\n')}\nx!`, _partial: 'true' });
     assert.equal(ok.status, 303);
-    assert.match(textOf((await admin.get(ok.location ?? '')).html), /Loaded 2 key\(s\)\. 1 rejected key\(s\) were skipped\./);
+    assert.match(
+      textOf((await admin.get(ok.location ?? '')).html),
+      /Loaded 2 key\(s\)\. 1 rejected key\(s\) were skipped\./,
+    );
     assert.equal((await counts(api, bulk.id)).total, 3);
 
     const generated = await admin.post(`${path}/generate`, { generate: '25', prefix: 'SPRING' });
     assert.equal(generated.status, 303);
     assert.match(textOf((await admin.get(generated.location ?? '')).html), /Generated 25 keys\./);
-    const listed = (await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=1000`)).body.items.map((k: { key: string }) => k.key);
+    const listed = (await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=1000`)).body.items.map(
+      (k: { key: string }) => k.key,
+    );
     assert.equal(listed.filter((k: string) => k.startsWith('SPRING')).length, 25);
     for (const [fields, field] of [
       [{ generate: '0' }, 'generate'],
@@ -227,18 +257,35 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     const all = await admin.get(`/portal/entitlements/${bulk.id}/keys/export`);
     assert.equal(all.status, 200);
     assert.match(all.headers.get('content-type') ?? '', /^text\/csv/);
-    assert.match(all.headers.get('content-disposition') ?? '', new RegExp(`attachment; filename="${bulk.id}-all-keys.csv"`));
+    assert.match(
+      all.headers.get('content-disposition') ?? '',
+      new RegExp(`attachment; filename="${bulk.id}-all-keys.csv"`),
+    );
     const lines = all.html.trim().split('\n');
     assert.equal(lines[0], 'key,state,entitlementId,redeemedEntitlementId,redeemedAt,voidedAt,loadId,loadedAt');
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(',')), [
-      `${keys[0]},redeemed,${bulk.id},${keys[0]}ENT`,
-      `${keys[1]},unredeemed,${bulk.id},`,
-      `${keys[2]},unredeemed,${bulk.id},`,
-    ]);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(',').slice(0, 4).join(',')),
+      [
+        `${keys[0]},redeemed,${bulk.id},${keys[0]}ENT`,
+        `${keys[1]},unredeemed,${bulk.id},`,
+        `${keys[2]},unredeemed,${bulk.id},`,
+      ],
+    );
     const unredeemed = await admin.get(`/portal/entitlements/${bulk.id}/keys/export?state=unredeemed`);
-    assert.deepEqual(unredeemed.html.trim().split('\n').slice(1).map((l) => l.split(',')[0]), keys.slice(1));
+    assert.deepEqual(
+      unredeemed.html
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+      keys.slice(1),
+    );
     const own = await PortalClient.as(api, url, 'partner', distributor.id);
-    assert.equal((await own.get(`/portal/entitlements/${bulk.id}/keys/export`)).status, 200, 'the partner exports its stock');
+    assert.equal(
+      (await own.get(`/portal/entitlements/${bulk.id}/keys/export`)).status,
+      200,
+      'the partner exports its stock',
+    );
   });
 
   it('voids ticked or listed keys all or nothing, or a number of the oldest', async () => {
@@ -249,7 +296,11 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     const path = `/portal/entitlements/${bulk.id}/keys`;
     const page = await admin.get(path);
     assert.match(page.html, new RegExp(`<input type="checkbox" form="void-form" name="keys" value="${keys[0]}"`));
-    assert.doesNotMatch(page.html, new RegExp(`form="void-form" name="keys" value="${keys[5]}"`), 'a redeemed key cannot be ticked');
+    assert.doesNotMatch(
+      page.html,
+      new RegExp(`form="void-form" name="keys" value="${keys[5]}"`),
+      'a redeemed key cannot be ticked',
+    );
 
     const refused = await admin.post(`${path}/void`, { keys: [keys[0] ?? '', `${keys[1]}\n${keys[5]}\nNOT-OURS-1`] });
     assert.equal(refused.status, 409);
@@ -262,7 +313,10 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.match(textOf((await admin.get(voided.location ?? '')).html), /Voided 2 key\(s\)\./);
     const others = await admin.post(`${path}/void`, { keys: `${keys[2]}\n${keys[5]}`, _partial: 'true' });
     assert.equal(others.status, 303);
-    assert.match(textOf((await admin.get(others.location ?? '')).html), new RegExp(`Voided 1 key\\(s\\)\\. 1 could not be voided: ${keys[5]}\\.`));
+    assert.match(
+      textOf((await admin.get(others.location ?? '')).html),
+      new RegExp(`Voided 1 key\\(s\\)\\. 1 could not be voided: ${keys[5]}\\.`),
+    );
     assert.equal((await admin.post(`${path}/void`, { keys: '' })).status, 400);
 
     const tooMany = await admin.post(`${path}/void-count`, { count: '3' });
@@ -273,7 +327,9 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     const two = await admin.post(`${path}/void-count`, { count: '2' });
     assert.equal(two.status, 303);
     assert.deepEqual(await counts(api, bulk.id), { total: 6, unredeemed: 0, redeemed: 1, void: 5 });
-    const states = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items.map((k: { state: string }) => k.state);
+    const states = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items.map(
+      (k: { state: string }) => k.state,
+    );
     assert.deepEqual(states, ['void', 'void', 'void', 'void', 'void', 'redeemed']);
     const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0].accountId);
     await partnerClient.get(path);
@@ -302,27 +358,43 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.equal((await own.post(`${path}/split`, { count: '1' })).status, 400);
     assert.deepEqual(await counts(api, bulk.id), { total: 6, unredeemed: 6, redeemed: 0, void: 0 });
 
-    const split = await own.post(`${path}/split`, { partnerAccountId: reseller.id, count: '2', id: `RESOLD-${process.pid}` });
+    const split = await own.post(`${path}/split`, {
+      partnerAccountId: reseller.id,
+      count: '2',
+      id: `RESOLD-${process.pid}`,
+    });
     assert.equal(split.status, 303);
     assert.equal(split.location, `/portal/entitlements/RESOLD-${process.pid}/keys`);
     const child = await own.get(split.location ?? '');
-    assert.match(textOf(child.html), new RegExp(`Moved 2 key\\(s\\) from ${bulk.id} into this new bulk entitlement\\.`));
+    assert.match(
+      textOf(child.html),
+      new RegExp(`Moved 2 key\\(s\\) from ${bulk.id} into this new bulk entitlement\\.`),
+    );
     assert.match(textOf(child.html), new RegExp(`Split from ${bulk.id}`));
     assert.match(textOf(child.html), new RegExp(`resold by ${reseller.name}`));
     assert.match(textOf(child.html), new RegExp(`${keys[0]}[^]*${keys[1]}`));
-    assert.match(textOf((await own.get(path)).html), new RegExp(`Split to resellers[^]*RESOLD-${process.pid} ${reseller.name} 2 2`));
+    assert.match(
+      textOf((await own.get(path)).html),
+      new RegExp(`Split to resellers[^]*RESOLD-${process.pid} ${reseller.name} 2 2`),
+    );
     assert.deepEqual(await counts(api, bulk.id), { total: 4, unredeemed: 4, redeemed: 0, void: 0 });
 
     const resellerClient = await PortalClient.as(api, url, 'partner', reseller.id);
     const resold = await resellerClient.get(split.location ?? '');
     assert.equal(resold.status, 200, 'the reseller sees its new stock');
     assert.doesNotMatch(textOf(resold.html), /Split stock to a reseller/, 'and does not split it further');
-    assert.equal((await resellerClient.post(`${split.location}/split`, { partnerAccountId: distributor.id, count: '1' })).status, 403);
+    assert.equal(
+      (await resellerClient.post(`${split.location}/split`, { partnerAccountId: distributor.id, count: '1' })).status,
+      403,
+    );
     assert.equal((await resellerClient.get(path)).status, 404, 'nor sees the stock it came from');
 
     const admin = await PortalClient.as(api, url, 'admin');
     await admin.get(path);
-    const byProducer = await admin.post(`${path}/split`, { partnerAccountId: reseller.id, keys: `${keys[2]}\n${keys[3]?.toLowerCase()}` });
+    const byProducer = await admin.post(`${path}/split`, {
+      partnerAccountId: reseller.id,
+      keys: `${keys[2]}\n${keys[3]?.toLowerCase()}`,
+    });
     assert.equal(byProducer.status, 303);
     assert.deepEqual(await counts(api, bulk.id), { total: 2, unredeemed: 2, redeemed: 0, void: 0 });
   });

@@ -18,37 +18,54 @@ export function offlineCommands(program: Command): void {
     .command('activation-request')
     .description('write an offline activation request for this device, and the device key that will prove it later')
     .requiredOption('--code <code>', 'the activation code')
-    .option('--fingerprint <fingerprint>', 'the device fingerprint (default: computed for this machine, as the client library does)')
+    .option(
+      '--fingerprint <fingerprint>',
+      'the device fingerprint (default: computed for this machine, as the client library does)',
+    )
     .option('--device-name <name>', 'a name to recognise the device by (default: the host name)')
     .option('--out <file>', 'where to write the request', 'activation-request.txt')
     .option('--key-file <file>', "where to write the device's private key (mode 0600)", DEFAULT_KEY_FILE)
     .option('--force', 'replace an existing key file (its licence can then no longer be returned offline)')
-    .action(async (options: { code: string; fingerprint?: string; deviceName?: string; out: string; keyFile: string; force?: boolean }) => {
-      if (existsSync(options.keyFile) && !options.force) {
-        throw new Error(
-          `${options.keyFile} exists: it may be the key of an earlier offline activation, needed to return that licence. ` +
-            'Choose another file with --key-file, or replace it with --force.',
+    .action(
+      async (options: {
+        code: string;
+        fingerprint?: string;
+        deviceName?: string;
+        out: string;
+        keyFile: string;
+        force?: boolean;
+      }) => {
+        if (existsSync(options.keyFile) && !options.force) {
+          throw new Error(
+            `${options.keyFile} exists: it may be the key of an earlier offline activation, needed to return that licence. ` +
+              'Choose another file with --key-file, or replace it with --force.',
+          );
+        }
+        const fingerprint = options.fingerprint ?? computeFingerprint();
+        const device = createDeviceKeyPair();
+        // Built (and so validated) before anything is written: a bad code leaves no stray key behind.
+        const request = createActivationRequest({
+          code: options.code,
+          fingerprint,
+          deviceName: options.deviceName ?? hostname(),
+          devicePublicKey: device.publicJwk,
+        });
+        await writePrivateKey(options.keyFile, device.privateKey, options.force === true);
+        await writeFile(options.out, request);
+        process.stdout.write(
+          `Wrote ${options.out} for fingerprint ${fingerprint}.\n` +
+            `Wrote the device key to ${options.keyFile}: keep it on this machine; it proves this device when the licence is returned.\n` +
+            `Next: upload ${options.out} to the licensing server (POST /api/v1/activations/offline) and bring the licence file back.\n`,
         );
-      }
-      const fingerprint = options.fingerprint ?? computeFingerprint();
-      const device = createDeviceKeyPair();
-      // Built (and so validated) before anything is written: a bad code leaves no stray key behind.
-      const request = createActivationRequest({ code: options.code, fingerprint, deviceName: options.deviceName ?? hostname(), devicePublicKey: device.publicJwk });
-      await writePrivateKey(options.keyFile, device.privateKey, options.force === true);
-      await writeFile(options.out, request);
-      process.stdout.write(
-        `Wrote ${options.out} for fingerprint ${fingerprint}.\n` +
-          `Wrote the device key to ${options.keyFile}: keep it on this machine; it proves this device when the licence is returned.\n` +
-          `Next: upload ${options.out} to the licensing server (POST /api/v1/activations/offline) and bring the licence file back.\n`,
-      );
-    });
+      },
+    );
 
   program
     .command('return-request')
     .description('write a return request for an offline-activated licence, signed with the device key')
     .requiredOption('--license <file>', 'the licence file to give back')
     .option('--key-file <file>', 'the device key written by activation-request', DEFAULT_KEY_FILE)
-    .option('--fingerprint <fingerprint>', "the device fingerprint (default: the one in the licence)")
+    .option('--fingerprint <fingerprint>', 'the device fingerprint (default: the one in the licence)')
     .option('--out <file>', 'where to write the request', 'return-request.txt')
     .action(async (options: { license: string; keyFile: string; fingerprint?: string; out: string }) => {
       const { claims } = decodeLicense(readLicenseToken(await readFile(options.license, 'utf8')));
@@ -59,9 +76,15 @@ export function offlineCommands(program: Command): void {
       }
       const privateKey = readPrivateKey(await readFile(options.keyFile, 'utf8'), options.keyFile);
       if (!sameEd25519Key(publicJwkOf(privateKey), claims.cnf.jwk)) {
-        throw new Error(`${options.keyFile} is not the key this licence was issued to; use the key file written with its activation request.`);
+        throw new Error(
+          `${options.keyFile} is not the key this licence was issued to; use the key file written with its activation request.`,
+        );
       }
-      const request = createReturnRequest({ activationId: claims.jti, fingerprint: options.fingerprint ?? claims.sub, devicePrivateKey: privateKey });
+      const request = createReturnRequest({
+        activationId: claims.jti,
+        fingerprint: options.fingerprint ?? claims.sub,
+        devicePrivateKey: privateKey,
+      });
       await writeFile(options.out, request);
       process.stdout.write(
         `Wrote ${options.out} for activation ${claims.jti}.\n` +

@@ -18,7 +18,10 @@ export function verifyCommand(program: Command): void {
     .command('verify')
     .description("check a licence file offline against the producer's public keys (no server, no database)")
     .argument('<license-file>', 'the licence file (or a file holding a bare token)')
-    .requiredOption('--jwks <file-or-url>', 'the public keys: a JWKS file, or an http(s) URL such as https://HOST/.well-known/jwks.json (fetched once)')
+    .requiredOption(
+      '--jwks <file-or-url>',
+      'the public keys: a JWKS file, or an http(s) URL such as https://HOST/.well-known/jwks.json (fetched once)',
+    )
     .option('--fingerprint <fingerprint>', 'the device the licence must be bound to')
     .addHelpText(
       'after',
@@ -40,9 +43,17 @@ unreachable or unusable). Suspension, revocation and returns are known only to t
       }
       let result: LicenseVerification;
       try {
-        result = verifyLicense(readLicenseToken(text), keys, options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint });
+        result = verifyLicense(
+          readLicenseToken(text),
+          keys,
+          options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint },
+        );
       } catch (error) {
-        result = { valid: false, code: 'BAD_SIGNATURE', detail: error instanceof Error ? error.message : String(error) };
+        result = {
+          valid: false,
+          code: 'BAD_SIGNATURE',
+          detail: error instanceof Error ? error.message : String(error),
+        };
       }
       process.stdout.write(`${summary(licenseFile, result, options.fingerprint)}\n${result.code}: ${result.detail}\n`);
       if (!result.valid) process.exitCode = EXIT_NOT_VALID;
@@ -52,10 +63,16 @@ unreachable or unusable). Suspension, revocation and returns are known only to t
 async function loadKeys(source: string): Promise<Map<string, KeyObject>> {
   let text: string;
   if (/^https?:\/\//i.test(source)) {
-    const response = await fetch(source, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) }).catch((error: unknown) => {
-      throw new Error(`could not fetch the JWKS from ${source}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
+    const response = await fetch(source, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(15_000),
+    }).catch((error: unknown) => {
+      throw new Error(
+        `could not fetch the JWKS from ${source}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+      );
     });
-    if (!response.ok) throw new Error(`could not fetch the JWKS from ${source}: ${response.status} ${response.statusText}`);
+    if (!response.ok)
+      throw new Error(`could not fetch the JWKS from ${source}: ${response.status} ${response.statusText}`);
     text = await response.text();
   } else {
     text = await readFile(source, 'utf8');
@@ -73,7 +90,8 @@ async function loadKeys(source: string): Promise<Map<string, KeyObject>> {
 }
 
 function summary(file: string, result: LicenseVerification, fingerprint: string | undefined): string {
-  if (!('claims' in result)) return `Licence file:     ${file}\n(contents not shown: they are not signed by a trusted key)\n`;
+  if (!('claims' in result))
+    return `Licence file:     ${file}\n(contents not shown: they are not signed by a trusted key)\n`;
   const c: LicenseClaims = result.claims;
   const rows: [string, string][] = [
     ['Licence file', file],
@@ -84,7 +102,9 @@ function summary(file: string, result: LicenseVerification, fingerprint: string 
     ['Activation', c.jti],
     ['Model', `${c.lic.model}, count ${c.lic.count}`],
     ['Device', c.sub],
-    ...(fingerprint !== undefined && fingerprint !== c.sub ? ([['Checked against', fingerprint]] as [string, string][]) : []),
+    ...(fingerprint !== undefined && fingerprint !== c.sub
+      ? ([['Checked against', fingerprint]] as [string, string][])
+      : []),
     ['Issued', isoSeconds(c.iat)],
     ['Valid from', isoSeconds(c.nbf)],
     ['Expires', c.exp === undefined ? 'permanent' : isoSeconds(c.exp)],

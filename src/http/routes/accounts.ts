@@ -6,7 +6,19 @@ import { getAccount, listAccounts, listContacts } from '../../services/accounts/
 import { updateAccount } from '../../services/accounts/update-account.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../app.ts';
-import { Email, IdParams, Name, Nullable, PageOf, PageQuery, ResourceId, ShortText, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import {
+  Email,
+  IdParams,
+  Name,
+  Nullable,
+  PageOf,
+  PageQuery,
+  ResourceId,
+  ShortText,
+  Strict,
+  StringEnum,
+  problemResponses,
+} from '../schemas/common.ts';
 import { AccountSchema, ContactSchema } from '../schemas/entities.ts';
 
 const tags = ['Accounts'];
@@ -18,9 +30,16 @@ export const AccountInput = Strict({
   anonymous: Type.Optional(Type.Boolean()),
 });
 
-export const AccountChanges = Strict({ name: Type.Optional(Name), parentAccountId: Type.Optional(Nullable(ResourceId)) });
+export const AccountChanges = Strict({
+  name: Type.Optional(Name),
+  parentAccountId: Type.Optional(Nullable(ResourceId)),
+});
 
-export const ContactInput = Strict({ name: Name, email: Email, phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))) });
+export const ContactInput = Strict({
+  name: Name,
+  email: Email,
+  phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
+});
 
 export const AccountFilters = {
   type: Type.Optional(StringEnum(accountTypes)),
@@ -66,7 +85,15 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
 
   app.get(
     '/accounts/:id',
-    { schema: { operationId: 'getAccount', tags, summary: 'Get an account', params: IdParams, response: { 200: AccountSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getAccount',
+        tags,
+        summary: 'Get an account',
+        params: IdParams,
+        response: { 200: AccountSchema, ...problemResponses },
+      },
+    },
     async (request) => getAccount(ctx, request.actor, request.params.id),
   );
 
@@ -98,7 +125,8 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         response: { 201: ContactSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await createContact(ctx, request.actor, request.params.id, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await createContact(ctx, request.actor, request.params.id, request.body)),
   );
 
   app.get(

@@ -8,7 +8,15 @@ import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../app.ts';
 import { open, publicRoute } from '../public-limits.ts';
 import { IdParams, PageOf, PageQuery, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
-import { ActivateBody, ActivationAnswer, ActivationSchema, Code, DeviceName, Fingerprint, LicenseSchema } from '../schemas/activations.ts';
+import {
+  ActivateBody,
+  ActivationAnswer,
+  ActivationSchema,
+  Code,
+  DeviceName,
+  Fingerprint,
+  LicenseSchema,
+} from '../schemas/activations.ts';
 
 const tags = ['Activations'];
 
@@ -39,7 +47,9 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   );
 
   await app.register(async (offline) => {
-    offline.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+    offline.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
     const typed = offline as App;
     typed.post(
       '/activations/offline',
@@ -50,7 +60,8 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
           tags,
           security: open,
           summary: 'Activate from an offline activation request file',
-          description: 'The file written by `licentia activation-request` on the offline machine, as `text/plain` or JSON `{request}`.',
+          description:
+            'The file written by `licentia activation-request` on the offline machine, as `text/plain` or JSON `{request}`.',
           body: {
             content: {
               'text/plain': { schema: RequestText },
@@ -121,7 +132,15 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
 
   app.get(
     '/activations/:id',
-    { schema: { operationId: 'getActivation', tags, summary: 'Get an activation', params: IdParams, response: { 200: ActivationSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getActivation',
+        tags,
+        summary: 'Get an activation',
+        params: IdParams,
+        response: { 200: ActivationSchema, ...problemResponses },
+      },
+    },
     async (request) => getActivation(ctx, request.actor, request.params.id),
   );
 
@@ -161,7 +180,14 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
           'With an API key (the owner, its partner, the producer), or without one by the device, sending its licence as `{token}`. ' +
           "Returns by the customer side count against the license model's `maxRehosts` (`409 REHOST_LIMIT_REACHED`).",
         params: IdParams,
-        body: Strict({ token: Type.Optional(Type.String({ maxLength: 16 * 1024, description: 'The licence, when the device returns it without an API key.' })) }),
+        body: Strict({
+          token: Type.Optional(
+            Type.String({
+              maxLength: 16 * 1024,
+              description: 'The licence, when the device returns it without an API key.',
+            }),
+          ),
+        }),
         response: { 200: ActivationSchema, ...problemResponses },
       },
     },
@@ -181,13 +207,23 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
         summary: 'Move an activation to another device',
         description: 'A return and an activation on `fingerprint` in one step; limited by `maxRehosts` like a return.',
         params: IdParams,
-        body: Strict({ fingerprint: Fingerprint, deviceName: Type.Optional(DeviceName), token: Type.Optional(Type.String({ maxLength: 16 * 1024 })) }),
+        body: Strict({
+          fingerprint: Fingerprint,
+          deviceName: Type.Optional(DeviceName),
+          token: Type.Optional(Type.String({ maxLength: 16 * 1024 })),
+        }),
         response: { 201: ActivationAnswer, ...problemResponses },
       },
     },
     async (request, reply) => {
       const { token, ...target } = request.body;
-      const { activation, license } = await rehostActivation(ctx, request.actor, request.params.id, target, token === undefined ? undefined : { token });
+      const { activation, license } = await rehostActivation(
+        ctx,
+        request.actor,
+        request.params.id,
+        target,
+        token === undefined ? undefined : { token },
+      );
       return reply.code(201).send({ activation, license });
     },
   );
@@ -199,7 +235,8 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
         operationId: 'revokeActivation',
         tags,
         summary: 'Revoke an activation (producer)',
-        description: 'The licence validates as `REVOKED` from now on; the count comes back and does not count as a rehost.',
+        description:
+          'The licence validates as `REVOKED` from now on; the count comes back and does not count as a rehost.',
         params: IdParams,
         response: { 200: ActivationSchema, ...problemResponses },
       },

@@ -5,7 +5,17 @@ import { getApiKey, listApiKeys } from '../../services/api-keys/read-api-keys.ts
 import { revokeApiKey } from '../../services/api-keys/revoke-api-key.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../app.ts';
-import { IdParams, Nullable, PageOf, PageQuery, ResourceId, ShortText, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import {
+  IdParams,
+  Nullable,
+  PageOf,
+  PageQuery,
+  ResourceId,
+  ShortText,
+  Strict,
+  StringEnum,
+  problemResponses,
+} from '../schemas/common.ts';
 import { ApiKeySchema } from '../schemas/entities.ts';
 
 const tags = ['API keys'];
@@ -24,10 +34,14 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
         operationId: 'createApiKey',
         tags,
         summary: 'Create an API key (admin)',
-        description: 'The secret is in the answer once; only its hash is stored. Partner and customer keys belong to an account.',
+        description:
+          'The secret is in the answer once; only its hash is stored. Partner and customer keys belong to an account.',
         body: ApiKeyInput,
         response: {
-          201: Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) })]),
+          201: Type.Intersect([
+            ApiKeySchema,
+            Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) }),
+          ]),
           ...problemResponses,
         },
       },
@@ -63,7 +77,13 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
   app.get(
     '/api-keys/:id',
     {
-      schema: { operationId: 'getApiKey', tags, summary: 'Get an API key (admin)', params: IdParams, response: { 200: ApiKeySchema, ...problemResponses } },
+      schema: {
+        operationId: 'getApiKey',
+        tags,
+        summary: 'Get an API key (admin)',
+        params: IdParams,
+        response: { 200: ApiKeySchema, ...problemResponses },
+      },
     },
     async (request) => getApiKey(ctx, request.actor, request.params.id),
   );

@@ -40,14 +40,36 @@ const ProductFeatureInput = Strict({
 export const LicenseModelInput = Strict({
   name: Name,
   kind: StringEnum(licenseModelKinds),
-  durationDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 36_500, description: 'Licence lifetime from activation; null for permanent.' }))),
-  overdraft: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations allowed beyond the quantity.' })),
+  durationDays: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 36_500,
+        description: 'Licence lifetime from activation; null for permanent.',
+      }),
+    ),
+  ),
+  overdraft: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations allowed beyond the quantity.' }),
+  ),
   maxRehosts: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: no limit.' }))),
   allowOffline: Type.Optional(Type.Boolean()),
-  leaseSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 30, maximum: 604_800, description: 'Floating only: lease lifetime without a heartbeat.' }))),
+  leaseSeconds: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 30,
+        maximum: 604_800,
+        description: 'Floating only: lease lifetime without a heartbeat.',
+      }),
+    ),
+  ),
 });
 
-export const FeatureInput = Strict({ name: Name, version: Type.Optional(Version), description: Type.Optional(Nullable(LongText)) });
+export const FeatureInput = Strict({
+  name: Name,
+  version: Type.Optional(Version),
+  description: Type.Optional(Nullable(LongText)),
+});
 
 export const ProductInput = Strict({
   name: Name,
@@ -99,7 +121,15 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
 
   app.get(
     '/license-models/:id',
-    { schema: { operationId: 'getLicenseModel', tags, summary: 'Get a license model', params: IdParams, response: { 200: LicenseModelSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getLicenseModel',
+        tags,
+        summary: 'Get a license model',
+        params: IdParams,
+        response: { 200: LicenseModelSchema, ...problemResponses },
+      },
+    },
     async (request) => getLicenseModel(ctx, request.actor, request.params.id),
   );
 
@@ -136,7 +166,15 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
 
   app.get(
     '/features/:id',
-    { schema: { operationId: 'getFeature', tags, summary: 'Get a feature', params: IdParams, response: { 200: FeatureSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getFeature',
+        tags,
+        summary: 'Get a feature',
+        params: IdParams,
+        response: { 200: FeatureSchema, ...problemResponses },
+      },
+    },
     async (request) => getFeature(ctx, request.actor, request.params.id),
   );
 
@@ -162,7 +200,11 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listProducts',
         tags,
         summary: 'List products',
-        querystring: Strict({ name: Type.Optional(ShortText), licenseModelId: Type.Optional(ResourceId), ...PageQuery }),
+        querystring: Strict({
+          name: Type.Optional(ShortText),
+          licenseModelId: Type.Optional(ResourceId),
+          ...PageQuery,
+        }),
         response: { 200: PageOf(ProductSchema), ...problemResponses },
       },
     },
@@ -174,7 +216,15 @@ export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void
 
   app.get(
     '/products/:id',
-    { schema: { operationId: 'getProduct', tags, summary: 'Get a product', params: IdParams, response: { 200: ProductSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getProduct',
+        tags,
+        summary: 'Get a product',
+        params: IdParams,
+        response: { 200: ProductSchema, ...problemResponses },
+      },
+    },
     async (request) => getProduct(ctx, request.actor, request.params.id),
   );
 

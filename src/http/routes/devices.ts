@@ -14,7 +14,11 @@ export async function deviceRoutes(app: App, ctx: ServiceContext): Promise<void>
         tags: ['Devices'],
         summary: 'List devices',
         description: 'A device belongs to the account that owns the line item it activated.',
-        querystring: Strict({ account: Type.Optional(ResourceId), fingerprint: Type.Optional(Fingerprint), ...PageQuery }),
+        querystring: Strict({
+          account: Type.Optional(ResourceId),
+          fingerprint: Type.Optional(Fingerprint),
+          ...PageQuery,
+        }),
         response: { 200: PageOf(DeviceSchema), ...problemResponses },
       },
     },
@@ -26,7 +30,15 @@ export async function deviceRoutes(app: App, ctx: ServiceContext): Promise<void>
 
   app.get(
     '/devices/:id',
-    { schema: { operationId: 'getDevice', tags: ['Devices'], summary: 'Get a device', params: IdParams, response: { 200: DeviceSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getDevice',
+        tags: ['Devices'],
+        summary: 'Get a device',
+        params: IdParams,
+        response: { 200: DeviceSchema, ...problemResponses },
+      },
+    },
     async (request) => getDevice(ctx, request.actor, request.params.id),
   );
 }

@@ -1,6 +1,12 @@
 import { Type } from 'typebox';
 import { initialStates, entitlementStates } from '../../domain/entitlement-states.ts';
-import { MAX_QUANTITY, entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
+import {
+  MAX_QUANTITY,
+  entitlementKinds,
+  partnerTiers,
+  registrationFields,
+  registrationPolicies,
+} from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
 import { type CreateEntitlementInput, createEntitlement } from '../../services/entitlements/create-entitlement.ts';
@@ -68,16 +74,31 @@ export const SimpleEntitlementInput = Strict({
 
 export const RegistrationInput = Strict({
   policy: StringEnum(registrationPolicies, { description: '`none` stores no personal data at all.' }),
-  fields: Type.Array(StringEnum(registrationFields), { maxItems: registrationFields.length, description: 'What a redemption asks for.' }),
+  fields: Type.Array(StringEnum(registrationFields), {
+    maxItems: registrationFields.length,
+    description: 'What a redemption asks for.',
+  }),
 });
 
 const BulkFields = {
-  quantityPerKey: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Quantity of the line item each redeemed key makes (default 1).' })),
+  quantityPerKey: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: 'Quantity of the line item each redeemed key makes (default 1).',
+    }),
+  ),
   entitlementIdPattern: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 64, description: 'ID of each redeemed key\'s entitlement; placeholders {key}, {bulk}, {seq}. Default {key}ENT.' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "ID of each redeemed key's entitlement; placeholders {key}, {bulk}, {seq}. Default {key}ENT.",
+    }),
   ),
   registration: Type.Optional(RegistrationInput),
-  keyPrefix: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z0-9]{1,16}$', description: 'Prefix of generated keys.' }))),
+  keyPrefix: Type.Optional(
+    Nullable(Type.String({ pattern: '^[A-Z0-9]{1,16}$', description: 'Prefix of generated keys.' })),
+  ),
 };
 
 export const BulkEntitlementInput = Strict({
@@ -155,7 +176,15 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
 
   app.get(
     '/entitlements/:id',
-    { schema: { operationId: 'getEntitlement', tags, summary: 'Get an entitlement', params: IdParams, response: { 200: EntitlementSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getEntitlement',
+        tags,
+        summary: 'Get an entitlement',
+        params: IdParams,
+        response: { 200: EntitlementSchema, ...problemResponses },
+      },
+    },
     async (request) => getEntitlement(ctx, request.actor, request.params.id),
   );
 
@@ -167,7 +196,8 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         tags,
         summary: 'Change a draft or test entitlement',
         params: IdParams,
-        description: 'Bulk entitlements also take their product, quantityPerKey, entitlementIdPattern, registration and keyPrefix.',
+        description:
+          'Bulk entitlements also take their product, quantityPerKey, entitlementIdPattern, registration and keyPrefix.',
         body: EntitlementUpdateInput,
         response: { 200: EntitlementSchema, ...problemResponses },
       },
@@ -238,6 +268,7 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await addLineItem(ctx, request.actor, request.params.id, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await addLineItem(ctx, request.actor, request.params.id, request.body)),
   );
 }

@@ -17,8 +17,12 @@ export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> 
         querystring: Strict({
           subjectType: Type.Optional(ShortText),
           subjectId: Type.Optional(ResourceId),
-          entitlement: Type.Optional(Type.String({ maxLength: 100, description: 'An entitlement ID: its events and those of its line items.' })),
-          lineItem: Type.Optional(Type.String({ maxLength: 100, description: "A line item's activation ID: its events." })),
+          entitlement: Type.Optional(
+            Type.String({ maxLength: 100, description: 'An entitlement ID: its events and those of its line items.' }),
+          ),
+          lineItem: Type.Optional(
+            Type.String({ maxLength: 100, description: "A line item's activation ID: its events." }),
+          ),
           action: Type.Optional(ShortText),
           actor: Type.Optional(ShortText),
           from: Type.Optional(Timestamp),

@@ -21,7 +21,10 @@ export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void
           '`code` is one of VALID, EXPIRED, NOT_YET_VALID, SUSPENDED, RETURNED, REVOKED, FINGERPRINT_MISMATCH, BAD_SIGNATURE, NOT_FOUND. ' +
           'A return, suspension or revocation shows in the next validation.',
         body: Type.Union([
-          Type.Object({ token: Type.String({ minLength: 1, maxLength: 16 * 1024 }), fingerprint: Type.Optional(Fingerprint) }, { additionalProperties: false }),
+          Type.Object(
+            { token: Type.String({ minLength: 1, maxLength: 16 * 1024 }), fingerprint: Type.Optional(Fingerprint) },
+            { additionalProperties: false },
+          ),
           Type.Object({ code: Code, fingerprint: Fingerprint }, { additionalProperties: false }),
         ]),
         response: { 200: ValidationSchema, ...problemResponses },

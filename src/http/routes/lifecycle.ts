@@ -10,7 +10,10 @@ import { LineItemSchema } from '../schemas/entities.ts';
 
 const tags = ['Lifecycle operations'];
 const Params = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
-const EntitlementId = Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'The ID of the new entitlement; generated when left out.' });
+const EntitlementId = Type.String({
+  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  description: 'The ID of the new entitlement; generated when left out.',
+});
 const Moved = Type.Object({
   lineItem: LineItemSchema,
   newLineItem: LineItemSchema,
@@ -31,7 +34,9 @@ export const SplitLineItemInput = Strict({
 
 export const RenewLineItemInput = Strict({ expirationDate: DateOnly });
 
-export const UpsellLineItemInput = Strict({ quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }) });
+export const UpsellLineItemInput = Strict({
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }),
+});
 
 export const UpgradeLineItemInput = Strict({ productId: ResourceId });
 
@@ -81,7 +86,8 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         operationId: 'renewLineItem',
         tags,
         summary: 'Renew: a later expiration date (producer)',
-        description: 'Licences issued afterwards carry it; a device activating again gets a licence with the new expiry.',
+        description:
+          'Licences issued afterwards carry it; a device activating again gets a licence with the new expiry.',
         params: Params,
         body: RenewLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },
@@ -112,7 +118,8 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         operationId: 'upgradeLineItem',
         tags,
         summary: 'Upgrade to a newer version of the same product (producer)',
-        description: 'Existing activations keep the product they were licensed for until returned; new activations get the new one.',
+        description:
+          'Existing activations keep the product they were licensed for until returned; new activations get the new one.',
         params: Params,
         body: UpgradeLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },

@@ -39,7 +39,9 @@ export const ReportQuery = Strict({
   to: Type.Optional(DateOnly),
 });
 
-export const StatementQuery = Strict({ period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }) });
+export const StatementQuery = Strict({
+  period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }),
+});
 
 const wantsCsv = (accept: string | undefined) => (accept ?? '').includes('text/csv');
 
@@ -59,7 +61,13 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
           200: {
             content: {
               'application/json': {
-                schema: Type.Object({ groupBy: StringEnum(reportGroups), period: StringEnum(periodKinds), from: DateOnly, to: DateOnly, items: Type.Array(Row) }),
+                schema: Type.Object({
+                  groupBy: StringEnum(reportGroups),
+                  period: StringEnum(periodKinds),
+                  from: DateOnly,
+                  to: DateOnly,
+                  items: Type.Array(Row),
+                }),
               },
               'text/csv': { schema: Type.String() },
             },
@@ -72,7 +80,10 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       const report = await activationReport(ctx, request.actor, request.query);
       if (!wantsCsv(request.headers.accept)) return report;
       const csv = reportCsv(report);
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.filename}"`).send(csv.text as never);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${csv.filename}"`)
+        .send(csv.text as never);
     },
   );
 
@@ -111,7 +122,8 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       },
     },
     async (request, reply) => {
-      if (!wantsCsv(request.headers.accept)) return partnerStatement(ctx, request.actor, request.params.id, request.query.period);
+      if (!wantsCsv(request.headers.accept))
+        return partnerStatement(ctx, request.actor, request.params.id, request.query.period);
       const csv = await statementCsv(ctx, request.actor, request.params.id, request.query.period);
       return reply
         .type('text/csv; charset=utf-8')

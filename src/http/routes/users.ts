@@ -8,7 +8,19 @@ import { createSignInLink } from '../../services/users/sign-in-links.ts';
 import { updateUser } from '../../services/users/update-user.ts';
 import type { App } from '../app.ts';
 import { publicBaseUrl, signInLinkUrl } from '../public-url.ts';
-import { Email, IdParams, Name, Nullable, PageOf, PageQuery, ResourceId, Strict, StringEnum, Timestamp, problemResponses } from '../schemas/common.ts';
+import {
+  Email,
+  IdParams,
+  Name,
+  Nullable,
+  PageOf,
+  PageQuery,
+  ResourceId,
+  Strict,
+  StringEnum,
+  Timestamp,
+  problemResponses,
+} from '../schemas/common.ts';
 import { UserSchema } from '../schemas/entities.ts';
 
 const tags = ['Users'];
@@ -73,7 +85,15 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
 
   app.get(
     '/users/:id',
-    { schema: { operationId: 'getUser', tags, summary: 'Get a portal user', params: IdParams, response: { 200: UserSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getUser',
+        tags,
+        summary: 'Get a portal user',
+        params: IdParams,
+        response: { 200: UserSchema, ...problemResponses },
+      },
+    },
     async (request) => getUser(ctx, request.actor, request.params.id),
   );
 
@@ -84,7 +104,7 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         operationId: 'updateUser',
         tags,
         summary: 'Rename, disable or enable a portal user',
-        description: 'Disabling ends the user\'s sessions at once.',
+        description: "Disabling ends the user's sessions at once.",
         params: IdParams,
         body: UserChanges,
         response: { 200: UserSchema, ...problemResponses },
@@ -102,10 +122,14 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         summary: 'Make a one-use sign-in link',
         description:
           'A link to send to the user (valid 72 hours, one use). Opening it signs the user in; a user without a password ' +
-          'sets one then. Set `LICENTIA_PUBLIC_URL` when the server is reached at another address than this request\'s.',
+          "sets one then. Set `LICENTIA_PUBLIC_URL` when the server is reached at another address than this request's.",
         params: IdParams,
         response: {
-          201: Type.Object({ userId: Type.String(), url: Type.String({ description: 'Shown once; only its hash is stored.' }), expiresAt: Timestamp }),
+          201: Type.Object({
+            userId: Type.String(),
+            url: Type.String({ description: 'Shown once; only its hash is stored.' }),
+            expiresAt: Timestamp,
+          }),
           ...problemResponses,
         },
       },
@@ -113,7 +137,13 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
     async (request, reply) => {
       const link = await createSignInLink(ctx, request.actor, request.params.id);
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ userId: link.user.id, url: signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret), expiresAt: link.expiresAt });
+      return reply
+        .code(201)
+        .send({
+          userId: link.user.id,
+          url: signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret),
+          expiresAt: link.expiresAt,
+        });
     },
   );
 }

@@ -4,7 +4,11 @@ import { stringify } from 'csv-stringify/sync';
 import { Type } from 'typebox';
 import { keyRejectionReasons, keyStates, type WebRegisterKey } from '../../domain/bulk.ts';
 import { registrationFields } from '../../domain/entitlements.ts';
-import { exportWebRegisterKeys, getWebRegisterKey, listWebRegisterKeys } from '../../services/bulk/read-web-register-keys.ts';
+import {
+  exportWebRegisterKeys,
+  getWebRegisterKey,
+  listWebRegisterKeys,
+} from '../../services/bulk/read-web-register-keys.ts';
 import { type KeyLoadJson, keySourceFromJson } from '../../services/bulk/key-source.ts';
 import { loadWebRegisterKeys } from '../../services/bulk/load-web-register-keys.ts';
 import { redeemWebRegisterKey } from '../../services/bulk/redeem-web-register-key.ts';
@@ -12,7 +16,18 @@ import { splitBulkEntitlement } from '../../services/bulk/split-bulk-entitlement
 import { voidWebRegisterKey, voidWebRegisterKeys } from '../../services/bulk/void-web-register-keys.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../app.ts';
-import { IdParams, Name, Nullable, PageOf, PageQuery, ResourceId, Strict, StringEnum, Timestamp, problemResponses } from '../schemas/common.ts';
+import {
+  IdParams,
+  Name,
+  Nullable,
+  PageOf,
+  PageQuery,
+  ResourceId,
+  Strict,
+  StringEnum,
+  Timestamp,
+  problemResponses,
+} from '../schemas/common.ts';
 import { EntitlementSchema } from '../schemas/entities.ts';
 import { type SpooledUpload, acceptSpooledText } from '../spooled-upload.ts';
 
@@ -31,7 +46,9 @@ const KeySchema = Type.Object({
 
 const Rejected = Type.Array(Type.Object({ key: Type.String(), reason: StringEnum(keyRejectionReasons) }));
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) });
-const Partial = Strict({ partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })) });
+const Partial = Strict({
+  partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })),
+});
 const KeyString = Type.String({ maxLength: 200 });
 
 export const KeyLoadJsonBody = Strict({
@@ -54,7 +71,9 @@ export const SplitStockInput = Strict({
 export const RedeemKeyInput = Strict({
   accountId: Type.Optional(ResourceId),
   accountName: Type.Optional(Name),
-  registration: Type.Optional(Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])))),
+  registration: Type.Optional(
+    Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))]))),
+  ),
 });
 
 export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -84,7 +103,12 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
             },
           },
           response: {
-            201: Type.Object({ loadId: Type.String(), entitlementId: Type.String(), added: Type.Integer(), rejected: Rejected }),
+            201: Type.Object({
+              loadId: Type.String(),
+              entitlementId: Type.String(),
+              added: Type.Integer(),
+              rejected: Rejected,
+            }),
             ...problemResponses,
           },
         },
@@ -93,7 +117,9 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         const spooled = request.spooled;
         const body = request.body as KeyLoadJson | SpooledUpload;
         const partial = request.query.partial ?? false;
-        const source = spooled ? { kind: 'lines' as const, lines: spooled.lines() } : keySourceFromJson(body as KeyLoadJson);
+        const source = spooled
+          ? { kind: 'lines' as const, lines: spooled.lines() }
+          : keySourceFromJson(body as KeyLoadJson);
         const idempotencyKey = request.headers['idempotency-key'];
         const requestHash = createHash('sha256')
           .update(`${partial}\n`)
@@ -101,7 +127,10 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
           .digest('hex');
         const result = await loadWebRegisterKeys(ctx, request.actor, request.params.id, source, {
           partial,
-          idempotency: typeof idempotencyKey === 'string' && idempotencyKey !== '' ? { key: idempotencyKey.slice(0, 200), requestHash } : undefined,
+          idempotency:
+            typeof idempotencyKey === 'string' && idempotencyKey !== ''
+              ? { key: idempotencyKey.slice(0, 200), requestHash }
+              : undefined,
         });
         return reply.code(201).send(result);
       },
@@ -117,12 +146,20 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         summary: "List or export a bulk entitlement's keys",
         description: 'JSON pages, or with `Accept: text/csv` every matching key as one streamed CSV file.',
         params: IdParams,
-        querystring: Strict({ status: Type.Optional(StringEnum(keyStates)), loadId: Type.Optional(ResourceId), ...PageQuery }),
+        querystring: Strict({
+          status: Type.Optional(StringEnum(keyStates)),
+          loadId: Type.Optional(ResourceId),
+          ...PageQuery,
+        }),
         response: {
           200: {
             content: {
               'application/json': { schema: PageOf(KeySchema) },
-              'text/csv': { schema: Type.String({ description: `Columns: ${['key', 'state', 'entitlementId', 'redeemedEntitlementId', 'redeemedAt', 'voidedAt', 'loadId', 'loadedAt'].join(', ')}` }) },
+              'text/csv': {
+                schema: Type.String({
+                  description: `Columns: ${['key', 'state', 'entitlementId', 'redeemedEntitlementId', 'redeemedAt', 'voidedAt', 'loadId', 'loadedAt'].join(', ')}`,
+                }),
+              },
             },
           },
           ...problemResponses,
@@ -134,11 +171,13 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
       const filter = { state: status, loadId };
       if ((request.headers.accept ?? '').includes('text/csv')) {
         const exported = await exportWebRegisterKeys(ctx, request.actor, request.params.id, filter);
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${exported.entitlementId}-keys.csv"`)
-          // A stream is sent as is; the JSON response schema does not apply to it.
-          .send(Readable.from(csvLines(exported.batches)) as never);
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${exported.entitlementId}-keys.csv"`)
+            // A stream is sent as is; the JSON response schema does not apply to it.
+            .send(Readable.from(csvLines(exported.batches)) as never)
+        );
       }
       return listWebRegisterKeys(ctx, request.actor, request.params.id, filter, { limit, cursor });
     },
@@ -158,13 +197,18 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         response: {
           200: Type.Object({
             voided: Type.Integer(),
-            rejected: Type.Array(Type.Object({ key: Type.String(), reason: StringEnum(['not-found', 'redeemed', 'void']) })),
+            rejected: Type.Array(
+              Type.Object({ key: Type.String(), reason: StringEnum(['not-found', 'redeemed', 'void']) }),
+            ),
           }),
           ...problemResponses,
         },
       },
     },
-    async (request) => voidWebRegisterKeys(ctx, request.actor, request.params.id, request.body.keys, { partial: request.query.partial ?? false }),
+    async (request) =>
+      voidWebRegisterKeys(ctx, request.actor, request.params.id, request.body.keys, {
+        partial: request.query.partial ?? false,
+      }),
   );
 
   app.post(
@@ -182,7 +226,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await splitBulkEntitlement(ctx, request.actor, request.params.id, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await splitBulkEntitlement(ctx, request.actor, request.params.id, request.body)),
   );
 
   app.get(
@@ -217,19 +262,35 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         response: { 201: EntitlementSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await redeemWebRegisterKey(ctx, request.actor, request.params.key, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await redeemWebRegisterKey(ctx, request.actor, request.params.key, request.body)),
   );
 
   app.post(
     '/web-register-keys/:key/void',
     {
-      schema: { operationId: 'voidWebRegisterKey', tags, summary: 'Void one unredeemed key', params: KeyParams, response: { 200: KeySchema, ...problemResponses } },
+      schema: {
+        operationId: 'voidWebRegisterKey',
+        tags,
+        summary: 'Void one unredeemed key',
+        params: KeyParams,
+        response: { 200: KeySchema, ...problemResponses },
+      },
     },
     async (request) => voidWebRegisterKey(ctx, request.actor, request.params.key),
   );
 }
 
-const csvColumns = ['key', 'state', 'entitlementId', 'redeemedEntitlementId', 'redeemedAt', 'voidedAt', 'loadId', 'loadedAt'] as const;
+const csvColumns = [
+  'key',
+  'state',
+  'entitlementId',
+  'redeemedEntitlementId',
+  'redeemedAt',
+  'voidedAt',
+  'loadId',
+  'loadedAt',
+] as const;
 
 /** A key export as CSV text, a batch of rows at a time (the API and the portal send the same file). */
 export async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {

@@ -48,7 +48,9 @@ export const LeaseSchema = Type.Object({
   createdAt: Timestamp,
   expiresAt: Timestamp,
   releasedAt: Nullable(Timestamp),
-  token: Type.String({ description: 'A JWS (typ licentia-lease+jwt) the application may verify offline until expiresAt.' }),
+  token: Type.String({
+    description: 'A JWS (typ licentia-lease+jwt) the application may verify offline until expiresAt.',
+  }),
 });
 
 export const ValidationSchema = Type.Object({
@@ -60,8 +62,16 @@ export const ValidationSchema = Type.Object({
 });
 
 /** Printable ASCII without leading or trailing space, as the client library computes it. */
-export const Fingerprint = Type.String({ minLength: 1, maxLength: 256, pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]{0,254}[\\x21-\\x7e])?$' });
-export const Code = Type.String({ minLength: 1, maxLength: 100, description: 'An activation ID or a web register key, any case, hyphens optional.' });
+export const Fingerprint = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]{0,254}[\\x21-\\x7e])?$',
+});
+export const Code = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'An activation ID or a web register key, any case, hyphens optional.',
+});
 export const DeviceName = Type.String({ maxLength: 200 });
 
 const PublicJwk = Strict({
@@ -73,7 +83,9 @@ const PublicJwk = Strict({
   use: Type.Optional(Type.Literal('sig')),
 });
 
-export const Registration = Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])));
+export const Registration = Strict(
+  Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))])),
+);
 
 /** What a device (or the end customer's activation page) sends to activate. */
 export const ActivateBody = Strict({

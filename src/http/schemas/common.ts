@@ -10,7 +10,10 @@ export function Nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()]);
 }
 
-export function StringEnum<const T extends string[]>(values: readonly [...T], options: { description?: string } = {}): TEnum<T> {
+export function StringEnum<const T extends string[]>(
+  values: readonly [...T],
+  options: { description?: string } = {},
+): TEnum<T> {
   return Type.Enum<T>(values, options);
 }
 
@@ -24,7 +27,9 @@ export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-86
 export const ResourceId = Type.String({ minLength: 1, maxLength: 100 });
 
 export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100, description: 'Items per page, at most 1000.' })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100, description: 'Items per page, at most 1000.' }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 400, description: 'The `nextCursor` of the previous page.' })),
 };
 

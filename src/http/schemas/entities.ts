@@ -24,7 +24,9 @@ export const UserSchema = Type.Object({
   name: Type.String(),
   role: StringEnum(roles),
   accountId: Nullable(Type.String()),
-  hasPassword: Type.Boolean({ description: 'False until a password is set; such a user signs in with a sign-in link.' }),
+  hasPassword: Type.Boolean({
+    description: 'False until a password is set; such a user signs in with a sign-in link.',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   disabledAt: Nullable(Timestamp),

@@ -50,7 +50,12 @@ export async function insertAnonymousOrNamedAccount(
     created_at: at,
     updated_at: at,
   });
-  await audit(tx, actor, at, { action: 'account.created', subjectType: 'account', subjectId: account.id, after: account });
+  await audit(tx, actor, at, {
+    action: 'account.created',
+    subjectType: 'account',
+    subjectId: account.id,
+    after: account,
+  });
   return account;
 }
 
@@ -71,7 +76,12 @@ function partnerParent(actor: Actor, input: CreateAccountInput): string {
 }
 
 /** An anonymous account is an end customer that belongs to a partner and nothing more. */
-export async function checkAccountShape(tx: Db, type: AccountType, parentAccountId: string | null, anonymous: boolean): Promise<void> {
+export async function checkAccountShape(
+  tx: Db,
+  type: AccountType,
+  parentAccountId: string | null,
+  anonymous: boolean,
+): Promise<void> {
   const parent = parentAccountId === null ? undefined : await findAccount(tx, parentAccountId);
   if (parentAccountId !== null && !parent) throw unknownReference('/parentAccountId', `Account ${parentAccountId}`);
   if (parent?.anonymous) {

@@ -13,13 +13,21 @@ export interface CreateContactInput {
   phone?: string | null | undefined;
 }
 
-export async function createContact(ctx: ServiceContext, actor: Actor, accountId: string, input: CreateContactInput): Promise<Contact> {
+export async function createContact(
+  ctx: ServiceContext,
+  actor: Actor,
+  accountId: string,
+  input: CreateContactInput,
+): Promise<Contact> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   return inTransaction(ctx, async (tx, at) => {
     const account = await findAccount(tx, accountId, scopeOf(actor));
     if (!account) throw notFound(`Account ${accountId}`);
     if (account.anonymous) {
-      throw new AppError('UNPROCESSABLE', 'An anonymous end customer account holds no personal data, so it has no contacts.');
+      throw new AppError(
+        'UNPROCESSABLE',
+        'An anonymous end customer account holds no personal data, so it has no contacts.',
+      );
     }
     const contact = await insertContact(tx, {
       id: newId('contact'),
@@ -30,7 +38,12 @@ export async function createContact(ctx: ServiceContext, actor: Actor, accountId
       created_at: at,
       updated_at: at,
     });
-    await audit(tx, actor, at, { action: 'contact.created', subjectType: 'contact', subjectId: contact.id, after: contact });
+    await audit(tx, actor, at, {
+      action: 'contact.created',
+      subjectType: 'contact',
+      subjectId: contact.id,
+      after: contact,
+    });
     return contact;
   });
 }

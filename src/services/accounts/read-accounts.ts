@@ -2,7 +2,13 @@ import type { Account, Contact } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { MAX_PAGE_SIZE, type Page, type PageRequest } from '../../domain/paging.ts';
-import { type AccountFilter, findAccount, findAccounts, listAccounts as listRows, listContacts as listContactRows } from '../../store/accounts.ts';
+import {
+  type AccountFilter,
+  findAccount,
+  findAccounts,
+  listAccounts as listRows,
+  listContacts as listContactRows,
+} from '../../store/accounts.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -25,12 +31,22 @@ export async function getAccounts(ctx: ServiceContext, actor: Actor, ids: readon
   return findAccounts(ctx.store.db, ids, scopeOf(actor));
 }
 
-export async function listAccounts(ctx: ServiceContext, actor: Actor, filter: AccountFilter, page: PageRequest): Promise<Page<Account>> {
+export async function listAccounts(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: AccountFilter,
+  page: PageRequest,
+): Promise<Page<Account>> {
   requireRole(actor, readers);
   return listRows(ctx.store.db, scopeOf(actor), filter, page);
 }
 
-export async function listContacts(ctx: ServiceContext, actor: Actor, accountId: string, page: PageRequest): Promise<Page<Contact>> {
+export async function listContacts(
+  ctx: ServiceContext,
+  actor: Actor,
+  accountId: string,
+  page: PageRequest,
+): Promise<Page<Contact>> {
   requireRole(actor, readers);
   const account = await findAccount(ctx.store.db, accountId, scopeOf(actor));
   if (!account) throw notFound(`Account ${accountId}`);

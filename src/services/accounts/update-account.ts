@@ -1,7 +1,12 @@
 import type { Account } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { findAccount, isSameOrDescendant, lockAccountHierarchy, updateAccount as updateRow } from '../../store/accounts.ts';
+import {
+  findAccount,
+  isSameOrDescendant,
+  lockAccountHierarchy,
+  updateAccount as updateRow,
+} from '../../store/accounts.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -13,7 +18,12 @@ export interface UpdateAccountInput {
 }
 
 /** A partner may rename its own customers; only the producer moves accounts in the hierarchy. */
-export async function updateAccount(ctx: ServiceContext, actor: Actor, id: string, input: UpdateAccountInput): Promise<Account> {
+export async function updateAccount(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+  input: UpdateAccountInput,
+): Promise<Account> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   return inTransaction(ctx, async (tx, at) => {
     const before = await findAccount(tx, id, scopeOf(actor));

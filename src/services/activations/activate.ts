@@ -70,7 +70,8 @@ async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateIn
     const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
     if (!resolved) throw new UnknownCode();
     const existing = await findActiveActivationRow(tx, resolved.lineItem.id, input.fingerprint);
-    if (existing) return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing))) };
+    if (existing)
+      return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing))) };
     return { created: true, ...(await activateLineItem(ctx, tx, actor, at, resolved, input)) };
   });
 }
@@ -91,11 +92,18 @@ export async function activateLineItem(
   if (model.kind === 'floating') {
     throw new AppError('UNPROCESSABLE', 'This is a floating licence: check out a seat with POST /api/v1/leases.');
   }
-  if (input.offline && !model.allowOffline) throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
+  if (input.offline && !model.allowOffline)
+    throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
   const owner = entitlement.sold_to;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
-  const device = await upsertDevice(tx, { id: newId('device'), accountId: owner, fingerprint: input.fingerprint, name: input.deviceName ?? null, at });
+  const device = await upsertDevice(tx, {
+    id: newId('device'),
+    accountId: owner,
+    fingerprint: input.fingerprint,
+    name: input.deviceName ?? null,
+    at,
+  });
   const id = newId('activation');
   const test = lineItem.state === 'test';
   const license = await issueLicense(ctx, {
@@ -148,7 +156,12 @@ export async function activateLineItem(
     expiresAt: row.expires_at,
     endedAt: null,
   };
-  await audit(tx, actor, at, { action: 'activation.created', subjectType: 'activation', subjectId: id, after: activation });
+  await audit(tx, actor, at, {
+    action: 'activation.created',
+    subjectType: 'activation',
+    subjectId: id,
+    after: activation,
+  });
   // The count is taken last. Its UPDATE locks the line item's row until commit on PostgreSQL, and
   // every activation of the line item waits for that lock: taken first, it was held across four
   // more round trips and the signature. If it fails, the rows above roll back with it.
@@ -156,9 +169,15 @@ export async function activateLineItem(
     // Either the count is used up, or the line item left `deployed` since it was read.
     const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;
     if (current && current.state !== lineItem.state) {
-      throw new AppError('INVALID_STATE', `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`,
+      );
     }
-    throw new AppError('COUNT_EXCEEDED', `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`);
+    throw new AppError(
+      'COUNT_EXCEEDED',
+      `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`,
+    );
   }
   return { activation, license: { token: license.token, file: license.file } };
 }
@@ -179,7 +198,11 @@ async function renewedIfNeeded(
   if (!catalog) return row;
   const expiry = licenseExpiry(lineItem.expiration_date, catalog.model, new Date(row.issued_at));
   const expiresAt = expiry === null ? null : new Date(Math.floor(expiry.getTime() / 1000) * 1000).toISOString();
-  if (expiresAt === row.expires_at || (expiry !== null && row.expires_at !== null && expiry.getTime() <= Date.parse(row.expires_at))) return row;
+  if (
+    expiresAt === row.expires_at ||
+    (expiry !== null && row.expires_at !== null && expiry.getTime() <= Date.parse(row.expires_at))
+  )
+    return row;
   const license = await issueLicense(ctx, {
     activationId: row.id,
     lineItem,
@@ -193,7 +216,11 @@ async function renewedIfNeeded(
     devicePublicKey: row.device_public_key ? (JSON.parse(row.device_public_key) as Ed25519PublicJwk) : undefined,
     expiresAt: expiry,
   });
-  await reissueLicense(tx, row.id, { token: license.token, kid: license.kid, expiresAt: license.expiresAt?.toISOString() ?? null });
+  await reissueLicense(tx, row.id, {
+    token: license.token,
+    kid: license.kid,
+    expiresAt: license.expiresAt?.toISOString() ?? null,
+  });
   await invalidateValidations(ctx, tx, { activationId: row.id });
   await audit(tx, actor, at, {
     action: 'activation.license-renewed',

@@ -5,7 +5,14 @@ import { readLicenseToken } from '../../licensing/license-file.ts';
 import { verifyLicense } from '../../licensing/license-token.ts';
 import { parseAndVerifyReturnRequest, readReturnRequest } from '../../licensing/offline-request.ts';
 import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
-import { type ActivationRow, endActivation, findActivation, findActivationRow, findActiveActivationRow, giveBackCount } from '../../store/activations.ts';
+import {
+  type ActivationRow,
+  endActivation,
+  findActivation,
+  findActivationRow,
+  findActiveActivationRow,
+  giveBackCount,
+} from '../../store/activations.ts';
 import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
 import { findLineItemTargetById } from '../../store/entitlements.ts';
@@ -23,7 +30,12 @@ export type DeviceProof = { token: string } | { returnRequest: string };
  * keys; a device returns its own with its licence (or, offline, a return request signed by its
  * key). Returns by the customer side count against the model's `maxRehosts`.
  */
-export async function returnActivation(ctx: ServiceContext, actor: Actor, id: string, proof?: DeviceProof): Promise<Activation> {
+export async function returnActivation(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+  proof?: DeviceProof,
+): Promise<Activation> {
   return inTransaction(ctx, async (tx, at) => {
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
     await giveBack(ctx, tx, actor, at, row, 'returned');
@@ -52,9 +64,13 @@ export async function rehostActivation(
 ): Promise<ActivationResult> {
   return inTransaction(ctx, async (tx, at) => {
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
-    if (row.fingerprint === target.fingerprint) throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
+    if (row.fingerprint === target.fingerprint)
+      throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
     if (await findActiveActivationRow(tx, row.line_item_id, target.fingerprint)) {
-      throw new AppError('INVALID_STATE', 'That device already holds an activation of this code; return one of the two instead.');
+      throw new AppError(
+        'INVALID_STATE',
+        'That device already holds an activation of this code; return one of the two instead.',
+      );
     }
     await giveBack(ctx, tx, actor, at, row, 'returned');
     const lineItem = await findLineItemTargetById(tx, row.line_item_id);
@@ -64,16 +80,27 @@ export async function rehostActivation(
   });
 }
 
-async function giveBack(ctx: ServiceContext, tx: Db, actor: Actor, at: string, row: ActivationRow, state: 'returned' | 'revoked'): Promise<void> {
+async function giveBack(
+  ctx: ServiceContext,
+  tx: Db,
+  actor: Actor,
+  at: string,
+  row: ActivationRow,
+  state: 'returned' | 'revoked',
+): Promise<void> {
   if (row.state !== 'active') throw new AppError('INVALID_STATE', `Activation ${row.id} is already ${row.state}.`);
   const countsAsReturn = state === 'returned' && !isProducer(actor);
   const product = await findProduct(tx, row.product_id);
   const model = product && (await findLicenseModel(tx, product.licenseModelId));
   const returnLimit = model?.maxRehosts ?? null;
   if (!(await giveBackCount(tx, row.line_item_id, row.count, { countsAsReturn, returnLimit }))) {
-    throw new AppError('REHOST_LIMIT_REACHED', `This licence may move to another device ${returnLimit} times, and has; ask the vendor.`);
+    throw new AppError(
+      'REHOST_LIMIT_REACHED',
+      `This licence may move to another device ${returnLimit} times, and has; ask the vendor.`,
+    );
   }
-  if (!(await endActivation(tx, row.id, state, at))) throw new AppError('INVALID_STATE', `Activation ${row.id} changed meanwhile.`);
+  if (!(await endActivation(tx, row.id, state, at)))
+    throw new AppError('INVALID_STATE', `Activation ${row.id} changed meanwhile.`);
   await invalidateValidations(ctx, tx, { activationId: row.id });
   await audit(tx, actor, at, {
     action: `activation.${state}`,
@@ -88,14 +115,21 @@ async function giveBack(ctx: ServiceContext, tx: Db, actor: Actor, at: string, r
  * The activation if the actor may give it back: whoever shows its licence or signed return request;
  * otherwise the producer any, a partner or customer one in its scope.
  */
-async function authorisedActivation(ctx: ServiceContext, tx: Db, actor: Actor, id: string, proof: DeviceProof | undefined): Promise<ActivationRow> {
+async function authorisedActivation(
+  ctx: ServiceContext,
+  tx: Db,
+  actor: Actor,
+  id: string,
+  proof: DeviceProof | undefined,
+): Promise<ActivationRow> {
   // The licence or the device's signature is the authority, whoever carries it.
   if (proof) {
     const row = await findActivationRow(tx, id);
     if (row && (await deviceProves(ctx, row, proof))) return row;
     if (actor.type === 'public') throw notFound(`Activation ${id}`);
   }
-  if (actor.type === 'public') throw new AppError('UNAUTHENTICATED', 'Send the licence ({token}) or an API key to return an activation.');
+  if (actor.type === 'public')
+    throw new AppError('UNAUTHENTICATED', 'Send the licence ({token}) or an API key to return an activation.');
   requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
   if (!isProducer(actor) && !(await findActivation(tx, id, scopeOf(actor)))) throw notFound(`Activation ${id}`);
   const row = await findActivationRow(tx, id);
@@ -116,7 +150,10 @@ async function deviceProves(ctx: ServiceContext, row: ActivationRow, proof: Devi
     return result.code !== 'BAD_SIGNATURE' && result.claims.jti === row.id;
   }
   if (row.device_public_key === null) return false;
-  const request = parseAndVerifyReturnRequest(proof.returnRequest, JSON.parse(row.device_public_key) as Ed25519PublicJwk);
+  const request = parseAndVerifyReturnRequest(
+    proof.returnRequest,
+    JSON.parse(row.device_public_key) as Ed25519PublicJwk,
+  );
   return request.activationId === row.id && request.fingerprint === row.fingerprint;
 }
 

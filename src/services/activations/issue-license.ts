@@ -34,7 +34,10 @@ export async function issueLicense(
 ): Promise<IssuedLicense> {
   const key = ctx.keyRing.signingKey();
   const iat = Math.floor(options.issuedAt.getTime() / 1000);
-  const expiresAt = options.expiresAt !== undefined ? options.expiresAt : licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
+  const expiresAt =
+    options.expiresAt !== undefined
+      ? options.expiresAt
+      : licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
   const claims: LicenseClaims = {
     iss: ctx.config.issuer,
     sub: options.fingerprint,
@@ -54,5 +57,10 @@ export async function issueLicense(
     ...(options.devicePublicKey && { cnf: { jwk: options.devicePublicKey } }),
   };
   const token = signLicense(claims, key);
-  return { token, file: licenseFileOfSigned(token, claims), kid: key.kid, expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000) };
+  return {
+    token,
+    file: licenseFileOfSigned(token, claims),
+    kid: key.kid,
+    expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000),
+  };
 }

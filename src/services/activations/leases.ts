@@ -39,7 +39,11 @@ export interface CheckoutInput {
  * devices ask at once, no more than `quantity + overdraft` leases are live. An expired lease simply
  * stops counting: no background job is needed to free its seat.
  */
-export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: CheckoutInput): Promise<{ created: boolean; lease: LeaseAnswer }> {
+export async function checkoutLease(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CheckoutInput,
+): Promise<{ created: boolean; lease: LeaseAnswer }> {
   return inTransaction(ctx, async (tx, at) => {
     const resolved = await resolveActivationCode(tx, actor, at, input.code, {});
     if (!resolved) throw new UnknownCode();
@@ -53,7 +57,10 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
     const held = await findLiveLease(tx, lineItem.id, input.fingerprint, at);
     if (held) {
       await extendLease(tx, held.id, at, expiresAt);
-      return { created: false, lease: await answer(ctx, { ...held, expires_at: expiresAt }, lineItem, entitlement, product) };
+      return {
+        created: false,
+        lease: await answer(ctx, { ...held, expires_at: expiresAt }, lineItem, entitlement, product),
+      };
     }
     const limit = countLimit(lineItem.quantity, model);
     if (limit !== null && (await countLiveLeases(tx, lineItem.id, at)) >= limit) {
@@ -71,7 +78,12 @@ export async function checkoutLease(ctx: ServiceContext, actor: Actor, input: Ch
     };
     await insertLease(tx, row);
     const lease = await answer(ctx, row, lineItem, entitlement, product);
-    await audit(tx, actor, at, { action: 'lease.checked-out', subjectType: 'lease', subjectId: row.id, after: withoutToken(lease) });
+    await audit(tx, actor, at, {
+      action: 'lease.checked-out',
+      subjectType: 'lease',
+      subjectId: row.id,
+      after: withoutToken(lease),
+    });
     return { created: true, lease };
   });
 }
@@ -87,18 +99,32 @@ export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprin
     assertUsable(lineItem, entitlement, new Date(at));
     const expiresAt = new Date(Date.parse(at) + (model.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000).toISOString();
     if (!(await extendLease(tx, id, at, expiresAt))) {
-      throw new AppError('INVALID_STATE', row.released_at ? 'The lease was released.' : 'The lease expired; check out a seat again.');
+      throw new AppError(
+        'INVALID_STATE',
+        row.released_at ? 'The lease was released.' : 'The lease expired; check out a seat again.',
+      );
     }
     return answer(ctx, { ...row, expires_at: expiresAt }, lineItem, entitlement, product);
   });
 }
 
-export async function releaseLeaseBy(ctx: ServiceContext, actor: Actor, id: string, fingerprint: string): Promise<LeaseAnswer> {
+export async function releaseLeaseBy(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+  fingerprint: string,
+): Promise<LeaseAnswer> {
   return inTransaction(ctx, async (tx, at) => {
     const { row, lineItem, entitlement, product } = await ownedLease(ctx, tx, id, fingerprint);
     if (!(await releaseLease(tx, id, at))) throw new AppError('INVALID_STATE', 'The lease was already released.');
     const lease = await answer(ctx, { ...row, released_at: at }, lineItem, entitlement, product);
-    await audit(tx, actor, at, { action: 'lease.released', subjectType: 'lease', subjectId: id, before: { releasedAt: null }, after: withoutToken(lease) });
+    await audit(tx, actor, at, {
+      action: 'lease.released',
+      subjectType: 'lease',
+      subjectId: id,
+      before: { releasedAt: null },
+      after: withoutToken(lease),
+    });
     return lease;
   });
 }
@@ -106,7 +132,8 @@ export async function releaseLeaseBy(ctx: ServiceContext, actor: Actor, id: stri
 /** A lease is its device's: a wrong fingerprint finds nothing, like an unknown id. */
 async function ownedLease(ctx: ServiceContext, tx: Db, id: string, fingerprint: string) {
   const row = await findLeaseRow(tx, id);
-  const target = row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.line_item_id) : undefined;
+  const target =
+    row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.line_item_id) : undefined;
   if (!row || !target) throw notFound(`Lease ${id}`);
   const { lineItem, entitlement } = target;
   const { model, product } = await floatingModel(ctx, tx, lineItem);
@@ -118,7 +145,10 @@ async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow)
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
   if (model.kind !== 'floating') {
-    throw new AppError('UNPROCESSABLE', 'This code is not a floating licence: activate the device with POST /api/v1/activations.');
+    throw new AppError(
+      'UNPROCESSABLE',
+      'This code is not a floating licence: activate the device with POST /api/v1/activations.',
+    );
   }
   return { product, model };
 }

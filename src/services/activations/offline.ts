@@ -11,7 +11,11 @@ import { activationNamedBy, returnActivation } from './end-activation.ts';
  * brought here by someone who has network. The device's public key goes into the licence, so that
  * the device alone can later sign its return.
  */
-export async function activateOffline(ctx: Parameters<typeof activate>[0], actor: Actor, requestText: string): Promise<ActivationResult> {
+export async function activateOffline(
+  ctx: Parameters<typeof activate>[0],
+  actor: Actor,
+  requestText: string,
+): Promise<ActivationResult> {
   const request = await parsing(() => parseActivationRequest(requestText));
   return activate(ctx, actor, {
     code: request.code,
@@ -23,7 +27,11 @@ export async function activateOffline(ctx: Parameters<typeof activate>[0], actor
 }
 
 /** Offline return: a return request signed by the key the device activated with. */
-export async function returnOffline(ctx: Parameters<typeof activate>[0], actor: Actor, requestText: string): Promise<Activation> {
+export async function returnOffline(
+  ctx: Parameters<typeof activate>[0],
+  actor: Actor,
+  requestText: string,
+): Promise<Activation> {
   const id = await parsing(() => activationNamedBy(requestText));
   return parsing(() => returnActivation(ctx, actor, id, { returnRequest: requestText }));
 }
@@ -34,6 +42,8 @@ async function parsing<T>(run: () => T | Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (!(error instanceof LicensingError)) throw error;
-    throw new AppError('VALIDATION_FAILED', error.message, { fields: [{ field: `/request${error.field ?? ''}`, message: error.message }] });
+    throw new AppError('VALIDATION_FAILED', error.message, {
+      fields: [{ field: `/request${error.field ?? ''}`, message: error.message }],
+    });
   }
 }

@@ -6,7 +6,13 @@ import type { Page, PageRequest } from '../../domain/paging.ts';
 import type { Jwks } from '../../licensing/jwks.ts';
 import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
-import { findActivation, findActivationRow, findDevice, listActivations as listRows, listDevices as listDeviceRows } from '../../store/activations.ts';
+import {
+  findActivation,
+  findActivationRow,
+  findDevice,
+  listActivations as listRows,
+  listDevices as listDeviceRows,
+} from '../../store/activations.ts';
 import { findEntitlementRow, findLineItemRow } from '../../store/entitlements.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
@@ -25,13 +31,21 @@ export interface ActivationListFilter {
   newestFirst?: boolean | undefined;
 }
 
-export async function listActivations(ctx: ServiceContext, actor: Actor, filter: ActivationListFilter, page: PageRequest): Promise<Page<Activation>> {
+export async function listActivations(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: ActivationListFilter,
+  page: PageRequest,
+): Promise<Page<Activation>> {
   requireRole(actor, readers);
   const db = ctx.store.db;
   const scope = scopeOf(actor);
-  const entitlement = filter.entitlement === undefined ? undefined : await findEntitlementRow(db, filter.entitlement, { kind: 'all' });
-  const lineItem = filter.activationId === undefined ? undefined : await findLineItemRow(db, normalizeCode(filter.activationId));
-  if ((filter.entitlement !== undefined && !entitlement) || (filter.activationId !== undefined && !lineItem)) return { items: [], nextCursor: null };
+  const entitlement =
+    filter.entitlement === undefined ? undefined : await findEntitlementRow(db, filter.entitlement, { kind: 'all' });
+  const lineItem =
+    filter.activationId === undefined ? undefined : await findLineItemRow(db, normalizeCode(filter.activationId));
+  if ((filter.entitlement !== undefined && !entitlement) || (filter.activationId !== undefined && !lineItem))
+    return { items: [], nextCursor: null };
   return listRows(
     db,
     scope,
@@ -57,7 +71,11 @@ export async function getActivation(ctx: ServiceContext, actor: Actor, id: strin
 }
 
 /** The licence of an activation, as issued, for whoever may see the activation. */
-export async function getActivationLicense(ctx: ServiceContext, actor: Actor, id: string): Promise<{ token: string; file: string }> {
+export async function getActivationLicense(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+): Promise<{ token: string; file: string }> {
   await getActivation(ctx, actor, id);
   const row = await findActivationRow(ctx.store.db, id);
   if (!row) throw notFound(`Activation ${id}`);
@@ -71,7 +89,12 @@ export async function listDevices(
   page: PageRequest,
 ): Promise<Page<Device>> {
   requireRole(actor, readers);
-  return listDeviceRows(ctx.store.db, scopeOf(actor), { accountId: filter.account, fingerprint: filter.fingerprint, search: filter.search }, page);
+  return listDeviceRows(
+    ctx.store.db,
+    scopeOf(actor),
+    { accountId: filter.account, fingerprint: filter.fingerprint, search: filter.search },
+    page,
+  );
 }
 
 export async function getDevice(ctx: ServiceContext, actor: Actor, id: string): Promise<Device> {

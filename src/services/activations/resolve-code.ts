@@ -35,7 +35,12 @@ export async function resolveActivationCode(
       entitlementPk = await redeemKey(tx, actor, at, {
         key,
         bulk,
-        owner: { newAnonymous: { name: `Anonymous end customer (key …${key.key.slice(-5)})`, parentAccountId: bulk.sold_to ?? '' } },
+        owner: {
+          newAnonymous: {
+            name: `Anonymous end customer (key …${key.key.slice(-5)})`,
+            parentAccountId: bulk.sold_to ?? '',
+          },
+        },
         registration: redeem.registration,
       });
     } catch (error) {

@@ -6,7 +6,11 @@ import type { EntitlementRef, LineItemRow } from '../../store/entitlements.ts';
 /** Refuses a line item that cannot be activated (or leased) now, saying why. */
 export function assertUsable(lineItem: LineItemRow, entitlement: Pick<EntitlementRef, 'state'>, now: Date): void {
   const unusable = lineItemUsability(
-    { state: lineItem.state as EntitlementState, startDate: lineItem.start_date, expirationDate: lineItem.expiration_date },
+    {
+      state: lineItem.state as EntitlementState,
+      startDate: lineItem.start_date,
+      expirationDate: lineItem.expiration_date,
+    },
     entitlement.state as EntitlementState,
     now,
   );

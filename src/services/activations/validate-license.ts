@@ -28,7 +28,11 @@ export interface ValidationAnswer {
  * entitlement, its dates, and the device asking. It only reads, and what it read is cached (see
  * ValidationCache), so validating the same licences again and again scales with the readers.
  */
-export async function validateLicense(ctx: ServiceContext, actor: Actor, request: ValidationRequest): Promise<ValidationAnswer> {
+export async function validateLicense(
+  ctx: ServiceContext,
+  actor: Actor,
+  request: ValidationRequest,
+): Promise<ValidationAnswer> {
   ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
   if (request.token !== undefined) return byToken(ctx, request.token, request.fingerprint);
   return byCode(ctx, actor, request.code ?? '', request.fingerprint ?? '');
@@ -46,7 +50,11 @@ async function byToken(ctx: ServiceContext, raw: string, fingerprint: string | u
   const status = await cachedStatus(ctx, claims.jti);
   if (!status) return { valid: false, code: 'NOT_FOUND' };
   const code = validationOutcome(
-    { ...status, notBefore: new Date(claims.nbf * 1000), expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000) },
+    {
+      ...status,
+      notBefore: new Date(claims.nbf * 1000),
+      expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000),
+    },
     { fingerprint },
     ctx.now(),
   );
@@ -76,7 +84,8 @@ async function verifiedToken(ctx: ServiceContext, raw: string): Promise<Verified
   }
   await ctx.keyRing.reloadIfUnknown(kid);
   const result = verifyLicense(token, ctx.keyRing.verificationKeys());
-  const verified: VerifiedToken = result.code === 'BAD_SIGNATURE' ? { ok: false } : { ok: true, claims: result.claims, kid: result.kid };
+  const verified: VerifiedToken =
+    result.code === 'BAD_SIGNATURE' ? { ok: false } : { ok: true, claims: result.claims, kid: result.kid };
   // Only good signatures are kept: garbage sent by a guesser must not fill the cache.
   if (verified.ok) ctx.validationCache.rememberVerified(raw, verified);
   return verified;

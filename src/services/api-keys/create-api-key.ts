@@ -20,7 +20,11 @@ export interface CreatedApiKey {
   secret: string;
 }
 
-export async function createApiKey(ctx: ServiceContext, actor: Actor, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+export async function createApiKey(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
   requireAdmin(actor);
   return inTransaction(ctx, async (tx, at) => {
     const accountId = (await checkRoleAccount(tx, input.role, input.accountId ?? null, 'key'))?.id ?? null;
@@ -35,7 +39,12 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: Cre
       created_at: at,
       revoked_at: null,
     });
-    await audit(tx, actor, at, { action: 'api-key.created', subjectType: 'api-key', subjectId: apiKey.id, after: apiKey });
+    await audit(tx, actor, at, {
+      action: 'api-key.created',
+      subjectType: 'api-key',
+      subjectId: apiKey.id,
+      after: apiKey,
+    });
     return { apiKey, secret };
   });
 }

@@ -12,7 +12,10 @@ import { type ServiceContext, inTransaction } from '../context.ts';
  * exactly that secret exists (and is active) afterwards; otherwise, the first start creates an
  * admin key and answers its secret, which the caller prints once.
  */
-export async function ensureAdminKey(ctx: ServiceContext, chosenSecret: string | undefined): Promise<{ createdSecret?: string }> {
+export async function ensureAdminKey(
+  ctx: ServiceContext,
+  chosenSecret: string | undefined,
+): Promise<{ createdSecret?: string }> {
   if (chosenSecret !== undefined && chosenSecret.length < MIN_CHOSEN_SECRET_LENGTH) {
     throw new Error(`LICENTIA_ADMIN_KEY must be at least ${MIN_CHOSEN_SECRET_LENGTH} characters long.`);
   }
@@ -57,5 +60,10 @@ async function insertAdminKey(tx: Db, secret: string, name: string, at: string):
     created_at: at,
     revoked_at: null,
   });
-  await audit(tx, systemActor, at, { action: 'api-key.created', subjectType: 'api-key', subjectId: apiKey.id, after: apiKey });
+  await audit(tx, systemActor, at, {
+    action: 'api-key.created',
+    subjectType: 'api-key',
+    subjectId: apiKey.id,
+    after: apiKey,
+  });
 }

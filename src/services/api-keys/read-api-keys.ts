@@ -12,7 +12,12 @@ export interface ApiKeyFilter {
   revoked?: boolean | undefined;
 }
 
-export async function listApiKeys(ctx: ServiceContext, actor: Actor, filter: ApiKeyFilter, page: PageRequest): Promise<Page<ApiKey>> {
+export async function listApiKeys(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: ApiKeyFilter,
+  page: PageRequest,
+): Promise<Page<ApiKey>> {
   requireAdmin(actor);
   return listRows(ctx.store.db, filter, page);
 }

@@ -8,7 +8,10 @@ import { findVisibleEntitlement } from '../entitlements/find-entitlement.ts';
 export async function findVisibleBulkEntitlement(tx: Db, actor: Actor, id: string): Promise<EntitlementRow> {
   const row = await findVisibleEntitlement(tx, actor, id);
   if (row.kind !== 'bulk') {
-    throw new AppError('UNPROCESSABLE', `Entitlement ${id} is a simple entitlement; web register keys belong to bulk entitlements.`);
+    throw new AppError(
+      'UNPROCESSABLE',
+      `Entitlement ${id} is a simple entitlement; web register keys belong to bulk entitlements.`,
+    );
   }
   return row;
 }

@@ -18,7 +18,8 @@ export function keySourceFromJson(body: KeyLoadJson): KeySource {
     });
   }
   if (body.prefix !== undefined && body.generate === undefined) throw invalidField('/prefix', 'only with generate');
-  if (body.prefix !== undefined && !CODE_PREFIX_PATTERN.test(body.prefix)) throw invalidField('/prefix', 'must be 1 to 16 of A-Z 0-9');
+  if (body.prefix !== undefined && !CODE_PREFIX_PATTERN.test(body.prefix))
+    throw invalidField('/prefix', 'must be 1 to 16 of A-Z 0-9');
   if (body.generate !== undefined) return { kind: 'generate', count: body.generate, prefix: body.prefix };
   return { kind: 'list', keys: body.keys ?? [body.key ?? ''] };
 }

@@ -71,7 +71,10 @@ export async function loadWebRegisterKeys(
     }
     // Also takes the row lock on PostgreSQL: concurrent loads into one bulk entitlement queue up.
     if (!(await touchEntitlementIn(tx, bulk.pk, LOADABLE, at))) {
-      throw new AppError('INVALID_STATE', `Entitlement ${entitlementId} is ${bulk.state}; keys are loaded in draft, test or deployed.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Entitlement ${entitlementId} is ${bulk.state}; keys are loaded in draft, test or deployed.`,
+      );
     }
     if (source.kind !== 'generate') await lockCodeNamespace(tx, 'exclusive');
     const loadId = newId('keyLoad');
@@ -86,13 +89,19 @@ export async function loadWebRegisterKeys(
       const current = batch;
       batch = [];
       if (current.length === 0) return;
-      const onLineItems = new Set(await lineItemCodesExist(tx, current.map((k) => k.code)));
+      const onLineItems = new Set(
+        await lineItemCodesExist(
+          tx,
+          current.map((k) => k.code),
+        ),
+      );
       const candidates = onLineItems.size === 0 ? current : current.filter((k) => !onLineItems.has(k.code));
       const existing = await write(candidates);
       added += candidates.length - existing.length;
       // Generated keys that collide are replaced by the caller, not reported.
       if (source.kind === 'generate') return;
-      for (const k of current) if (onLineItems.has(k.code)) rejected.push({ key: shown(k.key), reason: 'already-exists' });
+      for (const k of current)
+        if (onLineItems.has(k.code)) rejected.push({ key: shown(k.key), reason: 'already-exists' });
       if (existing.length === 0) return;
       const loads = await keyLoadIdsOf(tx, existing);
       const shownAs = new Map(candidates.map((k) => [k.code, k.key]));
@@ -140,9 +149,13 @@ export async function loadWebRegisterKeys(
       throw new AppError('UNPROCESSABLE', 'The load holds no keys.');
     }
     if (rejected.length > 0 && !options.partial) {
-      throw new AppError('KEYS_REJECTED', `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).`, {
-        extensions: { added: 0, rejected },
-      });
+      throw new AppError(
+        'KEYS_REJECTED',
+        `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).`,
+        {
+          extensions: { added: 0, rejected },
+        },
+      );
     }
     await refreshKeyStatistics(ctx.store, tx, added);
     await setKeySeq(tx, bulk.pk, seq);

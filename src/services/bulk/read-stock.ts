@@ -23,7 +23,12 @@ export async function listBulkStock(
 }
 
 /** The bulk entitlements split from this one that the actor may see: where its keys went. */
-export async function listStockSplits(ctx: ServiceContext, actor: Actor, entitlementId: string, page: PageRequest): Promise<Page<Entitlement>> {
+export async function listStockSplits(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  page: PageRequest,
+): Promise<Page<Entitlement>> {
   requireRole(actor, keyReaders);
   const db = ctx.store.db;
   const bulk = await findVisibleBulkEntitlement(db, actor, entitlementId);

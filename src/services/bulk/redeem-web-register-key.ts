@@ -1,6 +1,11 @@
 import type { Account } from '../../domain/accounts.ts';
 import { type Actor, isAccountRole } from '../../domain/actors.ts';
-import { type RegistrationData, applyEntitlementIdPattern, checkRegistrationData, noRegistration } from '../../domain/bulk.ts';
+import {
+  type RegistrationData,
+  applyEntitlementIdPattern,
+  checkRegistrationData,
+  noRegistration,
+} from '../../domain/bulk.ts';
 import { generateCode, generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import type { ChannelPartner, Entitlement, Registration } from '../../domain/entitlements.ts';
@@ -17,7 +22,13 @@ import {
   loadEntitlementByPk,
   partnersOfEntitlement,
 } from '../../store/entitlements.ts';
-import { type KeyRow, adjustKeyCounters, claimKey, findKeyRow, linkRedeemedKey } from '../../store/web-register-keys.ts';
+import {
+  type KeyRow,
+  adjustKeyCounters,
+  claimKey,
+  findKeyRow,
+  linkRedeemedKey,
+} from '../../store/web-register-keys.ts';
 import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
@@ -39,7 +50,12 @@ export type RedemptionOwner = { existing: Account } | { newAnonymous: { name: st
  * A partner redeems a key of its stock for one of its customers (by name only, if the customer is
  * to stay anonymous); the producer may redeem for any account.
  */
-export async function redeemWebRegisterKey(ctx: ServiceContext, actor: Actor, rawKey: string, input: RedeemInput): Promise<Entitlement> {
+export async function redeemWebRegisterKey(
+  ctx: ServiceContext,
+  actor: Actor,
+  rawKey: string,
+  input: RedeemInput,
+): Promise<Entitlement> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   if ((input.accountId === undefined) === (input.accountName === undefined)) {
     throw new AppError('VALIDATION_FAILED', 'Name the owner: either accountId or accountName.', {
@@ -72,7 +88,10 @@ export async function redeemKey(
   const { key, bulk } = options;
   if (key.state !== 'unredeemed') throw keyNotRedeemable(key);
   if (bulk.state !== 'deployed' && bulk.state !== 'test') {
-    throw new AppError('INVALID_STATE', `The bulk entitlement is ${bulk.state}; its keys are redeemed once it is deployed (or test).`);
+    throw new AppError(
+      'INVALID_STATE',
+      `The bulk entitlement is ${bulk.state}; its keys are redeemed once it is deployed (or test).`,
+    );
   }
   const registration = checkRegistrationData(registrationOf(bulk), options.registration);
   if (!(await claimKey(tx, key.code, bulk.pk, at))) throw keyNotRedeemable((await findKeyRow(tx, key.code)) ?? key);
@@ -144,13 +163,19 @@ export async function redeemKey(
     before: { key: key.key, state: 'unredeemed' },
     after: { key: key.key, state: 'redeemed', entitlementId: id, accountId: owner.id },
   });
-  await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: entitlement });
+  await audit(tx, actor, at, {
+    action: 'entitlement.created',
+    subjectType: 'entitlement',
+    subjectId: pk,
+    after: entitlement,
+  });
   return pk;
 }
 
 /** Says nothing of who redeemed it or when: that is the redeemer's business. */
 function keyNotRedeemable(key: KeyRow): AppError {
-  if (key.state === 'redeemed') return new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.');
+  if (key.state === 'redeemed')
+    return new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.');
   if (key.state === 'void') return new AppError('INVALID_STATE', 'This web register key is void.');
   return new AppError('INVALID_STATE', 'This web register key moved to other stock meanwhile; try again.');
 }
@@ -186,7 +211,11 @@ function registrationOf(bulk: EntitlementRow): Registration {
 }
 
 async function entitlementIdFor(tx: Db, bulk: EntitlementRow, key: KeyRow): Promise<string> {
-  const id = applyEntitlementIdPattern(bulk.entitlement_id_pattern ?? '{key}ENT', { key: key.key, bulk: bulk.id, seq: key.seq });
+  const id = applyEntitlementIdPattern(bulk.entitlement_id_pattern ?? '{key}ENT', {
+    key: key.key,
+    bulk: bulk.id,
+    seq: key.seq,
+  });
   // A pattern that makes an over-long ID, or one the producer already used, falls back to a generated ID.
   if (id === undefined || (await findEntitlementRow(tx, id, { kind: 'all' }))) return generateEntitlementId();
   return id;
@@ -201,7 +230,13 @@ async function ownerFor(tx: Db, actor: Actor, bulk: EntitlementRow, input: Redee
   const accountId = input.accountId ?? '';
   const account = await findAccount(tx, accountId, scopeOf(actor));
   if (!account) throw unknownReference('/accountId', `Account ${accountId}`);
-  if (actor.type !== 'system' && actor.type !== 'public' && isAccountRole(actor.role) && account.type === 'partner' && account.id !== ownAccountId(actor)) {
+  if (
+    actor.type !== 'system' &&
+    actor.type !== 'public' &&
+    isAccountRole(actor.role) &&
+    account.type === 'partner' &&
+    account.id !== ownAccountId(actor)
+  ) {
     throw new AppError('UNPROCESSABLE', 'Keys are redeemed for your own account or for your customers.', {
       fields: [{ field: '/accountId', message: 'is another partner' }],
     });

@@ -34,7 +34,12 @@ export function maySplitStock(actor: Actor, partners: readonly ChannelPartner[])
  * The tier-1 partner stays on the new one (it sold the stock, and is billed for it); the reseller
  * becomes its tier-2 partner and may redeem its keys. The new entitlement records where it came from.
  */
-export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, entitlementId: string, input: SplitStockInput): Promise<Entitlement> {
+export async function splitBulkEntitlement(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  input: SplitStockInput,
+): Promise<Entitlement> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   if ((input.count === undefined) === (input.keys === undefined)) {
     throw new AppError('VALIDATION_FAILED', 'Say what to move: either count or keys.', {
@@ -57,7 +62,10 @@ export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, en
       });
     }
     if (!(await touchEntitlementIn(tx, source.pk, ['draft', 'test', 'deployed'], at))) {
-      throw new AppError('INVALID_STATE', `Entitlement ${entitlementId} is ${source.state}; its stock cannot be split.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Entitlement ${entitlementId} is ${source.state}; its stock cannot be split.`,
+      );
     }
 
     const pk = newId('entitlement');
@@ -79,10 +87,7 @@ export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, en
           created_at: at,
           updated_at: at,
         },
-        [
-          ...partners.filter((p) => p.tier !== 'tier2'),
-          { accountId: target.id, tier: 'tier2', contactId: null },
-        ],
+        [...partners.filter((p) => p.tier !== 'tier2'), { accountId: target.id, tier: 'tier2', contactId: null }],
       ),
       `Entitlement ${id} already exists.`,
       '/id',
@@ -91,16 +96,24 @@ export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, en
     if (input.count !== undefined) {
       moved = await moveFirstUnredeemedKeys(tx, source.pk, pk, input.count);
       if (moved !== input.count) {
-        throw new AppError('UNPROCESSABLE', `Entitlement ${entitlementId} has ${moved} unredeemed keys, not ${input.count}.`, {
-          fields: [{ field: '/count', message: `at most ${moved}` }],
-        });
+        throw new AppError(
+          'UNPROCESSABLE',
+          `Entitlement ${entitlementId} has ${moved} unredeemed keys, not ${input.count}.`,
+          {
+            fields: [{ field: '/count', message: `at most ${moved}` }],
+          },
+        );
       }
     } else {
       const wanted = new Map((input.keys ?? []).map((k) => [normalizeCode(k), k]));
       const done = new Set(await moveKeys(tx, source.pk, pk, [...wanted.keys()]));
-      const refused = [...wanted].filter(([code]) => !done.has(code)).map(([, key]) => ({ key, reason: 'not an unredeemed key of this entitlement' }));
+      const refused = [...wanted]
+        .filter(([code]) => !done.has(code))
+        .map(([, key]) => ({ key, reason: 'not an unredeemed key of this entitlement' }));
       if (refused.length > 0) {
-        throw new AppError('UNPROCESSABLE', `${refused.length} key(s) cannot be moved, so none was.`, { extensions: { rejected: refused } });
+        throw new AppError('UNPROCESSABLE', `${refused.length} key(s) cannot be moved, so none was.`, {
+          extensions: { rejected: refused },
+        });
       }
       moved = done.size;
     }
@@ -108,7 +121,12 @@ export async function splitBulkEntitlement(ctx: ServiceContext, actor: Actor, en
     await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
     await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
     const created = await loadEntitlementByPk(tx, pk);
-    await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: created });
+    await audit(tx, actor, at, {
+      action: 'entitlement.created',
+      subjectType: 'entitlement',
+      subjectId: pk,
+      after: created,
+    });
     await audit(tx, actor, at, {
       action: 'web-register-keys.split',
       subjectType: 'entitlement',

@@ -2,7 +2,14 @@ import type { Actor } from '../../domain/actors.ts';
 import type { WebRegisterKey } from '../../domain/bulk.ts';
 import { normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
-import { adjustKeyCounters, findKeyRow, keyNamesFrom, toWebRegisterKey, voidFirstUnredeemedKeys, voidKeys } from '../../store/web-register-keys.ts';
+import {
+  adjustKeyCounters,
+  findKeyRow,
+  keyNamesFrom,
+  toWebRegisterKey,
+  voidFirstUnredeemedKeys,
+  voidKeys,
+} from '../../store/web-register-keys.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -34,12 +41,19 @@ export async function voidWebRegisterKeys(
     for (const [code, key] of shownAs) {
       if (voided.has(code)) continue;
       const row = await findKeyRow(tx, code);
-      rejected.push({ key, reason: !row || row.entitlement_pk !== bulk.pk ? 'not-found' : row.state === 'void' ? 'void' : 'redeemed' });
+      rejected.push({
+        key,
+        reason: !row || row.entitlement_pk !== bulk.pk ? 'not-found' : row.state === 'void' ? 'void' : 'redeemed',
+      });
     }
     if (rejected.length > 0 && !options.partial) {
-      throw new AppError('INVALID_STATE', `${rejected.length} key(s) cannot be voided, so none was (use ?partial=true to void the others).`, {
-        extensions: { voided: 0, rejected },
-      });
+      throw new AppError(
+        'INVALID_STATE',
+        `${rejected.length} key(s) cannot be voided, so none was (use ?partial=true to void the others).`,
+        {
+          extensions: { voided: 0, rejected },
+        },
+      );
     }
     if (voided.size > 0) {
       await adjustKeyCounters(tx, bulk.pk, { unredeemed: -voided.size, void: voided.size }, at);
@@ -60,7 +74,12 @@ export const MAX_VOIDED_AT_ONCE = 1_000_000;
  * Voids `count` unredeemed keys, the oldest first (stock that will not be sold): all of them, or
  * none when the bulk entitlement has fewer.
  */
-export async function voidUnredeemedKeys(ctx: ServiceContext, actor: Actor, entitlementId: string, count: number): Promise<{ voided: number }> {
+export async function voidUnredeemedKeys(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  count: number,
+): Promise<{ voided: number }> {
   requireProducer(actor);
   if (!Number.isInteger(count) || count < 1 || count > MAX_VOIDED_AT_ONCE) {
     throw new AppError('VALIDATION_FAILED', `Void between 1 and ${MAX_VOIDED_AT_ONCE} keys at a time.`, {
@@ -71,12 +90,21 @@ export async function voidUnredeemedKeys(ctx: ServiceContext, actor: Actor, enti
     const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
     const voided = await voidFirstUnredeemedKeys(tx, bulk.pk, count, at);
     if (voided !== count) {
-      throw new AppError('UNPROCESSABLE', `Entitlement ${bulk.id} has ${voided} unredeemed keys, not ${count}; none was voided.`, {
-        fields: [{ field: '/count', message: `at most ${voided}` }],
-      });
+      throw new AppError(
+        'UNPROCESSABLE',
+        `Entitlement ${bulk.id} has ${voided} unredeemed keys, not ${count}; none was voided.`,
+        {
+          fields: [{ field: '/count', message: `at most ${voided}` }],
+        },
+      );
     }
     await adjustKeyCounters(tx, bulk.pk, { unredeemed: -voided, void: voided }, at);
-    await audit(tx, actor, at, { action: 'web-register-keys.voided', subjectType: 'entitlement', subjectId: bulk.pk, after: { voided, oldestFirst: true } });
+    await audit(tx, actor, at, {
+      action: 'web-register-keys.voided',
+      subjectType: 'entitlement',
+      subjectId: bulk.pk,
+      after: { voided, oldestFirst: true },
+    });
     return { voided };
   });
 }
@@ -86,11 +114,20 @@ export async function voidWebRegisterKey(ctx: ServiceContext, actor: Actor, rawK
   return inTransaction(ctx, async (tx, at) => {
     const row = await findVisibleKey(tx, actor, rawKey);
     if (row.state !== 'unredeemed' || (await voidKeys(tx, row.entitlement_pk, [row.code], at)).length !== 1) {
-      throw new AppError('INVALID_STATE', row.state === 'void' ? 'The key is already void.' : 'A redeemed key cannot be voided.');
+      throw new AppError(
+        'INVALID_STATE',
+        row.state === 'void' ? 'The key is already void.' : 'A redeemed key cannot be voided.',
+      );
     }
     await adjustKeyCounters(tx, row.entitlement_pk, { unredeemed: -1, void: 1 }, at);
     const after = toWebRegisterKey({ ...row, state: 'void', voided_at: at }, await keyNamesFrom(tx)([row]));
-    await audit(tx, actor, at, { action: 'web-register-key.voided', subjectType: 'web-register-key', subjectId: row.code, before: { state: row.state }, after });
+    await audit(tx, actor, at, {
+      action: 'web-register-key.voided',
+      subjectType: 'web-register-key',
+      subjectId: row.code,
+      before: { state: row.state },
+      after,
+    });
     return after;
   });
 }

@@ -30,7 +30,12 @@ export async function createFeature(ctx: ServiceContext, actor: Actor, input: Cr
       `Feature ${name} ${version} already exists.`,
       '/name',
     );
-    await audit(tx, actor, at, { action: 'feature.created', subjectType: 'feature', subjectId: feature.id, after: feature });
+    await audit(tx, actor, at, {
+      action: 'feature.created',
+      subjectType: 'feature',
+      subjectId: feature.id,
+      after: feature,
+    });
     return feature;
   });
 }

@@ -18,7 +18,11 @@ export interface CreateLicenseModelInput {
   leaseSeconds?: number | null | undefined;
 }
 
-export async function createLicenseModel(ctx: ServiceContext, actor: Actor, input: CreateLicenseModelInput): Promise<LicenseModel> {
+export async function createLicenseModel(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateLicenseModelInput,
+): Promise<LicenseModel> {
   requireProducer(actor);
   if (input.kind !== 'floating' && input.leaseSeconds != null) {
     throw invalidField('/leaseSeconds', 'only floating license models have leases');
@@ -40,7 +44,12 @@ export async function createLicenseModel(ctx: ServiceContext, actor: Actor, inpu
       `A license model named "${input.name.trim()}" already exists.`,
       '/name',
     );
-    await audit(tx, actor, at, { action: 'license-model.created', subjectType: 'license-model', subjectId: model.id, after: model });
+    await audit(tx, actor, at, {
+      action: 'license-model.created',
+      subjectType: 'license-model',
+      subjectId: model.id,
+      after: model,
+    });
     return model;
   });
 }

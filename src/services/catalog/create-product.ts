@@ -40,7 +40,12 @@ export async function createProduct(ctx: ServiceContext, actor: Actor, input: Cr
       `Product ${name} ${version} already exists.`,
       '/name',
     );
-    await audit(tx, actor, at, { action: 'product.created', subjectType: 'product', subjectId: product.id, after: product });
+    await audit(tx, actor, at, {
+      action: 'product.created',
+      subjectType: 'product',
+      subjectId: product.id,
+      after: product,
+    });
     return product;
   });
 }

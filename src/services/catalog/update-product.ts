@@ -20,7 +20,12 @@ export interface UpdateProductInput {
  * Licences already issued keep what they were signed with; the change applies to licences issued
  * from now on.
  */
-export async function updateProduct(ctx: ServiceContext, actor: Actor, id: string, input: UpdateProductInput): Promise<Product> {
+export async function updateProduct(
+  ctx: ServiceContext,
+  actor: Actor,
+  id: string,
+  input: UpdateProductInput,
+): Promise<Product> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const before = await findProduct(tx, id);

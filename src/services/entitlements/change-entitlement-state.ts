@@ -33,7 +33,13 @@ export async function changeEntitlementState(
     }
     await invalidateValidations(ctx, tx, 'all');
     const after = await loadEntitlementByPk(tx, row.pk);
-    await audit(tx, actor, at, { action: 'entitlement.state-changed', subjectType: 'entitlement', subjectId: row.pk, before, after });
+    await audit(tx, actor, at, {
+      action: 'entitlement.state-changed',
+      subjectType: 'entitlement',
+      subjectId: row.pk,
+      before,
+      after,
+    });
     return after;
   });
 }

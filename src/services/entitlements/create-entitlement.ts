@@ -1,5 +1,10 @@
 import type { Actor } from '../../domain/actors.ts';
-import { DEFAULT_ENTITLEMENT_ID_PATTERN, checkEntitlementIdPattern, checkRegistrationPolicy, noRegistration } from '../../domain/bulk.ts';
+import {
+  DEFAULT_ENTITLEMENT_ID_PATTERN,
+  checkEntitlementIdPattern,
+  checkRegistrationPolicy,
+  noRegistration,
+} from '../../domain/bulk.ts';
 import { generateEntitlementId } from '../../domain/codes.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
 import { unknownReference } from '../../domain/errors.ts';
@@ -49,7 +54,11 @@ export interface CreateBulkEntitlementInput extends CommonInput {
 
 export type CreateEntitlementInput = CreateSimpleEntitlementInput | CreateBulkEntitlementInput;
 
-export async function createEntitlement(ctx: ServiceContext, actor: Actor, input: CreateEntitlementInput): Promise<Entitlement> {
+export async function createEntitlement(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateEntitlementInput,
+): Promise<Entitlement> {
   requireProducer(actor);
   if (input.kind === 'bulk') {
     checkEntitlementIdPattern(input.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN);
@@ -105,7 +114,12 @@ export async function createEntitlement(ctx: ServiceContext, actor: Actor, input
       await unlessDuplicate(insertLineItems(tx, lineItems), 'An activation ID is already in use.', '/lineItems');
     }
     const entitlement = await loadEntitlementByPk(tx, pk);
-    await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: entitlement });
+    await audit(tx, actor, at, {
+      action: 'entitlement.created',
+      subjectType: 'entitlement',
+      subjectId: pk,
+      after: entitlement,
+    });
     return entitlement;
   });
 }

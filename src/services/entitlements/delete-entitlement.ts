@@ -19,13 +19,24 @@ export async function deleteEntitlement(ctx: ServiceContext, actor: Actor, id: s
     const before = await loadEntitlement(tx, row);
     await claimEditable(tx, row, at, 'deleting');
     if (row.web_register_key !== null || row.keys_redeemed > 0) {
-      throw new AppError('INVALID_STATE', `Entitlement ${id} records a redeemed web register key; make it obsolete instead of deleting it.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Entitlement ${id} records a redeemed web register key; make it obsolete instead of deleting it.`,
+      );
     }
     if (await hasSplitChildren(tx, row.pk)) {
-      throw new AppError('INVALID_STATE', `Stock of entitlement ${id} was split to other bulk entitlements; make it obsolete instead.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Stock of entitlement ${id} was split to other bulk entitlements; make it obsolete instead.`,
+      );
     }
     await invalidateValidations(ctx, tx, 'all');
     await deleteRows(tx, row.pk);
-    await audit(tx, actor, at, { action: 'entitlement.deleted', subjectType: 'entitlement', subjectId: row.pk, before });
+    await audit(tx, actor, at, {
+      action: 'entitlement.deleted',
+      subjectType: 'entitlement',
+      subjectId: row.pk,
+      before,
+    });
   });
 }

@@ -79,7 +79,8 @@ export async function newLineItemRows(
   const rows: NewRow<'line_items'>[] = [];
   for (const [index, input] of options.inputs.entries()) {
     const field = options.fieldOf(index);
-    if (!(await findProduct(tx, input.productId))) throw unknownReference(`${field}/productId`, `Product ${input.productId}`);
+    if (!(await findProduct(tx, input.productId)))
+      throw unknownReference(`${field}/productId`, `Product ${input.productId}`);
     const startDate = input.startDate ?? null;
     const expirationDate = input.expirationDate ?? null;
     checkDateRange(startDate, expirationDate, field);
@@ -127,11 +128,17 @@ export async function resolveBulkChannelPartners(tx: Db, inputs: ChannelPartnerI
   const endCustomerIndex = inputs.findIndex((p) => p.tier === 'endCustomer');
   const endCustomer = inputs[endCustomerIndex];
   if (endCustomer && endCustomer.accountId !== tier1.accountId) {
-    throw new AppError('UNPROCESSABLE', 'On a bulk entitlement the tier-1 partner and the end customer are the same account.', {
-      fields: [{ field: `/channelPartners/${endCustomerIndex}/accountId`, message: 'must be the tier1 partner' }],
-    });
+    throw new AppError(
+      'UNPROCESSABLE',
+      'On a bulk entitlement the tier-1 partner and the end customer are the same account.',
+      {
+        fields: [{ field: `/channelPartners/${endCustomerIndex}/accountId`, message: 'must be the tier1 partner' }],
+      },
+    );
   }
-  const withEndCustomer = endCustomer ? inputs : [...inputs, { accountId: tier1.accountId, tier: 'endCustomer' as const }];
+  const withEndCustomer = endCustomer
+    ? inputs
+    : [...inputs, { accountId: tier1.accountId, tier: 'endCustomer' as const }];
   return resolveChannelPartners(tx, withEndCustomer);
 }
 

@@ -36,7 +36,10 @@ export async function findVisibleLineItem(
 /** Draft and test entitlements change freely; anything else only through lifecycle operations. */
 export async function claimEditable(tx: Db, entitlement: EntitlementRow, at: string, what: string): Promise<void> {
   const editable: EntitlementState[] = ['draft', 'test'];
-  if (!isEditable(entitlement.state as EntitlementState) || !(await touchEntitlementIn(tx, entitlement.pk, editable, at))) {
+  if (
+    !isEditable(entitlement.state as EntitlementState) ||
+    !(await touchEntitlementIn(tx, entitlement.pk, editable, at))
+  ) {
     throw new AppError(
       'INVALID_STATE',
       `Entitlement ${entitlement.id} is ${entitlement.state}; ${what} is possible in draft or test only.`,

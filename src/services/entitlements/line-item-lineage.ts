@@ -20,12 +20,20 @@ export interface LineItemLineage {
  * Where a line item came from and where its quantity went. Each side is scoped like any other read:
  * a partner's customer sees the line item it was given, not the partner's own one it came from.
  */
-export async function getLineItemLineage(ctx: ServiceContext, actor: Actor, activationId: string): Promise<LineItemLineage> {
+export async function getLineItemLineage(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+): Promise<LineItemLineage> {
   requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
   const { lineItem } = await findVisibleLineItem(ctx.store.db, actor, activationId);
   const self = await getLineItem(ctx, actor, activationId);
   const parent = self.parentActivationId === null ? null : await visibleLineItem(ctx, actor, self.parentActivationId);
-  return { parent, parentHidden: parent === null && lineItem.parent_line_item_id !== null, children: await childLineItems(ctx.store.db, lineItem.id, scopeOf(actor)) };
+  return {
+    parent,
+    parentHidden: parent === null && lineItem.parent_line_item_id !== null,
+    children: await childLineItems(ctx.store.db, lineItem.id, scopeOf(actor)),
+  };
 }
 
 async function visibleLineItem(ctx: ServiceContext, actor: Actor, activationId: string): Promise<LineItem | null> {

@@ -25,7 +25,12 @@ import { invalidateValidations } from '../licensing/invalidate.ts';
 import { type LineItemInput, newLineItemRows } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
 
-export async function addLineItem(ctx: ServiceContext, actor: Actor, entitlementId: string, input: LineItemInput): Promise<Entitlement> {
+export async function addLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  input: LineItemInput,
+): Promise<Entitlement> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const row = await findVisibleEntitlement(tx, actor, entitlementId);
@@ -45,7 +50,12 @@ export async function addLineItem(ctx: ServiceContext, actor: Actor, entitlement
     await unlessDuplicate(insertLineItems(tx, [item]), 'An activation ID is already in use.', '/activationId');
     const after = await loadEntitlementByPk(tx, row.pk);
     const added = after.lineItems.find((li) => li.activationId === item.activation_id);
-    await audit(tx, actor, at, { action: 'line-item.added', subjectType: 'line-item', subjectId: item.id, after: added });
+    await audit(tx, actor, at, {
+      action: 'line-item.added',
+      subjectType: 'line-item',
+      subjectId: item.id,
+      after: added,
+    });
     return after;
   });
 }
@@ -92,7 +102,13 @@ export async function updateLineItem(
     const updated = await findLineItemRow(tx, lineItem.activation_code);
     if (!updated) throw new Error('line item vanished inside its own transaction');
     const after = await lineItemView(tx, updated, entitlement.id);
-    await audit(tx, actor, at, { action: 'line-item.updated', subjectType: 'line-item', subjectId: lineItem.id, before, after });
+    await audit(tx, actor, at, {
+      action: 'line-item.updated',
+      subjectType: 'line-item',
+      subjectId: lineItem.id,
+      before,
+      after,
+    });
     return after;
   });
 }
@@ -108,7 +124,12 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
     const before = await lineItemView(tx, lineItem, entitlement.id);
     await invalidateValidations(ctx, tx, 'all');
     await deleteRow(tx, lineItem.id);
-    await audit(tx, actor, at, { action: 'line-item.deleted', subjectType: 'line-item', subjectId: lineItem.id, before });
+    await audit(tx, actor, at, {
+      action: 'line-item.deleted',
+      subjectType: 'line-item',
+      subjectId: lineItem.id,
+      before,
+    });
   });
 }
 
@@ -118,7 +139,12 @@ export async function getLineItem(ctx: ServiceContext, actor: Actor, activationI
   return lineItemView(ctx.store.db, lineItem, entitlement.id, scopeOf(actor));
 }
 
-async function lineItemView(db: Db, row: LineItemRow, entitlementId: string, scope: Scope = { kind: 'all' }): Promise<LineItem> {
+async function lineItemView(
+  db: Db,
+  row: LineItemRow,
+  entitlementId: string,
+  scope: Scope = { kind: 'all' },
+): Promise<LineItem> {
   const parents = await activationIdsOf(db, row.parent_line_item_id ? [row.parent_line_item_id] : [], scope);
   return toLineItem(row, entitlementId, parents);
 }

@@ -34,7 +34,13 @@ export async function regenerateEntitlementIds(ctx: ServiceContext, actor: Actor
       });
     }
     const after = await loadEntitlementByPk(tx, row.pk);
-    await audit(tx, actor, at, { action: 'entitlement.ids-regenerated', subjectType: 'entitlement', subjectId: row.pk, before, after });
+    await audit(tx, actor, at, {
+      action: 'entitlement.ids-regenerated',
+      subjectType: 'entitlement',
+      subjectId: row.pk,
+      before,
+      after,
+    });
     return after;
   });
 }

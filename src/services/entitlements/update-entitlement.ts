@@ -3,7 +3,12 @@ import { checkEntitlementIdPattern, checkRegistrationPolicy } from '../../domain
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { findProduct } from '../../store/catalog.ts';
-import { loadEntitlement, loadEntitlementByPk, replacePartners, updateEntitlementRow } from '../../store/entitlements.ts';
+import {
+  loadEntitlement,
+  loadEntitlementByPk,
+  replacePartners,
+  updateEntitlementRow,
+} from '../../store/entitlements.ts';
 import type { RowUpdate } from '../../store/schema.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
@@ -63,15 +68,21 @@ export async function updateEntitlement(
         await requireAccount(tx, input.soldTo, '/soldTo');
         changes.sold_to = input.soldTo;
       }
-      if (input.channelPartners !== undefined) await replacePartners(tx, row.pk, await resolveChannelPartners(tx, input.channelPartners));
+      if (input.channelPartners !== undefined)
+        await replacePartners(tx, row.pk, await resolveChannelPartners(tx, input.channelPartners));
     } else {
       if (input.soldTo !== undefined) {
-        throw new AppError('UNPROCESSABLE', 'A bulk entitlement is sold to its tier-1 partner; change the channel partners instead.', {
-          fields: [{ field: '/soldTo', message: 'set by the tier1 channel partner' }],
-        });
+        throw new AppError(
+          'UNPROCESSABLE',
+          'A bulk entitlement is sold to its tier-1 partner; change the channel partners instead.',
+          {
+            fields: [{ field: '/soldTo', message: 'set by the tier1 channel partner' }],
+          },
+        );
       }
       if (input.productId !== undefined) {
-        if (!(await findProduct(tx, input.productId))) throw unknownReference('/productId', `Product ${input.productId}`);
+        if (!(await findProduct(tx, input.productId)))
+          throw unknownReference('/productId', `Product ${input.productId}`);
         changes.product_id = input.productId;
       }
       if (input.quantityPerKey !== undefined) changes.quantity_per_key = input.quantityPerKey;
@@ -86,7 +97,13 @@ export async function updateEntitlement(
     }
     await updateEntitlementRow(tx, row.pk, changes);
     const after = await loadEntitlementByPk(tx, row.pk);
-    await audit(tx, actor, at, { action: 'entitlement.updated', subjectType: 'entitlement', subjectId: row.pk, before, after });
+    await audit(tx, actor, at, {
+      action: 'entitlement.updated',
+      subjectType: 'entitlement',
+      subjectId: row.pk,
+      before,
+      after,
+    });
     return after;
   });
 }

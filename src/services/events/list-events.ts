@@ -20,7 +20,12 @@ export interface EventListFilter {
   to?: string | undefined;
 }
 
-export async function listEvents(ctx: ServiceContext, actor: Actor, filter: EventListFilter, page: PageRequest): Promise<Page<AuditEvent>> {
+export async function listEvents(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: EventListFilter,
+  page: PageRequest,
+): Promise<Page<AuditEvent>> {
   requireProducer(actor);
   const db = ctx.store.db;
   let subjectIds = filter.subjectId ? [filter.subjectId] : undefined;

@@ -16,16 +16,25 @@ import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts
  */
 
 /** A later expiration date. Licences issued from now on carry it; a device gets one by activating again. */
-export async function renewLineItem(ctx: ServiceContext, actor: Actor, activationId: string, expirationDate: string): Promise<LineItem> {
+export async function renewLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  expirationDate: string,
+): Promise<LineItem> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'A renewal');
-    if (lineItem.expiration_date === null) throw new AppError('UNPROCESSABLE', 'The line item is permanent; there is nothing to renew.');
+    if (lineItem.expiration_date === null)
+      throw new AppError('UNPROCESSABLE', 'The line item is permanent; there is nothing to renew.');
     checkDate(expirationDate, '/expirationDate');
-    if (expirationDate <= lineItem.expiration_date) throw invalidField('/expirationDate', `must be after the current ${lineItem.expiration_date}`);
-    if (startOfDate(expirationDate) < startOfDate(today(new Date(at)))) throw invalidField('/expirationDate', 'must not be in the past');
+    if (expirationDate <= lineItem.expiration_date)
+      throw invalidField('/expirationDate', `must be after the current ${lineItem.expiration_date}`);
+    if (startOfDate(expirationDate) < startOfDate(today(new Date(at))))
+      throw invalidField('/expirationDate', 'must not be in the past');
     const before = await lineItemNow(tx, lineItem.id);
-    if (!(await setExpiration(tx, lineItem.id, expirationDate, at))) throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
+    if (!(await setExpiration(tx, lineItem.id, expirationDate, at)))
+      throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     await invalidateValidations(ctx, tx, 'all');
     const after = await lineItemNow(tx, lineItem.id);
     await auditLifecycle(tx, actor, at, 'renewed', { id: lineItem.id, before, after });
@@ -34,19 +43,29 @@ export async function renewLineItem(ctx: ServiceContext, actor: Actor, activatio
 }
 
 /** More quantity on the same activation ID. */
-export async function upsellLineItem(ctx: ServiceContext, actor: Actor, activationId: string, quantity: number): Promise<LineItem> {
+export async function upsellLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  quantity: number,
+): Promise<LineItem> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'An upsell');
     // The line item is locked, so its quantity cannot move between this check and the update.
     if (lineItem.quantity + quantity > MAX_QUANTITY) {
       const most = MAX_QUANTITY - lineItem.quantity;
-      throw new AppError('UNPROCESSABLE', `A line item holds at most ${MAX_QUANTITY}; this one can take ${most} more.`, {
-        fields: [{ field: '/quantity', message: `at most ${most}` }],
-      });
+      throw new AppError(
+        'UNPROCESSABLE',
+        `A line item holds at most ${MAX_QUANTITY}; this one can take ${most} more.`,
+        {
+          fields: [{ field: '/quantity', message: `at most ${most}` }],
+        },
+      );
     }
     const before = await lineItemNow(tx, lineItem.id);
-    if (!(await addQuantity(tx, lineItem.id, quantity, at))) throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
+    if (!(await addQuantity(tx, lineItem.id, quantity, at)))
+      throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     const after = await lineItemNow(tx, lineItem.id);
     await auditLifecycle(tx, actor, at, 'upsold', { id: lineItem.id, before, after }, undefined, { added: quantity });
     return after;
@@ -57,21 +76,33 @@ export async function upsellLineItem(ctx: ServiceContext, actor: Actor, activati
  * A newer version of the same product. Activations made before keep the product they were
  * licensed for until they are returned; new activations get the new one.
  */
-export async function upgradeLineItem(ctx: ServiceContext, actor: Actor, activationId: string, productId: string): Promise<LineItem> {
+export async function upgradeLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  productId: string,
+): Promise<LineItem> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'An upgrade');
     const [current, next] = await Promise.all([findProduct(tx, lineItem.product_id), findProduct(tx, productId)]);
     if (!next) throw unknownReference('/productId', `Product ${productId}`);
     if (!current || next.name !== current.name || compareVersions(next.version, current.version) <= 0) {
-      throw new AppError('UNPROCESSABLE', `An upgrade goes to a newer version of ${current?.name ?? 'the same product'} than ${current?.version ?? 'this one'}.`, {
-        fields: [{ field: '/productId', message: 'must be a newer version of the same product' }],
-      });
+      throw new AppError(
+        'UNPROCESSABLE',
+        `An upgrade goes to a newer version of ${current?.name ?? 'the same product'} than ${current?.version ?? 'this one'}.`,
+        {
+          fields: [{ field: '/productId', message: 'must be a newer version of the same product' }],
+        },
+      );
     }
     const before = await lineItemNow(tx, lineItem.id);
-    if (!(await setProduct(tx, lineItem.id, productId, at))) throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
+    if (!(await setProduct(tx, lineItem.id, productId, at)))
+      throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     const after = await lineItemNow(tx, lineItem.id);
-    await auditLifecycle(tx, actor, at, 'upgraded', { id: lineItem.id, before, after }, undefined, { fromProductId: current.id });
+    await auditLifecycle(tx, actor, at, 'upgraded', { id: lineItem.id, before, after }, undefined, {
+      fromProductId: current.id,
+    });
     return after;
   });
 }

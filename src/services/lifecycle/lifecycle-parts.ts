@@ -27,11 +27,13 @@ export async function deployedLineItem(
   const found = await findVisibleLineItem(tx, actor, activationId);
   const { entitlement } = found;
   if (found.lineItem.state !== 'deployed' || entitlement.state !== 'deployed') {
-    const state = entitlement.state !== 'deployed' ? `its entitlement is ${entitlement.state}` : `it is ${found.lineItem.state}`;
+    const state =
+      entitlement.state !== 'deployed' ? `its entitlement is ${entitlement.state}` : `it is ${found.lineItem.state}`;
     throw new AppError('INVALID_STATE', `${operation} works on deployed line items; ${state}.`);
   }
   const lineItem = await lockLineItem(tx, found.lineItem.id);
-  if (lineItem.state !== 'deployed') throw new AppError('INVALID_STATE', `The line item changed meanwhile; read it again.`);
+  if (lineItem.state !== 'deployed')
+    throw new AppError('INVALID_STATE', `The line item changed meanwhile; read it again.`);
   return { lineItem, entitlement };
 }
 
@@ -39,7 +41,11 @@ export async function lineItemNow(tx: Db, id: string): Promise<LineItem> {
   const row = await findLineItemRowById(tx, id);
   const entitlement = row && (await findEntitlementRowByPk(tx, row.entitlement_pk));
   if (!row || !entitlement) throw new Error(`line item ${id} vanished`);
-  return toLineItem(row, entitlement.id, await activationIdsOf(tx, row.parent_line_item_id ? [row.parent_line_item_id] : []));
+  return toLineItem(
+    row,
+    entitlement.id,
+    await activationIdsOf(tx, row.parent_line_item_id ? [row.parent_line_item_id] : []),
+  );
 }
 
 /** One event on each line item an operation touched, so both histories show it. */

@@ -16,30 +16,64 @@ export interface SplitInput {
 }
 
 /** Moves part of a line item's free quantity to a new line item, with lineage to the old one. */
-export async function splitLineItem(ctx: ServiceContext, actor: Actor, activationId: string, input: SplitInput): Promise<LifecycleResult> {
+export async function splitLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  input: SplitInput,
+): Promise<LifecycleResult> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A split');
-    const owner = input.accountId === undefined ? entitlement.sold_to : await targetAccount(tx, actor, input.accountId, '/accountId');
+    const owner =
+      input.accountId === undefined
+        ? entitlement.sold_to
+        : await targetAccount(tx, actor, input.accountId, '/accountId');
     const before = await lineItemNow(tx, lineItem.id);
     if (!(await reduceQuantity(tx, lineItem.id, input.quantity, at))) {
       const free = lineItem.quantity - Math.max(lineItem.used_count, 1);
-      throw new AppError('UNPROCESSABLE', `At most ${Math.max(free, 0)} of this line item can be split off (one unit and every activated one stay).`, {
-        fields: [{ field: '/quantity', message: `at most ${Math.max(free, 0)}` }],
-      });
+      throw new AppError(
+        'UNPROCESSABLE',
+        `At most ${Math.max(free, 0)} of this line item can be split off (one unit and every activated one stay).`,
+        {
+          fields: [{ field: '/quantity', message: `at most ${Math.max(free, 0)}` }],
+        },
+      );
     }
     let successorId: string;
     if (owner === entitlement.sold_to && input.entitlementId === undefined) {
-      const row = successorRow(entitlement.pk, await nextLineItemPosition(tx, entitlement.pk), lineItem, input.quantity, at);
+      const row = successorRow(
+        entitlement.pk,
+        await nextLineItemPosition(tx, entitlement.pk),
+        lineItem,
+        input.quantity,
+        at,
+      );
       await insertLineItems(tx, [row]);
       successorId = row.id;
     } else {
-      const { successor } = await successorElsewhere(tx, at, entitlement, lineItem, owner ?? '', input.quantity, input.entitlementId);
+      const { successor } = await successorElsewhere(
+        tx,
+        at,
+        entitlement,
+        lineItem,
+        owner ?? '',
+        input.quantity,
+        input.entitlementId,
+      );
       successorId = successor.id;
     }
     const after = await lineItemNow(tx, lineItem.id);
     const created = await lineItemNow(tx, successorId);
-    await auditLifecycle(tx, actor, at, 'split', { id: lineItem.id, before, after }, { id: successorId, after: created }, { quantity: input.quantity });
+    await auditLifecycle(
+      tx,
+      actor,
+      at,
+      'split',
+      { id: lineItem.id, before, after },
+      { id: successorId, after: created },
+      { quantity: input.quantity },
+    );
     return { lineItem: after, newLineItem: created, entitlementId: created.entitlementId };
   });
 }

@@ -6,8 +6,21 @@ import { newId } from '../../domain/ids.ts';
 import { findAccount } from '../../store/accounts.ts';
 import { upsertDevice } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
-import { type EntitlementRow, type LineItemRow, insertEntitlement, insertLineItems, loadEntitlementByPk, partnersOfEntitlement } from '../../store/entitlements.ts';
-import { activeActivationsOf, closeTransferred, moveActivation, moveLiveLeases, setUsedCount } from '../../store/lifecycle.ts';
+import {
+  type EntitlementRow,
+  type LineItemRow,
+  insertEntitlement,
+  insertLineItems,
+  loadEntitlementByPk,
+  partnersOfEntitlement,
+} from '../../store/entitlements.ts';
+import {
+  activeActivationsOf,
+  closeTransferred,
+  moveActivation,
+  moveLiveLeases,
+  setUsedCount,
+} from '../../store/lifecycle.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -39,33 +52,75 @@ export interface LifecycleResult {
  * the whole quantity moves to a new line item of a new entitlement of that account, and the old one
  * is closed (obsolete) in the same transaction, so no count can ever be used on both.
  */
-export async function transferLineItem(ctx: ServiceContext, actor: Actor, activationId: string, input: TransferInput): Promise<LifecycleResult> {
+export async function transferLineItem(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+  input: TransferInput,
+): Promise<LifecycleResult> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A transfer');
     const target = await targetAccount(tx, actor, input.accountId, '/accountId');
-    if (target === entitlement.sold_to) throw new AppError('UNPROCESSABLE', 'The line item already belongs to that account.');
+    if (target === entitlement.sold_to)
+      throw new AppError('UNPROCESSABLE', 'The line item already belongs to that account.');
     const active = await activeActivationsOf(tx, lineItem.id);
     if (input.activations === 'require-returned' && lineItem.used_count > 0) {
-      throw new AppError('INVALID_STATE', `${lineItem.used_count} of its count is activated; return those activations first, or transfer with activations: "move".`);
+      throw new AppError(
+        'INVALID_STATE',
+        `${lineItem.used_count} of its count is activated; return those activations first, or transfer with activations: "move".`,
+      );
     }
     const before = await lineItemNow(tx, lineItem.id);
-    const { pk, successor } = await successorElsewhere(tx, at, entitlement, lineItem, target, lineItem.quantity, input.entitlementId);
-    if (!(await closeTransferred(tx, lineItem.id, lineItem.used_count, at))) throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
+    const { pk, successor } = await successorElsewhere(
+      tx,
+      at,
+      entitlement,
+      lineItem,
+      target,
+      lineItem.quantity,
+      input.entitlementId,
+    );
+    if (!(await closeTransferred(tx, lineItem.id, lineItem.used_count, at)))
+      throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     for (const activation of active) {
-      const device = await upsertDevice(tx, { id: newId('device'), accountId: target, fingerprint: activation.fingerprint, name: null, at });
-      await moveActivation(tx, activation.id, { lineItemId: successor.id, entitlementPk: pk, accountId: target, deviceId: device.id });
+      const device = await upsertDevice(tx, {
+        id: newId('device'),
+        accountId: target,
+        fingerprint: activation.fingerprint,
+        name: null,
+        at,
+      });
+      await moveActivation(tx, activation.id, {
+        lineItemId: successor.id,
+        entitlementPk: pk,
+        accountId: target,
+        deviceId: device.id,
+      });
     }
     await setUsedCount(tx, successor.id, lineItem.used_count);
     await moveLiveLeases(tx, lineItem.id, successor.id, at);
     await invalidateValidations(ctx, tx, 'all');
     const after = await lineItemNow(tx, lineItem.id);
     const created = await lineItemNow(tx, successor.id);
-    await audit(tx, actor, at, { action: 'entitlement.created', subjectType: 'entitlement', subjectId: pk, after: await loadEntitlementByPk(tx, pk) });
-    await auditLifecycle(tx, actor, at, 'transferred', { id: lineItem.id, before, after }, { id: successor.id, after: created }, {
-      toAccountId: target,
-      movedActivations: active.length,
+    await audit(tx, actor, at, {
+      action: 'entitlement.created',
+      subjectType: 'entitlement',
+      subjectId: pk,
+      after: await loadEntitlementByPk(tx, pk),
     });
+    await auditLifecycle(
+      tx,
+      actor,
+      at,
+      'transferred',
+      { id: lineItem.id, before, after },
+      { id: successor.id, after: created },
+      {
+        toAccountId: target,
+        movedActivations: active.length,
+      },
+    );
     return { lineItem: after, newLineItem: created, entitlementId: created.entitlementId };
   });
 }

@@ -49,7 +49,10 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
   const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId };
-  const [issued, ended] = await Promise.all([monthlyCounts(db, 'issued', options), monthlyCounts(db, 'ended', options)]);
+  const [issued, ended] = await Promise.all([
+    monthlyCounts(db, 'issued', options),
+    monthlyCounts(db, 'ended', options),
+  ]);
   const rows = new Map<string, { key: string | null; period: string; activations: number; returns: number }>();
   const add = (key: string | null, month: string, field: 'activations' | 'returns', count: number) => {
     const label = periodOf(month, period);
@@ -60,15 +63,23 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   };
   for (const c of issued) add(c.key, c.month, 'activations', c.count);
   for (const c of ended) add(c.key, c.month, 'returns', c.count);
-  const names = await namesOf(db, groupBy, [...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null))]);
+  const names = await namesOf(db, groupBy, [
+    ...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null)),
+  ]);
   const items = [...rows.values()].map((r) => labelled(groupBy, r.key, names.get(r.key ?? '') ?? '', r));
   items.sort((a, b) => (a.period === b.period ? nameOf(a).localeCompare(nameOf(b)) : a.period < b.period ? -1 : 1));
   return { groupBy, period, from: range.from, to: range.to, items };
 }
 
-function labelled(groupBy: ReportGroup, key: string | null, name: string, r: { period: string; activations: number; returns: number }): ReportRow {
+function labelled(
+  groupBy: ReportGroup,
+  key: string | null,
+  name: string,
+  r: { period: string; activations: number; returns: number },
+): ReportRow {
   const numbers = { period: r.period, activations: r.activations, returns: r.returns, net: r.activations - r.returns };
-  if (groupBy === 'partner') return { partnerAccountId: key, partnerName: key === null ? '(sold directly)' : name, ...numbers };
+  if (groupBy === 'partner')
+    return { partnerAccountId: key, partnerName: key === null ? '(sold directly)' : name, ...numbers };
   if (groupBy === 'account') return { accountId: key ?? '', accountName: name, ...numbers };
   return { productId: key ?? '', productName: name, ...numbers };
 }
@@ -79,9 +90,15 @@ function nameOf(row: ReportRow): string {
 
 function dateRange(now: Date, from: string | undefined, to: string | undefined) {
   const last = to ?? today(now);
-  const first = from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;
+  const first =
+    from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;
   checkDate(from ?? null, '/from');
   checkDate(last, '/to');
   if (first > last) throw invalidField('/from', 'must not be after to');
-  return { from: first, to: last, fromInstant: startOfDate(first).toISOString(), toInstant: endOfDate(last).toISOString() };
+  return {
+    from: first,
+    to: last,
+    fromInstant: startOfDate(first).toISOString(),
+    toInstant: endOfDate(last).toISOString(),
+  };
 }

@@ -35,16 +35,27 @@ export const MAX_LINES = 10_000;
  * report row, and the same totals (computed by the same queries). No end customer's data: devices
  * are hashed, accounts are not named.
  */
-export async function partnerStatement(ctx: ServiceContext, actor: Actor, partnerId: string, period: string): Promise<Statement> {
+export async function partnerStatement(
+  ctx: ServiceContext,
+  actor: Actor,
+  partnerId: string,
+  period: string,
+): Promise<Statement> {
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
   const db = ctx.store.db;
   const options = { groupBy: 'partner' as const, from: range.from, to: range.to, partnerId: partner.id };
-  const [issued, ended] = await Promise.all([monthlyCounts(db, 'issued', options), monthlyCounts(db, 'ended', options)]);
+  const [issued, ended] = await Promise.all([
+    monthlyCounts(db, 'issued', options),
+    monthlyCounts(db, 'ended', options),
+  ]);
   const activations = issued.reduce((n, c) => n + c.count, 0);
   const returns = ended.reduce((n, c) => n + c.count, 0);
   const lists = { activations: [] as StatementEntry[], returns: [] as StatementEntry[] };
   let truncated = false;
-  for (const [what, list] of [['issued', lists.activations], ['ended', lists.returns]] as const) {
+  for (const [what, list] of [
+    ['issued', lists.activations],
+    ['ended', lists.returns],
+  ] as const) {
     for await (const batch of statementLines(db, what, { partnerId: partner.id, from: range.from, to: range.to })) {
       for (const line of batch) {
         if (list.length >= MAX_LINES) {
@@ -75,8 +86,15 @@ export async function* partnerStatementLines(
   period: string,
 ): AsyncGenerator<{ kind: 'activation' | 'return'; entry: StatementEntry }[]> {
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
-  for (const [what, kind] of [['issued', 'activation'], ['ended', 'return']] as const) {
-    for await (const batch of statementLines(ctx.store.db, what, { partnerId: partner.id, from: range.from, to: range.to })) {
+  for (const [what, kind] of [
+    ['issued', 'activation'],
+    ['ended', 'return'],
+  ] as const) {
+    for await (const batch of statementLines(ctx.store.db, what, {
+      partnerId: partner.id,
+      from: range.from,
+      to: range.to,
+    })) {
       yield batch.map((line) => ({ kind, entry: entry(line) }));
     }
   }

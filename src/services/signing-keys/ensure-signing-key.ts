@@ -37,6 +37,11 @@ async function addSigningKey(tx: Db, actor: Actor, at: string): Promise<string> 
     created_at: at,
     retired_at: null,
   });
-  await audit(tx, actor, at, { action: 'signing-key.created', subjectType: 'signing-key', subjectId: key.kid, after: { kid: key.kid, publicJwk: key.publicJwk } });
+  await audit(tx, actor, at, {
+    action: 'signing-key.created',
+    subjectType: 'signing-key',
+    subjectId: key.kid,
+    after: { kid: key.kid, publicJwk: key.publicJwk },
+  });
   return key.kid;
 }

@@ -7,7 +7,12 @@ import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 import { userManagers } from './user-access.ts';
 
-export async function listUsers(ctx: ServiceContext, actor: Actor, filter: UserFilter, page: PageRequest): Promise<Page<User>> {
+export async function listUsers(
+  ctx: ServiceContext,
+  actor: Actor,
+  filter: UserFilter,
+  page: PageRequest,
+): Promise<Page<User>> {
   requireRole(actor, userManagers);
   return listRows(ctx.store.db, scopeOf(actor), filter, page);
 }

@@ -45,11 +45,24 @@ async function startSession(tx: Db, user: User, method: 'password' | 'link', at:
   const sessionId = newId('session');
   const now = new Date(at);
   const expiresAt = sessionExpiry(now, now).toISOString();
-  await insertSession(tx, { id: sessionId, secret_hash: hashSecret(secret), user_id: user.id, method, created_at: at, last_seen_at: at, expires_at: expiresAt });
+  await insertSession(tx, {
+    id: sessionId,
+    secret_hash: hashSecret(secret),
+    user_id: user.id,
+    method,
+    created_at: at,
+    last_seen_at: at,
+    expires_at: expiresAt,
+  });
   // Ended sessions are swept here rather than by a timer: sign-ins are when sessions pile up.
   await deleteExpiredSessions(tx, at);
   const actor = actorOf(user, false);
-  await audit(tx, actor, at, { action: 'session.created', subjectType: 'user', subjectId: user.id, after: { sessionId, method, expiresAt } });
+  await audit(tx, actor, at, {
+    action: 'session.created',
+    subjectType: 'user',
+    subjectId: user.id,
+    after: { sessionId, method, expiresAt },
+  });
   return { secret, session: { sessionId, method, user, actor, expiresAt } };
 }
 
@@ -57,7 +70,11 @@ async function startSession(tx: Db, user: User, method: 'password' | 'link', at:
  * Undefined for a wrong email, a wrong password, a user without one, or a disabled user: the
  * caller cannot tell which, and each takes the time of one scrypt.
  */
-export async function signInWithPassword(ctx: ServiceContext, email: string, password: string): Promise<NewSession | undefined> {
+export async function signInWithPassword(
+  ctx: ServiceContext,
+  email: string,
+  password: string,
+): Promise<NewSession | undefined> {
   const row = await findUserCredentials(ctx.store.db, normalizeEmail(email));
   const usable = row !== undefined && row.password_hash !== null && row.disabled_at === null;
   const matches = await verifyPassword(password, usable ? (row.password_hash ?? '') : await decoyHash());
@@ -101,7 +118,12 @@ export async function authenticateSession(ctx: ServiceContext, secret: string): 
 export async function signOut(ctx: ServiceContext, session: PortalSession): Promise<void> {
   await inTransaction(ctx, async (tx, at) => {
     if (await deleteSession(tx, session.sessionId)) {
-      await audit(tx, session.actor, at, { action: 'session.ended', subjectType: 'user', subjectId: session.user.id, before: { sessionId: session.sessionId } });
+      await audit(tx, session.actor, at, {
+        action: 'session.ended',
+        subjectType: 'user',
+        subjectId: session.user.id,
+        before: { sessionId: session.sessionId },
+      });
     }
   });
 }
@@ -115,14 +137,20 @@ export interface SetPasswordInput {
  * A user sets their own password. Someone who signed in with a link (a first sign-in, or a
  * forgotten password) needs no current one; otherwise it must be given. Other sessions end.
  */
-export async function setOwnPassword(ctx: ServiceContext, session: PortalSession, input: SetPasswordInput): Promise<void> {
+export async function setOwnPassword(
+  ctx: ServiceContext,
+  session: PortalSession,
+  input: SetPasswordInput,
+): Promise<void> {
   checkPassword(input.newPassword, '/newPassword');
   const row = await findUserCredentials(ctx.store.db, session.user.email);
   if (!row) throw new AppError('NOT_FOUND', 'The user no longer exists.');
   if (session.method !== 'link' && row.password_hash !== null) {
     const ok = input.currentPassword !== undefined && (await verifyPassword(input.currentPassword, row.password_hash));
     if (!ok) {
-      throw new AppError('VALIDATION_FAILED', 'The current password is not right.', { fields: [{ field: '/currentPassword', message: 'is not right' }] });
+      throw new AppError('VALIDATION_FAILED', 'The current password is not right.', {
+        fields: [{ field: '/currentPassword', message: 'is not right' }],
+      });
     }
   }
   const passwordHash = await hashPassword(input.newPassword);

@@ -24,8 +24,20 @@ export async function createSignInLink(ctx: ServiceContext, actor: Actor, userId
     if (user.disabledAt !== null) throw new AppError('INVALID_STATE', `User ${userId} is disabled.`);
     const secret = generateSecret();
     const expiresAt = new Date(Date.parse(at) + SIGN_IN_LINK_MS).toISOString();
-    await insertSignInLink(tx, { secret_hash: hashSecret(secret), user_id: user.id, created_by: actorLabel(actor), created_at: at, expires_at: expiresAt, used_at: null });
-    await audit(tx, actor, at, { action: 'sign-in-link.created', subjectType: 'user', subjectId: user.id, after: { expiresAt } });
+    await insertSignInLink(tx, {
+      secret_hash: hashSecret(secret),
+      user_id: user.id,
+      created_by: actorLabel(actor),
+      created_at: at,
+      expires_at: expiresAt,
+      used_at: null,
+    });
+    await audit(tx, actor, at, {
+      action: 'sign-in-link.created',
+      subjectType: 'user',
+      subjectId: user.id,
+      after: { expiresAt },
+    });
     return { user, secret, expiresAt };
   });
 }

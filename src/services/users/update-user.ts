@@ -20,7 +20,8 @@ export async function updateUser(ctx: ServiceContext, actor: Actor, id: string, 
     if (input.disabled === true && actor.type === 'user' && actor.id === id) {
       throw new AppError('UNPROCESSABLE', 'You cannot disable yourself; ask another admin.');
     }
-    const disabledAt = input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? at) : null;
+    const disabledAt =
+      input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? at) : null;
     const name = input.name?.trim() ?? before.name;
     await updateRow(tx, id, { name, disabled_at: disabledAt, updated_at: at });
     if (disabledAt !== null) await deleteSessionsOfUser(tx, id);

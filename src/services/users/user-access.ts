@@ -17,21 +17,26 @@ export const userManagers = ['admin', 'operator', 'partner'] as const;
  */
 export function checkUserManagement(actor: Actor, role: Role, account: Account | null): void {
   if (account?.anonymous) {
-    throw new AppError('UNPROCESSABLE', 'An anonymous end customer keeps no personal data, so it has no portal users.', {
-      fields: [{ field: '/accountId', message: 'is an anonymous account' }],
-    });
+    throw new AppError(
+      'UNPROCESSABLE',
+      'An anonymous end customer keeps no personal data, so it has no portal users.',
+      {
+        fields: [{ field: '/accountId', message: 'is an anonymous account' }],
+      },
+    );
   }
   if (actor.type === 'system') return;
   requireRole(actor, userManagers);
   if (actor.role === 'admin') return;
   if (actor.role === 'operator') {
-    if (account === null) throw new AppError('FORBIDDEN', 'Only an admin manages the producer\'s own users.');
+    if (account === null) throw new AppError('FORBIDDEN', "Only an admin manages the producer's own users.");
     return;
   }
   const partnerId = actor.accountId;
   const own = role === 'partner' && account?.id === partnerId;
   const customer = role === 'customer' && account !== null && account.parentAccountId === partnerId;
-  if (!own && !customer) throw new AppError('FORBIDDEN', 'A partner manages only its own users and those of its customers.');
+  if (!own && !customer)
+    throw new AppError('FORBIDDEN', 'A partner manages only its own users and those of its customers.');
 }
 
 /** An existing user the actor may see (else 404) and manage (else 403), for changes to it. */

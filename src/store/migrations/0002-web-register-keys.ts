@@ -20,7 +20,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('redeemed_at', 'text')
     .addColumn('voided_at', 'text')
     .execute();
-  await db.schema.createIndex('web_register_keys_position').on('web_register_keys').columns(['entitlement_pk', 'seq']).execute();
+  await db.schema
+    .createIndex('web_register_keys_position')
+    .on('web_register_keys')
+    .columns(['entitlement_pk', 'seq'])
+    .execute();
   await db.schema
     .createIndex('web_register_keys_settled')
     .on('web_register_keys')
@@ -66,7 +70,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('idempotency_keys').execute();
   await db.schema.dropTable('key_loads').execute();
   await db.schema.dropTable('web_register_keys').execute();
-  for (const column of ['keys_total', 'keys_unredeemed', 'keys_redeemed', 'keys_void', 'key_seq', 'registration_data']) {
+  for (const column of [
+    'keys_total',
+    'keys_unredeemed',
+    'keys_redeemed',
+    'keys_void',
+    'key_seq',
+    'registration_data',
+  ]) {
     await db.schema.alterTable('entitlements').dropColumn(column).execute();
   }
 }

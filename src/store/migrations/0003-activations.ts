@@ -64,7 +64,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('leases_line_item').on('leases').columns(['line_item_id', 'expires_at']).execute();
 
-  await db.schema.alterTable('line_items').addColumn('returns', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('line_items')
+    .addColumn('returns', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -47,7 +47,9 @@
       try {
         new window.Chart(canvas, JSON.parse(canvas.getAttribute('data-chart')));
       } catch (e) {
-        canvas.replaceWith(document.createTextNode('The chart could not be drawn; the table below has the same figures.'));
+        canvas.replaceWith(
+          document.createTextNode('The chart could not be drawn; the table below has the same figures.'),
+        );
       }
     });
   }
@@ -69,7 +71,8 @@
         var url = form.getAttribute('data-upload');
         // Ticked boxes marked data-upload-query travel in the query string, beside the file.
         form.querySelectorAll('input[data-upload-query]:checked').forEach(function (box) {
-          url += (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(box.name) + '=' + encodeURIComponent(box.value);
+          url +=
+            (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(box.name) + '=' + encodeURIComponent(box.value);
         });
         var request = new XMLHttpRequest();
         request.open('POST', url);
@@ -83,7 +86,8 @@
         request.upload.addEventListener('progress', function (e) {
           if (!e.lengthComputable) return;
           if (progress) progress.value = e.loaded / e.total;
-          if (status) status.textContent = 'Sending ' + Math.round((100 * e.loaded) / e.total) + ' % of ' + file.name + '…';
+          if (status)
+            status.textContent = 'Sending ' + Math.round((100 * e.loaded) / e.total) + ' % of ' + file.name + '…';
         });
         request.upload.addEventListener('load', function () {
           if (status) status.textContent = 'Sent. Checking and storing the keys…';

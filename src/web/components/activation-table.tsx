@@ -52,18 +52,31 @@ export function ActivationTable({
         </a>
       ),
     },
-    { label: 'Activation code', cell: (a) => <span class="nowrap"><Code>{a.activationId}</Code></span> },
+    {
+      label: 'Activation code',
+      cell: (a) => (
+        <span class="nowrap">
+          <Code>{a.activationId}</Code>
+        </span>
+      ),
+    },
     { label: 'Product', cell: (a) => names.products.get(a.productId) ?? <Code>{a.productId}</Code> },
     ...(showAccount
       ? [
           {
             label: 'Account',
-            cell: (a: Activation) => <a href={`/portal/activations?account=${encodeURIComponent(a.accountId)}`}>{names.accounts.get(a.accountId) ?? a.accountId}</a>,
+            cell: (a: Activation) => (
+              <a href={`/portal/activations?account=${encodeURIComponent(a.accountId)}`}>
+                {names.accounts.get(a.accountId) ?? a.accountId}
+              </a>
+            ),
           },
         ]
       : []),
     { label: 'State', cell: (a) => <ActivationState activation={a} /> },
-    ...(showDevice ? [{ label: 'Activated', cell: (a: Activation) => <span class="nowrap">{formatDate(a.issuedAt)}</span> }] : []),
+    ...(showDevice
+      ? [{ label: 'Activated', cell: (a: Activation) => <span class="nowrap">{formatDate(a.issuedAt)}</span> }]
+      : []),
     { label: 'Licence expires', cell: (a) => <span class="nowrap">{expiryText(a)}</span> },
     { label: 'Count', numeric: true, cell: (a) => a.count },
   ];

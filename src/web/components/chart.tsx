@@ -3,13 +3,30 @@ export interface ChartConfig {
   type: 'bar' | 'line' | 'doughnut';
   data: {
     labels: string[];
-    datasets: { label: string; data: number[]; backgroundColor?: string | string[]; borderColor?: string | string[]; stack?: string }[];
+    datasets: {
+      label: string;
+      data: number[];
+      backgroundColor?: string | string[];
+      borderColor?: string | string[];
+      stack?: string;
+    }[];
   };
   options?: Record<string, unknown>;
 }
 
 /** Colours that stay apart for most eyes (Okabe–Ito, then a few more). */
-export const chartColours = ['#2453b8', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#0072b2', '#8a93a3', '#6b4fb8', '#b8860b'];
+export const chartColours = [
+  '#2453b8',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#56b4e9',
+  '#d55e00',
+  '#0072b2',
+  '#8a93a3',
+  '#6b4fb8',
+  '#b8860b',
+];
 
 /**
  * A chart drawn by portal.js with the bundled Chart.js (the page's Layout needs `charts`). The

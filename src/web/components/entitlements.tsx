@@ -47,7 +47,17 @@ export function activationMail(lineItem: LineItem, product: string, to: string |
 }
 
 /** An activation ID as a partner hands it out: to read, to copy, to send by mail. */
-export function ActivationCode({ lineItem, product, email, link = true }: { lineItem: LineItem; product: string; email?: string | null; link?: boolean }) {
+export function ActivationCode({
+  lineItem,
+  product,
+  email,
+  link = true,
+}: {
+  lineItem: LineItem;
+  product: string;
+  email?: string | null;
+  link?: boolean;
+}) {
   const code = lineItem.activationId;
   return (
     <span class="activation-code">
@@ -60,7 +70,11 @@ export function ActivationCode({ lineItem, product, email, link = true }: { line
       )}
       <span class="activation-code-actions">
         <CopyButton text={code} />
-        <a class="button button-small button-quiet" href={activationMail(lineItem, product, email)} aria-label={`Email ${code}`}>
+        <a
+          class="button button-small button-quiet"
+          href={activationMail(lineItem, product, email)}
+          aria-label={`Email ${code}`}
+        >
           Email
         </a>
       </span>
@@ -82,7 +96,14 @@ export function Usage({ lineItem, overdraft = 0 }: { lineItem: LineItem; overdra
   );
 }
 
-const hiddenKeys = new Set(['updatedAt', 'createdAt', 'lineItems', 'channelPartners', 'webRegisterKeys', 'entitlementId']);
+const hiddenKeys = new Set([
+  'updatedAt',
+  'createdAt',
+  'lineItems',
+  'channelPartners',
+  'webRegisterKeys',
+  'entitlementId',
+]);
 
 function shown(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
@@ -112,7 +133,9 @@ export function changesOf(event: AuditEvent): string[] {
 }
 
 function describeCreated(after: Record<string, unknown>): string {
-  const parts = ['state', 'quantity', 'activationId', 'kind'].filter((k) => after[k] !== undefined).map((k) => `${k}: ${shown(after[k])}`);
+  const parts = ['state', 'quantity', 'activationId', 'kind']
+    .filter((k) => after[k] !== undefined)
+    .map((k) => `${k}: ${shown(after[k])}`);
   return parts.length > 0 ? parts.join(', ') : 'created';
 }
 
@@ -121,13 +144,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The audit events of an entitlement or a line item, newest first. */
-export function EventHistory({ events, actors, more }: { events: AuditEvent[]; actors: Map<string, string>; more?: ComponentChildren }) {
+export function EventHistory({
+  events,
+  actors,
+  more,
+}: {
+  events: AuditEvent[];
+  actors: Map<string, string>;
+  more?: ComponentChildren;
+}) {
   return (
     <>
       <DataTable
         caption="History"
         rows={events}
-        empty={{ title: 'No events yet.', body: <p>Every change to it will be listed here, with who made it and when.</p> }}
+        empty={{
+          title: 'No events yet.',
+          body: <p>Every change to it will be listed here, with who made it and when.</p>,
+        }}
         columns={[
           { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
           { label: 'What', cell: (e) => <code class="code nowrap">{e.action}</code> },
@@ -200,6 +234,7 @@ export function ChangeTable({ rows, caption }: { rows: ChangeRow[]; caption: str
 
 /** The entitlement's products, for list rows: a bulk entitlement's one product or its line items' ones. */
 export function productsOf(entitlement: Entitlement): string[] {
-  const ids = entitlement.kind === 'bulk' ? [entitlement.productId ?? ''] : entitlement.lineItems.map((li) => li.productId);
+  const ids =
+    entitlement.kind === 'bulk' ? [entitlement.productId ?? ''] : entitlement.lineItems.map((li) => li.productId);
   return [...new Set(ids.filter((id) => id !== ''))];
 }

@@ -26,7 +26,9 @@ export function changedFields(before: unknown, after: unknown): FieldChange[] {
   flatten(before, '', old, 0);
   flatten(after, '', now, 0);
   const fields = [...new Set([...old.keys(), ...now.keys()])];
-  return fields.filter((f) => old.get(f) !== now.get(f)).map((field) => ({ field, before: old.get(field), after: now.get(field) }));
+  return fields
+    .filter((f) => old.get(f) !== now.get(f))
+    .map((field) => ({ field, before: old.get(field), after: now.get(field) }));
 }
 
 const SHOWN = 8;

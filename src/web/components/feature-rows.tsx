@@ -8,17 +8,27 @@ const BLANK_ROWS = 3;
  * The features of a product as rows of name, version and count (`/features/0/name`…), the shape the
  * API takes. Names are suggested from the catalogue; a row left blank is dropped.
  */
-export function FeatureRows({ state = emptyForm, current = [], known }: { state?: FormState; current?: ProductFeature[]; known: Feature[] }) {
+export function FeatureRows({
+  state = emptyForm,
+  current = [],
+  known,
+}: {
+  state?: FormState;
+  current?: ProductFeature[];
+  known: Feature[];
+}) {
   const submitted = Object.keys(state.values).length > 0;
-  const submittedRows = submitted ? Object.keys(state.values).filter((name) => /^\/features\/\d+\/name$/.test(name)).length : 0;
+  const submittedRows = submitted
+    ? Object.keys(state.values).filter((name) => /^\/features\/\d+\/name$/.test(name)).length
+    : 0;
   const count = (submitted ? submittedRows : current.length) + BLANK_ROWS;
   const names = [...new Set(known.map((f) => f.name))];
   return (
     <fieldset class="group feature-rows">
       <legend>Features</legend>
       <p class="field-hint">
-        What the product enables, as its licences will list them. A feature must exist in the catalogue first. A row without a
-        name is left out: clear the name to remove a feature.
+        What the product enables, as its licences will list them. A feature must exist in the catalogue first. A row
+        without a name is left out: clear the name to remove a feature.
       </p>
       <datalist id="feature-names">
         {names.map((name) => (
@@ -28,7 +38,11 @@ export function FeatureRows({ state = emptyForm, current = [], known }: { state?
       {Array.from({ length: count }, (_, index) => {
         const feature = current[index];
         const shown = (field: 'name' | 'version' | 'count', fallback: string | number | undefined) =>
-          submitted ? (valueOf(state, `/features/${index}/${field}`) ?? '') : fallback === undefined ? '' : String(fallback);
+          submitted
+            ? (valueOf(state, `/features/${index}/${field}`) ?? '')
+            : fallback === undefined
+              ? ''
+              : String(fallback);
         const error =
           state.errors[`/features/${index}`] ??
           state.errors[`/features/${index}/name`] ??
@@ -39,15 +53,36 @@ export function FeatureRows({ state = emptyForm, current = [], known }: { state?
           <div class={error ? 'feature-row field-invalid' : 'feature-row'}>
             <div class="field">
               <label for={`${id}-name`}>Feature {index + 1}</label>
-              <input id={`${id}-name`} type="text" name={`/features/${index}/name`} list="feature-names" value={shown('name', feature?.name)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined} />
+              <input
+                id={`${id}-name`}
+                type="text"
+                name={`/features/${index}/name`}
+                list="feature-names"
+                value={shown('name', feature?.name)}
+                aria-invalid={error ? 'true' : undefined}
+                aria-describedby={error ? `${id}-error` : undefined}
+              />
             </div>
             <div class="field">
               <label for={`${id}-version`}>Version</label>
-              <input id={`${id}-version`} type="text" name={`/features/${index}/version`} placeholder="1.0" value={shown('version', feature?.version)} />
+              <input
+                id={`${id}-version`}
+                type="text"
+                name={`/features/${index}/version`}
+                placeholder="1.0"
+                value={shown('version', feature?.version)}
+              />
             </div>
             <div class="field">
               <label for={`${id}-count`}>Count</label>
-              <input id={`${id}-count`} type="number" min={1} name={`/features/${index}/count`} placeholder="1" value={shown('count', feature?.count)} />
+              <input
+                id={`${id}-count`}
+                type="number"
+                min={1}
+                name={`/features/${index}/count`}
+                placeholder="1"
+                value={shown('count', feature?.count)}
+              />
             </div>
             {error && (
               <p class="field-error" id={`${id}-error`}>

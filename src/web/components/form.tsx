@@ -20,9 +20,26 @@ export interface FormProps {
 }
 
 /** A form that posts to the portal, with its CSRF token and, after a refusal, what went wrong. */
-export function Form({ action, state = emptyForm, children, submit, confirm, class: className, enctype, attributes }: FormProps) {
+export function Form({
+  action,
+  state = emptyForm,
+  children,
+  submit,
+  confirm,
+  class: className,
+  enctype,
+  attributes,
+}: FormProps) {
   return (
-    <form method="post" action={action} class={className ?? 'form'} data-confirm={confirm} enctype={enctype} {...attributes} novalidate>
+    <form
+      method="post"
+      action={action}
+      class={className ?? 'form'}
+      data-confirm={confirm}
+      enctype={enctype}
+      {...attributes}
+      novalidate
+    >
       <CsrfField />
       {state.message && (
         <div class="form-error" role="alert">
@@ -234,7 +251,14 @@ export function CheckboxField(props: FieldBase & { checked?: boolean }) {
   const checked = submitted ? valueOf(state, props.name) === 'true' : (props.checked ?? false);
   return (
     <div class="field field-check">
-      <input id={id} type="checkbox" name={props.name} value="true" checked={checked} aria-describedby={describedBy(props)} />
+      <input
+        id={id}
+        type="checkbox"
+        name={props.name}
+        value="true"
+        checked={checked}
+        aria-describedby={describedBy(props)}
+      />
       <label for={id}>{props.label}</label>
       {props.hint && (
         <p class="field-hint" id={ids(props.name).hint}>
@@ -263,7 +287,13 @@ export function CheckboxGroup(props: FieldBase & { options: Option[]; checked?: 
         const id = `${ids(props.name).id}-${option.value}`;
         return (
           <div class="field-check">
-            <input id={id} type="checkbox" name={props.name} value={option.value} checked={checked.includes(option.value)} />
+            <input
+              id={id}
+              type="checkbox"
+              name={props.name}
+              value={option.value}
+              checked={checked.includes(option.value)}
+            />
             <label for={id}>{option.label}</label>
           </div>
         );

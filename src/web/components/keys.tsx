@@ -44,7 +44,15 @@ export interface RefusedKey {
 }
 
 /** The refused keys of an action, in a table that scrolls inside itself; a long list is cut short. */
-export function RejectedKeys({ rejected, title, limit = 200 }: { rejected: RefusedKey[]; title: string; limit?: number }) {
+export function RejectedKeys({
+  rejected,
+  title,
+  limit = 200,
+}: {
+  rejected: RefusedKey[];
+  title: string;
+  limit?: number;
+}) {
   if (rejected.length === 0) return null;
   const shown = rejected.slice(0, limit);
   return (
@@ -70,13 +78,23 @@ export function RejectedKeys({ rejected, title, limit = 200 }: { rejected: Refus
           </tbody>
         </table>
       </div>
-      {rejected.length > shown.length && <p class="muted">…and {(rejected.length - shown.length).toLocaleString('en')} more.</p>}
+      {rejected.length > shown.length && (
+        <p class="muted">…and {(rejected.length - shown.length).toLocaleString('en')} more.</p>
+      )}
     </div>
   );
 }
 
 /** The four counts of a bulk entitlement's keys, each a link to the keys in that state. */
-export function KeyCounts({ counts, href, current }: { counts: WebRegisterKeyCounts; href: string; current?: string | undefined }) {
+export function KeyCounts({
+  counts,
+  href,
+  current,
+}: {
+  counts: WebRegisterKeyCounts;
+  href: string;
+  current?: string | undefined;
+}) {
   const cards: [string, string | undefined, number][] = [
     ['Total', undefined, counts.total],
     ['Unredeemed', 'unredeemed', counts.unredeemed],
@@ -118,14 +136,35 @@ export function withKeyList(body: FormBody, name: string): FormBody {
 }
 
 /** A textarea of keys, one a line; after a refusal it shows the keys that were sent. */
-export function KeyListField({ name, label, state = emptyForm, hint, rows = 5 }: { name: string; label: string; state?: FormState; hint?: string; rows?: number }) {
+export function KeyListField({
+  name,
+  label,
+  state = emptyForm,
+  hint,
+  rows = 5,
+}: {
+  name: string;
+  label: string;
+  state?: FormState;
+  hint?: string;
+  rows?: number;
+}) {
   const id = `f-${name}-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
   const message = state.errors[name];
   const described = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div class={message ? 'field field-invalid' : 'field'}>
       <label for={id}>{label}</label>
-      <textarea id={id} name={name} rows={rows} class="mono" spellcheck={false} autocomplete="off" aria-invalid={message ? 'true' : undefined} aria-describedby={described}>
+      <textarea
+        id={id}
+        name={name}
+        rows={rows}
+        class="mono"
+        spellcheck={false}
+        autocomplete="off"
+        aria-invalid={message ? 'true' : undefined}
+        aria-describedby={described}
+      >
         {valuesOf(state, name).join('\n')}
       </textarea>
       {hint && (
@@ -148,14 +187,29 @@ export function KeyListField({ name, label, state = emptyForm, hint, rows = 5 }:
  */
 export function KeyUploadForm({ action, limitBytes }: { action: string; limitBytes: number }) {
   return (
-    <form id="key-upload" method="post" action={action} class="form" enctype="multipart/form-data" data-upload={action} data-upload-target="#upload-result">
+    <form
+      id="key-upload"
+      method="post"
+      action={action}
+      class="form"
+      enctype="multipart/form-data"
+      data-upload={action}
+      data-upload-target="#upload-result"
+    >
       <CsrfField />
       <div class="field">
         <label for="f-key-file">Key file</label>
-        <input id="f-key-file" type="file" name="file" accept=".txt,.csv,text/plain" required aria-describedby="f-key-file-hint" />
+        <input
+          id="f-key-file"
+          type="file"
+          name="file"
+          accept=".txt,.csv,text/plain"
+          required
+          aria-describedby="f-key-file-hint"
+        />
         <p class="field-hint" id="f-key-file-hint">
-          Plain text, one key per line; blank lines and lines starting with # are skipped. Up to {Math.floor(limitBytes / (1024 * 1024))} MB (a million
-          keys is about 20 MB).
+          Plain text, one key per line; blank lines and lines starting with # are skipped. Up to{' '}
+          {Math.floor(limitBytes / (1024 * 1024))} MB (a million keys is about 20 MB).
         </p>
       </div>
       <div class="field field-check">

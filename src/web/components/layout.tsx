@@ -48,7 +48,12 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
   }
 }
 
-const roleLabels: Record<Role, string> = { admin: 'Producer admin', operator: 'Producer', partner: 'Partner', customer: 'Customer' };
+const roleLabels: Record<Role, string> = {
+  admin: 'Producer admin',
+  operator: 'Producer',
+  partner: 'Partner',
+  customer: 'Customer',
+};
 
 function isCurrent(path: string, href: string): boolean {
   return href === '/portal' ? path === '/portal' : path === href || path.startsWith(`${href}/`);
@@ -76,7 +81,10 @@ export function Layout({ title, actions, lead, charts, children }: LayoutProps) 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Licentia`}</title>
-        <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"selfRequestsOnly":true,"historyCacheSize":0}' />
+        <meta
+          name="htmx-config"
+          content='{"includeIndicatorStyles":false,"allowEval":false,"selfRequestsOnly":true,"historyCacheSize":0}'
+        />
         <link rel="icon" href={page.assets.icon} type="image/svg+xml" />
         <link rel="stylesheet" href={page.assets.css} />
         <script src={page.assets.htmx} defer></script>
@@ -150,7 +158,17 @@ export function Layout({ title, actions, lead, charts, children }: LayoutProps) 
   );
 }
 
-export function Section({ title, actions, children, id }: { title: string; actions?: ComponentChildren; children: ComponentChildren; id?: string }) {
+export function Section({
+  title,
+  actions,
+  children,
+  id,
+}: {
+  title: string;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  id?: string;
+}) {
   return (
     <section class="section" id={id} aria-labelledby={id ? `${id}-title` : undefined}>
       <div class="section-head">
@@ -186,7 +204,13 @@ export function EmptyState({ title, children }: { title: string; children?: Comp
   );
 }
 
-export function Badge({ tone, children }: { tone: 'neutral' | 'good' | 'warn' | 'bad' | 'info'; children: ComponentChildren }) {
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: 'neutral' | 'good' | 'warn' | 'bad' | 'info';
+  children: ComponentChildren;
+}) {
   return <span class={`badge badge-${tone}`}>{children}</span>;
 }
 
@@ -211,7 +235,12 @@ export function StateBadge({ state }: { state: string }) {
 /** A button that copies `text` (portal.js); without scripts, the text is there to select. */
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
   return (
-    <button type="button" class="button button-small button-quiet copy" data-copy={text} aria-label={`${label} ${text}`}>
+    <button
+      type="button"
+      class="button button-small button-quiet copy"
+      data-copy={text}
+      aria-label={`${label} ${text}`}
+    >
       {label}
     </button>
   );

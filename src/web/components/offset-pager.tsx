@@ -22,7 +22,8 @@ export function OffsetPager({
   if (total <= size) return null;
   const href = (at: number) => {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '' && key !== param) params.set(key, value);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined && value !== '' && key !== param) params.set(key, value);
     if (at > 0) params.set(param, String(at));
     return `${path}?${params.toString()}`;
   };

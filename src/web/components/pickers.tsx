@@ -29,10 +29,14 @@ export function PickerField(props: {
   blank?: string;
 }) {
   const { choices, ...field } = props;
-  if (choices.complete) return <SelectField {...field} options={choices.options} blank={props.blank ?? (props.required ? 'Choose…' : 'None')} />;
+  if (choices.complete)
+    return (
+      <SelectField {...field} options={choices.options} blank={props.blank ?? (props.required ? 'Choose…' : 'None')} />
+    );
   const hint = (
     <>
-      {props.hint} There are too many to list here: {choices.lookup ? 'type part of a name and pick a suggestion, or' : ''} type the ID ({choices.idHint}).
+      {props.hint} There are too many to list here:{' '}
+      {choices.lookup ? 'type part of a name and pick a suggestion, or' : ''} type the ID ({choices.idHint}).
     </>
   );
   return <TextField {...field} hint={hint} lookup={choices.lookup} />;

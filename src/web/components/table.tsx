@@ -55,7 +55,17 @@ export function DataTable<T>({
  * Cursor paging: the next page is a link carrying the cursor, keeping the filters of this one.
  * `query` is this page's query string without the cursor.
  */
-export function Pager({ path, query, nextCursor, cursor }: { path: string; query: Record<string, string | undefined>; nextCursor: string | null; cursor?: string | undefined }) {
+export function Pager({
+  path,
+  query,
+  nextCursor,
+  cursor,
+}: {
+  path: string;
+  query: Record<string, string | undefined>;
+  nextCursor: string | null;
+  cursor?: string | undefined;
+}) {
   if (!nextCursor && !cursor) return null;
   const { cursor: _shown, ...rest } = query;
   const href = (next: string | undefined) => hrefWith(path, { ...rest, cursor: next });

@@ -35,7 +35,10 @@ const AccountListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
 /** The change form shows the name, so an emptied one is a mistake, not "keep it". */
-const AccountForm = Type.Object({ name: AccountInput.properties.name, parentAccountId: AccountChanges.properties.parentAccountId }, { additionalProperties: false });
+const AccountForm = Type.Object(
+  { name: AccountInput.properties.name, parentAccountId: AccountChanges.properties.parentAccountId },
+  { additionalProperties: false },
+);
 const NewAccountQuery = Type.Object({ parentAccountId: Type.Optional(Type.String({ maxLength: 100 })) });
 const ContactsQuery = Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 400 })) });
 
@@ -73,7 +76,8 @@ export function treeOrder(accounts: Account[]): TreeRow[] {
     rows.push({ account, depth });
     for (const child of children.get(account.id) ?? []) visit(child, depth + 1);
   };
-  for (const account of accounts) if (account.parentAccountId === null || !onPage.has(account.parentAccountId)) visit(account, 0);
+  for (const account of accounts)
+    if (account.parentAccountId === null || !onPage.has(account.parentAccountId)) visit(account, 0);
   // Whatever a cycle would have hidden (there should be none) still shows.
   for (const account of accounts) visit(account, 0);
   return rows;
@@ -122,7 +126,13 @@ function AccountsPage({
         <FilterBar action="/portal/accounts">
           {query.parentAccountId && <input type="hidden" name="parentAccountId" value={query.parentAccountId} />}
           <TextField name="name" label="Name contains" type="search" value={query.name} />
-          <SelectField name="type" label="Type" options={accountTypes.map((t) => ({ value: t, label: t }))} blank="Any type" value={query.type} />
+          <SelectField
+            name="type"
+            label="Type"
+            options={accountTypes.map((t) => ({ value: t, label: t }))}
+            blank="Any type"
+            value={query.type}
+          />
           <SelectField
             name="anonymous"
             label="Anonymous"
@@ -136,7 +146,8 @@ function AccountsPage({
         </FilterBar>
         {below && (
           <p>
-            Showing the accounts directly below <a href={`/portal/accounts/${below.id}`}>{below.name}</a>. <a href="/portal/accounts">Show all accounts</a>
+            Showing the accounts directly below <a href={`/portal/accounts/${below.id}`}>{below.name}</a>.{' '}
+            <a href="/portal/accounts">Show all accounts</a>
           </p>
         )}
         <DataTable
@@ -170,7 +181,17 @@ function AccountsPage({
   );
 }
 
-function NewAccountPage({ state, producer, parents, parentAccountId }: { state: FormState; producer: boolean; parents: Page<Account>; parentAccountId: string | undefined }) {
+function NewAccountPage({
+  state,
+  producer,
+  parents,
+  parentAccountId,
+}: {
+  state: FormState;
+  producer: boolean;
+  parents: Page<Account>;
+  parentAccountId: string | undefined;
+}) {
   return (
     <Layout
       title={producer ? 'New account' : 'New customer'}
@@ -235,7 +256,12 @@ interface AccountView {
   contactsCursor: string | undefined;
   users: Page<User> | undefined;
   /** Why each form is not offered, or undefined when it is. */
-  refusals: { edit: AppError | undefined; contact: AppError | undefined; user: AppError | undefined; child: AppError | undefined };
+  refusals: {
+    edit: AppError | undefined;
+    contact: AppError | undefined;
+    user: AppError | undefined;
+    child: AppError | undefined;
+  };
   parents: Page<Account> | undefined;
   editState: FormState;
   contactState: FormState;
@@ -269,9 +295,9 @@ function AccountPage({ view }: { view: AccountView }) {
       {account.anonymous && (
         <div class="notice notice-warn" role="note">
           <p>
-            <strong>Anonymous end customer{parent ? ` of ${parent.name}` : ''}.</strong> The partner registered it by name only: the producer knows
-            this name and nothing else. It has no contacts and no portal users; it can activate software, return devices and download its
-            licences, but not browse entitlements.
+            <strong>Anonymous end customer{parent ? ` of ${parent.name}` : ''}.</strong> The partner registered it by
+            name only: the producer knows this name and nothing else. It has no contacts and no portal users; it can
+            activate software, return devices and download its licences, but not browse entitlements.
           </p>
         </div>
       )}
@@ -303,7 +329,10 @@ function AccountPage({ view }: { view: AccountView }) {
           <DataTable
             caption="Accounts below this one"
             rows={children.items}
-            empty={{ title: 'No accounts below this one yet.', body: account.type === 'partner' ? <p>A partner's customers and resellers appear here.</p> : undefined }}
+            empty={{
+              title: 'No accounts below this one yet.',
+              body: account.type === 'partner' ? <p>A partner's customers and resellers appear here.</p> : undefined,
+            }}
             columns={[
               { label: 'Name', cell: (a) => <a href={`/portal/accounts/${a.id}`}>{a.name}</a> },
               { label: 'Type', cell: (a) => <AccountTypeBadge account={a} /> },
@@ -323,7 +352,12 @@ function AccountPage({ view }: { view: AccountView }) {
           <DataTable
             caption="Contacts"
             rows={contacts.items}
-            empty={{ title: 'No contacts yet.', body: !refusals.contact ? <p>Add the people who receive mail about this account's licences.</p> : undefined }}
+            empty={{
+              title: 'No contacts yet.',
+              body: !refusals.contact ? (
+                <p>Add the people who receive mail about this account's licences.</p>
+              ) : undefined,
+            }}
             columns={[
               { label: 'Name', cell: (c) => c.name },
               { label: 'Email', cell: (c) => <a href={`mailto:${c.email}`}>{c.email}</a> },
@@ -332,7 +366,12 @@ function AccountPage({ view }: { view: AccountView }) {
             ]}
           />
         )}
-        <Pager path={`/portal/accounts/${account.id}`} query={{}} nextCursor={contacts.nextCursor} cursor={view.contactsCursor} />
+        <Pager
+          path={`/portal/accounts/${account.id}`}
+          query={{}}
+          nextCursor={contacts.nextCursor}
+          cursor={view.contactsCursor}
+        />
         <Refusal refusal={refusals.contact} />
         {!refusals.contact && (
           <div class="narrow subform">
@@ -340,7 +379,14 @@ function AccountPage({ view }: { view: AccountView }) {
             <Form action={`/portal/accounts/${account.id}/contacts`} state={view.contactState} submit="Add contact">
               <FieldRow>
                 <TextField name="name" label="Name" state={view.contactState} required autocomplete="off" />
-                <TextField name="email" label="Email" type="email" state={view.contactState} required autocomplete="off" />
+                <TextField
+                  name="email"
+                  label="Email"
+                  type="email"
+                  state={view.contactState}
+                  required
+                  autocomplete="off"
+                />
               </FieldRow>
               <TextField name="phone" label="Phone" state={view.contactState} autocomplete="off" />
             </Form>
@@ -367,12 +413,19 @@ function AccountPage({ view }: { view: AccountView }) {
               <DataTable
                 caption="Portal users of this account"
                 rows={users.items}
-                empty={{ title: 'No one of this account signs in to the portal yet.', body: !refusals.user ? <p>Add a user to give them access.</p> : undefined }}
+                empty={{
+                  title: 'No one of this account signs in to the portal yet.',
+                  body: !refusals.user ? <p>Add a user to give them access.</p> : undefined,
+                }}
                 columns={[
                   { label: 'Name', cell: (u) => <a href={`/portal/users/${u.id}`}>{u.name}</a> },
                   { label: 'Email', cell: (u) => u.email },
                   { label: 'Role', cell: (u) => u.role },
-                  { label: 'Status', cell: (u) => (u.disabledAt ? <Badge tone="bad">disabled</Badge> : <Badge tone="good">active</Badge>) },
+                  {
+                    label: 'Status',
+                    cell: (u) =>
+                      u.disabledAt ? <Badge tone="bad">disabled</Badge> : <Badge tone="good">active</Badge>,
+                  },
                 ]}
               />
               {users.nextCursor && (
@@ -417,24 +470,55 @@ export async function accountPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
   const byId = async (actor: Actor, ids: (string | null)[]) =>
-    new Map((await getAccounts(ctx, actor, ids.filter((id): id is string => id !== null))).map((a) => [a.id, a]));
+    new Map(
+      (
+        await getAccounts(
+          ctx,
+          actor,
+          ids.filter((id): id is string => id !== null),
+        )
+      ).map((a) => [a.id, a]),
+    );
   const parentChoices = (actor: Actor) => listAccounts(ctx, actor, { anonymous: false }, { limit: PICKER_SIZE });
   // Asked of the service with a name no one will keep: the preview is rolled back.
   const createRefusal = (actor: Actor, parentAccountId?: string) =>
-    refusalOf(ctx, (c) => createAccount(c, actor, { name: 'Preview', type: 'customer', ...(parentAccountId && { parentAccountId }) }));
+    refusalOf(ctx, (c) =>
+      createAccount(c, actor, { name: 'Preview', type: 'customer', ...(parentAccountId && { parentAccountId }) }),
+    );
 
   app.get('/accounts', async (request, reply) => {
     const { actor } = signedIn(request);
     const query = parseQuery(AccountListQuery, request);
-    const accounts = await listAccounts(ctx, actor, { type: query.type, name: query.name, anonymous: query.anonymous, parentAccountId: query.parentAccountId }, { cursor: query.cursor, limit: PAGE_SIZE });
+    const accounts = await listAccounts(
+      ctx,
+      actor,
+      { type: query.type, name: query.name, anonymous: query.anonymous, parentAccountId: query.parentAccountId },
+      { cursor: query.cursor, limit: PAGE_SIZE },
+    );
     const known = await byId(actor, [...accounts.items.map((a) => a.parentAccountId), query.parentAccountId ?? null]);
     const below = query.parentAccountId ? known.get(query.parentAccountId) : undefined;
     const mayCreate = (await createRefusal(actor))?.code !== 'FORBIDDEN';
-    return render.page(request, reply, <AccountsPage title={titleFor(actor)} accounts={accounts} known={known} query={shownQuery(query)} below={below} mayCreate={mayCreate} />);
+    return render.page(
+      request,
+      reply,
+      <AccountsPage
+        title={titleFor(actor)}
+        accounts={accounts}
+        known={known}
+        query={shownQuery(query)}
+        below={below}
+        mayCreate={mayCreate}
+      />,
+    );
   });
 
   const newPage = async (actor: Actor, state: FormState, parentAccountId: string | undefined) => (
-    <NewAccountPage state={state} producer={isProducer(actor)} parents={isProducer(actor) ? await parentChoices(actor) : { items: [], nextCursor: null }} parentAccountId={parentAccountId} />
+    <NewAccountPage
+      state={state}
+      producer={isProducer(actor)}
+      parents={isProducer(actor) ? await parentChoices(actor) : { items: [], nextCursor: null }}
+      parentAccountId={parentAccountId}
+    />
   );
 
   app.get('/accounts/new', async (request, reply) => {
@@ -450,7 +534,12 @@ export async function accountPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: AccountInput,
       run: (input) => createAccount(ctx, actor, input),
-      done: (account) => render.redirect(reply, `/portal/accounts/${account.id}`, `${account.anonymous ? 'Anonymous customer' : 'Account'} “${account.name}” created.`),
+      done: (account) =>
+        render.redirect(
+          reply,
+          `/portal/accounts/${account.id}`,
+          `${account.anonymous ? 'Anonymous customer' : 'Account'} “${account.name}” created.`,
+        ),
       again: (state) => newPage(actor, state, undefined),
     });
   });
@@ -469,8 +558,17 @@ export async function accountPages(web: Web): Promise<void> {
     ]);
     const refusals = {
       edit: await refusalOf(ctx, (c) => updateAccount(c, actor, id, {})),
-      contact: await refusalOf(ctx, (c) => createContact(c, actor, id, { name: 'Preview', email: 'preview@example.com' })),
-      user: await refusalOf(ctx, (c) => createUser(c, actor, { email: `preview-${Date.now()}@example.invalid`, name: 'Preview', role: account.type, accountId: id })),
+      contact: await refusalOf(ctx, (c) =>
+        createContact(c, actor, id, { name: 'Preview', email: 'preview@example.com' }),
+      ),
+      user: await refusalOf(ctx, (c) =>
+        createUser(c, actor, {
+          email: `preview-${Date.now()}@example.invalid`,
+          name: 'Preview',
+          role: account.type,
+          accountId: id,
+        }),
+      ),
       child: await createRefusal(actor, id),
     };
     const parents = isProducer(actor) && !refusals.edit ? await parentChoices(actor) : undefined;
@@ -491,7 +589,11 @@ export async function accountPages(web: Web): Promise<void> {
   app.get('/accounts/:id', async (request, reply) => {
     const { actor } = signedIn(request);
     const { cursor } = parseQuery(ContactsQuery, request);
-    return render.page(request, reply, <AccountPage view={await accountView(actor, idOf(request), { contactsCursor: cursor })} />);
+    return render.page(
+      request,
+      reply,
+      <AccountPage view={await accountView(actor, idOf(request), { contactsCursor: cursor })} />,
+    );
   });
 
   app.post('/accounts/:id', async (request, reply) => {
@@ -500,7 +602,13 @@ export async function accountPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: AccountForm,
       // The producer's form shows the parent: left blank, the account moves to the top level.
-      run: (input) => updateAccount(ctx, actor, id, isProducer(actor) ? { ...input, parentAccountId: input.parentAccountId ?? null } : input),
+      run: (input) =>
+        updateAccount(
+          ctx,
+          actor,
+          id,
+          isProducer(actor) ? { ...input, parentAccountId: input.parentAccountId ?? null } : input,
+        ),
       done: (account) => render.redirect(reply, `/portal/accounts/${account.id}`, `Account “${account.name}” saved.`),
       again: async (state) => <AccountPage view={await accountView(actor, id, { editState: state })} />,
     });
@@ -517,4 +625,3 @@ export async function accountPages(web: Web): Promise<void> {
     });
   });
 }
-

@@ -26,25 +26,58 @@ const registrationLabels: Record<RegistrationField, string> = {
 
 /** The registration fields a refusal asked for: only those are shown, and only when asked. */
 function askedFields(state: FormState): RegistrationField[] {
-  return registrationFields.filter((field) => state.errors[`/registration/${field}`] !== undefined || textOf(state.values, `/registration/${field}`) !== undefined);
+  return registrationFields.filter(
+    (field) =>
+      state.errors[`/registration/${field}`] !== undefined ||
+      textOf(state.values, `/registration/${field}`) !== undefined,
+  );
 }
 
 function ActivatePage({ online, offline }: { online: FormState; offline: FormState }) {
   const asked = askedFields(online);
   return (
-    <Layout title="Activate your software" lead="Enter the activation code you were given. You get a licence file for this device; no account is needed.">
+    <Layout
+      title="Activate your software"
+      lead="Enter the activation code you were given. You get a licence file for this device; no account is needed."
+    >
       <div class="grid-2">
         <Section title="On a device with network" id="online">
           <Form action="/activate" state={online} submit="Activate">
-            <TextField name="code" label="Activation code" state={online} required autocomplete="off" hint="As you received it; capitals and hyphens do not matter." autofocus />
-            <TextField name="fingerprint" label="Device fingerprint" state={online} required autocomplete="off" hint="Your application shows it on its licence screen." />
-            <TextField name="deviceName" label="Device name" state={online} hint="Optional: a name you will recognise, e.g. “Design PC 3”." />
+            <TextField
+              name="code"
+              label="Activation code"
+              state={online}
+              required
+              autocomplete="off"
+              hint="As you received it; capitals and hyphens do not matter."
+              autofocus
+            />
+            <TextField
+              name="fingerprint"
+              label="Device fingerprint"
+              state={online}
+              required
+              autocomplete="off"
+              hint="Your application shows it on its licence screen."
+            />
+            <TextField
+              name="deviceName"
+              label="Device name"
+              state={online}
+              hint="Optional: a name you will recognise, e.g. “Design PC 3”."
+            />
             {asked.length > 0 && (
               <fieldset class="group">
                 <legend>Registration</legend>
                 <p class="muted">The seller of this software asks for these details before it can be activated.</p>
                 {asked.map((field) => (
-                  <TextField name={`/registration/${field}`} label={registrationLabels[field]} type={field === 'email' ? 'email' : 'text'} state={online} required />
+                  <TextField
+                    name={`/registration/${field}`}
+                    label={registrationLabels[field]}
+                    type={field === 'email' ? 'email' : 'text'}
+                    state={online}
+                    required
+                  />
                 ))}
               </fieldset>
             )}
@@ -53,8 +86,8 @@ function ActivatePage({ online, offline }: { online: FormState; offline: FormSta
         <Section title="On a device without network" id="offline">
           <Form action="/activate/offline" state={offline} submit="Activate from the request file">
             <p class="muted">
-              On the offline machine, run <Code>licentia activation-request --code CODE</Code>. Bring the file it writes here, open it
-              below, and take the licence file back to the machine.
+              On the offline machine, run <Code>licentia activation-request --code CODE</Code>. Bring the file it writes
+              here, open it below, and take the licence file back to the machine.
             </p>
             <div class="field">
               <label for="offline-file">Activation request file</label>
@@ -65,7 +98,8 @@ function ActivatePage({ online, offline }: { online: FormState; offline: FormSta
         </Section>
       </div>
       <p>
-        Moving the software to another machine? <a href="/activate/return">Return a licence</a> first, then activate on the new one.
+        Moving the software to another machine? <a href="/activate/return">Return a licence</a> first, then activate on
+        the new one.
       </p>
     </Layout>
   );
@@ -73,27 +107,48 @@ function ActivatePage({ online, offline }: { online: FormState; offline: FormSta
 
 function licenceFileName(result: ActivationResult): string {
   const { lic } = decodeLicense(result.license.token).claims;
-  return `${lic.product.name}-${lic.product.version}-${result.activation.id.slice(-8)}.lic`.replace(/[^A-Za-z0-9._-]+/g, '-');
+  return `${lic.product.name}-${lic.product.version}-${result.activation.id.slice(-8)}.lic`.replace(
+    /[^A-Za-z0-9._-]+/g,
+    '-',
+  );
 }
 
 function LicencePage({ result }: { result: ActivationResult }) {
   const { claims } = decodeLicense(result.license.token);
   const href = `data:application/octet-stream;base64,${Buffer.from(result.license.file, 'utf8').toString('base64')}`;
   return (
-    <Layout title={result.created ? 'Your software is activated' : 'This device was already activated'} lead="Save the licence file and give it to your application.">
+    <Layout
+      title={result.created ? 'Your software is activated' : 'This device was already activated'}
+      lead="Save the licence file and give it to your application."
+    >
       {claims.lic.test && (
         <div class="notice notice-warn" role="status">
           This is a <strong>test</strong> licence: it works like a real one but is not billed and may be withdrawn.
         </div>
       )}
-      <Section title="Licence" actions={<a class="button button-primary" href={href} download={licenceFileName(result)}>Download the licence file</a>}>
+      <Section
+        title="Licence"
+        actions={
+          <a class="button button-primary" href={href} download={licenceFileName(result)}>
+            Download the licence file
+          </a>
+        }
+      >
         <Facts
           items={[
             ['Product', `${claims.lic.product.name} ${claims.lic.product.version}`],
             ['Device', result.activation.deviceName ?? result.activation.fingerprint],
-            ['Valid until', claims.exp === undefined ? 'Permanent' : formatDate(new Date(claims.exp * 1000).toISOString())],
+            [
+              'Valid until',
+              claims.exp === undefined ? 'Permanent' : formatDate(new Date(claims.exp * 1000).toISOString()),
+            ],
             ['Features', claims.lic.features.map((f) => `${f.name} ${f.version}`).join(', ') || '—'],
-            ['Activation', <span>{result.activation.id} {result.activation.test && <Badge tone="info">test</Badge>}</span>],
+            [
+              'Activation',
+              <span>
+                {result.activation.id} {result.activation.test && <Badge tone="info">test</Badge>}
+              </span>,
+            ],
           ]}
         />
         <div class="field">
@@ -115,14 +170,22 @@ function LicencePage({ result }: { result: ActivationResult }) {
 
 function ReturnPage({ state, returned }: { state: FormState; returned?: string }) {
   return (
-    <Layout title="Return a licence" lead="Returning frees the activation so that you can use it on another device. The returned licence stops working.">
+    <Layout
+      title="Return a licence"
+      lead="Returning frees the activation so that you can use it on another device. The returned licence stops working."
+    >
       {returned && (
         <div class="flash flash-success" role="status">
           The licence is returned ({returned}). You can now activate on another device.
         </div>
       )}
       <div class="narrow">
-        <Form action="/activate/return" state={state} submit="Return this licence" confirm="Return this licence? It stops working on this device.">
+        <Form
+          action="/activate/return"
+          state={state}
+          submit="Return this licence"
+          confirm="Return this licence? It stops working on this device."
+        >
           <div class="field">
             <label for="return-file">Licence file</label>
             <input id="return-file" type="file" accept=".lic,.txt,text/plain" data-fill="#f-license" />
@@ -134,8 +197,14 @@ function ReturnPage({ state, returned }: { state: FormState; returned?: string }
   );
 }
 
-const OfflineForm = Type.Object({ request: Type.String({ minLength: 1, maxLength: 64 * 1024 }) }, { additionalProperties: false });
-const ReturnForm = Type.Object({ license: Type.String({ minLength: 1, maxLength: 16 * 1024 }) }, { additionalProperties: false });
+const OfflineForm = Type.Object(
+  { request: Type.String({ minLength: 1, maxLength: 64 * 1024 }) },
+  { additionalProperties: false },
+);
+const ReturnForm = Type.Object(
+  { license: Type.String({ minLength: 1, maxLength: 16 * 1024 }) },
+  { additionalProperties: false },
+);
 
 /**
  * The end customer's pages: activate with a code (or an offline request file), download the
@@ -145,19 +214,29 @@ const ReturnForm = Type.Object({ license: Type.String({ minLength: 1, maxLength:
 export async function activatePages({ app, ctx, render }: Web): Promise<void> {
   const config = publicRoute({ guessLimited: true });
 
-  const refused = (request: FastifyRequest, reply: FastifyReply, error: unknown, values: FormBody, page: (state: FormState) => ReturnType<typeof ActivatePage>) => {
+  const refused = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: unknown,
+    values: FormBody,
+    page: (state: FormState) => ReturnType<typeof ActivatePage>,
+  ) => {
     if (!(error instanceof AppError)) throw error;
     if (error.code === 'NOT_FOUND') {
       request.guessFailed = true;
       const field = 'request' in values ? '/request' : '/code';
-      const notFound = new AppError('NOT_FOUND', error.message, { fields: [{ field, message: 'is not a code that can be activated' }] });
+      const notFound = new AppError('NOT_FOUND', error.message, {
+        fields: [{ field, message: 'is not a code that can be activated' }],
+      });
       return render.page(request, reply, page(refusedForm(values, notFound)), { status: 404 });
     }
     if (error.code === 'RATE_LIMITED' || error.code === 'INTERNAL') throw error;
     return render.page(request, reply, page(refusedForm(values, error)), { status: statusOfError(error) });
   };
 
-  app.get('/activate', async (request, reply) => render.page(request, reply, <ActivatePage online={emptyForm} offline={emptyForm} />));
+  app.get('/activate', async (request, reply) =>
+    render.page(request, reply, <ActivatePage online={emptyForm} offline={emptyForm} />),
+  );
 
   app.post('/activate', { config }, async (request, reply) => {
     const values = (request.body ?? {}) as FormBody;
@@ -192,8 +271,12 @@ export async function activatePages({ app, ctx, render }: Web): Promise<void> {
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') request.guessFailed = true;
       if (!(error instanceof AppError) || error.code === 'RATE_LIMITED' || error.code === 'INTERNAL') throw error;
-      const placed = error.fields ? error : new AppError(error.code, error.message, { fields: [{ field: '/license', message: error.message }] });
-      return render.page(request, reply, <ReturnPage state={refusedForm(values, placed)} />, { status: statusOfError(placed) });
+      const placed = error.fields
+        ? error
+        : new AppError(error.code, error.message, { fields: [{ field: '/license', message: error.message }] });
+      return render.page(request, reply, <ReturnPage state={refusedForm(values, placed)} />, {
+        status: statusOfError(placed),
+      });
     }
   });
 }
@@ -205,6 +288,8 @@ function licenceToken(text: string): string {
     decodeLicense(token);
     return token;
   } catch {
-    throw new AppError('VALIDATION_FAILED', 'That is not a Licentia licence file.', { fields: [{ field: '/license', message: 'is not a licence file' }] });
+    throw new AppError('VALIDATION_FAILED', 'That is not a Licentia licence file.', {
+      fields: [{ field: '/license', message: 'is not a licence file' }],
+    });
   }
 }

@@ -10,7 +10,12 @@ import { isProducer } from '../../services/access.ts';
 import { returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
 import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { ActivationState, type ActivationNames, ActivationTable, deviceLabel } from '../components/activation-table.tsx';
+import {
+  ActivationState,
+  type ActivationNames,
+  ActivationTable,
+  deviceLabel,
+} from '../components/activation-table.tsx';
 import { PostButton, SelectField, TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { FilterBar, Pager } from '../components/table.tsx';
@@ -31,10 +36,25 @@ const ActivationListQuery = Type.Object({
 const PAGE_SIZE = 50;
 
 /** Names of the products and accounts a list of activations shows. */
-export async function namesForActivations(ctx: ServiceContext, actor: Actor, activations: Activation[], withAccounts: boolean): Promise<ActivationNames> {
+export async function namesForActivations(
+  ctx: ServiceContext,
+  actor: Actor,
+  activations: Activation[],
+  withAccounts: boolean,
+): Promise<ActivationNames> {
   const [products, accounts] = await Promise.all([
-    productNames(ctx, actor, activations.map((a) => a.productId)),
-    withAccounts ? accountNames(ctx, actor, activations.map((a) => a.accountId)) : Promise.resolve(new Map<string, string>()),
+    productNames(
+      ctx,
+      actor,
+      activations.map((a) => a.productId),
+    ),
+    withAccounts
+      ? accountNames(
+          ctx,
+          actor,
+          activations.map((a) => a.accountId),
+        )
+      : Promise.resolve(new Map<string, string>()),
   ]);
   return { products, accounts };
 }
@@ -46,7 +66,11 @@ export function seesAccounts(actor: Actor): boolean {
 
 /** A licence file's name a person recognises in a downloads folder. */
 export function licenceFilename(activation: Pick<Activation, 'activationId' | 'deviceName' | 'fingerprint'>): string {
-  const part = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48);
+  const part = (text: string) =>
+    text
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 48);
   const device = part(deviceLabel(activation)) || 'device';
   return `licence-${part(activation.activationId)}-${device}.lic`;
 }
@@ -77,11 +101,31 @@ function ActivationsPage({
       ? `Activations of entitlement ${query.entitlement}.`
       : 'Every activation of a licence on a device, newest first. Open one to download its licence file or to return it.';
   return (
-    <Layout title={showAccount ? 'Activations' : 'Devices and licences'} lead={lead} actions={<a class="button" href="/portal/devices">Devices</a>}>
+    <Layout
+      title={showAccount ? 'Activations' : 'Devices and licences'}
+      lead={lead}
+      actions={
+        <a class="button" href="/portal/devices">
+          Devices
+        </a>
+      }
+    >
       <Section title="Find activations">
         <FilterBar action="/portal/activations">
-          <TextField name="q" label="Activation code or ID" value={query.q} placeholder="Code, or act_…" type="search" />
-          <TextField name="fingerprint" label="Fingerprint" value={query.fingerprint} placeholder="The whole fingerprint" type="search" />
+          <TextField
+            name="q"
+            label="Activation code or ID"
+            value={query.q}
+            placeholder="Code, or act_…"
+            type="search"
+          />
+          <TextField
+            name="fingerprint"
+            label="Fingerprint"
+            value={query.fingerprint}
+            placeholder="The whole fingerprint"
+            type="search"
+          />
           {showAccount && <TextField name="account" label="Account ID" value={query.account} placeholder="acc_…" />}
           {query.entitlement && <input type="hidden" name="entitlement" value={query.entitlement} />}
           <SelectField name="state" label="State" options={stateOptions} blank="Any state" value={query.state} />
@@ -93,10 +137,18 @@ function ActivationsPage({
           showAccount={showAccount}
           empty={
             filtered
-              ? { title: 'No activation matches these filters.', body: <p>Check the code or fingerprint, or clear the filters to see every activation.</p> }
+              ? {
+                  title: 'No activation matches these filters.',
+                  body: <p>Check the code or fingerprint, or clear the filters to see every activation.</p>,
+                }
               : {
                   title: 'No device has been activated yet.',
-                  body: <p>A device activates with an activation code at /activate or through the API; it appears here as soon as it has a licence.</p>,
+                  body: (
+                    <p>
+                      A device activates with an activation code at /activate or through the API; it appears here as
+                      soon as it has a licence.
+                    </p>
+                  ),
                 }
           }
         />
@@ -106,7 +158,17 @@ function ActivationsPage({
   );
 }
 
-function ActivationPage({ activation, names, actor, accountName }: { activation: Activation; names: ActivationNames; actor: Actor; accountName: string | undefined }) {
+function ActivationPage({
+  activation,
+  names,
+  actor,
+  accountName,
+}: {
+  activation: Activation;
+  names: ActivationNames;
+  actor: Actor;
+  accountName: string | undefined;
+}) {
   const active = activation.state === 'active';
   const anonymous = actor.type === 'user' && actor.accountAnonymous;
   const product = names.products.get(activation.productId) ?? activation.productId;
@@ -143,13 +205,20 @@ function ActivationPage({ activation, names, actor, accountName }: { activation:
             ['Count', activation.count],
             ['Activated', formatDate(activation.issuedAt)],
             ['Licence expires', activation.expiresAt ? formatDate(activation.expiresAt) : 'Never (permanent)'],
-            [activation.state === 'revoked' ? 'Revoked' : 'Returned', activation.endedAt ? formatDate(activation.endedAt) : null],
+            [
+              activation.state === 'revoked' ? 'Revoked' : 'Returned',
+              activation.endedAt ? formatDate(activation.endedAt) : null,
+            ],
             ['Activated offline', activation.offline ? 'Yes' : 'No'],
             ['Activation ID', <Code>{activation.id}</Code>],
           ]}
         />
         <div class="button-row section-foot">
-          <a class="button button-primary" href={`/portal/activations/${activation.id}/license`} download={licenceFilename(activation)}>
+          <a
+            class="button button-primary"
+            href={`/portal/activations/${activation.id}/license`}
+            download={licenceFilename(activation)}
+          >
             Download licence file
           </a>
           {active && (
@@ -174,7 +243,16 @@ function ActivationPage({ activation, names, actor, accountName }: { activation:
           items={[
             ['Name', activation.deviceName],
             ['Fingerprint', <Code>{activation.fingerprint}</Code>],
-            ['Account', seesAccounts(actor) ? <a href={`/portal/activations?account=${encodeURIComponent(activation.accountId)}`}>{accountName ?? activation.accountId}</a> : accountName],
+            [
+              'Account',
+              seesAccounts(actor) ? (
+                <a href={`/portal/activations?account=${encodeURIComponent(activation.accountId)}`}>
+                  {accountName ?? activation.accountId}
+                </a>
+              ) : (
+                accountName
+              ),
+            ],
           ]}
         />
         <p class="section-foot">
@@ -201,15 +279,33 @@ export async function activationPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <ActivationsPage activations={activations} names={names} query={shown} showAccount={showAccount} accountName={query.account ? accounts.get(query.account) : undefined} />,
+      <ActivationsPage
+        activations={activations}
+        names={names}
+        query={shown}
+        showAccount={showAccount}
+        accountName={query.account ? accounts.get(query.account) : undefined}
+      />,
     );
   });
 
   app.get('/activations/:id', async (request, reply) => {
     const { actor } = signedIn(request);
     const activation = await getActivation(ctx, actor, idOf(request));
-    const [names, accounts] = await Promise.all([namesForActivations(ctx, actor, [activation], false), accountNames(ctx, actor, [activation.accountId])]);
-    return render.page(request, reply, <ActivationPage activation={activation} names={names} actor={actor} accountName={accounts.get(activation.accountId)} />);
+    const [names, accounts] = await Promise.all([
+      namesForActivations(ctx, actor, [activation], false),
+      accountNames(ctx, actor, [activation.accountId]),
+    ]);
+    return render.page(
+      request,
+      reply,
+      <ActivationPage
+        activation={activation}
+        names={names}
+        actor={actor}
+        accountName={accounts.get(activation.accountId)}
+      />,
+    );
   });
 
   app.get('/activations/:id/license', async (request, reply) => {
@@ -223,17 +319,29 @@ export async function activationPages(web: Web): Promise<void> {
   app.post('/activations/:id/return', async (request, reply) => {
     const { actor } = signedIn(request);
     const activation = await returnActivation(ctx, actor, idOf(request));
-    return render.redirect(reply, `/portal/activations/${activation.id}`, `Returned. The count of ${activation.activationId} is free for another device.`);
+    return render.redirect(
+      reply,
+      `/portal/activations/${activation.id}`,
+      `Returned. The count of ${activation.activationId} is free for another device.`,
+    );
   });
 
   app.post('/activations/:id/revoke', async (request, reply) => {
     const { actor } = signedIn(request);
     const activation = await revokeActivation(ctx, actor, idOf(request));
-    return render.redirect(reply, `/portal/activations/${activation.id}`, `Revoked. The licence validates as REVOKED from now on; the count of ${activation.activationId} is back.`);
+    return render.redirect(
+      reply,
+      `/portal/activations/${activation.id}`,
+      `Revoked. The licence validates as REVOKED from now on; the count of ${activation.activationId} is back.`,
+    );
   });
 }
 
-async function findActivations(ctx: ServiceContext, actor: Actor, query: Static<typeof ActivationListQuery>): Promise<Page<Activation>> {
+async function findActivations(
+  ctx: ServiceContext,
+  actor: Actor,
+  query: Static<typeof ActivationListQuery>,
+): Promise<Page<Activation>> {
   const { q, cursor, ...filter } = query;
   // An activation's own ID names one activation; anything else is a line item's code.
   if (q && /^act_/i.test(q)) {

@@ -26,19 +26,37 @@ function CreateKeyForm({ state }: { state: FormState }) {
     <Form action="/portal/api-keys" state={state} submit="Create key">
       <TextField name="name" label="Name" state={state} hint="What the key is for, e.g. “CRM sync”." />
       <SelectField name="role" label="Role" options={roleOptions} state={state} required value="operator" />
-      <TextField name="accountId" label="Account ID" state={state} hint="Partner and customer keys act for one account (acc_…); producer keys for none." />
+      <TextField
+        name="accountId"
+        label="Account ID"
+        state={state}
+        hint="Partner and customer keys act for one account (acc_…); producer keys for none."
+      />
     </Form>
   );
 }
 
-function ApiKeysPage({ keys, query, state, created }: { keys: Page<ApiKey>; query: Record<string, string | undefined>; state: FormState; created?: { key: ApiKey; secret: string } }) {
+function ApiKeysPage({
+  keys,
+  query,
+  state,
+  created,
+}: {
+  keys: Page<ApiKey>;
+  query: Record<string, string | undefined>;
+  state: FormState;
+  created?: { key: ApiKey; secret: string };
+}) {
   return (
-    <Layout title="API keys" lead="Keys let other systems call the Licentia API. Each has a role; partner and customer keys act for one account.">
+    <Layout
+      title="API keys"
+      lead="Keys let other systems call the Licentia API. Each has a role; partner and customer keys act for one account."
+    >
       {created && (
         <div class="notice" role="status">
           <p>
-            <strong>Key “{created.key.name}” created.</strong> Copy its secret now: it is shown only this once and cannot be
-            recovered.
+            <strong>Key “{created.key.name}” created.</strong> Copy its secret now: it is shown only this once and
+            cannot be recovered.
           </p>
           <div class="secret">
             <span>{created.secret}</span>
@@ -73,7 +91,10 @@ function ApiKeysPage({ keys, query, state, created }: { keys: Page<ApiKey>; quer
             { label: 'Name', cell: (k) => k.name },
             { label: 'Role', cell: (k) => k.role },
             { label: 'Starts with', cell: (k) => <Code>{k.prefix}…</Code> },
-            { label: 'Account', cell: (k) => (k.accountId ? <a href={`/portal/accounts/${k.accountId}`}>{k.accountId}</a> : '—') },
+            {
+              label: 'Account',
+              cell: (k) => (k.accountId ? <a href={`/portal/accounts/${k.accountId}`}>{k.accountId}</a> : '—'),
+            },
             { label: 'Created', cell: (k) => formatDate(k.createdAt) },
             {
               label: 'Status',
@@ -81,7 +102,13 @@ function ApiKeysPage({ keys, query, state, created }: { keys: Page<ApiKey>; quer
                 k.revokedAt ? (
                   <Badge tone="bad">revoked {formatDate(k.revokedAt)}</Badge>
                 ) : (
-                  <PostButton action={`/portal/api-keys/${k.id}/revoke`} label="Revoke" tone="danger" small confirm={`Revoke “${k.name}”? It stops working at once.`} />
+                  <PostButton
+                    action={`/portal/api-keys/${k.id}/revoke`}
+                    label="Revoke"
+                    tone="danger"
+                    small
+                    confirm={`Revoke “${k.name}”? It stops working at once.`}
+                  />
                 ),
             },
           ]}
@@ -95,11 +122,24 @@ function ApiKeysPage({ keys, query, state, created }: { keys: Page<ApiKey>; quer
 export async function apiKeyPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
-  const show = async (request: Parameters<typeof signedIn>[0], state: FormState, created?: { key: ApiKey; secret: string }) => {
+  const show = async (
+    request: Parameters<typeof signedIn>[0],
+    state: FormState,
+    created?: { key: ApiKey; secret: string },
+  ) => {
     const { actor } = signedIn(request);
     const query = parseQuery(KeyListQuery, request);
-    const keys = await listApiKeys(ctx, actor, { role: query.role, revoked: query.revoked }, { cursor: query.cursor, limit: 50 });
-    const shown = { role: query.role, revoked: query.revoked === undefined ? undefined : String(query.revoked), cursor: query.cursor };
+    const keys = await listApiKeys(
+      ctx,
+      actor,
+      { role: query.role, revoked: query.revoked },
+      { cursor: query.cursor, limit: 50 },
+    );
+    const shown = {
+      role: query.role,
+      revoked: query.revoked === undefined ? undefined : String(query.revoked),
+      cursor: query.cursor,
+    };
     return <ApiKeysPage keys={keys} query={shown} state={state} created={created} />;
   };
 
@@ -111,7 +151,8 @@ export async function apiKeyPages(web: Web): Promise<void> {
       schema: ApiKeyInput,
       run: (input) => createApiKey(ctx, actor, input),
       // The secret is shown on this answer, not after a redirect: it must not travel in a cookie or a URL.
-      done: async ({ apiKey, secret }) => render.page(request, reply, await show(request, emptyForm, { key: apiKey, secret }), { status: 201 }),
+      done: async ({ apiKey, secret }) =>
+        render.page(request, reply, await show(request, emptyForm, { key: apiKey, secret }), { status: 201 }),
       again: (state) => show(request, state),
     });
   });

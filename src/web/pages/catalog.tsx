@@ -10,7 +10,13 @@ import { isProducer, requireProducer } from '../../services/access.ts';
 import { createFeature } from '../../services/catalog/create-feature.ts';
 import { createLicenseModel } from '../../services/catalog/create-license-model.ts';
 import { createProduct } from '../../services/catalog/create-product.ts';
-import { getLicenseModel, getProduct, listFeatures, listLicenseModels, listProducts } from '../../services/catalog/read-catalog.ts';
+import {
+  getLicenseModel,
+  getProduct,
+  listFeatures,
+  listLicenseModels,
+  listProducts,
+} from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { FeatureRows, withoutNamelessFeatures } from '../components/feature-rows.tsx';
@@ -35,8 +41,14 @@ const ProductListQuery = Type.Object({
   licenseModelId: Type.Optional(Type.String({ maxLength: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
-const ModelListQuery = Type.Object({ kind: Type.Optional(Type.Enum(licenseModelKinds)), cursor: Type.Optional(Type.String({ maxLength: 400 })) });
-const FeatureListQuery = Type.Object({ name: Type.Optional(Type.String({ maxLength: 200 })), cursor: Type.Optional(Type.String({ maxLength: 400 })) });
+const ModelListQuery = Type.Object({
+  kind: Type.Optional(Type.Enum(licenseModelKinds)),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+});
+const FeatureListQuery = Type.Object({
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+});
 
 function CatalogTabs() {
   return (
@@ -54,7 +66,15 @@ function CatalogTabs() {
 const lead = 'What you sell: products, the license models that say how they may be used, and the features they enable.';
 
 /** One of the catalogue's three lists, under its tabs, with the producer's button to add one. */
-function CatalogList({ producer, create, children }: { producer: boolean; create: { href: string; label: string }; children: ComponentChildren }) {
+function CatalogList({
+  producer,
+  create,
+  children,
+}: {
+  producer: boolean;
+  create: { href: string; label: string };
+  children: ComponentChildren;
+}) {
   return (
     <Layout
       title="Catalogue"
@@ -96,14 +116,30 @@ function ModelFacts({ model }: { model: LicenseModel }) {
 
 // Products
 
-function ProductsPage({ products, models, query, producer }: { products: Page<Product>; models: LicenseModel[]; query: Record<string, string | undefined>; producer: boolean }) {
+function ProductsPage({
+  products,
+  models,
+  query,
+  producer,
+}: {
+  products: Page<Product>;
+  models: LicenseModel[];
+  query: Record<string, string | undefined>;
+  producer: boolean;
+}) {
   const modelName = new Map(models.map((m) => [m.id, m.name]));
   return (
     <CatalogList producer={producer} create={{ href: '/portal/catalog/products/new', label: 'New product' }}>
       <Section title="Products">
         <FilterBar action="/portal/catalog">
           <TextField name="name" label="Name contains" type="search" value={query.name} />
-          <SelectField name="licenseModelId" label="License model" options={models.map((m) => ({ value: m.id, label: m.name }))} blank="Any model" value={query.licenseModelId} />
+          <SelectField
+            name="licenseModelId"
+            label="License model"
+            options={models.map((m) => ({ value: m.id, label: m.name }))}
+            blank="Any model"
+            value={query.licenseModelId}
+          />
         </FilterBar>
         <DataTable
           caption="Products"
@@ -112,16 +148,31 @@ function ProductsPage({ products, models, query, producer }: { products: Page<Pr
             title: query.name || query.licenseModelId ? 'No products match these filters.' : 'No products yet.',
             body: producer ? (
               <p>
-                A product needs a license model. <a href="/portal/catalog/products/new">Create a product</a>, or start with{' '}
-                <a href="/portal/catalog/license-models/new">a license model</a>.
+                A product needs a license model. <a href="/portal/catalog/products/new">Create a product</a>, or start
+                with <a href="/portal/catalog/license-models/new">a license model</a>.
               </p>
             ) : undefined,
           }}
           columns={[
             { label: 'Product', cell: (p) => <a href={`/portal/catalog/products/${p.id}`}>{p.name}</a> },
             { label: 'Version', cell: (p) => p.version },
-            { label: 'License model', cell: (p) => <a href={`/portal/catalog/license-models/${p.licenseModelId}`}>{modelName.get(p.licenseModelId) ?? p.licenseModelId}</a> },
-            { label: 'Features', cell: (p) => (p.features.length === 0 ? <span class="muted">none</span> : p.features.map((f) => `${f.name} ${f.version}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')) },
+            {
+              label: 'License model',
+              cell: (p) => (
+                <a href={`/portal/catalog/license-models/${p.licenseModelId}`}>
+                  {modelName.get(p.licenseModelId) ?? p.licenseModelId}
+                </a>
+              ),
+            },
+            {
+              label: 'Features',
+              cell: (p) =>
+                p.features.length === 0 ? (
+                  <span class="muted">none</span>
+                ) : (
+                  p.features.map((f) => `${f.name} ${f.version}${f.count > 1 ? ` ×${f.count}` : ''}`).join(', ')
+                ),
+            },
             { label: 'Changed', cell: (p) => formatDate(p.updatedAt) },
           ]}
         />
@@ -141,14 +192,24 @@ function ProductFields({ state, data, product }: { state: FormState; data: Produ
     <>
       <FieldRow>
         <TextField name="name" label="Name" state={state} required value={product?.name} />
-        <TextField name="version" label="Version" state={state} required value={product?.version} hint="As licences will carry it, e.g. 2.1." />
+        <TextField
+          name="version"
+          label="Version"
+          state={state}
+          required
+          value={product?.version}
+          hint="As licences will carry it, e.g. 2.1."
+        />
       </FieldRow>
       <SelectField
         name="licenseModelId"
         label="License model"
         state={state}
         required
-        options={data.models.map((m) => ({ value: m.id, label: `${m.name} (${m.kind}, ${lifetime(m).toLowerCase()})` }))}
+        options={data.models.map((m) => ({
+          value: m.id,
+          label: `${m.name} (${m.kind}, ${lifetime(m).toLowerCase()})`,
+        }))}
         blank={product ? undefined : 'Choose a license model'}
         value={product?.licenseModelId}
       />
@@ -160,12 +221,16 @@ function ProductFields({ state, data, product }: { state: FormState; data: Produ
 
 function NewProductPage({ state, data }: { state: FormState; data: ProductFormData }) {
   return (
-    <Layout title="New product" lead="A product is what an entitlement's line item sells: a name and version, a license model and the features it enables.">
+    <Layout
+      title="New product"
+      lead="A product is what an entitlement's line item sells: a name and version, a license model and the features it enables."
+    >
       <CatalogTabs />
       {data.models.length === 0 ? (
         <EmptyState title="There is no license model yet.">
           <p>
-            Every product is sold under a license model. <a href="/portal/catalog/license-models/new">Create a license model</a> first.
+            Every product is sold under a license model.{' '}
+            <a href="/portal/catalog/license-models/new">Create a license model</a> first.
           </p>
         </EmptyState>
       ) : (
@@ -181,7 +246,17 @@ function NewProductPage({ state, data }: { state: FormState; data: ProductFormDa
   );
 }
 
-function ProductPage({ product, model, state, data }: { product: Product; model: LicenseModel; state: FormState; data: ProductFormData | undefined }) {
+function ProductPage({
+  product,
+  model,
+  state,
+  data,
+}: {
+  product: Product;
+  model: LicenseModel;
+  state: FormState;
+  data: ProductFormData | undefined;
+}) {
   return (
     <Layout title={`${product.name} ${product.version}`} lead={product.description ?? undefined}>
       <CatalogTabs />
@@ -201,7 +276,10 @@ function ProductPage({ product, model, state, data }: { product: Product; model:
         <DataTable
           caption="Features of the product"
           rows={product.features}
-          empty={{ title: 'This product enables no features.', body: data ? <p>Add features with the form below; licences list them.</p> : undefined }}
+          empty={{
+            title: 'This product enables no features.',
+            body: data ? <p>Add features with the form below; licences list them.</p> : undefined,
+          }}
           columns={[
             { label: 'Feature', cell: (f) => f.name },
             { label: 'Version', cell: (f) => f.version },
@@ -214,7 +292,9 @@ function ProductPage({ product, model, state, data }: { product: Product; model:
       </Section>
       {data && (
         <Section title="Change the product" id="edit">
-          <p class="muted">Licences issued before keep what they were signed with; the change applies to licences issued from now on.</p>
+          <p class="muted">
+            Licences issued before keep what they were signed with; the change applies to licences issued from now on.
+          </p>
           <div class="narrow-wide">
             <Form action={`/portal/catalog/products/${product.id}`} state={state} submit="Save changes">
               <ProductFields state={state} data={data} product={product} />
@@ -228,9 +308,20 @@ function ProductPage({ product, model, state, data }: { product: Product; model:
 
 // License models
 
-function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseModel>; query: Record<string, string | undefined>; producer: boolean }) {
+function LicenseModelsPage({
+  models,
+  query,
+  producer,
+}: {
+  models: Page<LicenseModel>;
+  query: Record<string, string | undefined>;
+  producer: boolean;
+}) {
   return (
-    <CatalogList producer={producer} create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}>
+    <CatalogList
+      producer={producer}
+      create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}
+    >
       <Section title="License models">
         <FilterBar action="/portal/catalog/license-models">
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
@@ -242,7 +333,8 @@ function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseMo
             title: query.kind ? 'No license models of this kind.' : 'No license models yet.',
             body: producer ? (
               <p>
-                A license model says how a product may be used. <a href="/portal/catalog/license-models/new">Create one</a>.
+                A license model says how a product may be used.{' '}
+                <a href="/portal/catalog/license-models/new">Create one</a>.
               </p>
             ) : undefined,
           }}
@@ -256,7 +348,12 @@ function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseMo
             { label: 'Lease', cell: (m) => (m.leaseSeconds === null ? '—' : `${m.leaseSeconds} s`), numeric: true },
           ]}
         />
-        <Pager path="/portal/catalog/license-models" query={query} nextCursor={models.nextCursor} cursor={query.cursor} />
+        <Pager
+          path="/portal/catalog/license-models"
+          query={query}
+          nextCursor={models.nextCursor}
+          cursor={query.cursor}
+        />
       </Section>
     </CatalogList>
   );
@@ -264,22 +361,67 @@ function LicenseModelsPage({ models, query, producer }: { models: Page<LicenseMo
 
 function NewLicenseModelPage({ state }: { state: FormState }) {
   return (
-    <Layout title="New license model" lead="How a product may be used: on one device, as floating seats or uncounted; for how long; how often it may move.">
+    <Layout
+      title="New license model"
+      lead="How a product may be used: on one device, as floating seats or uncounted; for how long; how often it may move."
+    >
       <CatalogTabs />
       <Section title="The license model">
         <div class="narrow">
           <Form action="/portal/catalog/license-models" state={state} submit="Create license model">
             <TextField name="name" label="Name" state={state} required hint="E.g. “Node-locked, 1 year”." />
-            <SelectField name="kind" label="Kind" state={state} required options={licenseModelKinds.map((kind) => ({ value: kind, label: kindLabels[kind] }))} value="node-locked" />
-            <TextField name="durationDays" label="Licence lifetime in days" type="number" min={1} state={state} hint="Counted from each activation. Leave blank for permanent licences." />
+            <SelectField
+              name="kind"
+              label="Kind"
+              state={state}
+              required
+              options={licenseModelKinds.map((kind) => ({ value: kind, label: kindLabels[kind] }))}
+              value="node-locked"
+            />
+            <TextField
+              name="durationDays"
+              label="Licence lifetime in days"
+              type="number"
+              min={1}
+              state={state}
+              hint="Counted from each activation. Leave blank for permanent licences."
+            />
             <FieldRow>
-              <TextField name="overdraft" label="Overdraft" type="number" min={0} state={state} value={0} hint="Activations allowed beyond a line item's quantity." />
-              <TextField name="maxRehosts" label="Most rehosts" type="number" min={0} state={state} hint="Moves to another device per line item. Blank: no limit." />
+              <TextField
+                name="overdraft"
+                label="Overdraft"
+                type="number"
+                min={0}
+                state={state}
+                value={0}
+                hint="Activations allowed beyond a line item's quantity."
+              />
+              <TextField
+                name="maxRehosts"
+                label="Most rehosts"
+                type="number"
+                min={0}
+                state={state}
+                hint="Moves to another device per line item. Blank: no limit."
+              />
             </FieldRow>
             <div data-shown-when="kind=floating">
-              <TextField name="leaseSeconds" label="Lease in seconds" type="number" min={30} state={state} hint="Floating models only: how long a seat stays taken without a heartbeat. Blank: 900 (15 minutes)." />
+              <TextField
+                name="leaseSeconds"
+                label="Lease in seconds"
+                type="number"
+                min={30}
+                state={state}
+                hint="Floating models only: how long a seat stays taken without a heartbeat. Blank: 900 (15 minutes)."
+              />
             </div>
-            <CheckboxField name="allowOffline" label="Allow offline activation" hint="A device without a network sends a request file and gets a licence file back." state={state} checked />
+            <CheckboxField
+              name="allowOffline"
+              label="Allow offline activation"
+              hint="A device without a network sends a request file and gets a licence file back."
+              state={state}
+              checked
+            />
           </Form>
         </div>
       </Section>
@@ -307,7 +449,9 @@ function LicenseModelPage({ model, products }: { model: LicenseModel; products: 
         />
         {products.nextCursor && (
           <p>
-            <a href={`/portal/catalog?licenseModelId=${encodeURIComponent(model.id)}`}>All products under this model →</a>
+            <a href={`/portal/catalog?licenseModelId=${encodeURIComponent(model.id)}`}>
+              All products under this model →
+            </a>
           </p>
         )}
       </Section>
@@ -317,7 +461,15 @@ function LicenseModelPage({ model, products }: { model: LicenseModel; products: 
 
 // Features
 
-function FeaturesPage({ features, query, producer }: { features: Page<Feature>; query: Record<string, string | undefined>; producer: boolean }) {
+function FeaturesPage({
+  features,
+  query,
+  producer,
+}: {
+  features: Page<Feature>;
+  query: Record<string, string | undefined>;
+  producer: boolean;
+}) {
   return (
     <CatalogList producer={producer} create={{ href: '/portal/catalog/features/new', label: 'New feature' }}>
       <Section title="Features">
@@ -331,7 +483,8 @@ function FeaturesPage({ features, query, producer }: { features: Page<Feature>; 
             title: query.name ? 'No features match.' : 'No features yet.',
             body: producer ? (
               <p>
-                Features are the capabilities a licence lists. <a href="/portal/catalog/features/new">Create one</a>, then add it to products.
+                Features are the capabilities a licence lists. <a href="/portal/catalog/features/new">Create one</a>,
+                then add it to products.
               </p>
             ) : undefined,
           }}
@@ -350,13 +503,22 @@ function FeaturesPage({ features, query, producer }: { features: Page<Feature>; 
 
 function NewFeaturePage({ state }: { state: FormState }) {
   return (
-    <Layout title="New feature" lead="A licensable capability. Products enable features, each with a count, and licences list them.">
+    <Layout
+      title="New feature"
+      lead="A licensable capability. Products enable features, each with a count, and licences list them."
+    >
       <CatalogTabs />
       <Section title="The feature">
         <div class="narrow">
           <Form action="/portal/catalog/features" state={state} submit="Create feature">
             <FieldRow>
-              <TextField name="name" label="Name" state={state} required hint="As your software checks for it, e.g. export-pdf." />
+              <TextField
+                name="name"
+                label="Name"
+                state={state}
+                required
+                hint="As your software checks for it, e.g. export-pdf."
+              />
               <TextField name="version" label="Version" state={state} placeholder="1.0" hint="Blank: 1.0." />
             </FieldRow>
             <TextArea name="description" label="Description" state={state} />
@@ -370,7 +532,10 @@ function NewFeaturePage({ state }: { state: FormState }) {
 // Routes
 
 async function productFormData(ctx: ServiceContext, actor: Actor): Promise<ProductFormData> {
-  const [models, features] = await Promise.all([listLicenseModels(ctx, actor, {}, { limit: MAX_PAGE_SIZE }), listFeatures(ctx, actor, {}, { limit: MAX_PAGE_SIZE })]);
+  const [models, features] = await Promise.all([
+    listLicenseModels(ctx, actor, {}, { limit: MAX_PAGE_SIZE }),
+    listFeatures(ctx, actor, {}, { limit: MAX_PAGE_SIZE }),
+  ]);
   return { models: models.items, features: features.items };
 }
 
@@ -386,10 +551,19 @@ export async function catalogPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const query = parseQuery(ProductListQuery, request);
     const [products, models] = await Promise.all([
-      listProducts(ctx, actor, { name: query.name, licenseModelId: query.licenseModelId }, { cursor: query.cursor, limit: PAGE_SIZE }),
+      listProducts(
+        ctx,
+        actor,
+        { name: query.name, licenseModelId: query.licenseModelId },
+        { cursor: query.cursor, limit: PAGE_SIZE },
+      ),
       listLicenseModels(ctx, actor, {}, { limit: MAX_PAGE_SIZE }),
     ]);
-    return render.page(request, reply, <ProductsPage products={products} models={models.items} query={shownQuery(query)} producer={isProducer(actor)} />);
+    return render.page(
+      request,
+      reply,
+      <ProductsPage products={products} models={models.items} query={shownQuery(query)} producer={isProducer(actor)} />,
+    );
   });
 
   // Forms to make things are for those who may make them: the services' own check, before the form is shown.
@@ -405,7 +579,12 @@ export async function catalogPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: ProductInput,
       run: (input) => createProduct(ctx, actor, input),
-      done: (product) => render.redirect(reply, `/portal/catalog/products/${product.id}`, `Product ${product.name} ${product.version} created.`),
+      done: (product) =>
+        render.redirect(
+          reply,
+          `/portal/catalog/products/${product.id}`,
+          `Product ${product.name} ${product.version} created.`,
+        ),
       again: async (state) => <NewProductPage state={state} data={await productFormData(ctx, actor)} />,
     });
   });
@@ -431,8 +610,18 @@ export async function catalogPages(web: Web): Promise<void> {
       // The change form shows every field of a new product, so it is checked as one.
       schema: ProductInput,
       // The form shows every field: one left empty is cleared, not kept.
-      run: (input) => updateProduct(ctx, actor, id, { ...input, description: input.description ?? null, features: input.features ?? [] }),
-      done: (product) => render.redirect(reply, `/portal/catalog/products/${product.id}`, `Product ${product.name} ${product.version} saved.`),
+      run: (input) =>
+        updateProduct(ctx, actor, id, {
+          ...input,
+          description: input.description ?? null,
+          features: input.features ?? [],
+        }),
+      done: (product) =>
+        render.redirect(
+          reply,
+          `/portal/catalog/products/${product.id}`,
+          `Product ${product.name} ${product.version} saved.`,
+        ),
       again: (state) => showProduct(actor, id, state),
     });
   });
@@ -440,8 +629,17 @@ export async function catalogPages(web: Web): Promise<void> {
   app.get('/catalog/license-models', async (request, reply) => {
     const { actor } = signedIn(request);
     const query = parseQuery(ModelListQuery, request);
-    const models = await listLicenseModels(ctx, actor, { kind: query.kind }, { cursor: query.cursor, limit: PAGE_SIZE });
-    return render.page(request, reply, <LicenseModelsPage models={models} query={shownQuery(query)} producer={isProducer(actor)} />);
+    const models = await listLicenseModels(
+      ctx,
+      actor,
+      { kind: query.kind },
+      { cursor: query.cursor, limit: PAGE_SIZE },
+    );
+    return render.page(
+      request,
+      reply,
+      <LicenseModelsPage models={models} query={shownQuery(query)} producer={isProducer(actor)} />,
+    );
   });
 
   app.get('/catalog/license-models/new', async (request, reply) => {
@@ -457,7 +655,8 @@ export async function catalogPages(web: Web): Promise<void> {
       // A checkbox left unticked sends nothing; here that means "no", not "the default".
       extra: { allowOffline: textOf(values, 'allowOffline') === 'true' },
       run: (input) => createLicenseModel(ctx, actor, input),
-      done: (model) => render.redirect(reply, `/portal/catalog/license-models/${model.id}`, `License model “${model.name}” created.`),
+      done: (model) =>
+        render.redirect(reply, `/portal/catalog/license-models/${model.id}`, `License model “${model.name}” created.`),
       again: (state) => <NewLicenseModelPage state={state} />,
     });
   });
@@ -474,7 +673,11 @@ export async function catalogPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const query = parseQuery(FeatureListQuery, request);
     const features = await listFeatures(ctx, actor, { name: query.name }, { cursor: query.cursor, limit: PAGE_SIZE });
-    return render.page(request, reply, <FeaturesPage features={features} query={shownQuery(query)} producer={isProducer(actor)} />);
+    return render.page(
+      request,
+      reply,
+      <FeaturesPage features={features} query={shownQuery(query)} producer={isProducer(actor)} />,
+    );
   });
 
   app.get('/catalog/features/new', async (request, reply) => {
@@ -487,7 +690,8 @@ export async function catalogPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: FeatureInput,
       run: (input) => createFeature(ctx, actor, input),
-      done: (feature) => render.redirect(reply, '/portal/catalog/features', `Feature ${feature.name} ${feature.version} created.`),
+      done: (feature) =>
+        render.redirect(reply, '/portal/catalog/features', `Feature ${feature.name} ${feature.version} created.`),
       again: (state) => <NewFeaturePage state={state} />,
     });
   });

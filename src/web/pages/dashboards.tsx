@@ -54,9 +54,20 @@ function keysChart(stock: StockKeyCounts): ChartConfig {
     type: 'doughnut',
     data: {
       labels: ['Redeemed', 'In stock', 'Not on sale yet', 'Void'],
-      datasets: [{ label: 'Web register keys', data: [stock.redeemed, stock.inStock, stock.notOnSale, stock.void], backgroundColor: ['#009e73', '#2453b8', '#56b4e9', '#c3cad5'] }],
+      datasets: [
+        {
+          label: 'Web register keys',
+          data: [stock.redeemed, stock.inStock, stock.notOnSale, stock.void],
+          backgroundColor: ['#009e73', '#2453b8', '#56b4e9', '#c3cad5'],
+        },
+      ],
     },
-    options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } } },
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { position: 'bottom' } },
+    },
   };
 }
 
@@ -84,7 +95,9 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
     stockKeyCounts(ctx, actor),
     eventsWithActors(ctx, actor, {}, { limit: RECENT }),
   ]);
-  const thisMonth = report.items.filter((r) => r.period === monthsAround(ctx.now()).thisMonth).reduce((n, r) => n + r.net, 0);
+  const thisMonth = report.items
+    .filter((r) => r.period === monthsAround(ctx.now()).thisMonth)
+    .reduce((n, r) => n + r.net, 0);
   return (
     <Layout title={`Welcome, ${session.user.name}`} lead="Your licensing business at a glance." charts>
       <div class="cards dashboard-cards">
@@ -96,10 +109,16 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
       <div class="grid-2 dashboard-grid">
         <Section title="Activations per month per partner" actions={<a href="/portal/reports">Billing report</a>}>
           {report.items.length === 0 ? (
-            <p class="muted">No billable activation in the last 12 months yet. Deployed entitlements count here as soon as a device activates.</p>
+            <p class="muted">
+              No billable activation in the last 12 months yet. Deployed entitlements count here as soon as a device
+              activates.
+            </p>
           ) : (
             <>
-              <Chart config={reportChart(report, `Net activations, ${report.from} to ${report.to}`)} label="Chart of net activations per month per partner over the last 12 months." />
+              <Chart
+                config={reportChart(report, `Net activations, ${report.from} to ${report.to}`)}
+                label="Chart of net activations per month per partner over the last 12 months."
+              />
               <details class="figures">
                 <summary>The figures</summary>
                 <DataTable
@@ -118,13 +137,19 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
         </Section>
         <Section title="Web register keys">
           {stock.total === 0 ? (
-            <p class="muted">No web register keys yet. Create a bulk entitlement for a partner, then upload or generate its keys.</p>
+            <p class="muted">
+              No web register keys yet. Create a bulk entitlement for a partner, then upload or generate its keys.
+            </p>
           ) : (
             <>
-              <Chart config={keysChart(stock)} label={`Chart of web register keys: ${stock.redeemed} redeemed, ${stock.inStock} in stock, ${stock.notOnSale} not on sale yet, ${stock.void} void.`} />
+              <Chart
+                config={keysChart(stock)}
+                label={`Chart of web register keys: ${stock.redeemed} redeemed, ${stock.inStock} in stock, ${stock.notOnSale} not on sale yet, ${stock.void} void.`}
+              />
               <p class="muted chart-caption">
-                {stock.redeemed.toLocaleString('en')} redeemed · {stock.inStock.toLocaleString('en')} in stock · {stock.notOnSale.toLocaleString('en')} not on sale yet ·{' '}
-                {stock.void.toLocaleString('en')} void, across {stock.bulkEntitlements} bulk entitlements.
+                {stock.redeemed.toLocaleString('en')} redeemed · {stock.inStock.toLocaleString('en')} in stock ·{' '}
+                {stock.notOnSale.toLocaleString('en')} not on sale yet · {stock.void.toLocaleString('en')} void, across{' '}
+                {stock.bulkEntitlements} bulk entitlements.
               </p>
             </>
           )}
@@ -137,7 +162,11 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
         links={[
           { href: '/portal/entitlements/new', label: 'New entitlement', hint: 'products for one customer' },
           { href: '/portal/entitlements/new?kind=bulk', label: 'New bulk entitlement', hint: 'stock for a partner' },
-          { href: '/portal/entitlements?kind=bulk', label: 'Upload keys', hint: 'open a bulk entitlement and load its key file' },
+          {
+            href: '/portal/entitlements?kind=bulk',
+            label: 'Upload keys',
+            hint: 'open a bulk entitlement and load its key file',
+          },
           { href: '/portal/reports', label: 'Reports', hint: 'partner billing and statements' },
         ]}
       />
@@ -156,11 +185,22 @@ async function partnerHome(ctx: ServiceContext, session: PortalSession): Promise
   const net = (month: string) => report.items.filter((r) => r.period === month).reduce((n, r) => n + r.net, 0);
   const names = await namesForActivations(ctx, actor, recent.items, true);
   return (
-    <Layout title={`Welcome, ${session.user.name}`} lead="Your stock, your customers' activations and what you will be billed.">
+    <Layout
+      title={`Welcome, ${session.user.name}`}
+      lead="Your stock, your customers' activations and what you will be billed."
+    >
       <KeyStats stock={stock} stockHref="/portal/stock" />
       <div class="cards dashboard-cards">
-        <Stat value={net(months.thisMonth)} label={`Net billable activations this month (${months.thisMonth})`} href="/portal/reports" />
-        <Stat value={net(months.lastMonth)} label={`Net billable activations last month (${months.lastMonth})`} href={`/portal/reports?period=month&from=${months.from}`} />
+        <Stat
+          value={net(months.thisMonth)}
+          label={`Net billable activations this month (${months.thisMonth})`}
+          href="/portal/reports"
+        />
+        <Stat
+          value={net(months.lastMonth)}
+          label={`Net billable activations last month (${months.lastMonth})`}
+          href={`/portal/reports?period=month&from=${months.from}`}
+        />
       </div>
       <Section title="Recent activations of your customers" actions={<a href="/portal/activations">All activations</a>}>
         <ActivationTable
@@ -168,7 +208,10 @@ async function partnerHome(ctx: ServiceContext, session: PortalSession): Promise
           names={names}
           showAccount
           caption="Recent activations"
-          empty={{ title: 'None of your customers has activated yet.', body: <p>Register a key for a customer, or hand out an activation code; its activations show here.</p> }}
+          empty={{
+            title: 'None of your customers has activated yet.',
+            body: <p>Register a key for a customer, or hand out an activation code; its activations show here.</p>,
+          }}
         />
       </Section>
       <QuickLinks
@@ -184,19 +227,33 @@ async function partnerHome(ctx: ServiceContext, session: PortalSession): Promise
 
 async function customerHome(ctx: ServiceContext, session: PortalSession): Promise<JSX.Element> {
   const actor = session.actor;
-  const [entitlements, devices] = await Promise.all([listEntitlements(ctx, actor, {}, { limit: 5 }), listDevices(ctx, actor, {}, { limit: 5 })]);
+  const [entitlements, devices] = await Promise.all([
+    listEntitlements(ctx, actor, {}, { limit: 5 }),
+    listDevices(ctx, actor, {}, { limit: 5 }),
+  ]);
   return (
     <Layout title={`Welcome, ${session.user.name}`} lead="What you are entitled to, and the devices that use it.">
       <Section title="Your entitlements" actions={<a href="/portal/entitlements">All entitlements</a>}>
         <DataTable
           caption="Your entitlements"
           rows={entitlements.items}
-          empty={{ title: 'You have no entitlement yet.', body: <p>Your vendor or reseller adds them when you buy; ask them if one is missing.</p> }}
+          empty={{
+            title: 'You have no entitlement yet.',
+            body: <p>Your vendor or reseller adds them when you buy; ask them if one is missing.</p>,
+          }}
           columns={[
-            { label: 'Entitlement', cell: (e) => <a href={`/portal/entitlements/${encodeURIComponent(e.id)}`}>{e.id}</a> },
+            {
+              label: 'Entitlement',
+              cell: (e) => <a href={`/portal/entitlements/${encodeURIComponent(e.id)}`}>{e.id}</a>,
+            },
             { label: 'State', cell: (e) => <StateBadge state={e.state} /> },
             { label: 'Activation codes', cell: (e) => e.lineItems.map((li) => <Code>{li.activationId}</Code>) },
-            { label: 'In use', numeric: true, cell: (e) => `${e.lineItems.reduce((n, li) => n + li.activatedCount, 0)} of ${e.lineItems.reduce((n, li) => n + li.quantity, 0)}` },
+            {
+              label: 'In use',
+              numeric: true,
+              cell: (e) =>
+                `${e.lineItems.reduce((n, li) => n + li.activatedCount, 0)} of ${e.lineItems.reduce((n, li) => n + li.quantity, 0)}`,
+            },
           ]}
         />
       </Section>
@@ -215,14 +272,27 @@ async function anonymousHome(ctx: ServiceContext, session: PortalSession): Promi
   ]);
   const names = await namesForActivations(ctx, actor, activations.items, false);
   return (
-    <Layout title={`Welcome, ${session.user.name}`} lead="Your devices and their licences. Open one to download its licence file again, or to return it and free it for another device.">
-      <Section title="Your licences" actions={activations.nextCursor ? <a href="/portal/activations">All of them</a> : undefined}>
+    <Layout
+      title={`Welcome, ${session.user.name}`}
+      lead="Your devices and their licences. Open one to download its licence file again, or to return it and free it for another device."
+    >
+      <Section
+        title="Your licences"
+        actions={activations.nextCursor ? <a href="/portal/activations">All of them</a> : undefined}
+      >
         <ActivationTable
           activations={activations.items}
           names={names}
           showAccount={false}
           caption="Your licences"
-          empty={{ title: 'No device holds a licence of yours now.', body: <p>Activate a device with your activation code at <a href="/activate">/activate</a>.</p> }}
+          empty={{
+            title: 'No device holds a licence of yours now.',
+            body: (
+              <p>
+                Activate a device with your activation code at <a href="/activate">/activate</a>.
+              </p>
+            ),
+          }}
         />
       </Section>
       <Section title="Your devices">

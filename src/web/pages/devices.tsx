@@ -22,12 +22,23 @@ const DeviceQuery = Type.Object({ cursor: Type.Optional(Type.String({ maxLength:
 
 const PAGE_SIZE = 50;
 
-export function DeviceTable({ devices, accounts, showAccount }: { devices: Device[]; accounts: Map<string, string>; showAccount: boolean }) {
+export function DeviceTable({
+  devices,
+  accounts,
+  showAccount,
+}: {
+  devices: Device[];
+  accounts: Map<string, string>;
+  showAccount: boolean;
+}) {
   return (
     <DataTable
       caption="Devices"
       rows={devices}
-      empty={{ title: 'No device matches.', body: <p>A device appears here once it has activated a licence. Clear the search to see them all.</p> }}
+      empty={{
+        title: 'No device matches.',
+        body: <p>A device appears here once it has activated a licence. Clear the search to see them all.</p>,
+      }}
       columns={[
         {
           label: 'Device',
@@ -47,7 +58,17 @@ export function DeviceTable({ devices, accounts, showAccount }: { devices: Devic
   );
 }
 
-function DevicesPage({ devices, accounts, query, showAccount }: { devices: Page<Device>; accounts: Map<string, string>; query: Record<string, string | undefined>; showAccount: boolean }) {
+function DevicesPage({
+  devices,
+  accounts,
+  query,
+  showAccount,
+}: {
+  devices: Page<Device>;
+  accounts: Map<string, string>;
+  query: Record<string, string | undefined>;
+  showAccount: boolean;
+}) {
   return (
     <Layout
       title="Devices"
@@ -60,7 +81,13 @@ function DevicesPage({ devices, accounts, query, showAccount }: { devices: Page<
     >
       <Section title="Find devices">
         <FilterBar action="/portal/devices">
-          <TextField name="search" label="Name or fingerprint" value={query.search} type="search" placeholder="Part of a name, or a fingerprint" />
+          <TextField
+            name="search"
+            label="Name or fingerprint"
+            value={query.search}
+            type="search"
+            placeholder="Part of a name, or a fingerprint"
+          />
           {showAccount && <TextField name="account" label="Account ID" value={query.account} placeholder="acc_…" />}
         </FilterBar>
         <DeviceTable devices={devices.items} accounts={accounts} showAccount={showAccount} />
@@ -76,10 +103,25 @@ export async function devicePages(web: Web): Promise<void> {
   app.get('/devices', async (request, reply) => {
     const { actor } = signedIn(request);
     const query = parseQuery(DeviceListQuery, request);
-    const devices = await listDevices(ctx, actor, { search: query.search, account: query.account }, { cursor: query.cursor, limit: PAGE_SIZE });
+    const devices = await listDevices(
+      ctx,
+      actor,
+      { search: query.search, account: query.account },
+      { cursor: query.cursor, limit: PAGE_SIZE },
+    );
     const showAccount = seesAccounts(actor);
-    const accounts = showAccount ? await accountNames(ctx, actor, devices.items.map((d) => d.accountId)) : new Map<string, string>();
-    return render.page(request, reply, <DevicesPage devices={devices} accounts={accounts} query={query} showAccount={showAccount} />);
+    const accounts = showAccount
+      ? await accountNames(
+          ctx,
+          actor,
+          devices.items.map((d) => d.accountId),
+        )
+      : new Map<string, string>();
+    return render.page(
+      request,
+      reply,
+      <DevicesPage devices={devices} accounts={accounts} query={query} showAccount={showAccount} />,
+    );
   });
 
   app.get('/devices/:id', async (request, reply) => {
@@ -87,8 +129,16 @@ export async function devicePages(web: Web): Promise<void> {
     const { id } = request.params as { id: string };
     const query = parseQuery(DeviceQuery, request);
     const device = await getDevice(ctx, actor, id);
-    const activations = await listActivations(ctx, actor, { deviceId: device.id, newestFirst: true }, { cursor: query.cursor, limit: PAGE_SIZE });
-    const [names, accounts] = await Promise.all([namesForActivations(ctx, actor, activations.items, false), accountNames(ctx, actor, [device.accountId])]);
+    const activations = await listActivations(
+      ctx,
+      actor,
+      { deviceId: device.id, newestFirst: true },
+      { cursor: query.cursor, limit: PAGE_SIZE },
+    );
+    const [names, accounts] = await Promise.all([
+      namesForActivations(ctx, actor, activations.items, false),
+      accountNames(ctx, actor, [device.accountId]),
+    ]);
     return render.page(
       request,
       reply,
@@ -106,7 +156,16 @@ export async function devicePages(web: Web): Promise<void> {
             items={[
               ['Name', device.name],
               ['Fingerprint', <Code>{device.fingerprint}</Code>],
-              ['Account', seesAccounts(actor) ? <a href={`/portal/activations?account=${encodeURIComponent(device.accountId)}`}>{accounts.get(device.accountId) ?? device.accountId}</a> : accounts.get(device.accountId)],
+              [
+                'Account',
+                seesAccounts(actor) ? (
+                  <a href={`/portal/activations?account=${encodeURIComponent(device.accountId)}`}>
+                    {accounts.get(device.accountId) ?? device.accountId}
+                  </a>
+                ) : (
+                  accounts.get(device.accountId)
+                ),
+              ],
               ['Active licences', device.activeActivations],
               ['First seen', formatDate(device.createdAt)],
               ['Last seen', formatDate(device.lastSeenAt)],
@@ -122,7 +181,12 @@ export async function devicePages(web: Web): Promise<void> {
             caption="Activations on this device"
             empty={{ title: 'This device holds no activation.' }}
           />
-          <Pager path={`/portal/devices/${device.id}`} query={{}} nextCursor={activations.nextCursor} cursor={query.cursor} />
+          <Pager
+            path={`/portal/devices/${device.id}`}
+            query={{}}
+            nextCursor={activations.nextCursor}
+            cursor={query.cursor}
+          />
         </Section>
       </Layout>,
     );

@@ -3,9 +3,21 @@ import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import { DEFAULT_ENTITLEMENT_ID_PATTERN } from '../../domain/bulk.ts';
 import { isEditable, initialStates } from '../../domain/entitlement-states.ts';
-import { type ChannelPartner, type Entitlement, type PartnerTier, entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
+import {
+  type ChannelPartner,
+  type Entitlement,
+  type PartnerTier,
+  entitlementKinds,
+  partnerTiers,
+  registrationFields,
+  registrationPolicies,
+} from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
-import { BulkEntitlementInput, EntitlementUpdateInput, SimpleEntitlementInput } from '../../http/routes/entitlements.ts';
+import {
+  BulkEntitlementInput,
+  EntitlementUpdateInput,
+  SimpleEntitlementInput,
+} from '../../http/routes/entitlements.ts';
 import { createEntitlement } from '../../services/entitlements/create-entitlement.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { updateEntitlement } from '../../services/entitlements/update-entitlement.ts';
@@ -35,8 +47,14 @@ const RowQuery = Type.Object({ index: Type.Integer({ minimum: 0, maximum: MAX_RO
 
 const DEFAULT_LINE_ROWS = 3;
 const tierOrder: PartnerTier[] = ['tier1', 'tier2', 'endCustomer'];
-const tierOptions = partnerTiers.map((t) => ({ value: t, label: { tier1: 'Tier-1 partner', tier2: 'Tier-2 partner', endCustomer: 'End customer' }[t] }));
-const stateOptions = initialStates.map((s) => ({ value: s, label: s === 'draft' ? 'Draft (not usable yet)' : 'Test (activations make test licences)' }));
+const tierOptions = partnerTiers.map((t) => ({
+  value: t,
+  label: { tier1: 'Tier-1 partner', tier2: 'Tier-2 partner', endCustomer: 'End customer' }[t],
+}));
+const stateOptions = initialStates.map((s) => ({
+  value: s,
+  label: s === 'draft' ? 'Draft (not usable yet)' : 'Test (activations make test licences)',
+}));
 
 /** What the forms offer to choose from. */
 interface FormData {
@@ -69,7 +87,14 @@ function IdFields({ state, initial }: { state: FormState; initial: InitialState 
         hint="Leave blank to have one generated, or specify your own: 1–64 of A–Z a–z 0–9 . _ -"
         autocomplete="off"
       />
-      <SelectField name="state" label="Starts in" options={stateOptions} state={state} value={initial} hint="Deploy it when it is ready to be used." />
+      <SelectField
+        name="state"
+        label="Starts in"
+        options={stateOptions}
+        state={state}
+        value={initial}
+        hint="Deploy it when it is ready to be used."
+      />
     </div>
   );
 }
@@ -78,22 +103,57 @@ function ShipTo({ state, entitlement }: { state: FormState; entitlement?: Entitl
   return (
     <fieldset class="group">
       <legend>Description and shipping</legend>
-      <TextArea name="description" label="Description" state={state} value={entitlement?.description} hint="For your staff, e.g. the order number." />
+      <TextArea
+        name="description"
+        label="Description"
+        state={state}
+        value={entitlement?.description}
+        hint="For your staff, e.g. the order number."
+      />
       <div class="field-row">
-        <TextField name="shipToEmail" label="Ship to email" type="email" state={state} value={entitlement?.shipToEmail} hint="Where the activation IDs are sent." />
-        <TextArea name="shipToAddress" label="Ship to address" state={state} value={entitlement?.shipToAddress} rows={2} />
+        <TextField
+          name="shipToEmail"
+          label="Ship to email"
+          type="email"
+          state={state}
+          value={entitlement?.shipToEmail}
+          hint="Where the activation IDs are sent."
+        />
+        <TextArea
+          name="shipToAddress"
+          label="Ship to address"
+          state={state}
+          value={entitlement?.shipToAddress}
+          rows={2}
+        />
       </div>
     </fieldset>
   );
 }
 
 /** Three rows, one per tier, each left blank when the tier has no partner. */
-function SimplePartnerRows({ state, data, current = [] }: { state: FormState; data: FormData; current?: ChannelPartner[] }) {
-  const rows = [...current, ...tierOrder.filter((t) => !current.some((p) => p.tier === t)).map((tier) => ({ tier, accountId: '', contactId: null }))];
+function SimplePartnerRows({
+  state,
+  data,
+  current = [],
+}: {
+  state: FormState;
+  data: FormData;
+  current?: ChannelPartner[];
+}) {
+  const rows = [
+    ...current,
+    ...tierOrder
+      .filter((t) => !current.some((p) => p.tier === t))
+      .map((tier) => ({ tier, accountId: '', contactId: null })),
+  ];
   return (
     <fieldset class="group">
       <legend>Channel partners</legend>
-      <p class="field-hint">Who sold it: the tier-1 partner (a distributor) and tier-2 partner (a reseller) are partner accounts; the end customer is any account. Leave a row blank when there is none.</p>
+      <p class="field-hint">
+        Who sold it: the tier-1 partner (a distributor) and tier-2 partner (a reseller) are partner accounts; the end
+        customer is any account. Leave a row blank when there is none.
+      </p>
       {state.errors['/channelPartners'] && <p class="field-error">{state.errors['/channelPartners']}</p>}
       {rows.map((row, i) => {
         const rs = rowState(state, '/channelPartners', i);
@@ -101,9 +161,27 @@ function SimplePartnerRows({ state, data, current = [] }: { state: FormState; da
           <fieldset class="row-group">
             <legend class="visually-hidden">Channel partner {i + 1}</legend>
             <div class="field-row">
-              <SelectField name={`/channelPartners/${i}/tier`} label="Tier" options={tierOptions} state={rs} value={row.tier} />
-              <PickerField name={`/channelPartners/${i}/accountId`} label="Account" choices={data.accounts} state={rs} value={row.accountId} />
-              <TextField name={`/channelPartners/${i}/contactId`} label="Contact ID" state={rs} value={row.contactId} hint="Optional: a contact of that account." />
+              <SelectField
+                name={`/channelPartners/${i}/tier`}
+                label="Tier"
+                options={tierOptions}
+                state={rs}
+                value={row.tier}
+              />
+              <PickerField
+                name={`/channelPartners/${i}/accountId`}
+                label="Account"
+                choices={data.accounts}
+                state={rs}
+                value={row.accountId}
+              />
+              <TextField
+                name={`/channelPartners/${i}/contactId`}
+                label="Contact ID"
+                state={rs}
+                value={row.contactId}
+                hint="Optional: a contact of that account."
+              />
             </div>
           </fieldset>
         );
@@ -113,19 +191,35 @@ function SimplePartnerRows({ state, data, current = [] }: { state: FormState; da
 }
 
 /** A bulk entitlement is sold to one distributor, which is also its end customer. */
-function BulkPartnerRows({ state, data, current = [] }: { state: FormState; data: FormData; current?: ChannelPartner[] }) {
+function BulkPartnerRows({
+  state,
+  data,
+  current = [],
+}: {
+  state: FormState;
+  data: FormData;
+  current?: ChannelPartner[];
+}) {
   const tier1 = current.find((p) => p.tier === 'tier1')?.accountId;
   const tier2 = current.find((p) => p.tier === 'tier2')?.accountId;
   return (
     <fieldset class="group">
       <legend>Sold to</legend>
       <p class="field-hint">
-        Bulk entitlements are stock sold to a distributor: its tier-1 partner, which Licentia also records as the end customer (the two are the same account
-        for a bulk entitlement). The end customers of the keys are named when each key is redeemed.
+        Bulk entitlements are stock sold to a distributor: its tier-1 partner, which Licentia also records as the end
+        customer (the two are the same account for a bulk entitlement). The end customers of the keys are named when
+        each key is redeemed.
       </p>
       {state.errors['/channelPartners'] && <p class="field-error">{state.errors['/channelPartners']}</p>}
       <input type="hidden" name="/channelPartners/0/tier" value="tier1" />
-      <PickerField name="/channelPartners/0/accountId" label="Tier-1 partner (and end customer)" choices={data.partners} state={rowState(state, '/channelPartners', 0)} value={tier1} required />
+      <PickerField
+        name="/channelPartners/0/accountId"
+        label="Tier-1 partner (and end customer)"
+        choices={data.partners}
+        state={rowState(state, '/channelPartners', 0)}
+        value={tier1}
+        required
+      />
       <input type="hidden" name="/channelPartners/1/tier" value="tier2" />
       <PickerField
         name="/channelPartners/1/accountId"
@@ -139,20 +233,52 @@ function BulkPartnerRows({ state, data, current = [] }: { state: FormState; data
   );
 }
 
-export function LineItemRow({ index, state, products }: { index: number; state?: FormState | undefined; products: Choices }) {
+export function LineItemRow({
+  index,
+  state,
+  products,
+}: {
+  index: number;
+  state?: FormState | undefined;
+  products: Choices;
+}) {
   const rs = rowState(state, '/lineItems', index);
   const n = index + 1;
   return (
     <fieldset class="group line-item-row">
       <legend>Line item {n}</legend>
       <div class="field-row">
-        <PickerField name={`/lineItems/${index}/productId`} label="Product" choices={products} state={rs} required={index === 0} blank="Choose…" />
+        <PickerField
+          name={`/lineItems/${index}/productId`}
+          label="Product"
+          choices={products}
+          state={rs}
+          required={index === 0}
+          blank="Choose…"
+        />
         <TextField name={`/lineItems/${index}/quantity`} label="Quantity" type="number" min={1} state={rs} value="1" />
       </div>
       <div class="field-row">
-        <TextField name={`/lineItems/${index}/startDate`} label="Start date" type="date" state={rs} hint="Blank: usable at once." />
-        <TextField name={`/lineItems/${index}/expirationDate`} label="Expiration date" type="date" state={rs} hint="Blank: permanent." />
-        <TextField name={`/lineItems/${index}/activationId`} label="Activation ID" state={rs} hint="Blank: generated." />
+        <TextField
+          name={`/lineItems/${index}/startDate`}
+          label="Start date"
+          type="date"
+          state={rs}
+          hint="Blank: usable at once."
+        />
+        <TextField
+          name={`/lineItems/${index}/expirationDate`}
+          label="Expiration date"
+          type="date"
+          state={rs}
+          hint="Blank: permanent."
+        />
+        <TextField
+          name={`/lineItems/${index}/activationId`}
+          label="Activation ID"
+          state={rs}
+          hint="Blank: generated."
+        />
       </div>
     </fieldset>
   );
@@ -163,7 +289,8 @@ export function LineItemRow({ index, state, products }: { index: number; state?:
  * the form is sent back to be shown again, as typed, with one more row.
  */
 export function AddLineButton({ next }: { next: number }) {
-  if (next >= MAX_ROWS) return <p class="muted">Add further line items on the entitlement's page once it is created.</p>;
+  if (next >= MAX_ROWS)
+    return <p class="muted">Add further line items on the entitlement's page once it is created.</p>;
   return (
     <div class="add-row">
       <button
@@ -180,14 +307,31 @@ export function AddLineButton({ next }: { next: number }) {
   );
 }
 
-function SimpleForm({ state, data, initial, lines }: { state: FormState; data: FormData; initial: InitialState; lines: number }) {
+function SimpleForm({
+  state,
+  data,
+  initial,
+  lines,
+}: {
+  state: FormState;
+  data: FormData;
+  initial: InitialState;
+  lines: number;
+}) {
   return (
     <Form action="/portal/entitlements" state={state} submit="Create entitlement" class="form form-wide">
       <input type="hidden" name="kind" value="simple" />
       <fieldset class="group">
         <legend>Entitlement</legend>
         <IdFields state={state} initial={initial} />
-        <PickerField name="soldTo" label="Sold to" choices={data.accounts} state={state} required hint="The account that owns it and its devices." />
+        <PickerField
+          name="soldTo"
+          label="Sold to"
+          choices={data.accounts}
+          state={state}
+          required
+          hint="The account that owns it and its devices."
+        />
       </fieldset>
       <ShipTo state={state} />
       <SimplePartnerRows state={state} data={data} />
@@ -203,14 +347,29 @@ function SimpleForm({ state, data, initial, lines }: { state: FormState; data: F
   );
 }
 
-function BulkFields({ state, data, entitlement }: { state: FormState; data: FormData; entitlement?: Entitlement | undefined }) {
+function BulkFields({
+  state,
+  data,
+  entitlement,
+}: {
+  state: FormState;
+  data: FormData;
+  entitlement?: Entitlement | undefined;
+}) {
   const registration = entitlement?.registration;
   return (
     <>
       <fieldset class="group">
         <legend>Product and keys</legend>
         <div class="field-row">
-          <PickerField name="productId" label="Product" choices={data.products} state={state} required value={entitlement?.productId} />
+          <PickerField
+            name="productId"
+            label="Product"
+            choices={data.products}
+            state={state}
+            required
+            value={entitlement?.productId}
+          />
           <TextField
             name="quantityPerKey"
             label="Quantity per key"
@@ -228,9 +387,10 @@ function BulkFields({ state, data, entitlement }: { state: FormState; data: Form
           value={entitlement?.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN}
           hint={
             <>
-              The ID of the entitlement each redeemed key becomes. <code>{'{key}'}</code> is the key, <code>{'{bulk}'}</code> this bulk entitlement's ID,{' '}
-              <code>{'{seq}'}</code> the key's number in it (in the order keys were added). It needs <code>{'{key}'}</code> or <code>{'{seq}'}</code>.
-              With <code>{DEFAULT_ENTITLEMENT_ID_PATTERN}</code>, key ABCD-2345 becomes entitlement ABCD-2345ENT.
+              The ID of the entitlement each redeemed key becomes. <code>{'{key}'}</code> is the key,{' '}
+              <code>{'{bulk}'}</code> this bulk entitlement's ID, <code>{'{seq}'}</code> the key's number in it (in the
+              order keys were added). It needs <code>{'{key}'}</code> or <code>{'{seq}'}</code>. With{' '}
+              <code>{DEFAULT_ENTITLEMENT_ID_PATTERN}</code>, key ABCD-2345 becomes entitlement ABCD-2345ENT.
             </>
           }
         />
@@ -247,7 +407,10 @@ function BulkFields({ state, data, entitlement }: { state: FormState; data: Form
         <SelectField
           name="/registration/policy"
           label="Registration when a key is redeemed"
-          options={registrationPolicies.map((p) => ({ value: p, label: { none: 'None: no personal data at all', optional: 'Optional', required: 'Required' }[p] }))}
+          options={registrationPolicies.map((p) => ({
+            value: p,
+            label: { none: 'None: no personal data at all', optional: 'Optional', required: 'Required' }[p],
+          }))}
           state={state}
           value={registration?.policy ?? 'none'}
           hint="None keeps end customers anonymous to you, as partners that resell often require."
@@ -279,7 +442,19 @@ function BulkForm({ state, data, initial }: { state: FormState; data: FormData; 
   );
 }
 
-function NewEntitlementPage({ kind, initial, state, data, lines }: { kind: Kind; initial: InitialState; state: FormState; data: FormData; lines: number }) {
+function NewEntitlementPage({
+  kind,
+  initial,
+  state,
+  data,
+  lines,
+}: {
+  kind: Kind;
+  initial: InitialState;
+  state: FormState;
+  data: FormData;
+  lines: number;
+}) {
   const lead =
     kind === 'bulk'
       ? 'Stock of one product for a partner to resell: web register keys are loaded or generated once it is created, and each key redeemed becomes a simple entitlement.'
@@ -291,16 +466,31 @@ function NewEntitlementPage({ kind, initial, state, data, lines }: { kind: Kind;
           There are no products yet. <a href="/portal/catalog">Add one to the catalogue</a> first.
         </p>
       )}
-      {kind === 'simple' ? <SimpleForm state={state} data={data} initial={initial} lines={lines} /> : <BulkForm state={state} data={data} initial={initial} />}
+      {kind === 'simple' ? (
+        <SimpleForm state={state} data={data} initial={initial} lines={lines} />
+      ) : (
+        <BulkForm state={state} data={data} initial={initial} />
+      )}
     </Layout>
   );
 }
 
-function EditEntitlementPage({ entitlement, state, data }: { entitlement: Entitlement; state: FormState; data: FormData }) {
+function EditEntitlementPage({
+  entitlement,
+  state,
+  data,
+}: {
+  entitlement: Entitlement;
+  state: FormState;
+  data: FormData;
+}) {
   const bulk = entitlement.kind === 'bulk';
   const path = `/portal/entitlements/${encodeURIComponent(entitlement.id)}`;
   return (
-    <Layout title={`Edit ${entitlement.id}`} lead="Draft and test entitlements change freely; once deployed, only through lifecycle operations on their line items.">
+    <Layout
+      title={`Edit ${entitlement.id}`}
+      lead="Draft and test entitlements change freely; once deployed, only through lifecycle operations on their line items."
+    >
       <p>
         <a href={path}>← Back to the entitlement</a>
       </p>
@@ -314,7 +504,14 @@ function EditEntitlementPage({ entitlement, state, data }: { entitlement: Entitl
           <>
             <fieldset class="group">
               <legend>Entitlement</legend>
-              <PickerField name="soldTo" label="Sold to" choices={data.accounts} state={state} required value={entitlement.soldTo} />
+              <PickerField
+                name="soldTo"
+                label="Sold to"
+                choices={data.accounts}
+                state={state}
+                required
+                value={entitlement.soldTo}
+              />
             </fieldset>
             <SimplePartnerRows state={state} data={data} current={entitlement.channelPartners} />
           </>
@@ -335,12 +532,15 @@ function shapeForm(request: FastifyRequest, kind: Kind, editing: boolean): Recor
   body = compactRows(body, '/channelPartners', ['tier']);
   if (!editing && kind === 'simple') body = compactRows(body, '/lineItems', ['quantity']);
   request.body = body;
-  const extra: Record<string, unknown> = editing ? blanksAsNull(body, ['description', 'shipToEmail', 'shipToAddress', ...(kind === 'bulk' ? ['keyPrefix'] : [])]) : {};
+  const extra: Record<string, unknown> = editing
+    ? blanksAsNull(body, ['description', 'shipToEmail', 'shipToAddress', ...(kind === 'bulk' ? ['keyPrefix'] : [])])
+    : {};
   if (editing && kind === 'simple' && rowCount(body, '/channelPartners') === 0) extra.channelPartners = [];
   // A bulk entitlement always names its distributor; leaving it blank is a refusal, not "unchanged".
   if (kind === 'bulk' && rowCount(body, '/channelPartners') === 0) extra.channelPartners = [];
   const policy = textOf(body, '/registration/policy');
-  if (kind === 'bulk' && policy !== undefined && body['/registration/fields'] === undefined) extra.registration = { policy, fields: [] };
+  if (kind === 'bulk' && policy !== undefined && body['/registration/fields'] === undefined)
+    extra.registration = { policy, fields: [] };
   return extra;
 }
 
@@ -362,7 +562,13 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <NewEntitlementPage kind={kind} initial={query.state ?? 'draft'} state={emptyForm} data={data} lines={query.lines ?? DEFAULT_LINE_ROWS} />,
+      <NewEntitlementPage
+        kind={kind}
+        initial={query.state ?? 'draft'}
+        state={emptyForm}
+        data={data}
+        lines={query.lines ?? DEFAULT_LINE_ROWS}
+      />,
     );
   });
 
@@ -370,7 +576,11 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     const actor = producerOnly(request);
     const { index } = parseQuery(RowQuery, request);
     // Only htmx asks for a row alone; a person who opened the address gets the whole form.
-    if (request.headers['hx-request'] !== 'true') return reply.code(303).header('location', `/portal/entitlements/new?lines=${index + 1}`).send();
+    if (request.headers['hx-request'] !== 'true')
+      return reply
+        .code(303)
+        .header('location', `/portal/entitlements/new?lines=${index + 1}`)
+        .send();
     const { products } = await formData(web, actor);
     return render.page(
       request,
@@ -388,7 +598,17 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     const data = await formData(web, actor);
     const initial = textOf(values, 'state') === 'test' ? 'test' : 'draft';
     const lines = Math.min(Math.max(rowCount(values, '/lineItems'), DEFAULT_LINE_ROWS) + 1, MAX_ROWS);
-    return render.page(request, reply, <NewEntitlementPage kind="simple" initial={initial} state={{ values, errors: {}, message: undefined }} data={data} lines={lines} />);
+    return render.page(
+      request,
+      reply,
+      <NewEntitlementPage
+        kind="simple"
+        initial={initial}
+        state={{ values, errors: {}, message: undefined }}
+        data={data}
+        lines={lines}
+      />,
+    );
   });
 
   app.post('/entitlements', async (request, reply) => {
@@ -398,28 +618,65 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     const again = async (state: FormState) => {
       const initial = textOf(state.values, 'state') === 'test' ? 'test' : 'draft';
       const lines = Math.max(rowCount(state.values, '/lineItems') + 1, DEFAULT_LINE_ROWS);
-      return <NewEntitlementPage kind={kind} initial={initial} state={state} data={await formData(web, actor)} lines={lines} />;
+      return (
+        <NewEntitlementPage
+          kind={kind}
+          initial={initial}
+          state={state}
+          data={await formData(web, actor)}
+          lines={lines}
+        />
+      );
     };
     const done = (e: Entitlement) => {
-      const next = e.kind === 'bulk' ? 'Load or generate its web register keys next.' : e.state === 'draft' ? 'Deploy it when it is ready.' : '';
-      return render.redirect(reply, `/portal/entitlements/${encodeURIComponent(e.id)}`, `Entitlement ${e.id} created in ${e.state}. ${next}`.trim());
+      const next =
+        e.kind === 'bulk'
+          ? 'Load or generate its web register keys next.'
+          : e.state === 'draft'
+            ? 'Deploy it when it is ready.'
+            : '';
+      return render.redirect(
+        reply,
+        `/portal/entitlements/${encodeURIComponent(e.id)}`,
+        `Entitlement ${e.id} created in ${e.state}. ${next}`.trim(),
+      );
     };
-    if (kind === 'bulk') return submit(web, request, reply, { schema: BulkEntitlementInput, extra, run: (input) => createEntitlement(ctx, actor, input), done, again });
-    return submit(web, request, reply, { schema: SimpleEntitlementInput, extra, run: (input) => createEntitlement(ctx, actor, input), done, again });
+    if (kind === 'bulk')
+      return submit(web, request, reply, {
+        schema: BulkEntitlementInput,
+        extra,
+        run: (input) => createEntitlement(ctx, actor, input),
+        done,
+        again,
+      });
+    return submit(web, request, reply, {
+      schema: SimpleEntitlementInput,
+      extra,
+      run: (input) => createEntitlement(ctx, actor, input),
+      done,
+      again,
+    });
   });
 
   const editable = async (request: FastifyRequest) => {
     const actor = producerOnly(request);
     const entitlement = await getEntitlement(ctx, actor, (request.params as { id: string }).id);
     if (!isEditable(entitlement.state)) {
-      throw new AppError('INVALID_STATE', `Entitlement ${entitlement.id} is ${entitlement.state}; only draft and test entitlements can be edited.`);
+      throw new AppError(
+        'INVALID_STATE',
+        `Entitlement ${entitlement.id} is ${entitlement.state}; only draft and test entitlements can be edited.`,
+      );
     }
     return { actor, entitlement };
   };
 
   app.get('/entitlements/:id/edit', async (request, reply) => {
     const { actor, entitlement } = await editable(request);
-    return render.page(request, reply, <EditEntitlementPage entitlement={entitlement} state={emptyForm} data={await formData(web, actor)} />);
+    return render.page(
+      request,
+      reply,
+      <EditEntitlementPage entitlement={entitlement} state={emptyForm} data={await formData(web, actor)} />,
+    );
   });
 
   app.post('/entitlements/:id/edit', async (request, reply) => {
@@ -431,8 +688,11 @@ export async function entitlementFormPages(web: Web): Promise<void> {
       schema: EntitlementUpdateInput,
       extra,
       run: (input) => updateEntitlement(ctx, actor, entitlement.id, input),
-      done: (e) => render.redirect(reply, `/portal/entitlements/${encodeURIComponent(e.id)}`, `Entitlement ${e.id} is saved.`),
-      again: async (state) => <EditEntitlementPage entitlement={entitlement} state={state} data={await formData(web, actor)} />,
+      done: (e) =>
+        render.redirect(reply, `/portal/entitlements/${encodeURIComponent(e.id)}`, `Entitlement ${e.id} is saved.`),
+      again: async (state) => (
+        <EditEntitlementPage entitlement={entitlement} state={state} data={await formData(web, actor)} />
+      ),
     });
   });
 }

@@ -15,7 +15,15 @@ import { getEntitlement, listEntitlements } from '../../services/entitlements/re
 import { regenerateEntitlementIds } from '../../services/entitlements/regenerate-entitlement-ids.ts';
 import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { type Names, accountChoices, namesOf, productChoices } from '../choices.ts';
-import { AccountRef, ActivationCode, DateCell, EventHistory, expiry, productName, productsOf } from '../components/entitlements.tsx';
+import {
+  AccountRef,
+  ActivationCode,
+  DateCell,
+  EventHistory,
+  expiry,
+  productName,
+  productsOf,
+} from '../components/entitlements.tsx';
 import { Form, PostButton, SelectField, TextField } from '../components/form.tsx';
 import { Badge, Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
@@ -63,8 +71,10 @@ function NewEntitlementButtons() {
 
 function ListEmpty({ actor, filtered }: { actor: Actor; filtered: boolean }) {
   if (filtered) return <p>Change the filters, or clear them to see every entitlement.</p>;
-  if (isProducer(actor)) return <p>Create one with “New entitlement”, or a bulk entitlement for stock that a partner resells.</p>;
-  if (actor.type === 'user' && actor.role === 'partner') return <p>Entitlements the producer makes for you, or names you on, appear here.</p>;
+  if (isProducer(actor))
+    return <p>Create one with “New entitlement”, or a bulk entitlement for stock that a partner resells.</p>;
+  if (actor.type === 'user' && actor.role === 'partner')
+    return <p>Entitlements the producer makes for you, or names you on, appear here.</p>;
   return <p>When you buy, your entitlements and their activation IDs appear here.</p>;
 }
 
@@ -141,18 +151,41 @@ function EntitlementsPage(props: {
         <FilterBar action="/portal/entitlements">
           <SelectField name="state" label="State" options={stateOptions} blank="Any state" value={query.state} />
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
-          {props.accounts && <PickerField name="account" label="Account" choices={props.accounts} blank="Any account" value={query.account} />}
-          <PickerField name="productId" label="Product" choices={props.products} blank="Any product" value={query.productId} />
+          {props.accounts && (
+            <PickerField
+              name="account"
+              label="Account"
+              choices={props.accounts}
+              blank="Any account"
+              value={query.account}
+            />
+          )}
+          <PickerField
+            name="productId"
+            label="Product"
+            choices={props.products}
+            blank="Any product"
+            value={query.productId}
+          />
         </FilterBar>
         <DataTable
           caption="Entitlements"
           rows={page.items}
-          empty={{ title: filtered ? 'No entitlements match these filters.' : 'No entitlements yet.', body: <ListEmpty actor={actor} filtered={filtered} /> }}
+          empty={{
+            title: filtered ? 'No entitlements match these filters.' : 'No entitlements yet.',
+            body: <ListEmpty actor={actor} filtered={filtered} />,
+          }}
           columns={[
             { label: 'Entitlement', cell: (e) => <EntitlementCell entitlement={e} /> },
             { label: 'State', cell: (e) => <StateBadge state={e.state} /> },
             { label: 'Sold to', cell: (e) => <AccountRef id={e.soldTo} names={names} /> },
-            { label: 'Products', cell: (e) => productsOf(e).map((id) => productName(id, names)).join(', ') || '—' },
+            {
+              label: 'Products',
+              cell: (e) =>
+                productsOf(e)
+                  .map((id) => productName(id, names))
+                  .join(', ') || '—',
+            },
             { label: 'Activation IDs', cell: (e) => <CodesCell entitlement={e} names={names} /> },
             { label: 'Created', cell: (e) => <DateCell iso={e.createdAt.slice(0, 10)} /> },
           ]}
@@ -176,7 +209,8 @@ function moveLabel(from: EntitlementState, to: EntitlementState): string {
 }
 
 const moveQuestions: Partial<Record<EntitlementState, string>> = {
-  inactive: 'Suspend this entitlement? Its licences stop validating and no device can activate until it is reactivated.',
+  inactive:
+    'Suspend this entitlement? Its licences stop validating and no device can activate until it is reactivated.',
   obsolete: 'Make this entitlement obsolete? This is final: it can never be used or changed again.',
 };
 
@@ -203,7 +237,12 @@ function ProducerActions({ entitlement }: { entitlement: Entitlement }) {
             label="Regenerate IDs"
             confirm="Replace the generated entitlement ID and activation IDs with new ones? IDs you specified stay."
           />
-          <PostButton action={`${path}/delete`} label="Delete" tone="danger" confirm={`Delete entitlement ${entitlement.id} and its line items? This cannot be undone.`} />
+          <PostButton
+            action={`${path}/delete`}
+            label="Delete"
+            tone="danger"
+            confirm={`Delete entitlement ${entitlement.id} and its line items? This cannot be undone.`}
+          />
         </>
       )}
     </>
@@ -244,9 +283,19 @@ function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement;
           ['Product', productName(entitlement.productId, names)],
           ['Quantity per key', entitlement.quantityPerKey],
           ['Entitlement ID pattern', <Code>{entitlement.entitlementIdPattern}</Code>],
-          ['Registration', registration ? `${registration.policy}${registration.fields.length ? `: ${registration.fields.join(', ')}` : ''}` : 'none'],
+          [
+            'Registration',
+            registration
+              ? `${registration.policy}${registration.fields.length ? `: ${registration.fields.join(', ')}` : ''}`
+              : 'none',
+          ],
           ['Key prefix', entitlement.keyPrefix ? <Code>{entitlement.keyPrefix}</Code> : null],
-          ['Split from', entitlement.parentEntitlementId ? <a href={entitlementPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a> : null],
+          [
+            'Split from',
+            entitlement.parentEntitlementId ? (
+              <a href={entitlementPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a>
+            ) : null,
+          ],
         ]}
       />
       {keys.total === 0 && producer && (
@@ -258,7 +307,15 @@ function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement;
   );
 }
 
-function AddLineItemForm({ entitlement, products, state }: { entitlement: Entitlement; products: Choices; state: FormState }) {
+function AddLineItemForm({
+  entitlement,
+  products,
+  state,
+}: {
+  entitlement: Entitlement;
+  products: Choices;
+  state: FormState;
+}) {
   return (
     <Section title="Add a line item" id="add-line-item">
       <Form action={`${entitlementPath(entitlement.id)}/line-items`} state={state} submit="Add line item">
@@ -269,7 +326,12 @@ function AddLineItemForm({ entitlement, products, state }: { entitlement: Entitl
         <div class="field-row">
           <TextField name="startDate" label="Start date" type="date" state={state} hint="Blank: usable at once." />
           <TextField name="expirationDate" label="Expiration date" type="date" state={state} hint="Blank: permanent." />
-          <TextField name="activationId" label="Activation ID" state={state} hint="Blank: generated (100 random bits)." />
+          <TextField
+            name="activationId"
+            label="Activation ID"
+            state={state}
+            hint="Blank: generated (100 random bits)."
+          />
         </div>
       </Form>
     </Section>
@@ -313,19 +375,36 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             ['State', <StateBadge state={entitlement.state} />],
             ['Sold to', <AccountRef id={entitlement.soldTo} names={names} />],
             ['Description', entitlement.description],
-            ['Ship to email', entitlement.shipToEmail ? <a href={`mailto:${entitlement.shipToEmail}`}>{entitlement.shipToEmail}</a> : null],
-            ['Ship to address', entitlement.shipToAddress ? <span class="pre-line">{entitlement.shipToAddress}</span> : null],
+            [
+              'Ship to email',
+              entitlement.shipToEmail ? (
+                <a href={`mailto:${entitlement.shipToEmail}`}>{entitlement.shipToEmail}</a>
+              ) : null,
+            ],
+            [
+              'Ship to address',
+              entitlement.shipToAddress ? <span class="pre-line">{entitlement.shipToAddress}</span> : null,
+            ],
             ...(entitlement.webRegisterKey !== undefined
               ? ([
                   ['Web register key', <Code>{entitlement.webRegisterKey}</Code>],
                   [
                     'From bulk entitlement',
-                    entitlement.bulkEntitlementId ? <a href={entitlementPath(entitlement.bulkEntitlementId)}>{entitlement.bulkEntitlementId}</a> : null,
+                    entitlement.bulkEntitlementId ? (
+                      <a href={entitlementPath(entitlement.bulkEntitlementId)}>{entitlement.bulkEntitlementId}</a>
+                    ) : null,
                   ],
                 ] as [string, ComponentChildren][])
               : []),
             ...(entitlement.registrationData
-              ? ([['Registered', Object.entries(entitlement.registrationData).map(([k, v]) => `${k}: ${v}`).join(' · ')]] as [string, string][])
+              ? ([
+                  [
+                    'Registered',
+                    Object.entries(entitlement.registrationData)
+                      .map(([k, v]) => `${k}: ${v}`)
+                      .join(' · '),
+                  ],
+                ] as [string, string][])
               : []),
             ['Created', formatDate(entitlement.createdAt)],
             ['Changed', formatDate(entitlement.updatedAt)],
@@ -337,7 +416,13 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
         <DataTable
           caption="Channel partners"
           rows={entitlement.channelPartners}
-          empty={{ title: 'No channel partners.', body: producer && isEditable(entitlement.state) ? <p>Name them with Edit: a tier-1 and a tier-2 partner, and the end customer.</p> : undefined }}
+          empty={{
+            title: 'No channel partners.',
+            body:
+              producer && isEditable(entitlement.state) ? (
+                <p>Name them with Edit: a tier-1 and a tier-2 partner, and the end customer.</p>
+              ) : undefined,
+          }}
           columns={[
             { label: 'Tier', cell: (p) => tierLabels[p.tier] },
             { label: 'Account', cell: (p) => <AccountRef id={p.accountId} names={names} /> },
@@ -352,17 +437,39 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             rows={entitlement.lineItems}
             empty={{
               title: 'No line items yet.',
-              body: producer && isEditable(entitlement.state) ? <p>Add one below: a product, a quantity and its dates.</p> : undefined,
+              body:
+                producer && isEditable(entitlement.state) ? (
+                  <p>Add one below: a product, a quantity and its dates.</p>
+                ) : undefined,
             }}
             columns={[
-              { label: 'Activation ID', cell: (li) => <ActivationCode lineItem={li} product={productName(li.productId, names)} email={entitlement.shipToEmail} /> },
+              {
+                label: 'Activation ID',
+                cell: (li) => (
+                  <ActivationCode
+                    lineItem={li}
+                    product={productName(li.productId, names)}
+                    email={entitlement.shipToEmail}
+                  />
+                ),
+              },
               { label: 'Product', cell: (li) => productName(li.productId, names) },
               { label: 'Quantity', numeric: true, cell: (li) => li.quantity },
               { label: 'Activated', numeric: true, cell: (li) => li.activatedCount },
               { label: 'Starts', cell: (li) => <DateCell iso={li.startDate} /> },
               { label: 'Expires', cell: (li) => <span class="nowrap">{expiry(li.expirationDate)}</span> },
               { label: 'State', cell: (li) => <StateBadge state={li.state} /> },
-              { label: '', cell: (li) => <a href={`/portal/line-items/${encodeURIComponent(li.activationId)}`} aria-label={`Line item ${li.activationId}`}>Open</a> },
+              {
+                label: '',
+                cell: (li) => (
+                  <a
+                    href={`/portal/line-items/${encodeURIComponent(li.activationId)}`}
+                    aria-label={`Line item ${li.activationId}`}
+                  >
+                    Open
+                  </a>
+                ),
+              },
             ]}
           />
         </Section>
@@ -376,7 +483,9 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             more={
               history.events.nextCursor && (
                 <p class="more">
-                  <a href={`/portal/events?entitlement=${encodeURIComponent(entitlement.id)}`}>Older events in the audit log</a>
+                  <a href={`/portal/events?entitlement=${encodeURIComponent(entitlement.id)}`}>
+                    Older events in the audit log
+                  </a>
                 </p>
               )
             }
@@ -432,7 +541,18 @@ export async function entitlementPages(web: Web): Promise<void> {
       user.role === 'customer' ? undefined : accountChoices(ctx, actor),
       productChoices(ctx, actor),
     ]);
-    return render.page(request, reply, <EntitlementsPage actor={actor} page={page} query={query} names={names} accounts={accounts} products={products} />);
+    return render.page(
+      request,
+      reply,
+      <EntitlementsPage
+        actor={actor}
+        page={page}
+        query={query}
+        names={names}
+        accounts={accounts}
+        products={products}
+      />,
+    );
   });
 
   // One row per line item of every entitlement the filters select, read a page at a time.
@@ -446,7 +566,10 @@ export async function entitlementPages(web: Web): Promise<void> {
       yield stringify([csvColumns]);
       let page: Page<Entitlement> | undefined = first;
       while (page) {
-        const names = await namesOf(ctx, actor, { accounts: page.items.map((e) => e.soldTo), products: page.items.flatMap(productsOf) });
+        const names = await namesOf(ctx, actor, {
+          accounts: page.items.map((e) => e.soldTo),
+          products: page.items.flatMap(productsOf),
+        });
         const rows = page.items.flatMap((e) =>
           e.lineItems.map((li) => {
             const product = names.products.get(li.productId);
@@ -467,7 +590,9 @@ export async function entitlementPages(web: Web): Promise<void> {
           }),
         );
         if (rows.length > 0) yield stringify(rows);
-        page = page.nextCursor ? await listEntitlements(ctx, actor, filter, { limit: 500, cursor: page.nextCursor }) : undefined;
+        page = page.nextCursor
+          ? await listEntitlements(ctx, actor, filter, { limit: 500, cursor: page.nextCursor })
+          : undefined;
       }
     }
     return reply
@@ -479,7 +604,11 @@ export async function entitlementPages(web: Web): Promise<void> {
 
   await entitlementFormPages(web);
 
-  const show = async (request: FastifyRequest, id: string, options: { lineItemForm?: FormState; refusal?: string } = {}) => {
+  const show = async (
+    request: FastifyRequest,
+    id: string,
+    options: { lineItemForm?: FormState; refusal?: string } = {},
+  ) => {
     const { actor } = signedIn(request);
     const entitlement = await getEntitlement(ctx, actor, id);
     const producer = isProducer(actor);
@@ -508,11 +637,23 @@ export async function entitlementPages(web: Web): Promise<void> {
 
   const idOf = (request: FastifyRequest) => (request.params as { id: string }).id;
 
-  app.get('/entitlements/:id', async (request, reply) => render.page(request, reply, await show(request, idOf(request))));
+  app.get('/entitlements/:id', async (request, reply) =>
+    render.page(request, reply, await show(request, idOf(request))),
+  );
 
   /** A button's post: done, or the entitlement again with the refusal on top. */
-  const action = <R,>(request: FastifyRequest, reply: FastifyReply, run: () => Promise<R>, done: (result: R) => FastifyReply) =>
-    submit(web, request, reply, { schema: NoInput, run, done, again: (state) => show(request, idOf(request), { refusal: refusalText(state) }) });
+  const action = <R,>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: () => Promise<R>,
+    done: (result: R) => FastifyReply,
+  ) =>
+    submit(web, request, reply, {
+      schema: NoInput,
+      run,
+      done,
+      again: (state) => show(request, idOf(request), { refusal: refusalText(state) }),
+    });
 
   app.post('/entitlements/:id/state', async (request, reply) => {
     const { actor } = signedIn(request);
@@ -531,7 +672,12 @@ export async function entitlementPages(web: Web): Promise<void> {
       request,
       reply,
       () => regenerateEntitlementIds(ctx, actor, idOf(request)),
-      (e) => render.redirect(reply, entitlementPath(e.id), `New IDs generated. The entitlement is ${e.id}; hand out the new activation IDs.`),
+      (e) =>
+        render.redirect(
+          reply,
+          entitlementPath(e.id),
+          `New IDs generated. The entitlement is ${e.id}; hand out the new activation IDs.`,
+        ),
     );
   });
 
@@ -554,7 +700,11 @@ export async function entitlementPages(web: Web): Promise<void> {
       run: (input) => addLineItem(ctx, actor, id, input),
       done: (e) => {
         const added = e.lineItems.at(-1);
-        return render.redirect(reply, `${entitlementPath(e.id)}#line-items`, `Line item ${added?.activationId ?? ''} added.`);
+        return render.redirect(
+          reply,
+          `${entitlementPath(e.id)}#line-items`,
+          `Line item ${added?.activationId ?? ''} added.`,
+        );
       },
       again: (state) => show(request, id, { lineItemForm: state }),
     });

@@ -36,12 +36,27 @@ function filterHref(values: Record<string, string>): string {
   return `/portal/events?${new URLSearchParams(values).toString()}`;
 }
 
-export function EventTable({ events, actors, compact = false }: { events: AuditEvent[]; actors: Map<string, string>; compact?: boolean }) {
+export function EventTable({
+  events,
+  actors,
+  compact = false,
+}: {
+  events: AuditEvent[];
+  actors: Map<string, string>;
+  compact?: boolean;
+}) {
   return (
     <DataTable
       caption="Audit events"
       rows={events}
-      empty={{ title: 'No event matches.', body: <p>Every change made through the API or the portal is recorded here. Widen the date range or clear the filters.</p> }}
+      empty={{
+        title: 'No event matches.',
+        body: (
+          <p>
+            Every change made through the API or the portal is recorded here. Widen the date range or clear the filters.
+          </p>
+        ),
+      }}
       columns={[
         { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
         { label: 'Action', cell: (e) => <a href={filterHref({ action: e.action })}>{e.action}</a> },
@@ -68,17 +83,54 @@ export function EventTable({ events, actors, compact = false }: { events: AuditE
   );
 }
 
-function EventsPage({ events, actors, state, query }: { events: Page<AuditEvent>; actors: Map<string, string>; state: FormState; query: Record<string, string | undefined> }) {
+function EventsPage({
+  events,
+  actors,
+  state,
+  query,
+}: {
+  events: Page<AuditEvent>;
+  actors: Map<string, string>;
+  state: FormState;
+  query: Record<string, string | undefined>;
+}) {
   return (
-    <Layout title="Audit log" lead="Every change, newest first: who did what, when, and what it changed. Each is written in the same transaction as the change itself.">
+    <Layout
+      title="Audit log"
+      lead="Every change, newest first: who did what, when, and what it changed. Each is written in the same transaction as the change itself."
+    >
       <Section title="Filter">
         <FilterBar action="/portal/events">
-          <TextField name="action" label="Action" state={state} value={query.action} placeholder="entitlement.created" />
+          <TextField
+            name="action"
+            label="Action"
+            state={state}
+            value={query.action}
+            placeholder="entitlement.created"
+          />
           <TextField name="actor" label="By" state={state} value={query.actor} placeholder="user:usr_…" />
-          <TextField name="subjectType" label="Subject type" state={state} value={query.subjectType} placeholder="activation" />
+          <TextField
+            name="subjectType"
+            label="Subject type"
+            state={state}
+            value={query.subjectType}
+            placeholder="activation"
+          />
           <TextField name="subjectId" label="Subject ID" state={state} value={query.subjectId} />
-          <TextField name="entitlement" label="Entitlement" state={state} value={query.entitlement} placeholder="Its ID" />
-          <TextField name="lineItem" label="Line item" state={state} value={query.lineItem} placeholder="Its activation code" />
+          <TextField
+            name="entitlement"
+            label="Entitlement"
+            state={state}
+            value={query.entitlement}
+            placeholder="Its ID"
+          />
+          <TextField
+            name="lineItem"
+            label="Line item"
+            state={state}
+            value={query.lineItem}
+            placeholder="Its activation code"
+          />
           <TextField name="from" label="From" type="date" state={state} value={query.from} />
           <TextField name="to" label="To" type="date" state={state} value={query.to} />
         </FilterBar>
@@ -103,7 +155,9 @@ function missingField(error: AppError): string {
 
 function typed(request: FastifyRequest): FormBody {
   const raw = (request.query ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(filterNames.map((name) => [name, typeof raw[name] === 'string' ? (raw[name] as string) : undefined]));
+  return Object.fromEntries(
+    filterNames.map((name) => [name, typeof raw[name] === 'string' ? (raw[name] as string) : undefined]),
+  );
 }
 
 export async function eventPages(web: Web): Promise<void> {
@@ -126,16 +180,27 @@ export async function eventPages(web: Web): Promise<void> {
         { cursor, limit: PAGE_SIZE },
       );
     } catch (error) {
-      if (!(error instanceof AppError) || (error.code !== 'VALIDATION_FAILED' && error.code !== 'NOT_FOUND')) throw error;
+      if (!(error instanceof AppError) || (error.code !== 'VALIDATION_FAILED' && error.code !== 'NOT_FOUND'))
+        throw error;
       // An entitlement or line item the filter names that does not exist for this reader: said beside its field.
-      const refused = error.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', error.message, { fields: [{ field: missingField(error), message: error.message }] }) : error;
+      const refused =
+        error.code === 'NOT_FOUND'
+          ? new AppError('NOT_FOUND', error.message, {
+              fields: [{ field: missingField(error), message: error.message }],
+            })
+          : error;
       const values = typed(request);
       state = refusedForm(values, refused);
       query = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
       status = error.code === 'NOT_FOUND' ? 404 : 400;
     }
-    const actors = await actorNames(ctx, actor, events.items.map((e) => e.actor));
-    return render.page(request, reply, <EventsPage events={events} actors={actors} state={state} query={query} />, { status });
+    const actors = await actorNames(
+      ctx,
+      actor,
+      events.items.map((e) => e.actor),
+    );
+    return render.page(request, reply, <EventsPage events={events} actors={actors} state={state} query={query} />, {
+      status,
+    });
   });
 }
-

@@ -25,7 +25,16 @@ function ProfilePage({ session, state }: { session: PortalSession; state: FormSt
       <Section title={session.user.hasPassword ? 'Change your password' : 'Set a password'}>
         <div class="narrow">
           <Form action="/portal/profile/password" state={state} submit="Save password">
-            {needsCurrent && <TextField name="currentPassword" label="Current password" type="password" autocomplete="current-password" state={state} required />}
+            {needsCurrent && (
+              <TextField
+                name="currentPassword"
+                label="Current password"
+                type="password"
+                autocomplete="current-password"
+                state={state}
+                required
+              />
+            )}
             <TextField
               name="newPassword"
               label="New password"
@@ -56,7 +65,9 @@ export async function homePages(web: Web): Promise<void> {
 
   app.get('/', async (request, reply) => render.page(request, reply, await dashboardFor(ctx, signedIn(request))));
 
-  app.get('/profile', async (request, reply) => render.page(request, reply, <ProfilePage session={signedIn(request)} state={emptyForm} />));
+  app.get('/profile', async (request, reply) =>
+    render.page(request, reply, <ProfilePage session={signedIn(request)} state={emptyForm} />),
+  );
 
   app.post('/profile/password', async (request, reply) => {
     const session = signedIn(request);

@@ -16,8 +16,8 @@ function UploadRefused({ rejected }: { rejected: RefusedKey[] }) {
   return (
     <div class="upload-answer" role="alert">
       <p class="form-error">
-        {rejected.length.toLocaleString('en')} key(s) of the file were refused, so none was loaded. Correct the file and upload it again, or load the
-        others and skip these.
+        {rejected.length.toLocaleString('en')} key(s) of the file were refused, so none was loaded. Correct the file and
+        upload it again, or load the others and skip these.
       </p>
       <p>
         <button type="button" class="button" data-resubmit="key-upload" data-tick="partial">
@@ -76,33 +76,53 @@ export async function keyUploadRoute(web: Web): Promise<void> {
         message = 'Your session has ended. Sign in again, then upload the file again.';
       } else if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
         status = 403;
-        message = 'This upload did not come from a page of this site, or the page has expired. Reload the page and try again.';
+        message =
+          'This upload did not come from a page of this site, or the page has expired. Reload the page and try again.';
       } else {
         const appError = toAppError(error);
         status = statusOfError(appError);
         if (status >= 500) request.log.error({ err: error }, 'unhandled error');
-        message = status >= 500 ? 'The problem has been logged. Nothing of the file was loaded; please try again in a moment.' : appError.message;
+        message =
+          status >= 500
+            ? 'The problem has been logged. Nothing of the file was loaded; please try again in a moment.'
+            : appError.message;
       }
       return render.page(request, reply, <UploadError message={message} />, { status, fragment: true });
     });
 
-    uploads.post('/entitlements/:id/keys/upload', { bodyLimit: ctx.config.keyUploadLimitBytes, config: { csrfCheckedEarly: true } }, async (request, reply) => {
-      const { actor } = signedIn(request);
-      const { id } = request.params as { id: string };
-      const { partial } = parseQuery(UploadQuery, request);
-      if (!request.spooled) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Choose a key file; it is sent as plain text.');
-      let result: KeyLoadResult;
-      try {
-        result = await loadWebRegisterKeys(ctx, actor, id, { kind: 'lines', lines: request.spooled.lines() }, { partial: partial ?? false });
-      } catch (error) {
-        const rejected = refusedKeysOf(error);
-        if (!rejected) throw error;
-        return render.page(request, reply, <UploadRefused rejected={rejected} />, { status: 422, fragment: true });
-      }
-      if (result.rejected.length > 0) return render.page(request, reply, <UploadLoadedSome result={result} />, { status: 201, fragment: true });
-      // Not a redirect: the browser's XHR would follow it silently; portal.js goes to x-location itself.
-      flash(reply, { kind: 'success', text: loadedMessage(result.added, 0) });
-      return reply.code(201).header('x-location', keysPath(result.entitlementId)).header('cache-control', 'no-store').send();
-    });
+    uploads.post(
+      '/entitlements/:id/keys/upload',
+      { bodyLimit: ctx.config.keyUploadLimitBytes, config: { csrfCheckedEarly: true } },
+      async (request, reply) => {
+        const { actor } = signedIn(request);
+        const { id } = request.params as { id: string };
+        const { partial } = parseQuery(UploadQuery, request);
+        if (!request.spooled)
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Choose a key file; it is sent as plain text.');
+        let result: KeyLoadResult;
+        try {
+          result = await loadWebRegisterKeys(
+            ctx,
+            actor,
+            id,
+            { kind: 'lines', lines: request.spooled.lines() },
+            { partial: partial ?? false },
+          );
+        } catch (error) {
+          const rejected = refusedKeysOf(error);
+          if (!rejected) throw error;
+          return render.page(request, reply, <UploadRefused rejected={rejected} />, { status: 422, fragment: true });
+        }
+        if (result.rejected.length > 0)
+          return render.page(request, reply, <UploadLoadedSome result={result} />, { status: 201, fragment: true });
+        // Not a redirect: the browser's XHR would follow it silently; portal.js goes to x-location itself.
+        flash(reply, { kind: 'success', text: loadedMessage(result.added, 0) });
+        return reply
+          .code(201)
+          .header('x-location', keysPath(result.entitlementId))
+          .header('cache-control', 'no-store')
+          .send();
+      },
+    );
   });
 }

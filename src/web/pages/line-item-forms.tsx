@@ -21,25 +21,59 @@ function EditLineItemPage({ lineItem, products, state }: { lineItem: LineItem; p
       title={`Edit line item ${lineItem.activationId}`}
       lead={
         <>
-          Of entitlement <a href={entitlementPath(lineItem.entitlementId)}>{lineItem.entitlementId}</a>. Line items change while their entitlement is
-          draft or test; once deployed, use the lifecycle operations.
+          Of entitlement <a href={entitlementPath(lineItem.entitlementId)}>{lineItem.entitlementId}</a>. Line items
+          change while their entitlement is draft or test; once deployed, use the lifecycle operations.
         </>
       }
     >
       <div class="narrow">
         <Form action={`${path}/edit`} state={state} submit="Save line item">
           <div class="field-row">
-            <PickerField name="productId" label="Product" choices={products} state={state} required value={lineItem.productId} />
-            <TextField name="quantity" label="Quantity" type="number" min={1} state={state} required value={String(lineItem.quantity)} />
+            <PickerField
+              name="productId"
+              label="Product"
+              choices={products}
+              state={state}
+              required
+              value={lineItem.productId}
+            />
+            <TextField
+              name="quantity"
+              label="Quantity"
+              type="number"
+              min={1}
+              state={state}
+              required
+              value={String(lineItem.quantity)}
+            />
           </div>
           <div class="field-row">
-            <TextField name="startDate" label="Start date" type="date" state={state} value={lineItem.startDate ?? ''} hint="Blank: usable at once." />
-            <TextField name="expirationDate" label="Expiration date" type="date" state={state} value={lineItem.expirationDate ?? ''} hint="Blank: permanent." />
+            <TextField
+              name="startDate"
+              label="Start date"
+              type="date"
+              state={state}
+              value={lineItem.startDate ?? ''}
+              hint="Blank: usable at once."
+            />
+            <TextField
+              name="expirationDate"
+              label="Expiration date"
+              type="date"
+              state={state}
+              value={lineItem.expirationDate ?? ''}
+              hint="Blank: permanent."
+            />
           </div>
         </Form>
         <Section title="Delete this line item">
           <p>Its activation ID stops working. A line item with active activations is kept until they are returned.</p>
-          <PostButton action={`${path}/delete`} label="Delete line item" tone="danger" confirm={`Delete line item ${lineItem.activationId}? This cannot be undone.`} />
+          <PostButton
+            action={`${path}/delete`}
+            label="Delete line item"
+            tone="danger"
+            confirm={`Delete line item ${lineItem.activationId}? This cannot be undone.`}
+          />
         </Section>
       </div>
     </Layout>
@@ -73,7 +107,8 @@ export async function lineItemFormPages(web: Web): Promise<void> {
       // A date left blank clears it, as the form says.
       extra: blanksAsNull((request.body ?? {}) as FormBody, ['startDate', 'expirationDate']),
       run: (input) => updateLineItem(ctx, actor, lineItem.activationId, input),
-      done: (saved) => render.redirect(reply, lineItemPath(saved.activationId), `Line item ${saved.activationId} is saved.`),
+      done: (saved) =>
+        render.redirect(reply, lineItemPath(saved.activationId), `Line item ${saved.activationId} is saved.`),
       again: (state) => editPage(actor, lineItem, state),
     });
   });
@@ -83,7 +118,12 @@ export async function lineItemFormPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: NoInput,
       run: () => deleteLineItem(ctx, actor, lineItem.activationId),
-      done: () => render.redirect(reply, `${entitlementPath(lineItem.entitlementId)}#line-items`, `Line item ${lineItem.activationId} is deleted.`),
+      done: () =>
+        render.redirect(
+          reply,
+          `${entitlementPath(lineItem.entitlementId)}#line-items`,
+          `Line item ${lineItem.activationId} is deleted.`,
+        ),
       again: (state) => editPage(actor, lineItem, state),
     });
   });

@@ -28,7 +28,17 @@ import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/l
 import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
 import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
 import { type Names, accountChoices, namesOf, productLabel } from '../choices.ts';
-import { AccountRef, ActivationCode, type ChangeRow, DateCell, ChangeTable, EventHistory, Usage, expiry, productName } from '../components/entitlements.tsx';
+import {
+  AccountRef,
+  ActivationCode,
+  type ChangeRow,
+  DateCell,
+  ChangeTable,
+  EventHistory,
+  Usage,
+  expiry,
+  productName,
+} from '../components/entitlements.tsx';
 import { Form, type Option, SelectField, TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
@@ -123,7 +133,14 @@ const operations: Operation[] = [
     run: (ctx, actor, id, input) => transferLineItem(ctx, actor, id, input),
     Fields: ({ state, offer, subject }) => (
       <>
-        <PickerField name="accountId" label="To account" choices={offer.accounts} state={state} required hint={targetHint(subject.actor)} />
+        <PickerField
+          name="accountId"
+          label="To account"
+          choices={offer.accounts}
+          state={state}
+          required
+          hint={targetHint(subject.actor)}
+        />
         <SelectField
           name="activations"
           label="Its active activations"
@@ -135,22 +152,43 @@ const operations: Operation[] = [
             { value: 'require-returned', label: 'Refuse while any is active' },
           ]}
         />
-        <TextField name="entitlementId" label="ID of the new entitlement" state={state} hint="Blank: generated." autocomplete="off" />
+        <TextField
+          name="entitlementId"
+          label="ID of the new entitlement"
+          state={state}
+          hint="Blank: generated."
+          autocomplete="off"
+        />
       </>
     ),
     changes: ({ lineItem, entitlement, names: current }, outcome, input, names) => {
       const next = outcome.newLineItem;
       return [
-        { what: 'Owner', now: <AccountRef id={entitlement.soldTo} names={current} />, after: <AccountRef id={input.accountId} names={names} /> },
+        {
+          what: 'Owner',
+          now: <AccountRef id={entitlement.soldTo} names={current} />,
+          after: <AccountRef id={input.accountId} names={names} />,
+        },
         { what: 'Activation ID', now: <Code>{lineItem.activationId}</Code>, after: `${newCode}; this one is closed` },
-        { what: 'This line item', now: <StateBadge state={lineItem.state} />, after: <StateBadge state={outcome.lineItem.state} /> },
+        {
+          what: 'This line item',
+          now: <StateBadge state={lineItem.state} />,
+          after: <StateBadge state={outcome.lineItem.state} />,
+        },
         { what: 'Quantity', now: lineItem.quantity, after: `${next?.quantity ?? 0} on the new line item` },
         {
           what: 'Active count',
           now: lineItem.activatedCount,
-          after: input.activations === 'move' ? `${next?.activatedCount ?? 0}, moved with it` : `${next?.activatedCount ?? 0}`,
+          after:
+            input.activations === 'move'
+              ? `${next?.activatedCount ?? 0}, moved with it`
+              : `${next?.activatedCount ?? 0}`,
         },
-        { what: 'Entitlement', now: <Code>{entitlement.id}</Code>, after: input.entitlementId ? <Code>{input.entitlementId}</Code> : 'a new one, its ID generated' },
+        {
+          what: 'Entitlement',
+          now: <Code>{entitlement.id}</Code>,
+          after: input.entitlementId ? <Code>{input.entitlementId}</Code> : 'a new one, its ID generated',
+        },
         { what: 'Expires', now: expiry(lineItem.expirationDate), after: expiry(next?.expirationDate ?? null) },
       ];
     },
@@ -179,7 +217,14 @@ const operations: Operation[] = [
           required
           hint={`${free(subject.lineItem)} of ${subject.lineItem.quantity} are not activated; at least one unit stays.`}
         />
-        <PickerField name="accountId" label="For account" choices={offer.accounts} state={state} blank="The same owner" hint={targetHint(subject.actor)} />
+        <PickerField
+          name="accountId"
+          label="For account"
+          choices={offer.accounts}
+          state={state}
+          blank="The same owner"
+          hint={targetHint(subject.actor)}
+        />
         <TextField
           name="entitlementId"
           label="ID of the new entitlement"
@@ -204,12 +249,19 @@ const operations: Operation[] = [
         {
           what: 'Its entitlement',
           now: <Code>{entitlement.id}</Code>,
-          after: sameEntitlement ? <Code>{entitlement.id}</Code> : input.entitlementId ? <Code>{input.entitlementId}</Code> : 'a new one, its ID generated',
+          after: sameEntitlement ? (
+            <Code>{entitlement.id}</Code>
+          ) : input.entitlementId ? (
+            <Code>{input.entitlementId}</Code>
+          ) : (
+            'a new one, its ID generated'
+          ),
         },
       ];
     },
     mentions: (input) => ({ accounts: input.accountId ? [input.accountId] : [], products: [] }),
-    done: (outcome) => `Split ${outcome.newLineItem?.quantity ?? ''} off into ${outcome.newLineItem?.activationId ?? 'a new line item'}.`,
+    done: (outcome) =>
+      `Split ${outcome.newLineItem?.quantity ?? ''} off into ${outcome.newLineItem?.activationId ?? 'a new line item'}.`,
   }),
   operation({
     name: 'renew',
@@ -220,9 +272,18 @@ const operations: Operation[] = [
     schema: RenewLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await renewLineItem(ctx, actor, id, input.expirationDate) }),
     Fields: ({ state, subject }) => (
-      <TextField name="expirationDate" label="New expiration date" type="date" state={state} required hint={`Now: ${expiry(subject.lineItem.expirationDate)}.`} />
+      <TextField
+        name="expirationDate"
+        label="New expiration date"
+        type="date"
+        state={state}
+        required
+        hint={`Now: ${expiry(subject.lineItem.expirationDate)}.`}
+      />
     ),
-    changes: ({ lineItem }, outcome) => [{ what: 'Expires', now: expiry(lineItem.expirationDate), after: expiry(outcome.lineItem.expirationDate) }],
+    changes: ({ lineItem }, outcome) => [
+      { what: 'Expires', now: expiry(lineItem.expirationDate), after: expiry(outcome.lineItem.expirationDate) },
+    ],
     done: (outcome) => `Renewed: it now expires on ${expiry(outcome.lineItem.expirationDate)}.`,
   }),
   operation({
@@ -234,7 +295,15 @@ const operations: Operation[] = [
     schema: UpsellLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await upsellLineItem(ctx, actor, id, input.quantity) }),
     Fields: ({ state, subject }) => (
-      <TextField name="quantity" label="Quantity to add" type="number" min={1} state={state} required hint={`Now: ${subject.lineItem.quantity}.`} />
+      <TextField
+        name="quantity"
+        label="Quantity to add"
+        type="number"
+        min={1}
+        state={state}
+        required
+        hint={`Now: ${subject.lineItem.quantity}.`}
+      />
     ),
     changes: ({ lineItem }, outcome) => [
       { what: 'Quantity', now: lineItem.quantity, after: outcome.lineItem.quantity },
@@ -253,13 +322,25 @@ const operations: Operation[] = [
     Fields: ({ state, offer, subject }) =>
       offer.products.length === 0 ? (
         <p class="notice notice-warn">
-          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}. <a href="/portal/catalog">Add one</a> first.
+          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}.{' '}
+          <a href="/portal/catalog">Add one</a> first.
         </p>
       ) : (
-        <SelectField name="productId" label="Upgrade to" options={offer.products} state={state} blank="Choose a version…" required />
+        <SelectField
+          name="productId"
+          label="Upgrade to"
+          options={offer.products}
+          state={state}
+          blank="Choose a version…"
+          required
+        />
       ),
     changes: ({ lineItem, names: current }, outcome, _input, names) => [
-      { what: 'Product', now: productName(lineItem.productId, current), after: productName(outcome.lineItem.productId, names) },
+      {
+        what: 'Product',
+        now: productName(lineItem.productId, current),
+        after: productName(outcome.lineItem.productId, names),
+      },
     ],
     mentions: (input) => ({ accounts: [], products: [input.productId] }),
     done: (outcome, _input, names) => `Upgraded to ${productName(outcome.lineItem.productId, names)}.`,
@@ -283,7 +364,10 @@ function LineItemFacts({ subject, overdraft }: { subject: Subject; overdraft?: n
   return (
     <Facts
       items={[
-        ['Activation ID', <ActivationCode lineItem={lineItem} product={product} email={entitlement.shipToEmail} link={false} />],
+        [
+          'Activation ID',
+          <ActivationCode lineItem={lineItem} product={product} email={entitlement.shipToEmail} link={false} />,
+        ],
         ['Entitlement', <a href={entitlementPath(entitlement.id)}>{entitlement.id}</a>],
         ['Owner', <AccountRef id={entitlement.soldTo} names={names} />],
         ['Product', product],
@@ -303,7 +387,8 @@ function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineag
       <p>
         {parent ? (
           <>
-            Came from <a href={lineItemPath(parent.activationId)}>{parent.activationId}</a> (entitlement {parent.entitlementId}).
+            Came from <a href={lineItemPath(parent.activationId)}>{parent.activationId}</a> (entitlement{' '}
+            {parent.entitlementId}).
           </>
         ) : lineage.parentHidden ? (
           // Not its code: the line item it came from is someone else's, and may still be in use.
@@ -317,7 +402,14 @@ function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineag
         rows={children}
         empty={{ title: 'Nothing was split or transferred from it.' }}
         columns={[
-          { label: 'Activation ID', cell: (li) => <a href={lineItemPath(li.activationId)} class="mono">{li.activationId}</a> },
+          {
+            label: 'Activation ID',
+            cell: (li) => (
+              <a href={lineItemPath(li.activationId)} class="mono">
+                {li.activationId}
+              </a>
+            ),
+          },
           { label: 'Entitlement', cell: (li) => <a href={entitlementPath(li.entitlementId)}>{li.entitlementId}</a> },
           { label: 'Product', cell: (li) => productName(li.productId, names) },
           { label: 'Quantity', numeric: true, cell: (li) => li.quantity },
@@ -346,7 +438,8 @@ function LineItemPage(props: {
       title={`Line item ${lineItem.activationId}`}
       lead={
         <>
-          <StateBadge state={lineItem.state} /> {productName(lineItem.productId, subject.names)} · quantity {lineItem.quantity}
+          <StateBadge state={lineItem.state} /> {productName(lineItem.productId, subject.names)} · quantity{' '}
+          {lineItem.quantity}
         </>
       }
       actions={
@@ -374,7 +467,12 @@ function LineItemPage(props: {
           rows={activations.items}
           empty={{
             title: 'No device has activated it yet.',
-            body: <p>Hand out the activation ID (copy it or email it, above); each device that activates with it appears here.</p>,
+            body: (
+              <p>
+                Hand out the activation ID (copy it or email it, above); each device that activates with it appears
+                here.
+              </p>
+            ),
           }}
           columns={[
             { label: 'Device', cell: (a) => a.deviceName ?? <span class="mono small">{a.fingerprint}</span> },
@@ -395,7 +493,9 @@ function LineItemPage(props: {
             more={
               history.events.nextCursor && (
                 <p class="more">
-                  <a href={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}>Older events in the audit log</a>
+                  <a href={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}>
+                    Older events in the audit log
+                  </a>
                 </p>
               )
             }
@@ -415,7 +515,8 @@ function PreviewPanel({ op, preview }: { op: Operation; preview: PreviewState })
     return (
       <div class="form-error" role="alert">
         <p>
-          <strong>This {op.title.toLowerCase()} would be refused.</strong> {fields.length === 0 ? preview.state.message : 'Please correct:'}
+          <strong>This {op.title.toLowerCase()} would be refused.</strong>{' '}
+          {fields.length === 0 ? preview.state.message : 'Please correct:'}
         </p>
         {fields.length > 0 && (
           <ul>
@@ -439,7 +540,19 @@ function PreviewPanel({ op, preview }: { op: Operation; preview: PreviewState })
   );
 }
 
-function OperationPage({ op, subject, offer, state, preview }: { op: Operation; subject: Subject; offer: Offer; state: FormState; preview: PreviewState }) {
+function OperationPage({
+  op,
+  subject,
+  offer,
+  state,
+  preview,
+}: {
+  op: Operation;
+  subject: Subject;
+  offer: Offer;
+  state: FormState;
+  preview: PreviewState;
+}) {
   const path = `${lineItemPath(subject.lineItem.activationId)}/${op.name}`;
   return (
     <Layout title={`${op.title} ${subject.lineItem.activationId}`} lead={op.lead}>
@@ -454,7 +567,14 @@ function OperationPage({ op, subject, offer, state, preview }: { op: Operation; 
           <Form action={path} state={state}>
             <op.Fields state={state} subject={subject} offer={offer} />
             <div class="form-actions">
-              <button type="submit" class="button" formaction={`${path}/preview`} hx-post={`${path}/preview`} hx-target="#preview" hx-swap="innerHTML">
+              <button
+                type="submit"
+                class="button"
+                formaction={`${path}/preview`}
+                hx-post={`${path}/preview`}
+                hx-target="#preview"
+                hx-swap="innerHTML"
+              >
                 Preview the change
               </button>
               <button type="submit" class="button button-primary">
@@ -476,15 +596,24 @@ async function offerFor(ctx: ServiceContext, op: Operation, subject: Subject): P
   if (op.name === 'transfer' || op.name === 'split') {
     const own = ownAccountId(actor);
     // A partner hands stock to its own customers; the producer to any account.
-    const accounts = await accountChoices(ctx, actor, isProducer(actor) || own === null ? {} : { parentAccountId: own });
+    const accounts = await accountChoices(
+      ctx,
+      actor,
+      isProducer(actor) || own === null ? {} : { parentAccountId: own },
+    );
     return { accounts, products: [] };
   }
   if (op.name === 'upgrade') {
     const current = names.products.get(lineItem.productId);
     const found = current ? await listProducts(ctx, actor, { name: current.name }, { limit: 1000 }) : { items: [] };
-    const newer = found.items.filter((p) => current && p.name === current.name && compareVersions(p.version, current.version) > 0);
+    const newer = found.items.filter(
+      (p) => current && p.name === current.name && compareVersions(p.version, current.version) > 0,
+    );
     newer.sort((a, b) => compareVersions(a.version, b.version));
-    return { accounts: { options: [], complete: true, idHint: '' }, products: newer.map((p) => ({ value: p.id, label: productLabel(p) })) };
+    return {
+      accounts: { options: [], complete: true, idHint: '' },
+      products: newer.map((p) => ({ value: p.id, label: productLabel(p) })),
+    };
   }
   return { accounts: { options: [], complete: true, idHint: '' }, products: [] };
 }
@@ -502,11 +631,19 @@ export async function lineItemPages(web: Web): Promise<void> {
       getLineItemLineage(ctx, actor, lineItem.activationId),
       listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
       // The audit log is the producer's.
-      isProducer(actor) ? eventsWithActors(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE }) : undefined,
+      isProducer(actor)
+        ? eventsWithActors(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE })
+        : undefined,
       product ? getLicenseModel(ctx, actor, product.licenseModelId) : undefined,
     ]);
-    const lineageNames = await namesOf(ctx, actor, { accounts: [], products: [lineage.parent, ...lineage.children].map((li) => li?.productId) });
-    const names: Names = { accounts: subject.names.accounts, products: new Map([...subject.names.products, ...lineageNames.products]) };
+    const lineageNames = await namesOf(ctx, actor, {
+      accounts: [],
+      products: [lineage.parent, ...lineage.children].map((li) => li?.productId),
+    });
+    const names: Names = {
+      accounts: subject.names.accounts,
+      products: new Map([...subject.names.products, ...lineageNames.products]),
+    };
     return render.page(
       request,
       reply,
@@ -522,13 +659,26 @@ export async function lineItemPages(web: Web): Promise<void> {
   });
 
   for (const op of operations) {
-    const page = async (request: FastifyRequest, reply: FastifyReply, state: FormState, shown: PreviewState, status = 200) => {
+    const page = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      state: FormState,
+      shown: PreviewState,
+      status = 200,
+    ) => {
       const subject = await subjectOf(ctx, request);
       const offer = await offerFor(ctx, op, subject);
-      return render.page(request, reply, <OperationPage op={op} subject={subject} offer={offer} state={state} preview={shown} />, { status });
+      return render.page(
+        request,
+        reply,
+        <OperationPage op={op} subject={subject} offer={offer} state={state} preview={shown} />,
+        { status },
+      );
     };
 
-    app.get(`/line-items/:activationId/${op.name}`, async (request, reply) => page(request, reply, emptyForm, { kind: 'none' }));
+    app.get(`/line-items/:activationId/${op.name}`, async (request, reply) =>
+      page(request, reply, emptyForm, { kind: 'none' }),
+    );
 
     app.post(`/line-items/:activationId/${op.name}`, async (request, reply) => {
       const subject = await subjectOf(ctx, request);
@@ -543,10 +693,21 @@ export async function lineItemPages(web: Web): Promise<void> {
         done: async (outcome) => {
           const names = await namesOf(ctx, actor, op.mentions(given, outcome));
           // After a transfer the new line item is the one to look at, if this person may see it.
-          const next = op.name === 'transfer' && outcome.newLineItem ? await visibleActivationId(ctx, actor, outcome.newLineItem.activationId) : undefined;
+          const next =
+            op.name === 'transfer' && outcome.newLineItem
+              ? await visibleActivationId(ctx, actor, outcome.newLineItem.activationId)
+              : undefined;
           return render.redirect(reply, lineItemPath(next ?? lineItem.activationId), op.done(outcome, given, names));
         },
-        again: async (state) => <OperationPage op={op} subject={subject} offer={await offerFor(ctx, op, subject)} state={state} preview={{ kind: 'none' }} />,
+        again: async (state) => (
+          <OperationPage
+            op={op}
+            subject={subject}
+            offer={await offerFor(ctx, op, subject)}
+            state={state}
+            preview={{ kind: 'none' }}
+          />
+        ),
       });
     });
 
@@ -578,7 +739,11 @@ export async function lineItemPages(web: Web): Promise<void> {
 }
 
 /** The line item a transfer made, if the person may see it (a partner's customer may own it alone). */
-async function visibleActivationId(ctx: ServiceContext, actor: Actor, activationId: string): Promise<string | undefined> {
+async function visibleActivationId(
+  ctx: ServiceContext,
+  actor: Actor,
+  activationId: string,
+): Promise<string | undefined> {
   try {
     return (await getLineItem(ctx, actor, activationId)).activationId;
   } catch (error) {

@@ -23,7 +23,6 @@ import { signedIn } from '../session.ts';
 import { type Web, submit } from '../web.ts';
 import { productLabels } from './stock.tsx';
 
-
 const fieldLabels: Record<RegistrationField, { label: string; type?: 'email'; autocomplete: string }> = {
   name: { label: 'Person’s name', autocomplete: 'name' },
   email: { label: 'Email', type: 'email', autocomplete: 'email' },
@@ -34,9 +33,20 @@ const fieldLabels: Record<RegistrationField, { label: string; type?: 'email'; au
 };
 
 /** Step one: which key. With the stock it can come from, so a partner sees how many keys are left. */
-function FindKeyPage({ state, stock, products }: { state: FormState; stock: Entitlement[]; products: Map<string, string> }) {
+function FindKeyPage({
+  state,
+  stock,
+  products,
+}: {
+  state: FormState;
+  stock: Entitlement[];
+  products: Map<string, string>;
+}) {
   return (
-    <Layout title="Register a key" lead="Turn a web register key into an entitlement for an end customer, who then activates with its activation ID.">
+    <Layout
+      title="Register a key"
+      lead="Turn a web register key into an entitlement for an end customer, who then activates with its activation ID."
+    >
       <Section title="Which key">
         <div class="narrow">
           <Form action="/portal/register/find" state={state} submit="Continue">
@@ -56,11 +66,18 @@ function FindKeyPage({ state, stock, products }: { state: FormState; stock: Enti
         <DataTable
           caption="Stock"
           rows={stock}
-          empty={{ title: 'No deployed stock.', body: <p>Keys can be registered once the producer has sold you stock and deployed it.</p> }}
+          empty={{
+            title: 'No deployed stock.',
+            body: <p>Keys can be registered once the producer has sold you stock and deployed it.</p>,
+          }}
           columns={[
             { label: 'Entitlement', cell: (e) => <a href={keysPath(e.id)}>{e.id}</a> },
             { label: 'Product', cell: (e) => (e.productId ? (products.get(e.productId) ?? e.productId) : '—') },
-            { label: 'Unredeemed keys', numeric: true, cell: (e) => (e.webRegisterKeys?.unredeemed ?? 0).toLocaleString('en') },
+            {
+              label: 'Unredeemed keys',
+              numeric: true,
+              cell: (e) => (e.webRegisterKeys?.unredeemed ?? 0).toLocaleString('en'),
+            },
           ]}
         />
       </Section>
@@ -79,7 +96,9 @@ interface KeyContext {
 
 /** Refusals of registration fields the form does not show (sent anyway, or the policy changed meanwhile). */
 function UnaskedFields({ registration, state }: { registration: Registration; state: FormState }) {
-  const unasked = Object.entries(state.errors).filter(([name]) => name.startsWith('/registration/') && !registration.fields.some((f) => name === `/registration/${f}`));
+  const unasked = Object.entries(state.errors).filter(
+    ([name]) => name.startsWith('/registration/') && !registration.fields.some((f) => name === `/registration/${f}`),
+  );
   if (unasked.length === 0) return null;
   return (
     <p class="form-error" role="alert">
@@ -102,7 +121,9 @@ function RegistrationFields({ registration, state }: { registration: Registratio
     <fieldset class="group">
       <legend>Registration{registration.policy === 'required' ? '' : ' (optional)'}</legend>
       <p class="field-hint">
-        {registration.policy === 'required' ? 'The producer asks for these details with every key of this stock.' : 'The producer asks for these details; you may leave them out.'}
+        {registration.policy === 'required'
+          ? 'The producer asks for these details with every key of this stock.'
+          : 'The producer asks for these details; you may leave them out.'}
       </p>
       <UnaskedFields registration={registration} state={state} />
       {registration.fields.map((field) => (
@@ -124,7 +145,14 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
   const owner = textOf(state.values, '_owner') ?? (view.owners.length > 0 ? 'existing' : 'new');
   const registration = view.stock.registration ?? { policy: 'none', fields: [] };
   return (
-    <Layout title="Register a key" lead={<>Key <Code>{view.key.key}</Code> of {view.productLabel}, from stock {view.stock.id}.</>}>
+    <Layout
+      title="Register a key"
+      lead={
+        <>
+          Key <Code>{view.key.key}</Code> of {view.productLabel}, from stock {view.stock.id}.
+        </>
+      }
+    >
       <div class="narrow">
         <Form action="/portal/register" state={state} submit="Register the key">
           <input type="hidden" name="_key" value={view.key.key} />
@@ -132,7 +160,13 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
             <legend>For whom</legend>
             {view.owners.length > 0 && (
               <div class="field-check">
-                <input id="f-owner-existing" type="radio" name="_owner" value="existing" checked={owner === 'existing'} />
+                <input
+                  id="f-owner-existing"
+                  type="radio"
+                  name="_owner"
+                  value="existing"
+                  checked={owner === 'existing'}
+                />
                 <label for="f-owner-existing">An existing customer</label>
               </div>
             )}
@@ -140,7 +174,10 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
               <SelectField
                 name="accountId"
                 label="Customer"
-                options={view.owners.map((a) => ({ value: a.id, label: a.id === view.holder?.id ? `${a.name} (the stock’s own account)` : a.name }))}
+                options={view.owners.map((a) => ({
+                  value: a.id,
+                  label: a.id === view.holder?.id ? `${a.name} (the stock’s own account)` : a.name,
+                }))}
                 blank="Choose a customer"
                 state={state}
               />
@@ -167,17 +204,31 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
   );
 }
 
-function RegisteredPage({ entitlement, ownerName, productLabel, activateUrl }: { entitlement: Entitlement; ownerName: string; productLabel: string; activateUrl: string }) {
+function RegisteredPage({
+  entitlement,
+  ownerName,
+  productLabel,
+  activateUrl,
+}: {
+  entitlement: Entitlement;
+  ownerName: string;
+  productLabel: string;
+  activateUrl: string;
+}) {
   const item = entitlement.lineItems[0];
   const activationId = item?.activationId ?? '';
   const mail = `mailto:?subject=${encodeURIComponent(`Your activation ID for ${productLabel}`)}&body=${encodeURIComponent(
     `Activate ${productLabel} with this activation ID:\n\n${activationId}\n\nEnter it in the software when it asks, or at ${activateUrl}.\n`,
   )}`;
   return (
-    <Layout title="Key registered" lead={`Key ${entitlement.webRegisterKey ?? ''} is now entitlement ${entitlement.id}, for ${ownerName}.`}>
+    <Layout
+      title="Key registered"
+      lead={`Key ${entitlement.webRegisterKey ?? ''} is now entitlement ${entitlement.id}, for ${ownerName}.`}
+    >
       <div class="notice activation-result" role="status">
         <p>
-          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it; they need no account.
+          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it; they need no
+          account.
         </p>
         <div class="secret">
           <span class="activation-id">{activationId}</span>
@@ -214,9 +265,14 @@ function RegisteredPage({ entitlement, ownerName, productLabel, activateUrl }: {
 
 /** The key's state says whether it can be registered at all; the refusal names nobody. */
 function unregistrable(key: WebRegisterKey, stock: Entitlement): AppError | undefined {
-  if (key.state === 'redeemed') return new AppError('ALREADY_REDEEMED', 'This key has been registered already; a key is registered once.');
+  if (key.state === 'redeemed')
+    return new AppError('ALREADY_REDEEMED', 'This key has been registered already; a key is registered once.');
   if (key.state === 'void') return new AppError('INVALID_STATE', 'This key is void: it can no longer be registered.');
-  if (!allowsActivation(stock.state)) return new AppError('INVALID_STATE', `The stock of this key is ${stock.state}; its keys can be registered once the producer deploys it.`);
+  if (!allowsActivation(stock.state))
+    return new AppError(
+      'INVALID_STATE',
+      `The stock of this key is ${stock.state}; its keys can be registered once the producer deploys it.`,
+    );
   return undefined;
 }
 
@@ -243,8 +299,16 @@ export async function registerKeyPages(web: Web): Promise<void> {
     const product = stock.productId ? await getProduct(ctx, actor, stock.productId) : undefined;
     const holderId = ownAccountId(actor) ?? stock.soldTo;
     const holder = holderId ? await getAccount(ctx, actor, holderId) : undefined;
-    const children = holderId ? (await listAccounts(ctx, actor, { parentAccountId: holderId, type: 'customer' }, { limit: 500 })).items : [];
-    return { key, stock, productLabel: product ? `${product.name} ${product.version}` : 'its product', owners: holder ? [...children, holder] : children, holder };
+    const children = holderId
+      ? (await listAccounts(ctx, actor, { parentAccountId: holderId, type: 'customer' }, { limit: 500 })).items
+      : [];
+    return {
+      key,
+      stock,
+      productLabel: product ? `${product.name} ${product.version}` : 'its product',
+      owners: holder ? [...children, holder] : children,
+      holder,
+    };
   };
 
   app.get('/register', async (request, reply) => findPage(request, reply, emptyForm));
@@ -254,13 +318,15 @@ export async function registerKeyPages(web: Web): Promise<void> {
     signedIn(request);
     const values = (request.body ?? {}) as FormBody;
     const raw = (textOf(values, 'key') ?? '').trim();
-    if (raw === '') return findPage(request, reply, { values, errors: { key: 'Enter the key.' }, message: undefined }, 400);
+    if (raw === '')
+      return findPage(request, reply, { values, errors: { key: 'Enter the key.' }, message: undefined }, 400);
     let view: KeyContext;
     try {
       view = await keyContext(request, raw.slice(0, 100));
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'NOT_FOUND') throw error;
-      const message = 'There is no such key in your stock. Check it for typing mistakes: a key has 4 to 64 letters, digits, - _ or .';
+      const message =
+        'There is no such key in your stock. Check it for typing mistakes: a key has 4 to 64 letters, digits, - _ or .';
       return findPage(request, reply, { values, errors: { key: message }, message: undefined }, 404);
     }
     const refused = unregistrable(view.key, view.stock);
@@ -285,7 +351,8 @@ export async function registerKeyPages(web: Web): Promise<void> {
           return await redeemWebRegisterKey(ctx, actor, rawKey, input);
         } catch (error) {
           // Redeemed (or voided) meanwhile: the form for this key is of no use any more.
-          if (error instanceof AppError && (error.code === 'ALREADY_REDEEMED' || error.code === 'INVALID_STATE')) keyRefused = error;
+          if (error instanceof AppError && (error.code === 'ALREADY_REDEEMED' || error.code === 'INVALID_STATE'))
+            keyRefused = error;
           throw error;
         }
       },
@@ -304,7 +371,11 @@ export async function registerKeyPages(web: Web): Promise<void> {
         return render.page(request, reply, page, { status: 201 });
       },
       again: async (state) =>
-        keyRefused ? findKeyPage(request, { ...keyRefusal(keyRefused), values: { key: rawKey } }) : <RegisterPage view={await keyContext(request, rawKey)} state={state} />,
+        keyRefused ? (
+          findKeyPage(request, { ...keyRefusal(keyRefused), values: { key: rawKey } })
+        ) : (
+          <RegisterPage view={await keyContext(request, rawKey)} state={state} />
+        ),
     });
   });
 }

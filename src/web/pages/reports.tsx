@@ -119,13 +119,24 @@ function ReportFilters({ state, values }: { state: FormState; values: Record<str
   );
 }
 
-function ReportPage({ report, state, values }: { report: Report | undefined; state: FormState; values: Record<string, string | undefined> }) {
+function ReportPage({
+  report,
+  state,
+  values,
+}: {
+  report: Report | undefined;
+  state: FormState;
+  values: Record<string, string | undefined>;
+}) {
   const groupLabel = groupOptions.find((o) => o.value === (report?.groupBy ?? 'partner'))?.label ?? 'Partner';
-  const totals = (report?.items ?? []).reduce((t, r) => ({ activations: t.activations + r.activations, returns: t.returns + r.returns, net: t.net + r.net }), {
-    activations: 0,
-    returns: 0,
-    net: 0,
-  });
+  const totals = (report?.items ?? []).reduce(
+    (t, r) => ({ activations: t.activations + r.activations, returns: t.returns + r.returns, net: t.net + r.net }),
+    {
+      activations: 0,
+      returns: 0,
+      net: 0,
+    },
+  );
   const columns: Column<ReportRow>[] = [
     { label: groupLabel, cell: (r) => groupName(r) },
     { label: 'Period', cell: (r) => r.period },
@@ -136,7 +147,12 @@ function ReportPage({ report, state, values }: { report: Report | undefined; sta
   if (report?.groupBy === 'partner') {
     columns.push({
       label: 'Statement',
-      cell: (r) => (r.partnerAccountId ? <a href={statementHref(r.partnerAccountId, r.period)}>Statement {r.period}</a> : <span class="muted">—</span>),
+      cell: (r) =>
+        r.partnerAccountId ? (
+          <a href={statementHref(r.partnerAccountId, r.period)}>Statement {r.period}</a>
+        ) : (
+          <span class="muted">—</span>
+        ),
     });
   }
   return (
@@ -184,7 +200,12 @@ function ReportPage({ report, state, values }: { report: Report | undefined; sta
               columns={columns}
               empty={{
                 title: `No billable activation between ${report.from} and ${report.to}.`,
-                body: <p>Test activations are never billed. Choose a longer range, or check that the entitlements are deployed.</p>,
+                body: (
+                  <p>
+                    Test activations are never billed. Choose a longer range, or check that the entitlements are
+                    deployed.
+                  </p>
+                ),
               }}
             />
           </Section>
@@ -206,8 +227,22 @@ function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; ca
       empty={{ title: empty }}
       columns={[
         { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
-        { label: 'Entitlement', cell: (e) => <span class="nowrap"><Code>{e.entitlementId}</Code></span> },
-        { label: 'Activation code', cell: (e) => <span class="nowrap"><Code>{e.activationId}</Code></span> },
+        {
+          label: 'Entitlement',
+          cell: (e) => (
+            <span class="nowrap">
+              <Code>{e.entitlementId}</Code>
+            </span>
+          ),
+        },
+        {
+          label: 'Activation code',
+          cell: (e) => (
+            <span class="nowrap">
+              <Code>{e.activationId}</Code>
+            </span>
+          ),
+        },
         { label: 'Product', cell: (e) => e.product },
         { label: 'Device (hashed)', cell: (e) => <Code>{e.device}</Code> },
       ]}
@@ -217,9 +252,18 @@ function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; ca
 
 function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number } }) {
   const path = `/portal/reports/partners/${encodeURIComponent(statement.partner.id)}/statement`;
-  const query = { period: statement.period, a: offsets.a ? String(offsets.a) : undefined, r: offsets.r ? String(offsets.r) : undefined };
+  const query = {
+    period: statement.period,
+    a: offsets.a ? String(offsets.a) : undefined,
+    r: offsets.r ? String(offsets.r) : undefined,
+  };
   const kind = statement.period.includes('Q') ? 'quarter' : 'month';
-  const back = hrefWith('/portal/reports', { groupBy: 'partner', period: kind, from: statement.from.slice(0, 10), to: lastDayBefore(statement.to) });
+  const back = hrefWith('/portal/reports', {
+    groupBy: 'partner',
+    period: kind,
+    from: statement.from.slice(0, 10),
+    to: lastDayBefore(statement.to),
+  });
   return (
     <Layout
       title={`Statement ${statement.period} · ${statement.partner.name}`}
@@ -249,7 +293,9 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
           ]}
         />
         {statement.truncated && (
-          <p class="notice notice-warn">These lists stop at 10,000 lines each; the CSV has every line. The totals count them all.</p>
+          <p class="notice notice-warn">
+            These lists stop at 10,000 lines each; the CSV has every line. The totals count them all.
+          </p>
         )}
       </Section>
       <Section title="Activations">
@@ -258,11 +304,31 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
           caption="Activations"
           empty="No billable activation in this period."
         />
-        <OffsetPager path={path} query={query} param="a" offset={offsets.a} size={LINES_PER_PAGE} total={statement.activations.length} label="Pages of activations" />
+        <OffsetPager
+          path={path}
+          query={query}
+          param="a"
+          offset={offsets.a}
+          size={LINES_PER_PAGE}
+          total={statement.activations.length}
+          label="Pages of activations"
+        />
       </Section>
       <Section title="Returns">
-        <EntryTable entries={statement.returns.slice(offsets.r, offsets.r + LINES_PER_PAGE)} caption="Returns" empty="No return in this period." />
-        <OffsetPager path={path} query={query} param="r" offset={offsets.r} size={LINES_PER_PAGE} total={statement.returns.length} label="Pages of returns" />
+        <EntryTable
+          entries={statement.returns.slice(offsets.r, offsets.r + LINES_PER_PAGE)}
+          caption="Returns"
+          empty="No return in this period."
+        />
+        <OffsetPager
+          path={path}
+          query={query}
+          param="r"
+          offset={offsets.r}
+          size={LINES_PER_PAGE}
+          total={statement.returns.length}
+          label="Pages of returns"
+        />
       </Section>
     </Layout>
   );
@@ -275,7 +341,10 @@ function textValues(request: FastifyRequest): Record<string, string | undefined>
 }
 
 /** The report for the query, or the refusal to show beside the fields (a bad or reversed date range). */
-async function reportFor(web: Web, request: FastifyRequest): Promise<{ report: Report; values: Record<string, string | undefined> } | { refused: AppError }> {
+async function reportFor(
+  web: Web,
+  request: FastifyRequest,
+): Promise<{ report: Report; values: Record<string, string | undefined> } | { refused: AppError }> {
   const { actor } = signedIn(request);
   try {
     const query: Static<typeof ReportQuery> = parseQuery(ReportQuery, request);
@@ -294,7 +363,12 @@ export async function reportPages(web: Web): Promise<void> {
     const answer = await reportFor(web, request);
     if ('refused' in answer) {
       const values = textValues(request);
-      return render.page(request, reply, <ReportPage report={undefined} state={refusedForm(values, answer.refused)} values={values} />, { status: 400 });
+      return render.page(
+        request,
+        reply,
+        <ReportPage report={undefined} state={refusedForm(values, answer.refused)} values={values} />,
+        { status: 400 },
+      );
     }
     return render.page(request, reply, <ReportPage report={answer.report} state={emptyForm} values={answer.values} />);
   });
@@ -311,7 +385,11 @@ export async function reportPages(web: Web): Promise<void> {
     const { id } = request.params as { id: string };
     const query = parseQuery(StatementPageQuery, request);
     const statement = await partnerStatement(ctx, actor, id, query.period);
-    return render.page(request, reply, <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0 }} />);
+    return render.page(
+      request,
+      reply,
+      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0 }} />,
+    );
   });
 
   app.get('/reports/partners/:id/statement.csv', async (request, reply) => {
@@ -324,5 +402,8 @@ export async function reportPages(web: Web): Promise<void> {
 }
 
 function csvReply(reply: FastifyReply, filename: string): FastifyReply {
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'no-store');
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store');
 }

@@ -26,11 +26,18 @@ function SignInPage({ state, next }: { state: FormState; next: string }) {
         <Form action="/sign-in" state={state} submit="Sign in">
           <input type="hidden" name="_next" value={next} />
           <TextField name="email" label="Email" type="email" autocomplete="username" state={state} required autofocus />
-          <TextField name="password" label="Password" type="password" autocomplete="current-password" state={state} required />
+          <TextField
+            name="password"
+            label="Password"
+            type="password"
+            autocomplete="current-password"
+            state={state}
+            required
+          />
         </Form>
         <p class="muted">
-          Forgotten your password, or never had one? Ask your administrator (or your partner) for a sign-in link. To activate
-          software on a device, no account is needed: <a href="/activate">activate here</a>.
+          Forgotten your password, or never had one? Ask your administrator (or your partner) for a sign-in link. To
+          activate software on a device, no account is needed: <a href="/activate">activate here</a>.
         </p>
       </div>
     </Layout>
@@ -60,7 +67,9 @@ function LinkPage({ secret, usable }: { secret: string; usable: boolean }) {
       <div class="narrow">
         {usable ? (
           <Form action={`/sign-in/link/${secret}`} submit="Continue and sign in">
-            <p>This link signs you in once. After that it stops working; you can set a password on your profile page.</p>
+            <p>
+              This link signs you in once. After that it stops working; you can set a password on your profile page.
+            </p>
           </Form>
         ) : (
           <p>The link has been used already, or it has expired. Ask whoever sent it for a new one.</p>
@@ -97,7 +106,10 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     const wait = Math.max(failuresFromAddress.retryAfter(fromHere), failuresOfAccount.retryAfter(email));
     if (wait > 0) {
       reply.header('retry-after', String(wait));
-      throw new AppError('RATE_LIMITED', `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} minutes.`);
+      throw new AppError(
+        'RATE_LIMITED',
+        `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} minutes.`,
+      );
     }
     const created = email && password ? await signInWithPassword(ctx, email, password) : undefined;
     if (!created) {
@@ -128,7 +140,12 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
       return render.page(request, reply, <LinkPage secret={secret} usable={false} />, { status: 410 });
     }
     startSessionCookie(reply, created);
-    if (!created.session.user.hasPassword) return render.redirect(reply, '/portal/profile', 'You are signed in. Set a password so that you can sign in without a link next time.');
+    if (!created.session.user.hasPassword)
+      return render.redirect(
+        reply,
+        '/portal/profile',
+        'You are signed in. Set a password so that you can sign in without a link next time.',
+      );
     return reply.redirect('/portal', 303);
   });
 

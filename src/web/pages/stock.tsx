@@ -22,7 +22,11 @@ const StockQuery = Type.Object({
 });
 
 /** "Product 2.1" for each product of the stock listed. */
-export async function productLabels(ctx: ServiceContext, actor: Actor, stock: Entitlement[]): Promise<Map<string, string>> {
+export async function productLabels(
+  ctx: ServiceContext,
+  actor: Actor,
+  stock: Entitlement[],
+): Promise<Map<string, string>> {
   const labels = new Map<string, string>();
   for (const id of new Set(stock.map((e) => e.productId).filter((p): p is string => !!p))) {
     const product = await getProduct(ctx, actor, id);
@@ -32,7 +36,11 @@ export async function productLabels(ctx: ServiceContext, actor: Actor, stock: En
 }
 
 /** Which of these entitlements the actor may open; a reseller does not see the stock its own was split from. */
-export async function visibleEntitlements(ctx: ServiceContext, actor: Actor, ids: (string | null | undefined)[]): Promise<Set<string>> {
+export async function visibleEntitlements(
+  ctx: ServiceContext,
+  actor: Actor,
+  ids: (string | null | undefined)[],
+): Promise<Set<string>> {
   const visible = new Set<string>();
   for (const id of new Set(ids.filter((i): i is string => !!i))) {
     try {
@@ -68,22 +76,44 @@ function StockPage({ stock, products, parents, query, producer }: StockView) {
     >
       <Section title="Bulk entitlements">
         <FilterBar action="/portal/stock">
-          <SelectField name="state" label="State" options={entitlementStates.map((s) => ({ value: s, label: s }))} blank="Any state" value={query.state} />
+          <SelectField
+            name="state"
+            label="State"
+            options={entitlementStates.map((s) => ({ value: s, label: s }))}
+            blank="Any state"
+            value={query.state}
+          />
         </FilterBar>
         <DataTable
           caption="Stock"
           rows={stock.items}
           empty={
             query.state
-              ? { title: `No ${query.state} stock.`, body: <p><a href="/portal/stock">Show stock in any state</a>.</p> }
+              ? {
+                  title: `No ${query.state} stock.`,
+                  body: (
+                    <p>
+                      <a href="/portal/stock">Show stock in any state</a>.
+                    </p>
+                  ),
+                }
               : producer
-                ? { title: 'No stock yet.', body: <p>Stock is a bulk entitlement sold to a partner: create one on the Entitlements page, then load its keys.</p> }
+                ? {
+                    title: 'No stock yet.',
+                    body: (
+                      <p>
+                        Stock is a bulk entitlement sold to a partner: create one on the Entitlements page, then load
+                        its keys.
+                      </p>
+                    ),
+                  }
                 : {
                     title: 'No stock yet.',
                     body: (
                       <p>
-                        Stock arrives when the producer sells you a bulk entitlement of web register keys (or a partner splits some of its stock to you). It appears
-                        here as soon as it is made; ask your contact at the producer.
+                        Stock arrives when the producer sells you a bulk entitlement of web register keys (or a partner
+                        splits some of its stock to you). It appears here as soon as it is made; ask your contact at the
+                        producer.
                       </p>
                     ),
                   }
@@ -99,7 +129,13 @@ function StockPage({ stock, products, parents, query, producer }: StockView) {
             {
               label: 'Split from',
               cell: (e) =>
-                !e.parentEntitlementId ? '—' : parents.has(e.parentEntitlementId) ? <a href={keysPath(e.parentEntitlementId)}>{e.parentEntitlementId}</a> : 'your distributor’s stock',
+                !e.parentEntitlementId ? (
+                  '—'
+                ) : parents.has(e.parentEntitlementId) ? (
+                  <a href={keysPath(e.parentEntitlementId)}>{e.parentEntitlementId}</a>
+                ) : (
+                  'your distributor’s stock'
+                ),
             },
           ]}
         />
@@ -115,8 +151,18 @@ export async function stockPages({ app, ctx, render }: Web): Promise<void> {
     const query = parseQuery(StockQuery, request);
     const stock = await listBulkStock(ctx, actor, { state: query.state }, { cursor: query.cursor, limit: 50 });
     const products = await productLabels(ctx, actor, stock.items);
-    const parents = await visibleEntitlements(ctx, actor, stock.items.map((e) => e.parentEntitlementId));
-    const view = { stock, products, parents, query: { state: query.state, cursor: query.cursor }, producer: isProducer(actor) };
+    const parents = await visibleEntitlements(
+      ctx,
+      actor,
+      stock.items.map((e) => e.parentEntitlementId),
+    );
+    const view = {
+      stock,
+      products,
+      parents,
+      query: { state: query.state, cursor: query.cursor },
+      producer: isProducer(actor),
+    };
     return render.page(request, reply, <StockPage {...view} />);
   });
 }

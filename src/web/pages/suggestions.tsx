@@ -38,7 +38,8 @@ function Suggestions({ options }: { options: Option[] }) {
  * typed, as `<option>`s for the field's datalist, from the same scoped services as every list.
  */
 export async function suggestionPages({ app, ctx, render }: Web): Promise<void> {
-  const typed = (query: FormBody, field: string) => parseForm(TypedText, { text: textOf(query, field) ?? '' }).text.trim();
+  const typed = (query: FormBody, field: string) =>
+    parseForm(TypedText, { text: textOf(query, field) ?? '' }).text.trim();
 
   app.get('/suggestions/accounts', async (request, reply) => {
     const { actor } = signedIn(request);

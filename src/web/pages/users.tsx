@@ -84,8 +84,21 @@ function UsersPage({
       <Section title="Portal users">
         <FilterBar action="/portal/users">
           <TextField name="email" label="Email contains" type="search" value={query.email} />
-          <SelectField name="role" label="Role" options={roles.map((r) => ({ value: r, label: r }))} blank="Any role" value={query.role} />
-          <AccountPicker name="accountId" label="Account" choices={choices} blank="Any account" value={query.accountId} hint={choices.nextCursor ? 'An account ID (acc_…).' : undefined} />
+          <SelectField
+            name="role"
+            label="Role"
+            options={roles.map((r) => ({ value: r, label: r }))}
+            blank="Any role"
+            value={query.role}
+          />
+          <AccountPicker
+            name="accountId"
+            label="Account"
+            choices={choices}
+            blank="Any account"
+            value={query.accountId}
+            hint={choices.nextCursor ? 'An account ID (acc_…).' : undefined}
+          />
         </FilterBar>
         <DataTable
           caption="Portal users"
@@ -103,7 +116,12 @@ function UsersPage({
             { label: 'Email', cell: (u) => u.email },
             { label: 'Role', cell: (u) => u.role },
             { label: 'Account', cell: (u) => <AccountCell user={u} accounts={accounts} /> },
-            { label: 'Signs in with', cell: (u) => <span class="nowrap">{u.hasPassword ? 'password' : <span class="muted">link only</span>}</span> },
+            {
+              label: 'Signs in with',
+              cell: (u) => (
+                <span class="nowrap">{u.hasPassword ? 'password' : <span class="muted">link only</span>}</span>
+              ),
+            },
             { label: 'Status', cell: (u) => <StatusBadge user={u} /> },
             { label: 'Created', cell: (u) => <span class="nowrap">{formatDate(u.createdAt)}</span> },
           ]}
@@ -114,10 +132,23 @@ function UsersPage({
   );
 }
 
-function NewUserPage({ state, roleChoices, accounts, accountId }: { state: FormState; roleChoices: Role[]; accounts: Page<Account>; accountId: string | undefined }) {
+function NewUserPage({
+  state,
+  roleChoices,
+  accounts,
+  accountId,
+}: {
+  state: FormState;
+  roleChoices: Role[];
+  accounts: Page<Account>;
+  accountId: string | undefined;
+}) {
   const producerRoles = roleChoices.some((role) => !isAccountRole(role));
   return (
-    <Layout title="New user" lead="Someone who signs in to the portal. Partner and customer users act for one account and see only what it may see.">
+    <Layout
+      title="New user"
+      lead="Someone who signs in to the portal. Partner and customer users act for one account and see only what it may see."
+    >
       <Section title="The user">
         <div class="narrow">
           <Form action="/portal/users" state={state} submit="Create user">
@@ -131,7 +162,13 @@ function NewUserPage({ state, roleChoices, accounts, accountId }: { state: FormS
               state={state}
               required
               options={roleChoices.map((role) => ({ value: role, label: roleLabels[role] }))}
-              value={accountId ? (accounts.items.find((a) => a.id === accountId)?.type ?? 'customer') : roleChoices.includes('operator') ? 'operator' : 'customer'}
+              value={
+                accountId
+                  ? (accounts.items.find((a) => a.id === accountId)?.type ?? 'customer')
+                  : roleChoices.includes('operator')
+                    ? 'operator'
+                    : 'customer'
+              }
             />
             <AccountPicker
               name="accountId"
@@ -197,7 +234,8 @@ function UserPage({ view }: { view: UserView }) {
       {link && (
         <div class="notice" role="status">
           <p>
-            <strong>Sign-in link made.</strong> Send it to {user.name} now: it is shown only this once, works once, and expires {formatDate(link.expiresAt)}.
+            <strong>Sign-in link made.</strong> Send it to {user.name} now: it is shown only this once, works once, and
+            expires {formatDate(link.expiresAt)}.
           </p>
           <div class="secret">
             <span>{link.url}</span>
@@ -221,9 +259,27 @@ function UserPage({ view }: { view: UserView }) {
             ['Name', user.name],
             ['Email', user.email],
             ['Role', user.role],
-            ['Account', account ? <span class="button-row"><a href={`/portal/accounts/${account.id}`}>{account.name}</a> <AccountTypeBadge account={account} /></span> : user.accountId ? <Code>{user.accountId}</Code> : "The producer's staff"],
+            [
+              'Account',
+              account ? (
+                <span class="button-row">
+                  <a href={`/portal/accounts/${account.id}`}>{account.name}</a> <AccountTypeBadge account={account} />
+                </span>
+              ) : user.accountId ? (
+                <Code>{user.accountId}</Code>
+              ) : (
+                "The producer's staff"
+              ),
+            ],
             ['Signs in with', user.hasPassword ? 'A password' : 'A sign-in link (no password set yet)'],
-            ['Status', user.disabledAt ? <Badge tone="bad">disabled since {formatDate(user.disabledAt)}</Badge> : <Badge tone="good">active</Badge>],
+            [
+              'Status',
+              user.disabledAt ? (
+                <Badge tone="bad">disabled since {formatDate(user.disabledAt)}</Badge>
+              ) : (
+                <Badge tone="good">active</Badge>
+              ),
+            ],
             ['ID', <Code>{user.id}</Code>],
             ['Created', formatDate(user.createdAt)],
           ]}
@@ -238,10 +294,15 @@ function UserPage({ view }: { view: UserView }) {
             ) : (
               <>
                 <p>
-                  A link that signs {user.name} in once, for 72 hours: for a first sign-in, or when a password is forgotten. Only a hash of it is kept;
+                  A link that signs {user.name} in once, for 72 hours: for a first sign-in, or when a password is
+                  forgotten. Only a hash of it is kept;
                   {user.hasPassword ? ' the password stays as it is.' : ' after signing in, they set a password.'}
                 </p>
-                <PostButton action={`/portal/users/${user.id}/sign-in-link`} label="Make a sign-in link" tone="primary" />
+                <PostButton
+                  action={`/portal/users/${user.id}/sign-in-link`}
+                  label="Make a sign-in link"
+                  tone="primary"
+                />
               </>
             )}
           </Section>
@@ -255,13 +316,20 @@ function UserPage({ view }: { view: UserView }) {
           <Section title="Access">
             {user.disabledAt ? (
               <>
-                <p>This user cannot sign in. Enabling lets them sign in again with their password or a new sign-in link.</p>
+                <p>
+                  This user cannot sign in. Enabling lets them sign in again with their password or a new sign-in link.
+                </p>
                 <PostButton action={`/portal/users/${user.id}/enable`} label="Enable" />
               </>
             ) : (
               <>
                 <p>Disabling ends the user's sessions at once; they cannot sign in until enabled again.</p>
-                <PostButton action={`/portal/users/${user.id}/disable`} label="Disable" tone="danger" confirm={`Disable ${user.name}? Their sessions end at once.`} />
+                <PostButton
+                  action={`/portal/users/${user.id}/disable`}
+                  label="Disable"
+                  tone="danger"
+                  confirm={`Disable ${user.name}? Their sessions end at once.`}
+                />
               </>
             )}
           </Section>
@@ -294,19 +362,53 @@ export async function userPages(web: Web): Promise<void> {
 
   const accountChoices = (actor: Actor) => listAccounts(ctx, actor, { anonymous: false }, { limit: PICKER_SIZE });
   const byId = async (actor: Actor, ids: (string | null)[]) =>
-    new Map((await getAccounts(ctx, actor, ids.filter((id): id is string => id !== null))).map((a) => [a.id, a]));
+    new Map(
+      (
+        await getAccounts(
+          ctx,
+          actor,
+          ids.filter((id): id is string => id !== null),
+        )
+      ).map((a) => [a.id, a]),
+    );
 
   app.get('/users', async (request, reply) => {
     const { actor } = signedIn(request);
     const query = parseQuery(UserListQuery, request);
-    const users = await listUsers(ctx, actor, { role: query.role, accountId: query.accountId, email: query.email }, { cursor: query.cursor, limit: PAGE_SIZE });
-    const [accounts, choices] = await Promise.all([byId(actor, users.items.map((u) => u.accountId)), accountChoices(actor)]);
+    const users = await listUsers(
+      ctx,
+      actor,
+      { role: query.role, accountId: query.accountId, email: query.email },
+      { cursor: query.cursor, limit: PAGE_SIZE },
+    );
+    const [accounts, choices] = await Promise.all([
+      byId(
+        actor,
+        users.items.map((u) => u.accountId),
+      ),
+      accountChoices(actor),
+    ]);
     const partnerView = actor.type === 'user' && actor.role === 'partner';
-    return render.page(request, reply, <UsersPage users={users} accounts={accounts} choices={choices} query={shownQuery(query)} partnerView={partnerView} />);
+    return render.page(
+      request,
+      reply,
+      <UsersPage
+        users={users}
+        accounts={accounts}
+        choices={choices}
+        query={shownQuery(query)}
+        partnerView={partnerView}
+      />,
+    );
   });
 
   const newPage = async (actor: Actor, state: FormState, accountId: string | undefined) => (
-    <NewUserPage state={state} roleChoices={roleChoicesFor(actor)} accounts={await accountChoices(actor)} accountId={accountId} />
+    <NewUserPage
+      state={state}
+      roleChoices={roleChoicesFor(actor)}
+      accounts={await accountChoices(actor)}
+      accountId={accountId}
+    />
   );
 
   app.get('/users/new', async (request, reply) => {
@@ -323,7 +425,13 @@ export async function userPages(web: Web): Promise<void> {
       schema: UserInput,
       run: (input) => createUser(ctx, actor, input),
       done: (user) =>
-        render.redirect(reply, `/portal/users/${user.id}`, user.hasPassword ? `User ${user.name} created.` : `User ${user.name} created. Make a sign-in link below and send it to them.`),
+        render.redirect(
+          reply,
+          `/portal/users/${user.id}`,
+          user.hasPassword
+            ? `User ${user.name} created.`
+            : `User ${user.name} created. Make a sign-in link below and send it to them.`,
+        ),
       again: (state) => newPage(actor, state, undefined),
     });
   });
@@ -348,7 +456,9 @@ export async function userPages(web: Web): Promise<void> {
     };
   };
 
-  app.get('/users/:id', async (request, reply) => render.page(request, reply, <UserPage view={await userView(request, idOf(request))} />));
+  app.get('/users/:id', async (request, reply) =>
+    render.page(request, reply, <UserPage view={await userView(request, idOf(request))} />),
+  );
 
   app.post('/users/:id', async (request, reply) => {
     const { actor } = signedIn(request);
@@ -372,7 +482,13 @@ export async function userPages(web: Web): Promise<void> {
         schema: NoInput,
         run: () => updateUser(ctx, actor, id, { disabled }),
         done: (user) =>
-          render.redirect(reply, `/portal/users/${user.id}`, disabled ? `${user.name} is disabled; their sessions have ended.` : `${user.name} is enabled and can sign in again.`),
+          render.redirect(
+            reply,
+            `/portal/users/${user.id}`,
+            disabled
+              ? `${user.name} is disabled; their sessions have ended.`
+              : `${user.name} is enabled and can sign in again.`,
+          ),
         again: async (state) => <UserPage view={await userView(request, id, { actionState: state })} />,
       });
     });
@@ -387,7 +503,12 @@ export async function userPages(web: Web): Promise<void> {
       // Shown on this answer only, never after a redirect: the link must not travel in a cookie or a URL.
       done: async (link) => {
         const url = signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret);
-        return render.page(request, reply, <UserPage view={await userView(request, id, { link: { url, expiresAt: link.expiresAt } })} />, { status: 201 });
+        return render.page(
+          request,
+          reply,
+          <UserPage view={await userView(request, id, { link: { url, expiresAt: link.expiresAt } })} />,
+          { status: 201 },
+        );
       },
       again: async (state) => <UserPage view={await userView(request, id, { actionState: state })} />,
     });

@@ -16,7 +16,11 @@ import { loadWebRegisterKeys } from '../../services/bulk/load-web-register-keys.
 import { listStockSplits } from '../../services/bulk/read-stock.ts';
 import { exportWebRegisterKeys, listWebRegisterKeys } from '../../services/bulk/read-web-register-keys.ts';
 import { maySplitStock, splitBulkEntitlement } from '../../services/bulk/split-bulk-entitlement.ts';
-import { MAX_VOIDED_AT_ONCE, voidUnredeemedKeys, voidWebRegisterKeys } from '../../services/bulk/void-web-register-keys.ts';
+import {
+  MAX_VOIDED_AT_ONCE,
+  voidUnredeemedKeys,
+  voidWebRegisterKeys,
+} from '../../services/bulk/void-web-register-keys.ts';
 import { getProduct } from '../../services/catalog/read-catalog.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { CheckboxField, Form, PostButton, SelectField, TextField } from '../components/form.tsx';
@@ -48,7 +52,10 @@ const KeysQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
 
-const VoidCountForm = Type.Object({ count: Type.Integer({ minimum: 1, maximum: MAX_VOIDED_AT_ONCE }) }, { additionalProperties: false });
+const VoidCountForm = Type.Object(
+  { count: Type.Integer({ minimum: 1, maximum: MAX_VOIDED_AT_ONCE }) },
+  { additionalProperties: false },
+);
 
 type FormName = 'paste' | 'generate' | 'void' | 'voidCount' | 'split';
 
@@ -101,7 +108,15 @@ function AddKeys({ view }: { view: KeysView }) {
         <div class="key-action">
           <h3>Generate keys</h3>
           <Form action={`${base}/generate`} state={forms.generate} submit="Generate">
-            <TextField name="generate" label="How many" type="number" min={1} max={1_000_000} state={forms.generate} required />
+            <TextField
+              name="generate"
+              label="How many"
+              type="number"
+              min={1}
+              max={1_000_000}
+              state={forms.generate}
+              required
+            />
             <TextField
               name="prefix"
               label="Prefix"
@@ -121,19 +136,37 @@ function VoidKeys({ view }: { view: KeysView }) {
   const base = keysPath(entitlement.id);
   return (
     <Section title="Void keys" id="void-keys">
-      <p class="muted">A void key can no longer be redeemed or activated: for lost or stolen stock. Redeemed keys stay redeemed.</p>
+      <p class="muted">
+        A void key can no longer be redeemed or activated: for lost or stolen stock. Redeemed keys stay redeemed.
+      </p>
       <div class="key-actions">
         <div class="key-action">
           <h3>These keys</h3>
-          <Form action={`${base}/void`} state={forms.void} submit="Void these keys" confirm="Void the keys listed and ticked? This cannot be undone." attributes={{ id: 'void-form' }}>
-            <KeyListField name="keys" label="Keys to void, one per line" state={forms.void} hint="Keys ticked in the list above are voided too." />
+          <Form
+            action={`${base}/void`}
+            state={forms.void}
+            submit="Void these keys"
+            confirm="Void the keys listed and ticked? This cannot be undone."
+            attributes={{ id: 'void-form' }}
+          >
+            <KeyListField
+              name="keys"
+              label="Keys to void, one per line"
+              state={forms.void}
+              hint="Keys ticked in the list above are voided too."
+            />
             <CheckboxField name="_partial" label="Void the others if some cannot be voided" state={forms.void} />
             <Refused forms={forms} form="void" title="These keys cannot be voided, so none was:" />
           </Form>
         </div>
         <div class="key-action">
           <h3>A number of keys</h3>
-          <Form action={`${base}/void-count`} state={forms.voidCount} submit="Void" confirm="Void this many unredeemed keys? This cannot be undone.">
+          <Form
+            action={`${base}/void-count`}
+            state={forms.voidCount}
+            submit="Void"
+            confirm="Void this many unredeemed keys? This cannot be undone."
+          >
             <TextField
               name="count"
               label="How many unredeemed keys"
@@ -157,18 +190,39 @@ function SplitStock({ view }: { view: KeysView }) {
   return (
     <Section title="Split stock to a reseller" id="split">
       <p class="muted">
-        Moves unredeemed keys into a new bulk entitlement for a tier-2 partner, who may then register them. The tier-1 partner stays on it and is billed
-        for it.
+        Moves unredeemed keys into a new bulk entitlement for a tier-2 partner, who may then register them. The tier-1
+        partner stays on it and is billed for it.
       </p>
       {view.partnerOptions.length === 0 ? (
-        <p>There is no other partner account to split to yet. A reseller is a partner account, made on the Accounts page.</p>
+        <p>
+          There is no other partner account to split to yet. A reseller is a partner account, made on the Accounts page.
+        </p>
       ) : (
         <div class="narrow">
           <Form action={`${keysPath(entitlement.id)}/split`} state={state} submit="Split stock">
-            <SelectField name="partnerAccountId" label="Reseller (tier-2 partner)" options={view.partnerOptions} blank="Choose a partner" state={state} required />
-            <TextField name="count" label="Number of keys" type="number" min={1} state={state} hint="The oldest unredeemed keys first." />
+            <SelectField
+              name="partnerAccountId"
+              label="Reseller (tier-2 partner)"
+              options={view.partnerOptions}
+              blank="Choose a partner"
+              state={state}
+              required
+            />
+            <TextField
+              name="count"
+              label="Number of keys"
+              type="number"
+              min={1}
+              state={state}
+              hint="The oldest unredeemed keys first."
+            />
             <KeyListField name="keys" label="Or exactly these keys, one per line" state={state} rows={3} />
-            <TextField name="id" label="ID of the new entitlement" state={state} hint="Leave blank to have one generated." />
+            <TextField
+              name="id"
+              label="ID of the new entitlement"
+              state={state}
+              hint="Leave blank to have one generated."
+            />
             <Refused forms={forms} form="split" title="These keys cannot be moved, so none was:" />
           </Form>
         </div>
@@ -191,7 +245,8 @@ function KeysPage({ view }: { view: KeysView }) {
       title={`Keys of ${entitlement.id}`}
       lead={
         <>
-          {view.productLabel} · <StateBadge state={entitlement.state} /> · {entitlement.quantityPerKey ?? 1} per key · sold to {partnerName(view, tier1)}
+          {view.productLabel} · <StateBadge state={entitlement.state} /> · {entitlement.quantityPerKey ?? 1} per key ·
+          sold to {partnerName(view, tier1)}
           {tier2 && <> · resold by {partnerName(view, tier2)}</>}
         </>
       }
@@ -210,11 +265,18 @@ function KeysPage({ view }: { view: KeysView }) {
       {entitlement.parentEntitlementId && (
         <p class="notice">
           Split from{' '}
-          {view.parentVisible ? <a href={keysPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a> : 'the stock of your distributor'}.
+          {view.parentVisible ? (
+            <a href={keysPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a>
+          ) : (
+            'the stock of your distributor'
+          )}
+          .
         </p>
       )}
       {!redeemable && counts.unredeemed > 0 && (
-        <p class="notice notice-warn">This stock is {entitlement.state}: its keys can be registered and activated once it is deployed (or test).</p>
+        <p class="notice notice-warn">
+          This stock is {entitlement.state}: its keys can be registered and activated once it is deployed (or test).
+        </p>
       )}
       {view.may.load && <AddKeys view={view} />}
       <Section
@@ -229,7 +291,13 @@ function KeysPage({ view }: { view: KeysView }) {
         }
       >
         <FilterBar action={base}>
-          <SelectField name="state" label="State" options={keyStates.map((s) => ({ value: s, label: s }))} blank="Any state" value={query.state} />
+          <SelectField
+            name="state"
+            label="State"
+            options={keyStates.map((s) => ({ value: s, label: s }))}
+            blank="Any state"
+            value={query.state}
+          />
         </FilterBar>
         <DataTable
           caption="Web register keys"
@@ -252,7 +320,15 @@ function KeysPage({ view }: { view: KeysView }) {
                   {
                     label: 'Select',
                     cell: (k: WebRegisterKey) =>
-                      k.state === 'unredeemed' ? <input type="checkbox" form="void-form" name="keys" value={k.key} aria-label={`Select ${k.key}`} /> : null,
+                      k.state === 'unredeemed' ? (
+                        <input
+                          type="checkbox"
+                          form="void-form"
+                          name="keys"
+                          value={k.key}
+                          aria-label={`Select ${k.key}`}
+                        />
+                      ) : null,
                   },
                 ]
               : []),
@@ -284,9 +360,16 @@ function KeysPage({ view }: { view: KeysView }) {
             empty={{ title: 'No splits.' }}
             columns={[
               { label: 'Entitlement', cell: (e) => <a href={keysPath(e.id)}>{e.id}</a> },
-              { label: 'Reseller', cell: (e) => partnerName(view, e.channelPartners.find((p) => p.tier === 'tier2')?.accountId) },
+              {
+                label: 'Reseller',
+                cell: (e) => partnerName(view, e.channelPartners.find((p) => p.tier === 'tier2')?.accountId),
+              },
               { label: 'Keys', numeric: true, cell: (e) => (e.webRegisterKeys?.total ?? 0).toLocaleString('en') },
-              { label: 'Unredeemed', numeric: true, cell: (e) => (e.webRegisterKeys?.unredeemed ?? 0).toLocaleString('en') },
+              {
+                label: 'Unredeemed',
+                numeric: true,
+                cell: (e) => (e.webRegisterKeys?.unredeemed ?? 0).toLocaleString('en'),
+              },
               { label: 'Made', cell: (e) => formatDate(e.createdAt) },
             ]}
           />
@@ -325,7 +408,13 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const query = request.method === 'GET' ? parseQuery(KeysQuery, request) : {};
     // The keys first: customers (403) and other partners (404) are refused by the service itself.
-    const keys = await listWebRegisterKeys(ctx, actor, id, { state: query.state }, { cursor: query.cursor, limit: KEYS_PER_PAGE });
+    const keys = await listWebRegisterKeys(
+      ctx,
+      actor,
+      id,
+      { state: query.state },
+      { cursor: query.cursor, limit: KEYS_PER_PAGE },
+    );
     const entitlement = await getEntitlement(ctx, actor, id);
     const product = entitlement.productId ? await getProduct(ctx, actor, entitlement.productId) : undefined;
     const splits = (await listStockSplits(ctx, actor, id, { limit: 100 })).items;
@@ -334,10 +423,15 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     let partners: Account[] = [];
     if (may.split) {
       const tier1 = entitlement.channelPartners.find((p) => p.tier === 'tier1')?.accountId;
-      partners = (await listAccounts(ctx, actor, { type: 'partner' }, { limit: 1000 })).items.filter((a) => a.id !== tier1);
+      partners = (await listAccounts(ctx, actor, { type: 'partner' }, { limit: 1000 })).items.filter(
+        (a) => a.id !== tier1,
+      );
     }
     const parentVisible = (await visibleEntitlements(ctx, actor, [entitlement.parentEntitlementId])).size > 0;
-    const names = await visibleNames(web, actor, [...holders, ...splits.flatMap((s) => s.channelPartners.map((p) => p.accountId))]);
+    const names = await visibleNames(web, actor, [
+      ...holders,
+      ...splits.flatMap((s) => s.channelPartners.map((p) => p.accountId)),
+    ]);
     return {
       entitlement,
       productLabel: product ? `${product.name} ${product.version}` : 'No product',
@@ -378,8 +472,13 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
           throw refusal(error, 'keys', 'Add the good keys and skip the rejected ones');
         }
       },
-      done: (result) => render.redirect(reply, keysPath(result.entitlementId), loadedMessage(result.added, result.rejected.length)),
-      again: async (state) => <KeysPage view={await view(request, id, { paste: state, refused: refused && { form: 'paste', keys: refused } })} />,
+      done: (result) =>
+        render.redirect(reply, keysPath(result.entitlementId), loadedMessage(result.added, result.rejected.length)),
+      again: async (state) => (
+        <KeysPage
+          view={await view(request, id, { paste: state, refused: refused && { form: 'paste', keys: refused } })}
+        />
+      ),
     });
   });
 
@@ -389,7 +488,8 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: KeyLoadJsonBody,
       run: (input) => loadWebRegisterKeys(ctx, actor, id, keySourceFromJson(input), { partial: false }),
-      done: (result) => render.redirect(reply, keysPath(result.entitlementId), `Generated ${result.added.toLocaleString('en')} keys.`),
+      done: (result) =>
+        render.redirect(reply, keysPath(result.entitlementId), `Generated ${result.added.toLocaleString('en')} keys.`),
       again: async (state) => <KeysPage view={await view(request, id, { generate: state })} />,
     });
   });
@@ -426,9 +526,20 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
         render.redirect(
           reply,
           keysPath(id),
-          `Voided ${result.voided.toLocaleString('en')} key(s).${result.rejected.length > 0 ? ` ${result.rejected.length} could not be voided: ${result.rejected.map((r) => r.key).slice(0, 10).join(', ')}.` : ''}`,
+          `Voided ${result.voided.toLocaleString('en')} key(s).${
+            result.rejected.length > 0
+              ? ` ${result.rejected.length} could not be voided: ${result.rejected
+                  .map((r) => r.key)
+                  .slice(0, 10)
+                  .join(', ')}.`
+              : ''
+          }`,
         ),
-      again: async (state) => <KeysPage view={await view(request, id, { void: state, refused: refused && { form: 'void', keys: refused } })} />,
+      again: async (state) => (
+        <KeysPage
+          view={await view(request, id, { void: state, refused: refused && { form: 'void', keys: refused } })}
+        />
+      ),
     });
   });
 
@@ -463,9 +574,17 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
       },
       done: (created) => {
         const moved = created.webRegisterKeys?.total ?? 0;
-        return render.redirect(reply, keysPath(created.id), `Moved ${moved.toLocaleString('en')} key(s) from ${id} into this new bulk entitlement.`);
+        return render.redirect(
+          reply,
+          keysPath(created.id),
+          `Moved ${moved.toLocaleString('en')} key(s) from ${id} into this new bulk entitlement.`,
+        );
       },
-      again: async (state) => <KeysPage view={await view(request, id, { split: state, refused: refused && { form: 'split', keys: refused } })} />,
+      again: async (state) => (
+        <KeysPage
+          view={await view(request, id, { split: state, refused: refused && { form: 'split', keys: refused } })}
+        />
+      ),
     });
   });
 }
