@@ -138,7 +138,9 @@ async function floor(backend: Backend, keys: string[]): Promise<number> {
         "insert into web_register_keys (code, key, entitlement_pk, seq, state, load_id, created_at) values (?, ?, 'ent_floor', ?, 'unredeemed', 'kld_floor', ?)",
       );
       store.sqlite.transaction(() => {
-        keys.forEach((key, seq) => insert.run(normalizeCode(key), key, seq, at));
+        keys.forEach((key, seq) => {
+          insert.run(normalizeCode(key), key, seq, at);
+        });
       })();
     } else if (store.pool) {
       const client = await store.pool.connect();

@@ -22,6 +22,7 @@ const server = await startServer(
 );
 const clock = server.ctx as { now: () => Date };
 
+// biome-ignore lint/suspicious/noExplicitAny: a script that walks the API as a user would; the answers are read loosely
 async function call<T = Record<string, any>>(
   method: string,
   path: string,

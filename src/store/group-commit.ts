@@ -54,7 +54,8 @@ export class GroupCommit<DB> {
   async #runInBatch<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<{ batch: Batch<DB>; result: T }> {
     await this.#turn.acquire();
     try {
-      const batch = this.#open ?? (this.#open = await this.#begin());
+      this.#open ??= await this.#begin();
+      const batch = this.#open;
       const result = await this.#asSavepoint(batch, work);
       batch.members += 1;
       if (batch.members >= MAX_MEMBERS) await this.#commit(batch);

@@ -39,7 +39,9 @@ export function preparedQuery<A extends Args, R>(
       const parameters = order.map((name) => args[name]);
       if (store.sqlite && db.isTransaction) {
         const statement = store.cachedStatement(sql);
-        return (statement.reader ? statement.all(...parameters) : (statement.run(...parameters), [])) as R[];
+        if (statement.reader) return statement.all(...parameters) as R[];
+        statement.run(...parameters);
+        return [];
       }
       const result = await db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
       return result.rows;

@@ -9,7 +9,7 @@ import type { FormBody, FormState } from './forms.ts';
 export function compactRows(body: FormBody, list: string, prefilled: readonly string[] = []): FormBody {
   const rows = new Map<number, [string, FormBody[string]][]>();
   const rest: FormBody = {};
-  const pattern = new RegExp(`^/?${escape(list.replace(/^\//, ''))}/(\\d{1,4})/(.+)$`);
+  const pattern = new RegExp(`^/?${escapeRegExp(list.replace(/^\//, ''))}/(\\d{1,4})/(.+)$`);
   for (const [name, value] of Object.entries(body)) {
     const match = pattern.exec(name);
     if (!match) {
@@ -34,7 +34,7 @@ export function compactRows(body: FormBody, list: string, prefilled: readonly st
 
 /** How many rows of `list` a submitted form holds. */
 export function rowCount(values: FormBody, list: string): number {
-  const pattern = new RegExp(`^/?${escape(list.replace(/^\//, ''))}/(\\d{1,4})/`);
+  const pattern = new RegExp(`^/?${escapeRegExp(list.replace(/^\//, ''))}/(\\d{1,4})/`);
   let count = 0;
   for (const name of Object.keys(values)) {
     const match = pattern.exec(name);
@@ -59,6 +59,6 @@ function isBlank(value: FormBody[string]): boolean {
   return (Array.isArray(value) ? value : [value]).every((v) => v.trim() === '');
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

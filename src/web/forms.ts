@@ -135,7 +135,7 @@ export function textOf(values: FormBody, name: string): string | undefined {
 }
 
 /** The value a form showed in `name`, for inputs filled in again after a refusal. */
-export function valueOf(state: FormState, name: string): string | undefined {
+export function submittedValue(state: FormState, name: string): string | undefined {
   return textOf(state.values, name);
 }
 

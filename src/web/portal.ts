@@ -3,7 +3,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { AppError } from '../domain/errors.ts';
+import type { AppError } from '../domain/errors.ts';
 import { statusOfError, toAppError } from '../http/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';

@@ -55,13 +55,11 @@ describeEachBackend('portal journeys [browser]', (server) => {
       .first()
       .click();
     const keys = someKeys(1_000, 'JOURNEY');
-    await page
-      .getByLabel('Key file')
-      .setInputFiles({
-        name: 'stock.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from(`# first batch\n${keys.join('\n')}\n`),
-      });
+    await page.getByLabel('Key file').setInputFiles({
+      name: 'stock.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`# first batch\n${keys.join('\n')}\n`),
+    });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('Loaded 1,000 key(s).').waitFor();
 

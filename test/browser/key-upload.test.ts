@@ -44,13 +44,11 @@ describeEachBackend('portal key upload [browser]', (server) => {
     await page.goto(`/portal/entitlements/${bulk.id}/keys`);
     assert.equal(await countOf(page, 'total'), '1');
     const keys = someKeys(20_000, 'BROWSER');
-    await page
-      .getByLabel('Key file')
-      .setInputFiles({
-        name: 'spring.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from(`# spring\n${keys.join('\n')}\n`),
-      });
+    await page.getByLabel('Key file').setInputFiles({
+      name: 'spring.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`# spring\n${keys.join('\n')}\n`),
+    });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('Loaded 20,000 key(s).').waitFor();
     assert.equal(progress.at(-1), 1, `the bar went to the end (${progress.join(', ')})`);
@@ -68,13 +66,11 @@ describeEachBackend('portal key upload [browser]', (server) => {
     await signIn(page, user.email);
     await page.goto(`/portal/entitlements/${bulk.id}/keys`);
     const good = someKeys(3, 'GOOD');
-    await page
-      .getByLabel('Key file')
-      .setInputFiles({
-        name: 'mixed.txt',
-        mimeType: 'text/plain',
-        buffer: Buffer.from([...good, existing[0], 'x'].join('\n')),
-      });
+    await page.getByLabel('Key file').setInputFiles({
+      name: 'mixed.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from([...good, existing[0], 'x'].join('\n')),
+    });
     await page.getByRole('button', { name: 'Upload key file' }).click();
     await page.getByText('2 key(s) of the file were refused, so none was loaded.').waitFor();
     await page.locator('#upload-result').getByText('exists already').waitFor();

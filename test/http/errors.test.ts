@@ -79,6 +79,7 @@ describeEachBackend('errors', (server) => {
       '\ud800',
       'a'.repeat(200),
       '../../etc/passwd',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile literal, not a template
       '${jndi:ldap://x}',
       '<script>',
     ];

@@ -86,6 +86,7 @@ describe('licence files', () => {
     assert.equal(lines.filter((l) => l === LICENSE_BEGIN).length, 1);
     assert.match(file, /Product: +Evil\\u000a-----END LICENTIA LICENSE-----\\u000a/);
     assert.match(file, /\\u202eHidden\\u0000/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what the test looks for
     assert.doesNotMatch(file, /[\r\u2028\u202e\u0000]/);
   });
 

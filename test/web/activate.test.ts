@@ -51,7 +51,7 @@ describeEachBackend('end customer: activation page', (server) => {
     await visitor.get('/activate');
     const missing = await visitor.post('/activate', { code });
     assert.equal(missing.status, 400);
-    assert.match(missing.html, /class="field field-invalid"[^]*id="f-fingerprint"/);
+    assert.match(missing.html, /class="field field-invalid"[\s\S]*id="f-fingerprint"/);
     const unknown = await visitor.post('/activate', { code: 'NOPE1-NOPE2-NOPE3-NOPE4', fingerprint: fingerprint() });
     assert.equal(unknown.status, 404);
     assert.match(textOf(unknown.html), /is not a code that can be activated/);

@@ -35,7 +35,7 @@ describeEachBackend('portal: API keys', (server) => {
     await admin.get('/portal/api-keys');
     const noAccount = await admin.post('/portal/api-keys', { name: 'x', role: 'partner' });
     assert.equal(noAccount.status, 400);
-    assert.match(noAccount.html, /class="field field-invalid"[^]*required for role partner/);
+    assert.match(noAccount.html, /class="field field-invalid"[\s\S]*required for role partner/);
     const badRole = await admin.post('/portal/api-keys', { role: 'root' });
     assert.equal(badRole.status, 400);
     const unknown = await admin.post('/portal/api-keys', { role: 'customer', accountId: 'acc_missing' });

@@ -164,7 +164,7 @@ describeEachBackend('portal: catalogue', (server) => {
       leaseSeconds: '600',
     });
     assert.equal(lease.status, 400);
-    assert.match(lease.html, /class="field field-invalid"[^]*only floating license models have leases/);
+    assert.match(lease.html, /class="field field-invalid"[\s\S]*only floating license models have leases/);
     assert.match(lease.html, /value="600"/, 'what was typed stays');
     const badKind = await admin.post('/portal/catalog/license-models', { name: unique('m'), kind: 'site' });
     assert.equal(badKind.status, 400);
@@ -211,7 +211,7 @@ describeEachBackend('portal: catalogue', (server) => {
       licenseModelId: 'lm_missing',
     });
     assert.equal(noModel.status, 422);
-    assert.match(noModel.html, /class="field field-invalid"[^]*License model lm_missing does not exist/);
+    assert.match(noModel.html, /class="field field-invalid"[\s\S]*License model lm_missing does not exist/);
 
     const kept = await product(api, { licenseModelId: model.id });
     const other = await product(api, { licenseModelId: model.id });
@@ -221,14 +221,14 @@ describeEachBackend('portal: catalogue', (server) => {
       licenseModelId: model.id,
     });
     assert.equal(clash.status, 409);
-    assert.match(clash.html, /class="field field-invalid"[^]*already exists/);
+    assert.match(clash.html, /class="field field-invalid"[\s\S]*already exists/);
     const emptied = await admin.post(`/portal/catalog/products/${kept.id}`, {
       name: '',
       version: '',
       licenseModelId: model.id,
     });
     assert.equal(emptied.status, 400);
-    assert.match(emptied.html, /id="f-name-error"[^]*id="f-version-error"/);
+    assert.match(emptied.html, /id="f-name-error"[\s\S]*id="f-version-error"/);
     assert.deepEqual((await api.get(`/products/${kept.id}`)).body, kept, 'the product is unchanged');
     assert.equal(
       (await admin.post('/portal/catalog/products/prd_missing', { name: 'x', version: '1', licenseModelId: model.id }))

@@ -80,7 +80,7 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.ok(drafts.html.includes(link(ofC.id)) && !drafts.html.includes(link(ofP.id)));
     const byProduct = await w.admin.get(`/portal/entitlements?productId=${other.id}`);
     assert.ok(byProduct.html.includes(link(ofOther.id)) && !byProduct.html.includes(link(ofD.id)));
-    const bulk = await w.admin.get('/portal/entitlements?kind=bulk&account=' + w.D.id);
+    const bulk = await w.admin.get(`/portal/entitlements?kind=bulk&account=${w.D.id}`);
     assert.match(textOf(bulk.html), /No entitlements match these filters\./);
     assert.equal((await w.admin.get('/portal/entitlements?state=sold')).status, 400);
     assert.equal((await w.admin.get('/portal/entitlements?cursor=nonsense')).status, 400);

@@ -20,7 +20,7 @@ describeEachBackend('portal: registering a web register key', (server) => {
     assert.equal(start.status, 200);
     assert.match(
       textOf(start.html),
-      new RegExp(`Stock to register from[^]*${bulk.id}[^]* 2`),
+      new RegExp(`Stock to register from[sS]*${bulk.id}[sS]* 2`),
       'its stock and the keys left',
     );
     const found = await client.post('/portal/register/find', { key: ` ${keys[0]?.toLowerCase()} ` });
@@ -44,7 +44,7 @@ describeEachBackend('portal: registering a web register key', (server) => {
     assert.ok(activationId, 'a copy button with the activation ID');
     assert.match(text, new RegExp(`Activation ID ${activationId}`));
     const mail = /href="(mailto:[^"]+)"/.exec(done.html)?.[1]?.replaceAll('&amp;', '&') ?? '';
-    assert.match(decodeURIComponent(mail), new RegExp(`${activationId}[^]*${url}/activate`));
+    assert.match(decodeURIComponent(mail), new RegExp(`${activationId}[sS]*${url}/activate`));
     assert.match(done.html, new RegExp(`href="/portal/entitlements/${keys[0]}ENT"`));
 
     const entitlement = (await api.get(`/entitlements/${keys[0]}ENT`)).body;
@@ -76,7 +76,7 @@ describeEachBackend('portal: registering a web register key', (server) => {
     assert.doesNotMatch(found.html, new RegExp(stranger.name));
     const noChoice = await client.post('/portal/register', { _key: keys[0] ?? '', _owner: 'existing' });
     assert.equal(noChoice.status, 400);
-    assert.match(noChoice.html, /class="field field-invalid"[^]*give accountId or accountName/);
+    assert.match(noChoice.html, /class="field field-invalid"[\s\S]*give accountId or accountName/);
     const notTheirs = await client.post('/portal/register', {
       _key: keys[0] ?? '',
       _owner: 'existing',

@@ -137,13 +137,11 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
     async (request, reply) => {
       const link = await createSignInLink(ctx, request.actor, request.params.id);
       reply.header('cache-control', 'no-store');
-      return reply
-        .code(201)
-        .send({
-          userId: link.user.id,
-          url: signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret),
-          expiresAt: link.expiresAt,
-        });
+      return reply.code(201).send({
+        userId: link.user.id,
+        url: signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret),
+        expiresAt: link.expiresAt,
+      });
     },
   );
 }

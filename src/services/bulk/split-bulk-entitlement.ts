@@ -1,4 +1,4 @@
-import { type Actor } from '../../domain/actors.ts';
+import type { Actor } from '../../domain/actors.ts';
 import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
 import type { ChannelPartner, Entitlement } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';

@@ -81,7 +81,7 @@ export async function createEntitlement(
       updated_at: at,
     };
     let row: NewRow<'entitlements'>;
-    let partners;
+    let partners: Awaited<ReturnType<typeof resolveChannelPartners>>;
     if (input.kind === 'simple') {
       await requireAccount(tx, input.soldTo, '/soldTo');
       partners = await resolveChannelPartners(tx, input.channelPartners ?? []);

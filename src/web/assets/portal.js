@@ -1,10 +1,9 @@
 // Licentia portal: small enhancements on top of pages that work without scripts.
 // No inline scripts anywhere (the Content-Security-Policy forbids them): everything is wired here.
-'use strict';
 
-(function () {
+(() => {
   // Forms that change something important ask first.
-  document.addEventListener('submit', function (event) {
+  document.addEventListener('submit', (event) => {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
     var question = form.getAttribute('data-confirm');
@@ -12,17 +11,17 @@
   });
 
   // Copy buttons put their text on the clipboard.
-  document.addEventListener('click', function (event) {
+  document.addEventListener('click', (event) => {
     var button = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
     if (!button) return;
     var text = button.getAttribute('data-copy') || '';
-    var done = function () {
+    var done = () => {
       button.classList.add('copied');
-      setTimeout(function () {
+      setTimeout(() => {
         button.classList.remove('copied');
       }, 1500);
     };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, function () {});
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => {});
     else {
       var area = document.createElement('textarea');
       area.value = text;
@@ -41,7 +40,7 @@
   // Charts: a <canvas data-chart="{...Chart.js config...}">, drawn with the bundled Chart.js.
   function drawCharts(root) {
     if (typeof window.Chart !== 'function') return;
-    root.querySelectorAll('canvas[data-chart]').forEach(function (canvas) {
+    root.querySelectorAll('canvas[data-chart]').forEach((canvas) => {
       if (canvas.dataset.drawn) return;
       canvas.dataset.drawn = 'true';
       try {
@@ -56,10 +55,10 @@
 
   // Large uploads (key files of a million lines) go as one streamed request with a progress bar.
   function wireUploads(root) {
-    root.querySelectorAll('form[data-upload]').forEach(function (form) {
+    root.querySelectorAll('form[data-upload]').forEach((form) => {
       if (form.dataset.wired) return;
       form.dataset.wired = 'true';
-      form.addEventListener('submit', function (event) {
+      form.addEventListener('submit', (event) => {
         var input = form.querySelector('input[type=file]');
         if (!input || !input.files || input.files.length === 0) return;
         event.preventDefault();
@@ -70,7 +69,7 @@
         var token = form.querySelector('input[name=_csrf]');
         var url = form.getAttribute('data-upload');
         // Ticked boxes marked data-upload-query travel in the query string, beside the file.
-        form.querySelectorAll('input[data-upload-query]:checked').forEach(function (box) {
+        form.querySelectorAll('input[data-upload-query]:checked').forEach((box) => {
           url +=
             (url.indexOf('?') < 0 ? '?' : '&') + encodeURIComponent(box.name) + '=' + encodeURIComponent(box.value);
         });
@@ -83,16 +82,16 @@
           progress.value = 0;
         }
         if (button) button.disabled = true;
-        request.upload.addEventListener('progress', function (e) {
+        request.upload.addEventListener('progress', (e) => {
           if (!e.lengthComputable) return;
           if (progress) progress.value = e.loaded / e.total;
           if (status)
             status.textContent = 'Sending ' + Math.round((100 * e.loaded) / e.total) + ' % of ' + file.name + '…';
         });
-        request.upload.addEventListener('load', function () {
+        request.upload.addEventListener('load', () => {
           if (status) status.textContent = 'Sent. Checking and storing the keys…';
         });
-        request.addEventListener('load', function () {
+        request.addEventListener('load', () => {
           if (button) button.disabled = false;
           var location = request.getResponseHeader('x-location');
           if (request.status < 400 && location) {
@@ -103,7 +102,7 @@
           if (target) target.innerHTML = request.responseText;
           if (status) status.textContent = request.status < 400 ? 'Done.' : 'The file was not loaded.';
         });
-        request.addEventListener('error', function () {
+        request.addEventListener('error', () => {
           if (button) button.disabled = false;
           if (status) status.textContent = 'The upload was interrupted. Nothing of it was loaded; try again.';
         });
@@ -114,13 +113,13 @@
 
   // A file chosen in <input type=file data-fill="#textarea"> is read into that textarea, so the
   // form posts text (and works without scripts by pasting).
-  document.addEventListener('change', function (event) {
+  document.addEventListener('change', (event) => {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || input.type !== 'file' || !input.hasAttribute('data-fill')) return;
     var target = document.querySelector(input.getAttribute('data-fill'));
     var file = input.files && input.files[0];
     if (!target || !file) return;
-    file.text().then(function (text) {
+    file.text().then((text) => {
       target.value = text;
     });
   });
@@ -128,25 +127,25 @@
   // Fields that matter for one choice of another field only: <div data-shown-when="kind=floating">.
   // Hidden ones are disabled as well, so that what cannot be seen is not sent.
   function showDependentFields(root) {
-    root.querySelectorAll('[data-shown-when]').forEach(function (box) {
+    root.querySelectorAll('[data-shown-when]').forEach((box) => {
       var rule = (box.getAttribute('data-shown-when') || '').split('=');
       var form = box.closest('form');
       var field = form ? form.elements.namedItem(rule[0]) : null;
       if (!field) return;
       var shown = field.value === rule[1];
       box.hidden = !shown;
-      box.querySelectorAll('input, select, textarea').forEach(function (input) {
+      box.querySelectorAll('input, select, textarea').forEach((input) => {
         input.disabled = !shown;
       });
     });
   }
-  document.addEventListener('change', function (event) {
+  document.addEventListener('change', (event) => {
     var form = event.target instanceof Element ? event.target.closest('form') : null;
     if (form) showDependentFields(form);
   });
 
   // A button in an answer that sends its form again, first ticking a box of it ("load the good ones").
-  document.addEventListener('click', function (event) {
+  document.addEventListener('click', (event) => {
     var button = event.target instanceof Element ? event.target.closest('button[data-resubmit]') : null;
     if (!button) return;
     var form = document.getElementById(button.getAttribute('data-resubmit'));
@@ -163,10 +162,10 @@
     showDependentFields(root);
   }
 
-  document.addEventListener('DOMContentLoaded', function () {
+  document.addEventListener('DOMContentLoaded', () => {
     wire(document);
   });
-  document.addEventListener('htmx:afterSettle', function (event) {
+  document.addEventListener('htmx:afterSettle', (event) => {
     wire(event.target instanceof Element ? event.target : document);
   });
 })();

@@ -1,5 +1,5 @@
 import type { Feature, ProductFeature } from '../../domain/catalog.ts';
-import { type FormBody, type FormState, emptyForm, valueOf } from '../forms.ts';
+import { type FormBody, type FormState, emptyForm, submittedValue } from '../forms.ts';
 
 /** Blank rows offered after the product's own, for features to add. */
 const BLANK_ROWS = 3;
@@ -39,7 +39,7 @@ export function FeatureRows({
         const feature = current[index];
         const shown = (field: 'name' | 'version' | 'count', fallback: string | number | undefined) =>
           submitted
-            ? (valueOf(state, `/features/${index}/${field}`) ?? '')
+            ? (submittedValue(state, `/features/${index}/${field}`) ?? '')
             : fallback === undefined
               ? ''
               : String(fallback);

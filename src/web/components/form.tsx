@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { type FormState, emptyForm, valueOf, valuesOf } from '../forms.ts';
+import { type FormState, emptyForm, submittedValue, valuesOf } from '../forms.ts';
 import { usePage } from '../page-context.ts';
 
 export function CsrfField() {
@@ -104,7 +104,7 @@ function ids(name: string) {
 
 function shownValue(props: FieldBase): string {
   const state = props.state ?? emptyForm;
-  const typed = valueOf(state, props.name);
+  const typed = submittedValue(state, props.name);
   if (typed !== undefined || Object.keys(state.values).length > 0) return typed ?? '';
   return props.value === null || props.value === undefined ? '' : String(props.value);
 }
@@ -248,7 +248,7 @@ export function CheckboxField(props: FieldBase & { checked?: boolean }) {
   const { id } = ids(props.name);
   const state = props.state ?? emptyForm;
   const submitted = Object.keys(state.values).length > 0;
-  const checked = submitted ? valueOf(state, props.name) === 'true' : (props.checked ?? false);
+  const checked = submitted ? submittedValue(state, props.name) === 'true' : (props.checked ?? false);
   return (
     <div class="field field-check">
       <input

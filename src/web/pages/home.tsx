@@ -18,7 +18,7 @@ function ProfilePage({ session, state }: { session: PortalSession; state: FormSt
             ['Name', session.user.name],
             ['Email', session.user.email],
             ['Role', session.user.role],
-            ['Signed in until', session.expiresAt.slice(0, 16).replace('T', ' ') + ' UTC'],
+            ['Signed in until', `${session.expiresAt.slice(0, 16).replace('T', ' ')} UTC`],
           ]}
         />
       </Section>

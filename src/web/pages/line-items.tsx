@@ -380,7 +380,7 @@ function LineItemFacts({ subject, overdraft }: { subject: Subject; overdraft?: n
   );
 }
 
-function LineagePanel({ lineItem, lineage, names }: { lineItem: LineItem; lineage: LineItemLineage; names: Names }) {
+function LineagePanel({ lineage, names }: { lineage: LineItemLineage; names: Names }) {
   const { parent, children } = lineage;
   return (
     <Section title="Lineage" id="lineage">
@@ -460,7 +460,7 @@ function LineItemPage(props: {
       <Section title="Details">
         <LineItemFacts subject={subject} overdraft={props.overdraft} />
       </Section>
-      <LineagePanel lineItem={lineItem} lineage={lineage} names={subject.names} />
+      <LineagePanel lineage={lineage} names={subject.names} />
       <Section title="Activations" id="activations">
         <DataTable
           caption="Activations"

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Account } from '../../domain/accounts.ts';
-import { type Actor } from '../../domain/actors.ts';
+import type { Actor } from '../../domain/actors.ts';
 import { type WebRegisterKey, keyStates } from '../../domain/bulk.ts';
 import { allowsActivation } from '../../domain/entitlement-states.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
