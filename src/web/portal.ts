@@ -13,6 +13,8 @@ import { activatePages } from './pages/activate.tsx';
 import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
 import { catalogPages } from './pages/catalog.tsx';
+import { featurePages } from './pages/catalog-features.tsx';
+import { licenseModelPages } from './pages/catalog-license-models.tsx';
 import { devicePages } from './pages/devices.tsx';
 import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
@@ -95,6 +97,8 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await lineItemFormPages(inner);
         await suggestionPages(inner);
         await catalogPages(inner);
+        await licenseModelPages(inner);
+        await featurePages(inner);
         await accountPages(inner);
         await userPages(inner);
         await webRegisterKeyPages(inner);
