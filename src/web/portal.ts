@@ -16,6 +16,7 @@ import { catalogPages } from './pages/catalog.tsx';
 import { featurePages } from './pages/catalog-features.tsx';
 import { licenseModelPages } from './pages/catalog-license-models.tsx';
 import { devicePages } from './pages/devices.tsx';
+import { entitlementDetailPages } from './pages/entitlement-detail.tsx';
 import { entitlementPages } from './pages/entitlements.tsx';
 import { ErrorPage } from './pages/error-page.tsx';
 import { eventPages } from './pages/events.tsx';
@@ -93,6 +94,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await homePages(inner);
         await apiKeyPages(inner);
         await entitlementPages(inner);
+        await entitlementDetailPages(inner);
         await lineItemPages(inner);
         await lineItemFormPages(inner);
         await suggestionPages(inner);
