@@ -8,6 +8,7 @@ import { statusOfError, toAppError } from '../interface/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
+import { accountDetailPages } from './pages/account.tsx';
 import { accountPages } from './pages/accounts.tsx';
 import { activatePages } from './pages/activate.tsx';
 import { activationPages } from './pages/activations.tsx';
@@ -102,6 +103,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await licenseModelPages(inner);
         await featurePages(inner);
         await accountPages(inner);
+        await accountDetailPages(inner);
         await userPages(inner);
         await webRegisterKeyPages(inner);
         await stockPages(inner);
