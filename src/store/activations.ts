@@ -7,6 +7,7 @@ import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
+import { type LineItemRecord, toLineItemRecord } from './entitlements.ts';
 import type { NewRow, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
@@ -490,9 +491,11 @@ export async function findLatestActivationRow(
  * Takes the line item's row lock (a no-op update) and answers the row as it is under the lock: a
  * quantity read before it may already be stale (a split committed meanwhile).
  */
-export async function lockLineItem(db: Db, lineItemId: string): Promise<Row<'line_items'>> {
+export async function lockLineItem(db: Db, lineItemId: string): Promise<LineItemRecord> {
   await db.updateTable('line_items').set({ used_count: sql`used_count` }).where('id', '=', lineItemId).execute();
-  return db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow();
+  return toLineItemRecord(
+    await db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow(),
+  );
 }
 
 export async function reissueLicense(

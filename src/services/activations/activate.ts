@@ -86,7 +86,7 @@ export async function activateLineItem(
 ): Promise<Omit<ActivationResult, 'created'>> {
   const now = new Date(at);
   assertUsable(lineItem, entitlement, now);
-  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.productId);
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
   if (model.kind === 'floating') {
@@ -95,7 +95,7 @@ export async function activateLineItem(
   if (input.offline && !model.allowOffline)
     throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
-  const owner = entitlement.sold_to;
+  const owner = entitlement.soldTo;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
   const device = await upsertDevice(tx, {
     id: newId('device'),
@@ -129,7 +129,7 @@ export async function activateLineItem(
     test: test ? 1 : 0,
     account_id: owner,
     tier1_account_id: entitlement.tier1,
-    product_id: lineItem.product_id,
+    product_id: lineItem.productId,
     kid: license.kid,
     token: license.token,
     device_public_key: input.publicKey ? JSON.stringify(input.publicKey) : null,
@@ -141,7 +141,7 @@ export async function activateLineItem(
   await insertActivation(tx, row);
   const activation: Activation = {
     id,
-    activationId: lineItem.activation_id,
+    activationId: lineItem.activationId,
     entitlementId: entitlement.id,
     deviceId: device.id,
     deviceName: device.name,
@@ -151,7 +151,7 @@ export async function activateLineItem(
     test,
     offline: row.offline === 1,
     accountId: owner,
-    productId: lineItem.product_id,
+    productId: lineItem.productId,
     issuedAt: at,
     expiresAt: row.expires_at,
     endedAt: null,
@@ -196,7 +196,7 @@ async function renewedIfNeeded(
 ): Promise<ActivationRow> {
   const catalog = await ctx.catalogCache.productWithModel(tx, row.product_id);
   if (!catalog) return row;
-  const expiry = licenseExpiry(lineItem.expiration_date, catalog.model, new Date(row.issued_at));
+  const expiry = licenseExpiry(lineItem.expirationDate, catalog.model, new Date(row.issued_at));
   const expiresAt = expiry === null ? null : new Date(Math.floor(expiry.getTime() / 1000) * 1000).toISOString();
   if (
     expiresAt === row.expires_at ||

@@ -16,7 +16,7 @@ import {
   toLease,
 } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
-import { type EntitlementRef, type LineItemRow, findLineItemTargetById } from '../../store/entitlements.ts';
+import { type EntitlementRef, type LineItemRecord, findLineItemTargetById } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
@@ -140,8 +140,8 @@ async function ownedLease(ctx: ServiceContext, tx: Db, id: string, fingerprint: 
   return { row, lineItem, entitlement, product, model };
 }
 
-async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow) {
-  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRecord) {
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.productId);
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
   if (model.kind !== 'floating') {
@@ -156,11 +156,11 @@ async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow)
 async function answer(
   ctx: ServiceContext,
   row: LeaseRow,
-  lineItem: LineItemRow,
+  lineItem: LineItemRecord,
   entitlement: EntitlementRef,
   product: Product,
 ): Promise<LeaseAnswer> {
-  const lease = toLease(row, lineItem.activation_id, entitlement.id);
+  const lease = toLease(row, lineItem.activationId, entitlement.id);
   const key = ctx.keyRing.signingKey();
   const token = signLease(
     {
@@ -170,7 +170,7 @@ async function answer(
       iat: Math.floor(ctx.now().getTime() / 1000),
       exp: Math.floor(Date.parse(row.expires_at) / 1000),
       lease: {
-        activationId: lineItem.activation_id,
+        activationId: lineItem.activationId,
         entitlementId: entitlement.id,
         product: { name: product.name, version: product.version },
         features: product.features.map((f) => ({ name: f.name, version: f.version, count: f.count })),

@@ -1,6 +1,5 @@
 import type { Activation, ActivationState, Device } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import { normalizeCode } from '../../domain/codes.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import type { Jwks } from '../../licensing/jwks.ts';
@@ -13,7 +12,7 @@ import {
   listActivations as listRows,
   listDevices as listDeviceRows,
 } from '../../store/activations.ts';
-import { findEntitlementRow, findLineItemRow } from '../../store/entitlements.ts';
+import { findEntitlementRecord, findLineItemRecord } from '../../store/entitlements.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -41,9 +40,8 @@ export async function listActivations(
   const db = ctx.store.db;
   const scope = scopeOf(actor);
   const entitlement =
-    filter.entitlement === undefined ? undefined : await findEntitlementRow(db, filter.entitlement, { kind: 'all' });
-  const lineItem =
-    filter.activationId === undefined ? undefined : await findLineItemRow(db, normalizeCode(filter.activationId));
+    filter.entitlement === undefined ? undefined : await findEntitlementRecord(db, filter.entitlement, { kind: 'all' });
+  const lineItem = filter.activationId === undefined ? undefined : await findLineItemRecord(db, filter.activationId);
   if ((filter.entitlement !== undefined && !entitlement) || (filter.activationId !== undefined && !lineItem))
     return { items: [], nextCursor: null };
   return listRows(
