@@ -7,7 +7,7 @@ import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import {
   findActivation,
-  findActivationRow,
+  findActivationRecord,
   findDevice,
   listActivations as listRows,
   listDevices as listDeviceRows,
@@ -75,7 +75,7 @@ export async function getActivationLicense(
   id: string,
 ): Promise<{ token: string; file: string }> {
   await getActivation(ctx, actor, id);
-  const row = await findActivationRow(ctx.store.db, id);
+  const row = await findActivationRecord(ctx.store.db, id);
   if (!row) throw notFound(`Activation ${id}`);
   return { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims) };
 }
