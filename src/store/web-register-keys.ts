@@ -364,19 +364,20 @@ export async function claimIdempotencyKey(
   key: string,
   requestHash: string,
   at: string,
-): Promise<Row<'idempotency_keys'> | undefined> {
+): Promise<{ requestHash: string; response: string | null } | undefined> {
   const inserted = await db
     .insertInto('idempotency_keys')
     .values({ scope, key, request_hash: requestHash, status: null, response: null, created_at: at })
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return undefined;
-  return db
+  const row = await db
     .selectFrom('idempotency_keys')
-    .selectAll()
+    .select(['request_hash', 'response'])
     .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
+  return row && { requestHash: row.request_hash, response: row.response };
 }
 
 export async function saveIdempotentResponse(
