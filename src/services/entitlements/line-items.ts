@@ -9,7 +9,7 @@ import type { Db } from '../../store/database.ts';
 import {
   type LineItemRecord,
   activationIdsOf,
-  deleteLineItem as deleteRow,
+  deleteLineItem as deleteStoredLineItem,
   findLineItemRecordById,
   insertLineItems,
   loadEntitlementByPk,
@@ -123,7 +123,7 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
     }
     const before = await lineItemView(tx, lineItem, entitlement.id);
     await invalidateValidations(ctx, tx, 'all');
-    await deleteRow(tx, lineItem.id);
+    await deleteStoredLineItem(tx, lineItem.id);
     await audit(tx, actor, at, {
       action: 'line-item.deleted',
       subjectType: 'line-item',
