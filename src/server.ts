@@ -20,7 +20,13 @@ export interface RunningServer {
 
 /** Opens the database, brings it up to date, makes sure keys exist, and listens. */
 export async function startServer(config: Config, logger: Logger | false): Promise<RunningServer> {
-  const store = openStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const store = openStore({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    log: (message, error) => {
+      if (logger) logger.warn({ err: error }, message);
+    },
+  });
   try {
     await migrateToLatest(store);
     const ctx = createServiceContext(store, config);

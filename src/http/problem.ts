@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../store/database.ts';
 
 /** The one place where error codes become HTTP statuses (DESIGN.md §4). */
 const statusOf: Record<ErrorCode, number> = {
@@ -23,6 +24,7 @@ const statusOf: Record<ErrorCode, number> = {
   REGISTRATION_NOT_ALLOWED: 422,
   KEYS_REJECTED: 422,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -72,6 +74,7 @@ export function problemOf(error: AppError): ProblemDocument {
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
   const problem = problemOf(error);
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  if (error.code === 'UNAVAILABLE') reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
@@ -125,6 +128,11 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError('MALFORMED_REQUEST', fastifyError.message);
   }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('UNAVAILABLE', 'The database is out of reach for the moment; try again shortly.', {
+      cause: error,
+    });
+  }
   return new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', { cause: error });
 }
 
@@ -135,5 +143,6 @@ export function errorHandler(
 ): FastifyReply {
   const appError = toAppError(error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+  if (appError.code === 'UNAVAILABLE') request.log.warn({ err: error }, 'database unavailable');
   return sendProblem(reply, appError);
 }
