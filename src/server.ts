@@ -47,7 +47,14 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       createdAdminKey: createdSecret,
       close: async () => {
         stopRefreshing();
-        await app.close();
+        // Requests in flight get the grace period to finish; then their connections are cut.
+        const deadline = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+        deadline.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(deadline);
+        }
         await store.close();
       },
     };

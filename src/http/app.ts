@@ -24,6 +24,7 @@ import { entitlementRoutes } from './routes/entitlements.ts';
 import { eventRoutes } from './routes/events.ts';
 import { lineItemRoutes } from './routes/line-items.ts';
 import { publicDocumentRoutes } from './routes/public-documents.ts';
+import { healthRoutes } from './routes/health.ts';
 import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -73,7 +74,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Our own hook answers during shutdown, with a problem document.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply) =>
       sendProblem(
@@ -97,6 +99,26 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   );
   registerJsonParser(app);
 
+  // app.close() was called: requests still arriving on kept-alive connections are turned away with
+  // a problem and `Connection: close`, so that clients take them (and their next ones) elsewhere.
+  let shuttingDown = false;
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!shuttingDown) return;
+    reply.header('connection', 'close');
+    return sendProblem(
+      reply,
+      new AppError('UNAVAILABLE', 'This server is shutting down; send the request again.', {
+        extensions: { reason: 'shutting-down' },
+      }),
+    );
+  });
+  // Connections that fall idle during shutdown are closed at once, as those idle when it began were.
+  app.addHook('onResponse', async () => {
+    if (shuttingDown) setImmediate(() => app.server.closeIdleConnections());
+  });
   app.addHook('onRequest', async (request) => {
     // %00 in a path or query would reach the database as a NUL character.
     if (/%00/.test(request.url)) throw new AppError('MALFORMED_REQUEST', 'The URL contains a NUL character.');
@@ -165,5 +187,6 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     { prefix: '/api/v1' },
   );
   await publicDocumentRoutes(app, ctx);
+  await healthRoutes(app, ctx, () => shuttingDown);
   return app;
 }

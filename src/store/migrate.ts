@@ -82,3 +82,10 @@ async function migrationSchema(store: Store): Promise<string | undefined> {
   const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
   return result.rows[0]?.schema;
 }
+
+/** Migrations this version knows that the database has not had yet. */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

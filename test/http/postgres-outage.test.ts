@@ -69,12 +69,18 @@ describe('losing PostgreSQL', { skip: postgresSkip || privatePostgresUnavailable
     assert.equal(server.child.exitCode, null, server.output());
     assertUnavailable(await device.post('/activations', { code, fingerprint: fingerprint() }));
     assertUnavailable(await api.get('/products'));
+    const readiness = await fetch(`${server.url}/readyz`);
+    const problem = await readiness.json();
+    assert.equal(readiness.status, 503);
+    assert.equal(problem.reason, 'database-unreachable');
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 
     await postgres.start();
     await until(
       async () => (await device.post('/activations', { code, fingerprint: fingerprint() })).status === 201,
       'recovery',
     );
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 200);
     await until(async () => (await listenConnections(postgres)) === 1, 'the LISTEN connection back');
     // Any retry that was still pending would have connected by now.
     await new Promise((resolve) => setTimeout(resolve, 1000));
