@@ -2,8 +2,9 @@ import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { checkReadiness } from '../../services/readiness.ts';
-import type { App } from '../app.ts';
-import { sendProblem } from '../problem.ts';
+import type { App } from '../../interface/app.ts';
+import { isDraining } from '../../interface/draining.ts';
+import { sendProblem } from '../../interface/problem.ts';
 
 const Healthy = Type.Object({ status: Type.Literal('ok') });
 
@@ -11,7 +12,7 @@ const Healthy = Type.Object({ status: Type.Literal('ok') });
  * For load balancers and supervisors. `/healthz`: the process answers (restart it if not).
  * `/readyz`: send it requests (database reachable, migrations current, not shutting down).
  */
-export async function healthRoutes(app: App, ctx: ServiceContext, shuttingDown: () => boolean): Promise<void> {
+export async function healthRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.get(
     '/healthz',
     {
@@ -40,7 +41,7 @@ export async function healthRoutes(app: App, ctx: ServiceContext, shuttingDown: 
       },
     },
     async (_request, reply) => {
-      const readiness = await checkReadiness(ctx, shuttingDown());
+      const readiness = await checkReadiness(ctx, isDraining(app));
       if (readiness.ready) return { status: 'ok' as const };
       return sendProblem(
         reply,
