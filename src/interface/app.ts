@@ -17,6 +17,7 @@ import { registerJsonParser } from './json-body.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { registerClientLimits } from './client-limits.ts';
 import { registerDraining } from './draining.ts';
+import { requestIdOf } from './request-id.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -60,7 +61,10 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
     logger: options.logger === false ? false : undefined,
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
-    logController: new LogController({ disableRequestLogging: true }),
+    // Every log line of a request carries its ID, which is echoed back and put in problems.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Our own hook answers during shutdown, with a problem document.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -86,6 +90,9 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
   );
   registerJsonParser(app);
 
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   registerDraining(app);
   app.addHook('onRequest', async (request) => {
     // %00 in a path or query would reach the database as a NUL character.

@@ -72,7 +72,8 @@ export function problemOf(error: AppError): ProblemDocument {
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  const problem = problemOf(error);
+  // The request's ID, as in its log lines and X-Request-Id: what a support ticket quotes.
+  const problem = { ...problemOf(error), instance: `urn:licentia:request:${reply.request.id}` };
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
   if (error.code === 'UNAVAILABLE') reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json').send(problem);
