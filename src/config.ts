@@ -22,6 +22,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownGraceSeconds: number;
+  /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
+  metricsToken: string | undefined;
+  /** A port of its own for GET /metrics (no token), on the same host. */
+  metricsPort: number | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -39,6 +43,8 @@ export const defaultConfig: Config = {
   trustProxy: false,
   publicUrl: undefined,
   shutdownGraceSeconds: 10,
+  metricsToken: undefined,
+  metricsPort: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +63,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
     shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
+    metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
+    metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
   };
 }
 
@@ -74,4 +82,10 @@ function publicUrl(raw: string | undefined): string | undefined {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');
+  return raw;
 }

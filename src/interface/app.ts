@@ -17,6 +17,7 @@ import { registerJsonParser } from './json-body.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { registerClientLimits } from './client-limits.ts';
 import { registerDraining } from './draining.ts';
+import type { Metrics } from './metrics.ts';
 import { requestIdOf } from './request-id.ts';
 
 export type App = FastifyInstance<
@@ -29,6 +30,8 @@ export type App = FastifyInstance<
 
 export interface AppOptions {
   logger: Logger | false;
+  /** Counts every request; serves GET /metrics to a bearer of the metrics token, if one is set. */
+  metrics?: Metrics;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -94,6 +97,8 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
     reply.header('x-request-id', request.id);
   });
   registerDraining(app);
+  options.metrics?.observe(app);
+  options.metrics?.route(app, ctx.config.metricsToken);
   app.addHook('onRequest', async (request) => {
     // %00 in a path or query would reach the database as a NUL character.
     if (/%00/.test(request.url)) throw new AppError('MALFORMED_REQUEST', 'The URL contains a NUL character.');

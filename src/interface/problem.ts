@@ -71,7 +71,15 @@ export function problemOf(error: AppError): ProblemDocument {
   };
 }
 
+const problemCodes = new WeakMap<FastifyRequest, ErrorCode>();
+
+/** The code of the problem this request was answered with, if it was (for metrics). */
+export function problemCodeOf(request: FastifyRequest): ErrorCode | undefined {
+  return problemCodes.get(request);
+}
+
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  problemCodes.set(reply.request, error.code);
   // The request's ID, as in its log lines and X-Request-Id: what a support ticket quotes.
   const problem = { ...problemOf(error), instance: `urn:licentia:request:${reply.request.id}` };
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');

@@ -35,6 +35,8 @@ export interface Store {
    * undefined on PostgreSQL.
    */
   externalWrites(): number | undefined;
+  /** SQLite: `observer` is told the number of transactions of each group commit; no-op on PostgreSQL. */
+  observeGroupCommits(observer: (members: number) => void): void;
 }
 
 const CHANGE_CHANNEL = 'licentia_changes';
@@ -110,6 +112,9 @@ function openSqlite(path: string): Store {
     announceChange: async () => undefined,
     onAnnouncedChange: async () => undefined,
     externalWrites: () => dataVersion.get() as number,
+    observeGroupCommits: (observer) => {
+      groupCommit.observer = observer;
+    },
   };
 }
 
@@ -170,6 +175,7 @@ function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
     },
     onAnnouncedChange: (handler) => listener.start(handler),
     externalWrites: () => undefined,
+    observeGroupCommits: () => undefined,
   };
 }
 
