@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { registerApi } from './http/api.ts';
 import { type App, createApp } from './interface/app.ts';
 import { Metrics } from './interface/metrics.ts';
+import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
@@ -34,6 +35,8 @@ export async function startServer(config: Config, logger: Logger | false): Promi
   });
   try {
     await migrateToLatest(store);
+    await store.checkpoint();
+    await sweepAbandonedSpools();
     const ctx = createServiceContext(store, config);
     await store.onAnnouncedChange((payload) => forget(ctx, payload));
     await ensureSigningKey(ctx);

@@ -37,6 +37,11 @@ export interface Store {
   externalWrites(): number | undefined;
   /** SQLite: `observer` is told the number of transactions of each group commit; no-op on PostgreSQL. */
   observeGroupCommits(observer: (members: number) => void): void;
+  /**
+   * SQLite: copies the write-ahead log into the database and truncates it, so that a big load
+   * (or a failed one) does not leave hundreds of megabytes of log behind. No-op on PostgreSQL.
+   */
+  checkpoint(): Promise<void>;
 }
 
 const CHANGE_CHANNEL = 'licentia_changes';
@@ -115,6 +120,9 @@ function openSqlite(path: string): Store {
     observeGroupCommits: (observer) => {
       groupCommit.observer = observer;
     },
+    checkpoint: async () => {
+      if (!memory) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    },
   };
 }
 
@@ -176,6 +184,7 @@ function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
     onAnnouncedChange: (handler) => listener.start(handler),
     externalWrites: () => undefined,
     observeGroupCommits: () => undefined,
+    checkpoint: async () => undefined,
   };
 }
 
