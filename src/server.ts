@@ -30,6 +30,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
     const app = await buildApp(ctx, { logger });
+    ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -42,6 +43,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       close: async () => {
         stopRefreshing();
         await app.close();
+        await ctx.outbox.stop();
         await store.close();
       },
     };
