@@ -5,6 +5,8 @@ import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
+import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
+import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
@@ -24,12 +26,16 @@ export async function startServer(config: Config, logger: Logger | false): Promi
   try {
     await migrateToLatest(store);
     const ctx = createServiceContext(store, config);
-    await store.onAnnouncedChange((payload) => forget(ctx, payload));
+    await store.onAnnouncedChange((payload) => {
+      forget(ctx, payload);
+      if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
+    });
     await ensureSigningKey(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
     const app = await buildApp(ctx, { logger });
+    registerWebhookHandlers(ctx);
     ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
