@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { type App, buildApp } from './http/app.ts';
+import { registerApi } from './http/api.ts';
+import { type App, createApp } from './interface/app.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
@@ -9,6 +10,7 @@ import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { registerPortal } from './web/portal.ts';
 
 export interface RunningServer {
   app: App;
@@ -34,7 +36,11 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
-    const app = await buildApp(ctx, { logger });
+    // The API and the portal are siblings on one server: neither knows the other. The portal
+    // first, so that its pages are not taken for API operations in the OpenAPI document.
+    const app = createApp(ctx, { logger });
+    await registerPortal(app, ctx);
+    await registerApi(app, ctx);
     registerWebhookHandlers(ctx);
     ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });

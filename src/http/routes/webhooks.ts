@@ -16,10 +16,10 @@ import {
   listWebhookDeliveries,
   retryWebhookDelivery,
 } from '../../services/webhooks/webhook-deliveries.ts';
-import type { App } from '../app.ts';
+import type { App } from '../../interface/app.ts';
+import { WebhookEndpointInput, WebhookEndpointUpdate } from '../../interface/schemas/webhooks-inputs.ts';
 import {
   IdParams,
-  LongText,
   Nullable,
   PageOf,
   PageQuery,
@@ -27,32 +27,11 @@ import {
   StringEnum,
   Timestamp,
   problemResponses,
-} from '../schemas/common.ts';
+} from '../../interface/schemas/common.ts';
 
 const tags = ['Webhooks'];
 
 const eventList = eventTypeNames.map((type) => `\`${type}\` — ${webhookEventTypes[type].description}`).join('\n- ');
-
-const EventPattern = Type.String({
-  minLength: 3,
-  maxLength: 100,
-  description: 'An event type, or a group wildcard such as `activation.*`.',
-  examples: ['activation.*', 'entitlement.state_changed'],
-});
-
-export const WebhookEndpointInput = Strict({
-  url: Type.String({
-    minLength: 1,
-    maxLength: 2000,
-    description:
-      'An https URL that resolves to a public address (unless LICENTIA_WEBHOOKS_ALLOW_PRIVATE=true). Checked again at every delivery.',
-  }),
-  events: Type.Array(EventPattern, { minItems: 1, maxItems: 100 }),
-  description: Type.Optional(Nullable(LongText)),
-  enabled: Type.Optional(Type.Boolean()),
-});
-
-export const WebhookEndpointUpdate = Type.Partial(WebhookEndpointInput, { additionalProperties: false });
 
 const WebhookEndpointSchema = Type.Object({
   id: Type.String({ examples: ['whe_0193a7c2e4d87b3a9f1c2d3e4f5a6b7c'] }),
