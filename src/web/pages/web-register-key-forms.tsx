@@ -22,7 +22,7 @@ export interface KeysView {
   splits: Entitlement[];
   /** Names of the accounts on the stock the viewer may see. */
   names: Map<string, string>;
-  may: { load: boolean; split: boolean };
+  may: { load: boolean; void: boolean; split: boolean };
   /** The stock this one was split from, if the viewer may open it. */
   parentVisible: boolean;
   partnerOptions: { value: string; label: string }[];

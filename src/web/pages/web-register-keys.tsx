@@ -9,13 +9,13 @@ import { AppError } from '../../domain/errors.ts';
 import { csvLines } from '../../interface/key-csv.ts';
 import { KeyLoadJsonBody, SplitStockInput, VoidKeysInput } from '../../interface/schemas/web-register-keys-inputs.ts';
 import { getAccount, listAccounts } from '../../services/accounts/read-accounts.ts';
-import { isProducer } from '../../services/access.ts';
 import { keySourceFromJson } from '../../services/bulk/key-source.ts';
-import { loadWebRegisterKeys } from '../../services/bulk/load-web-register-keys.ts';
+import { loadWebRegisterKeys, mayLoadKeys } from '../../services/bulk/load-web-register-keys.ts';
 import { listStockSplits } from '../../services/bulk/read-stock.ts';
 import { exportWebRegisterKeys, listWebRegisterKeys } from '../../services/bulk/read-web-register-keys.ts';
 import { maySplitStock, splitBulkEntitlement } from '../../services/bulk/split-bulk-entitlement.ts';
 import {
+  mayVoidKeys,
   MAX_VOIDED_AT_ONCE,
   voidUnredeemedKeys,
   voidWebRegisterKeys,
@@ -61,7 +61,7 @@ function KeysPage({ view }: { view: KeysView }) {
   const tier1 = entitlement.channelPartners.find((p) => p.tier === 'tier1')?.accountId;
   const tier2 = entitlement.channelPartners.find((p) => p.tier === 'tier2')?.accountId;
   const redeemable = allowsActivation(entitlement.state);
-  const selectable = view.may.load && counts.unredeemed > 0;
+  const selectable = view.may.void && counts.unredeemed > 0;
   const exportQuery = query.state ? `?state=${query.state}` : '';
   return (
     <Layout
@@ -174,7 +174,7 @@ function KeysPage({ view }: { view: KeysView }) {
         />
         <Pager path={base} query={query} nextCursor={keys.nextCursor} cursor={query.cursor} />
       </Section>
-      {view.may.load && <VoidKeys view={view} />}
+      {view.may.void && <VoidKeys view={view} />}
       {view.splits.length > 0 && (
         <Section title="Split to resellers" id="splits">
           <DataTable
@@ -241,7 +241,11 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     const entitlement = await getEntitlement(ctx, actor, id);
     const product = entitlement.productId ? await getProduct(ctx, actor, entitlement.productId) : undefined;
     const splits = (await listStockSplits(ctx, actor, id, { limit: 100 })).items;
-    const may = { load: isProducer(actor), split: maySplitStock(actor, entitlement.channelPartners) };
+    const may = {
+      load: mayLoadKeys(actor),
+      void: mayVoidKeys(actor),
+      split: maySplitStock(actor, entitlement.channelPartners),
+    };
     const holders = entitlement.channelPartners.filter((p) => p.tier !== 'endCustomer').map((p) => p.accountId);
     let partners: Account[] = [];
     if (may.split) {
