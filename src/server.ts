@@ -4,7 +4,7 @@ import { registerApi } from './http/api.ts';
 import { type App, createApp } from './interface/app.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
-import { forget } from './services/licensing/invalidate.ts';
+import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
