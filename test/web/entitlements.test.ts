@@ -382,7 +382,7 @@ describeEachBackend('portal: entitlements', (server) => {
     const newId = decodeURIComponent((r.location ?? '').split('/').pop() ?? '');
     assert.notEqual(newId, draft.id);
     const now = await entitlementNow(api, newId);
-    assert.notEqual(now.lineItems[0].activationId, draft.lineItems[0].activationId);
+    assert.notEqual(now.lineItems[0].activationId, draft.lineItems[0]!.activationId);
     assert.equal((await w.admin.get(`/portal/entitlements/${draft.id}`)).status, 404, 'the old ID is gone');
     const refused = await w.admin.post(`/portal/entitlements/${ofP.id}/regenerate-ids`);
     assert.equal(refused.status, 409);

@@ -29,7 +29,7 @@ describeEachBackend('portal: editing and deleting a draft line item', (server) =
       state,
       fields: { lineItems: [{ productId: w.productId, quantity: 5, expirationDate: '2031-06-30' }] },
     });
-    return { entitlement: e, code: e.lineItems[0].activationId as string };
+    return { entitlement: e, code: e.lineItems[0]!.activationId };
   }
 
   it('offers Edit on a draft line item, prefilled, and saves a new product, quantity and cleared date', async () => {
