@@ -168,7 +168,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       404,
     );
     assert.deepEqual(await snapshot(api, entitlement.id), before);
-    assert.equal((await entitlementNow(api, draft.id)).lineItems[0].state, 'draft');
+    assert.equal((await entitlementNow(api, draft.id)).lineItems[0]!.state, 'draft');
     const forged = await w.admin.post(
       `${path}/transfer/preview`,
       { accountId: w.D.id, activations: 'move' },
@@ -231,7 +231,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       after.lineItems.map((li: any) => li.quantity),
       [7, 3],
     );
-    const child = after.lineItems[1].activationId;
+    const child = after.lineItems[1]!.activationId;
     const page = await w.admin.get(path);
     assert.match(textOf(page.html), new RegExp(`Split 3 off into ${child}`));
     assert.ok(page.html.includes(`href="/portal/line-items/${child}"`));
@@ -289,7 +289,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const upgraded = await w.admin.post(`${path}/upgrade`, { productId: newer.id });
     assert.equal(upgraded.status, 303);
     assert.match(textOf((await w.admin.get(path)).html), new RegExp(`Upgraded to ${suite.name} 2\\.10`));
-    const item = (await entitlementNow(api, entitlement.id)).lineItems[0];
+    const item = (await entitlementNow(api, entitlement.id)).lineItems[0]!;
     assert.deepEqual([item.expirationDate, item.quantity, item.productId], ['2031-06-30', 15, newer.id]);
     const history = textOf((await w.admin.get(path)).html);
     for (const action of ['line-item.renewed', 'line-item.upsold', 'line-item.upgraded'])
