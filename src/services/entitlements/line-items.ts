@@ -21,7 +21,7 @@ import { isProducer, requireProducer, requireRole, scopeOf } from '../access.ts'
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { type LineItemInput, newLineItems } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
 

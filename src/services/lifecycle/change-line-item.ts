@@ -7,7 +7,7 @@ import { findProduct } from '../../store/catalog.ts';
 import { addQuantity, setExpiration, setProduct } from '../../store/lifecycle.ts';
 import { isProducer, requireProducer } from '../access.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 
 /**

@@ -26,7 +26,7 @@ import { hasRole, isProducer, ownAccountId, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 
 export interface TransferInput {
