@@ -73,6 +73,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
         await store.close();
       },
     };
