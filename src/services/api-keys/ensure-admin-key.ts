@@ -56,11 +56,11 @@ async function insertAdminKey(tx: Db, secret: string, name: string, at: string):
     id: newId('apiKey'),
     name,
     role: 'admin',
-    account_id: null,
+    accountId: null,
     prefix: displayPrefix(secret),
-    secret_hash: hashSecret(secret),
-    created_at: at,
-    revoked_at: null,
+    secretHash: hashSecret(secret),
+    createdAt: at,
+    revokedAt: null,
   });
   await audit(tx, systemActor, at, {
     action: 'api-key.created',

@@ -148,7 +148,7 @@ async function load(
     };
 
     if (source.kind === 'generate') {
-      const prefix = source.prefix ?? bulk.key_prefix ?? undefined;
+      const prefix = source.prefix ?? bulk.keyPrefix ?? undefined;
       let wanted = source.count;
       // A generated key that collides (astronomically rare) is replaced by another one.
       while (wanted > 0) {
@@ -187,14 +187,14 @@ async function load(
     await adjustKeyCounters(tx, bulk.pk, { total: added, unredeemed: added }, at);
     await insertKeyLoad(tx, {
       id: loadId,
-      entitlement_pk: bulk.pk,
+      entitlementPk: bulk.pk,
       actor: actorLabelOf(actor),
       source: source.kind,
       added,
       rejected: rejected.length,
-      first_seq: firstSeq,
-      last_seq: seq - 1,
-      created_at: at,
+      firstSeq,
+      lastSeq: seq - 1,
+      at,
     });
     const result: KeyLoadResult = { loadId, entitlementId: bulk.id, added, rejected };
     await audit(tx, actor, at, {

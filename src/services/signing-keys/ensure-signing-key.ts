@@ -34,10 +34,10 @@ async function addSigningKey(tx: Db, actor: Actor, at: string): Promise<string> 
   await insertSigningKey(tx, {
     kid: key.kid,
     algorithm: 'EdDSA',
-    public_jwk: JSON.stringify(key.publicJwk),
-    private_pkcs8: key.privatePkcs8Pem,
-    created_at: at,
-    retired_at: null,
+    publicJwk: key.publicJwk,
+    privatePkcs8Pem: key.privatePkcs8Pem,
+    createdAt: at,
+    retiredAt: null,
   });
   await audit(tx, actor, at, {
     action: 'signing-key.created',
