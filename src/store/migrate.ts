@@ -65,7 +65,7 @@ async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Pro
 
 async function migrate(store: Store, db: Db): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
-    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store) });
+    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store, db) });
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that
@@ -79,9 +79,10 @@ async function migrate(store: Store, db: Db): Promise<MigrationReport> {
  * On PostgreSQL, Kysely looks for its migration table in every schema it can see; naming the
  * current one keeps two Licentia databases in two schemas of one PostgreSQL apart.
  */
-async function migrationSchema(store: Store): Promise<string | undefined> {
+async function migrationSchema(store: Store, db: Db = store.db): Promise<string | undefined> {
   if (store.dialect !== 'postgres') return undefined;
-  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  // On `db`, which may be the one connection that holds the migration lock.
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return result.rows[0]?.schema;
 }
 
