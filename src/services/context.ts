@@ -4,6 +4,7 @@ import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
 import { ValidationCache } from './licensing/validation-cache.ts';
 import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
+import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -15,6 +16,8 @@ export interface ServiceContext {
   readonly catalogCache: CatalogCache;
   /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
   readonly rateCounters: RateCounters;
+  /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
+  readonly outbox: Dispatcher;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
   readonly previewing?: boolean;
 }
@@ -28,6 +31,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
     rateCounters: createRateCounters(store),
+    outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };
 }
 
