@@ -80,6 +80,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
         await ctx.outbox.stop();
         await store.close();
       },
