@@ -12,6 +12,7 @@ import { accountPages } from './pages/accounts.tsx';
 import { activatePages } from './pages/activate.tsx';
 import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { webhookPages } from './pages/webhooks.tsx';
 import { catalogPages } from './pages/catalog.tsx';
 import { devicePages } from './pages/devices.tsx';
 import { entitlementPages } from './pages/entitlements.tsx';
@@ -104,6 +105,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await devicePages(inner);
         await reportPages(inner);
         await eventPages(inner);
+        await webhookPages(inner);
       },
       { prefix: '/portal' },
     );
