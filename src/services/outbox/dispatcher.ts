@@ -29,6 +29,12 @@
  * with its time, duration, status code, error and the first 1 KB of the answer; the dispatcher
  * measures the duration and records the outcome, the handler only reports it.
  *
+ * ## Reading the log, sending again
+ * `listOutboxRows(db, { kind, target?, status?, topic? }, page)`, `findOutboxRow` and `listAttempts`
+ * in `src/store/outbox.ts` read what was sent (the webhook delivery log is built on them:
+ * `src/services/webhooks/webhook-deliveries.ts`); `makeDueNow` sends a message again at once. Rows
+ * and attempts are kept 30 days.
+ *
  * ## Several processes
  * Each process runs a dispatcher. A dispatcher claims due messages with a lease
  * (`claimDue` in `src/store/outbox.ts`: `FOR UPDATE SKIP LOCKED` on PostgreSQL), so one message is
