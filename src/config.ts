@@ -20,6 +20,12 @@ export interface Config {
   trustProxy: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceSeconds: number;
+  /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
+  metricsToken: string | undefined;
+  /** A port of its own for GET /metrics (no token), on the same host. */
+  metricsPort: number | undefined;
   /** Webhook URLs may be plain http and resolve to loopback or private addresses (tests, closed networks). */
   webhooksAllowPrivate: boolean;
   /** How long a webhook receiver has to answer. */
@@ -48,6 +54,9 @@ export const defaultConfig: Config = {
   publicRequestsPerMinute: 6000,
   trustProxy: false,
   publicUrl: undefined,
+  shutdownGraceSeconds: 10,
+  metricsToken: undefined,
+  metricsPort: undefined,
   webhooksAllowPrivate: false,
   webhookTimeoutMs: 10_000,
   webhookRetrySchedule: undefined,
@@ -71,6 +80,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
+    metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
+    metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
     webhooksAllowPrivate: env.LICENTIA_WEBHOOKS_ALLOW_PRIVATE === 'true',
     webhookTimeoutMs: integer(env, 'LICENTIA_WEBHOOK_TIMEOUT_MS', defaultConfig.webhookTimeoutMs),
     webhookRetrySchedule: schedule(env.LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS),
@@ -103,4 +115,10 @@ function publicUrl(raw: string | undefined): string | undefined {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');
+  return raw;
 }

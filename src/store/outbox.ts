@@ -4,7 +4,7 @@ import { type Db, storeOf } from './database.ts';
 import type { Row } from './schema.ts';
 
 /** An outgoing delivery as the outbox keeps it (see migrations/0006-outbox-webhooks.ts). */
-export interface OutboxRow {
+export interface OutboxMessage {
   id: string;
   kind: string;
   topic: string;
@@ -25,7 +25,7 @@ export interface OutboxRow {
 export const outboxStatuses = ['pending', 'delivered', 'failed', 'skipped'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];
 
-export interface NewOutboxRow {
+export interface NewOutboxMessage {
   kind: string;
   topic: string;
   target?: string | null;
@@ -36,7 +36,7 @@ export interface NewOutboxRow {
   notBefore?: string;
 }
 
-export function toOutboxRow(row: Row<'outbox'>): OutboxRow {
+export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
   return {
     id: row.id,
     kind: row.kind,
@@ -59,7 +59,7 @@ export function toOutboxRow(row: Row<'outbox'>): OutboxRow {
  * Inserts deliveries. A row whose (kind, target, event) is already there is left alone, so an
  * event fanned out twice (a lease taken over) is still delivered once per target.
  */
-export async function insertOutboxRows(db: Db, rows: readonly NewOutboxRow[]): Promise<string[]> {
+export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
   if (rows.length === 0) return [];
   const values = rows.map((row) => ({
     id: newId('outbox'),
@@ -97,7 +97,7 @@ export interface Claim {
  * for each other; on SQLite the one writer makes the update atomic anyway. A row claimed by a
  * process whose lease has run out (it died, or hung) is due again.
  */
-export async function claimDue(db: Db, claim: Claim): Promise<OutboxRow[]> {
+export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
   if (claim.kinds.length === 0) return [];
   let due = db
     .selectFrom('outbox')
@@ -116,7 +116,7 @@ export async function claimDue(db: Db, claim: Claim): Promise<OutboxRow[]> {
     .where('status', '=', 'pending')
     .returningAll()
     .execute();
-  return rows.map(toOutboxRow);
+  return rows.map(toOutboxMessage);
 }
 
 export interface AttemptRecord {
@@ -190,9 +190,9 @@ export async function makeDueNow(db: Db, id: string, at: string): Promise<boolea
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function findOutboxRow(db: Db, id: string): Promise<OutboxRow | undefined> {
+export async function findOutboxMessage(db: Db, id: string): Promise<OutboxMessage | undefined> {
   const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toOutboxRow(row);
+  return row && toOutboxMessage(row);
 }
 
 export interface OutboxFilter {
@@ -203,7 +203,7 @@ export interface OutboxFilter {
 }
 
 /** Newest first. */
-export async function listOutboxRows(db: Db, filter: OutboxFilter, page: PageRequest): Promise<Page<OutboxRow>> {
+export async function listOutboxRows(db: Db, filter: OutboxFilter, page: PageRequest): Promise<Page<OutboxMessage>> {
   const limit = pageSize(page);
   const before = decodeCursor(page.cursor);
   let query = db.selectFrom('outbox').selectAll().where('kind', '=', filter.kind);
@@ -215,7 +215,7 @@ export async function listOutboxRows(db: Db, filter: OutboxFilter, page: PageReq
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
-  return toPage(rows, limit, (r) => r.id, toOutboxRow);
+  return toPage(rows, limit, (r) => r.id, toOutboxMessage);
 }
 
 export interface OutboxAttempt extends AttemptRecord {

@@ -4,14 +4,14 @@ import { Dispatcher, type DeliveryOutcome, type OutboxHandler } from '../../src/
 import { enqueue } from '../../src/services/outbox/enqueue.ts';
 import { type Store, openStore } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
-import { type OutboxRow, claimDue, findOutboxRow, listAttempts } from '../../src/store/outbox.ts';
+import { type OutboxMessage, claimDue, findOutboxMessage, listAttempts } from '../../src/store/outbox.ts';
 import { type FreshDatabase, backends } from '../support/backends.ts';
 
 const options = { pollMs: 20, leaseMs: 400, batchSize: 50, retentionMs: 86_400_000 };
 
 /** A kind of delivery made for these tests: it records what it is given and answers as told. */
-function recordingHandler(kind: string, answer: (message: OutboxRow, seen: number) => DeliveryOutcome) {
-  const seen: OutboxRow[] = [];
+function recordingHandler(kind: string, answer: (message: OutboxMessage, seen: number) => DeliveryOutcome) {
+  const seen: OutboxMessage[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const handler: OutboxHandler = {
     kind,
@@ -30,9 +30,9 @@ function recordingHandler(kind: string, answer: (message: OutboxRow, seen: numbe
   return { handler, seen, seenAtLeast };
 }
 
-async function settledStatus(store: Store, id: string, status: string): Promise<OutboxRow> {
+async function settledStatus(store: Store, id: string, status: string): Promise<OutboxMessage> {
   for (;;) {
-    const row = await findOutboxRow(store.db, id);
+    const row = await findOutboxMessage(store.db, id);
     if (row?.status === status && row.nextAttemptAt === null) return row;
     if (row?.status === status && status === 'pending') return row;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   eventTypeOf,
-  isPublicAddress,
   signature,
   subscribes,
   unknownPatterns,
   unpublishedActions,
-  urlProblem,
   webhookEventTypes,
 } from '../../src/domain/webhooks.ts';
+import { isPublicAddress, urlProblem } from '../../src/services/webhooks/safe-target.ts';
 import { Webhook } from 'standardwebhooks';
 
 function sources(dir: string): string[] {

@@ -30,7 +30,7 @@
  * measures the duration and records the outcome, the handler only reports it.
  *
  * ## Reading the log, sending again
- * `listOutboxRows(db, { kind, target?, status?, topic? }, page)`, `findOutboxRow` and `listAttempts`
+ * `listOutboxMessages(db, { kind, target?, status?, topic? }, page)`, `findOutboxMessage` and `listAttempts`
  * in `src/store/outbox.ts` read what was sent (the webhook delivery log is built on them:
  * `src/services/webhooks/webhook-deliveries.ts`); `makeDueNow` sends a message again at once. Rows
  * and attempts are kept 30 days.
@@ -49,8 +49,8 @@ import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
 import type { Db, Store } from '../../store/database.ts';
 import {
   type AttemptRecord,
-  type NewOutboxRow,
-  type OutboxRow,
+  type NewOutboxMessage,
+  type OutboxMessage,
   type OutboxStatus,
   claimDue,
   insertOutboxRows,
@@ -65,7 +65,7 @@ export type DeliveryOutcome =
       statusCode?: number | null;
       response?: string | null;
       /** Messages to enqueue in the same transaction that records this one as delivered (a fan-out). */
-      followUps?: NewOutboxRow[];
+      followUps?: NewOutboxMessage[];
     }
   | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null }
   | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null }
@@ -79,18 +79,18 @@ export interface OutboxHandler {
    * Sends one message. `signal` aborts when the lease is about to run out or the server stops.
    * A thrown error counts as `retry` with its message as the error.
    */
-  deliver(message: OutboxRow, signal: AbortSignal): Promise<DeliveryOutcome>;
+  deliver(message: OutboxMessage, signal: AbortSignal): Promise<DeliveryOutcome>;
   /**
    * Called in the transaction that records the outcome (only if this process still held the
    * claim): the handler's own bookkeeping, e.g. an endpoint's health. `final` is true when no
    * further attempt will be made.
    */
-  settled?(tx: Db, message: OutboxRow, outcome: SettledOutcome, at: string): Promise<void>;
+  settled?(tx: Db, message: OutboxMessage, outcome: SettledOutcome, at: string): Promise<void>;
 }
 
 interface Attempted {
   handler: OutboxHandler;
-  message: OutboxRow;
+  message: OutboxMessage;
   outcome: DeliveryOutcome;
   status: OutboxStatus;
   nextAttemptAt: string | null;
@@ -241,7 +241,7 @@ export class Dispatcher {
     return work.finally(() => this.#inFlight.delete(tracked));
   }
 
-  async #attempt(message: OutboxRow): Promise<Attempted | undefined> {
+  async #attempt(message: OutboxMessage): Promise<Attempted | undefined> {
     const handler = this.#handlers.get(message.kind);
     if (!handler) return undefined;
     // The attempt must end well before the lease does, or another process could start a second.

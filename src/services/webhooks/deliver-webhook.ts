@@ -2,9 +2,10 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { systemActor } from '../../domain/actors.ts';
 import { webhookRetrySchedule } from '../../domain/backoff.ts';
-import { signedHeaders, urlProblem } from '../../domain/webhooks.ts';
+import { signedHeaders } from '../../domain/webhooks.ts';
+import { urlProblem } from './safe-target.ts';
 import type { Db } from '../../store/database.ts';
-import type { OutboxRow } from '../../store/outbox.ts';
+import type { OutboxMessage } from '../../store/outbox.ts';
 import {
   disableWebhookEndpoint,
   findWebhookEndpoint,
@@ -99,7 +100,7 @@ export function webhookHandler(ctx: ServiceContext): OutboxHandler {
     kind: WEBHOOK,
     schedule: config.webhookRetrySchedule ?? webhookRetrySchedule,
 
-    async deliver(message: OutboxRow, signal: AbortSignal): Promise<DeliveryOutcome> {
+    async deliver(message: OutboxMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
       const endpoint = message.target && (await findWebhookEndpoint(ctx.store.db, message.target, { kind: 'all' }));
       if (!endpoint) return { result: 'skipped', reason: 'the endpoint was deleted' };
       if (!endpoint.enabled && message.topic !== 'ping')
@@ -132,7 +133,7 @@ export function webhookHandler(ctx: ServiceContext): OutboxHandler {
     },
 
     /** The endpoint's health, in the transaction that records the attempt. */
-    async settled(tx: Db, message: OutboxRow, settled: SettledOutcome, at: string): Promise<void> {
+    async settled(tx: Db, message: OutboxMessage, settled: SettledOutcome, at: string): Promise<void> {
       const endpointId = message.target;
       if (!endpointId || settled.outcome.result === 'skipped') return;
       if (settled.outcome.result === 'delivered') {

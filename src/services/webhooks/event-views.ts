@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { WebhookEventType } from '../../domain/webhooks.ts';
 import { findContact } from '../../store/accounts.ts';
-import { findEntitlementRowByPk, findLineItemRowById } from '../../store/entitlements.ts';
+import { findEntitlementRecordByPk, findLineItemRecordById } from '../../store/entitlements.ts';
 import { getAccount } from '../accounts/read-accounts.ts';
 import { getActivation } from '../activations/read-activations.ts';
 import { getApiKey } from '../api-keys/read-api-keys.ts';
@@ -24,7 +24,7 @@ const field = (value: unknown, name: string): string | undefined => {
 };
 
 const entitlementByPk = async (ctx: ServiceContext, actor: Actor, pk: string) => {
-  const row = await findEntitlementRowByPk(ctx.store.db, pk);
+  const row = await findEntitlementRecordByPk(ctx.store.db, pk);
   return row ? getEntitlement(ctx, actor, row.id) : undefined;
 };
 
@@ -32,10 +32,10 @@ const entitlement: View = (ctx, actor, event) => entitlementByPk(ctx, actor, eve
 
 /** A line item as its entitlement's GET shows it. */
 const lineItem: View = async (ctx, actor, event) => {
-  const row = await findLineItemRowById(ctx.store.db, event.subjectId);
+  const row = await findLineItemRecordById(ctx.store.db, event.subjectId);
   if (!row) return undefined;
-  const owner = await entitlementByPk(ctx, actor, row.entitlement_pk);
-  return owner?.lineItems.find((item) => item.activationId === row.activation_id);
+  const owner = await entitlementByPk(ctx, actor, row.entitlementPk);
+  return owner?.lineItems.find((item) => item.activationId === row.activationId);
 };
 
 /** What no longer exists has no GET: producers are told what it was; partners are not told. */

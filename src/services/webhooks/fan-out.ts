@@ -1,6 +1,6 @@
 import type { Actor } from '../../domain/actors.ts';
 import { isAdminOnly, subscribes } from '../../domain/webhooks.ts';
-import type { NewOutboxRow, OutboxRow } from '../../store/outbox.ts';
+import type { NewOutboxMessage, OutboxMessage } from '../../store/outbox.ts';
 import type { WebhookEndpoint } from '../../store/webhook-endpoints.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeliveryOutcome, OutboxHandler } from '../outbox/dispatcher.ts';
@@ -31,14 +31,14 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
   return {
     kind: WEBHOOK_EVENT,
     schedule: [1000, 5000, 30_000, 300_000],
-    async deliver(message: OutboxRow): Promise<DeliveryOutcome> {
+    async deliver(message: OutboxMessage): Promise<DeliveryOutcome> {
       const event = message.payload as PublishedEvent;
       const adminOnly = isAdminOnly(event.type);
       const endpoints = (await knownEndpoints(ctx.store)).filter(
         (e) => subscribes(e.events, event.type) && (!adminOnly || e.accountId === null),
       );
       const views = new Map<string, unknown>();
-      const deliveries: NewOutboxRow[] = [];
+      const deliveries: NewOutboxMessage[] = [];
       for (const endpoint of endpoints) {
         // Endpoints of one owner share a reading.
         const owner = endpoint.accountId ?? '';

@@ -3,9 +3,9 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import {
   type OutboxAttempt,
-  type OutboxRow,
+  type OutboxMessage,
   type OutboxStatus,
-  findOutboxRow,
+  findOutboxMessage,
   listAttempts,
   listOutboxRows,
   makeDueNow,
@@ -40,7 +40,7 @@ export interface WebhookDeliveryDetail extends WebhookDelivery {
   log: OutboxAttempt[];
 }
 
-function toDelivery(row: OutboxRow): WebhookDelivery {
+function toDelivery(row: OutboxMessage): WebhookDelivery {
   return {
     id: row.id,
     endpointId: row.target ?? '',
@@ -79,8 +79,8 @@ export async function listWebhookDeliveries(
   return { items: rows.items.map(toDelivery), nextCursor: rows.nextCursor };
 }
 
-async function findVisibleDelivery(db: Db, owner: EndpointOwner, id: string): Promise<OutboxRow> {
-  const row = await findOutboxRow(db, id);
+async function findVisibleDelivery(db: Db, owner: EndpointOwner, id: string): Promise<OutboxMessage> {
+  const row = await findOutboxMessage(db, id);
   if (!row || row.kind !== WEBHOOK || !row.target) throw notFound(`Webhook delivery ${id}`);
   try {
     await findVisibleEndpoint(db, owner, row.target);
@@ -123,6 +123,6 @@ export async function retryWebhookDelivery(ctx: ServiceContext, actor: Actor, id
       before: { status: row.status, attempts: row.attempts },
     });
     onCommit(tx, () => wakeDispatcher(ctx.store));
-    return toDelivery((await findOutboxRow(tx, id)) as OutboxRow);
+    return toDelivery((await findOutboxMessage(tx, id)) as OutboxMessage);
   });
 }
