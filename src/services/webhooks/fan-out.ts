@@ -35,7 +35,9 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
       const event = message.payload as PublishedEvent;
       const adminOnly = isAdminOnly(event.type);
       const endpoints = (await knownEndpoints(ctx.store)).filter(
-        (e) => subscribes(e.events, event.type) && (!adminOnly || e.accountId === null),
+        // An endpoint hears of changes made after it was created, not of a backlog from before.
+        (e) =>
+          subscribes(e.events, event.type) && (!adminOnly || e.accountId === null) && e.createdAt <= event.timestamp,
       );
       const views = new Map<string, unknown>();
       const deliveries: NewOutboxMessage[] = [];
