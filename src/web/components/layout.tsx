@@ -22,6 +22,7 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/reports', label: 'Reports' },
         { href: '/portal/events', label: 'Audit log' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
         ...(role === 'admin' ? [{ href: '/portal/api-keys', label: 'API keys' }] : []),
       ];
     case 'partner':
@@ -34,6 +35,7 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/activations', label: 'Activations' },
         { href: '/portal/reports', label: 'Billing' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
       ];
     case 'customer':
       return anonymous
