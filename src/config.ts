@@ -20,6 +20,19 @@ export interface Config {
   trustProxy: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** Outgoing mail (src/mail/transport.ts). */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; none writes `.eml` files. */
+  smtpUrl: string | undefined;
+  /** Where the `.eml` files go without SMTP; by default `mail/` beside the SQLite file, `./data/mail` otherwise. */
+  dir: string | undefined;
+  from: string;
+  /** The producer as the templates name it, and where people write for help. */
+  producerName: string;
+  supportEmail: string | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -36,6 +49,13 @@ export const defaultConfig: Config = {
   publicRequestsPerMinute: 6000,
   trustProxy: false,
   publicUrl: undefined,
+  mail: {
+    smtpUrl: undefined,
+    dir: undefined,
+    from: 'licentia@localhost',
+    producerName: 'Licentia',
+    supportEmail: undefined,
+  },
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,6 +73,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      dir: env.LICENTIA_MAIL_DIR || undefined,
+      from: mailbox(env, 'LICENTIA_MAIL_FROM') ?? defaultConfig.mail.from,
+      producerName: oneLine(env, 'LICENTIA_PRODUCER_NAME') ?? defaultConfig.mail.producerName,
+      supportEmail: mailbox(env, 'LICENTIA_SUPPORT_EMAIL'),
+    },
   };
 }
 
@@ -70,4 +97,30 @@ function publicUrl(raw: string | undefined): string | undefined {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function smtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  // The URL may carry a password: the message names the variable, never its value.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '')
+    throw new Error('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…');
+  return raw;
+}
+
+/** A value that goes into a mail header: one line, no control characters. */
+function oneLine(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\x00-\x1f\x7f]/.test(raw) || raw.length > 200)
+    throw new Error(`${name} must be one line of at most 200 characters`);
+  return raw.trim();
+}
+
+function mailbox(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = oneLine(env, name);
+  if (value !== undefined && !/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(value))
+    throw new Error(`${name} must be a plain address like licences@example.com (got "${value}")`);
+  return value;
 }

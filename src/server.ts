@@ -42,6 +42,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       close: async () => {
         stopRefreshing();
         await app.close();
+        ctx.mail.close();
         await store.close();
       },
     };

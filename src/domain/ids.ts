@@ -22,6 +22,7 @@ export const idPrefixes = {
   keyLoad: 'kld',
   signingKey: 'sk',
   session: 'ses',
+  message: 'msg',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

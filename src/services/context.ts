@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
@@ -12,6 +13,8 @@ export interface ServiceContext {
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
+  /** Where outgoing mail goes: SMTP, or `.eml` files. */
+  readonly mail: MailTransport;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
   readonly previewing?: boolean;
 }
@@ -24,6 +27,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyRing: new KeyRing(store),
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
+    mail: createMailTransport(config),
   };
 }
 

@@ -108,6 +108,8 @@ export interface EntitlementsTable {
   key_seq: Generated<number>;
   /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
   registration_data: string | null;
+  /** Every new licence of its line items is mailed to the ship-to address (migration 0007). */
+  email_licenses: Generated<Flag>;
 }
 
 export interface EntitlementPartnersTable {
@@ -282,6 +284,28 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface MessagesTable {
+  id: string;
+  kind: string;
+  /** queued, sent or failed */
+  status: string;
+  recipient: string;
+  subject: string;
+  /** JSON `{text, html, attachments}`; null once a secret-carrying message is out of our hands. */
+  body: string | null;
+  secret: Flag;
+  /** To an anonymous end customer: the address is the partner's business, not the producer's. */
+  recipient_private: Flag;
+  partner_account_id: string | null;
+  /** What it is about, as people name it: an entitlement ID, an activation id. */
+  reference: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -305,6 +329,7 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  messages: MessagesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;
