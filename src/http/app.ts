@@ -33,6 +33,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
 import { userRoutes } from './routes/users.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { registerPortal } from '../web/portal.ts';
 
 export type App = FastifyInstance<
@@ -161,6 +162,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       await lifecycleRoutes(typed, ctx);
       await reportRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
+      await messageRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },
   );

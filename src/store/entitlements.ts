@@ -118,6 +118,7 @@ function toEntitlement(
     description: row.description,
     shipToEmail: row.ship_to_email,
     shipToAddress: row.ship_to_address,
+    emailLicenses: row.email_licenses === 1,
     channelPartners: sortPartners(
       partners.map((p) => ({ accountId: p.account_id, tier: p.tier as PartnerTier, contactId: p.contact_id })),
     ),
@@ -482,6 +483,8 @@ export interface EntitlementRef {
   state: string;
   sold_to: string | null;
   tier1: string | null;
+  /** Whether its new licences are mailed (the rest of what that needs is read only then). */
+  emailLicenses: boolean;
 }
 
 export interface LineItemTarget {
@@ -499,6 +502,7 @@ function lineItemTargets(db: Db) {
       'e.kind as e_kind',
       'e.state as e_state',
       'e.sold_to as e_sold_to',
+      'e.email_licenses as e_email_licenses',
       // The partner billed for activations: the tier-1 channel partner or, for an entitlement sold
       // to a partner with none named (make to order), that partner itself.
       eb.fn
@@ -529,6 +533,7 @@ function toTarget(
     e_state: string;
     e_sold_to: string | null;
     e_tier1: string | null;
+    e_email_licenses: number;
   },
 ): LineItemTarget {
   const lineItem: LineItemRow = {
@@ -558,6 +563,7 @@ function toTarget(
       state: row.e_state,
       sold_to: row.e_sold_to,
       tier1: row.e_tier1,
+      emailLicenses: row.e_email_licenses === 1,
     },
   };
 }

@@ -20,6 +20,7 @@ import { findLineItemTargetById } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { invalidateValidations } from '../licensing/invalidate.ts';
+import { mailNewLicense } from '../mail/license-mail.ts';
 import { issueLicense } from './issue-license.ts';
 import { assertUsable } from './usable.ts';
 import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
@@ -179,6 +180,7 @@ export async function activateLineItem(
       `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`,
     );
   }
+  if (entitlement.emailLicenses) await mailNewLicense(ctx, tx, at, entitlement, license.token);
   return { activation, license: { token: license.token, file: license.file } };
 }
 

@@ -129,6 +129,8 @@ export async function redeemKey(
       bulk_entitlement_pk: bulk.pk,
       parent_entitlement_pk: null,
       registration_data: registration === null ? null : JSON.stringify(registration),
+      // Licences of redeemed keys go to the bulk entitlement's ship-to address when it asks for them.
+      email_licenses: bulk.email_licenses,
       created_at: at,
       updated_at: at,
     },

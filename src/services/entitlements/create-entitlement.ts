@@ -32,6 +32,7 @@ interface CommonInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: string | null | undefined;
+  emailLicenses?: boolean | undefined;
 }
 
 export interface CreateSimpleEntitlementInput extends CommonInput {
@@ -77,6 +78,7 @@ export async function createEntitlement(
       description: input.description ?? null,
       ship_to_email: input.shipToEmail ?? null,
       ship_to_address: input.shipToAddress ?? null,
+      email_licenses: input.emailLicenses ? 1 : 0,
       created_at: at,
       updated_at: at,
     };

@@ -27,6 +27,7 @@ export interface UpdateEntitlementInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: string | null | undefined;
+  emailLicenses?: boolean | undefined;
   channelPartners?: ChannelPartnerInput[] | undefined;
   /** Bulk entitlements only. */
   productId?: string | undefined;
@@ -55,6 +56,7 @@ export async function updateEntitlement(
       ...(input.description !== undefined && { description: input.description }),
       ...(input.shipToEmail !== undefined && { ship_to_email: input.shipToEmail }),
       ...(input.shipToAddress !== undefined && { ship_to_address: input.shipToAddress }),
+      ...(input.emailLicenses !== undefined && { email_licenses: input.emailLicenses ? 1 : 0 }),
       updated_at: at,
     };
     if (row.kind === 'simple') {
