@@ -4,18 +4,9 @@ import type { ServiceContext } from '../../services/context.ts';
 import { emailActivationLicense } from '../../services/mail/license-mail.ts';
 import { listVisibleMessages } from '../../services/mail/read-messages.ts';
 import { resendMessage } from '../../services/mail/resend-message.ts';
-import type { App } from '../app.ts';
-import {
-  Email,
-  IdParams,
-  Nullable,
-  PageOf,
-  PageQuery,
-  Strict,
-  StringEnum,
-  Timestamp,
-  problemResponses,
-} from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { EmailLicenseBody, MessageListQuery } from '../../interface/schemas/messages-inputs.ts';
+import { IdParams, Nullable, PageOf, StringEnum, Timestamp, problemResponses } from '../../interface/schemas/common.ts';
 
 const tags = ['Mail'];
 
@@ -36,10 +27,6 @@ export const MessageSchema = Type.Object({
   resendable: Type.Boolean({ description: 'False once a message that carried a sign-in link has left.' }),
 });
 
-export const EmailLicenseBody = Strict({
-  to: Type.Optional({ ...Email, description: "Default: the entitlement's ship-to address." }),
-});
-
 export async function messageRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.get(
     '/messages',
@@ -51,11 +38,7 @@ export async function messageRoutes(app: App, ctx: ServiceContext): Promise<void
         description:
           'The producer sees every message, a partner those of its own business. Without `SMTP_URL` the messages are ' +
           'written as `.eml` files and listed here all the same.',
-        querystring: Strict({
-          status: Type.Optional(StringEnum(messageStatuses)),
-          kind: Type.Optional(StringEnum(messageKinds)),
-          ...PageQuery,
-        }),
+        querystring: MessageListQuery,
         response: { 200: PageOf(MessageSchema), ...problemResponses },
       },
     },
