@@ -24,6 +24,7 @@ import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { forgotPasswordPages } from './pages/forgot-password.tsx';
 import { stockPages } from './pages/stock.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
@@ -73,6 +74,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     );
 
     await signInPages(web);
+    await forgotPasswordPages(web);
     await activatePages(web);
     await scope.register(
       async (portal) => {

@@ -33,6 +33,7 @@ import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { findVisibleKey } from './read-web-register-keys.ts';
 
 export interface RedeemInput {
@@ -70,7 +71,9 @@ export async function redeemWebRegisterKey(
     }
     const owner = await ownerFor(tx, actor, bulk, input);
     const pk = await redeemKey(tx, actor, at, { key, bulk, owner, registration: input.registration });
-    return loadEntitlementByPk(tx, pk);
+    const entitlement = await loadEntitlementByPk(tx, pk);
+    await mailActivationCode(ctx, tx, at, entitlement);
+    return entitlement;
   });
 }
 
