@@ -25,6 +25,7 @@ import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { forgotPasswordPages } from './pages/forgot-password.tsx';
+import { mailPages } from './pages/mail.tsx';
 import { stockPages } from './pages/stock.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
@@ -106,6 +107,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await devicePages(inner);
         await reportPages(inner);
         await eventPages(inner);
+        await mailPages(inner);
       },
       { prefix: '/portal' },
     );

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
 import { messageKinds, messageStatuses } from '../../domain/mail.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { emailActivationIds } from '../../services/mail/activation-ids-mail.ts';
 import { emailActivationLicense } from '../../services/mail/license-mail.ts';
 import { listVisibleMessages } from '../../services/mail/read-messages.ts';
 import { resendMessage } from '../../services/mail/resend-message.ts';
 import type { App } from '../../interface/app.ts';
-import { EmailLicenseBody, MessageListQuery } from '../../interface/schemas/messages-inputs.ts';
+import { EmailActivationIdsBody, EmailLicenseBody, MessageListQuery } from '../../interface/schemas/messages-inputs.ts';
 import { IdParams, Nullable, PageOf, StringEnum, Timestamp, problemResponses } from '../../interface/schemas/common.ts';
 
 const tags = ['Mail'];
@@ -83,5 +84,24 @@ export async function messageRoutes(app: App, ctx: ServiceContext): Promise<void
     },
     async (request, reply) =>
       reply.code(202).send(await emailActivationLicense(ctx, request.actor, request.params.id, request.body ?? {})),
+  );
+
+  app.post(
+    '/entitlements/:id/email',
+    {
+      schema: {
+        operationId: 'emailActivationIds',
+        tags,
+        summary: "Mail an entitlement's activation IDs",
+        description:
+          'How a partner hands activation IDs to its customer: the usable (deployed or test) line items, or those named, ' +
+          'to `to` or else the ship-to address, with an optional note. `202` with the queued message.',
+        params: IdParams,
+        body: EmailActivationIdsBody,
+        response: { 202: MessageSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send(await emailActivationIds(ctx, request.actor, request.params.id, request.body)),
   );
 }
