@@ -20,6 +20,12 @@ export interface Config {
   trustProxy: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceSeconds: number;
+  /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
+  metricsToken: string | undefined;
+  /** A port of its own for GET /metrics (no token), on the same host. */
+  metricsPort: number | undefined;
   /** Outgoing mail (src/mail/transport.ts). */
   mail: MailConfig;
 }
@@ -56,6 +62,9 @@ export const defaultConfig: Config = {
     producerName: 'Licentia',
     supportEmail: undefined,
   },
+  shutdownGraceSeconds: 10,
+  metricsToken: undefined,
+  metricsPort: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -80,6 +89,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       producerName: oneLine(env, 'LICENTIA_PRODUCER_NAME') ?? defaultConfig.mail.producerName,
       supportEmail: mailbox(env, 'LICENTIA_SUPPORT_EMAIL'),
     },
+    shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
+    metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
+    metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
   };
 }
 
@@ -123,4 +135,9 @@ function mailbox(env: NodeJS.ProcessEnv, name: string): string | undefined {
   if (value !== undefined && !/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(value))
     throw new Error(`${name} must be a plain address like licences@example.com (got "${value}")`);
   return value;
+}
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');
+  return raw;
 }

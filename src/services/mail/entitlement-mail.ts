@@ -4,7 +4,7 @@ import { entitlementCertificate } from '../../mail/templates/entitlement-certifi
 import { stockDelivery } from '../../mail/templates/stock-delivery.ts';
 import { findProducts } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
-import { findEntitlementRow } from '../../store/entitlements.ts';
+import { findEntitlementRecord } from '../../store/entitlements.ts';
 import { iterateKeys, keyNamesFrom } from '../../store/web-register-keys.ts';
 import type { ServiceContext } from '../context.ts';
 import { activateUrl, mailBaseUrl, senderOf } from './mail-links.ts';
@@ -67,7 +67,7 @@ export async function mailDeployedEntitlement(
 }
 
 async function keysCsv(tx: Db, entitlementId: string) {
-  const row = await findEntitlementRow(tx, entitlementId, { kind: 'all' });
+  const row = await findEntitlementRecord(tx, entitlementId, { kind: 'all' });
   const lines = ['key'];
   if (row) {
     for await (const batch of iterateKeys(tx, row.pk, { state: 'unredeemed' }, keyNamesFrom(tx))) {

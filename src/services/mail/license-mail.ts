@@ -4,9 +4,9 @@ import { type Message, checkMailableAddress } from '../../domain/mail.ts';
 import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import { licenseMessage } from '../../mail/templates/license.ts';
-import { findActivation, findActivationRow } from '../../store/activations.ts';
+import { findActivation, findActivationRecord } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
-import { type EntitlementRef, findEntitlementRowByPk, loadEntitlementByPk } from '../../store/entitlements.ts';
+import { type EntitlementRef, findEntitlementRecordByPk, loadEntitlementByPk } from '../../store/entitlements.ts';
 import { findMessage, publicMessage } from '../../store/messages.ts';
 import { isProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
@@ -66,18 +66,18 @@ export async function emailActivationLicense(
   const explicit = input.to === undefined ? undefined : checkMailableAddress(input.to, '/to');
   return inTransaction(ctx, async (tx, at) => {
     const activation = await findActivation(tx, activationId, scopeOf(actor));
-    const row = activation && (await findActivationRow(tx, activationId));
+    const row = activation && (await findActivationRecord(tx, activationId));
     if (!activation || !row) throw notFound(`Activation ${activationId}`);
     if (row.state !== 'active') {
       throw new AppError('INVALID_STATE', `Activation ${activationId} is ${row.state}; its licence no longer holds.`);
     }
-    const to = explicit ?? (await shipToOf(tx, row.entitlement_pk));
+    const to = explicit ?? (await shipToOf(tx, row.entitlementPk));
     if (!to) {
       throw new AppError('UNPROCESSABLE', 'The entitlement has no ship-to address; say where to send it.', {
         fields: [{ field: '/to', message: 'needed: the entitlement has no ship-to address' }],
       });
     }
-    const id = await queueLicense(ctx, tx, at, { token: row.token, to, entitlementPk: row.entitlement_pk });
+    const id = await queueLicense(ctx, tx, at, { token: row.token, to, entitlementPk: row.entitlementPk });
     await audit(tx, actor, at, {
       action: 'license.emailed',
       subjectType: 'activation',
@@ -95,11 +95,11 @@ export async function emailActivationLicense(
  * key, that of the bulk entitlement (the partner's: the end customer gave none).
  */
 async function shipToOf(tx: Db, entitlementPk: string): Promise<string | null> {
-  const row = await findEntitlementRowByPk(tx, entitlementPk);
+  const row = await findEntitlementRecordByPk(tx, entitlementPk);
   if (!row) return null;
-  if (row.ship_to_email) return row.ship_to_email;
-  if (!row.bulk_entitlement_pk) return null;
-  return (await findEntitlementRowByPk(tx, row.bulk_entitlement_pk))?.ship_to_email ?? null;
+  if (row.shipToEmail) return row.shipToEmail;
+  if (!row.bulkEntitlementPk) return null;
+  return (await findEntitlementRecordByPk(tx, row.bulkEntitlementPk))?.shipToEmail ?? null;
 }
 
 /** A new licence of an entitlement that asks for them (`emailLicenses`), in the activating transaction. */

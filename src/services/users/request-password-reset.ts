@@ -1,6 +1,6 @@
 import { publicActor } from '../../domain/actors.ts';
 import { normalizeEmail } from '../../domain/users.ts';
-import { findUserCredentials, toUser } from '../../store/users.ts';
+import { findUserCredentials } from '../../store/users.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { mailSignInLink } from './sign-in-links.ts';
 
@@ -15,8 +15,8 @@ export async function requestPasswordReset(
 ): Promise<void> {
   const email = normalizeEmail(input.email);
   await inTransaction(ctx, async (tx, at) => {
-    const row = await findUserCredentials(tx, email);
-    if (!row || row.disabled_at !== null) return;
-    await mailSignInLink(ctx, tx, publicActor, at, { user: toUser(row), reason: 'reset', linkFor: input.linkFor });
+    const found = await findUserCredentials(tx, email);
+    if (!found || found.user.disabledAt !== null) return;
+    await mailSignInLink(ctx, tx, publicActor, at, { user: found.user, reason: 'reset', linkFor: input.linkFor });
   });
 }
