@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
 import { runCliAsync } from '../support/cli.ts';
+import { bulkWithKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner, product } from '../support/fixtures.ts';
+import { PortalClient } from '../support/portal-client.ts';
 import type { Api } from '../support/http.ts';
 import { TestSmtpServer } from '../support/smtp.ts';
 import { describeEachBackend } from '../support/suite.ts';
@@ -152,6 +154,150 @@ describeEachBackend(
         (m: { reference: string }) => m.reference === repeat.body.activation.id,
       );
       assert.equal(sent.length, 1);
+    });
+
+    it('deploying stock with a ship-to address mails the partner its keys (attached up to 10,000)', async () => {
+      const { api } = server();
+      const small = await bulkWithKeys(api, {
+        generate: 3,
+        state: 'draft',
+        fields: { shipToEmail: 'stock@partner.example', quantityPerKey: 2 },
+      });
+      await created(api.post(`/entitlements/${small.bulk.id}/state`, { state: 'deployed' }), 200);
+      const [message] = await smtp.waitFor(1);
+      assert.deepEqual(message?.to, ['stock@partner.example']);
+      assert.match(message?.parsed.subject ?? '', new RegExp(`^Stock ${small.bulk.id}: 3 keys for `));
+      assert.match(message?.parsed.text ?? '', /Web register keys: 3\n/);
+      assert.match(message?.parsed.text ?? '', /Activations per key: 2\n/);
+      assert.match(message?.parsed.text ?? '', new RegExp(`/portal/entitlements/${small.bulk.id}/keys`));
+      const csv = attachmentText(message as never)
+        .text.trim()
+        .split('\n');
+      assert.equal(csv[0], 'key');
+      assert.deepEqual(csv.slice(1).sort(), [...small.keys].sort());
+
+      await settled(api);
+      const large = await bulkWithKeys(api, {
+        generate: 10_001,
+        state: 'draft',
+        fields: { shipToEmail: 'stock@partner.example' },
+      });
+      await created(api.post(`/entitlements/${large.bulk.id}/state`, { state: 'deployed' }), 200);
+      const [big] = await smtp.waitFor(1);
+      assert.match(big?.parsed.subject ?? '', /10001 keys/);
+      assert.equal(big?.parsed.attachments.length, 0, 'too many keys to attach');
+      assert.match(big?.parsed.text ?? '', /too many to attach/);
+    });
+
+    it('a partner mails activation IDs to its customer; the producer sees that, not the address', async () => {
+      const { api } = server();
+      const distributor = await partner(api, { name: 'Distri & Co' });
+      const anonymous = await account(api, { parentAccountId: distributor.id, anonymous: true, name: 'Shop 9' });
+      const item = await product(api);
+      const entitlement = await created(
+        api.post('/entitlements', {
+          kind: 'simple',
+          soldTo: anonymous.id,
+          channelPartners: [{ accountId: distributor.id, tier: 'tier1' }],
+          lineItems: [
+            { productId: item.id, quantity: 2 },
+            { productId: item.id, quantity: 1 },
+          ],
+        }),
+      );
+      const partnerApi = api.as(await apiKey(api, 'partner', distributor.id));
+      assertProblem(
+        await partnerApi.post(`/entitlements/${entitlement.id}/email`, { to: 'owner@shop.example' }),
+        409,
+        'INVALID_STATE',
+      );
+      await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+      const [first, second] = entitlement.lineItems.map((li: { activationId: string }) => li.activationId);
+      const sent = await partnerApi.post(`/entitlements/${entitlement.id}/email`, {
+        to: 'owner@shop.example',
+        activationIds: [first.toLowerCase()],
+        note: 'Thanks <for> your order',
+      });
+      assert.equal(sent.status, 202, sent.text);
+      assert.equal(sent.body.to, 'owner@shop.example');
+      const [message] = await smtp.waitFor(1);
+      assert.deepEqual(message?.to, ['owner@shop.example']);
+      assert.equal(message?.parsed.subject, 'Your activation IDs from Distri & Co');
+      const text = message?.parsed.text ?? '';
+      const html = String(message?.parsed.html);
+      assert.ok(text.includes(first) && html.includes(first));
+      assert.ok(!text.includes(second), 'only the chosen line item');
+      assert.ok(text.includes('Thanks <for> your order') && html.includes('Thanks &lt;for&gt; your order'));
+      assert.ok(!text.includes('Shop 9') && !html.includes('Shop 9'));
+
+      const producers = (await api.get('/messages?kind=activation-ids')).body.items.find(
+        (m: { id: string }) => m.id === sent.body.id,
+      );
+      assert.equal(producers.partnerAccountId, distributor.id);
+      assert.ok(!JSON.stringify(producers).includes('owner@shop.example'));
+      const partners = (await partnerApi.get('/messages')).body.items.map((m: { id: string }) => m.id);
+      assert.deepEqual(partners, [sent.body.id]);
+
+      for (const body of [
+        { activationIds: ['NOPE-NOPE'], to: 'a@b.example' },
+        { activationIds: [], to: 'a@b.example' },
+        { to: 'a@b.example\nBcc: c@d.example' },
+        { note: 'x'.repeat(1001), to: 'a@b.example' },
+      ]) {
+        const r = await partnerApi.post(`/entitlements/${entitlement.id}/email`, body);
+        assertProblem(r, 400, 'VALIDATION_FAILED');
+      }
+      assertProblem(await partnerApi.post(`/entitlements/${entitlement.id}/email`, {}), 422, 'UNPROCESSABLE');
+      assertProblem(await partnerApi.post('/entitlements/NO-SUCH/email', { to: 'a@b.example' }), 404, 'NOT_FOUND');
+      const stock = await bulkWithKeys(api, { generate: 1 });
+      assertProblem(
+        await api.post(`/entitlements/${stock.bulk.id}/email`, { to: 'a@b.example' }),
+        422,
+        'UNPROCESSABLE',
+      );
+    });
+
+    it('a permanent refusal (550) fails the message, visibly; resend delivers it once fixed', async () => {
+      const { api, url } = server();
+      smtp.verdict = (_attempt, to) =>
+        to.includes('gone@customer.example') ? { code: 550, message: 'No such user here' } : undefined;
+      const { entitlement } = await activatable(api, {
+        state: 'draft',
+        fields: { shipToEmail: 'gone@customer.example' },
+      });
+      await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+      await settled(api, false);
+      const failed = (await api.get('/messages?status=failed')).body.items.find(
+        (m: { reference: string }) => m.reference === entitlement.id,
+      );
+      assert.ok(failed, 'listed as failed');
+      assert.equal(failed.attempts, 1);
+      assert.match(failed.lastError, /^550/);
+      assert.equal(failed.sentAt, null);
+      assert.equal(smtp.received.length, 0);
+
+      const admin = await PortalClient.as(api, url, 'admin');
+      const outbox = await admin.get('/portal/outbox?status=failed');
+      assert.equal(outbox.status, 200);
+      assert.ok(outbox.html.includes('No such user here'));
+      assert.ok(outbox.html.includes(`/portal/outbox/${failed.id}/resend`));
+
+      smtp.verdict = () => undefined;
+      const again = await admin.post(`/portal/outbox/${failed.id}/resend`);
+      assert.equal(again.status, 303);
+      const [message] = await smtp.waitFor(1);
+      assert.deepEqual(message?.to, ['gone@customer.example']);
+      await settled(api, false);
+      const sent = (await api.get('/messages')).body.items.find((m: { id: string }) => m.id === failed.id);
+      assert.equal(sent.status, 'sent');
+      assert.equal(sent.attempts, 2);
+      assertProblem(await api.post('/messages/msg_nope/resend'), 404, 'NOT_FOUND');
+      assertProblem(await api.as(null).post(`/messages/${failed.id}/resend`), 401, 'UNAUTHENTICATED');
+      const customer = await apiKey(api, 'customer', (await account(api)).id);
+      assertProblem(await api.as(customer).post(`/messages/${failed.id}/resend`), 403, 'FORBIDDEN');
+      assertProblem(await api.as(customer).get('/messages'), 403, 'FORBIDDEN');
+      assertProblem(await api.get('/messages?status=lost'), 400, 'VALIDATION_FAILED');
+      assertProblem(await api.get('/messages?cursor=bogus'), 400, 'VALIDATION_FAILED');
     });
 
     it('refuses bad requests to mail a licence, changing nothing', async () => {
