@@ -1,6 +1,6 @@
 import type { Actor } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { Message } from '../../domain/mail.ts';
+import { type Message, isMailableAddress } from '../../domain/mail.ts';
 import { publicMessage, requeueMessage } from '../../store/messages.ts';
 import { isProducer } from '../access.ts';
 import { audit } from '../audit.ts';
@@ -23,6 +23,9 @@ export async function resendMessage(ctx: ServiceContext, actor: Actor, id: strin
       );
     }
     if (message.status === 'queued') throw new AppError('INVALID_STATE', 'This message is still queued for delivery.');
+    if (!isMailableAddress(message.to)) {
+      throw new AppError('UNPROCESSABLE', 'This message has no address mail can be sent to; send a new one.');
+    }
     if (!(await requeueMessage(tx, id, at))) {
       throw new AppError('INVALID_STATE', 'This message was queued again meanwhile.');
     }
