@@ -8,6 +8,8 @@ import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
+import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
+import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerPortal } from './web/portal.ts';
@@ -38,7 +40,10 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await store.checkpoint();
     await sweepAbandonedSpools();
     const ctx = createServiceContext(store, config);
-    await store.onAnnouncedChange((payload) => forget(ctx, payload));
+    await store.onAnnouncedChange((payload) => {
+      forget(ctx, payload);
+      if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
+    });
     await ensureSigningKey(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
@@ -49,6 +54,8 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
+    registerWebhookHandlers(ctx);
+    ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });
     const metricsServer =
       config.metricsPort === undefined ? undefined : await metrics.listen(config.host, config.metricsPort);
@@ -73,6 +80,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        await ctx.outbox.stop();
         ctx.mail.close();
         await store.close();
       },

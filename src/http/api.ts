@@ -19,6 +19,7 @@ import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { userRoutes } from './routes/users.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The REST API: its OpenAPI document and docs, the /api/v1 routes and the public documents. */
 export async function registerApi(app: App, ctx: ServiceContext): Promise<void> {
@@ -59,6 +60,7 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
       await reportRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
       await messageRoutes(typed, ctx);
+      await webhookRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },
   );

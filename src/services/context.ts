@@ -4,6 +4,7 @@ import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
 import { ValidationCache } from './licensing/validation-cache.ts';
+import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -15,6 +16,8 @@ export interface ServiceContext {
   readonly catalogCache: CatalogCache;
   /** Where outgoing mail goes: SMTP, or `.eml` files. */
   readonly mail: MailTransport;
+  /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
+  readonly outbox: Dispatcher;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
   readonly previewing?: boolean;
 }
@@ -28,6 +31,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
     mail: createMailTransport(config),
+    outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };
 }
 
