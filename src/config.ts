@@ -51,6 +51,8 @@ export interface MailConfig {
   /** The producer as the templates name it, and where people write for help. */
   producerName: string;
   supportEmail: string | undefined;
+  /** Waits between attempts after a temporary failure; undefined: the documented day-long schedule. */
+  retrySchedule: readonly number[] | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -73,6 +75,7 @@ export const defaultConfig: Config = {
     from: 'licentia@localhost',
     producerName: 'Licentia',
     supportEmail: undefined,
+    retrySchedule: undefined,
   },
   shutdownGraceSeconds: 10,
   metricsToken: undefined,
@@ -106,6 +109,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       from: mailbox(env, 'LICENTIA_MAIL_FROM') ?? defaultConfig.mail.from,
       producerName: oneLine(env, 'LICENTIA_PRODUCER_NAME') ?? defaultConfig.mail.producerName,
       supportEmail: mailbox(env, 'LICENTIA_SUPPORT_EMAIL'),
+      retrySchedule: schedule(env.LICENTIA_MAIL_RETRY_SCHEDULE_MS, 'LICENTIA_MAIL_RETRY_SCHEDULE_MS'),
     },
     shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
     metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
@@ -128,11 +132,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 }
 
 /** Comma-separated milliseconds, e.g. `50,50,50` (tests). */
-function schedule(raw: string | undefined): readonly number[] | undefined {
+function schedule(raw: string | undefined, name = 'LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS'): readonly number[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const waits = raw.split(',').map((part) => Number(part.trim()));
   if (waits.some((wait) => !Number.isInteger(wait) || wait < 0))
-    throw new Error(`LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS must be comma-separated milliseconds (got "${raw}")`);
+    throw new Error(`${name} must be comma-separated milliseconds (got "${raw}")`);
   return waits;
 }
 

@@ -48,9 +48,10 @@ function smtpTransport(config: Config): MailTransport {
       ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
       : {}),
     // A mail server that hangs must not hold a delivery forever: the attempt fails and is retried.
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
+    // It must also end well within the outbox's lease (half of LICENTIA_OUTBOX_LEASE_MS, 30 s by default).
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
     disableFileAccess: true,
     disableUrlAccess: true,
   });

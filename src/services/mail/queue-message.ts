@@ -46,6 +46,6 @@ export async function queueMessage(ctx: ServiceContext, tx: Db, at: string, mess
     updated_at: at,
     sent_at: null,
   });
-  if (mailable) await scheduleDelivery(ctx, tx, id);
+  if (mailable) await scheduleDelivery(tx, { id, kind: message.kind, at });
   return id;
 }

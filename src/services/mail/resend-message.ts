@@ -29,7 +29,7 @@ export async function resendMessage(ctx: ServiceContext, actor: Actor, id: strin
     if (!(await requeueMessage(tx, id, at))) {
       throw new AppError('INVALID_STATE', 'This message was queued again meanwhile.');
     }
-    await scheduleDelivery(ctx, tx, id);
+    await scheduleDelivery(tx, { id, kind: message.kind, at });
     await audit(tx, actor, at, {
       action: 'message.resent',
       subjectType: 'message',
