@@ -52,6 +52,7 @@ const mail = {
   from: 'licences@producer.example',
   producerName: 'Producer Inc',
   supportEmail: 'help@producer.example',
+  retrySchedule: [50, 50, 50],
 };
 
 describeEachBackend(
@@ -298,6 +299,43 @@ describeEachBackend(
       assertProblem(await api.as(customer).get('/messages'), 403, 'FORBIDDEN');
       assertProblem(await api.get('/messages?status=lost'), 400, 'VALIDATION_FAILED');
       assertProblem(await api.get('/messages?cursor=bogus'), 400, 'VALIDATION_FAILED');
+    });
+
+    it('a temporary refusal (451) is retried, and the message delivered once', async () => {
+      const { api } = server();
+      smtp.verdict = (attempt) => (attempt === 1 ? { code: 451, message: 'Greylisted, try again' } : undefined);
+      const { entitlement } = await activatable(api, {
+        state: 'draft',
+        fields: { shipToEmail: 'grey@customer.example' },
+      });
+      await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+      const [message] = await smtp.waitFor(1);
+      assert.deepEqual(message?.to, ['grey@customer.example']);
+      await settled(api, false);
+      assert.equal(smtp.attempts, 2);
+      assert.equal(smtp.received.length, 1);
+      const listed = (await api.get('/messages')).body.items.find(
+        (m: { reference: string }) => m.reference === entitlement.id,
+      );
+      assert.equal(listed.status, 'sent');
+      assert.equal(listed.attempts, 2);
+    });
+
+    it('a server that keeps answering 4xx fails the message once the schedule is used up', async () => {
+      const { api } = server();
+      smtp.verdict = () => ({ code: 421, message: 'Service not available' });
+      const { entitlement } = await activatable(api, {
+        state: 'draft',
+        fields: { shipToEmail: 'busy@customer.example' },
+      });
+      await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+      await settled(api, false);
+      const listed = (await api.get('/messages?status=failed')).body.items.find(
+        (m: { reference: string }) => m.reference === entitlement.id,
+      );
+      assert.equal(listed.attempts, 4, 'the first attempt and three retries');
+      assert.match(listed.lastError, /^421/);
+      assert.equal(smtp.received.length, 0);
     });
 
     it('refuses bad requests to mail a licence, changing nothing', async () => {

@@ -20,6 +20,9 @@ export class TestSmtpServer {
   /** Every DATA the server was offered, accepted or not. */
   attempts = 0;
   verdict: (attempt: number, to: string[]) => Verdict = () => undefined;
+  /** Messages offered while this answers true get no answer at all, as from a server that hangs. */
+  hold: (attempt: number) => boolean = () => false;
+  readonly #held: (() => void)[] = [];
   #waiters: { count: number; resolve: () => void }[] = [];
   #server: SMTPServer;
 
@@ -32,6 +35,11 @@ export class TestSmtpServer {
         const to = session.envelope.rcptTo.map((r) => r.address);
         this.attempts += 1;
         const verdict = this.verdict(this.attempts, to);
+        if (this.hold(this.attempts)) {
+          stream.resume();
+          this.#held.push(() => callback(new Error('closing')));
+          return;
+        }
         simpleParser(stream)
           .then((parsed) => {
             if (verdict) {
@@ -99,6 +107,7 @@ export class TestSmtpServer {
   }
 
   close(): Promise<void> {
+    for (const release of this.#held.splice(0)) release();
     return new Promise((resolve) => this.#server.close(() => resolve()));
   }
 }
