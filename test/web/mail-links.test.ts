@@ -138,6 +138,23 @@ describeEachBackend(
       assert.ok(!JSON.stringify(producers).includes('ann@workshop.example'));
       assert.ok(!JSON.stringify(producers).includes('Workshop 7'));
 
+      // Activating with the key itself, registering on the way, mails the activation ID as well.
+      const direct = await bulkWithKeys(api, {
+        keys: someKeys(1),
+        fields: { registration: { policy: 'required', fields: ['email'] } },
+      });
+      smtp.received.length = 0;
+      const activated = await created(
+        api.as(null).post('/activations', {
+          code: direct.keys[0],
+          fingerprint: `fp-${process.pid}-direct`,
+          registration: { email: 'bo@workshop.example' },
+        }),
+      );
+      const [direct1] = await smtp.waitFor(1);
+      assert.deepEqual(direct1?.to, ['bo@workshop.example']);
+      assert.ok(direct1?.parsed.text?.includes(activated.activation.activationId));
+
       const none = await bulkWithKeys(api, { keys: someKeys(1) });
       const noneApi = api.as(await apiKey(api, 'partner', none.partner.id));
       await created(noneApi.post(`/web-register-keys/${none.keys[0]}/redeem`, { accountName: 'Workshop 8' }));
