@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './signing-keys/key-ring.ts';
@@ -16,6 +17,8 @@ export interface ServiceContext {
   readonly catalogCache: CatalogCache;
   /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
   readonly rateCounters: RateCounters;
+  /** Where outgoing mail goes: SMTP, or `.eml` files. */
+  readonly mail: MailTransport;
   /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
   readonly outbox: Dispatcher;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
@@ -31,6 +34,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
     rateCounters: createRateCounters(store),
+    mail: createMailTransport(config),
     outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };
 }

@@ -6,6 +6,7 @@ import * as activations from './migrations/0003-activations.ts';
 import * as billing from './migrations/0004-billing.ts';
 import * as portalUsers from './migrations/0005-portal-users.ts';
 import * as outboxWebhooks from './migrations/0006-outbox-webhooks.ts';
+import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0004-billing': billing,
   '0005-portal-users': portalUsers,
   '0006-outbox-webhooks': outboxWebhooks,
+  '0007-mail': mail,
   '0008-operations': operations,
 };
 

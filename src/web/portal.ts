@@ -29,6 +29,8 @@ import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { forgotPasswordPages } from './pages/forgot-password.tsx';
+import { mailPages } from './pages/mail.tsx';
 import { stockPages } from './pages/stock.tsx';
 import { userDetailPages } from './pages/user.tsx';
 import { userPages } from './pages/users.tsx';
@@ -79,6 +81,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     );
 
     await signInPages(web);
+    await forgotPasswordPages(web);
     await activatePages(web);
     await scope.register(
       async (portal) => {
@@ -116,6 +119,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await reportPages(inner);
         await eventPages(inner);
         await webhookPages(inner);
+        await mailPages(inner);
       },
       { prefix: '/portal' },
     );

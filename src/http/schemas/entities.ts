@@ -120,6 +120,7 @@ export const EntitlementSchema = Type.Object({
   description: Nullable(Type.String()),
   shipToEmail: Nullable(Type.String()),
   shipToAddress: Nullable(Type.String()),
+  emailLicenses: Type.Boolean({ description: 'Every new licence is mailed to the ship-to address.' }),
   channelPartners: Type.Array(ChannelPartnerSchema),
   lineItems: Type.Array(LineItemSchema),
   createdAt: Timestamp,

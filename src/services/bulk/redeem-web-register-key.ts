@@ -34,6 +34,7 @@ import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { findVisibleKey } from './read-web-register-keys.ts';
 
 export interface RedeemInput {
@@ -71,7 +72,9 @@ export async function redeemWebRegisterKey(
     }
     const owner = await ownerFor(tx, actor, bulk, input);
     const pk = await redeemKey(tx, actor, at, { key, bulk, owner, registration: input.registration });
-    return loadEntitlementByPk(tx, pk);
+    const entitlement = await loadEntitlementByPk(tx, pk);
+    await mailActivationCode(ctx, tx, at, entitlement);
+    return entitlement;
   });
 }
 
@@ -122,6 +125,8 @@ export async function redeemKey(
       webRegisterKey: key.key,
       bulkEntitlementPk: bulk.pk,
       registrationData: registration,
+      // Licences of redeemed keys go to the bulk entitlement's ship-to address when it asks for them.
+      emailLicenses: bulk.emailLicenses,
       at,
     },
     copiedPartners(await partnersOf(tx, bulk), owner.id),

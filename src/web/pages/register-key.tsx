@@ -216,9 +216,7 @@ function RegisteredPage({
 }) {
   const item = entitlement.lineItems[0];
   const activationId = item?.activationId ?? '';
-  const mail = `mailto:?subject=${encodeURIComponent(`Your activation ID for ${productLabel}`)}&body=${encodeURIComponent(
-    `Activate ${productLabel} with this activation ID:\n\n${activationId}\n\nEnter it in the software when it asks, or at ${activateUrl}.\n`,
-  )}`;
+  const mail = `/portal/entitlements/${encodeURIComponent(entitlement.id)}/email`;
   return (
     <Layout
       title="Key registered"
@@ -226,8 +224,8 @@ function RegisteredPage({
     >
       <div class="notice activation-result" role="status">
         <p>
-          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it; they need no
-          account.
+          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it, in the
+          software or at <a href={activateUrl}>{activateUrl}</a>; they need no account.
         </p>
         <div class="secret">
           <span class="activation-id">{activationId}</span>

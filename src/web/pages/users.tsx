@@ -1,3 +1,4 @@
+import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
 import { Type } from 'typebox';
 import type { Account } from '../../domain/accounts.ts';
 import { type Actor, type Role, isAccountRole, roles } from '../../domain/actors.ts';
@@ -243,14 +244,17 @@ export async function userPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     return submit(web, request, reply, {
       schema: UserInput,
-      run: (input) => createUser(ctx, actor, input),
+      run: (input) =>
+        createUser(ctx, actor, input, {
+          linkFor: (secret) => signInLinkUrl(publicBaseUrl(ctx.config, request), secret),
+        }),
       done: (user) =>
         render.redirect(
           reply,
           `/portal/users/${user.id}`,
           user.hasPassword
             ? `User ${user.name} created.`
-            : `User ${user.name} created. Make a sign-in link below and send it to them.`,
+            : `User ${user.name} created. A sign-in link is on its way to ${user.email}.`,
         ),
       again: (state) => newPage(actor, state, undefined),
     });
