@@ -87,6 +87,7 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
         path: request.url.split('?')[0] ?? '/',
         flash: takeFlash(request, reply),
         assets,
+        ids: new Map(),
       };
       const html = renderToString(<PageContext.Provider value={info}>{node}</PageContext.Provider>);
       reply

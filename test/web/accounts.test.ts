@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { account, created, partner, unique } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
+import { errorBeside } from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 async function allAccounts(
@@ -73,7 +74,10 @@ describeEachBackend('portal: accounts', (server) => {
     const list = await admin.get(`/portal/accounts?name=${encodeURIComponent(distName.split(' ')[1] ?? '')}`);
     const tree = await admin.get('/portal/accounts');
     assert.equal(list.status, 200);
-    assert.match(tree.html, new RegExp(`${distName}</a>[sS]*class="tree-1"><a href="/portal/accounts/${reseller}">`));
+    assert.match(
+      tree.html,
+      new RegExp(`${distName}</a>[\\s\\S]*class="tree-1"><a href="/portal/accounts/${reseller}">`),
+    );
     const partners = textOf((await admin.get('/portal/accounts?type=partner')).html);
     assert.ok(partners.includes(resellerName) && !partners.includes(anonName), 'filtered by type');
     const anonymousOnly = textOf((await admin.get('/portal/accounts?anonymous=true')).html);
@@ -161,7 +165,7 @@ describeEachBackend('portal: accounts', (server) => {
     assert.equal((await api.get(`/accounts/${other.id}`)).body.parentAccountId, null, 'unchanged');
     const blank = await admin.post(`/portal/accounts/${child.id}`, { name: '', parentAccountId: '' });
     assert.equal(blank.status, 400);
-    assert.match(blank.html, /id="f-name-error"/);
+    assert.ok(errorBeside(blank.html, 'name'), 'the blank name is marked beside its field');
     assert.deepEqual(
       [
         (await api.get(`/accounts/${child.id}`)).body.name,

@@ -2,6 +2,7 @@ import type { WebRegisterKeyCounts } from '../../domain/entitlements.ts';
 import { keyFromLine } from '../../domain/bulk.ts';
 import { AppError } from '../../domain/errors.ts';
 import { type FormBody, type FormState, emptyForm, valuesOf } from '../forms.ts';
+import { useUniqueId } from '../page-context.ts';
 import { CsrfField } from './form.tsx';
 
 export function keysPath(id: string): string {
@@ -149,7 +150,7 @@ export function KeyListField({
   hint?: string;
   rows?: number;
 }) {
-  const id = `f-${name}-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
+  const id = useUniqueId(`f-${name}-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`);
   const message = state.errors[name];
   const described = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
