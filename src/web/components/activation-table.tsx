@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { Activation } from '../../domain/activations.ts';
-import { Badge, Code, StateBadge, formatDate } from './layout.tsx';
+import { Badge, Code, DateCell, StateBadge, formatDate } from './layout.tsx';
 import { type Column, DataTable } from './table.tsx';
 
 export interface ActivationNames {
@@ -74,10 +74,8 @@ export function ActivationTable({
         ]
       : []),
     { label: 'State', cell: (a) => <ActivationState activation={a} /> },
-    ...(showDevice
-      ? [{ label: 'Activated', cell: (a: Activation) => <span class="nowrap">{formatDate(a.issuedAt)}</span> }]
-      : []),
-    { label: 'Licence expires', cell: (a) => <span class="nowrap">{expiryText(a)}</span> },
+    ...(showDevice ? [{ label: 'Activated', cell: (a: Activation) => <DateCell iso={a.issuedAt} /> }] : []),
+    { label: 'Licence expires', cell: (a) => <DateCell iso={a.expiresAt} empty="Never" /> },
     { label: 'Count', numeric: true, cell: (a) => a.count },
   ];
   return <DataTable caption={caption} rows={activations} columns={columns} empty={empty} />;
