@@ -8,11 +8,6 @@ export interface ActivationNames {
   accounts: Map<string, string>;
 }
 
-/** Where an activation's licence expires, in words. */
-export function expiryText(activation: Pick<Activation, 'expiresAt'>): string {
-  return activation.expiresAt ? formatDate(activation.expiresAt) : 'Never';
-}
-
 export function deviceLabel(activation: Pick<Activation, 'deviceName' | 'fingerprint'>): string {
   return activation.deviceName ?? activation.fingerprint;
 }
