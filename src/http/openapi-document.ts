@@ -11,6 +11,8 @@ import * as lineItemsInputs from '../interface/schemas/line-items-inputs.ts';
 import * as reportsInputs from '../interface/schemas/reports-inputs.ts';
 import * as usersInputs from '../interface/schemas/users-inputs.ts';
 import * as webRegisterKeysInputs from '../interface/schemas/web-register-keys-inputs.ts';
+import * as webhooksInputs from '../interface/schemas/webhooks-inputs.ts';
+import * as webhooks from './routes/webhooks.ts';
 import * as activations from './schemas/activations.ts';
 import * as entities from './schemas/entities.ts';
 
@@ -41,6 +43,8 @@ function namedSchemas(): Map<string, TSchema> {
     reportsInputs,
     usersInputs,
     webRegisterKeysInputs,
+    webhooksInputs,
+    webhooks,
   ];
   const named = new Map<string, TSchema>([['Problem', Problem]]);
   for (const module of modules)
@@ -177,6 +181,18 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   activationReport: [],
   partnerStatement: ['UNPROCESSABLE'],
   listEvents: [],
+  createWebhookEndpoint: [],
+  listWebhookEndpoints: [],
+  getWebhookEndpoint: [],
+  updateWebhookEndpoint: [],
+  deleteWebhookEndpoint: [],
+  rotateWebhookSecret: [],
+  testWebhookEndpoint: [],
+  listWebhookDeliveries: [],
+  getWebhookDelivery: [],
+  retryWebhookDelivery: ['INVALID_STATE'],
+  liveness: [],
+  readiness: ['UNAVAILABLE'],
 };
 
 function problemContent(codes: readonly string[], example: { status: number; code: string }): JsonObject {
@@ -216,6 +232,9 @@ export const tagDescriptions: Record<string, string> = {
   'Lifecycle operations': 'Transfer, split, renew, upsell and upgrade of deployed line items.',
   'Partner billing': 'Monthly activation counts per partner, and statements.',
   'Audit log': 'Every change, with who made it and what it changed.',
+  Webhooks:
+    'Endpoints that receive signed events (Standard Webhooks) about what changes, and the log of their deliveries.',
+  operations: 'For load balancers and supervisors: whether the process is alive and whether it should get requests.',
 };
 
 export function finishDocument(document: JsonObject): JsonObject {
