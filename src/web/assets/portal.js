@@ -101,6 +101,9 @@
           var target = document.querySelector(form.getAttribute('data-upload-target') || '#upload-result');
           if (target) target.innerHTML = request.responseText;
           if (status) status.textContent = request.status < 400 ? 'Done.' : 'The file was not loaded.';
+          // Some keys were loaded: the counters and the list on this page are out of date.
+          if (request.status < 400 && form.hasAttribute('data-upload-refresh'))
+            refreshRegions(form.getAttribute('data-upload-refresh'));
         });
         request.addEventListener('error', () => {
           if (button) button.disabled = false;
@@ -155,6 +158,23 @@
     if (box) box.checked = true;
     form.requestSubmit();
   });
+
+  // Replaces the regions named by `selectors` (ids, comma-separated) with those of this page as
+  // the server renders it now, keeping the rest (such as an upload's answer) where it is.
+  function refreshRegions(selectors) {
+    fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then((response) => response.text())
+      .then((html) => {
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        selectors.split(',').forEach((selector) => {
+          var now = document.querySelector(selector.trim());
+          var next = fresh.querySelector(selector.trim());
+          if (!now || !next) return;
+          now.replaceWith(next);
+          wire(next);
+        });
+      });
+  }
 
   function wire(root) {
     drawCharts(root);

@@ -103,7 +103,7 @@ export function KeyCounts({
     ['Void', 'void', counts.void],
   ];
   return (
-    <ul class="key-counts" aria-label="Keys by state">
+    <ul class="key-counts" id="key-counts" aria-label="Keys by state">
       {cards.map(([label, state, value]) => (
         <li>
           <a
@@ -196,6 +196,7 @@ export function KeyUploadForm({ action, limitBytes }: { action: string; limitByt
       enctype="multipart/form-data"
       data-upload={action}
       data-upload-target="#upload-result"
+      data-upload-refresh="#key-counts, #keys, #void-keys, #split"
     >
       <CsrfField />
       <div class="field">
