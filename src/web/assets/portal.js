@@ -114,6 +114,19 @@
     });
   }
 
+  // Typing in a field that belongs to a choice (data-selects="radio id") makes that choice.
+  ['input', 'change'].forEach((type) => {
+    document.addEventListener(type, (event) => {
+      var field = event.target;
+      if (!(field instanceof Element) || !field.hasAttribute('data-selects')) return;
+      var radio = document.getElementById(field.getAttribute('data-selects'));
+      if (radio instanceof HTMLInputElement && !radio.checked) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    });
+  });
+
   // A file chosen in <input type=file data-fill="#textarea"> is read into that textarea, so the
   // form posts text (and works without scripts by pasting).
   document.addEventListener('change', (event) => {

@@ -95,6 +95,8 @@ interface FieldBase {
   required?: boolean;
   /** The value shown when the form is new (not after a refusal). */
   value?: string | number | null | undefined;
+  /** The id of a radio button that using this field chooses (portal.js), e.g. "a new customer: its name". */
+  selects?: string | undefined;
 }
 
 interface FieldIds {
@@ -195,6 +197,7 @@ export function TextField(
         autofocus={props.autofocus}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
         aria-describedby={describedBy(props, fieldIds)}
+        data-selects={props.selects}
         {...lookup}
         {...(lookup && { autocomplete: 'off' })}
       />
@@ -240,6 +243,7 @@ export function SelectField(props: FieldBase & { options: Option[]; blank?: stri
         required={props.required}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
         aria-describedby={describedBy(props, fieldIds)}
+        data-selects={props.selects}
       >
         {props.blank !== undefined && <option value="">{props.blank}</option>}
         {props.options.map((option) => (
