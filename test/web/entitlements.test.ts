@@ -349,7 +349,7 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.match(textOf(refused.html), /is draft; it can move to test, deployed, obsolete, not inactive/);
     const bogus = await w.admin.post(`${path}/state`, { state: 'sold' });
     assert.equal(bogus.status, 400);
-    assert.match(textOf(bogus.html), /That was refused: state Choose one of: draft, test, deployed/);
+    assert.match(textOf(bogus.html), /That was refused \(state\)\. Choose one of: draft, test, deployed/);
     assert.equal((await entitlementNow(api, draft.id)).state, 'draft');
     assert.deepEqual(await eventsOf(api, draft.id), events, 'no event either');
     await w.partnerP.get('/portal/entitlements');
