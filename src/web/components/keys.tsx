@@ -211,7 +211,7 @@ export function KeyUploadForm({ action, limitBytes }: { action: string; limitByt
         />
         <p class="field-hint" id="f-key-file-hint">
           Plain text, one key per line; blank lines and lines starting with # are skipped. Up to{' '}
-          {Math.floor(limitBytes / (1024 * 1024))} MB (a million keys is about 20 MB).
+          {Math.floor(limitBytes / (1024 * 1024))} MB (a million keys of 23 characters is about 24 MB).
         </p>
       </div>
       <div class="field field-check">
