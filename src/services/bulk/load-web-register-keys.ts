@@ -15,7 +15,7 @@ import {
   refreshKeyStatistics,
   setKeySeq,
 } from '../../store/web-register-keys.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { type IdempotencyRequest, rememberAnswer, replayedAnswer } from '../idempotency.ts';
@@ -44,6 +44,11 @@ export const MAX_GENERATED_KEYS = 1_000_000;
 const BATCH = 5000;
 const LOADABLE = ['draft', 'test', 'deployed'] as const;
 
+/** Whether to offer this person key uploads, pastes and generation: loading keys is the producer's. */
+export function mayLoadKeys(actor: Actor): boolean {
+  return isProducer(actor);
+}
+
 /**
  * Loads keys into a bulk entitlement in one transaction, streaming them in batches so that memory
  * does not grow with the number of keys. All or nothing unless `partial`: one bad or duplicate key
@@ -62,6 +67,31 @@ export async function loadWebRegisterKeys(
       fields: [{ field: '/generate', message: `must be 1 to ${MAX_GENERATED_KEYS}` }],
     });
   }
+  let big = source.kind === 'generate' && source.count >= BIG_LOAD;
+  try {
+    const result = await load(ctx, actor, entitlementId, source, options);
+    big ||= result.added >= BIG_LOAD;
+    return result;
+  } catch (error) {
+    // A failed load leaves what it wrote in the SQLite log too.
+    big = true;
+    throw error;
+  } finally {
+    // A checkpoint that cannot finish now (another process reading) is left to the next one.
+    if (big) await ctx.store.checkpoint().catch(() => undefined);
+  }
+}
+
+/** Keys past which a load is followed by a checkpoint of the SQLite log. */
+const BIG_LOAD = 50_000;
+
+async function load(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  source: KeySource,
+  options: LoadKeysOptions,
+): Promise<KeyLoadResult> {
   return inTransaction(ctx, async (tx, at) => {
     const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
     const operation = `load-keys ${bulk.pk}`;

@@ -1,6 +1,7 @@
 import { systemActor, type Actor } from '../../domain/actors.ts';
 import { generateSigningKey } from '../../licensing/signing-key.ts';
 import type { Db } from '../../store/database.ts';
+import { lockStartUp } from '../../store/start-up-lock.ts';
 import { findCurrentSigningKey, insertSigningKey, retireSigningKeysExcept } from '../../store/signing-keys.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -8,6 +9,7 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 /** At start: a signing key pair exists, created on the first start. Answers its kid. */
 export async function ensureSigningKey(ctx: ServiceContext): Promise<{ kid: string; created: boolean }> {
   return inTransaction(ctx, async (tx, at) => {
+    await lockStartUp(tx);
     const current = await findCurrentSigningKey(tx);
     if (current) return { kid: current.kid, created: false };
     const kid = await addSigningKey(tx, systemActor, at);
