@@ -13,6 +13,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 export const webhookEventTypes = {
   'account.created': { description: 'An account was created.' },
   'account.updated': { description: 'An account was renamed or moved.' },
+  'account.handed_over': {
+    description: 'A partner handed an anonymous end customer over to the producer as a named direct customer.',
+  },
   'contact.created': { description: 'A contact was added to an account.' },
   'activation.created': { description: 'A device activated a line item (or an unredeemed web register key).' },
   'activation.license_renewed': { description: 'An activation’s licence was issued again with a new expiry.' },

@@ -133,6 +133,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   listAccounts: [],
   getAccount: [],
   updateAccount: ['UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
+  handOverAccount: ['INVALID_STATE'],
   createContact: [],
   listContacts: [],
   createUser: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE'],

@@ -75,6 +75,26 @@ export async function updateAccountRecord(
     .execute();
 }
 
+/**
+ * Makes an anonymous end customer of `partnerId` a named direct customer of the producer, only if it
+ * is still that: of two hand-overs at once one changes the row, the other finds it already named.
+ */
+export async function handOverAccountRecord(
+  db: Db,
+  id: string,
+  partnerId: string,
+  changes: { name: string; at: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('accounts')
+    .set({ name: changes.name, anonymous: 0, parent_account_id: null, updated_at: changes.at })
+    .where('id', '=', id)
+    .where('anonymous', '=', 1)
+    .where('parent_account_id', '=', partnerId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 export async function listAccounts(
   db: Db,
   scope: Scope,

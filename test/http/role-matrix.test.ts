@@ -250,6 +250,25 @@ export const rows: Row[] = [
     expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
   },
   {
+    op: 'handOverAccount',
+    what: "hand over a fresh anonymous end customer of P's",
+    call: async (w, as) =>
+      as.post(`/accounts/${(await account(w.admin, { parentAccountId: w.P.id, anonymous: true })).id}/hand-over`, {
+        name: unique('named'),
+      }),
+    // Only the partner that serves the end customer knows who it is; the producer cannot de-anonymise.
+    expect: { admin: 403, operator: 403, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'handOverAccount',
+    what: "hand over an anonymous end customer of Q's",
+    call: async (w, as) =>
+      as.post(`/accounts/${(await account(w.admin, { parentAccountId: w.Q.id, anonymous: true })).id}/hand-over`, {
+        name: unique('named'),
+      }),
+    expect: { admin: 403, operator: 403, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
     op: 'createEntitlement',
     what: 'create an entitlement',
     call: (w, as) =>

@@ -1,12 +1,19 @@
 import { createAccount } from '../../services/accounts/create-account.ts';
 import { createContact } from '../../services/accounts/create-contact.ts';
 import { getAccount, listAccounts, listContacts } from '../../services/accounts/read-accounts.ts';
+import { handOverAccount } from '../../services/accounts/hand-over-account.ts';
 import { updateAccount } from '../../services/accounts/update-account.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../../interface/app.ts';
 import { IdParams, PageOf, PageQuery, Strict, problemResponses } from '../../interface/schemas/common.ts';
-import { AccountSchema, ContactSchema } from '../schemas/entities.ts';
-import { AccountInput, AccountChanges, ContactInput, AccountFilters } from '../../interface/schemas/accounts-inputs.ts';
+import { AccountSchema, ContactSchema, HandedOverAccountSchema } from '../schemas/entities.ts';
+import {
+  AccountInput,
+  AccountChanges,
+  ContactInput,
+  AccountFilters,
+  HandOverInput,
+} from '../../interface/schemas/accounts-inputs.ts';
 
 const tags = ['Accounts'];
 
@@ -77,6 +84,28 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
       },
     },
     async (request) => updateAccount(ctx, request.actor, request.params.id, request.body),
+  );
+
+  app.post(
+    '/accounts/:id/hand-over',
+    {
+      schema: {
+        operationId: 'handOverAccount',
+        tags,
+        summary: 'Hand an anonymous end customer over to the producer',
+        description:
+          'The partner that serves an anonymous end customer makes it a named direct customer of the producer, ' +
+          'with the name (and, if given, the contact) the end customer agreed to give. It keeps its entitlements, ' +
+          'devices and licences; the partner no longer sees the account itself. Only that partner may do this: ' +
+          'the producer is refused (`403 FORBIDDEN`), other partners do not see the account (`404`), and an ' +
+          'account that is not anonymous is `409 INVALID_STATE`. Once handed over the account is no longer ' +
+          "the partner's: asking again is `404` (or `409` for a request that raced the winning one).",
+        params: IdParams,
+        body: HandOverInput,
+        response: { 200: HandedOverAccountSchema, ...problemResponses },
+      },
+    },
+    async (request) => handOverAccount(ctx, request.actor, request.params.id, request.body),
   );
 
   app.post(

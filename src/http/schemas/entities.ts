@@ -52,6 +52,12 @@ export const ContactSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
+/** An account just handed over, with the contact the end customer agreed to give (if any). */
+export const HandedOverAccountSchema = Type.Object({
+  ...AccountSchema.properties,
+  contact: Nullable(ContactSchema),
+});
+
 export const LicenseModelSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -155,6 +161,7 @@ export type ApiKeyBody = Static<typeof ApiKeySchema>;
 export type UserBody = Static<typeof UserSchema>;
 export type AccountBody = Static<typeof AccountSchema>;
 export type ContactBody = Static<typeof ContactSchema>;
+export type HandedOverAccountBody = Static<typeof HandedOverAccountSchema>;
 export type LicenseModelBody = Static<typeof LicenseModelSchema>;
 export type FeatureBody = Static<typeof FeatureSchema>;
 export type ProductBody = Static<typeof ProductSchema>;

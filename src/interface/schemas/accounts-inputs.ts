@@ -21,6 +21,12 @@ export const ContactInput = Strict({
   phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
 });
 
+/** What the end customer agreed to give when its partner hands it over to the producer. */
+export const HandOverInput = Strict({
+  name: Name,
+  contact: Type.Optional(ContactInput),
+});
+
 export const AccountFilters = {
   type: Type.Optional(StringEnum(accountTypes)),
   parentAccountId: Type.Optional(ResourceId),

@@ -62,6 +62,7 @@ function producerView(actor: Actor): boolean {
 const views: Record<WebhookEventType, View> = {
   'account.created': (ctx, actor, e) => getAccount(ctx, actor, e.subjectId),
   'account.updated': (ctx, actor, e) => getAccount(ctx, actor, e.subjectId),
+  'account.handed_over': (ctx, actor, e) => getAccount(ctx, actor, e.subjectId),
   'contact.created': contact,
   'activation.created': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
   'activation.license_renewed': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
