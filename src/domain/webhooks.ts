@@ -74,6 +74,10 @@ export const unpublishedActions = [
   'user.password-set',
   'server-secret.created',
   'webhook-delivery.retried',
+  // Mail sent on request: who was mailed is for the Outbox (`GET /messages`), not for subscribers.
+  'activation-ids.emailed',
+  'license.emailed',
+  'message.resent',
 ] as const;
 
 export const eventTypeNames = Object.keys(webhookEventTypes) as WebhookEventType[];

@@ -134,6 +134,10 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   getAccount: [],
   updateAccount: ['UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   handOverAccount: ['INVALID_STATE'],
+  listMessages: [],
+  resendMessage: ['INVALID_STATE', 'UNPROCESSABLE'],
+  emailLicense: ['INVALID_STATE', 'UNPROCESSABLE'],
+  emailActivationIds: ['INVALID_STATE', 'UNPROCESSABLE'],
   createContact: [],
   listContacts: [],
   createUser: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE'],
@@ -235,6 +239,7 @@ export const tagDescriptions: Record<string, string> = {
   'Audit log': 'Every change, with who made it and what it changed.',
   Webhooks:
     'Endpoints that receive signed events (Standard Webhooks) about what changes, and the log of their deliveries.',
+  Mail: 'Mail Licentia sends (licences, activation IDs), its delivery status, and sending it again.',
   operations: 'For load balancers and supervisors: whether the process is alive and whether it should get requests.',
 };
 
