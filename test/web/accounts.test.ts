@@ -113,6 +113,47 @@ describeEachBackend('portal: accounts', (server) => {
     assert.deepEqual(await contactsOf(api, anon.id), []);
   });
 
+  it('lets the serving partner hand an anonymous end customer over, and no one else', async () => {
+    const { api, url } = server();
+    const p = await partner(api);
+    const anon = await account(api, { parentAccountId: p.id, anonymous: true });
+    const form = `action="/portal/accounts/${anon.id}/hand-over"`;
+    const admin = await PortalClient.as(api, url, 'admin');
+    assert.ok(!(await admin.get(`/portal/accounts/${anon.id}`)).html.includes(form), 'the producer gets no form');
+    const byAdmin = await admin.post(`/portal/accounts/${anon.id}/hand-over`, { name: 'Muster AG' });
+    assert.equal(byAdmin.status, 403);
+
+    const user = await PortalClient.as(api, url, 'partner', p.id);
+    const page = await user.get(`/portal/accounts/${anon.id}`);
+    assert.ok(page.html.includes(form), 'the serving partner gets the form');
+    const half = await user.post(`/portal/accounts/${anon.id}/hand-over`, {
+      name: 'Muster AG',
+      '/contact/name': 'Erika Mustermann',
+    });
+    assert.equal(half.status, 400);
+    assert.ok(errorBeside(half.html, '/contact/email'), 'the missing email is marked beside its field');
+    assert.equal((await api.get(`/accounts/${anon.id}`)).body.anonymous, true);
+
+    const done = await user.post(`/portal/accounts/${anon.id}/hand-over`, {
+      name: 'Muster AG',
+      '/contact/name': 'Erika Mustermann',
+      '/contact/email': 'erika@example.com',
+      '/contact/phone': '',
+    });
+    assert.equal(done.status, 303, done.html);
+    assert.equal(done.location, '/portal/accounts');
+    assert.match(
+      textOf((await user.get('/portal/accounts')).html),
+      /“Muster AG” is now a direct customer of the producer\./,
+    );
+    const now = (await api.get(`/accounts/${anon.id}`)).body;
+    assert.deepEqual([now.name, now.anonymous, now.parentAccountId], ['Muster AG', false, null]);
+    assert.deepEqual(
+      (await contactsOf(api, anon.id)).map((c) => [c.name, c.email]),
+      [['Erika Mustermann', 'erika@example.com']],
+    );
+  });
+
   it('adds contacts, and shows a bad one beside its field without adding it', async () => {
     const { api, url } = server();
     const admin = await PortalClient.as(api, url, 'admin');

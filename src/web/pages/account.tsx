@@ -5,10 +5,11 @@ import type { Actor } from '../../domain/actors.ts';
 import type { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import type { User } from '../../domain/users.ts';
-import { AccountChanges, AccountInput, ContactInput } from '../../interface/schemas/accounts-inputs.ts';
+import { AccountChanges, AccountInput, ContactInput, HandOverInput } from '../../interface/schemas/accounts-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import { isProducer } from '../../services/access.ts';
 import { createContact } from '../../services/accounts/create-contact.ts';
+import { handOverAccount } from '../../services/accounts/hand-over-account.ts';
 import { getAccount, listAccounts, listContacts } from '../../services/accounts/read-accounts.ts';
 import { updateAccount } from '../../services/accounts/update-account.ts';
 import { createUser } from '../../services/users/create-user.ts';
@@ -46,10 +47,12 @@ interface AccountView {
     contact: AppError | undefined;
     user: AppError | undefined;
     child: AppError | undefined;
+    handOver: AppError | undefined;
   };
   parents: Page<Account> | undefined;
   editState: FormState;
   contactState: FormState;
+  handOverState: FormState;
 }
 
 /** A refusal worth explaining; a plain "not allowed" just leaves the form out. */
@@ -223,6 +226,31 @@ function AccountPage({ view }: { view: AccountView }) {
         </Section>
       )}
 
+      {account.anonymous && !refusals.handOver && (
+        <Section title="Hand over to the producer" id="hand-over">
+          <div class="narrow">
+            <p>
+              If this end customer agrees to give its name, it becomes a direct customer of the producer. It keeps its
+              entitlements, devices and licences; the account is no longer yours, and this cannot be undone.
+            </p>
+            <Form action={`/portal/accounts/${account.id}/hand-over`} state={view.handOverState} submit="Hand over">
+              <TextField name="name" label="Name the customer agreed to give" state={view.handOverState} required />
+              <FieldRow>
+                <TextField name="/contact/name" label="Contact name" state={view.handOverState} autocomplete="off" />
+                <TextField
+                  name="/contact/email"
+                  label="Contact email"
+                  type="email"
+                  state={view.handOverState}
+                  autocomplete="off"
+                />
+              </FieldRow>
+              <TextField name="/contact/phone" label="Contact phone" state={view.handOverState} autocomplete="off" />
+            </Form>
+          </div>
+        </Section>
+      )}
+
       {!refusals.edit && (
         <Section title="Change the account" id="edit">
           <div class="narrow">
@@ -257,7 +285,12 @@ export async function accountDetailPages(web: Web): Promise<void> {
   const accountView = async (
     actor: Actor,
     id: string,
-    options: { editState?: FormState; contactState?: FormState; contactsCursor?: string | undefined } = {},
+    options: {
+      editState?: FormState;
+      contactState?: FormState;
+      handOverState?: FormState;
+      contactsCursor?: string | undefined;
+    } = {},
   ): Promise<AccountView> => {
     const account = await getAccount(ctx, actor, id);
     const [children, contacts, users, known] = await Promise.all([
@@ -280,6 +313,9 @@ export async function accountDetailPages(web: Web): Promise<void> {
         }),
       ),
       child: await createRefusal(ctx, actor, id),
+      handOver: account.anonymous
+        ? await refusalOf(ctx, (c) => handOverAccount(c, actor, id, { name: 'Preview' }))
+        : undefined,
     };
     const parents = isProducer(actor) && !refusals.edit ? await namedAccounts(ctx, actor) : undefined;
     return {
@@ -293,6 +329,7 @@ export async function accountDetailPages(web: Web): Promise<void> {
       parents,
       editState: options.editState ?? emptyForm,
       contactState: options.contactState ?? emptyForm,
+      handOverState: options.handOverState ?? emptyForm,
     };
   };
 
@@ -332,6 +369,20 @@ export async function accountDetailPages(web: Web): Promise<void> {
       run: (input) => createContact(ctx, actor, id, input),
       done: (contact) => render.redirect(reply, `/portal/accounts/${id}#contacts`, `Contact ${contact.name} added.`),
       again: async (state) => <AccountPage view={await accountView(actor, id, { contactState: state })} />,
+    });
+  });
+
+  app.post('/accounts/:id/hand-over', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    return submit(web, request, reply, {
+      // Contact fields left blank leave the contact out; a contact half filled in is refused beside its field.
+      schema: HandOverInput,
+      run: (input) => handOverAccount(ctx, actor, id, input),
+      // The account is the producer's now: the partner no longer sees its page.
+      done: (account) =>
+        render.redirect(reply, '/portal/accounts', `“${account.name}” is now a direct customer of the producer.`),
+      again: async (state) => <AccountPage view={await accountView(actor, id, { handOverState: state })} />,
     });
   });
 }
