@@ -126,6 +126,12 @@ describeEachBackend('portal: accounts', (server) => {
     const user = await PortalClient.as(api, url, 'partner', p.id);
     const page = await user.get(`/portal/accounts/${anon.id}`);
     assert.ok(page.html.includes(form), 'the serving partner gets the form');
+    const ids = [...page.html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(
+      ids.filter((id, i) => ids.indexOf(id) !== i),
+      [],
+      'the rename and hand-over forms share no element id',
+    );
     const half = await user.post(`/portal/accounts/${anon.id}/hand-over`, {
       name: 'Muster AG',
       '/contact/name': 'Erika Mustermann',
