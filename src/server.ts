@@ -6,7 +6,7 @@ import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
-import { forget } from './services/licensing/invalidate.ts';
+import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
@@ -80,6 +80,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
         await ctx.outbox.stop();
         await store.close();
       },

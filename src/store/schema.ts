@@ -282,6 +282,13 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface LimitCountersTable {
+  key: string;
+  /** Epoch milliseconds of the start of the counter's fixed window. */
+  window_start: number;
+  count: number;
+}
+
 export interface OutboxTable {
   id: string;
   kind: string;
@@ -357,6 +364,7 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  limit_counters: LimitCountersTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -30,6 +30,7 @@ import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { stockPages } from './pages/stock.tsx';
+import { userDetailPages } from './pages/user.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
@@ -106,6 +107,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await accountPages(inner);
         await accountDetailPages(inner);
         await userPages(inner);
+        await userDetailPages(inner);
         await webRegisterKeyPages(inner);
         await stockPages(inner);
         await registerKeyPages(inner);
