@@ -6,7 +6,7 @@ import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
-import { forget } from './services/licensing/invalidate.ts';
+import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
 import { registerMailHandler } from './services/mail/deliver-message.ts';

@@ -2,8 +2,8 @@ import type { Config } from '../config.ts';
 import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
-import { KeyRing } from './licensing/key-ring.ts';
-import { ValidationCache } from './licensing/validation-cache.ts';
+import { KeyRing } from './signing-keys/key-ring.ts';
+import { ValidationCache } from './validation/validation-cache.ts';
 import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 
 /** What every service call needs besides its actor and input. */

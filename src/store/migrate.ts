@@ -87,9 +87,19 @@ async function migrationSchema(store: Store): Promise<string | undefined> {
   return result.rows[0]?.schema;
 }
 
-/** Migrations this version knows that the database has not had yet. */
+/**
+ * Migrations this version knows that the database has not had yet. Read from the migration table
+ * itself: Kysely's own look walks every schema of the database, which fails when another schema is
+ * dropped meanwhile (one PostgreSQL shared by several Licentia databases).
+ */
 export async function pendingMigrations(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
-  const known = await migrator.getMigrations();
-  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  const done = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db).catch((error) => {
+    // No migration table at all: nothing has run.
+    if (errorCode(error) === '42P01' || /no such table/.test(String(error))) return { rows: [] };
+    throw error;
+  });
+  const executed = new Set(done.rows.map((row) => row.name));
+  return Object.keys(migrations)
+    .sort()
+    .filter((name) => !executed.has(name));
 }

@@ -31,6 +31,7 @@ import { signInPages } from './pages/sign-in.tsx';
 import { forgotPasswordPages } from './pages/forgot-password.tsx';
 import { mailPages } from './pages/mail.tsx';
 import { stockPages } from './pages/stock.tsx';
+import { userDetailPages } from './pages/user.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
@@ -108,6 +109,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await accountPages(inner);
         await accountDetailPages(inner);
         await userPages(inner);
+        await userDetailPages(inner);
         await webRegisterKeyPages(inner);
         await stockPages(inner);
         await registerKeyPages(inner);

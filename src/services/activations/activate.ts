@@ -19,12 +19,12 @@ import { isUniqueViolation, type Db } from '../../store/database.ts';
 import { findLineItemTargetById, loadEntitlementByPk } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { mailNewLicense } from '../mail/license-mail.ts';
 import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { issueLicense } from './issue-license.ts';
 import { assertUsable } from './usable.ts';
-import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
+import { type CodeTarget, findOrRedeemCodeTarget } from './code-target.ts';
 
 export interface ActivateInput {
   code: string;
@@ -69,7 +69,7 @@ export async function activate(ctx: ServiceContext, actor: Actor, input: Activat
 
 async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
   return inTransaction(ctx, async (tx, at) => {
-    const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
+    const resolved = await findOrRedeemCodeTarget(tx, actor, at, input.code, input.registration);
     if (!resolved) throw new UnknownCode();
     const existing = await findActiveActivation(tx, resolved.lineItem.id, input.fingerprint);
     if (existing)
@@ -89,7 +89,7 @@ export async function activateLineItem(
   tx: Db,
   actor: Actor,
   at: string,
-  { lineItem, entitlement }: ResolvedCode,
+  { lineItem, entitlement }: CodeTarget,
   input: Omit<ActivateInput, 'code'>,
 ): Promise<Omit<ActivationResult, 'created'>> {
   const now = new Date(at);
@@ -200,7 +200,7 @@ async function renewedIfNeeded(
   tx: Db,
   actor: Actor,
   at: string,
-  { lineItem, entitlement }: ResolvedCode,
+  { lineItem, entitlement }: CodeTarget,
   row: ActivationRecord,
 ): Promise<ActivationRecord> {
   const catalog = await ctx.catalogCache.productWithModel(tx, row.productId);

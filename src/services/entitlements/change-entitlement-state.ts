@@ -6,7 +6,7 @@ import { loadEntitlement, loadEntitlementByPk, moveEntitlementState } from '../.
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { mailDeployedEntitlement } from '../mail/entitlement-mail.ts';
 import { findVisibleEntitlement } from './find-entitlement.ts';
 
