@@ -82,6 +82,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
         await ctx.outbox.stop();
         ctx.mail.close();
         await store.close();

@@ -4,6 +4,7 @@ import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './signing-keys/key-ring.ts';
 import { ValidationCache } from './validation/validation-cache.ts';
+import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
 import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 
 /** What every service call needs besides its actor and input. */
@@ -14,6 +15,8 @@ export interface ServiceContext {
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
+  /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
+  readonly rateCounters: RateCounters;
   /** Where outgoing mail goes: SMTP, or `.eml` files. */
   readonly mail: MailTransport;
   /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
@@ -30,6 +33,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyRing: new KeyRing(store),
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
+    rateCounters: createRateCounters(store),
     mail: createMailTransport(config),
     outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };

@@ -284,6 +284,13 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface LimitCountersTable {
+  key: string;
+  /** Epoch milliseconds of the start of the counter's fixed window. */
+  window_start: number;
+  count: number;
+}
+
 export interface MessagesTable {
   id: string;
   kind: string;
@@ -381,6 +388,7 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  limit_counters: LimitCountersTable;
   messages: MessagesTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;

@@ -13,6 +13,7 @@ import { accountPages } from './pages/accounts.tsx';
 import { activatePages } from './pages/activate.tsx';
 import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { webhookPages } from './pages/webhooks.tsx';
 import { catalogPages } from './pages/catalog.tsx';
 import { featurePages } from './pages/catalog-features.tsx';
 import { licenseModelPages } from './pages/catalog-license-models.tsx';
@@ -117,6 +118,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await devicePages(inner);
         await reportPages(inner);
         await eventPages(inner);
+        await webhookPages(inner);
         await mailPages(inner);
       },
       { prefix: '/portal' },

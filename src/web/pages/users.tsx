@@ -1,10 +1,10 @@
+import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
 import { Type } from 'typebox';
 import type { Account } from '../../domain/accounts.ts';
 import { type Actor, type Role, isAccountRole, roles } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { PASSWORD_MIN_LENGTH, type User } from '../../domain/users.ts';
-import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
 import { UserInput } from '../../interface/schemas/users-inputs.ts';
 import { createUser } from '../../services/users/create-user.ts';
 import { listUsers } from '../../services/users/read-users.ts';
