@@ -33,6 +33,10 @@ async function partnerBusiness(admin: Api, x: { id: string }, productId: string,
   const child = await account(admin, { parentAccountId: x.id, anonymous: true, name: unique('anon') });
   ids.push(child.id);
   await created(admin.patch(`/accounts/${child.id}`, { name: unique('renamed') }), 200);
+  const handedOver = await account(admin, { parentAccountId: x.id, anonymous: true, name: unique('anon') });
+  ids.push(handedOver.id);
+  const asX = admin.as(await apiKey(admin, 'partner', x.id));
+  await created(asX.post(`/accounts/${handedOver.id}/hand-over`, { name: unique('named') }), 200);
   ids.push((await created(admin.post(`/accounts/${x.id}/contacts`, { name: 'Pat', email: 'pat@example.com' }))).id);
   const tier1 = { channelPartners: [{ accountId: x.id, tier: 'tier1' }] };
   const entitlement = await created(
@@ -116,8 +120,11 @@ const notProducedHere = new Set([
   'webhook_endpoint.secret_rotated',
   'webhook_endpoint.disabled',
 ]);
-/** Events about what is gone reach the producer only: nothing is left for a partner to read. */
-const producerOnlyTypes = new Set(['entitlement.deleted', 'line_item.deleted']);
+/**
+ * Events about what is gone, or is no longer the partner's (an end customer handed over to the
+ * producer), reach the producer only: nothing is left for a partner to read.
+ */
+const producerOnlyTypes = new Set(['entitlement.deleted', 'line_item.deleted', 'account.handed_over']);
 
 describeEachBackend(
   'webhooks reach each partner with its own scope only',
