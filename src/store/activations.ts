@@ -282,7 +282,7 @@ export async function listActivations(
   page: PageRequest,
 ): Promise<Page<Activation>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'activation');
   let query = scopedActivations(activationsQuery(db), scope, db);
   if (filter.entitlementPk) query = query.where('a.entitlement_pk', '=', filter.entitlementPk);
   if (filter.lineItemId) query = query.where('a.line_item_id', '=', filter.lineItemId);
@@ -378,7 +378,7 @@ export async function listDevices(
   page: PageRequest,
 ): Promise<Page<Device>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'device');
   let query = scopedDevices(devicesQuery(db), scope);
   if (filter.accountId) query = query.where('d.account_id', '=', filter.accountId);
   if (filter.fingerprint) query = query.where('d.fingerprint', '=', filter.fingerprint);
@@ -471,6 +471,17 @@ export function toLease(row: LeaseRow, activationId: string, entitlementId: stri
 }
 
 /** The device's most recent activation of a line item, in whatever state. */
+/** Whether a line item was ever activated on any device (an index probe, not a count). */
+export async function lineItemWasActivated(db: Db, lineItemId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('activations')
+    .select('id')
+    .where('line_item_id', '=', lineItemId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function findLatestActivationRow(
   db: Db,
   lineItemId: string,

@@ -231,7 +231,7 @@ export async function listEntitlements(
   page: PageRequest,
 ): Promise<Page<Entitlement>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'entitlement');
   let query = scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db);
   if (filter.state) query = query.where('entitlements.state', '=', filter.state);
   if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
@@ -315,6 +315,13 @@ export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
 
 export async function findLineItemRow(db: Db, activationCode: string): Promise<LineItemRow | undefined> {
   return db.selectFrom('line_items').selectAll().where('activation_code', '=', activationCode).executeTakeFirst();
+}
+
+/** Which of these entitlement IDs are taken. */
+export async function entitlementIdsExist(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('entitlements').select('id').where('id', 'in', ids).execute();
+  return rows.map((r) => r.id);
 }
 
 export async function lineItemCodesExist(db: Db, activationCodes: string[]): Promise<string[]> {

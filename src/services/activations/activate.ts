@@ -23,6 +23,7 @@ import { invalidateValidations } from '../licensing/invalidate.ts';
 import { issueLicense } from './issue-license.ts';
 import { assertUsable } from './usable.ts';
 import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
+import { checkedFingerprint } from './fingerprint.ts';
 
 export interface ActivateInput {
   code: string;
@@ -55,7 +56,8 @@ export class UnknownCode extends AppError {
  * taken with a conditional update, so `quantity + overdraft` holds under any concurrency; a
  * repeat from the same device answers its existing licence.
  */
-export async function activate(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
+export async function activate(ctx: ServiceContext, actor: Actor, given: ActivateInput): Promise<ActivationResult> {
+  const input = { ...given, fingerprint: checkedFingerprint(given.fingerprint) };
   try {
     return await activateOnce(ctx, actor, input);
   } catch (error) {
@@ -174,12 +176,21 @@ export async function activateLineItem(
         `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`,
       );
     }
-    throw new AppError(
-      'COUNT_EXCEEDED',
-      `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`,
-    );
+    throw new AppError('COUNT_EXCEEDED', countExceededMessage(count, current ?? lineItem, model.overdraft));
   }
   return { activation, license: { token: license.token, file: license.file } };
+}
+
+/** Says what was asked and what is free, so that a client asking for too much knows how much it may ask. */
+function countExceededMessage(
+  asked: number,
+  lineItem: { quantity: number; used_count: number },
+  overdraft: number,
+): string {
+  const allowed = lineItem.quantity + overdraft;
+  const free = Math.max(allowed - lineItem.used_count, 0);
+  if (free === 0) return `All ${allowed} of this code's activations are in use; return one first.`;
+  return `This activation asks for ${asked} ${asked === 1 ? 'count' : 'counts'}, but only ${free} of this code's ${allowed} ${free === 1 ? 'is' : 'are'} free.`;
 }
 
 /**

@@ -21,6 +21,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { invalidateValidations } from '../licensing/invalidate.ts';
 import { type ActivateInput, type ActivationResult, activateLineItem } from './activate.ts';
+import { checkedFingerprint, fingerprintToFind } from './fingerprint.ts';
 
 /** How a device proves it holds an activation it wants to give back, without an API key. */
 export type DeviceProof = { token: string } | { returnRequest: string };
@@ -62,11 +63,12 @@ export async function rehostActivation(
   target: Pick<ActivateInput, 'fingerprint' | 'deviceName'>,
   proof?: DeviceProof,
 ): Promise<ActivationResult> {
+  const fingerprint = checkedFingerprint(target.fingerprint);
   return inTransaction(ctx, async (tx, at) => {
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
-    if (row.fingerprint === target.fingerprint)
+    if (row.fingerprint === fingerprint)
       throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
-    if (await findActiveActivationRow(tx, row.line_item_id, target.fingerprint)) {
+    if (await findActiveActivationRow(tx, row.line_item_id, fingerprint)) {
       throw new AppError(
         'INVALID_STATE',
         'That device already holds an activation of this code; return one of the two instead.',
@@ -75,7 +77,7 @@ export async function rehostActivation(
     await giveBack(ctx, tx, actor, at, row, 'returned');
     const lineItem = await findLineItemTargetById(tx, row.line_item_id);
     if (!lineItem) throw new Error(`activation ${id} lost its line item`);
-    const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, count: row.count });
+    const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, fingerprint, count: row.count });
     return { created: true, ...moved };
   });
 }
@@ -154,7 +156,7 @@ async function deviceProves(ctx: ServiceContext, row: ActivationRow, proof: Devi
     proof.returnRequest,
     JSON.parse(row.device_public_key) as Ed25519PublicJwk,
   );
-  return request.activationId === row.id && request.fingerprint === row.fingerprint;
+  return request.activationId === row.id && fingerprintToFind(request.fingerprint) === row.fingerprint;
 }
 
 /** The activation a return request names, read before its signature can be checked. */

@@ -16,6 +16,7 @@ import {
 import { findEntitlementRow, findLineItemRow } from '../../store/entitlements.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
+import { fingerprintToFind } from './fingerprint.ts';
 
 /** Anonymous end customers see their own activations and licences: that is all they see. */
 const readers = ['admin', 'operator', 'partner', 'customer'] as const;
@@ -55,7 +56,7 @@ export async function listActivations(
       deviceId: filter.deviceId,
       accountId: filter.account,
       state: filter.state,
-      fingerprint: filter.fingerprint,
+      fingerprint: fingerprintToFind(filter.fingerprint),
       test: filter.test,
       newestFirst: filter.newestFirst,
     },
@@ -92,7 +93,7 @@ export async function listDevices(
   return listDeviceRows(
     ctx.store.db,
     scopeOf(actor),
-    { accountId: filter.account, fingerprint: filter.fingerprint, search: filter.search },
+    { accountId: filter.account, fingerprint: fingerprintToFind(filter.fingerprint), search: filter.search },
     page,
   );
 }

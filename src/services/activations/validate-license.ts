@@ -3,10 +3,16 @@ import type { Actor } from '../../domain/actors.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
 import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
-import { type ActivationStatus, activationStatus, findLatestActivationRow } from '../../store/activations.ts';
+import {
+  type ActivationStatus,
+  activationStatus,
+  findLatestActivationRow,
+  lineItemWasActivated,
+} from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
 import type { VerifiedToken } from '../licensing/validation-cache.ts';
 import { resolveActivationCode } from './resolve-code.ts';
+import { fingerprintToFind } from './fingerprint.ts';
 
 export interface ValidationRequest {
   token?: string | undefined;
@@ -34,8 +40,9 @@ export async function validateLicense(
   request: ValidationRequest,
 ): Promise<ValidationAnswer> {
   ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
-  if (request.token !== undefined) return byToken(ctx, request.token, request.fingerprint);
-  return byCode(ctx, actor, request.code ?? '', request.fingerprint ?? '');
+  const fingerprint = fingerprintToFind(request.fingerprint);
+  if (request.token !== undefined) return byToken(ctx, request.token, fingerprint);
+  return byCode(ctx, actor, request.code ?? '', fingerprint ?? '');
 }
 
 /** Whether the answer says the caller guessed a licence or code that does not exist. */
@@ -103,8 +110,13 @@ async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<
 async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerprint: string): Promise<ValidationAnswer> {
   const db = ctx.store.db;
   const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
-  const row = resolved && (await findLatestActivationRow(db, resolved.lineItem.id, fingerprint));
-  if (!resolved || !row) return { valid: false, code: 'NOT_FOUND' };
+  if (!resolved) return { valid: false, code: 'NOT_FOUND' };
+  const row = await findLatestActivationRow(db, resolved.lineItem.id, fingerprint);
+  if (!row) {
+    // The code exists and was activated, but on other devices: the device asking is the wrong one.
+    const mismatch = await lineItemWasActivated(db, resolved.lineItem.id);
+    return { valid: false, code: mismatch ? 'FINGERPRINT_MISMATCH' : 'NOT_FOUND' };
+  }
   const result = validationOutcome(
     {
       activationState: row.state as ActivationStatus['activationState'],

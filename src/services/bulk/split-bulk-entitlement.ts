@@ -78,7 +78,11 @@ export async function splitBulkEntitlement(
           pk,
           id,
           id_generated: input.id === undefined ? 1 : 0,
-          description: input.description === undefined ? source.description : input.description,
+          // Only what the reseller may read: the tier-1 partner's shipping details, contact and
+          // internal description stay on the source; the producer or tier 1 may write a new description.
+          description: input.description ?? null,
+          ship_to_email: null,
+          ship_to_address: null,
           parent_entitlement_pk: source.pk,
           keys_total: 0,
           keys_unredeemed: 0,
@@ -87,7 +91,10 @@ export async function splitBulkEntitlement(
           created_at: at,
           updated_at: at,
         },
-        [...partners.filter((p) => p.tier !== 'tier2'), { accountId: target.id, tier: 'tier2', contactId: null }],
+        [
+          ...partners.filter((p) => p.tier !== 'tier2').map((p) => ({ ...p, contactId: null })),
+          { accountId: target.id, tier: 'tier2', contactId: null },
+        ],
       ),
       `Entitlement ${id} already exists.`,
       '/id',

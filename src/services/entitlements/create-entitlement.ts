@@ -7,9 +7,8 @@ import {
 } from '../../domain/bulk.ts';
 import { generateEntitlementId } from '../../domain/codes.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
-import { unknownReference } from '../../domain/errors.ts';
+
 import { newId } from '../../domain/ids.ts';
-import { findProduct } from '../../store/catalog.ts';
 import { insertEntitlement, insertLineItems, loadEntitlementByPk } from '../../store/entitlements.ts';
 import type { NewRow } from '../../store/schema.ts';
 import { requireProducer } from '../access.ts';
@@ -21,6 +20,7 @@ import {
   type LineItemInput,
   newLineItemRows,
   requireAccount,
+  requireStockProduct,
   resolveBulkChannelPartners,
   resolveChannelPartners,
   tier1Of,
@@ -87,7 +87,7 @@ export async function createEntitlement(
       partners = await resolveChannelPartners(tx, input.channelPartners ?? []);
       row = { ...common, sold_to: input.soldTo, ...noBulkFields };
     } else {
-      if (!(await findProduct(tx, input.productId))) throw unknownReference('/productId', `Product ${input.productId}`);
+      await requireStockProduct(tx, input.productId, '/productId');
       partners = await resolveBulkChannelPartners(tx, input.channelPartners);
       row = {
         ...common,

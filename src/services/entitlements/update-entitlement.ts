@@ -1,8 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import { checkEntitlementIdPattern, checkRegistrationPolicy } from '../../domain/bulk.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
-import { AppError, unknownReference } from '../../domain/errors.ts';
-import { findProduct } from '../../store/catalog.ts';
+import { AppError } from '../../domain/errors.ts';
 import {
   loadEntitlement,
   loadEntitlementByPk,
@@ -16,6 +15,7 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 import {
   type ChannelPartnerInput,
   requireAccount,
+  requireStockProduct,
   resolveBulkChannelPartners,
   resolveChannelPartners,
   tier1Of,
@@ -81,8 +81,7 @@ export async function updateEntitlement(
         );
       }
       if (input.productId !== undefined) {
-        if (!(await findProduct(tx, input.productId)))
-          throw unknownReference('/productId', `Product ${input.productId}`);
+        await requireStockProduct(tx, input.productId, '/productId');
         changes.product_id = input.productId;
       }
       if (input.quantityPerKey !== undefined) changes.quantity_per_key = input.quantityPerKey;

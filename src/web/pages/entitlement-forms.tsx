@@ -369,6 +369,7 @@ function BulkFields({
             state={state}
             required
             value={entitlement?.productId}
+            hint="Node-locked or uncounted: a web register key cannot start a floating seat."
           />
           <TextField
             name="quantityPerKey"
