@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { WindowCounter } from '../../http/client-limits.ts';
+import { WindowCounter } from '../../domain/window-counter.ts';
 import { signInLinkUsable } from '../../services/users/sign-in-links.ts';
 import { signInWithLink, signInWithPassword, signOut } from '../../services/users/sessions.ts';
 import { Layout } from '../components/layout.tsx';
