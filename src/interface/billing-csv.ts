@@ -10,12 +10,12 @@ import { partnerStatementLines } from '../services/reports/partner-statement.ts'
  */
 export function reportCsv(report: Report): { filename: string; text: string } {
   const key =
-    report.groupBy === 'partner'
+    report.groupBy === 'partner' || report.groupBy === 'holder'
       ? ['partnerAccountId', 'partnerName']
       : report.groupBy === 'account'
         ? ['accountId', 'accountName']
         : ['productId', 'productName'];
-  const columns = [...key, 'period', 'activations', 'returns', 'net'] as (keyof ReportRow)[];
+  const columns = [...key, 'period', 'activations', 'returns', 'revocations', 'net'] as (keyof ReportRow)[];
   return {
     filename: `activations-${report.from}-${report.to}.csv`,
     text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),

@@ -78,6 +78,7 @@ const activationColumnNames = [
   'test',
   'account_id',
   'tier1_account_id',
+  'tier2_account_id',
   'product_id',
   'kid',
   'token',

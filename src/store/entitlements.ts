@@ -489,6 +489,8 @@ export interface EntitlementRef {
   state: string;
   sold_to: string | null;
   tier1: string | null;
+  /** The tier-2 partner (a reseller the stock was split to), if any. */
+  tier2: string | null;
 }
 
 export interface LineItemTarget {
@@ -522,6 +524,12 @@ function lineItemTargets(db: Db) {
             .where('buyer.type', '=', sql.lit('partner')),
         )
         .as('e_tier1'),
+      eb
+        .selectFrom('entitlement_partners as p2')
+        .select('p2.account_id')
+        .whereRef('p2.entitlement_pk', '=', 'li.entitlement_pk')
+        .where('p2.tier', '=', sql.lit('tier2'))
+        .as('e_tier2'),
     ]);
 }
 
@@ -536,6 +544,7 @@ function toTarget(
     e_state: string;
     e_sold_to: string | null;
     e_tier1: string | null;
+    e_tier2: string | null;
   },
 ): LineItemTarget {
   const lineItem: LineItemRow = {
@@ -565,6 +574,7 @@ function toTarget(
       state: row.e_state,
       sold_to: row.e_sold_to,
       tier1: row.e_tier1,
+      tier2: row.e_tier2,
     },
   };
 }

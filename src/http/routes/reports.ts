@@ -21,8 +21,9 @@ const Row = Type.Object({
   productName: Type.Optional(Type.String()),
   period: Type.String({ examples: ['2026-11', '2026-Q4'] }),
   activations: Type.Integer(),
-  returns: Type.Integer(),
-  net: Type.Integer(),
+  returns: Type.Integer({ description: 'Given back by the customer; credited.' }),
+  revocations: Type.Integer({ description: 'Revoked by the producer (e.g. fraud); shown, not credited.' }),
+  net: Type.Integer({ description: 'activations − returns' }),
 });
 
 const Entry = Type.Object({
@@ -44,8 +45,11 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
         tags,
         summary: 'New activations, returns and net per partner, account or product, per month or quarter',
         description:
-          'Test activations are left out; returns count returned and revoked activations by the day they ended. A partner sees ' +
-          'its own rows. JSON, or CSV with `Accept: text/csv`.',
+          'Test activations are left out; returns count activations the customer gave back, by the day they ended, and are ' +
+          'credited; revocations (by the producer) have their own column and are not: `net` is activations − returns. ' +
+          '`groupBy=partner` groups by the tier-1 partner billed, `holder` by the partner that held the stock (the tier-2 ' +
+          'reseller it was split to, else the tier-1 partner). A partner sees the rows of stock it holds, as tier 1 (its ' +
+          "resellers' included) or tier 2. JSON, or CSV with `Accept: text/csv`.",
         querystring: ReportQuery,
         response: {
           200: {
@@ -85,7 +89,8 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
         tags,
         summary: "A partner's billing statement for a month or a quarter",
         description:
-          'Every activation and return behind the report row, with the same totals. Devices are hashed; no end customer is named. ' +
+          'Every activation, return and revocation behind the report row, with the same totals (revocations are not credited).' +
+          " For a tier-1 partner its resellers' rows are included; a tier-2 partner gets its own. Devices are hashed; no end customer is named. " +
           'JSON lists at most 10,000 lines each (`truncated`); the CSV (`Accept: text/csv`) has them all.',
         params: IdParams,
         querystring: StatementQuery,
@@ -98,9 +103,15 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
                   period: Type.String(),
                   from: Type.String(),
                   to: Type.String(),
-                  totals: Type.Object({ activations: Type.Integer(), returns: Type.Integer(), net: Type.Integer() }),
+                  totals: Type.Object({
+                    activations: Type.Integer(),
+                    returns: Type.Integer(),
+                    revocations: Type.Integer(),
+                    net: Type.Integer(),
+                  }),
                   activations: Type.Array(Entry),
                   returns: Type.Array(Entry),
+                  revocations: Type.Array(Entry),
                   truncated: Type.Boolean(),
                 }),
               },

@@ -131,6 +131,7 @@ export async function activateLineItem(
     test: test ? 1 : 0,
     account_id: owner,
     tier1_account_id: entitlement.tier1,
+    tier2_account_id: entitlement.tier2,
     product_id: lineItem.product_id,
     kid: license.kid,
     token: license.token,

@@ -21,6 +21,7 @@ const StatementPageQuery = Type.Object({
   period: StatementQuery.properties.period,
   a: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   r: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  v: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 
 const LINES_PER_PAGE = 100;
@@ -29,6 +30,7 @@ const CHARTED_GROUPS = 8;
 
 const groupOptions = [
   { value: 'partner', label: 'Partner' },
+  { value: 'holder', label: 'Stock holder' },
   { value: 'account', label: 'Account' },
   { value: 'product', label: 'Product' },
 ];
@@ -38,7 +40,7 @@ const periodOptions = [
 ];
 
 export function groupKey(report: Pick<Report, 'groupBy'>, row: ReportRow): string {
-  if (report.groupBy === 'partner') return row.partnerAccountId ?? '';
+  if (report.groupBy === 'partner' || report.groupBy === 'holder') return row.partnerAccountId ?? '';
   return (report.groupBy === 'account' ? row.accountId : row.productId) ?? '';
 }
 
@@ -130,21 +132,23 @@ function ReportPage({
 }) {
   const groupLabel = groupOptions.find((o) => o.value === (report?.groupBy ?? 'partner'))?.label ?? 'Partner';
   const totals = (report?.items ?? []).reduce(
-    (t, r) => ({ activations: t.activations + r.activations, returns: t.returns + r.returns, net: t.net + r.net }),
-    {
-      activations: 0,
-      returns: 0,
-      net: 0,
-    },
+    (t, r) => ({
+      activations: t.activations + r.activations,
+      returns: t.returns + r.returns,
+      revocations: t.revocations + r.revocations,
+      net: t.net + r.net,
+    }),
+    { activations: 0, returns: 0, revocations: 0, net: 0 },
   );
   const columns: Column<ReportRow>[] = [
     { label: groupLabel, cell: (r) => groupName(r) },
     { label: 'Period', cell: (r) => r.period },
     { label: 'Activations', numeric: true, cell: (r) => r.activations },
     { label: 'Returns', numeric: true, cell: (r) => r.returns },
+    { label: 'Revocations', numeric: true, cell: (r) => r.revocations },
     { label: 'Net', numeric: true, cell: (r) => <strong>{r.net}</strong> },
   ];
-  if (report?.groupBy === 'partner') {
+  if (report?.groupBy === 'partner' || report?.groupBy === 'holder') {
     columns.push({
       label: 'Statement',
       cell: (r) =>
@@ -158,7 +162,7 @@ function ReportPage({
   return (
     <Layout
       title="Billing report"
-      lead="New activations, returns and net per period: what partners are billed on. Test activations are never counted; a return counts in the period it happened."
+      lead="New activations, returns and net per period: what partners are billed on. Test activations are never counted; a return counts in the period it happened and is credited; a revocation by the producer is shown apart and is not."
       charts
       actions={
         report && (
@@ -177,6 +181,7 @@ function ReportPage({
               ['To', report.to],
               ['Activations', totals.activations],
               ['Returns', totals.returns],
+              ['Revocations', totals.revocations],
               ['Net', <strong>{totals.net}</strong>],
             ]}
           />
@@ -250,12 +255,13 @@ function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; ca
   );
 }
 
-function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number } }) {
+function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number; v: number } }) {
   const path = `/portal/reports/partners/${encodeURIComponent(statement.partner.id)}/statement`;
   const query = {
     period: statement.period,
     a: offsets.a ? String(offsets.a) : undefined,
     r: offsets.r ? String(offsets.r) : undefined,
+    v: offsets.v ? String(offsets.v) : undefined,
   };
   const kind = statement.period.includes('Q') ? 'quarter' : 'month';
   const back = hrefWith('/portal/reports', {
@@ -289,6 +295,7 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
             ['Period', `${statement.period} (${statement.from.slice(0, 10)} to ${lastDayBefore(statement.to)})`],
             ['Activations', statement.totals.activations],
             ['Returns', statement.totals.returns],
+            ['Revocations (not credited)', statement.totals.revocations],
             ['Net', <strong>{statement.totals.net}</strong>],
           ]}
         />
@@ -328,6 +335,23 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
           size={LINES_PER_PAGE}
           total={statement.returns.length}
           label="Pages of returns"
+        />
+      </Section>
+      <Section title="Revocations">
+        <p class="muted">Revoked by the producer (for example for fraud): listed here, not credited.</p>
+        <EntryTable
+          entries={statement.revocations.slice(offsets.v, offsets.v + LINES_PER_PAGE)}
+          caption="Revocations"
+          empty="No revocation in this period."
+        />
+        <OffsetPager
+          path={path}
+          query={query}
+          param="v"
+          offset={offsets.v}
+          size={LINES_PER_PAGE}
+          total={statement.revocations.length}
+          label="Pages of revocations"
         />
       </Section>
     </Layout>
@@ -388,7 +412,7 @@ export async function reportPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0 }} />,
+      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0, v: query.v ?? 0 }} />,
     );
   });
 
