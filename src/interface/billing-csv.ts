@@ -2,7 +2,9 @@ import { stringify } from 'csv-stringify/sync';
 import type { Actor } from '../domain/actors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Report, ReportRow } from '../services/reports/activation-report.ts';
+import type { KeysReport, KeysReportRow } from '../services/reports/keys-report.ts';
 import { partnerStatementLines } from '../services/reports/partner-statement.ts';
+import { keyEvents } from '../store/key-reports.ts';
 
 /**
  * The billing report and statement as CSV, shared by the API and the portal's download links so a
@@ -18,6 +20,16 @@ export function reportCsv(report: Report): { filename: string; text: string } {
   const columns = [...key, 'period', 'activations', 'returns', 'revocations', 'net'] as (keyof ReportRow)[];
   return {
     filename: `activations-${report.from}-${report.to}.csv`,
+    text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+  };
+}
+
+/** The prepaid stock (keys) report as CSV, the same from the API and the portal. */
+export function keysReportCsv(report: KeysReport): { filename: string; text: string } {
+  const key = report.groupBy === 'partner' ? ['partnerAccountId', 'partnerName'] : ['productId', 'productName'];
+  const columns = [...key, 'period', ...keyEvents] as (keyof KeysReportRow)[];
+  return {
+    filename: `keys-${report.from}-${report.to}.csv`,
     text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
   };
 }

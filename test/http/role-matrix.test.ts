@@ -621,6 +621,12 @@ export const rows: Row[] = [
     expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
   },
   {
+    op: 'keysReport',
+    what: 'read the prepaid stock (keys) report',
+    call: (_w, as) => as.get('/reports/keys'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
     op: 'partnerStatement',
     what: "read the partner's own statement",
     call: (w, as) => as.get(`/reports/partners/${w.P.id}/statement?period=2026-Q4`),

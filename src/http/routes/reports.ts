@@ -6,9 +6,11 @@ import { activationReport } from '../../services/reports/activation-report.ts';
 import { partnerStatement } from '../../services/reports/partner-statement.ts';
 import { reportGroups } from '../../store/reports.ts';
 import type { App } from '../../interface/app.ts';
-import { reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';
-import { ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
+import { KeysReportQuery, ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
+import { keysReport } from '../../services/reports/keys-report.ts';
+import { keyReportGroups } from '../../store/key-reports.ts';
 
 const tags = ['Partner billing'];
 
@@ -24,6 +26,20 @@ const Row = Type.Object({
   returns: Type.Integer({ description: 'Given back by the customer; credited.' }),
   revocations: Type.Integer({ description: 'Revoked by the producer (e.g. fraud); shown, not credited.' }),
   net: Type.Integer({ description: 'activations − returns' }),
+});
+
+const KeysRow = Type.Object({
+  partnerAccountId: Type.Optional(Nullable(Type.String())),
+  partnerName: Type.Optional(Type.String()),
+  productId: Type.Optional(Type.String()),
+  productName: Type.Optional(Type.String()),
+  period: Type.String({ examples: ['2026-11', '2026-Q4'] }),
+  loaded: Type.Integer({ description: 'Keys loaded into this stock from a list or a file.' }),
+  generated: Type.Integer({ description: 'Keys generated into this stock.' }),
+  splitIn: Type.Integer({ description: "Keys split into this stock from a tier-1 partner's." }),
+  redeemed: Type.Integer({ description: 'Keys of this stock redeemed (or activated directly).' }),
+  voided: Type.Integer({ description: 'Keys of this stock voided.' }),
+  splitOnward: Type.Integer({ description: 'Keys split from this stock onward to a reseller.' }),
 });
 
 const Entry = Type.Object({
@@ -74,6 +90,50 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       const report = await activationReport(ctx, request.actor, request.query);
       if (!wantsCsv(request.headers.accept)) return report;
       const csv = reportCsv(report);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${csv.filename}"`)
+        .send(csv.text as never);
+    },
+  );
+
+  app.get(
+    '/reports/keys',
+    {
+      schema: {
+        operationId: 'keysReport',
+        tags,
+        summary:
+          'Prepaid stock: keys put in stock, redeemed, voided and split onward, per partner or product, per period',
+        description:
+          'For billing partners on prepaid web register keys, beside the activations report. Per period of when it happened: ' +
+          'keys loaded, generated or split in to a stock, redeemed, voided, and split onward to a reseller. `groupBy=partner` ' +
+          'groups by the partner that holds the stock (a tier-2 reseller, else the tier-1 partner). Test stock is left out. ' +
+          "A partner sees the stock it holds, as tier 1 (its resellers' included) or tier 2. JSON, or CSV with `Accept: text/csv`.",
+        querystring: KeysReportQuery,
+        response: {
+          200: {
+            content: {
+              'application/json': {
+                schema: Type.Object({
+                  groupBy: StringEnum(keyReportGroups),
+                  period: StringEnum(periodKinds),
+                  from: DateOnly,
+                  to: DateOnly,
+                  items: Type.Array(KeysRow),
+                }),
+              },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const report = await keysReport(ctx, request.actor, request.query);
+      if (!wantsCsv(request.headers.accept)) return report;
+      const csv = keysReportCsv(report);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${csv.filename}"`)

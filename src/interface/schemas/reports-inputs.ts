@@ -1,11 +1,24 @@
 import { Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
+import { keyReportGroups } from '../../store/key-reports.ts';
 import { reportGroups } from '../../store/reports.ts';
 import { DateOnly, Strict, StringEnum } from './common.ts';
 
 /** What a caller sends to the reports routes: the API validates requests with these, the portal its forms. */
 export const ReportQuery = Strict({
   groupBy: Type.Optional(StringEnum(reportGroups)),
+  period: Type.Optional(StringEnum(periodKinds)),
+  from: Type.Optional(DateOnly),
+  to: Type.Optional(DateOnly),
+});
+
+export const KeysReportQuery = Strict({
+  groupBy: Type.Optional(
+    StringEnum(keyReportGroups, {
+      description:
+        '`partner`: the partner that holds the stock (a tier-2 reseller, else the tier-1 partner); `product`.',
+    }),
+  ),
   period: Type.Optional(StringEnum(periodKinds)),
   from: Type.Optional(DateOnly),
   to: Type.Optional(DateOnly),

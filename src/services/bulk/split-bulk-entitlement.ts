@@ -1,11 +1,17 @@
-import type { Actor } from '../../domain/actors.ts';
+import { type Actor, actorLabel } from '../../domain/actors.ts';
 import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
 import type { ChannelPartner, Entitlement } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { findAccount } from '../../store/accounts.ts';
 import { insertEntitlement, loadEntitlementByPk, touchEntitlementIn } from '../../store/entitlements.ts';
-import { adjustKeyCounters, moveFirstUnredeemedKeys, moveKeys, setKeySeq } from '../../store/web-register-keys.ts';
+import {
+  adjustKeyCounters,
+  insertKeyLoad,
+  moveFirstUnredeemedKeys,
+  moveKeys,
+  setKeySeq,
+} from '../../store/web-register-keys.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -127,6 +133,18 @@ export async function splitBulkEntitlement(
     await setKeySeq(tx, pk, source.key_seq);
     await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
     await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
+    // Recorded as the new stock's load: the keys report counts it as split in here, split onward there.
+    await insertKeyLoad(tx, {
+      id: newId('keyLoad'),
+      entitlement_pk: pk,
+      actor: actorLabel(actor),
+      source: 'split',
+      added: moved,
+      rejected: 0,
+      first_seq: null,
+      last_seq: null,
+      created_at: at,
+    });
     const created = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, {
       action: 'entitlement.created',

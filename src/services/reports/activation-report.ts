@@ -106,7 +106,7 @@ function nameOf(row: ReportRow): string {
   return row.partnerName ?? row.accountName ?? row.productName ?? '';
 }
 
-function dateRange(now: Date, from: string | undefined, to: string | undefined) {
+export function dateRange(now: Date, from: string | undefined, to: string | undefined) {
   const last = to ?? today(now);
   const first =
     from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;
