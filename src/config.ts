@@ -20,6 +20,24 @@ export interface Config {
   trustProxy: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceSeconds: number;
+  /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
+  metricsToken: string | undefined;
+  /** A port of its own for GET /metrics (no token), on the same host. */
+  metricsPort: number | undefined;
+  /** Webhook URLs may be plain http and resolve to loopback or private addresses (tests, closed networks). */
+  webhooksAllowPrivate: boolean;
+  /** How long a webhook receiver has to answer. */
+  webhookTimeoutMs: number;
+  /** Waits between webhook attempts; undefined: the documented three-day schedule. */
+  webhookRetrySchedule: readonly number[] | undefined;
+  /** An endpoint without a success for this long is disabled. */
+  webhookDisableAfterMs: number;
+  /** How often each process looks for due outgoing deliveries made by other processes. */
+  outboxPollMs: number;
+  /** How long a process's claim on a delivery lasts; must exceed any attempt. */
+  outboxLeaseMs: number;
 }
 
 export const defaultConfig: Config = {
@@ -36,6 +54,15 @@ export const defaultConfig: Config = {
   publicRequestsPerMinute: 6000,
   trustProxy: false,
   publicUrl: undefined,
+  shutdownGraceSeconds: 10,
+  metricsToken: undefined,
+  metricsPort: undefined,
+  webhooksAllowPrivate: false,
+  webhookTimeoutMs: 10_000,
+  webhookRetrySchedule: undefined,
+  webhookDisableAfterMs: 5 * 86_400_000,
+  outboxPollMs: 1000,
+  outboxLeaseMs: 60_000,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,6 +80,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
+    metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
+    metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
+    webhooksAllowPrivate: env.LICENTIA_WEBHOOKS_ALLOW_PRIVATE === 'true',
+    webhookTimeoutMs: integer(env, 'LICENTIA_WEBHOOK_TIMEOUT_MS', defaultConfig.webhookTimeoutMs),
+    webhookRetrySchedule: schedule(env.LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS),
+    webhookDisableAfterMs: integer(env, 'LICENTIA_WEBHOOK_DISABLE_AFTER_MS', defaultConfig.webhookDisableAfterMs),
+    outboxPollMs: integer(env, 'LICENTIA_OUTBOX_POLL_MS', defaultConfig.outboxPollMs),
+    outboxLeaseMs: integer(env, 'LICENTIA_OUTBOX_LEASE_MS', defaultConfig.outboxLeaseMs),
   };
 }
 
@@ -64,10 +100,25 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+/** Comma-separated milliseconds, e.g. `50,50,50` (tests). */
+function schedule(raw: string | undefined): readonly number[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const waits = raw.split(',').map((part) => Number(part.trim()));
+  if (waits.some((wait) => !Number.isInteger(wait) || wait < 0))
+    throw new Error(`LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS must be comma-separated milliseconds (got "${raw}")`);
+  return waits;
+}
+
 function publicUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');
+  return raw;
 }

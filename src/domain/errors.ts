@@ -23,6 +23,7 @@ export const errorCodes = [
   'KEYS_REJECTED',
   'IDEMPOTENCY_CONFLICT',
   'RATE_LIMITED',
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -22,6 +22,9 @@ export const idPrefixes = {
   keyLoad: 'kld',
   signingKey: 'sk',
   session: 'ses',
+  outbox: 'msg',
+  outboxAttempt: 'att',
+  webhookEndpoint: 'whe',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -9,6 +9,7 @@ import { entitlementRoutes } from './routes/entitlements.ts';
 import { eventRoutes } from './routes/events.ts';
 import { lineItemRoutes } from './routes/line-items.ts';
 import { publicDocumentRoutes } from './routes/public-documents.ts';
+import { healthRoutes } from './routes/health.ts';
 import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -17,6 +18,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { userRoutes } from './routes/users.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The REST API: its OpenAPI document and docs, the /api/v1 routes and the public documents. */
 export async function registerApi(app: App, ctx: ServiceContext): Promise<void> {
@@ -56,8 +58,10 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
       await lifecycleRoutes(typed, ctx);
       await reportRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
+      await webhookRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },
   );
   await publicDocumentRoutes(app, ctx);
+  await healthRoutes(app, ctx);
 }

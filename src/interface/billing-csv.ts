@@ -4,7 +4,7 @@ import type { ServiceContext } from '../services/context.ts';
 import type { Report, ReportRow } from '../services/reports/activation-report.ts';
 import type { KeysReport, KeysReportRow } from '../services/reports/keys-report.ts';
 import { partnerStatementLines } from '../services/reports/partner-statement.ts';
-import { keyEvents } from '../store/key-reports.ts';
+import { keyEvents } from '../domain/reports.ts';
 
 /**
  * The billing report and statement as CSV, shared by the API and the portal's download links so a

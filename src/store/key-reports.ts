@@ -1,12 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
+import type { KeyEvent, KeyReportGroup } from '../domain/reports.ts';
 import type { Db } from './database.ts';
-
-/** What happened to prepaid stock (web register keys) in a period, per stock holder or product. */
-export const keyEvents = ['loaded', 'generated', 'splitIn', 'redeemed', 'voided', 'splitOnward'] as const;
-export type KeyEvent = (typeof keyEvents)[number];
-
-export const keyReportGroups = ['partner', 'product'] as const;
-export type KeyReportGroup = (typeof keyReportGroups)[number];
 
 export interface KeyMonthlyCount {
   key: string | null;

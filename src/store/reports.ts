@@ -1,12 +1,6 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
+import type { ReportGroup } from '../domain/reports.ts';
 import type { Db } from './database.ts';
-
-/**
- * `partner`: the tier-1 partner billed; `holder`: the partner that held the stock (the tier-2
- * reseller it was split to, else the tier-1 partner); `account`: the owner; `product`.
- */
-export const reportGroups = ['partner', 'holder', 'account', 'product'] as const;
-export type ReportGroup = (typeof reportGroups)[number];
 
 /** What a billing count counts: activations made, given back by the customer, or revoked by the producer. */
 export type BillingEvent = 'issued' | 'returned' | 'revoked';

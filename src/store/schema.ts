@@ -284,6 +284,58 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  topic: string;
+  target: string | null;
+  event_id: string | null;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OutboxAttemptsTable {
+  id: string;
+  outbox_id: string;
+  at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string | null;
+  url: string;
+  /** JSON array of event types and `group.*` wildcards. */
+  events: string;
+  description: string | null;
+  enabled: Flag;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  /** The signing secret (`whsec_…`): the server signs with it, so it cannot be hashed. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -307,6 +359,9 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

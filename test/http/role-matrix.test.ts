@@ -56,6 +56,8 @@ interface World {
   newerProductId: string;
   /** A fresh portal user made by the admin. */
   user(role: string, accountId: string | null): Promise<any>;
+  /** A fresh webhook endpoint of partner P or Q, and the delivery of a ping to it. */
+  webhook(owner: 'P' | 'Q'): Promise<{ id: string; deliveryId: string }>;
 }
 
 const everyone = (ok: number): Record<Caller, number> => ({
@@ -125,6 +127,18 @@ const anyKey = (ok: number): Record<Caller, number> => ({
   anonymous: ok,
   public: 401,
 });
+
+/** A public address (no DNS needed) that only events nobody triggers are sent to; pings fail quietly. */
+const HOOK_URL = 'https://93.184.215.14:9/matrix';
+const webhookReaders = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: ok,
+  customer: 403,
+  anonymous: 403,
+  public: 401,
+});
+const webhookWriters = (ok: number): Record<Caller, number> => ({ ...webhookReaders(ok), operator: 403 });
 
 /** The account that is "own" for a caller: P for the partner, D for the customer, C for the anonymous one. */
 const ownAccount = (w: World, caller: Caller) => (caller === 'customer' ? w.D : caller === 'anonymous' ? w.C : w.P);
@@ -397,6 +411,18 @@ export const rows: Row[] = [
     what: "void one of the partner's keys",
     call: async (w, as) => as.post(`/web-register-keys/${(await w.stock(w.P.id)).keys[0]}/void`),
     expect: producerOnly(200),
+  },
+  {
+    op: 'liveness',
+    what: 'ask whether the process answers',
+    call: (_w, as) => as.request('GET', '/../../healthz'),
+    expect: everyone(200),
+  },
+  {
+    op: 'readiness',
+    what: 'ask whether the server should be sent requests',
+    call: (_w, as) => as.request('GET', '/../../readyz'),
+    expect: everyone(200),
   },
   {
     op: 'activate',
@@ -722,6 +748,84 @@ export const rows: Row[] = [
     call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
     expect: othersHidden(200),
   },
+  {
+    op: 'createWebhookEndpoint',
+    what: 'subscribe an endpoint',
+    call: (_w, as) => as.post('/webhook-endpoints', { url: HOOK_URL, events: ['signing_key.created'] }),
+    expect: { admin: 201, operator: 403, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'listWebhookEndpoints',
+    what: 'list endpoints',
+    call: (_w, as) => as.get('/webhook-endpoints'),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookEndpoint',
+    what: "get P's endpoint",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('P')).id}`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookEndpoint',
+    what: "get another partner's endpoint",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('Q')).id}`),
+    expect: { ...webhookReaders(200), partner: 404 },
+  },
+  {
+    op: 'updateWebhookEndpoint',
+    what: "change P's endpoint",
+    call: async (w, as) => as.patch(`/webhook-endpoints/${(await w.webhook('P')).id}`, { description: 'x' }),
+    expect: webhookWriters(200),
+  },
+  {
+    op: 'deleteWebhookEndpoint',
+    what: "delete P's endpoint",
+    call: async (w, as) => as.delete(`/webhook-endpoints/${(await w.webhook('P')).id}`),
+    expect: webhookWriters(204),
+  },
+  {
+    op: 'deleteWebhookEndpoint',
+    what: "delete another partner's endpoint",
+    call: async (w, as) => as.delete(`/webhook-endpoints/${(await w.webhook('Q')).id}`),
+    expect: { ...webhookWriters(204), partner: 404 },
+  },
+  {
+    op: 'rotateWebhookSecret',
+    what: "rotate P's secret",
+    call: async (w, as) => as.post(`/webhook-endpoints/${(await w.webhook('P')).id}/rotate-secret`, {}),
+    expect: webhookWriters(200),
+  },
+  {
+    op: 'testWebhookEndpoint',
+    what: "ping P's endpoint",
+    call: async (w, as) => as.post(`/webhook-endpoints/${(await w.webhook('P')).id}/test`, {}),
+    expect: webhookWriters(202),
+  },
+  {
+    op: 'listWebhookDeliveries',
+    what: "P's delivery log",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('P')).id}/deliveries`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookDelivery',
+    what: "a delivery to P's endpoint",
+    call: async (w, as) => as.get(`/webhook-deliveries/${(await w.webhook('P')).deliveryId}`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookDelivery',
+    what: "a delivery to another partner's endpoint",
+    call: async (w, as) => as.get(`/webhook-deliveries/${(await w.webhook('Q')).deliveryId}`),
+    expect: { ...webhookReaders(200), partner: 404 },
+  },
+  {
+    op: 'retryWebhookDelivery',
+    what: "retry a delivery to P's endpoint",
+    call: async (w, as) => as.post(`/webhook-deliveries/${(await w.webhook('P')).deliveryId}/retry`, {}),
+    expect: webhookWriters(202),
+  },
 ];
 
 describeEachBackend('role matrix', (server) => {
@@ -744,6 +848,8 @@ describeEachBackend('role matrix', (server) => {
     const R = await partner(admin, { parentAccountId: P.id });
     const floating = await licenseModel(admin, { kind: 'floating' });
     const floatingProduct = await product(admin, { licenseModelId: floating.id });
+    const partnerOfP = await apiKey(admin, 'partner', P.id);
+    const partnerOfQ = await apiKey(admin, 'partner', Q.id);
     world = {
       admin,
       P,
@@ -780,6 +886,14 @@ describeEachBackend('role matrix', (server) => {
       stock: async (partnerId) => {
         const { bulk, keys } = await bulkWithKeys(admin, { partnerId, productId: prod.id, generate: 2 });
         return { bulk, keys };
+      },
+      webhook: async (owner) => {
+        const as = admin.as(owner === 'P' ? partnerOfP : partnerOfQ);
+        const endpoint = await created(
+          as.post('/webhook-endpoints', { url: HOOK_URL, events: ['signing_key.created'] }),
+        );
+        const ping = await created(as.post(`/webhook-endpoints/${endpoint.id}/test`, {}), 202);
+        return { id: endpoint.id, deliveryId: ping.deliveryId };
       },
       draft: (soldTo) =>
         simpleEntitlement(admin, {

@@ -4,13 +4,12 @@ import { periodKinds } from '../../domain/periods.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
 import { partnerStatement } from '../../services/reports/partner-statement.ts';
-import { reportGroups } from '../../store/reports.ts';
+import { keyReportGroups, reportGroups } from '../../domain/reports.ts';
 import type { App } from '../../interface/app.ts';
 import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';
 import { KeysReportQuery, ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { keysReport } from '../../services/reports/keys-report.ts';
-import { keyReportGroups } from '../../store/key-reports.ts';
 
 const tags = ['Partner billing'];
 

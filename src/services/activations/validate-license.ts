@@ -1,12 +1,11 @@
 import { type ValidationCode, validationOutcome } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
 import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
 import {
   type ActivationStatus,
   activationStatus,
-  findLatestActivationRow,
+  findLatestActivation,
   lineItemWasActivated,
 } from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
@@ -111,7 +110,7 @@ async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerpri
   const db = ctx.store.db;
   const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
   if (!resolved) return { valid: false, code: 'NOT_FOUND' };
-  const row = await findLatestActivationRow(db, resolved.lineItem.id, fingerprint);
+  const row = await findLatestActivation(db, resolved.lineItem.id, fingerprint);
   if (!row) {
     // The code exists and was activated, but on other devices: the device asking is the wrong one.
     const mismatch = await lineItemWasActivated(db, resolved.lineItem.id);
@@ -119,15 +118,15 @@ async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerpri
   }
   const result = validationOutcome(
     {
-      activationState: row.state as ActivationStatus['activationState'],
-      lineItemState: resolved.lineItem.state as EntitlementState,
-      entitlementState: resolved.entitlement.state as EntitlementState,
+      activationState: row.state,
+      lineItemState: resolved.lineItem.state,
+      entitlementState: resolved.entitlement.state,
       fingerprint: row.fingerprint,
-      notBefore: new Date(row.issued_at),
-      expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+      notBefore: new Date(row.issuedAt),
+      expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
     },
     { fingerprint },
     ctx.now(),
   );
-  return { valid: result === 'VALID', code: result, id: row.id, expiresAt: row.expires_at, test: row.test === 1 };
+  return { valid: result === 'VALID', code: result, id: row.id, expiresAt: row.expiresAt, test: row.test };
 }

@@ -83,19 +83,14 @@ export async function splitBulkEntitlement(
           ...source,
           pk,
           id,
-          id_generated: input.id === undefined ? 1 : 0,
+          idGenerated: input.id === undefined,
           // Only what the reseller may read: the tier-1 partner's shipping details, contact and
           // internal description stay on the source; the producer or tier 1 may write a new description.
           description: input.description ?? null,
-          ship_to_email: null,
-          ship_to_address: null,
-          parent_entitlement_pk: source.pk,
-          keys_total: 0,
-          keys_unredeemed: 0,
-          keys_redeemed: 0,
-          keys_void: 0,
-          created_at: at,
-          updated_at: at,
+          shipToEmail: null,
+          shipToAddress: null,
+          parentEntitlementPk: source.pk,
+          at,
         },
         [
           ...partners.filter((p) => p.tier !== 'tier2').map((p) => ({ ...p, contactId: null })),
@@ -130,20 +125,20 @@ export async function splitBulkEntitlement(
       }
       moved = done.size;
     }
-    await setKeySeq(tx, pk, source.key_seq);
+    await setKeySeq(tx, pk, source.keySeq);
     await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
     await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
     // Recorded as the new stock's load: the keys report counts it as split in here, split onward there.
     await insertKeyLoad(tx, {
       id: newId('keyLoad'),
-      entitlement_pk: pk,
+      entitlementPk: pk,
       actor: actorLabel(actor),
       source: 'split',
       added: moved,
       rejected: 0,
-      first_seq: null,
-      last_seq: null,
-      created_at: at,
+      firstSeq: null,
+      lastSeq: null,
+      at,
     });
     const created = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, {

@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import { type Jwks, keysFromJwks, toJwks } from '../../licensing/jwks.ts';
 import type { LicenseSigningKey } from '../../licensing/license-token.ts';
 import { privateKeyFromPem } from '../../licensing/signing-key.ts';
@@ -32,10 +31,9 @@ export class KeyRing {
   async load(): Promise<void> {
     const current = await findCurrentSigningKey(this.#store.db);
     if (!current) throw new Error('no signing key: the server creates one at start');
-    const rows = await listPublicSigningKeys(this.#store.db);
-    const jwks = toJwks(rows.map((r) => JSON.parse(r.public_jwk) as Ed25519PublicJwk));
+    const jwks = toJwks(await listPublicSigningKeys(this.#store.db));
     this.#loaded = {
-      signing: { kid: current.kid, privateKey: privateKeyFromPem(current.private_pkcs8) },
+      signing: { kid: current.kid, privateKey: privateKeyFromPem(current.privatePkcs8Pem) },
       verification: keysFromJwks(jwks),
       jwks,
       at: Date.now(),

@@ -1,6 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import { type PeriodKind, periodOf } from '../../domain/periods.ts';
-import { type KeyEvent, type KeyReportGroup, keyEvents, keyMonthlyCounts } from '../../store/key-reports.ts';
+import { type KeyEvent, type KeyReportGroup, keyEvents } from '../../domain/reports.ts';
+import { keyMonthlyCounts } from '../../store/key-reports.ts';
 import { namesOf } from '../../store/reports.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';

@@ -1,6 +1,7 @@
 import { systemActor, type Actor } from '../../domain/actors.ts';
 import { generateSigningKey } from '../../licensing/signing-key.ts';
 import type { Db } from '../../store/database.ts';
+import { lockStartUp } from '../../store/start-up-lock.ts';
 import { findCurrentSigningKey, insertSigningKey, retireSigningKeysExcept } from '../../store/signing-keys.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -8,6 +9,7 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 /** At start: a signing key pair exists, created on the first start. Answers its kid. */
 export async function ensureSigningKey(ctx: ServiceContext): Promise<{ kid: string; created: boolean }> {
   return inTransaction(ctx, async (tx, at) => {
+    await lockStartUp(tx);
     const current = await findCurrentSigningKey(tx);
     if (current) return { kid: current.kid, created: false };
     const kid = await addSigningKey(tx, systemActor, at);
@@ -32,10 +34,10 @@ async function addSigningKey(tx: Db, actor: Actor, at: string): Promise<string> 
   await insertSigningKey(tx, {
     kid: key.kid,
     algorithm: 'EdDSA',
-    public_jwk: JSON.stringify(key.publicJwk),
-    private_pkcs8: key.privatePkcs8Pem,
-    created_at: at,
-    retired_at: null,
+    publicJwk: key.publicJwk,
+    privatePkcs8Pem: key.privatePkcs8Pem,
+    createdAt: at,
+    retiredAt: null,
   });
   await audit(tx, actor, at, {
     action: 'signing-key.created',
