@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account } from '../support/fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { billingHistory } from '../support/report-fixtures.ts';
@@ -150,5 +151,23 @@ describeEachBackend('portal: billing report and statements', (server) => {
     assert.equal((await admin.get(`/portal/reports/partners/${p1.id}/statement`)).status, 400);
     assert.equal((await admin.get(`/portal/reports/partners/${customer.id}/statement?period=2026-Q4`)).status, 422);
     assert.equal((await admin.get('/portal/reports/partners/acc_missing/statement?period=2026-Q4')).status, 404);
+  });
+
+  it('shows the prepaid stock (keys) report beside the billing figures, with the same CSV as the API', async () => {
+    const { api, url } = server();
+    const { partner: holder } = await bulkWithKeys(api, { keys: someKeys(3) });
+    const admin = await PortalClient.as(api, url, 'admin');
+    const today = new Date().toISOString().slice(0, 10);
+    const query = `period=month&from=${today.slice(0, 8)}01&to=${today}`;
+    const page = await admin.get(`/portal/reports?${query}`);
+    assert.equal(page.status, 200);
+    const rows = rowsOf(page.html, 'Prepaid stock (keys)');
+    assert.ok(
+      rows.some((r) => r.startsWith(`${holder.name} ${today.slice(0, 7)} 3 0 0 0 0 0`)),
+      rows.join('\n'),
+    );
+    const csv = await admin.get(`/portal/reports/keys.csv?${query}`);
+    assert.equal(csv.status, 200);
+    assert.equal(csv.html, (await api.get(`/reports/keys?${query}`, { headers: { accept: 'text/csv' } })).text);
   });
 });

@@ -3,9 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
 import { type PeriodKind, periodOf } from '../../domain/periods.ts';
-import { reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { type Report, type ReportRow, activationReport } from '../../services/reports/activation-report.ts';
+import { type KeysReport, type KeysReportRow, keysReport } from '../../services/reports/keys-report.ts';
 import { type Statement, type StatementEntry, partnerStatement } from '../../services/reports/partner-statement.ts';
 import { Chart, type ChartConfig, chartColours } from '../components/chart.tsx';
 import { SelectField, TextField } from '../components/form.tsx';
@@ -121,12 +122,61 @@ function ReportFilters({ state, values }: { state: FormState; values: Record<str
   );
 }
 
+/** The keys report that goes beside an activations report: by product when that one is, else by stock holder. */
+function keysQuery(report: Report) {
+  return {
+    groupBy: report.groupBy === 'product' ? ('product' as const) : ('partner' as const),
+    period: report.period,
+    from: report.from,
+    to: report.to,
+  };
+}
+
+function KeysSection({ keys, values }: { keys: KeysReport; values: Record<string, string | undefined> }) {
+  const columns: Column<KeysReportRow>[] = [
+    {
+      label: keys.groupBy === 'product' ? 'Product' : 'Stock holder',
+      cell: (r) => r.partnerName ?? r.productName ?? '',
+    },
+    { label: 'Period', cell: (r) => r.period },
+    { label: 'Loaded', numeric: true, cell: (r) => r.loaded },
+    { label: 'Generated', numeric: true, cell: (r) => r.generated },
+    { label: 'Split in', numeric: true, cell: (r) => r.splitIn },
+    { label: 'Redeemed', numeric: true, cell: (r) => r.redeemed },
+    { label: 'Voided', numeric: true, cell: (r) => r.voided },
+    { label: 'Split onward', numeric: true, cell: (r) => r.splitOnward },
+  ];
+  return (
+    <Section
+      title="Prepaid stock (keys)"
+      actions={
+        <a class="button" href={hrefWith('/portal/reports/keys.csv', values)} download>
+          Download keys CSV
+        </a>
+      }
+    >
+      <p class="muted">
+        For partners who pre-pay for web register keys: keys put in each stock (loaded, generated, or split in from a
+        tier-1 partner), redeemed, voided and split onward to a reseller, per period. Test stock is not counted.
+      </p>
+      <DataTable
+        caption="Prepaid stock (keys)"
+        rows={keys.items}
+        columns={columns}
+        empty={{ title: `No key was put in stock, redeemed or voided between ${keys.from} and ${keys.to}.` }}
+      />
+    </Section>
+  );
+}
+
 function ReportPage({
   report,
+  keys,
   state,
   values,
 }: {
   report: Report | undefined;
+  keys?: KeysReport | undefined;
   state: FormState;
   values: Record<string, string | undefined>;
 }) {
@@ -214,6 +264,7 @@ function ReportPage({
               }}
             />
           </Section>
+          {keys && <KeysSection keys={keys} values={values} />}
         </>
       )}
     </Layout>
@@ -394,7 +445,19 @@ export async function reportPages(web: Web): Promise<void> {
         { status: 400 },
       );
     }
-    return render.page(request, reply, <ReportPage report={answer.report} state={emptyForm} values={answer.values} />);
+    const keys = await keysReport(ctx, signedIn(request).actor, keysQuery(answer.report));
+    return render.page(
+      request,
+      reply,
+      <ReportPage report={answer.report} keys={keys} state={emptyForm} values={answer.values} />,
+    );
+  });
+
+  app.get('/reports/keys.csv', async (request, reply) => {
+    const answer = await reportFor(web, request);
+    if ('refused' in answer) throw answer.refused;
+    const csv = keysReportCsv(await keysReport(ctx, signedIn(request).actor, keysQuery(answer.report)));
+    return csvReply(reply, csv.filename).send(csv.text);
   });
 
   app.get('/reports.csv', async (request, reply) => {
