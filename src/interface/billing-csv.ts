@@ -3,6 +3,7 @@ import type { Actor } from '../domain/actors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Report, ReportRow } from '../services/reports/activation-report.ts';
 import type { KeysReport, KeysReportRow } from '../services/reports/keys-report.ts';
+import type { KeysStatement } from '../services/reports/keys-statement.ts';
 import { partnerStatementLines } from '../services/reports/partner-statement.ts';
 import { keyEvents } from '../domain/reports.ts';
 
@@ -31,6 +32,18 @@ export function keysReportCsv(report: KeysReport): { filename: string; text: str
   return {
     filename: `keys-${report.from}-${report.to}.csv`,
     text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+  };
+}
+
+/** A prepaid stock statement's keys as CSV: one line per key redeemed or voided. */
+export function keysStatementCsv(statement: KeysStatement): { filename: string; text: string } {
+  const lines = [
+    ...statement.redeemed.map((l) => ['redeemed', l.at, l.key, l.stockId, l.entitlementId ?? '']),
+    ...statement.voided.map((l) => ['voided', l.at, l.key, l.stockId, '']),
+  ];
+  return {
+    filename: `keys-statement-${statement.partner.id}-${statement.period}.csv`,
+    text: stringify([['kind', 'at', 'key', 'stockId', 'entitlementId'], ...lines]),
   };
 }
 

@@ -91,3 +91,30 @@ async function settled(
     ) t group by month, key`.execute(db);
   return result.rows.map((r) => ({ key: r.key, month: r.month, count: Number(r.count) }));
 }
+
+export interface KeyStatementLine {
+  key: string;
+  at: string;
+  /** The bulk entitlement (stock) the key was in. */
+  stockId: string;
+  /** For a redeemed key: the entitlement it became. */
+  entitlementId: string | null;
+}
+
+/** The keys of a partner's stock redeemed or voided in [from, to), oldest first, at most `limit`. */
+export async function keyStatementLines(
+  db: Db,
+  what: 'redeemed' | 'voided',
+  options: { partnerId: string; from: string; to: string },
+  limit: number,
+): Promise<KeyStatementLine[]> {
+  const at = sql.ref(what === 'redeemed' ? 'k.redeemed_at' : 'k.voided_at');
+  const result = await sql<KeyStatementLine>`
+    select k.key as key, ${at} as at, e.id as "stockId", r.id as "entitlementId"
+    from web_register_keys k join entitlements e on e.pk = k.entitlement_pk
+      left join entitlements r on r.pk = k.redeemed_entitlement_pk
+    where ${at} >= ${options.from} and ${at} < ${options.to} and e.state <> 'test'
+      and ${partnerStock(options.partnerId, 'e')}
+    order by ${at}, k.code limit ${limit}`.execute(db);
+  return result.rows;
+}

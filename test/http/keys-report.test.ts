@@ -75,6 +75,41 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
     assert.match(quarter.period, /^\d{4}-Q[1-4]$/);
     assert.equal(quarter.loaded, 5);
 
+    const statementOf = async (as: typeof api, id: string) =>
+      (await as.get(`/reports/partners/${id}/statement?period=${month}&kind=keys`)).body;
+    const rs = await statementOf(resellerApi, reseller.id);
+    assert.equal(rs.kind, 'keys');
+    assert.deepEqual(rs.totals, { loaded: 0, generated: 0, splitIn: 2, redeemed: 1, voided: 0, splitOnward: 0 });
+    assert.deepEqual(
+      rs.redeemed.map((l: any) => [l.key, l.stockId, typeof l.entitlementId]),
+      [[resellerKey, split.id, 'string']],
+    );
+    const ds = await statementOf(distributorApi, distributor.id);
+    assert.deepEqual(
+      ds.totals,
+      { loaded: 5, generated: 3, splitIn: 2, redeemed: 2, voided: 1, splitOnward: 2 },
+      "the distributor's stock and its reseller's",
+    );
+    assert.deepEqual(
+      ds.voided.map((l: any) => l.key),
+      [keys[3]],
+    );
+    assertProblem(
+      await resellerApi.get(`/reports/partners/${distributor.id}/statement?period=${month}&kind=keys`),
+      404,
+      'NOT_FOUND',
+    );
+    assertProblem(
+      await api.get(`/reports/partners/${distributor.id}/statement?period=${month}&kind=stock`),
+      400,
+      'VALIDATION_FAILED',
+    );
+    const statementCsv = await api.get(`/reports/partners/${distributor.id}/statement?period=${month}&kind=keys`, {
+      headers: { accept: 'text/csv' },
+    });
+    assert.match(statementCsv.text, /^kind,at,key,stockId,entitlementId\n/);
+    assert.equal(statementCsv.text.trim().split('\n').length, 1 + 2 + 1);
+
     const csv = await api.get(`/reports/keys?${query}`, { headers: { accept: 'text/csv' } });
     assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
     assert.match(

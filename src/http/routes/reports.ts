@@ -1,15 +1,16 @@
 import { Readable } from 'node:stream';
-import { Type } from 'typebox';
+import { type TInteger, Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
 import { partnerStatement } from '../../services/reports/partner-statement.ts';
-import { keyReportGroups, reportGroups } from '../../domain/reports.ts';
+import { type KeyEvent, keyEvents, keyReportGroups, reportGroups } from '../../domain/reports.ts';
 import type { App } from '../../interface/app.ts';
-import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { keysReportCsv, keysStatementCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';
 import { KeysReportQuery, ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { keysReport } from '../../services/reports/keys-report.ts';
+import { partnerKeysStatement } from '../../services/reports/keys-statement.ts';
 
 const tags = ['Partner billing'];
 
@@ -150,29 +151,16 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
         description:
           'Every activation, return and revocation behind the report row, with the same totals (revocations are not credited).' +
           " For a tier-1 partner its resellers' rows are included; a tier-2 partner gets its own. Devices are hashed; no end customer is named. " +
-          'JSON lists at most 10,000 lines each (`truncated`); the CSV (`Accept: text/csv`) has them all.',
+          'JSON lists at most 10,000 lines each (`truncated`); the CSV (`Accept: text/csv`) has them all. ' +
+          "With `kind=keys`, the prepaid stock statement instead: the keys report's totals for the partner's stock and the " +
+          'keys redeemed and voided (JSON or CSV, lists of at most 10,000 keys each).',
         params: IdParams,
         querystring: StatementQuery,
         response: {
           200: {
             content: {
               'application/json': {
-                schema: Type.Object({
-                  partner: Type.Object({ id: Type.String(), name: Type.String() }),
-                  period: Type.String(),
-                  from: Type.String(),
-                  to: Type.String(),
-                  totals: Type.Object({
-                    activations: Type.Integer(),
-                    returns: Type.Integer(),
-                    revocations: Type.Integer(),
-                    net: Type.Integer(),
-                  }),
-                  activations: Type.Array(Entry),
-                  returns: Type.Array(Entry),
-                  revocations: Type.Array(Entry),
-                  truncated: Type.Boolean(),
-                }),
+                schema: Type.Union([ActivationsStatement, KeysStatementSchema]),
               },
               'text/csv': { schema: Type.String() },
             },
@@ -182,9 +170,19 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       },
     },
     async (request, reply) => {
-      if (!wantsCsv(request.headers.accept))
-        return partnerStatement(ctx, request.actor, request.params.id, request.query.period);
-      const csv = await statementCsv(ctx, request.actor, request.params.id, request.query.period);
+      const { id } = request.params;
+      const { period } = request.query;
+      if (request.query.kind === 'keys') {
+        const statement = await partnerKeysStatement(ctx, request.actor, id, period);
+        if (!wantsCsv(request.headers.accept)) return statement;
+        const csv = keysStatementCsv(statement);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${csv.filename}"`)
+          .send(csv.text as never);
+      }
+      if (!wantsCsv(request.headers.accept)) return partnerStatement(ctx, request.actor, id, period);
+      const csv = await statementCsv(ctx, request.actor, id, period);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${csv.filename}"`)
@@ -192,3 +190,39 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
     },
   );
 }
+
+const ActivationsStatement = Type.Object({
+  partner: Type.Object({ id: Type.String(), name: Type.String() }),
+  period: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  totals: Type.Object({
+    activations: Type.Integer(),
+    returns: Type.Integer(),
+    revocations: Type.Integer(),
+    net: Type.Integer(),
+  }),
+  activations: Type.Array(Entry),
+  returns: Type.Array(Entry),
+  revocations: Type.Array(Entry),
+  truncated: Type.Boolean(),
+});
+
+const KeyLine = Type.Object({
+  key: Type.String(),
+  at: Type.String(),
+  stockId: Type.String({ description: 'The bulk entitlement the key was in.' }),
+  entitlementId: Nullable(Type.String({ description: 'For a redeemed key: the entitlement it became.' })),
+});
+
+const KeysStatementSchema = Type.Object({
+  kind: Type.Literal('keys'),
+  partner: Type.Object({ id: Type.String(), name: Type.String() }),
+  period: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  totals: Type.Object(Object.fromEntries(keyEvents.map((e) => [e, Type.Integer()])) as Record<KeyEvent, TInteger>),
+  redeemed: Type.Array(KeyLine),
+  voided: Type.Array(KeyLine),
+  truncated: Type.Boolean(),
+});

@@ -25,4 +25,9 @@ export const KeysReportQuery = Strict({
 
 export const StatementQuery = Strict({
   period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }),
+  kind: Type.Optional(
+    StringEnum(['activations', 'keys'] as const, {
+      description: '`activations` (default): billing on activations; `keys`: prepaid stock.',
+    }),
+  ),
 });

@@ -112,7 +112,7 @@ export async function* partnerStatementLines(
   }
 }
 
-async function statementScope(ctx: ServiceContext, actor: Actor, partnerId: string, period: string) {
+export async function statementScope(ctx: ServiceContext, actor: Actor, partnerId: string, period: string) {
   requireRole(actor, ['admin', 'operator', 'partner']);
   const range = periodRange(period);
   if (!isProducer(actor) && partnerId !== ownAccountId(actor)) throw notFound(`Partner ${partnerId}`);
