@@ -6,9 +6,11 @@ import type {
   EntitlementKind,
   LineItem,
   PartnerTier,
+  PostalAddress,
   Registration,
   WebRegisterKeyCounts,
 } from '../domain/entitlements.ts';
+import { readPostalAddress, writePostalAddress } from '../domain/entitlements.ts';
 import type { RegistrationData } from '../domain/bulk.ts';
 import { normalizeCode } from '../domain/codes.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
@@ -35,7 +37,7 @@ export interface EntitlementRecord {
   soldTo: string | null;
   description: string | null;
   shipToEmail: string | null;
-  shipToAddress: string | null;
+  shipToAddress: PostalAddress | null;
   /** Bulk entitlements: the product, quantity and ID pattern of the entitlements their keys become. */
   productId: string | null;
   quantityPerKey: number | null;
@@ -146,7 +148,7 @@ export function toEntitlementRecord(row: EntitlementRow): EntitlementRecord {
     soldTo: row.sold_to,
     description: row.description,
     shipToEmail: row.ship_to_email,
-    shipToAddress: row.ship_to_address,
+    shipToAddress: readPostalAddress(row.ship_to_address),
     productId: row.product_id,
     quantityPerKey: row.quantity_per_key,
     entitlementIdPattern: row.entitlement_id_pattern,
@@ -209,7 +211,7 @@ export async function insertEntitlement(
       sold_to: entitlement.soldTo,
       description: entitlement.description,
       ship_to_email: entitlement.shipToEmail ?? null,
-      ship_to_address: entitlement.shipToAddress ?? null,
+      ship_to_address: writePostalAddress(entitlement.shipToAddress ?? null),
       product_id: entitlement.productId ?? null,
       quantity_per_key: entitlement.quantityPerKey ?? null,
       entitlement_id_pattern: entitlement.entitlementIdPattern ?? null,
@@ -483,7 +485,7 @@ export async function updateEntitlementRecord(db: Db, pk: string, changes: Entit
   if (changes.soldTo !== undefined) set.sold_to = changes.soldTo;
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.shipToEmail !== undefined) set.ship_to_email = changes.shipToEmail;
-  if (changes.shipToAddress !== undefined) set.ship_to_address = changes.shipToAddress;
+  if (changes.shipToAddress !== undefined) set.ship_to_address = writePostalAddress(changes.shipToAddress);
   if (changes.productId !== undefined) set.product_id = changes.productId;
   if (changes.quantityPerKey !== undefined) set.quantity_per_key = changes.quantityPerKey;
   if (changes.entitlementIdPattern !== undefined) set.entitlement_id_pattern = changes.entitlementIdPattern;

@@ -222,4 +222,43 @@ describeEachBackend('field audit defects', (server) => {
     const uncounted = await product(api, { licenseModelId: (await licenseModel(api, { kind: 'uncounted' })).id });
     await created(api.patch(`/entitlements/${bulk.id}`, { productId: uncounted.id }), 200);
   });
+
+  it('keeps the ship-to postal address in fields, and reads free text as its lines', async () => {
+    const { api } = server();
+    const owner = await account(api);
+    const { product: p } = await activatable(api, { quantity: 1, state: 'draft' });
+    const address = {
+      lines: ['Hauptstraße 5', 'Gebäude B'],
+      city: 'München',
+      postalCode: '80331',
+      region: 'Bayern',
+      country: 'de',
+    };
+    const e = await created(
+      api.post('/entitlements', {
+        kind: 'simple',
+        soldTo: owner.id,
+        shipToAddress: address,
+        lineItems: [{ productId: p.id, quantity: 1 }],
+      }),
+    );
+    assert.deepEqual(e.shipToAddress, { ...address, country: 'DE' });
+    assert.deepEqual((await api.get(`/entitlements/${e.id}`)).body.shipToAddress, { ...address, country: 'DE' });
+    const patched = await created(
+      api.patch(`/entitlements/${e.id}`, { shipToAddress: { lines: ['PO Box 7'], city: 'Graz' } }),
+      200,
+    );
+    assert.deepEqual(patched.shipToAddress, {
+      lines: ['PO Box 7'],
+      city: 'Graz',
+      postalCode: null,
+      region: null,
+      country: null,
+    });
+    const cleared = await created(api.patch(`/entitlements/${e.id}`, { shipToAddress: null }), 200);
+    assert.equal(cleared.shipToAddress, null);
+    for (const bad of [{ country: 'Germany' }, { lines: 'one line' }, { street: 'x' }, { lines: Array(7).fill('x') }]) {
+      assertProblem(await api.patch(`/entitlements/${e.id}`, { shipToAddress: bad }), 400, 'VALIDATION_FAILED');
+    }
+  });
 });

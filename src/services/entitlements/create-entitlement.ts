@@ -1,3 +1,4 @@
+import { type PostalAddressInput, postalAddressOf } from '../../domain/entitlements.ts';
 import type { Actor } from '../../domain/actors.ts';
 import {
   DEFAULT_ENTITLEMENT_ID_PATTERN,
@@ -35,7 +36,7 @@ interface CommonInput {
   state?: 'draft' | 'test' | undefined;
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
-  shipToAddress?: string | null | undefined;
+  shipToAddress?: PostalAddressInput | null | undefined;
 }
 
 export interface CreateSimpleEntitlementInput extends CommonInput {
@@ -80,7 +81,7 @@ export async function createEntitlement(
       state,
       description: input.description ?? null,
       shipToEmail: input.shipToEmail ?? null,
-      shipToAddress: input.shipToAddress ?? null,
+      shipToAddress: postalAddressOf(input.shipToAddress ?? null),
       at,
     };
     let entitlement: NewEntitlement;

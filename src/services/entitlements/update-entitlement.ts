@@ -1,3 +1,4 @@
+import { type PostalAddressInput, postalAddressOf } from '../../domain/entitlements.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { checkEntitlementIdPattern, checkRegistrationPolicy } from '../../domain/bulk.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
@@ -26,7 +27,7 @@ export interface UpdateEntitlementInput {
   soldTo?: string | undefined;
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
-  shipToAddress?: string | null | undefined;
+  shipToAddress?: PostalAddressInput | null | undefined;
   channelPartners?: ChannelPartnerInput[] | undefined;
   /** Bulk entitlements only. */
   productId?: string | undefined;
@@ -54,7 +55,7 @@ export async function updateEntitlement(
     const changes: EntitlementChanges = {
       description: input.description,
       shipToEmail: input.shipToEmail,
-      shipToAddress: input.shipToAddress,
+      shipToAddress: input.shipToAddress === undefined ? undefined : postalAddressOf(input.shipToAddress),
       at,
     };
     if (entitlement.kind === 'simple') {
