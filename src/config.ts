@@ -38,6 +38,21 @@ export interface Config {
   outboxPollMs: number;
   /** How long a process's claim on a delivery lasts; must exceed any attempt. */
   outboxLeaseMs: number;
+  /** Outgoing mail (src/mail/transport.ts). */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; none writes `.eml` files. */
+  smtpUrl: string | undefined;
+  /** Where the `.eml` files go without SMTP; by default `mail/` beside the SQLite file, `./data/mail` otherwise. */
+  dir: string | undefined;
+  from: string;
+  /** The producer as the templates name it, and where people write for help. */
+  producerName: string;
+  supportEmail: string | undefined;
+  /** Waits between attempts after a temporary failure; undefined: the documented day-long schedule. */
+  retrySchedule: readonly number[] | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -54,6 +69,14 @@ export const defaultConfig: Config = {
   publicRequestsPerMinute: 6000,
   trustProxy: false,
   publicUrl: undefined,
+  mail: {
+    smtpUrl: undefined,
+    dir: undefined,
+    from: 'licentia@localhost',
+    producerName: 'Licentia',
+    supportEmail: undefined,
+    retrySchedule: undefined,
+  },
   shutdownGraceSeconds: 10,
   metricsToken: undefined,
   metricsPort: undefined,
@@ -80,6 +103,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      dir: env.LICENTIA_MAIL_DIR || undefined,
+      from: mailbox(env, 'LICENTIA_MAIL_FROM') ?? defaultConfig.mail.from,
+      producerName: oneLine(env, 'LICENTIA_PRODUCER_NAME') ?? defaultConfig.mail.producerName,
+      supportEmail: mailbox(env, 'LICENTIA_SUPPORT_EMAIL'),
+      retrySchedule: schedule(env.LICENTIA_MAIL_RETRY_SCHEDULE_MS, 'LICENTIA_MAIL_RETRY_SCHEDULE_MS'),
+    },
     shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
     metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
     metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
@@ -101,11 +132,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 }
 
 /** Comma-separated milliseconds, e.g. `50,50,50` (tests). */
-function schedule(raw: string | undefined): readonly number[] | undefined {
+function schedule(raw: string | undefined, name = 'LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS'): readonly number[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const waits = raw.split(',').map((part) => Number(part.trim()));
   if (waits.some((wait) => !Number.isInteger(wait) || wait < 0))
-    throw new Error(`LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS must be comma-separated milliseconds (got "${raw}")`);
+    throw new Error(`${name} must be comma-separated milliseconds (got "${raw}")`);
   return waits;
 }
 
@@ -117,6 +148,31 @@ function publicUrl(raw: string | undefined): string | undefined {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+function smtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  // The URL may carry a password: the message names the variable, never its value.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '')
+    throw new Error('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…');
+  return raw;
+}
+
+/** A value that goes into a mail header: one line, no control characters. */
+function oneLine(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\x00-\x1f\x7f]/.test(raw) || raw.length > 200)
+    throw new Error(`${name} must be one line of at most 200 characters`);
+  return raw.trim();
+}
+
+function mailbox(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = oneLine(env, name);
+  if (value !== undefined && !/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(value))
+    throw new Error(`${name} must be a plain address like licences@example.com (got "${value}")`);
+  return value;
+}
 function metricsToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');

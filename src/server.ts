@@ -6,9 +6,10 @@ import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
-import { forget } from './services/licensing/invalidate.ts';
+import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
+import { registerMailHandler } from './services/mail/deliver-message.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -55,6 +56,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
     registerWebhookHandlers(ctx);
+    registerMailHandler(ctx);
     ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });
     const metricsServer =
@@ -80,7 +82,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
         await ctx.outbox.stop();
+        ctx.mail.close();
         await store.close();
       },
     };

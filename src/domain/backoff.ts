@@ -26,6 +26,21 @@ export const webhookRetrySchedule: RetrySchedule = [
   24 * HOUR,
 ];
 
+/**
+ * Mail after a temporary refusal (4xx, no connection, a timeout): nine attempts over about a day
+ * (30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h after each failure), then failed and shown so.
+ */
+export const mailRetrySchedule: RetrySchedule = [
+  30 * SECOND,
+  2 * MINUTE,
+  10 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+];
+
 export const JITTER = 0.2;
 
 /**

@@ -22,6 +22,7 @@ export const idPrefixes = {
   keyLoad: 'kld',
   signingKey: 'sk',
   session: 'ses',
+  message: 'mail',
   outbox: 'msg',
   outboxAttempt: 'att',
   webhookEndpoint: 'whe',

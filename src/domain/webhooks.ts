@@ -71,6 +71,10 @@ export const unpublishedActions = [
   'user.password-set',
   'server-secret.created',
   'webhook-delivery.retried',
+  // Mail sent on request is the Outbox's business (GET /messages lists it), not a back-office change.
+  'license.emailed',
+  'activation-ids.emailed',
+  'message.resent',
 ] as const;
 
 export const eventTypeNames = Object.keys(webhookEventTypes) as WebhookEventType[];

@@ -108,7 +108,7 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
-  registerClientLimits(app, ctx.config);
+  registerClientLimits(app, ctx.config, ctx.rateCounters);
   const logRequests = options.logger !== false && options.logger.isLevelEnabled('info');
   app.addHook('onResponse', async (request, reply) => {
     if (!logRequests) return;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import { AppError } from '../domain/errors.ts';
-import { WindowCounter } from '../domain/window-counter.ts';
+import type { RateCounters } from '../services/limits/rate-counters.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,9 +22,9 @@ declare module 'fastify' {
  * its window ends. Only failures count, so a burst of real activations from one office is limited
  * by nothing but the generous `publicRequestsPerMinute` ceiling.
  */
-export function registerClientLimits(app: FastifyInstance, config: Config): void {
-  const failures = new WindowCounter(config.failedAttemptsPerMinute);
-  const requests = new WindowCounter(config.publicRequestsPerMinute);
+export function registerClientLimits(app: FastifyInstance, config: Config, counters: RateCounters): void {
+  const failures = counters.counter('failed-guesses', config.failedAttemptsPerMinute);
+  const requests = counters.counter('public-requests', config.publicRequestsPerMinute);
   const refuse = (reply: FastifyReply, wait: number, message: string) => {
     reply.header('retry-after', String(wait));
     throw new AppError('RATE_LIMITED', message);

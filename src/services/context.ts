@@ -1,8 +1,10 @@
 import type { Config } from '../config.ts';
+import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
-import { KeyRing } from './licensing/key-ring.ts';
-import { ValidationCache } from './licensing/validation-cache.ts';
+import { KeyRing } from './signing-keys/key-ring.ts';
+import { ValidationCache } from './validation/validation-cache.ts';
+import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
 import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 
 /** What every service call needs besides its actor and input. */
@@ -13,6 +15,10 @@ export interface ServiceContext {
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
+  /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
+  readonly rateCounters: RateCounters;
+  /** Where outgoing mail goes: SMTP, or `.eml` files. */
+  readonly mail: MailTransport;
   /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
   readonly outbox: Dispatcher;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
@@ -27,6 +33,8 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyRing: new KeyRing(store),
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
+    rateCounters: createRateCounters(store),
+    mail: createMailTransport(config),
     outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };
 }

@@ -135,8 +135,6 @@ export interface Settlement {
   nextAttemptAt: string | null;
   /** Absent when nothing was sent (skipped, or given up before sending). */
   attempt?: AttemptRecord;
-  /** Replaces the payload, e.g. with the body frozen at the first attempt. */
-  payload?: unknown;
 }
 
 /**
@@ -153,7 +151,6 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
       claimed_by: null,
       claimed_until: null,
       updated_at: settlement.at,
-      ...(settlement.payload !== undefined && { payload: JSON.stringify(settlement.payload) }),
       ...(settlement.status === 'delivered' && { delivered_at: settlement.at }),
       ...(attempt && {
         attempts: eb('attempts', '+', 1),

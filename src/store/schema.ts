@@ -108,6 +108,8 @@ export interface EntitlementsTable {
   key_seq: Generated<number>;
   /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
   registration_data: string | null;
+  /** Every new licence of its line items is mailed to the ship-to address (migration 0007). */
+  email_licenses: Generated<Flag>;
 }
 
 export interface EntitlementPartnersTable {
@@ -284,6 +286,35 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface LimitCountersTable {
+  key: string;
+  /** Epoch milliseconds of the start of the counter's fixed window. */
+  window_start: number;
+  count: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  kind: string;
+  /** queued, sent or failed */
+  status: string;
+  recipient: string;
+  subject: string;
+  /** JSON `{text, html, attachments}`; null once a secret-carrying message is out of our hands. */
+  body: string | null;
+  secret: Flag;
+  /** To an anonymous end customer: the address is the partner's business, not the producer's. */
+  recipient_private: Flag;
+  partner_account_id: string | null;
+  /** What it is about, as people name it: an entitlement ID, an activation id. */
+  reference: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface OutboxTable {
   id: string;
   kind: string;
@@ -359,6 +390,8 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  limit_counters: LimitCountersTable;
+  messages: MessagesTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -109,12 +109,23 @@ export async function updateWebhookEndpointRow(
   await db.updateTable('webhook_endpoints').set(changes).where('id', '=', id).where('deleted_at', 'is', null).execute();
 }
 
-/** Notes a success: the endpoint is healthy again. */
+/**
+ * Notes a success: the endpoint is healthy again. A healthy endpoint's last success is moved at
+ * most once a minute, so that a busy endpoint's deliveries do not all write its row.
+ */
 export async function recordEndpointSuccess(db: Db, id: string, at: string): Promise<void> {
+  const aMinuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
   await db
     .updateTable('webhook_endpoints')
     .set({ last_success_at: at, failing_since: null })
     .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('failing_since', 'is not', null),
+        eb('last_success_at', 'is', null),
+        eb('last_success_at', '<', aMinuteAgo),
+      ]),
+    )
     .execute();
 }
 

@@ -27,7 +27,16 @@ describeEachBackend('field audit defects', (server) => {
     const { api } = server();
     const forged = Buffer.from('{"x":1}').toString('base64url');
     assert.equal(forged, 'eyJ4IjoxfQ');
-    for (const list of ['/entitlements', '/accounts', '/activations', '/devices', '/events', '/products']) {
+    for (const list of [
+      '/entitlements',
+      '/accounts',
+      '/activations',
+      '/devices',
+      '/events',
+      '/products',
+      '/messages',
+      '/webhook-endpoints',
+    ]) {
       const r: ApiResponse = await api.get(`${list}?cursor=${forged}`);
       assertProblem(r, 400, 'VALIDATION_FAILED');
       assert.equal(r.body.fields[0].field, '/cursor', list);

@@ -7,7 +7,8 @@ import { describeEachBackend } from '../support/suite.ts';
 describeEachBackend('prepaid stock (keys) report', (server) => {
   it('counts keys put in stock, redeemed, voided and split onward per holder and per product, scoped like activations', async () => {
     const { api } = server();
-    const { bulk, partner: distributor, keys, productId } = await bulkWithKeys(api, { keys: someKeys(5) });
+    const distributor = await partner(api);
+    const { bulk, keys, productId } = await bulkWithKeys(api, { keys: someKeys(5), partnerId: distributor.id });
     await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 3 }));
     const reseller = await partner(api, { parentAccountId: distributor.id });
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));

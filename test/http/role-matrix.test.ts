@@ -743,6 +743,52 @@ export const rows: Row[] = [
     expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
+    op: 'listMessages',
+    what: 'list mail sent or queued',
+    call: (_w, as) => as.get('/messages'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'resendMessage',
+    what: "resend the partner's mail",
+    call: async (w, as) => as.post(`/messages/${await sentMessage(w, w.P.id)}/resend`),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'resendMessage',
+    what: "resend another partner's mail",
+    call: async (w, as) => as.post(`/messages/${await sentMessage(w, w.Q.id)}/resend`),
+    expect: { admin: 202, operator: 202, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'emailLicense',
+    what: "mail the licence of the partner's activation",
+    call: async (w, as) =>
+      as.post(`/activations/${(await w.activation(w.P.id)).activation.id}/email`, { to: 'it@example.com' }),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'emailLicense',
+    what: "mail the licence of another partner's activation",
+    call: async (w, as) =>
+      as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/email`, { to: 'it@example.com' }),
+    expect: othersHidden(202),
+  },
+  {
+    op: 'emailActivationIds',
+    what: 'mail the activation IDs of an own entitlement',
+    call: async (w, as, caller) =>
+      as.post(`/entitlements/${(await w.draftDeployed(ownAccount(w, caller).id)).id}/email`, { to: 'it@example.com' }),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 202, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'emailActivationIds',
+    what: "mail the activation IDs of another partner's entitlement",
+    call: async (w, as) =>
+      as.post(`/entitlements/${(await w.draftDeployed(w.Q.id)).id}/email`, { to: 'it@example.com' }),
+    expect: othersHidden(202),
+  },
+  {
     op: 'getDevice',
     what: "get another partner's device",
     call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
@@ -827,6 +873,20 @@ export const rows: Row[] = [
     expect: webhookWriters(202),
   },
 ];
+
+/** A message of `partnerId`'s business that has left (sent), ready to be sent again. */
+async function sentMessage(w: World, partnerId: string): Promise<string> {
+  const entitlement = await w.draftDeployed(partnerId);
+  const queued = await created(w.admin.post(`/entitlements/${entitlement.id}/email`, { to: 'it@example.com' }), 202);
+  for (let i = 0; i < 500; i++) {
+    const listed = (await w.admin.get('/messages?kind=activation-ids&limit=20')).body.items.find(
+      (m: { id: string }) => m.id === queued.id,
+    );
+    if (listed?.status !== 'queued') return queued.id;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the message stays queued');
+}
 
 describeEachBackend('role matrix', (server) => {
   let world: World;

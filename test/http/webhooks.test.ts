@@ -120,7 +120,16 @@ describeEachBackend(
       const badAccount = await api.post('/accounts', { name: 'x', type: 'customer', parentAccountId: 'acc_missing' });
       assert.ok(badAccount.status >= 400 && badAccount.status < 500);
       const marker = await account(api);
-      await receiver.until((r) => r.some((x) => x.event.data?.id === marker.id));
+      // Deliveries of one batch go out concurrently: wait for all, then for nothing pending.
+      await receiver.until(
+        (r) =>
+          r.some((x) => x.event.data?.id === marker.id) && r.some((x) => x.event.type === 'entitlement.state_changed'),
+      );
+      for (;;) {
+        const pending = await api.get(`/webhook-endpoints/${endpoint.id}/deliveries?status=pending`);
+        if (pending.body.items.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const types = receiver.received.map((r) => r.event.type);
       assert.deepEqual(types.filter((t) => t === 'entitlement.state_changed').length, 1, 'only the deploy');
       assert.equal(receiver.received.filter((r) => r.event.type === 'account.created').length, 2);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { account } from '../support/fixtures.ts';
+import { account, partner } from '../support/fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
@@ -155,7 +155,8 @@ describeEachBackend('portal: billing report and statements', (server) => {
 
   it('shows the prepaid stock (keys) report beside the billing figures, with the same CSV as the API', async () => {
     const { api, url } = server();
-    const { partner: holder } = await bulkWithKeys(api, { keys: someKeys(3) });
+    const holder = await partner(api);
+    await bulkWithKeys(api, { keys: someKeys(3), partnerId: holder.id });
     const admin = await PortalClient.as(api, url, 'admin');
     const today = new Date().toISOString().slice(0, 10);
     const query = `period=month&from=${today.slice(0, 8)}01&to=${today}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { keyRejectionReasons, keyStates } from '../../domain/bulk.ts';
 import {
   exportWebRegisterKeys,
@@ -47,6 +47,8 @@ const KeySchema = Type.Object({
   loadId: Type.String(),
   loadedAt: Timestamp,
 });
+
+export type WebRegisterKeyBody = Static<typeof KeySchema>;
 
 const Rejected = Type.Array(
   Type.Object({
@@ -224,6 +226,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         operationId: 'getWebRegisterKey',
         tags,
         summary: 'A key: its state and, once redeemed, the entitlement it became',
+        description:
+          'One key of a bulk entitlement the caller may see: its state and, once redeemed, the entitlement it became.',
         params: KeyParams,
         response: { 200: KeySchema, ...problemResponses },
       },
@@ -259,6 +263,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         operationId: 'voidWebRegisterKey',
         tags,
         summary: 'Void one unredeemed key',
+        description:
+          'Voids one unredeemed key, so that it can no longer be redeemed (producer). A redeemed or void key is `409 INVALID_STATE`.',
         params: KeyParams,
         response: { 200: KeySchema, ...problemResponses },
       },

@@ -9,8 +9,8 @@ import {
   lineItemWasActivated,
 } from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
-import type { VerifiedToken } from '../licensing/validation-cache.ts';
-import { resolveActivationCode } from './resolve-code.ts';
+import type { VerifiedToken } from '../validation/validation-cache.ts';
+import { findCodeTarget } from './code-target.ts';
 import { fingerprintToFind } from './fingerprint.ts';
 
 export interface ValidationRequest {
@@ -41,7 +41,7 @@ export async function validateLicense(
   ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
   const fingerprint = fingerprintToFind(request.fingerprint);
   if (request.token !== undefined) return byToken(ctx, request.token, fingerprint);
-  return byCode(ctx, actor, request.code ?? '', fingerprint ?? '');
+  return byCode(ctx, request.code ?? '', fingerprint ?? '');
 }
 
 /** Whether the answer says the caller guessed a licence or code that does not exist. */
@@ -106,9 +106,9 @@ async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<
   return status;
 }
 
-async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerprint: string): Promise<ValidationAnswer> {
+async function byCode(ctx: ServiceContext, code: string, fingerprint: string): Promise<ValidationAnswer> {
   const db = ctx.store.db;
-  const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
+  const resolved = await findCodeTarget(db, code);
   if (!resolved) return { valid: false, code: 'NOT_FOUND' };
   const row = await findLatestActivation(db, resolved.lineItem.id, fingerprint);
   if (!row) {

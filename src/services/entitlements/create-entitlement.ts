@@ -37,6 +37,7 @@ interface CommonInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: PostalAddressInput | null | undefined;
+  emailLicenses?: boolean | undefined;
 }
 
 export interface CreateSimpleEntitlementInput extends CommonInput {
@@ -82,6 +83,7 @@ export async function createEntitlement(
       description: input.description ?? null,
       shipToEmail: input.shipToEmail ?? null,
       shipToAddress: postalAddressOf(input.shipToAddress ?? null),
+      emailLicenses: input.emailLicenses ?? false,
       at,
     };
     let entitlement: NewEntitlement;

@@ -28,6 +28,7 @@ export interface UpdateEntitlementInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: PostalAddressInput | null | undefined;
+  emailLicenses?: boolean | undefined;
   channelPartners?: ChannelPartnerInput[] | undefined;
   /** Bulk entitlements only. */
   productId?: string | undefined;
@@ -56,6 +57,7 @@ export async function updateEntitlement(
       description: input.description,
       shipToEmail: input.shipToEmail,
       shipToAddress: input.shipToAddress === undefined ? undefined : postalAddressOf(input.shipToAddress),
+      emailLicenses: input.emailLicenses,
       at,
     };
     if (entitlement.kind === 'simple') {

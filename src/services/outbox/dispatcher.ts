@@ -22,11 +22,18 @@
  * 2. Register it where the server starts (`src/server.ts`): `ctx.outbox.register(mailHandler)`.
  * 3. In the use case, inside its transaction: `await enqueue(tx, { kind: 'mail', topic: 'licence', target: to, payload, at })`.
  *
- * A handler answers `delivered`, `retry` (the dispatcher waits by the handler's schedule, with
+ * A handler answers `delivered` (with `followUps`: messages to enqueue atomically with that outcome),
+ * `retry` (the dispatcher waits by the handler's schedule, with
  * jitter, then tries again, and fails the message once the schedule is used up), `failed` (no
  * more attempts) or `skipped` (nothing to send). Every attempt is logged in `outbox_attempts`
  * with its time, duration, status code, error and the first 1 KB of the answer; the dispatcher
  * measures the duration and records the outcome, the handler only reports it.
+ *
+ * ## Reading the log, sending again
+ * `listOutboxMessages(db, { kind, target?, status?, topic? }, page)`, `findOutboxMessage` and `listAttempts`
+ * in `src/store/outbox.ts` read what was sent (the webhook delivery log is built on them:
+ * `src/services/webhooks/webhook-deliveries.ts`); `makeDueNow` sends a message again at once. Rows
+ * and attempts are kept 30 days.
  *
  * ## Several processes
  * Each process runs a dispatcher. A dispatcher claims due messages with a lease
@@ -40,11 +47,26 @@ import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
 import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
 import type { Db, Store } from '../../store/database.ts';
-import { type OutboxMessage, type OutboxStatus, claimDue, pruneOutbox, settle } from '../../store/outbox.ts';
+import {
+  type AttemptRecord,
+  type NewOutboxMessage,
+  type OutboxMessage,
+  type OutboxStatus,
+  claimDue,
+  insertOutboxRows,
+  pruneOutbox,
+  settle,
+} from '../../store/outbox.ts';
 import { randomBytes } from 'node:crypto';
 
 export type DeliveryOutcome =
-  | { result: 'delivered'; statusCode?: number | null; response?: string | null }
+  | {
+      result: 'delivered';
+      statusCode?: number | null;
+      response?: string | null;
+      /** Messages to enqueue in the same transaction that records this one as delivered (a fan-out). */
+      followUps?: NewOutboxMessage[];
+    }
   | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null }
   | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null }
   | { result: 'skipped'; reason: string };
@@ -64,8 +86,17 @@ export interface OutboxHandler {
    * further attempt will be made.
    */
   settled?(tx: Db, message: OutboxMessage, outcome: SettledOutcome, at: string): Promise<void>;
-  /** A new payload to store with the outcome (e.g. the body frozen at the first attempt). */
-  payloadAfter?(message: OutboxMessage): unknown;
+}
+
+interface Attempted {
+  handler: OutboxHandler;
+  message: OutboxMessage;
+  outcome: DeliveryOutcome;
+  status: OutboxStatus;
+  nextAttemptAt: string | null;
+  attempts: number;
+  at: string;
+  attempt: AttemptRecord | undefined;
 }
 
 export interface SettledOutcome {
@@ -87,7 +118,7 @@ export function dispatcherOptions(config: Config): DispatcherOptions {
   return {
     pollMs: config.outboxPollMs,
     leaseMs: config.outboxLeaseMs,
-    batchSize: 50,
+    batchSize: 100,
     retentionMs: 30 * 86_400_000,
   };
 }
@@ -178,7 +209,11 @@ export class Dispatcher {
       });
   }
 
-  /** Claims and delivers until nothing is due; at most one batch of attempts is in flight. */
+  /**
+   * Claims and delivers until nothing is due. The outcomes of a batch are recorded together, in
+   * one transaction: per message that would be a transaction each, as many as the changes that
+   * caused them.
+   */
   async #drain(): Promise<void> {
     const kinds = [...this.#handlers.keys()];
     while (!this.#stopped && kinds.length > 0) {
@@ -194,19 +229,21 @@ export class Dispatcher {
         }),
       );
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((message) => this.#track(this.#attempt(message))));
+      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message))));
+      await this.#settleAll(results.filter((r): r is Attempted => r !== undefined));
       if (claimed.length < this.#options.batchSize) return;
     }
   }
 
-  #track(work: Promise<void>): Promise<void> {
-    this.#inFlight.add(work);
-    return work.finally(() => this.#inFlight.delete(work));
+  #track<T>(work: Promise<T>): Promise<T> {
+    const tracked = work.then(() => undefined);
+    this.#inFlight.add(tracked);
+    return work.finally(() => this.#inFlight.delete(tracked));
   }
 
-  async #attempt(message: OutboxMessage): Promise<void> {
+  async #attempt(message: OutboxMessage): Promise<Attempted | undefined> {
     const handler = this.#handlers.get(message.kind);
-    if (!handler) return;
+    if (!handler) return undefined;
     // The attempt must end well before the lease does, or another process could start a second.
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
     const startedAt = this.#now();
@@ -217,7 +254,7 @@ export class Dispatcher {
     } catch (error) {
       outcome = { result: 'retry', error: error instanceof Error ? error.message : String(error) };
     }
-    if (this.#stopped && outcome.result === 'retry') return; // aborted by stop(): the lease expires, another takes it
+    if (this.#stopped && outcome.result === 'retry') return undefined; // aborted by stop(): the lease expires, another takes it
     const durationMs = Math.round(performance.now() - started);
     const at = this.#now().toISOString();
     const attempts = outcome.result === 'skipped' ? message.attempts : message.attempts + 1;
@@ -240,21 +277,38 @@ export class Dispatcher {
             error: outcome.result === 'delivered' ? null : (outcome.error ?? null),
             response: excerpt(outcome.response),
           };
-    const payload = handler.payloadAfter?.(message);
+    return { handler, message, outcome, status, nextAttemptAt, attempts, at, attempt };
+  }
+
+  async #settleAll(results: Attempted[]): Promise<void> {
+    if (results.length === 0) return;
+    let followed = false;
     await this.#store.transaction(async (tx) => {
-      const held = await settle(tx, {
-        id: message.id,
-        by: this.id,
-        at,
-        status,
-        nextAttemptAt,
-        ...(attempt && { attempt }),
-        ...(payload !== undefined && { payload }),
-      });
-      if (held && handler.settled)
-        await handler.settled(tx, message, { status, outcome, attempts, final: status !== 'pending' }, at);
+      for (const r of results) {
+        const held = await settle(tx, {
+          id: r.message.id,
+          by: this.id,
+          at: r.at,
+          status: r.status,
+          nextAttemptAt: r.nextAttemptAt,
+          ...(r.attempt && { attempt: r.attempt }),
+        });
+        if (!held) continue;
+        if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
+          await insertOutboxRows(tx, r.outcome.followUps);
+          followed = true;
+        }
+        if (r.handler.settled)
+          await r.handler.settled(
+            tx,
+            r.message,
+            { status: r.status, outcome: r.outcome, attempts: r.attempts, final: r.status !== 'pending' },
+            r.at,
+          );
+      }
     });
-    if (nextAttemptAt !== null) this.#wakeAt(Date.parse(nextAttemptAt));
+    if (followed) this.wake();
+    for (const r of results) if (r.nextAttemptAt !== null) this.#wakeAt(Date.parse(r.nextAttemptAt));
   }
 
   /** A retry due before the next poll is looked for when it is due. */

@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { systemActor } from '../../domain/actors.ts';
 import { webhookRetrySchedule } from '../../domain/backoff.ts';
 import { signedHeaders } from '../../domain/webhooks.ts';
@@ -27,6 +27,9 @@ export interface WebhookPayload {
 }
 
 const ANSWER_BYTES = 1024;
+
+/** Connections are kept open between deliveries to one receiver: a TLS handshake per event would cost more than the event. */
+const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
 
 interface Answer {
   statusCode: number;
@@ -56,6 +59,7 @@ function post(
           'user-agent': 'Licentia-Webhooks/1',
         },
         lookup: safeLookup(options.allowPrivate),
+        agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
         signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
       },
       (response) => {

@@ -1,13 +1,12 @@
 import type { Actor } from '../../domain/actors.ts';
 import { isAdminOnly, subscribes } from '../../domain/webhooks.ts';
 import type { NewOutboxMessage, OutboxMessage } from '../../store/outbox.ts';
-import { type WebhookEndpoint, enabledWebhookEndpoints } from '../../store/webhook-endpoints.ts';
+import type { WebhookEndpoint } from '../../store/webhook-endpoints.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeliveryOutcome, OutboxHandler } from '../outbox/dispatcher.ts';
-import { enqueue } from '../outbox/enqueue.ts';
 import { WEBHOOK, type WebhookPayload, webhookHandler } from './deliver-webhook.ts';
 import { eventData } from './event-views.ts';
-import { type PublishedEvent, WEBHOOK_EVENT } from './publish.ts';
+import { type PublishedEvent, WEBHOOK_EVENT, knownEndpoints } from './publish.ts';
 
 /** An endpoint reads as its owner would: the producer's as an admin, a partner's as that partner. */
 function readerOf(endpoint: WebhookEndpoint): Actor {
@@ -25,8 +24,8 @@ function readerOf(endpoint: WebhookEndpoint): Actor {
 /**
  * Turns one committed event into one `webhook` delivery per subscribed endpoint whose owner may
  * read the object, each body holding what that owner's GET shows. The deliveries are written in
- * one transaction; an event fanned out twice (a lease taken over) still makes one delivery per
- * endpoint (the outbox's unique event and target).
+ * the transaction that records the event as fanned out (`followUps`); an event fanned out twice (a
+ * lease taken over) still makes one delivery per endpoint (the outbox's unique event and target).
  */
 export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
   return {
@@ -35,8 +34,10 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
     async deliver(message: OutboxMessage): Promise<DeliveryOutcome> {
       const event = message.payload as PublishedEvent;
       const adminOnly = isAdminOnly(event.type);
-      const endpoints = (await enabledWebhookEndpoints(ctx.store.db)).filter(
-        (e) => subscribes(e.events, event.type) && (!adminOnly || e.accountId === null),
+      const endpoints = (await knownEndpoints(ctx.store)).filter(
+        // An endpoint hears of changes made after it was created, not of a backlog from before.
+        (e) =>
+          subscribes(e.events, event.type) && (!adminOnly || e.accountId === null) && e.createdAt <= event.timestamp,
       );
       const views = new Map<string, unknown>();
       const deliveries: NewOutboxMessage[] = [];
@@ -59,8 +60,7 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
         });
       }
       if (deliveries.length === 0) return { result: 'skipped', reason: 'no endpoint may see it' };
-      await ctx.store.transaction((tx) => enqueue(tx, ...deliveries));
-      return { result: 'delivered' };
+      return { result: 'delivered', followUps: deliveries };
     },
   };
 }

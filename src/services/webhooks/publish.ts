@@ -54,6 +54,11 @@ function directoryOf(store: Store): EndpointDirectory {
   return directory;
 }
 
+/** The enabled endpoints as this process knows them (see EndpointDirectory). */
+export function knownEndpoints(store: Store): Promise<WebhookEndpoint[]> {
+  return directoryOf(store).get(store.db);
+}
+
 export function forgetWebhookEndpoints(store: Store): void {
   directoryOf(store).forget();
 }

@@ -21,7 +21,9 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/devices', label: 'Devices' },
         { href: '/portal/reports', label: 'Reports' },
         { href: '/portal/events', label: 'Audit log' },
+        { href: '/portal/outbox', label: 'Outbox' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
         ...(role === 'admin' ? [{ href: '/portal/api-keys', label: 'API keys' }] : []),
       ];
     case 'partner':
@@ -33,7 +35,9 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/accounts', label: 'Customers' },
         { href: '/portal/activations', label: 'Activations' },
         { href: '/portal/reports', label: 'Billing' },
+        { href: '/portal/outbox', label: 'Outbox' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
       ];
     case 'customer':
       return anonymous
@@ -223,6 +227,9 @@ const stateTones: Record<string, 'neutral' | 'good' | 'warn' | 'bad' | 'info'> =
   active: 'good',
   returned: 'neutral',
   revoked: 'bad',
+  queued: 'info',
+  sent: 'good',
+  failed: 'bad',
   unredeemed: 'info',
   redeemed: 'good',
   void: 'bad',
@@ -253,4 +260,18 @@ export function Code({ children }: { children: ComponentChildren }) {
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return iso.length <= 10 ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * A date and time for a table cell: the time may go under the date, so that a table of several
+ * dates still fits a desk-sized window; neither part is broken itself.
+ */
+export function DateCell({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
+  if (!iso) return <>{empty}</>;
+  if (iso.length <= 10) return <time datetime={iso}>{iso}</time>;
+  return (
+    <time datetime={iso} class="date-cell">
+      <span class="nowrap">{iso.slice(0, 10)}</span> <span class="nowrap">{`${iso.slice(11, 16)} UTC`}</span>
+    </time>
+  );
 }

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { WindowCounter } from '../../domain/window-counter.ts';
 import { signInLinkUsable } from '../../services/users/sign-in-links.ts';
 import { signInWithLink, signInWithPassword, signOut } from '../../services/users/sessions.ts';
 import { Layout } from '../components/layout.tsx';
@@ -36,7 +35,7 @@ function SignInPage({ state, next }: { state: FormState; next: string }) {
           />
         </Form>
         <p class="muted">
-          Forgotten your password, or never had one? Ask your administrator (or your partner) for a sign-in link. To
+          Forgotten your password, or never had one? <a href="/sign-in/forgot">Get a sign-in link by mail</a>. To
           activate software on a device, no account is needed: <a href="/activate">activate here</a>.
         </p>
       </div>
@@ -83,8 +82,12 @@ const SignInQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2
 const LinkParams = Type.Object({ secret: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
 
 export async function signInPages({ app, ctx, render }: Web): Promise<void> {
-  const failuresFromAddress = new WindowCounter(FAILURES_PER_ACCOUNT_AND_ADDRESS, FAILURE_WINDOW_MS);
-  const failuresOfAccount = new WindowCounter(FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS);
+  const failuresFromAddress = ctx.rateCounters.counter(
+    'sign-in-account-address',
+    FAILURES_PER_ACCOUNT_AND_ADDRESS,
+    FAILURE_WINDOW_MS,
+  );
+  const failuresOfAccount = ctx.rateCounters.counter('sign-in-account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS);
 
   app.get('/', async (request, reply) => {
     if (request.portalSession) return reply.redirect('/portal', 303);
