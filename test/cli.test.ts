@@ -185,6 +185,18 @@ it('user create --admin makes the first producer user and prints a one-use sign-
     const fresh = runCli(['user', 'sign-in-link', 'ADA@producer.example'], { env });
     assert.equal(fresh.status, 0, fresh.stderr);
     assert.notEqual(fresh.stdout.trim().split('/').at(-1), link.split('/').at(-1));
+    // Without LICENTIA_PUBLIC_URL the link names the server's HOST and PORT, whatever they are.
+    for (const [host, base] of [
+      ['0.0.0.0', 'http://localhost:9137'],
+      ['::1', 'http://[::1]:9137'],
+      ['licences.internal', 'http://licences.internal:9137'],
+    ] as const) {
+      const onPort = runCli(['user', 'sign-in-link', 'ada@producer.example'], {
+        env: { ...env, PORT: '9137', HOST: host },
+      });
+      assert.equal(onPort.status, 0, onPort.stderr);
+      assert.ok(onPort.stdout.startsWith(`${base}/sign-in/link/`), onPort.stdout);
+    }
     assert.equal(runCli(['user', 'sign-in-link', 'nobody@producer.example'], { env }).status, 1);
     const withPassword = runCli(
       ['user', 'create', '--email', 'op@producer.example', '--role', 'operator', '--password-stdin'],

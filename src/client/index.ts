@@ -20,6 +20,7 @@ export { verifyOffline, type VerifyOfflineOptions } from './verify-offline.ts';
 
 export type { Ed25519PublicJwk } from '../licensing/ed25519-jwk.ts';
 export { LicensingError, type LicensingErrorCode } from '../licensing/errors.ts';
+export { isValidFingerprint, normalizeFingerprint } from '../licensing/fingerprint-format.ts';
 export type { LicenseClaims, LicenseDetails } from '../licensing/license-claims.ts';
 export { parseLicenseFile, readLicenseToken } from '../licensing/license-file.ts';
 export { decodeLicense, type LicenseVerification, type OfflineValidationCode } from '../licensing/license-token.ts';

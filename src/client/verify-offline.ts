@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
 import { LicensingError } from '../licensing/errors.ts';
+import { normalizeFingerprint } from '../licensing/fingerprint-format.ts';
 import { checkLicenseClaims } from '../licensing/license-claims.ts';
 import { readLicenseToken } from '../licensing/license-file.ts';
 import { CLOCK_SKEW_SECONDS, isoSeconds, type LicenseVerification } from '../licensing/license-token.ts';
@@ -70,7 +71,7 @@ export async function verifyOffline(fileOrToken: string, options: VerifyOfflineO
   const check = checkLicenseClaims(payload);
   if (!check.ok) return bad(`the signed content is not a licence: claim ${check.field || '(root)'} ${check.reason}`);
   const claims = check.claims;
-  if (options.fingerprint !== undefined && claims.sub !== options.fingerprint) {
+  if (options.fingerprint !== undefined && claims.sub !== normalizeFingerprint(options.fingerprint)) {
     return {
       valid: false,
       code: 'FINGERPRINT_MISMATCH',

@@ -1,8 +1,26 @@
+import type { LicenseModelKind } from './catalog.ts';
 import { ENTITLEMENT_ID_PATTERN } from './codes.ts';
 import type { Registration, RegistrationField } from './entitlements.ts';
 import { AppError, invalidField } from './errors.ts';
 
 export const DEFAULT_ENTITLEMENT_ID_PATTERN = '{key}ENT';
+
+/**
+ * The license models a web register key can be activated with: a key activates one device (or
+ * nothing is counted). A floating seat is checked out with an activation ID through the lease API,
+ * which a key's end customer does not have, so stock of a floating product could never be used.
+ */
+export const STOCK_LICENSE_MODEL_KINDS: readonly LicenseModelKind[] = ['node-locked', 'uncounted'];
+
+export function checkStockLicenseModel(model: { kind: LicenseModelKind }, productName: string, field: string): void {
+  if (!STOCK_LICENSE_MODEL_KINDS.includes(model.kind)) {
+    throw new AppError(
+      'UNPROCESSABLE',
+      `${productName} is licensed ${model.kind}: web register keys activate node-locked or uncounted products only. Sell a ${model.kind} product as a simple entitlement.`,
+      { fields: [{ field, message: `is ${model.kind}; stock needs a node-locked or uncounted product` }] },
+    );
+  }
+}
 export const PATTERN_PLACEHOLDERS = ['{key}', '{bulk}', '{seq}'] as const;
 
 /**
@@ -107,12 +125,14 @@ export interface WebRegisterKey {
   loadedAt: string;
 }
 
-export const keyRejectionReasons = ['invalid', 'duplicate-in-load', 'already-exists'] as const;
+export const keyRejectionReasons = ['invalid', 'duplicate-in-load', 'already-exists', 'entitlement-id-taken'] as const;
 export type KeyRejectionReason = (typeof keyRejectionReasons)[number];
 
 export interface RejectedKey {
   key: string;
   reason: KeyRejectionReason;
+  /** For `entitlement-id-taken`: the existing entitlement whose ID this key's redemption would get. */
+  entitlementId?: string;
 }
 
 /**

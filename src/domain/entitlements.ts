@@ -58,7 +58,7 @@ export interface Entitlement {
   soldTo: string | null;
   description: string | null;
   shipToEmail: string | null;
-  shipToAddress: string | null;
+  shipToAddress: PostalAddress | null;
   /** Every new licence is mailed to the ship-to address (for a bulk entitlement: of its redeemed keys). */
   emailLicenses: boolean;
   channelPartners: ChannelPartner[];
@@ -78,4 +78,82 @@ export interface Entitlement {
   bulkEntitlementId?: string;
   /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
   registrationData?: Partial<Record<RegistrationField, string>>;
+}
+
+/** A ship-to postal address in fields, as FlexNet's "ship to mail" is used. */
+export interface PostalAddress {
+  /** Street, building, department: one line each. */
+  lines: string[];
+  city: string | null;
+  postalCode: string | null;
+  region: string | null;
+  /** ISO 3166-1 alpha-2, e.g. `DE`. */
+  country: string | null;
+}
+
+/**
+ * An address as stored: JSON of its fields. Addresses stored before they had fields were one free
+ * text; they are read as lines, so that nothing stored becomes unreadable.
+ */
+export function readPostalAddress(stored: string | null): PostalAddress | null {
+  if (stored === null) return null;
+  if (stored.startsWith('{')) {
+    try {
+      const value = JSON.parse(stored) as Partial<PostalAddress>;
+      if (Array.isArray(value.lines)) {
+        return {
+          lines: value.lines.filter((l): l is string => typeof l === 'string'),
+          city: value.city ?? null,
+          postalCode: value.postalCode ?? null,
+          region: value.region ?? null,
+          country: value.country ?? null,
+        };
+      }
+    } catch {
+      // Free text that happens to start with a brace: read below, as text.
+    }
+  }
+  return addressFromText(stored);
+}
+
+export function writePostalAddress(address: PostalAddress | null): string | null {
+  return address === null ? null : JSON.stringify(address);
+}
+
+/** Free text (an old client, or one block typed in a form): its non-empty lines. */
+export function addressFromText(text: string): PostalAddress {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return { lines, city: null, postalCode: null, region: null, country: null };
+}
+
+/** What a caller may send: the fields, or (as before they existed) one free text. */
+export type PostalAddressInput =
+  | string
+  | {
+      lines?: string[] | undefined;
+      city?: string | null | undefined;
+      postalCode?: string | null | undefined;
+      region?: string | null | undefined;
+      country?: string | null | undefined;
+    };
+
+export function postalAddressOf(input: PostalAddressInput | null): PostalAddress | null {
+  if (input === null) return null;
+  if (typeof input === 'string') return input.trim() === '' ? null : addressFromText(input);
+  return {
+    lines: (input.lines ?? []).map((l) => l.trim()).filter((l) => l !== ''),
+    city: input.city ?? null,
+    postalCode: input.postalCode ?? null,
+    region: input.region ?? null,
+    country: input.country?.toUpperCase() ?? null,
+  };
+}
+
+/** The address as lines a person reads (and a portal form shows). */
+export function postalAddressLines(address: PostalAddress): string[] {
+  const cityLine = [address.postalCode, address.city].filter((p) => p !== null && p !== '').join(' ');
+  return [...address.lines, cityLine, address.region ?? '', address.country ?? ''].filter((l) => l !== '');
 }

@@ -1,4 +1,5 @@
 import { AppError } from './errors.ts';
+import { type IdKind, idPrefixes } from './ids.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 100;
@@ -18,10 +19,22 @@ export function encodeCursor(sortKey: string): string {
   return Buffer.from(sortKey, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+/** What a list sorts by: the prefixed ID of one kind, or a key's load sequence number. */
+export type CursorKind = IdKind | 'sequence';
+
+function cursorShape(kind: CursorKind): RegExp {
+  return kind === 'sequence' ? /^[0-9]{1,15}$/ : new RegExp(`^${idPrefixes[kind]}_[0-9A-Za-z-]{1,64}$`);
+}
+
+/**
+ * A cursor must decode to a sort key of the list it is given to: any other value (a forged or
+ * mistyped cursor, or one from another list) would page from an arbitrary place and answer a
+ * wrong page with a 200.
+ */
+export function decodeCursor(cursor: string | undefined, kind: CursorKind): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (decoded.length === 0 || decoded.length > 200 || encodeCursor(decoded) !== cursor) {
+  if (encodeCursor(decoded) !== cursor || !cursorShape(kind).test(decoded)) {
     throw new AppError('VALIDATION_FAILED', 'The cursor is not one this server handed out.', {
       fields: [{ field: '/cursor', message: 'unknown cursor' }],
     });

@@ -184,6 +184,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   upsellLineItem: lifecycle,
   upgradeLineItem: lifecycle,
   activationReport: [],
+  keysReport: [],
   partnerStatement: ['UNPROCESSABLE'],
   listEvents: [],
   createWebhookEndpoint: [],
@@ -239,7 +240,7 @@ export const tagDescriptions: Record<string, string> = {
   'Floating leases': 'Seats of floating license models, checked out and renewed by heartbeats.',
   Devices: 'The devices that hold activations.',
   'Lifecycle operations': 'Transfer, split, renew, upsell and upgrade of deployed line items.',
-  'Partner billing': 'Monthly activation counts per partner, and statements.',
+  'Partner billing': 'Monthly activation counts and prepaid stock (keys) per partner, and statements.',
   'Audit log': 'Every change, with who made it and what it changed.',
   Webhooks:
     'Endpoints that receive signed events (Standard Webhooks) about what changes, and the log of their deliveries.',

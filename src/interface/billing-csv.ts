@@ -2,7 +2,10 @@ import { stringify } from 'csv-stringify/sync';
 import type { Actor } from '../domain/actors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Report, ReportRow } from '../services/reports/activation-report.ts';
+import type { KeysReport, KeysReportRow } from '../services/reports/keys-report.ts';
+import type { KeysStatement } from '../services/reports/keys-statement.ts';
 import { partnerStatementLines } from '../services/reports/partner-statement.ts';
+import { keyEvents } from '../domain/reports.ts';
 
 /**
  * The billing report and statement as CSV, shared by the API and the portal's download links so a
@@ -10,15 +13,37 @@ import { partnerStatementLines } from '../services/reports/partner-statement.ts'
  */
 export function reportCsv(report: Report): { filename: string; text: string } {
   const key =
-    report.groupBy === 'partner'
+    report.groupBy === 'partner' || report.groupBy === 'holder'
       ? ['partnerAccountId', 'partnerName']
       : report.groupBy === 'account'
         ? ['accountId', 'accountName']
         : ['productId', 'productName'];
-  const columns = [...key, 'period', 'activations', 'returns', 'net'] as (keyof ReportRow)[];
+  const columns = [...key, 'period', 'activations', 'returns', 'revocations', 'net'] as (keyof ReportRow)[];
   return {
     filename: `activations-${report.from}-${report.to}.csv`,
     text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+  };
+}
+
+/** The prepaid stock (keys) report as CSV, the same from the API and the portal. */
+export function keysReportCsv(report: KeysReport): { filename: string; text: string } {
+  const key = report.groupBy === 'partner' ? ['partnerAccountId', 'partnerName'] : ['productId', 'productName'];
+  const columns = [...key, 'period', ...keyEvents] as (keyof KeysReportRow)[];
+  return {
+    filename: `keys-${report.from}-${report.to}.csv`,
+    text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+  };
+}
+
+/** A prepaid stock statement's keys as CSV: one line per key redeemed or voided. */
+export function keysStatementCsv(statement: KeysStatement): { filename: string; text: string } {
+  const lines = [
+    ...statement.redeemed.map((l) => ['redeemed', l.at, l.key, l.stockId, l.entitlementId ?? '']),
+    ...statement.voided.map((l) => ['voided', l.at, l.key, l.stockId, '']),
+  ];
+  return {
+    filename: `keys-statement-${statement.partner.id}-${statement.period}.csv`,
+    text: stringify([['kind', 'at', 'key', 'stockId', 'entitlementId'], ...lines]),
   };
 }
 

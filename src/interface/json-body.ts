@@ -11,7 +11,7 @@ export function registerJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parse(request, body as string, (error, value) => {
-      if (error) return done(error, undefined);
+      if (error) return done(refusedKey(error, body as string) ?? error, undefined);
       const where = typeof body === 'string' && /\\u0000/i.test(body) ? nulPath(value, '') : undefined;
       if (where !== undefined) {
         return done(
@@ -41,6 +41,49 @@ function nulPath(value: unknown, path: string): string | undefined {
       const found = nulPath(item, `${path}/${key}`);
       if (found !== undefined) return found;
     }
+  }
+  return undefined;
+}
+
+/**
+ * The parser refuses `__proto__` (and `constructor.prototype`) keys as a guard against prototype
+ * poisoning, with the same error as broken JSON; when the body is valid JSON, the answer names the
+ * refused key instead.
+ */
+function refusedKey(error: Error, body: string): AppError | undefined {
+  if ((error as Error & { code?: string }).code !== 'FST_ERR_CTP_INVALID_JSON_BODY') return undefined;
+  let where: string | undefined;
+  try {
+    // JSON.parse makes `__proto__` an own property (it never sets the prototype): safe to walk.
+    where = prototypeKeyPath(JSON.parse(body), '');
+  } catch {
+    return undefined;
+  }
+  if (where === undefined) return undefined;
+  return new AppError(
+    'MALFORMED_REQUEST',
+    'The body is valid JSON, but it has a key this server refuses: "__proto__", or "constructor" holding "prototype".',
+    { fields: [{ field: where, message: 'this key is refused' }] },
+  );
+}
+
+function prototypeKeyPath(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = prototypeKeyPath(item, `${path}/${index}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Object.hasOwn(value, '__proto__')) return `${path}/__proto__`;
+  const maker: unknown = Object.hasOwn(value, 'constructor') ? Reflect.get(value, 'constructor') : undefined;
+  if (maker !== null && typeof maker === 'object' && Object.hasOwn(maker, 'prototype')) {
+    return `${path}/constructor/prototype`;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const found = prototypeKeyPath(item, `${path}/${key}`);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import {
   sameEd25519Key,
 } from './ed25519-jwk.ts';
 import { LicensingError, type LicensingErrorCode } from './errors.ts';
+import { isValidFingerprint, normalizeFingerprint } from './fingerprint-format.ts';
 
 /**
  * Offline activation for a device that never reaches the server. The device writes an activation
@@ -25,16 +26,10 @@ export const RETURN_REQUEST_TYP = 'licentia-return-request';
 
 /** What a typed or pasted activation code may look like before the server normalises it. */
 export const REQUEST_CODE_PATTERN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9._ -]{1,64}$/;
-/** Printable ASCII, 1–256 characters, no leading or trailing space (which nobody would see). */
-export const FINGERPRINT_PATTERN = /^[\x21-\x7e](?:[\x20-\x7e]{0,254}[\x21-\x7e])?$/;
 export const MAX_DEVICE_NAME_CHARS = 200;
 const ACTIVATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
-
-export function isValidFingerprint(value: unknown): value is string {
-  return typeof value === 'string' && FINGERPRINT_PATTERN.test(value);
-}
 
 export function isValidDeviceName(value: unknown): value is string {
   return (
@@ -89,7 +84,7 @@ export function createActivationRequest(input: {
     v: 1,
     type: 'activation-request',
     code: input.code,
-    fingerprint: input.fingerprint,
+    fingerprint: normalizeFingerprint(input.fingerprint),
     deviceName: input.deviceName,
     publicKey: { kty: publicKey.kty, crv: publicKey.crv, x: publicKey.x },
     createdAt: (input.now ?? new Date()).toISOString(),
@@ -148,7 +143,7 @@ function activationRequestProblem(value: unknown): { field: string; reason: stri
     return { field: '/code', reason: 'must be 1–64 characters of A–Z a–z 0–9 . _ - and space' };
   }
   if (!isValidFingerprint(value.fingerprint))
-    return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
+    return { field: '/fingerprint', reason: 'must be 1–256 printable characters, without leading or trailing space' };
   if (!isValidDeviceName(value.deviceName)) {
     return {
       field: '/deviceName',
@@ -173,7 +168,7 @@ export function createReturnRequest(input: {
     v: 1,
     type: 'return-request',
     activationId: input.activationId,
-    fingerprint: input.fingerprint,
+    fingerprint: normalizeFingerprint(input.fingerprint),
     createdAt: (input.now ?? new Date()).toISOString(),
     nonce: randomBytes(16).toString('base64url'),
   };
@@ -264,7 +259,7 @@ function returnPayloadProblem(value: unknown): { field: string; reason: string }
     return { field: '/activationId', reason: 'must be an activation id (the licence’s jti)' };
   }
   if (!isValidFingerprint(value.fingerprint))
-    return { field: '/fingerprint', reason: 'must be 1–256 printable ASCII characters' };
+    return { field: '/fingerprint', reason: 'must be 1–256 printable characters, without leading or trailing space' };
   return commonProblem(value);
 }
 

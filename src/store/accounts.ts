@@ -102,7 +102,7 @@ export async function listAccounts(
   page: PageRequest,
 ): Promise<Page<Account>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'account');
   let query = scoped(db.selectFrom('accounts').selectAll(), scope);
   if (filter.type) query = query.where('type', '=', filter.type);
   if (filter.parentAccountId) query = query.where('parent_account_id', '=', filter.parentAccountId);
@@ -167,7 +167,7 @@ export async function findContact(db: Db, id: string): Promise<Contact | undefin
 
 export async function listContacts(db: Db, accountId: string, page: PageRequest): Promise<Page<Contact>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'contact');
   let query = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
   if (after) query = query.where('id', '>', after);
   const rows = await query

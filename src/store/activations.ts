@@ -27,6 +27,8 @@ export interface ActivationRecord {
   /** The line item's owner when activated; billing groups by these three. */
   accountId: string;
   tier1AccountId: string | null;
+  /** The tier-2 partner (reseller) of the entitlement, if any (migration 0010). */
+  tier2AccountId: string | null;
   productId: string;
   kid: string;
   /** The signed licence, returned again on a repeat activation of the same device. */
@@ -53,6 +55,7 @@ function toActivationRecord(row: ActivationRow): ActivationRecord {
     test: row.test === 1,
     accountId: row.account_id,
     tier1AccountId: row.tier1_account_id,
+    tier2AccountId: row.tier2_account_id,
     productId: row.product_id,
     kid: row.kid,
     token: row.token,
@@ -130,6 +133,7 @@ const activationColumnNames = [
   'test',
   'account_id',
   'tier1_account_id',
+  'tier2_account_id',
   'product_id',
   'kid',
   'token',
@@ -158,6 +162,7 @@ export async function insertActivation(db: Db, activation: ActivationRecord): Pr
     test: activation.test ? 1 : 0,
     account_id: activation.accountId,
     tier1_account_id: activation.tier1AccountId,
+    tier2_account_id: activation.tier2AccountId,
     product_id: activation.productId,
     kid: activation.kid,
     token: activation.token,
@@ -355,7 +360,7 @@ export async function listActivations(
   page: PageRequest,
 ): Promise<Page<Activation>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'activation');
   let query = scopedActivations(activationsQuery(db), scope, db);
   if (filter.entitlementPk) query = query.where('a.entitlement_pk', '=', filter.entitlementPk);
   if (filter.lineItemId) query = query.where('a.line_item_id', '=', filter.lineItemId);
@@ -451,7 +456,7 @@ export async function listDevices(
   page: PageRequest,
 ): Promise<Page<Device>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'device');
   let query = scopedDevices(devicesQuery(db), scope);
   if (filter.accountId) query = query.where('d.account_id', '=', filter.accountId);
   if (filter.fingerprint) query = query.where('d.fingerprint', '=', filter.fingerprint);
@@ -583,6 +588,17 @@ export function toLease(lease: LeaseRecord, activationId: string, entitlementId:
 }
 
 /** The device's most recent activation of a line item, in whatever state. */
+/** Whether a line item was ever activated on any device (an index probe, not a count). */
+export async function lineItemWasActivated(db: Db, lineItemId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('activations')
+    .select('id')
+    .where('line_item_id', '=', lineItemId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function findLatestActivation(
   db: Db,
   lineItemId: string,

@@ -83,7 +83,7 @@ export async function listApiKeys(
   page: PageRequest,
 ): Promise<Page<ApiKey>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'apiKey');
   let query = db.selectFrom('api_keys').selectAll();
   if (filter.role) query = query.where('role', '=', filter.role);
   if (filter.accountId) query = query.where('account_id', '=', filter.accountId);

@@ -60,7 +60,7 @@ export async function listLicenseModels(
   page: PageRequest,
 ): Promise<Page<LicenseModel>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'licenseModel');
   let query = db.selectFrom('license_models').selectAll();
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   if (after) query = query.where('id', '>', after);
@@ -107,7 +107,7 @@ export async function listFeatures(
   page: PageRequest,
 ): Promise<Page<Feature>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'feature');
   let query = db.selectFrom('features').selectAll();
   if (filter.name) query = query.where(containsText('features.name', filter.name));
   if (after) query = query.where('id', '>', after);
@@ -190,7 +190,7 @@ export async function listProducts(
   page: PageRequest,
 ): Promise<Page<Product>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'product');
   let query = db.selectFrom('products').selectAll();
   if (filter.name) query = query.where(containsText('products.name', filter.name));
   if (filter.licenseModelId) query = query.where('license_model_id', '=', filter.licenseModelId);

@@ -6,9 +6,11 @@ import type {
   EntitlementKind,
   LineItem,
   PartnerTier,
+  PostalAddress,
   Registration,
   WebRegisterKeyCounts,
 } from '../domain/entitlements.ts';
+import { readPostalAddress, writePostalAddress } from '../domain/entitlements.ts';
 import type { RegistrationData } from '../domain/bulk.ts';
 import { normalizeCode } from '../domain/codes.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
@@ -35,7 +37,7 @@ export interface EntitlementRecord {
   soldTo: string | null;
   description: string | null;
   shipToEmail: string | null;
-  shipToAddress: string | null;
+  shipToAddress: PostalAddress | null;
   /** Every new licence is mailed to the ship-to address (of a bulk one: of its redeemed keys). */
   emailLicenses: boolean;
   /** Bulk entitlements: the product, quantity and ID pattern of the entitlements their keys become. */
@@ -150,7 +152,7 @@ export function toEntitlementRecord(row: EntitlementRow): EntitlementRecord {
     soldTo: row.sold_to,
     description: row.description,
     shipToEmail: row.ship_to_email,
-    shipToAddress: row.ship_to_address,
+    shipToAddress: readPostalAddress(row.ship_to_address),
     emailLicenses: row.email_licenses === 1,
     productId: row.product_id,
     quantityPerKey: row.quantity_per_key,
@@ -214,7 +216,7 @@ export async function insertEntitlement(
       sold_to: entitlement.soldTo,
       description: entitlement.description,
       ship_to_email: entitlement.shipToEmail ?? null,
-      ship_to_address: entitlement.shipToAddress ?? null,
+      ship_to_address: writePostalAddress(entitlement.shipToAddress ?? null),
       email_licenses: entitlement.emailLicenses ? 1 : 0,
       product_id: entitlement.productId ?? null,
       quantity_per_key: entitlement.quantityPerKey ?? null,
@@ -450,7 +452,7 @@ export async function listEntitlements(
   page: PageRequest,
 ): Promise<Page<Entitlement>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'entitlement');
   let query = scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db);
   if (filter.state) query = query.where('entitlements.state', '=', filter.state);
   if (filter.kind) query = query.where('entitlements.kind', '=', filter.kind);
@@ -490,7 +492,7 @@ export async function updateEntitlementRecord(db: Db, pk: string, changes: Entit
   if (changes.soldTo !== undefined) set.sold_to = changes.soldTo;
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.shipToEmail !== undefined) set.ship_to_email = changes.shipToEmail;
-  if (changes.shipToAddress !== undefined) set.ship_to_address = changes.shipToAddress;
+  if (changes.shipToAddress !== undefined) set.ship_to_address = writePostalAddress(changes.shipToAddress);
   if (changes.emailLicenses !== undefined) set.email_licenses = changes.emailLicenses ? 1 : 0;
   if (changes.productId !== undefined) set.product_id = changes.productId;
   if (changes.quantityPerKey !== undefined) set.quantity_per_key = changes.quantityPerKey;
@@ -549,6 +551,13 @@ export async function findLineItemRecord(db: Db, code: string): Promise<LineItem
     .where('activation_code', '=', normalizeCode(code))
     .executeTakeFirst();
   return row && toLineItemRecord(row);
+}
+
+/** Which of these entitlement IDs are taken. */
+export async function entitlementIdsExist(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('entitlements').select('id').where('id', 'in', ids).execute();
+  return rows.map((r) => r.id);
 }
 
 export async function lineItemCodesExist(db: Db, activationCodes: string[]): Promise<string[]> {
@@ -718,6 +727,8 @@ export interface EntitlementRef {
   soldTo: string | null;
   /** The partner billed for activations (see `lineItemTargets`). */
   tier1: string | null;
+  /** The tier-2 partner (a reseller the stock was split to), if any. */
+  tier2: string | null;
   /** Whether its new licences are mailed (the rest of what that needs is read only then). */
   emailLicenses: boolean;
 }
@@ -754,6 +765,12 @@ function lineItemTargets(db: Db) {
             .where('buyer.type', '=', sql.lit('partner')),
         )
         .as('e_tier1'),
+      eb
+        .selectFrom('entitlement_partners as p2')
+        .select('p2.account_id')
+        .whereRef('p2.entitlement_pk', '=', 'li.entitlement_pk')
+        .where('p2.tier', '=', sql.lit('tier2'))
+        .as('e_tier2'),
     ]);
 }
 
@@ -764,6 +781,7 @@ function toTarget(
     e_state: string;
     e_sold_to: string | null;
     e_tier1: string | null;
+    e_tier2: string | null;
     e_email_licenses: number;
   },
 ): LineItemTarget {
@@ -776,6 +794,7 @@ function toTarget(
       state: row.e_state as EntitlementState,
       soldTo: row.e_sold_to,
       tier1: row.e_tier1,
+      tier2: row.e_tier2,
       emailLicenses: row.e_email_licenses === 1,
     },
   };

@@ -48,7 +48,7 @@ export interface EventFilter {
 /** Newest first: an audit log is read from the top. */
 export async function listEvents(db: Db, filter: EventFilter, page: PageRequest): Promise<Page<AuditEvent>> {
   const limit = pageSize(page);
-  const before = decodeCursor(page.cursor);
+  const before = decodeCursor(page.cursor, 'event');
   let query = db.selectFrom('events').selectAll();
   if (filter.subjectType) query = query.where('subject_type', '=', filter.subjectType);
   if (filter.subjectIds) query = query.where('subject_id', 'in', filter.subjectIds.length ? filter.subjectIds : ['']);

@@ -7,7 +7,7 @@ import type { Db } from './database.ts';
  * concurrent activation or operation cannot slip between a read and this write.
  */
 
-/** Takes `n` of the not-activated quantity away (a split); at least one unit and every activated one stay. */
+/** Takes `n` of the not-activated quantity away (a split); every activated unit stays. */
 export async function reduceQuantity(db: Db, lineItemId: string, n: number, at: string): Promise<boolean> {
   const result = await db
     .updateTable('line_items')
@@ -15,7 +15,6 @@ export async function reduceQuantity(db: Db, lineItemId: string, n: number, at: 
     .where('id', '=', lineItemId)
     .where('state', '=', 'deployed')
     .where(sql<boolean>`quantity - ${n} >= used_count`)
-    .where(sql<boolean>`quantity - ${n} >= 1`)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }

@@ -76,7 +76,7 @@ export async function listMessages(
   showPrivate: boolean,
 ): Promise<Page<Message>> {
   const limit = pageSize(page);
-  const before = decodeCursor(page.cursor);
+  const before = decodeCursor(page.cursor, 'message');
   let query = db
     .selectFrom('messages')
     .select([

@@ -228,7 +228,7 @@ export interface OutboxFilter {
 /** Newest first. */
 export async function listOutboxRows(db: Db, filter: OutboxFilter, page: PageRequest): Promise<Page<OutboxMessage>> {
   const limit = pageSize(page);
-  const before = decodeCursor(page.cursor);
+  const before = decodeCursor(page.cursor, 'outbox');
   let query = db.selectFrom('outbox').selectAll().where('kind', '=', filter.kind);
   if (filter.target !== undefined) query = query.where('target', '=', filter.target);
   if (filter.status) query = query.where('status', '=', filter.status);

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { ReportGroup } from '../domain/reports.ts';
 import type { Db } from './database.ts';
 
-const groupColumn = { partner: 'tier1_account_id', account: 'account_id', product: 'product_id' } as const;
+/** What a billing count counts: activations made, given back by the customer, or revoked by the producer. */
+export type BillingEvent = 'issued' | 'returned' | 'revoked';
 
 export interface MonthlyCount {
   key: string | null;
@@ -11,35 +12,52 @@ export interface MonthlyCount {
   count: number;
 }
 
+function groupKey(groupBy: ReportGroup) {
+  switch (groupBy) {
+    case 'partner':
+      return sql<string | null>`tier1_account_id`;
+    case 'holder':
+      return sql<string | null>`coalesce(tier2_account_id, tier1_account_id)`;
+    case 'account':
+      return sql<string | null>`account_id`;
+    case 'product':
+      return sql<string | null>`product_id`;
+  }
+}
+
 /**
- * Non-test activations made (`issued_at`) or ended (`ended_at`: returned or revoked) per month in
- * [from, to), grouped, optionally for one tier-1 partner. Each reads only its covering index
- * (migration 0004): the conditions are literals so that SQLite matches the partial indexes.
+ * The rows a partner is billed for or sells: those of stock it holds as tier 1 (its resellers'
+ * included) or as tier 2.
+ */
+function partnerRows(partnerId: string, alias = ''): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref(`${alias}tier1_account_id`)} = ${partnerId} or ${sql.ref(`${alias}tier2_account_id`)} = ${partnerId})`;
+}
+
+/**
+ * Non-test activations made (`issued_at`), returned or revoked (`ended_at`) per month in
+ * [from, to), grouped, optionally for one partner. Each reads only its covering index
+ * (migrations 0004 and 0010): the conditions are literals so that SQLite matches the partial indexes.
  */
 export async function monthlyCounts(
   db: Db,
-  what: 'issued' | 'ended',
+  what: BillingEvent,
   options: { groupBy: ReportGroup; from: string; to: string; partnerId?: string | undefined },
 ): Promise<MonthlyCount[]> {
   const time = what === 'issued' ? 'issued_at' : 'ended_at';
   const month = what === 'issued' ? 'issued_month' : 'ended_month';
-  const key = groupColumn[options.groupBy];
+  const key = groupKey(options.groupBy);
   let query = db
     .selectFrom('activations')
-    .select([
-      sql<string>`${sql.ref(month)}`.as('month'),
-      sql<string | null>`${sql.ref(key)}`.as('key'),
-      (eb) => eb.fn.countAll<number>().as('count'),
-    ])
+    .select([sql<string>`${sql.ref(month)}`.as('month'), key.as('key'), (eb) => eb.fn.countAll<number>().as('count')])
     .where('test', '=', sql.lit(0))
     .where(month, '>=', options.from.slice(0, 7))
     .where(month, '<=', options.to.slice(0, 7))
     .where(time, '>=', options.from)
     .where(time, '<', options.to);
-  if (what === 'ended') query = query.where('ended_at', 'is not', null);
-  if (options.partnerId !== undefined) query = query.where('tier1_account_id', '=', options.partnerId);
+  if (what !== 'issued') query = query.where('ended_at', 'is not', null).where('state', '=', sql.lit(what));
+  if (options.partnerId !== undefined) query = query.where(partnerRows(options.partnerId));
   // Month first: the index is in (month, partner) order, so grouping needs no sort.
-  const rows = await query.groupBy([sql.ref(month), sql.ref(key)]).execute();
+  const rows = await query.groupBy([sql.ref(month), key]).execute();
   return rows.map((r) => ({ key: r.key, month: r.month, count: Number(r.count) }));
 }
 
@@ -63,10 +81,10 @@ export interface StatementLine {
   fingerprint: string;
 }
 
-/** The activations made or ended in [from, to) for one tier-1 partner, oldest first, in batches. */
+/** The activations made, returned or revoked in [from, to) for one partner, oldest first, in batches. */
 export async function* statementLines(
   db: Db,
-  what: 'issued' | 'ended',
+  what: BillingEvent,
   options: { partnerId: string; from: string; to: string },
   batch = 5000,
 ): AsyncGenerator<StatementLine[]> {
@@ -88,10 +106,10 @@ export async function* statementLines(
         'a.fingerprint',
       ])
       .where('a.test', '=', sql.lit(0))
-      .where('a.tier1_account_id', '=', options.partnerId)
+      .where(partnerRows(options.partnerId, 'a.'))
       .where(time, '>=', options.from)
       .where(time, '<', options.to);
-    if (what === 'ended') query = query.where('a.ended_at', 'is not', null);
+    if (what !== 'issued') query = query.where('a.ended_at', 'is not', null).where('a.state', '=', sql.lit(what));
     if (after) {
       const { at, id } = after;
       query = query.where((eb) => eb.or([eb(time, '>', at), eb.and([eb(time, '=', at), eb('a.id', '>', id)])]));

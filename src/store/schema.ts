@@ -217,6 +217,8 @@ export interface ActivationsTable {
   /** The line item's owner when activated; billing groups by these three. */
   account_id: string;
   tier1_account_id: string | null;
+  /** The tier-2 partner (reseller) of the entitlement when activated (migration 0010). */
+  tier2_account_id: Generated<string | null>;
   product_id: string;
   kid: string;
   /** The signed licence, returned again on a repeat activation of the same device. */

@@ -86,7 +86,7 @@ export interface UserFilter {
 
 export async function listUsers(db: Db, scope: Scope, filter: UserFilter, page: PageRequest): Promise<Page<User>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'user');
   let query = scoped(db.selectFrom('users').selectAll('users'), scope);
   if (filter.role) query = query.where('users.role', '=', filter.role);
   if (filter.accountId) query = query.where('users.account_id', '=', filter.accountId);

@@ -279,7 +279,7 @@ export async function listKeys(
   names: KeyNames,
 ): Promise<Page<WebRegisterKey>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'sequence');
   const afterSeq = after === undefined ? undefined : Number(after);
   const rows = await keysQuery(db, entitlementPk, filter, afterSeq)
     .limit(limit + 1)

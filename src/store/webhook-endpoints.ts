@@ -79,7 +79,7 @@ export async function listWebhookEndpoints(
   page: PageRequest,
 ): Promise<Page<WebhookEndpoint>> {
   const limit = pageSize(page);
-  const after = decodeCursor(page.cursor);
+  const after = decodeCursor(page.cursor, 'webhookEndpoint');
   let query = owned(db, owner);
   if (after) query = query.where('id', '>', after);
   const rows = await query

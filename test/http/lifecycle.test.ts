@@ -32,7 +32,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
       accountId: endCustomer.id,
       activations: 'move',
     });
-    assert.equal(r.status, 200, r.text);
+    assert.equal(r.status, 201, r.text);
     const { lineItem, newLineItem, entitlementId } = r.body;
     assert.equal(lineItem.state, 'obsolete');
     assert.equal(lineItem.activatedCount, 0);
@@ -82,7 +82,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
     const split = await created(
       distributorApi.post(`/line-items/${code}/split`, { quantity: 2, accountId: customer.id }),
-      200,
+      201,
     );
     const theirs = split.newLineItem.activationId;
     assert.equal(split.newLineItem.parentActivationId, code, 'the partner sees where it came from');
@@ -118,7 +118,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assert.equal(
       (await api.post(`/line-items/${code}/transfer`, { accountId: stranger.id, activations: 'require-returned' }))
         .status,
-      200,
+      201,
     );
     const customerApi = api.as(await apiKey(api, 'customer', stranger.id));
     const other = await activatable(api, { soldTo: stranger.id });
@@ -135,7 +135,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     for (let i = 0; i < 3; i++) await device().post('/activations', { code, fingerprint: fingerprint() });
     assertProblem(await api.post(`/line-items/${code}/split`, { quantity: 8 }), 422, 'UNPROCESSABLE');
     const same = await api.post(`/line-items/${code}/split`, { quantity: 4 });
-    assert.equal(same.status, 200, same.text);
+    assert.equal(same.status, 201, same.text);
     assert.equal(same.body.lineItem.quantity, 6);
     assert.equal(same.body.newLineItem.quantity, 4);
     assert.equal(same.body.entitlementId, entitlement.id);
@@ -162,12 +162,12 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
       quantity: 1,
       accountId: other.id,
     });
-    assert.equal(split.status, 200, split.text);
+    assert.equal(split.status, 201, split.text);
     const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, {
       accountId: other.id,
       activations: 'move',
     });
-    assert.equal(transferred.status, 200, transferred.text);
+    assert.equal(transferred.status, 201, transferred.text);
     for (const moved of [split.body.entitlementId, transferred.body.entitlementId]) {
       const e = (await api.get(`/entitlements/${moved}`)).body;
       assert.equal(e.webRegisterKey, undefined, 'only the redeemed entitlement records the key');
@@ -291,7 +291,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     );
     const transfer = api.post(`/line-items/${code}/transfer`, { accountId: target.id, activations: 'move' });
     const [t, ...results] = await Promise.all([transfer, ...racing]);
-    assert.equal(t.status, 200, t.text);
+    assert.equal(t.status, 201, t.text);
     const ok = results.filter((r) => r.status === 201).length;
     const newCode = t.body.newLineItem.activationId;
     const active = (await api.get(`/activations?state=active&limit=1000&entitlement=${t.body.entitlementId}`)).body

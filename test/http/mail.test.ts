@@ -74,6 +74,7 @@ describeEachBackend(
           kind: 'simple',
           soldTo: owner.id,
           shipToEmail: 'buyer@customer.example',
+          shipToAddress: { lines: ['Dock 7', 'Hall <B>'], city: 'Berlin', postalCode: '10115', country: 'de' },
           lineItems: [
             { productId: first.id, quantity: 3, startDate: '2026-01-01', expirationDate: '2027-01-01' },
             { productId: second.id, quantity: 1 },
@@ -98,6 +99,8 @@ describeEachBackend(
       assert.ok(!html.includes('<b>Pro</b>'));
       assert.ok(text.includes('from 2026-01-01, until 2027-01-01'));
       assert.match(text, /To activate: http:\/\/\S+\/activate/);
+      assert.ok(text.includes('Ship to: Dock 7, Hall <B>, 10115 Berlin, DE'), 'the postal address, in its fields');
+      assert.ok(html.includes('Dock 7, Hall &lt;B&gt;, 10115 Berlin, DE'));
       assert.ok(text.includes('help@producer.example'));
     });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable } from '../support/activation-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
+import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -19,6 +20,7 @@ describeEachBackend('partner billing reports and statements', (server) => {
       period: '2026-10',
       activations: 3,
       returns: 0,
+      revocations: 0,
       net: 3,
     });
     assert.deepEqual(row(p1.id, '2026-11'), {
@@ -27,6 +29,7 @@ describeEachBackend('partner billing reports and statements', (server) => {
       period: '2026-11',
       activations: 2,
       returns: 1,
+      revocations: 0,
       net: 1,
     });
     assert.deepEqual(row(p1.id, '2026-12'), {
@@ -34,8 +37,9 @@ describeEachBackend('partner billing reports and statements', (server) => {
       partnerName: 'Alpha Distribution',
       period: '2026-12',
       activations: 0,
-      returns: 1,
-      net: -1,
+      returns: 0,
+      revocations: 1,
+      net: 0,
     });
     assert.equal(row(p2.id, '2026-10').activations, 1);
     assert.equal(row(null, '2026-10').partnerName, '(sold directly)');
@@ -55,8 +59,9 @@ describeEachBackend('partner billing reports and statements', (server) => {
         partnerName: 'Alpha Distribution',
         period: '2026-Q4',
         activations: 5,
-        returns: 2,
-        net: 3,
+        returns: 1,
+        revocations: 1,
+        net: 4,
       },
     );
 
@@ -64,8 +69,8 @@ describeEachBackend('partner billing reports and statements', (server) => {
       headers: { accept: 'text/csv' },
     });
     assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
-    assert.match(csv.text, /^partnerAccountId,partnerName,period,activations,returns,net\n/);
-    assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,2,3`));
+    assert.match(csv.text, /^partnerAccountId,partnerName,period,activations,returns,revocations,net\n/);
+    assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,1,1,4`));
 
     const byAccount = (
       await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')
@@ -93,11 +98,17 @@ describeEachBackend('partner billing reports and statements', (server) => {
       ).body.items.find((r: any) => r.partnerAccountId === p1.id && r.period === period);
       assert.deepEqual(
         statement.totals,
-        { activations: reportRow.activations, returns: reportRow.returns, net: reportRow.net },
+        {
+          activations: reportRow.activations,
+          returns: reportRow.returns,
+          revocations: reportRow.revocations,
+          net: reportRow.net,
+        },
         period,
       );
       assert.equal(statement.activations.length, reportRow.activations);
       assert.equal(statement.returns.length, reportRow.returns);
+      assert.equal(statement.revocations.length, reportRow.revocations);
       assert.equal(statement.truncated, false);
       const text = JSON.stringify(statement);
       assert.doesNotMatch(text, /Secret End Customer|"o1"|"n1"/, 'no end customer and no raw fingerprint');
@@ -107,7 +118,9 @@ describeEachBackend('partner billing reports and statements', (server) => {
     const q4csv = await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, {
       headers: { accept: 'text/csv' },
     });
-    assert.equal(q4csv.text.trim().split('\n').length, 1 + 5 + 2);
+    const q4lines = q4csv.text.trim().split('\n');
+    assert.equal(q4lines.length, 1 + 5 + 1 + 1);
+    assert.equal(q4lines.filter((l) => l.startsWith('revocation,')).length, 1);
 
     assertProblem(
       await api.as(await apiKey(api, 'partner', p2.id)).get(`/reports/partners/${p1.id}/statement?period=2026-Q4`),
@@ -141,5 +154,67 @@ describeEachBackend('partner billing reports and statements', (server) => {
     const partnerApi = api.as(await apiKey(api, 'partner', p.id));
     const statement = (await partnerApi.get(`/reports/partners/${p.id}/statement?period=${period}`)).body;
     assert.equal(statement.totals.activations, 1);
+  });
+
+  it("shows each tier its rows: a reseller its own, a distributor its resellers' too, the producer by tier 1 or by holder", async () => {
+    const { api } = server();
+    const { bulk, partner: distributor, keys } = await bulkWithKeys(api, { keys: someKeys(4) });
+    const reseller = await partner(api, { parentAccountId: distributor.id, name: 'Reseller R' });
+    const distributorApi = api.as(await apiKey(api, 'partner', distributor.id));
+    const resellerApi = api.as(await apiKey(api, 'partner', reseller.id));
+    const split = await created(
+      distributorApi.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 2 }),
+    );
+    const [resellerKey] = (await api.get(`/entitlements/${split.id}/web-register-keys`)).body.items.map(
+      (k: any) => k.key,
+    );
+    const theirs = await created(
+      resellerApi.post(`/web-register-keys/${resellerKey}/redeem`, { accountName: 'R end' }),
+    );
+    const own = await created(distributorApi.post(`/web-register-keys/${keys[3]}/redeem`, { accountName: 'D end' }));
+    const device = api.as(null);
+    const r1 = await created(
+      device.post('/activations', { code: theirs.lineItems[0].activationId, fingerprint: 'tier2-pc' }),
+    );
+    await created(device.post('/activations', { code: own.lineItems[0].activationId, fingerprint: 'tier1-pc' }));
+    await created(api.post(`/activations/${r1.activation.id}/revoke`), 200);
+
+    const month = new Date().toISOString().slice(0, 7);
+    const range = `period=month&from=${month}-01&to=${new Date().toISOString().slice(0, 10)}`;
+    // Other tests of this file activate this month too: only this test's partners and customers count.
+    const mine = new Set([distributor.id, reseller.id, theirs.soldTo, own.soldTo]);
+    const rows = async (as: typeof api, groupBy: string) =>
+      (await as.get(`/reports/activations?groupBy=${groupBy}&${range}`)).body.items
+        .map((r: any) => [r.partnerAccountId ?? r.accountId, r.activations, r.returns, r.revocations, r.net])
+        .filter((r: any) => mine.has(r[0]));
+    assert.deepEqual(
+      await rows(resellerApi, 'account'),
+      [[theirs.soldTo, 1, 0, 1, 1]],
+      'the reseller sees its own row',
+    );
+    assert.deepEqual(
+      new Set((await rows(distributorApi, 'account')).map((r: any) => r[0])),
+      new Set([theirs.soldTo, own.soldTo]),
+      "the distributor sees its resellers' rows",
+    );
+    assert.deepEqual(await rows(api, 'partner'), [[distributor.id, 2, 0, 1, 2]], 'billed to tier 1');
+    const byHolder = await rows(api, 'holder');
+    assert.deepEqual(
+      byHolder.sort((a: any, b: any) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        [distributor.id, 1, 0, 0, 1],
+        [reseller.id, 1, 0, 1, 1],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const statement = (await resellerApi.get(`/reports/partners/${reseller.id}/statement?period=${month}`)).body;
+    assert.deepEqual(statement.totals, { activations: 1, returns: 0, revocations: 1, net: 1 });
+    assert.equal(statement.revocations.length, 1);
+    const tier1 = (await distributorApi.get(`/reports/partners/${distributor.id}/statement?period=${month}`)).body;
+    assert.deepEqual(tier1.totals, { activations: 2, returns: 0, revocations: 1, net: 2 });
+    assertProblem(
+      await resellerApi.get(`/reports/partners/${distributor.id}/statement?period=${month}`),
+      404,
+      'NOT_FOUND',
+    );
   });
 });

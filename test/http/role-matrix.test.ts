@@ -601,7 +601,7 @@ export const rows: Row[] = [
         accountId: w.C.id,
         activations: 'move',
       }),
-    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'transferLineItem',
@@ -611,21 +611,21 @@ export const rows: Row[] = [
         accountId: w.C.id,
         activations: 'move',
       }),
-    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitLineItem',
     what: "split the partner's line item",
     call: async (w, as) =>
       as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
-    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+    expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitLineItem',
     what: "split another partner's line item",
     call: async (w, as) =>
       as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
-    expect: { admin: 200, operator: 200, partner: 404, customer: 403, anonymous: 403, public: 401 },
+    expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'renewLineItem',
@@ -663,6 +663,12 @@ export const rows: Row[] = [
     op: 'activationReport',
     what: 'read the billing report',
     call: (_w, as) => as.get('/reports/activations'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'keysReport',
+    what: 'read the prepaid stock (keys) report',
+    call: (_w, as) => as.get('/reports/keys'),
     expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
   },
   {

@@ -34,7 +34,7 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
       (await validate({ token: license.token, fingerprint: 'another-machine' })).code,
       'FINGERPRINT_MISMATCH',
     );
-    assert.equal((await validate({ code, fingerprint: 'another-machine' })).code, 'NOT_FOUND');
+    assert.equal((await validate({ code, fingerprint: 'another-machine' })).code, 'FINGERPRINT_MISMATCH');
 
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'inactive' }), 200);
     assert.equal((await validate({ token: license.token })).code, 'SUSPENDED');

@@ -46,8 +46,11 @@ describe('mail rules', () => {
         description: '"quoted" & <b>bold</b>',
         activateUrl: 'https://licences.example/activate?x="y"',
         lines: [{ product: '<img src=x>', quantity: 1, startDate: null, expirationDate: null, activationId: 'A-1' }],
+        shipTo: ['Dock <7>', '10115 Berlin', 'DE'],
       },
     );
+    assert.ok(mail.html.includes('Dock &lt;7&gt;, 10115 Berlin, DE'));
+    assert.ok(mail.text.includes('Ship to: Dock <7>, 10115 Berlin, DE'));
     assert.ok(!mail.html.includes('<script>') && !mail.html.includes('<img') && !mail.html.includes('<b>bold'));
     assert.ok(mail.html.includes('&lt;img src=x&gt;'));
     assert.ok(mail.html.includes('href="https://licences.example/activate?x=&quot;y&quot;"'));

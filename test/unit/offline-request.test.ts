@@ -107,7 +107,7 @@ describe('offline activation requests', () => {
       [{ ...good, fingerprint: 'f'.repeat(257) }, '/fingerprint'],
       [{ ...good, fingerprint: ' padded' }, '/fingerprint'],
       [{ ...good, fingerprint: 'tab\there' }, '/fingerprint'],
-      [{ ...good, fingerprint: 'é' }, '/fingerprint'],
+      [{ ...good, fingerprint: 'bell\u0007' }, '/fingerprint'],
       [{ ...good, deviceName: 'n'.repeat(201) }, '/deviceName'],
       [{ ...good, deviceName: 'two\nlines' }, '/deviceName'],
       [{ ...good, deviceName: null }, '/deviceName'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { account } from '../support/fixtures.ts';
+import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
+import { account, partner } from '../support/fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
@@ -28,8 +29,8 @@ describeEachBackend('portal: billing report and statements', (server) => {
     const r = await admin.get(`/portal/reports?groupBy=partner&period=quarter&${RANGE}`);
     assert.equal(r.status, 200);
     const rows = rowsOf(r.html, 'Figures');
-    assert.ok(rows.includes('Alpha Distribution 2026-Q4 5 2 3 Statement 2026-Q4'), rows.join('\n'));
-    assert.ok(rows.includes('Beta Resellers 2026-Q4 1 0 1 Statement 2026-Q4'), rows.join('\n'));
+    assert.ok(rows.includes('Alpha Distribution 2026-Q4 5 1 1 4 Statement 2026-Q4'), rows.join('\n'));
+    assert.ok(rows.includes('Beta Resellers 2026-Q4 1 0 0 1 Statement 2026-Q4'), rows.join('\n'));
     assert.match(r.html, new RegExp(`href="/portal/reports/partners/${p1.id}/statement\\?period=2026-Q4"`));
     assert.match(r.html, /<script src="\/assets\/vendor\/chart\.umd\.min\.js\?v=[0-9a-f]+" defer><\/script>/);
     const config = JSON.parse(
@@ -42,14 +43,14 @@ describeEachBackend('portal: billing report and statements', (server) => {
     assert.deepEqual(
       config.data.datasets.map((d: { label: string; data: number[] }) => [d.label, d.data]),
       [
-        ['Alpha Distribution', [3]],
+        ['Alpha Distribution', [4]],
         ['Beta Resellers', [1]],
       ],
     );
     const monthly = rowsOf((await admin.get(`/portal/reports?${RANGE}`)).html, 'Figures');
-    assert.ok(monthly.includes('Alpha Distribution 2026-12 0 1 -1 Statement 2026-12'), monthly.join('\n'));
+    assert.ok(monthly.includes('Alpha Distribution 2026-12 0 0 1 0 Statement 2026-12'), monthly.join('\n'));
     const byProduct = textOf((await admin.get(`/portal/reports?groupBy=product&period=quarter&${RANGE}`)).html);
-    assert.match(byProduct, /Product Period Activations Returns Net Studio \S+ 5\.0 2026-Q4 5 2 3/);
+    assert.match(byProduct, /Product Period Activations Returns Revocations Net Studio \S+ 5\.0 2026-Q4 5 1 1 4/);
     assert.doesNotMatch(byProduct, /Statement 2026-Q4/, 'statements are per partner');
   });
 
@@ -74,7 +75,7 @@ describeEachBackend('portal: billing report and statements', (server) => {
       statement.html,
       (await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q4`, { headers: { accept: 'text/csv' } })).text,
     );
-    assert.equal(statement.html.trim().split('\n').length, 1 + 5 + 2);
+    assert.equal(statement.html.trim().split('\n').length, 1 + 5 + 1 + 1);
   });
 
   it("shows a statement with the report row's numbers and no end customer data", async () => {
@@ -90,9 +91,16 @@ describeEachBackend('portal: billing report and statements', (server) => {
       const page = await admin.get(`/portal/reports/partners/${p1.id}/statement?period=${period}`);
       assert.equal(page.status, 200);
       const text = textOf(page.html);
-      assert.match(text, new RegExp(`Activations ${row.activations} Returns ${row.returns} Net ${row.net}`), period);
+      assert.match(
+        text,
+        new RegExp(
+          `Activations ${row.activations} Returns ${row.returns} Revocations \\(not credited\\) ${row.revocations} Net ${row.net}`,
+        ),
+        period,
+      );
       assert.equal(rowsOf(page.html, 'Activations').length, row.activations, period);
       assert.equal(rowsOf(page.html, 'Returns').length, row.returns, period);
+      assert.equal(rowsOf(page.html, 'Revocations').length, row.revocations, period);
       assert.doesNotMatch(text, /Secret End Customer/);
       assert.ok(!page.html.includes(customer.id), 'no end customer account');
       assert.doesNotMatch(page.html, />o1<|>n1</, 'no raw fingerprint');
@@ -106,7 +114,7 @@ describeEachBackend('portal: billing report and statements', (server) => {
     const partner1 = await PortalClient.as(api, url, 'partner', p1.id);
     const own = await partner1.get(`/portal/reports?period=quarter&${RANGE}`);
     assert.equal(own.status, 200);
-    assert.match(textOf(own.html), /Alpha Distribution 2026-Q4 5 2 3/);
+    assert.match(textOf(own.html), /Alpha Distribution 2026-Q4 5 1 1 4/);
     assert.doesNotMatch(textOf(own.html), /Beta Resellers|sold directly/);
     assert.doesNotMatch(
       await (await partner1.get(`/portal/reports.csv?period=quarter&${RANGE}`)).html,
@@ -143,5 +151,24 @@ describeEachBackend('portal: billing report and statements', (server) => {
     assert.equal((await admin.get(`/portal/reports/partners/${p1.id}/statement`)).status, 400);
     assert.equal((await admin.get(`/portal/reports/partners/${customer.id}/statement?period=2026-Q4`)).status, 422);
     assert.equal((await admin.get('/portal/reports/partners/acc_missing/statement?period=2026-Q4')).status, 404);
+  });
+
+  it('shows the prepaid stock (keys) report beside the billing figures, with the same CSV as the API', async () => {
+    const { api, url } = server();
+    const holder = await partner(api);
+    await bulkWithKeys(api, { keys: someKeys(3), partnerId: holder.id });
+    const admin = await PortalClient.as(api, url, 'admin');
+    const today = new Date().toISOString().slice(0, 10);
+    const query = `period=month&from=${today.slice(0, 8)}01&to=${today}`;
+    const page = await admin.get(`/portal/reports?${query}`);
+    assert.equal(page.status, 200);
+    const rows = rowsOf(page.html, 'Prepaid stock (keys)');
+    assert.ok(
+      rows.some((r) => r.startsWith(`${holder.name} ${today.slice(0, 7)} 3 0 0 0 0 0`)),
+      rows.join('\n'),
+    );
+    const csv = await admin.get(`/portal/reports/keys.csv?${query}`);
+    assert.equal(csv.status, 200);
+    assert.equal(csv.html, (await api.get(`/reports/keys?${query}`, { headers: { accept: 'text/csv' } })).text);
   });
 });

@@ -34,13 +34,16 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
           'The whole quantity moves to a new line item (new activation ID) of a new entitlement of `accountId`; the old line item ' +
           'becomes obsolete in the same transaction. `activations: "move"` takes its active activations along (their devices ' +
           'now belong to the new owner and their licences keep working); `"require-returned"` refuses while any is active. ' +
-          'The producer transfers to any account, a partner to its own customers.',
+          'The producer transfers to any account, a partner to its own customers. Answers `201`: a new entitlement and line item are created.',
         params: Params,
         body: TransferLineItemInput,
-        response: { 200: Moved, ...problemResponses },
+        response: { 201: Moved, ...problemResponses },
       },
     },
-    async (request) => transferLineItem(ctx, request.actor, request.params.activationId, request.body),
+    async (request, reply) => {
+      reply.code(201);
+      return transferLineItem(ctx, request.actor, request.params.activationId, request.body);
+    },
   );
 
   app.post(
@@ -52,13 +55,17 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         summary: 'Split part of the free quantity off into a new line item',
         description:
           'Moves `quantity` of the not-activated quantity to a new line item, in the same entitlement or, with `accountId`, in a ' +
-          'new entitlement of that account. The new line item records `parentActivationId`.',
+          'new entitlement of that account. The new line item records `parentActivationId`. All of the free quantity may move. ' +
+          'Answers `201`: a new line item (and maybe entitlement) is created.',
         params: Params,
         body: SplitLineItemInput,
-        response: { 200: Moved, ...problemResponses },
+        response: { 201: Moved, ...problemResponses },
       },
     },
-    async (request) => splitLineItem(ctx, request.actor, request.params.activationId, request.body),
+    async (request, reply) => {
+      reply.code(201);
+      return splitLineItem(ctx, request.actor, request.params.activationId, request.body);
+    },
   );
 
   app.post(

@@ -50,7 +50,15 @@ const KeySchema = Type.Object({
 
 export type WebRegisterKeyBody = Static<typeof KeySchema>;
 
-const Rejected = Type.Array(Type.Object({ key: Type.String(), reason: StringEnum(keyRejectionReasons) }));
+const Rejected = Type.Array(
+  Type.Object({
+    key: Type.String(),
+    reason: StringEnum(keyRejectionReasons),
+    entitlementId: Type.Optional(
+      Type.String({ description: 'For `entitlement-id-taken`: the entitlement that has the ID this key would make.' }),
+    ),
+  }),
+);
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) });
 const Partial = Strict({
   partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })),

@@ -125,7 +125,20 @@ export const EntitlementSchema = Type.Object({
   soldTo: Nullable(Type.String()),
   description: Nullable(Type.String()),
   shipToEmail: Nullable(Type.String()),
-  shipToAddress: Nullable(Type.String()),
+  shipToAddress: Nullable(
+    Type.Object(
+      {
+        lines: Type.Array(Type.String()),
+        city: Nullable(Type.String()),
+        postalCode: Nullable(Type.String()),
+        region: Nullable(Type.String()),
+        country: Nullable(Type.String()),
+      },
+      {
+        description: 'The ship-to postal address in fields (an address stored as free text before shows as its lines).',
+      },
+    ),
+  ),
   emailLicenses: Type.Boolean({ description: 'Every new licence is mailed to the ship-to address.' }),
   channelPartners: Type.Array(ChannelPartnerSchema),
   lineItems: Type.Array(LineItemSchema),

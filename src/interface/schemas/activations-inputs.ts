@@ -1,12 +1,17 @@
 import { Type } from 'typebox';
+import { FINGERPRINT_MAX_CHARS, FINGERPRINT_PATTERN_SOURCE } from '../../licensing/fingerprint-format.ts';
 import { registrationFields } from '../../domain/entitlements.ts';
 import { Strict } from './common.ts';
 
 /** Printable ASCII without leading or trailing space, as the client library computes it. */
+/** Printable Unicode without leading or trailing space; compared in NFC (`src/licensing/fingerprint-format.ts`). */
 export const Fingerprint = Type.String({
   minLength: 1,
-  maxLength: 256,
-  pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]{0,254}[\\x21-\\x7e])?$',
+  maxLength: FINGERPRINT_MAX_CHARS,
+  pattern: FINGERPRINT_PATTERN_SOURCE,
+  description:
+    'Identifies the device: 1–256 printable characters of any script (the client library computes one), no leading or ' +
+    'trailing space; compared in Unicode NFC.',
 });
 export const Code = Type.String({
   minLength: 1,

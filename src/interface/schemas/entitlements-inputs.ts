@@ -33,10 +33,26 @@ export const LineItemInput = Strict({
   expirationDate: Type.Optional(Nullable(DateOnly)),
 });
 
+const AddressPart = Type.String({ maxLength: 200 });
+
+/** A ship-to postal address in fields; one free text (as before there were fields) is read as its lines. */
+export const PostalAddressInput = Type.Union([
+  Strict({
+    lines: Type.Optional(Type.Array(AddressPart, { maxItems: 6, description: 'Street, building, department.' })),
+    city: Type.Optional(Nullable(AddressPart)),
+    postalCode: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
+    region: Type.Optional(Nullable(AddressPart)),
+    country: Type.Optional(
+      Nullable(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2, e.g. `DE`.' })),
+    ),
+  }),
+  LongText,
+]);
+
 const ShipTo = {
   description: Type.Optional(Nullable(LongText)),
   shipToEmail: Type.Optional(Nullable(Email)),
-  shipToAddress: Type.Optional(Nullable(LongText)),
+  shipToAddress: Type.Optional(Nullable(PostalAddressInput)),
   emailLicenses: Type.Optional(
     Type.Boolean({
       description:

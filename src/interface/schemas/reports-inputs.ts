@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
-import { reportGroups } from '../../domain/reports.ts';
+import { keyReportGroups, reportGroups } from '../../domain/reports.ts';
 import { DateOnly, Strict, StringEnum } from './common.ts';
 
 /** What a caller sends to the reports routes: the API validates requests with these, the portal its forms. */
@@ -11,6 +11,23 @@ export const ReportQuery = Strict({
   to: Type.Optional(DateOnly),
 });
 
+export const KeysReportQuery = Strict({
+  groupBy: Type.Optional(
+    StringEnum(keyReportGroups, {
+      description:
+        '`partner`: the partner that holds the stock (a tier-2 reseller, else the tier-1 partner); `product`.',
+    }),
+  ),
+  period: Type.Optional(StringEnum(periodKinds)),
+  from: Type.Optional(DateOnly),
+  to: Type.Optional(DateOnly),
+});
+
 export const StatementQuery = Strict({
   period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }),
+  kind: Type.Optional(
+    StringEnum(['activations', 'keys'] as const, {
+      description: '`activations` (default): billing on activations; `keys`: prepaid stock.',
+    }),
+  ),
 });

@@ -1,5 +1,5 @@
 import type { MailContent } from '../../domain/mail.ts';
-import { type Fact, type Sender, factsHtml, factsText, link, message } from './layout.ts';
+import { type Fact, type Sender, factsHtml, factsText, link, message, shipToFacts } from './layout.ts';
 import { html } from './markup.ts';
 
 export interface CertificateLine {
@@ -13,8 +13,16 @@ export interface CertificateLine {
 /** Sent to the ship-to address when a simple entitlement is deployed. */
 export function entitlementCertificate(
   sender: Sender,
-  input: { entitlementId: string; description: string | null; lines: CertificateLine[]; activateUrl: string },
+  input: {
+    entitlementId: string;
+    description: string | null;
+    lines: CertificateLine[];
+    activateUrl: string;
+    /** The ship-to postal address as lines (none: not printed). */
+    shipTo: readonly string[];
+  },
 ): MailContent {
+  const head = [{ label: 'Entitlement ID', value: input.entitlementId }, ...shipToFacts(input.shipTo)];
   const lineFacts = input.lines.map((line): Fact[] => [
     { label: 'Product', value: line.product },
     { label: 'Quantity', value: String(line.quantity) },
@@ -30,12 +38,12 @@ export function entitlementCertificate(
     greeting: 'Hello,',
     lines: intro,
     text: [
-      `Entitlement ID: ${input.entitlementId}`,
+      ...factsText(head),
       ...lineFacts.flatMap((facts) => ['', ...factsText(facts)]),
       '',
       `To activate: ${input.activateUrl}`,
     ],
-    body: html`${factsHtml([{ label: 'Entitlement ID', value: input.entitlementId }])}
+    body: html`${factsHtml(head)}
 ${lineFacts.map((facts) => html`<hr>${factsHtml(facts)}`)}
 <hr>
 ${link(input.activateUrl, 'Activate')}

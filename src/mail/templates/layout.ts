@@ -48,6 +48,11 @@ export function factsText(facts: Fact[]): string[] {
   return facts.map((fact) => `${fact.label}: ${fact.value}`);
 }
 
+/** The ship-to postal address, as its lines on one row, when there is one. */
+export function shipToFacts(addressLines: readonly string[]): Fact[] {
+  return addressLines.length === 0 ? [] : [{ label: 'Ship to', value: addressLines.join(', ') }];
+}
+
 export function factsHtml(facts: Fact[]): Markup {
   return html`<table style="border-collapse:collapse">${facts.map(
     (fact) =>

@@ -1,5 +1,5 @@
 import type { MailContent } from '../../domain/mail.ts';
-import { type Sender, factsHtml, factsText, link, message } from './layout.ts';
+import { type Sender, factsHtml, factsText, link, message, shipToFacts } from './layout.ts';
 import { html } from './markup.ts';
 
 /** Sent to the ship-to address when a bulk entitlement (a partner's stock) is deployed. */
@@ -13,6 +13,8 @@ export function stockDelivery(
     keysUrl: string;
     /** Whether the keys are attached; above the limit they are only downloaded. */
     attached: boolean;
+    /** The ship-to postal address as lines (none: not printed). */
+    shipTo: readonly string[];
   },
 ): MailContent {
   const facts = [
@@ -20,6 +22,7 @@ export function stockDelivery(
     { label: 'Product', value: input.product },
     { label: 'Web register keys', value: String(input.keys) },
     { label: 'Activations per key', value: String(input.quantityPerKey) },
+    ...shipToFacts(input.shipTo),
   ];
   const where = input.attached
     ? 'The keys are attached as a CSV file; the partner portal lists them too.'

@@ -25,6 +25,7 @@ import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { issueLicense } from './issue-license.ts';
 import { assertUsable } from './usable.ts';
 import { type CodeTarget, findOrRedeemCodeTarget } from './code-target.ts';
+import { checkedFingerprint } from './fingerprint.ts';
 
 export interface ActivateInput {
   code: string;
@@ -57,7 +58,8 @@ export class UnknownCode extends AppError {
  * taken with a conditional update, so `quantity + overdraft` holds under any concurrency; a
  * repeat from the same device answers its existing licence.
  */
-export async function activate(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
+export async function activate(ctx: ServiceContext, actor: Actor, given: ActivateInput): Promise<ActivationResult> {
+  const input = { ...given, fingerprint: checkedFingerprint(given.fingerprint) };
   try {
     return await activateOnce(ctx, actor, input);
   } catch (error) {
@@ -137,6 +139,7 @@ export async function activateLineItem(
     test,
     accountId: owner,
     tier1AccountId: entitlement.tier1,
+    tier2AccountId: entitlement.tier2,
     productId: lineItem.productId,
     kid: license.kid,
     token: license.token,
@@ -182,13 +185,22 @@ export async function activateLineItem(
         `This code was ${current.state === 'obsolete' ? 'transferred or closed' : `made ${current.state}`} meanwhile.`,
       );
     }
-    throw new AppError(
-      'COUNT_EXCEEDED',
-      `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`,
-    );
+    throw new AppError('COUNT_EXCEEDED', countExceededMessage(count, current ?? lineItem, model.overdraft));
   }
   if (entitlement.emailLicenses) await mailNewLicense(ctx, tx, at, entitlement, license.token);
   return { activation, license: { token: license.token, file: license.file } };
+}
+
+/** Says what was asked and what is free, so that a client asking for too much knows how much it may ask. */
+function countExceededMessage(
+  asked: number,
+  lineItem: { quantity: number; usedCount: number },
+  overdraft: number,
+): string {
+  const allowed = lineItem.quantity + overdraft;
+  const free = Math.max(allowed - lineItem.usedCount, 0);
+  if (free === 0) return `All ${allowed} of this code's activations are in use; return one first.`;
+  return `This activation asks for ${asked} ${asked === 1 ? 'count' : 'counts'}, but only ${free} of this code's ${allowed} ${free === 1 ? 'is' : 'are'} free.`;
 }
 
 /**

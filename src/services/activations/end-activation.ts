@@ -20,6 +20,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { invalidateValidations } from '../validation/invalidate.ts';
 import { type ActivateInput, type ActivationResult, activateLineItem } from './activate.ts';
+import { checkedFingerprint, fingerprintToFind } from './fingerprint.ts';
 
 /** How a device proves it holds an activation it wants to give back, without an API key. */
 export type DeviceProof = { token: string } | { returnRequest: string };
@@ -61,11 +62,12 @@ export async function rehostActivation(
   target: Pick<ActivateInput, 'fingerprint' | 'deviceName'>,
   proof?: DeviceProof,
 ): Promise<ActivationResult> {
+  const fingerprint = checkedFingerprint(target.fingerprint);
   return inTransaction(ctx, async (tx, at) => {
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
-    if (row.fingerprint === target.fingerprint)
+    if (row.fingerprint === fingerprint)
       throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
-    if (await findActiveActivation(tx, row.lineItemId, target.fingerprint)) {
+    if (await findActiveActivation(tx, row.lineItemId, fingerprint)) {
       throw new AppError(
         'INVALID_STATE',
         'That device already holds an activation of this code; return one of the two instead.',
@@ -74,7 +76,7 @@ export async function rehostActivation(
     await giveBack(ctx, tx, actor, at, row, 'returned');
     const lineItem = await findLineItemTargetById(tx, row.lineItemId);
     if (!lineItem) throw new Error(`activation ${id} lost its line item`);
-    const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, count: row.count });
+    const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, fingerprint, count: row.count });
     return { created: true, ...moved };
   });
 }
@@ -150,7 +152,7 @@ async function deviceProves(ctx: ServiceContext, row: ActivationRecord, proof: D
   }
   if (row.devicePublicKey === null) return false;
   const request = parseAndVerifyReturnRequest(proof.returnRequest, row.devicePublicKey);
-  return request.activationId === row.id && request.fingerprint === row.fingerprint;
+  return request.activationId === row.id && fingerprintToFind(request.fingerprint) === row.fingerprint;
 }
 
 /** The activation a return request names, read before its signature can be checked. */

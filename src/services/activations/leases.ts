@@ -22,6 +22,8 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
 import { findOrRedeemCodeTarget } from './code-target.ts';
 import { assertUsable } from './usable.ts';
+import { normalizeFingerprint } from '../../licensing/fingerprint-format.ts';
+import { checkedFingerprint } from './fingerprint.ts';
 
 export interface LeaseAnswer extends Lease {
   /** A signed statement of the lease, verifiable offline until it expires. */
@@ -44,6 +46,7 @@ export async function checkoutLease(
   actor: Actor,
   input: CheckoutInput,
 ): Promise<{ created: boolean; lease: LeaseAnswer }> {
+  const fingerprint = checkedFingerprint(input.fingerprint);
   return inTransaction(ctx, async (tx, at) => {
     const resolved = await findOrRedeemCodeTarget(tx, actor, at, input.code, undefined);
     if (!resolved) throw new UnknownCode();
@@ -54,7 +57,7 @@ export async function checkoutLease(
     assertUsable(lineItem, entitlement, new Date(at));
     const ttl = model.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     const expiresAt = new Date(Date.parse(at) + ttl * 1000).toISOString();
-    const held = await findLiveLease(tx, lineItem.id, input.fingerprint, at);
+    const held = await findLiveLease(tx, lineItem.id, fingerprint, at);
     if (held) {
       await extendLease(tx, held.id, at, expiresAt);
       return {
@@ -69,7 +72,7 @@ export async function checkoutLease(
     const row: LeaseRecord = {
       id: newId('lease'),
       lineItemId: lineItem.id,
-      fingerprint: input.fingerprint,
+      fingerprint,
       deviceName: input.deviceName ?? null,
       test: lineItem.state === 'test',
       createdAt: at,
@@ -130,7 +133,8 @@ export async function releaseLeaseBy(
 }
 
 /** A lease is its device's: a wrong fingerprint finds nothing, like an unknown id. */
-async function ownedLease(ctx: ServiceContext, tx: Db, id: string, fingerprint: string) {
+async function ownedLease(ctx: ServiceContext, tx: Db, id: string, given: string) {
+  const fingerprint = normalizeFingerprint(given);
   const row = await findLeaseRecord(tx, id);
   const target = row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.lineItemId) : undefined;
   if (!row || !target) throw notFound(`Lease ${id}`);

@@ -15,6 +15,7 @@ import {
 import { findEntitlementRecord, findLineItemRecord } from '../../store/entitlements.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
+import { fingerprintToFind } from './fingerprint.ts';
 
 /** Anonymous end customers see their own activations and licences: that is all they see. */
 const readers = ['admin', 'operator', 'partner', 'customer'] as const;
@@ -53,7 +54,7 @@ export async function listActivations(
       deviceId: filter.deviceId,
       accountId: filter.account,
       state: filter.state,
-      fingerprint: filter.fingerprint,
+      fingerprint: fingerprintToFind(filter.fingerprint),
       test: filter.test,
       newestFirst: filter.newestFirst,
     },
@@ -90,7 +91,7 @@ export async function listDevices(
   return listDeviceRows(
     ctx.store.db,
     scopeOf(actor),
-    { accountId: filter.account, fingerprint: filter.fingerprint, search: filter.search },
+    { accountId: filter.account, fingerprint: fingerprintToFind(filter.fingerprint), search: filter.search },
     page,
   );
 }

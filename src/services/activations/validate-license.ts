@@ -2,10 +2,16 @@ import { type ValidationCode, validationOutcome } from '../../domain/activations
 import type { Actor } from '../../domain/actors.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
 import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
-import { type ActivationStatus, activationStatus, findLatestActivation } from '../../store/activations.ts';
+import {
+  type ActivationStatus,
+  activationStatus,
+  findLatestActivation,
+  lineItemWasActivated,
+} from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
 import type { VerifiedToken } from '../validation/validation-cache.ts';
 import { findCodeTarget } from './code-target.ts';
+import { fingerprintToFind } from './fingerprint.ts';
 
 export interface ValidationRequest {
   token?: string | undefined;
@@ -33,8 +39,9 @@ export async function validateLicense(
   request: ValidationRequest,
 ): Promise<ValidationAnswer> {
   ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
-  if (request.token !== undefined) return byToken(ctx, request.token, request.fingerprint);
-  return byCode(ctx, request.code ?? '', request.fingerprint ?? '');
+  const fingerprint = fingerprintToFind(request.fingerprint);
+  if (request.token !== undefined) return byToken(ctx, request.token, fingerprint);
+  return byCode(ctx, request.code ?? '', fingerprint ?? '');
 }
 
 /** Whether the answer says the caller guessed a licence or code that does not exist. */
@@ -102,8 +109,13 @@ async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<
 async function byCode(ctx: ServiceContext, code: string, fingerprint: string): Promise<ValidationAnswer> {
   const db = ctx.store.db;
   const resolved = await findCodeTarget(db, code);
-  const row = resolved && (await findLatestActivation(db, resolved.lineItem.id, fingerprint));
-  if (!resolved || !row) return { valid: false, code: 'NOT_FOUND' };
+  if (!resolved) return { valid: false, code: 'NOT_FOUND' };
+  const row = await findLatestActivation(db, resolved.lineItem.id, fingerprint);
+  if (!row) {
+    // The code exists and was activated, but on other devices: the device asking is the wrong one.
+    const mismatch = await lineItemWasActivated(db, resolved.lineItem.id);
+    return { valid: false, code: mismatch ? 'FINGERPRINT_MISMATCH' : 'NOT_FOUND' };
+  }
   const result = validationOutcome(
     {
       activationState: row.state,

@@ -1,10 +1,16 @@
 import { type Actor, actorLabel as actorLabelOf } from '../../domain/actors.ts';
-import { type RejectedKey, keyFromLine } from '../../domain/bulk.ts';
+import {
+  DEFAULT_ENTITLEMENT_ID_PATTERN,
+  type RejectedKey,
+  applyEntitlementIdPattern,
+  keyFromLine,
+} from '../../domain/bulk.ts';
 import { displayCode, generateCode, isValidCode, normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { lockCodeNamespace } from '../../store/codes.ts';
-import { lineItemCodesExist, touchEntitlementIn } from '../../store/entitlements.ts';
+import type { Db } from '../../store/database.ts';
+import { entitlementIdsExist, lineItemCodesExist, touchEntitlementIn } from '../../store/entitlements.ts';
 import {
   type NewKey,
   adjustKeyCounters,
@@ -125,13 +131,20 @@ async function load(
           current.map((k) => k.code),
         ),
       );
-      const candidates = onLineItems.size === 0 ? current : current.filter((k) => !onLineItems.has(k.code));
+      const free = onLineItems.size === 0 ? current : current.filter((k) => !onLineItems.has(k.code));
+      const taken = await takenEntitlementIds(tx, bulk, free);
+      const candidates = taken.size === 0 ? free : free.filter((k) => !taken.has(k.code));
       const existing = await write(candidates);
       added += candidates.length - existing.length;
       // Generated keys that collide are replaced by the caller, not reported.
       if (source.kind === 'generate') return;
       for (const k of current)
         if (onLineItems.has(k.code)) rejected.push({ key: shown(k.key), reason: 'already-exists' });
+      for (const k of free) {
+        const clash = taken.get(k.code);
+        if (clash !== undefined)
+          rejected.push({ key: shown(k.key), reason: 'entitlement-id-taken', entitlementId: clash });
+      }
       if (existing.length === 0) return;
       const loads = await keyLoadIdsOf(tx, existing);
       const shownAs = new Map(candidates.map((k) => [k.code, k.key]));
@@ -181,7 +194,7 @@ async function load(
     if (rejected.length > 0 && !options.partial) {
       throw new AppError(
         'KEYS_REJECTED',
-        `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).`,
+        `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).${clashNote(rejected)}`,
         {
           extensions: { added: 0, rejected },
         },
@@ -211,6 +224,40 @@ async function load(
     if (options.idempotency) await rememberAnswer(tx, actor, operation, options.idempotency, 201, result);
     return result;
   });
+}
+
+/**
+ * The entitlement ID each key's redemption would get under the bulk entitlement's pattern, where an
+ * entitlement has it already (keyed by key code): refused at load, so that a redemption never
+ * has to fall back to a generated ID the partner did not expect.
+ */
+async function takenEntitlementIds(
+  tx: Db,
+  bulk: { id: string; entitlementIdPattern: string | null },
+  keys: readonly NewKey[],
+): Promise<Map<string, string>> {
+  const idOf = new Map<string, string>();
+  for (const k of keys) {
+    const id = applyEntitlementIdPattern(bulk.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN, {
+      key: k.key,
+      bulk: bulk.id,
+      seq: k.seq,
+    });
+    if (id !== undefined) idOf.set(id, k.code);
+  }
+  const taken = new Map<string, string>();
+  for (const id of await entitlementIdsExist(tx, [...idOf.keys()])) {
+    const code = idOf.get(id);
+    if (code !== undefined) taken.set(code, id);
+  }
+  return taken;
+}
+
+function clashNote(rejected: readonly RejectedKey[]): string {
+  const clash = rejected.find((r) => r.reason === 'entitlement-id-taken');
+  return clash
+    ? ` Key ${clash.key} would be redeemed as entitlement ${clash.entitlementId}, which exists already: change the entitlement ID pattern or the key.`
+    : '';
 }
 
 /** A rejected line is echoed back, but a pasted novel is not. */

@@ -59,9 +59,14 @@ export async function redeemWebRegisterKey(
   input: RedeemInput,
 ): Promise<Entitlement> {
   requireRole(actor, ['admin', 'operator', 'partner']);
-  if ((input.accountId === undefined) === (input.accountName === undefined)) {
-    throw new AppError('VALIDATION_FAILED', 'Name the owner: either accountId or accountName.', {
-      fields: [{ field: '/accountId', message: 'give accountId or accountName, not both' }],
+  if (input.accountId === undefined && input.accountName === undefined) {
+    throw new AppError('VALIDATION_FAILED', 'Name the owner: give accountId (an existing account) or accountName.', {
+      fields: [{ field: '/accountId', message: 'give accountId or accountName' }],
+    });
+  }
+  if (input.accountId !== undefined && input.accountName !== undefined) {
+    throw new AppError('VALIDATION_FAILED', 'Name the owner once: give accountId or accountName, not both.', {
+      fields: [{ field: '/accountName', message: 'give accountId or accountName, not both' }],
     });
   }
   return inTransaction(ctx, async (tx, at) => {

@@ -1,11 +1,17 @@
-import type { Actor } from '../../domain/actors.ts';
+import { type Actor, actorLabel } from '../../domain/actors.ts';
 import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
 import type { ChannelPartner, Entitlement } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { findAccount } from '../../store/accounts.ts';
 import { insertEntitlement, loadEntitlementByPk, touchEntitlementIn } from '../../store/entitlements.ts';
-import { adjustKeyCounters, moveFirstUnredeemedKeys, moveKeys, setKeySeq } from '../../store/web-register-keys.ts';
+import {
+  adjustKeyCounters,
+  insertKeyLoad,
+  moveFirstUnredeemedKeys,
+  moveKeys,
+  setKeySeq,
+} from '../../store/web-register-keys.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -78,11 +84,18 @@ export async function splitBulkEntitlement(
           pk,
           id,
           idGenerated: input.id === undefined,
-          description: input.description === undefined ? source.description : input.description,
+          // Only what the reseller may read: the tier-1 partner's shipping details, contact and
+          // internal description stay on the source; the producer or tier 1 may write a new description.
+          description: input.description ?? null,
+          shipToEmail: null,
+          shipToAddress: null,
           parentEntitlementPk: source.pk,
           at,
         },
-        [...partners.filter((p) => p.tier !== 'tier2'), { accountId: target.id, tier: 'tier2', contactId: null }],
+        [
+          ...partners.filter((p) => p.tier !== 'tier2').map((p) => ({ ...p, contactId: null })),
+          { accountId: target.id, tier: 'tier2', contactId: null },
+        ],
       ),
       `Entitlement ${id} already exists.`,
       '/id',
@@ -115,6 +128,18 @@ export async function splitBulkEntitlement(
     await setKeySeq(tx, pk, source.keySeq);
     await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
     await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
+    // Recorded as the new stock's load: the keys report counts it as split in here, split onward there.
+    await insertKeyLoad(tx, {
+      id: newId('keyLoad'),
+      entitlementPk: pk,
+      actor: actorLabel(actor),
+      source: 'split',
+      added: moved,
+      rejected: 0,
+      firstSeq: null,
+      lastSeq: null,
+      at,
+    });
     const created = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, {
       action: 'entitlement.created',

@@ -1,3 +1,4 @@
+import { type PostalAddressInput, postalAddressOf } from '../../domain/entitlements.ts';
 import type { Actor } from '../../domain/actors.ts';
 import {
   DEFAULT_ENTITLEMENT_ID_PATTERN,
@@ -7,9 +8,8 @@ import {
 } from '../../domain/bulk.ts';
 import { generateEntitlementId } from '../../domain/codes.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
-import { unknownReference } from '../../domain/errors.ts';
+
 import { newId } from '../../domain/ids.ts';
-import { findProduct } from '../../store/catalog.ts';
 import {
   type NewEntitlement,
   insertEntitlement,
@@ -25,6 +25,7 @@ import {
   type LineItemInput,
   newLineItems,
   requireAccount,
+  requireStockProduct,
   resolveBulkChannelPartners,
   resolveChannelPartners,
   tier1Of,
@@ -35,7 +36,7 @@ interface CommonInput {
   state?: 'draft' | 'test' | undefined;
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
-  shipToAddress?: string | null | undefined;
+  shipToAddress?: PostalAddressInput | null | undefined;
   emailLicenses?: boolean | undefined;
 }
 
@@ -81,7 +82,7 @@ export async function createEntitlement(
       state,
       description: input.description ?? null,
       shipToEmail: input.shipToEmail ?? null,
-      shipToAddress: input.shipToAddress ?? null,
+      shipToAddress: postalAddressOf(input.shipToAddress ?? null),
       emailLicenses: input.emailLicenses ?? false,
       at,
     };
@@ -92,7 +93,7 @@ export async function createEntitlement(
       partners = await resolveChannelPartners(tx, input.channelPartners ?? []);
       entitlement = { ...common, soldTo: input.soldTo };
     } else {
-      if (!(await findProduct(tx, input.productId))) throw unknownReference('/productId', `Product ${input.productId}`);
+      await requireStockProduct(tx, input.productId, '/productId');
       partners = await resolveBulkChannelPartners(tx, input.channelPartners);
       entitlement = {
         ...common,

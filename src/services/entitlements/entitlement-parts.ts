@@ -1,4 +1,5 @@
 import type { Account } from '../../domain/accounts.ts';
+import { checkStockLicenseModel } from '../../domain/bulk.ts';
 import { generateCode, isValidCode } from '../../domain/codes.ts';
 import { checkDateRange } from '../../domain/dates.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
@@ -6,7 +7,7 @@ import type { ChannelPartner, PartnerTier } from '../../domain/entitlements.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { findAccount, findContact } from '../../store/accounts.ts';
-import { findProduct } from '../../store/catalog.ts';
+import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
 import type { NewLineItem } from '../../store/entitlements.ts';
 import { assertCodesFree } from '../codes.ts';
@@ -23,6 +24,14 @@ export interface LineItemInput {
   quantity: number;
   startDate?: string | null | undefined;
   expirationDate?: string | null | undefined;
+}
+
+/** The product of a bulk entitlement: it exists, and a web register key can activate it. */
+export async function requireStockProduct(tx: Db, productId: string, field: string): Promise<void> {
+  const product = await findProduct(tx, productId);
+  if (!product) throw unknownReference(field, `Product ${productId}`);
+  const model = await findLicenseModel(tx, product.licenseModelId);
+  if (model) checkStockLicenseModel(model, `${product.name} ${product.version}`, field);
 }
 
 export async function requireAccount(tx: Db, accountId: string, field: string): Promise<Account> {

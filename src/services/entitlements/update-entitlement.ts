@@ -1,8 +1,8 @@
+import { type PostalAddressInput, postalAddressOf } from '../../domain/entitlements.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { checkEntitlementIdPattern, checkRegistrationPolicy } from '../../domain/bulk.ts';
 import type { Entitlement, Registration } from '../../domain/entitlements.ts';
-import { AppError, unknownReference } from '../../domain/errors.ts';
-import { findProduct } from '../../store/catalog.ts';
+import { AppError } from '../../domain/errors.ts';
 import {
   loadEntitlement,
   loadEntitlementByPk,
@@ -16,6 +16,7 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 import {
   type ChannelPartnerInput,
   requireAccount,
+  requireStockProduct,
   resolveBulkChannelPartners,
   resolveChannelPartners,
   tier1Of,
@@ -26,7 +27,7 @@ export interface UpdateEntitlementInput {
   soldTo?: string | undefined;
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
-  shipToAddress?: string | null | undefined;
+  shipToAddress?: PostalAddressInput | null | undefined;
   emailLicenses?: boolean | undefined;
   channelPartners?: ChannelPartnerInput[] | undefined;
   /** Bulk entitlements only. */
@@ -55,7 +56,7 @@ export async function updateEntitlement(
     const changes: EntitlementChanges = {
       description: input.description,
       shipToEmail: input.shipToEmail,
-      shipToAddress: input.shipToAddress,
+      shipToAddress: input.shipToAddress === undefined ? undefined : postalAddressOf(input.shipToAddress),
       emailLicenses: input.emailLicenses,
       at,
     };
@@ -83,8 +84,7 @@ export async function updateEntitlement(
         );
       }
       if (input.productId !== undefined) {
-        if (!(await findProduct(tx, input.productId)))
-          throw unknownReference('/productId', `Product ${input.productId}`);
+        await requireStockProduct(tx, input.productId, '/productId');
         changes.productId = input.productId;
       }
       changes.quantityPerKey = input.quantityPerKey;

@@ -39,10 +39,10 @@ export async function splitLineItem(
         : await targetAccount(tx, actor, input.accountId, '/accountId');
     const before = await lineItemNow(tx, lineItem.id);
     if (!(await reduceQuantity(tx, lineItem.id, input.quantity, at))) {
-      const free = lineItem.quantity - Math.max(lineItem.usedCount, 1);
+      const free = lineItem.quantity - lineItem.usedCount;
       throw new AppError(
         'UNPROCESSABLE',
-        `At most ${Math.max(free, 0)} of this line item can be split off (one unit and every activated one stay).`,
+        `At most ${Math.max(free, 0)} of this line item can be split off: its free quantity (activated units stay).`,
         {
           fields: [{ field: '/quantity', message: `at most ${Math.max(free, 0)}` }],
         },

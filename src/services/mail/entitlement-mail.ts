@@ -1,4 +1,4 @@
-import type { Entitlement } from '../../domain/entitlements.ts';
+import { type Entitlement, postalAddressLines } from '../../domain/entitlements.ts';
 import { MAX_ATTACHED_KEYS } from '../../domain/mail.ts';
 import { entitlementCertificate } from '../../mail/templates/entitlement-certificate.ts';
 import { stockDelivery } from '../../mail/templates/stock-delivery.ts';
@@ -27,6 +27,7 @@ export async function mailDeployedEntitlement(
     entitlement.kind === 'bulk' ? [entitlement.productId ?? ''] : entitlement.lineItems.map((li) => li.productId);
   const products = new Map((await findProducts(tx, productIds)).map((p) => [p.id, `${p.name} ${p.version}`]));
   const sender = senderOf(ctx.config);
+  const shipTo = entitlement.shipToAddress ? postalAddressLines(entitlement.shipToAddress) : [];
   const base = {
     to: entitlement.shipToEmail,
     partnerAccountId: audience.partnerAccountId,
@@ -41,6 +42,7 @@ export async function mailDeployedEntitlement(
         entitlementId: entitlement.id,
         description: entitlement.description,
         activateUrl: activateUrl(ctx.config),
+        shipTo,
         lines: entitlement.lineItems.map((li) => ({
           product: products.get(li.productId) ?? li.productId,
           quantity: li.quantity,
@@ -61,6 +63,7 @@ export async function mailDeployedEntitlement(
     keys,
     keysUrl: `${mailBaseUrl(ctx.config)}/portal/entitlements/${encodeURIComponent(entitlement.id)}/keys`,
     attached,
+    shipTo,
   });
   const attachments = attached ? [await keysCsv(tx, entitlement.id)] : [];
   await queueMessage(ctx, tx, at, { ...base, kind: 'stock-delivery', content: { ...content, attachments } });

@@ -17,7 +17,10 @@ export interface ReportRequest {
 }
 
 export interface ReportRow {
-  /** The tier-1 partner (null: sold directly), or the account, or the product, by `groupBy`. */
+  /**
+   * By `groupBy`: the tier-1 partner (`partner`) or the partner that held the stock (`holder`;
+   * null: sold directly), or the account, or the product.
+   */
   partnerAccountId?: string | null;
   partnerName?: string;
   accountId?: string;
@@ -26,7 +29,10 @@ export interface ReportRow {
   productName?: string;
   period: string;
   activations: number;
+  /** Given back by the customer: credited. */
   returns: number;
+  /** Revoked by the producer (fraud, a refund it decided): shown, not credited. */
+  revocations: number;
   net: number;
 }
 
@@ -39,8 +45,10 @@ export interface Report {
 }
 
 /**
- * New activations, returns and net per partner (or account, or product) per month or quarter,
- * test activations excluded: what a producer bills its partners on. A partner sees its own rows.
+ * New activations, returns, revocations and net per partner (or account, or product) per month or
+ * quarter, test activations excluded: what a producer bills its partners on. Net is activations
+ * less returns: a revocation is the producer's decision and credits nobody. A partner sees the rows
+ * of the stock it holds, as tier 1 (its resellers' included) or tier 2.
  */
 export async function activationReport(ctx: ServiceContext, actor: Actor, request: ReportRequest): Promise<Report> {
   requireRole(actor, ['admin', 'operator', 'partner']);
@@ -50,20 +58,22 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
   const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId };
-  const [issued, ended] = await Promise.all([
+  const [issued, returned, revoked] = await Promise.all([
     monthlyCounts(db, 'issued', options),
-    monthlyCounts(db, 'ended', options),
+    monthlyCounts(db, 'returned', options),
+    monthlyCounts(db, 'revoked', options),
   ]);
-  const rows = new Map<string, { key: string | null; period: string; activations: number; returns: number }>();
-  const add = (key: string | null, month: string, field: 'activations' | 'returns', count: number) => {
+  const rows = new Map<string, Tally & { key: string | null }>();
+  const add = (key: string | null, month: string, field: keyof Numbers, count: number) => {
     const label = periodOf(month, period);
     const id = `${key ?? ''}\u0000${label}`;
-    const row = rows.get(id) ?? { key, period: label, activations: 0, returns: 0 };
+    const row = rows.get(id) ?? { key, period: label, activations: 0, returns: 0, revocations: 0 };
     row[field] += count;
     rows.set(id, row);
   };
   for (const c of issued) add(c.key, c.month, 'activations', c.count);
-  for (const c of ended) add(c.key, c.month, 'returns', c.count);
+  for (const c of returned) add(c.key, c.month, 'returns', c.count);
+  for (const c of revoked) add(c.key, c.month, 'revocations', c.count);
   const names = await namesOf(db, groupBy, [
     ...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null)),
   ]);
@@ -72,14 +82,22 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   return { groupBy, period, from: range.from, to: range.to, items };
 }
 
-function labelled(
-  groupBy: ReportGroup,
-  key: string | null,
-  name: string,
-  r: { period: string; activations: number; returns: number },
-): ReportRow {
-  const numbers = { period: r.period, activations: r.activations, returns: r.returns, net: r.activations - r.returns };
-  if (groupBy === 'partner')
+interface Numbers {
+  activations: number;
+  returns: number;
+  revocations: number;
+}
+type Tally = Numbers & { period: string };
+
+function labelled(groupBy: ReportGroup, key: string | null, name: string, r: Tally): ReportRow {
+  const numbers = {
+    period: r.period,
+    activations: r.activations,
+    returns: r.returns,
+    revocations: r.revocations,
+    net: r.activations - r.returns,
+  };
+  if (groupBy === 'partner' || groupBy === 'holder')
     return { partnerAccountId: key, partnerName: key === null ? '(sold directly)' : name, ...numbers };
   if (groupBy === 'account') return { accountId: key ?? '', accountName: name, ...numbers };
   return { productId: key ?? '', productName: name, ...numbers };
@@ -89,7 +107,7 @@ function nameOf(row: ReportRow): string {
   return row.partnerName ?? row.accountName ?? row.productName ?? '';
 }
 
-function dateRange(now: Date, from: string | undefined, to: string | undefined) {
+export function dateRange(now: Date, from: string | undefined, to: string | undefined) {
   const last = to ?? today(now);
   const first =
     from ?? `${new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)).toISOString().slice(0, 10)}`;

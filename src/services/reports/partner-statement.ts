@@ -21,9 +21,11 @@ export interface Statement {
   period: string;
   from: string;
   to: string;
-  totals: { activations: number; returns: number; net: number };
+  totals: { activations: number; returns: number; revocations: number; net: number };
   activations: StatementEntry[];
   returns: StatementEntry[];
+  /** Revoked by the producer: listed, not credited. */
+  revocations: StatementEntry[];
   /** True when the lists were cut at `MAX_LINES`; the CSV has them all. */
   truncated: boolean;
 }
@@ -31,8 +33,9 @@ export interface Statement {
 export const MAX_LINES = 10_000;
 
 /**
- * A partner's billing statement for a month or a quarter: every activation and return behind its
- * report row, and the same totals (computed by the same queries). No end customer's data: devices
+ * A partner's billing statement for a month or a quarter: every activation, return and revocation
+ * behind its report row, and the same totals (computed by the same queries). A partner's rows are
+ * those of stock it holds as tier 1 (its resellers' included) or as tier 2. No end customer's data: devices
  * are hashed, accounts are not named.
  */
 export async function partnerStatement(
@@ -44,17 +47,25 @@ export async function partnerStatement(
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
   const db = ctx.store.db;
   const options = { groupBy: 'partner' as const, from: range.from, to: range.to, partnerId: partner.id };
-  const [issued, ended] = await Promise.all([
+  const [issued, returned, revoked] = await Promise.all([
     monthlyCounts(db, 'issued', options),
-    monthlyCounts(db, 'ended', options),
+    monthlyCounts(db, 'returned', options),
+    monthlyCounts(db, 'revoked', options),
   ]);
-  const activations = issued.reduce((n, c) => n + c.count, 0);
-  const returns = ended.reduce((n, c) => n + c.count, 0);
-  const lists = { activations: [] as StatementEntry[], returns: [] as StatementEntry[] };
+  const sum = (counts: { count: number }[]) => counts.reduce((n, c) => n + c.count, 0);
+  const activations = sum(issued);
+  const returns = sum(returned);
+  const revocations = sum(revoked);
+  const lists = {
+    activations: [] as StatementEntry[],
+    returns: [] as StatementEntry[],
+    revocations: [] as StatementEntry[],
+  };
   let truncated = false;
   for (const [what, list] of [
     ['issued', lists.activations],
-    ['ended', lists.returns],
+    ['returned', lists.returns],
+    ['revoked', lists.revocations],
   ] as const) {
     for await (const batch of statementLines(db, what, { partnerId: partner.id, from: range.from, to: range.to })) {
       for (const line of batch) {
@@ -72,7 +83,7 @@ export async function partnerStatement(
     period,
     from: range.from,
     to: range.to,
-    totals: { activations, returns, net: activations - returns },
+    totals: { activations, returns, revocations, net: activations - returns },
     ...lists,
     truncated,
   };
@@ -84,11 +95,12 @@ export async function* partnerStatementLines(
   actor: Actor,
   partnerId: string,
   period: string,
-): AsyncGenerator<{ kind: 'activation' | 'return'; entry: StatementEntry }[]> {
+): AsyncGenerator<{ kind: 'activation' | 'return' | 'revocation'; entry: StatementEntry }[]> {
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
   for (const [what, kind] of [
     ['issued', 'activation'],
-    ['ended', 'return'],
+    ['returned', 'return'],
+    ['revoked', 'revocation'],
   ] as const) {
     for await (const batch of statementLines(ctx.store.db, what, {
       partnerId: partner.id,
@@ -100,7 +112,7 @@ export async function* partnerStatementLines(
   }
 }
 
-async function statementScope(ctx: ServiceContext, actor: Actor, partnerId: string, period: string) {
+export async function statementScope(ctx: ServiceContext, actor: Actor, partnerId: string, period: string) {
   requireRole(actor, ['admin', 'operator', 'partner']);
   const range = periodRange(period);
   if (!isProducer(actor) && partnerId !== ownAccountId(actor)) throw notFound(`Partner ${partnerId}`);

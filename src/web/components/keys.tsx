@@ -34,6 +34,7 @@ const reasons: Record<string, string> = {
   invalid: 'not a valid key (4 to 64 of A–Z, a–z, 0–9, - _ .)',
   'duplicate-in-load': 'appears twice',
   'already-exists': 'exists already (as a key or an activation ID)',
+  'entitlement-id-taken': 'would become an entitlement ID that is taken already',
   'not-found': 'not a key of this stock',
   redeemed: 'redeemed already',
   void: 'void already',

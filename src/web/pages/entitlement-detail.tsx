@@ -1,3 +1,4 @@
+import { postalAddressLines } from '../../domain/entitlements.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import type { Actor } from '../../domain/actors.ts';
@@ -220,7 +221,9 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             ],
             [
               'Ship to address',
-              entitlement.shipToAddress ? <span class="pre-line">{entitlement.shipToAddress}</span> : null,
+              entitlement.shipToAddress ? (
+                <span class="pre-line">{postalAddressLines(entitlement.shipToAddress).join('\n')}</span>
+              ) : null,
             ],
             ...(entitlement.webRegisterKey !== undefined
               ? ([

@@ -1,3 +1,4 @@
+import { postalAddressLines } from '../../domain/entitlements.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { DEFAULT_ENTITLEMENT_ID_PATTERN } from '../../domain/bulk.ts';
 import { initialStates } from '../../domain/entitlement-states.ts';
@@ -101,7 +102,7 @@ export function ShipTo({ state, entitlement }: { state: FormState; entitlement?:
           name="shipToAddress"
           label="Ship to address"
           state={state}
-          value={entitlement?.shipToAddress}
+          value={entitlement?.shipToAddress ? postalAddressLines(entitlement.shipToAddress).join('\n') : undefined}
           rows={2}
         />
       </div>
@@ -307,6 +308,7 @@ export function BulkFields({
             state={state}
             required
             value={entitlement?.productId}
+            hint="Node-locked or uncounted: a web register key cannot start a floating seat."
           />
           <TextField
             name="quantityPerKey"

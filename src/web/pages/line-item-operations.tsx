@@ -188,7 +188,7 @@ export const operations: Operation[] = [
           min={1}
           state={state}
           required
-          hint={`${free(subject.lineItem)} of ${subject.lineItem.quantity} are not activated; at least one unit stays.`}
+          hint={`${free(subject.lineItem)} of ${subject.lineItem.quantity} are not activated; all of them may move.`}
         />
         <PickerField
           name="accountId"

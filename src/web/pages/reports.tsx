@@ -3,9 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
 import { type PeriodKind, periodOf } from '../../domain/periods.ts';
-import { reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { type Report, type ReportRow, activationReport } from '../../services/reports/activation-report.ts';
+import { type KeysReport, type KeysReportRow, keysReport } from '../../services/reports/keys-report.ts';
 import { type Statement, type StatementEntry, partnerStatement } from '../../services/reports/partner-statement.ts';
 import { Chart, type ChartConfig, chartColours } from '../components/chart.tsx';
 import { SelectField, TextField } from '../components/form.tsx';
@@ -21,6 +22,7 @@ const StatementPageQuery = Type.Object({
   period: StatementQuery.properties.period,
   a: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   r: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  v: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
 });
 
 const LINES_PER_PAGE = 100;
@@ -29,6 +31,7 @@ const CHARTED_GROUPS = 8;
 
 const groupOptions = [
   { value: 'partner', label: 'Partner' },
+  { value: 'holder', label: 'Stock holder' },
   { value: 'account', label: 'Account' },
   { value: 'product', label: 'Product' },
 ];
@@ -38,7 +41,7 @@ const periodOptions = [
 ];
 
 export function groupKey(report: Pick<Report, 'groupBy'>, row: ReportRow): string {
-  if (report.groupBy === 'partner') return row.partnerAccountId ?? '';
+  if (report.groupBy === 'partner' || report.groupBy === 'holder') return row.partnerAccountId ?? '';
   return (report.groupBy === 'account' ? row.accountId : row.productId) ?? '';
 }
 
@@ -119,32 +122,83 @@ function ReportFilters({ state, values }: { state: FormState; values: Record<str
   );
 }
 
+/** The keys report that goes beside an activations report: by product when that one is, else by stock holder. */
+function keysQuery(report: Report) {
+  return {
+    groupBy: report.groupBy === 'product' ? ('product' as const) : ('partner' as const),
+    period: report.period,
+    from: report.from,
+    to: report.to,
+  };
+}
+
+function KeysSection({ keys, values }: { keys: KeysReport; values: Record<string, string | undefined> }) {
+  const columns: Column<KeysReportRow>[] = [
+    {
+      label: keys.groupBy === 'product' ? 'Product' : 'Stock holder',
+      cell: (r) => r.partnerName ?? r.productName ?? '',
+    },
+    { label: 'Period', cell: (r) => r.period },
+    { label: 'Loaded', numeric: true, cell: (r) => r.loaded },
+    { label: 'Generated', numeric: true, cell: (r) => r.generated },
+    { label: 'Split in', numeric: true, cell: (r) => r.splitIn },
+    { label: 'Redeemed', numeric: true, cell: (r) => r.redeemed },
+    { label: 'Voided', numeric: true, cell: (r) => r.voided },
+    { label: 'Split onward', numeric: true, cell: (r) => r.splitOnward },
+  ];
+  return (
+    <Section
+      title="Prepaid stock (keys)"
+      actions={
+        <a class="button" href={hrefWith('/portal/reports/keys.csv', values)} download>
+          Download keys CSV
+        </a>
+      }
+    >
+      <p class="muted">
+        For partners who pre-pay for web register keys: keys put in each stock (loaded, generated, or split in from a
+        tier-1 partner), redeemed, voided and split onward to a reseller, per period. Test stock is not counted.
+      </p>
+      <DataTable
+        caption="Prepaid stock (keys)"
+        rows={keys.items}
+        columns={columns}
+        empty={{ title: `No key was put in stock, redeemed or voided between ${keys.from} and ${keys.to}.` }}
+      />
+    </Section>
+  );
+}
+
 function ReportPage({
   report,
+  keys,
   state,
   values,
 }: {
   report: Report | undefined;
+  keys?: KeysReport | undefined;
   state: FormState;
   values: Record<string, string | undefined>;
 }) {
   const groupLabel = groupOptions.find((o) => o.value === (report?.groupBy ?? 'partner'))?.label ?? 'Partner';
   const totals = (report?.items ?? []).reduce(
-    (t, r) => ({ activations: t.activations + r.activations, returns: t.returns + r.returns, net: t.net + r.net }),
-    {
-      activations: 0,
-      returns: 0,
-      net: 0,
-    },
+    (t, r) => ({
+      activations: t.activations + r.activations,
+      returns: t.returns + r.returns,
+      revocations: t.revocations + r.revocations,
+      net: t.net + r.net,
+    }),
+    { activations: 0, returns: 0, revocations: 0, net: 0 },
   );
   const columns: Column<ReportRow>[] = [
     { label: groupLabel, cell: (r) => groupName(r) },
     { label: 'Period', cell: (r) => r.period },
     { label: 'Activations', numeric: true, cell: (r) => r.activations },
     { label: 'Returns', numeric: true, cell: (r) => r.returns },
+    { label: 'Revocations', numeric: true, cell: (r) => r.revocations },
     { label: 'Net', numeric: true, cell: (r) => <strong>{r.net}</strong> },
   ];
-  if (report?.groupBy === 'partner') {
+  if (report?.groupBy === 'partner' || report?.groupBy === 'holder') {
     columns.push({
       label: 'Statement',
       cell: (r) =>
@@ -158,7 +212,7 @@ function ReportPage({
   return (
     <Layout
       title="Billing report"
-      lead="New activations, returns and net per period: what partners are billed on. Test activations are never counted; a return counts in the period it happened."
+      lead="New activations, returns and net per period: what partners are billed on. Test activations are never counted; a return counts in the period it happened and is credited; a revocation by the producer is shown apart and is not."
       charts
       actions={
         report && (
@@ -177,6 +231,7 @@ function ReportPage({
               ['To', report.to],
               ['Activations', totals.activations],
               ['Returns', totals.returns],
+              ['Revocations', totals.revocations],
               ['Net', <strong>{totals.net}</strong>],
             ]}
           />
@@ -209,6 +264,7 @@ function ReportPage({
               }}
             />
           </Section>
+          {keys && <KeysSection keys={keys} values={values} />}
         </>
       )}
     </Layout>
@@ -250,12 +306,13 @@ function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; ca
   );
 }
 
-function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number } }) {
+function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number; v: number } }) {
   const path = `/portal/reports/partners/${encodeURIComponent(statement.partner.id)}/statement`;
   const query = {
     period: statement.period,
     a: offsets.a ? String(offsets.a) : undefined,
     r: offsets.r ? String(offsets.r) : undefined,
+    v: offsets.v ? String(offsets.v) : undefined,
   };
   const kind = statement.period.includes('Q') ? 'quarter' : 'month';
   const back = hrefWith('/portal/reports', {
@@ -289,6 +346,7 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
             ['Period', `${statement.period} (${statement.from.slice(0, 10)} to ${lastDayBefore(statement.to)})`],
             ['Activations', statement.totals.activations],
             ['Returns', statement.totals.returns],
+            ['Revocations (not credited)', statement.totals.revocations],
             ['Net', <strong>{statement.totals.net}</strong>],
           ]}
         />
@@ -328,6 +386,23 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
           size={LINES_PER_PAGE}
           total={statement.returns.length}
           label="Pages of returns"
+        />
+      </Section>
+      <Section title="Revocations">
+        <p class="muted">Revoked by the producer (for example for fraud): listed here, not credited.</p>
+        <EntryTable
+          entries={statement.revocations.slice(offsets.v, offsets.v + LINES_PER_PAGE)}
+          caption="Revocations"
+          empty="No revocation in this period."
+        />
+        <OffsetPager
+          path={path}
+          query={query}
+          param="v"
+          offset={offsets.v}
+          size={LINES_PER_PAGE}
+          total={statement.revocations.length}
+          label="Pages of revocations"
         />
       </Section>
     </Layout>
@@ -370,7 +445,19 @@ export async function reportPages(web: Web): Promise<void> {
         { status: 400 },
       );
     }
-    return render.page(request, reply, <ReportPage report={answer.report} state={emptyForm} values={answer.values} />);
+    const keys = await keysReport(ctx, signedIn(request).actor, keysQuery(answer.report));
+    return render.page(
+      request,
+      reply,
+      <ReportPage report={answer.report} keys={keys} state={emptyForm} values={answer.values} />,
+    );
+  });
+
+  app.get('/reports/keys.csv', async (request, reply) => {
+    const answer = await reportFor(web, request);
+    if ('refused' in answer) throw answer.refused;
+    const csv = keysReportCsv(await keysReport(ctx, signedIn(request).actor, keysQuery(answer.report)));
+    return csvReply(reply, csv.filename).send(csv.text);
   });
 
   app.get('/reports.csv', async (request, reply) => {
@@ -388,7 +475,7 @@ export async function reportPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0 }} />,
+      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0, v: query.v ?? 0 }} />,
     );
   });
 
