@@ -183,8 +183,23 @@ describeEachBackend('portal: two-factor sign-in', (server) => {
     await customer.get('/portal');
     assert.equal((await customer.post(`/portal/users/${user.id}/two-factor/reset`)).status, 403);
 
+    await admin.get(`/portal/users/${user.id}`);
+    const made = await admin.post(`/portal/users/${user.id}/sign-in-link`);
+    const link = /\/sign-in\/link\/[A-Za-z0-9_-]{43}/.exec(made.html)?.[0] ?? '';
+    const linked = new PortalClient(url);
+    await linked.get(link);
+    const used = await linked.post(link);
+    assert.equal(used.status, 303);
+    assert.equal(used.location, '/sign-in/two-factor?next=%2Fportal', 'a sign-in link is a first step too');
+    assert.equal(hasSessionCookie(used), false);
+    assert.equal((await linked.get('/portal')).status, 303);
+    await linked.get('/sign-in/two-factor');
+    const viaLink = await linked.post('/sign-in/two-factor', { code: user.recoveryCodes[0] ?? '', _next: '/portal' });
+    assert.equal(viaLink.status, 303);
+    assert.equal((await linked.get('/portal/profile')).status, 200);
+
     const userPage = await admin.get(`/portal/users/${user.id}`);
-    assert.match(textOf(userPage.html), /Two-factor sign-in On since .* 10 of 10 recovery codes left/);
+    assert.match(textOf(userPage.html), /Two-factor sign-in On since .* 9 of 10 recovery codes left/);
     const reset = await admin.post(`/portal/users/${user.id}/two-factor/reset`);
     assert.equal(reset.status, 303);
     assert.equal(reset.location, `/portal/users/${user.id}`);
