@@ -74,6 +74,7 @@ export const unpublishedActions = [
   'two-factor.challenged',
   'two-factor.code-refused',
   'two-factor.recovery-code-used',
+  'two-factor.recovery-codes-replaced',
   'server-secret.created',
   'webhook-delivery.retried',
 ] as const;

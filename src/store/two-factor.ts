@@ -47,6 +47,12 @@ export async function insertRecoveryCodes(db: Db, userId: string, hashes: string
     .execute();
 }
 
+/** Replaces a user's recovery codes: the old ones stop working. */
+export async function replaceRecoveryCodes(db: Db, userId: string, hashes: string[]): Promise<void> {
+  await db.deleteFrom('two_factor_recovery_codes').where('user_id', '=', userId).execute();
+  await insertRecoveryCodes(db, userId, hashes);
+}
+
 /** Uses a recovery code once: false when it is unknown, another user's, or used. */
 export async function claimRecoveryCode(db: Db, userId: string, hash: string, at: string): Promise<boolean> {
   const result = await db

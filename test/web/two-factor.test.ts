@@ -144,7 +144,7 @@ describeEachBackend('portal: two-factor sign-in', (server) => {
     assert.match(textOf(r.html), /Too many failed sign-ins for this account/);
   });
 
-  it('takes each recovery code once, in any case and with spaces', async () => {
+  it('takes each recovery code once, in any case and with spaces, and makes new ones on a code from the app', async () => {
     const { api, url } = server();
     const user = await enrolledUser(api, url);
     const [one = '', two = ''] = user.recoveryCodes;
@@ -156,6 +156,19 @@ describeEachBackend('portal: two-factor sign-in', (server) => {
     assert.equal((await sendCode(second, two)).status, 303);
     assert.match(textOf((await second.get('/portal/profile/two-factor')).html), /Recovery codes left 8 of 10/);
     assert.ok((await actionsOf(api, user.id)).includes('two-factor.recovery-code-used'));
+
+    const wrong = await second.post('/portal/profile/two-factor/recovery-codes', { code: wrongCode(user.secret) });
+    assert.equal(wrong.status, 400, 'new codes need a code from the app');
+    const renewed = await second.post('/portal/profile/two-factor/recovery-codes', { code: code(user.secret) });
+    assert.equal(renewed.status, 201);
+    const fresh = [...renewed.html.matchAll(/\b([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})\b/g)].map(
+      (m) => m[1] ?? '',
+    );
+    assert.equal(new Set(fresh).size, 10);
+    const third = await passwordStep(url, user.email);
+    assert.equal((await sendCode(third, user.recoveryCodes[2] ?? '')).status, 401, 'the old codes stop working');
+    assert.equal((await sendCode(third, fresh[0] ?? '')).status, 303);
+    assert.ok((await actionsOf(api, user.id)).includes('two-factor.recovery-codes-replaced'));
   });
 
   it('sends an expired or unknown pending sign-in back to the password', async () => {

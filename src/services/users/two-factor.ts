@@ -25,6 +25,7 @@ import {
   findTwoFactor,
   insertRecoveryCodes,
   insertTwoFactor,
+  replaceRecoveryCodes,
 } from '../../store/two-factor.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -122,10 +123,7 @@ export async function enableTwoFactor(
     });
   const totp = totpOf(ctx, session.user.email, input.secret);
   const step = isTotpCode(input.code) ? stepOf(ctx, totp, input.code) : undefined;
-  if (step === undefined)
-    throw new AppError('VALIDATION_FAILED', 'The code is not right. Enter the code your app shows now.', {
-      fields: [{ field: '/code', message: 'is not right' }],
-    });
+  if (step === undefined) throw wrongCode();
   const key = await twoFactorKey(ctx);
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await inTransaction(ctx, async (tx, at) => {
@@ -144,6 +142,44 @@ export async function enableTwoFactor(
     );
     await audit(tx, session.actor, at, {
       action: 'two-factor.enabled',
+      subjectType: 'user',
+      subjectId: userId,
+      after: { recoveryCodes: RECOVERY_CODE_COUNT },
+    });
+  });
+  return { recoveryCodes };
+}
+
+const wrongCode = () =>
+  new AppError('VALIDATION_FAILED', 'The code is not right. Enter the code your app shows now.', {
+    fields: [{ field: '/code', message: 'is not right' }],
+  });
+
+/**
+ * New recovery codes for the signed-in person, proven by a current code from their app (a session
+ * alone is not enough: the codes outlast it). The old ones stop working.
+ */
+export async function newRecoveryCodes(
+  ctx: ServiceContext,
+  session: PortalSession,
+  input: { code: string },
+): Promise<{ recoveryCodes: string[] }> {
+  const key = await twoFactorKey(ctx);
+  const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  const userId = session.user.id;
+  await inTransaction(ctx, async (tx, at) => {
+    const stored = await findTwoFactor(tx, userId);
+    if (!stored) throw new AppError('INVALID_STATE', 'Two-factor sign-in is off.');
+    const totp = totpOf(ctx, session.user.email, decryptTotpSecret(key, stored.secret));
+    const step = isTotpCode(input.code) ? stepOf(ctx, totp, input.code) : undefined;
+    if (step === undefined || !(await claimStep(tx, userId, step))) throw wrongCode();
+    await replaceRecoveryCodes(
+      tx,
+      userId,
+      recoveryCodes.map((code) => recoveryHash(userId, code)),
+    );
+    await audit(tx, session.actor, at, {
+      action: 'two-factor.recovery-codes-replaced',
       subjectType: 'user',
       subjectId: userId,
       after: { recoveryCodes: RECOVERY_CODE_COUNT },

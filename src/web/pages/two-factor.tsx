@@ -11,6 +11,7 @@ import {
   enableTwoFactor,
   enrolmentOf,
   mustEnrol,
+  newRecoveryCodes,
   ownTwoFactor,
   resetTwoFactor,
   startEnrolment,
@@ -67,7 +68,7 @@ function EnrolPage({ view, state }: { view: EnrolView; state: FormState }) {
   );
 }
 
-function StatusPage({ status }: { status: TwoFactorStatus }) {
+function StatusPage({ status, state }: { status: TwoFactorStatus; state: FormState }) {
   return (
     <Layout title="Two-factor sign-in" lead="Sign-in asks for a code from your authenticator app after your password.">
       <Facts
@@ -80,13 +81,21 @@ function StatusPage({ status }: { status: TwoFactorStatus }) {
         If you lose your phone, sign in with a recovery code; if those are gone too, ask an admin to reset your
         two-factor sign-in.
       </p>
+      <Section title="New recovery codes">
+        <div class="narrow">
+          <Form action={`${ENROL_PATH}/recovery-codes`} state={state} submit="Make new recovery codes">
+            <p>The old codes stop working. A code from your app confirms it is you.</p>
+            <TextField name="code" label="Code" autocomplete="one-time-code" state={state} required />
+          </Form>
+        </div>
+      </Section>
     </Layout>
   );
 }
 
-function RecoveryCodesPage({ codes }: { codes: string[] }) {
+function RecoveryCodesPage({ codes, title }: { codes: string[]; title: string }) {
   return (
-    <Layout title="Two-factor sign-in is on" lead="Keep these recovery codes somewhere safe.">
+    <Layout title={title} lead="Keep these recovery codes somewhere safe.">
       <div class="notice" role="status">
         <p>
           <strong>Your recovery codes</strong> are shown only this once. Each signs you in once instead of a code from
@@ -145,6 +154,8 @@ export function TwoFactorSection({
   );
 }
 
+const CodeForm = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
 const EnrolForm = Type.Object(
   { secret: Type.String({ maxLength: 100 }), code: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
@@ -173,7 +184,7 @@ export async function twoFactorPages(web: Web): Promise<void> {
   app.get('/profile/two-factor', async (request, reply) => {
     const session = signedIn(request);
     const status = await ownTwoFactor(ctx, session);
-    if (status) return render.page(request, reply, <StatusPage status={status} />);
+    if (status) return render.page(request, reply, <StatusPage status={status} state={emptyForm} />);
     const view = await enrolView(startEnrolment(ctx, session), required(request));
     return render.page(request, reply, <EnrolPage view={view} state={emptyForm} />);
   });
@@ -185,7 +196,9 @@ export async function twoFactorPages(web: Web): Promise<void> {
       run: (input) => enableTwoFactor(ctx, session, input),
       // Shown on this answer only, never after a redirect: the codes must not travel in a cookie.
       done: ({ recoveryCodes }) =>
-        render.page(request, reply, <RecoveryCodesPage codes={recoveryCodes} />, { status: 201 }),
+        render.page(request, reply, <RecoveryCodesPage codes={recoveryCodes} title="Two-factor sign-in is on" />, {
+          status: 201,
+        }),
       again: async (state) => {
         // The same key again, so that the app the person just set up keeps working; a tampered one is replaced.
         const typed = textOf((request.body ?? {}) as FormBody, 'secret') ?? '';
@@ -193,6 +206,23 @@ export async function twoFactorPages(web: Web): Promise<void> {
           ? enrolmentOf(ctx, session, typed)
           : startEnrolment(ctx, session);
         return <EnrolPage view={await enrolView(enrolment, required(request))} state={state} />;
+      },
+    });
+  });
+
+  app.post('/profile/two-factor/recovery-codes', async (request, reply) => {
+    const session = signedIn(request);
+    return submit(web, request, reply, {
+      schema: CodeForm,
+      run: (input) => newRecoveryCodes(ctx, session, input),
+      done: ({ recoveryCodes }) =>
+        render.page(request, reply, <RecoveryCodesPage codes={recoveryCodes} title="New recovery codes" />, {
+          status: 201,
+        }),
+      again: async (state) => {
+        const status = await ownTwoFactor(ctx, session);
+        if (!status) throw new AppError('INVALID_STATE', 'Two-factor sign-in is off.');
+        return <StatusPage status={status} state={state} />;
       },
     });
   });
