@@ -18,6 +18,8 @@ export interface Config {
   /** Ceiling on all requests to public endpoints per client address per minute. */
   publicRequestsPerMinute: number;
   trustProxy: boolean;
+  /** Admins and operators must set up two-factor sign-in before they can use the portal. */
+  requireTwoFactorForProducer: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
@@ -68,6 +70,7 @@ export const defaultConfig: Config = {
   failedAttemptsPerMinute: 30,
   publicRequestsPerMinute: 6000,
   trustProxy: false,
+  requireTwoFactorForProducer: false,
   publicUrl: undefined,
   mail: {
     smtpUrl: undefined,
@@ -102,6 +105,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     failedAttemptsPerMinute: integer(env, 'LICENTIA_FAILED_ATTEMPTS_PER_MINUTE', defaultConfig.failedAttemptsPerMinute),
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
+    requireTwoFactorForProducer: env.LICENTIA_REQUIRE_2FA_FOR_PRODUCER === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
     mail: {
       smtpUrl: smtpUrl(env.SMTP_URL),

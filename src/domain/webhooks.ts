@@ -5,8 +5,9 @@ import { createHmac, randomBytes } from 'node:crypto';
  * written `_`), in groups by noun. `admin` marks events about the producer's own administration,
  * which no partner endpoint receives whatever it can read.
  *
- * Audited actions about sign-in secrets (sessions, sign-in links, passwords, server secrets) and
- * about mail are not published: they say nothing a back office needs and would widen who learns of sign-ins.
+ * Audited actions about sign-in secrets (sessions, sign-in links, passwords, two-factor sign-in,
+ * server secrets) and about mail are not published: they say nothing a back office needs and would
+ * widen who learns of sign-ins.
  * `test/unit/webhook-events.test.ts` fails when an audited action is neither published nor listed
  * here as unpublished, so a new action is a decision, not an accident.
  */
@@ -72,6 +73,12 @@ export const unpublishedActions = [
   'sign-in-link.created',
   'sign-in-link.used',
   'user.password-set',
+  'two-factor.enabled',
+  'two-factor.reset',
+  'two-factor.challenged',
+  'two-factor.code-refused',
+  'two-factor.recovery-code-used',
+  'two-factor.recovery-codes-replaced',
   'server-secret.created',
   'webhook-delivery.retried',
   // Mail about mail: the recipient may be an anonymous end customer, whose address is the

@@ -9,6 +9,7 @@ import * as outboxWebhooks from './migrations/0006-outbox-webhooks.ts';
 import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
+import * as twoFactor from './migrations/0014-two-factor.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-mail': mail,
   '0008-operations': operations,
   '0010-billing-counters': billingTiers,
+  '0014-two-factor': twoFactor,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -280,6 +280,31 @@ export interface SignInLinksTable {
   used_at: string | null;
 }
 
+export interface TwoFactorTable {
+  user_id: string;
+  /** The TOTP secret, encrypted with the server's two-factor key (src/services/users/two-factor-secrets.ts). */
+  secret: string;
+  /** The last TOTP time step accepted, so that no code is accepted twice. */
+  last_step: number;
+  enabled_at: string;
+}
+
+export interface TwoFactorRecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  used_at: string | null;
+}
+
+export interface TwoFactorChallengesTable {
+  secret_hash: string;
+  user_id: string;
+  /** How the first step was passed: `password` or `link`; the session keeps it. */
+  method: string;
+  failures: number;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ServerSecretsTable {
   name: string;
   value: string;
@@ -388,6 +413,9 @@ export interface Database {
   leases: LeasesTable;
   users: UsersTable;
   sessions: SessionsTable;
+  two_factor: TwoFactorTable;
+  two_factor_recovery_codes: TwoFactorRecoveryCodesTable;
+  two_factor_challenges: TwoFactorChallengesTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
   limit_counters: LimitCountersTable;

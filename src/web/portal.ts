@@ -29,6 +29,8 @@ import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { requireEnrolment, twoFactorPages } from './pages/two-factor.tsx';
+import { twoFactorSignInPages } from './pages/two-factor-sign-in.tsx';
 import { forgotPasswordPages } from './pages/forgot-password.tsx';
 import { mailPages } from './pages/mail.tsx';
 import { stockPages } from './pages/stock.tsx';
@@ -81,11 +83,13 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     );
 
     await signInPages(web);
+    await twoFactorSignInPages(web);
     await forgotPasswordPages(web);
     await activatePages(web);
     await scope.register(
       async (portal) => {
         const inner: Web = { ...web, app: portal };
+        requireEnrolment(portal, ctx);
         portal.setNotFoundHandler((request, reply) =>
           render.page(
             request,
@@ -98,6 +102,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
           ),
         );
         await homePages(inner);
+        await twoFactorPages(inner);
         await apiKeyPages(inner);
         await entitlementPages(inner);
         await entitlementDetailPages(inner);

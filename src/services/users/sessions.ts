@@ -19,6 +19,7 @@ import {
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { type PendingSignIn, challengeIfEnrolled } from './two-factor-challenges.ts';
 
 /** A signed-in person, as the portal sees them on each request. */
 export interface PortalSession {
@@ -35,11 +36,18 @@ export interface NewSession {
   session: PortalSession;
 }
 
+/** What a first step (password or link) leads to: a session, or a second step for users with two-factor sign-in. */
+export type SignInStep = NewSession | PendingSignIn;
+
+export function isPendingSignIn(step: SignInStep): step is PendingSignIn {
+  return 'secondStep' in step;
+}
+
 function actorOf(user: User, accountAnonymous: boolean): AuthenticatedActor {
   return { type: 'user', id: user.id, role: user.role, accountId: user.accountId, accountAnonymous };
 }
 
-async function startSession(tx: Db, user: User, method: 'password' | 'link', at: string): Promise<NewSession> {
+export async function startSession(tx: Db, user: User, method: 'password' | 'link', at: string): Promise<NewSession> {
   const secret = generateSecret();
   const sessionId = newId('session');
   const now = new Date(at);
@@ -72,23 +80,29 @@ export async function signInWithPassword(
   ctx: ServiceContext,
   email: string,
   password: string,
-): Promise<NewSession | undefined> {
+): Promise<SignInStep | undefined> {
   const found = await findUserCredentials(ctx.store.db, normalizeEmail(email));
   const usable = found !== undefined && found.passwordHash !== null && found.user.disabledAt === null;
   const matches = await verifyPassword(password, usable ? (found.passwordHash ?? '') : await decoyHash());
   if (!usable || !matches) return undefined;
-  return inTransaction(ctx, (tx, at) => startSession(tx, found.user, 'password', at));
+  return inTransaction(
+    ctx,
+    async (tx, at) =>
+      (await challengeIfEnrolled(tx, found.user, actorOf(found.user, false), 'password', at)) ??
+      startSession(tx, found.user, 'password', at),
+  );
 }
 
 /** Signs in with a one-use link; undefined when the link is unknown, used, expired, or its user disabled. */
-export async function signInWithLink(ctx: ServiceContext, secret: string): Promise<NewSession | undefined> {
+export async function signInWithLink(ctx: ServiceContext, secret: string): Promise<SignInStep | undefined> {
   return inTransaction(ctx, async (tx, at) => {
     const userId = await claimSignInLink(tx, hashSecret(secret), at);
     if (!userId) return undefined;
     const user = await findUser(tx, userId);
     if (!user || user.disabledAt !== null) return undefined;
-    await audit(tx, actorOf(user, false), at, { action: 'sign-in-link.used', subjectType: 'user', subjectId: user.id });
-    return startSession(tx, user, 'link', at);
+    const actor = actorOf(user, false);
+    await audit(tx, actor, at, { action: 'sign-in-link.used', subjectType: 'user', subjectId: user.id });
+    return (await challengeIfEnrolled(tx, user, actor, 'link', at)) ?? startSession(tx, user, 'link', at);
   });
 }
 

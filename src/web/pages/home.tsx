@@ -50,6 +50,12 @@ function ProfilePage({ session, state }: { session: PortalSession; state: FormSt
           </Form>
         </div>
       </Section>
+      <Section title="Two-factor sign-in">
+        <p>
+          A code from an authenticator app on your phone, asked for after your password.{' '}
+          <a href="/portal/profile/two-factor">Set it up or see its state</a>.
+        </p>
+      </Section>
     </Layout>
   );
 }

@@ -17,6 +17,8 @@ import { signedIn } from '../session.ts';
 import { NoInput, type Web, submit } from '../web.ts';
 import { AccountTypeBadge } from './account-parts.tsx';
 import { byId } from './account-parts.tsx';
+import { TwoFactorSection } from './two-factor.tsx';
+import { type TwoFactorStatus, userTwoFactor } from '../../services/users/two-factor.ts';
 
 // One portal user's page: rename, disable or enable, and a sign-in link to pass on.
 
@@ -37,6 +39,7 @@ interface UserView {
   actionState: FormState;
   link: SignInLink | undefined;
   senderName: string;
+  twoFactor: TwoFactorStatus | undefined;
 }
 
 function mailtoFor(user: User, link: SignInLink, senderName: string): string {
@@ -134,6 +137,7 @@ function UserPage({ view }: { view: UserView }) {
               </>
             )}
           </Section>
+          <TwoFactorSection userId={user.id} name={user.name} status={view.twoFactor} manageable />
           <Section title="Rename">
             <div class="narrow">
               <Form action={`/portal/users/${user.id}`} state={renameState} submit="Save name">
@@ -191,6 +195,7 @@ export async function userDetailPages(web: Web): Promise<void> {
       actionState: options.actionState ?? emptyForm,
       link: options.link,
       senderName: session.user.name,
+      twoFactor: await userTwoFactor(ctx, session.actor, id),
     };
   };
 
