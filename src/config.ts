@@ -20,6 +20,8 @@ export interface Config {
   trustProxy: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** Send Strict-Transport-Security; undefined: when `publicUrl` is https. */
+  hsts: boolean | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -36,6 +38,7 @@ export const defaultConfig: Config = {
   publicRequestsPerMinute: 6000,
   trustProxy: false,
   publicUrl: undefined,
+  hsts: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -53,6 +56,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    hsts: flag(env, 'LICENTIA_HSTS'),
   };
 }
 
@@ -62,6 +66,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false (got "${raw}")`);
+  return raw === 'true';
 }
 
 function publicUrl(raw: string | undefined): string | undefined {

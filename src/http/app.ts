@@ -16,7 +16,7 @@ import { AppError } from '../domain/errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { authenticate } from './auth.ts';
 import { registerJsonParser } from './json-body.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { answerClientError, errorHandler, sendProblem } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { catalogRoutes } from './routes/catalog.ts';
@@ -32,6 +32,7 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
+import { docsContentSecurityPolicy, registerSecurityHeaders } from './security-headers.ts';
 import { userRoutes } from './routes/users.ts';
 import { registerPortal } from '../web/portal.ts';
 
@@ -74,6 +75,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
     trustProxy: ctx.config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply) =>
       sendProblem(
@@ -106,7 +108,8 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
-  registerClientLimits(app, ctx.config);
+  registerClientLimits(app, ctx);
+  registerSecurityHeaders(app, ctx.config);
   const logRequests = options.logger !== false && options.logger.isLevelEnabled('info');
   app.addHook('onResponse', async (request, reply) => {
     if (!logRequests) return;
@@ -142,7 +145,11 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    staticCSP: docsContentSecurityPolicy,
+  });
 
   await app.register(
     async (api) => {

@@ -3,6 +3,7 @@ import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
 import { ValidationCache } from './licensing/validation-cache.ts';
+import { type WindowCountsSource, inProcessCounts } from './limits/window-counts.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -12,6 +13,8 @@ export interface ServiceContext {
   readonly keyRing: KeyRing;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
+  /** Where limits keep their counts (failed sign-ins, failed guesses): this process, or shared. */
+  readonly counts: WindowCountsSource;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
   readonly previewing?: boolean;
 }
@@ -24,6 +27,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyRing: new KeyRing(store),
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
+    counts: inProcessCounts,
   };
 }
 

@@ -26,7 +26,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: true, secretAnswer: true }),
       schema: {
         operationId: 'activate',
         tags,
@@ -54,7 +54,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline',
       {
-        config: publicRoute({ guessLimited: true }),
+        config: publicRoute({ guessLimited: true, secretAnswer: true }),
         schema: {
           operationId: 'activateOffline',
           tags,
@@ -147,6 +147,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.get(
     '/activations/:id/license',
     {
+      config: { secretAnswer: true },
       schema: {
         operationId: 'getActivationLicense',
         tags,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../../domain/csv.ts';
 import { Type } from 'typebox';
 import { keyRejectionReasons, keyStates, type WebRegisterKey } from '../../domain/bulk.ts';
 import { registrationFields } from '../../domain/entitlements.ts';
@@ -294,8 +294,8 @@ const csvColumns = [
 
 /** A key export as CSV text, a batch of rows at a time (the API and the portal send the same file). */
 export async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {
-  yield stringify([csvColumns as unknown as string[]]);
+  yield csvText([csvColumns]);
   for await (const batch of batches) {
-    yield stringify(batch.map((k) => csvColumns.map((c) => k[c] ?? '')));
+    yield csvText(batch.map((k) => csvColumns.map((c) => k[c])));
   }
 }

@@ -1,23 +1,12 @@
 import { Type } from 'typebox';
-import { AppError } from '../../domain/errors.ts';
-import { WindowCounter } from '../../http/client-limits.ts';
 import { signInLinkUsable } from '../../services/users/sign-in-links.ts';
-import { signInWithLink, signInWithPassword, signOut } from '../../services/users/sessions.ts';
+import { signInWithLink, signOut } from '../../services/users/sessions.ts';
+import { signInWithPasswordThrottled } from '../../services/users/sign-in-throttle.ts';
 import { Layout } from '../components/layout.tsx';
 import { Form, TextField } from '../components/form.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
 import { endSessionCookie, safeNext, startSessionCookie } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
-
-/**
- * Failed passwords are counted per account and client address, so that nobody locks a person out
- * from elsewhere by failing on purpose; and, more loosely, per account from anywhere, against
- * guessing spread over many addresses. Each address is also held to the failed-guess limit of
- * every public endpoint (DESIGN.md §4).
- */
-const FAILURES_PER_ACCOUNT_AND_ADDRESS = 10;
-const FAILURES_PER_ACCOUNT = 50;
-const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
 function SignInPage({ state, next }: { state: FormState; next: string }) {
   return (
@@ -83,9 +72,6 @@ const SignInQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2
 const LinkParams = Type.Object({ secret: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
 
 export async function signInPages({ app, ctx, render }: Web): Promise<void> {
-  const failuresFromAddress = new WindowCounter(FAILURES_PER_ACCOUNT_AND_ADDRESS, FAILURE_WINDOW_MS);
-  const failuresOfAccount = new WindowCounter(FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS);
-
   app.get('/', async (request, reply) => {
     if (request.portalSession) return reply.redirect('/portal', 303);
     return render.page(request, reply, <LandingPage />);
@@ -102,22 +88,9 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     const email = (textOf(values, 'email') ?? '').trim().toLowerCase();
     const password = textOf(values, 'password') ?? '';
     const next = safeNext(textOf(values, '_next'));
-    const fromHere = `${request.ip} ${email}`;
-    const wait = Math.max(failuresFromAddress.retryAfter(fromHere), failuresOfAccount.retryAfter(email));
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new AppError(
-        'RATE_LIMITED',
-        `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} minutes.`,
-      );
-    }
-    const created = email && password ? await signInWithPassword(ctx, email, password) : undefined;
+    const created = await signInWithPasswordThrottled(ctx, { email, password, address: request.ip });
     if (!created) {
       request.guessFailed = true;
-      if (email) {
-        failuresFromAddress.add(fromHere);
-        failuresOfAccount.add(email);
-      }
       const state: FormState = { values: { email }, errors: {}, message: 'The email or the password is not right.' };
       return render.page(request, reply, <SignInPage state={state} next={next} />, { status: 401 });
     }

@@ -1,0 +1,61 @@
+import { AppError } from '../../domain/errors.ts';
+import { normalizeEmail } from '../../domain/users.ts';
+import type { ServiceContext } from '../context.ts';
+import type { WindowCounts } from '../limits/window-counts.ts';
+import { type NewSession, signInWithPassword } from './sessions.ts';
+
+/**
+ * Failed passwords are counted per account and client address, so that nobody locks a person out
+ * from elsewhere by failing on purpose; and, more loosely, per account from anywhere, against
+ * guessing spread over many addresses. Each address is also held to the failed-guess limit of
+ * the sign-in routes (DESIGN.md §2 rule 5), which the HTTP layer applies.
+ */
+export const FAILURES_PER_ACCOUNT_AND_ADDRESS = 10;
+export const FAILURES_PER_ACCOUNT = 50;
+const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+interface Throttle {
+  fromAddress: WindowCounts;
+  ofAccount: WindowCounts;
+}
+
+const throttles = new WeakMap<ServiceContext['counts'], Throttle>();
+
+function throttleOf(ctx: ServiceContext): Throttle {
+  let throttle = throttles.get(ctx.counts);
+  if (!throttle) {
+    throttle = {
+      fromAddress: ctx.counts('sign-in.account-address', FAILURES_PER_ACCOUNT_AND_ADDRESS, FAILURE_WINDOW_MS),
+      ofAccount: ctx.counts('sign-in.account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS),
+    };
+    throttles.set(ctx.counts, throttle);
+  }
+  return throttle;
+}
+
+/**
+ * A password sign-in from the client `address`, under the throttle: undefined for a wrong email
+ * or password (counted), RATE_LIMITED (with `retryAfter` seconds) while the account is held,
+ * even for the right password.
+ */
+export async function signInWithPasswordThrottled(
+  ctx: ServiceContext,
+  input: { email: string; password: string; address: string },
+): Promise<NewSession | undefined> {
+  const email = normalizeEmail(input.email);
+  const throttle = throttleOf(ctx);
+  const fromHere = `${input.address} ${email}`;
+  const wait = Math.max(await throttle.fromAddress.retryAfter(fromHere), await throttle.ofAccount.retryAfter(email));
+  if (wait > 0)
+    throw new AppError(
+      'RATE_LIMITED',
+      `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} minutes.`,
+      { extensions: { retryAfter: wait } },
+    );
+  const created = email && input.password ? await signInWithPassword(ctx, email, input.password) : undefined;
+  if (!created && email) {
+    await throttle.fromAddress.add(fromHere);
+    await throttle.ofAccount.add(email);
+  }
+  return created;
+}
