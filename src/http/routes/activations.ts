@@ -26,7 +26,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations',
     {
-      config: publicRoute({ guessLimited: true, secretAnswer: true }),
+      config: publicRoute({ guessLimited: 'activation', secretAnswer: true }),
       schema: {
         operationId: 'activate',
         tags,
@@ -54,7 +54,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline',
       {
-        config: publicRoute({ guessLimited: true, secretAnswer: true }),
+        config: publicRoute({ guessLimited: 'activation', secretAnswer: true }),
         schema: {
           operationId: 'activateOffline',
           tags,
@@ -80,7 +80,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline/return',
       {
-        config: publicRoute({ guessLimited: true }),
+        config: publicRoute({ guessLimited: 'activation' }),
         schema: {
           operationId: 'returnOffline',
           tags,
@@ -172,7 +172,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/return',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'returnActivation',
         tags,
@@ -201,7 +201,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/rehost',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'rehostActivation',
         tags,

@@ -12,7 +12,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'checkoutLease',
         tags,
@@ -34,7 +34,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/heartbeat',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'heartbeatLease',
         tags,
@@ -52,7 +52,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/release',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'releaseLease',
         tags,

@@ -83,7 +83,7 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     return render.page(request, reply, <SignInPage state={emptyForm} next={next} />);
   });
 
-  app.post('/sign-in', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/sign-in', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const values = (request.body ?? {}) as FormBody;
     const email = (textOf(values, 'email') ?? '').trim().toLowerCase();
     const password = textOf(values, 'password') ?? '';
@@ -98,14 +98,14 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     return reply.redirect(next, 303);
   });
 
-  app.get('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+  app.get('/sign-in/link/:secret', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const { secret } = parseForm(LinkParams, request.params as FormBody);
     const usable = await signInLinkUsable(ctx, secret);
     if (!usable) request.guessFailed = true;
     return render.page(request, reply, <LinkPage secret={secret} usable={usable} />, { status: usable ? 200 : 410 });
   });
 
-  app.post('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/sign-in/link/:secret', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const { secret } = parseForm(LinkParams, request.params as FormBody);
     const created = await signInWithLink(ctx, secret);
     if (!created) {
