@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /**
- * Request lines carry the route pattern, never the URL or headers (src/http/app.ts); these paths
+ * Request lines carry the route pattern, never the URL or headers (src/interface/app.ts); these paths
  * are a second guard so that a secret that reaches a log object anyway is censored.
  */
 export const redactedPaths = [

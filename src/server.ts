@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import { type App, buildApp } from './http/app.ts';
+import { registerApi } from './http/api.ts';
+import { type App, createApp } from './interface/app.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { registerPortal } from './web/portal.ts';
 
 export interface RunningServer {
   app: App;
@@ -29,7 +31,11 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
-    const app = await buildApp(ctx, { logger });
+    // The API and the portal are siblings on one server: neither knows the other. The portal
+    // first, so that its pages are not taken for API operations in the OpenAPI document.
+    const app = createApp(ctx, { logger });
+    await registerPortal(app, ctx);
+    await registerApi(app, ctx);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -1,6 +1,6 @@
 /**
  * The closed set of error codes Licentia answers with. The HTTP layer maps each code to a
- * status in one place (src/http/problem.ts); services and the store only ever throw AppError.
+ * status in one place (src/interface/problem.ts); services and the store only ever throw AppError.
  */
 export const errorCodes = [
   'VALIDATION_FAILED',

@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from 'typebox';
 import { AppError, type FieldError } from '../domain/errors.ts';
-import { validationError } from '../http/problem.ts';
+import { validationError } from '../interface/problem.ts';
 
 /** A submitted form as @fastify/formbody parses it: a repeated name gives an array. */
 export type FormBody = Record<string, string | string[] | undefined>;

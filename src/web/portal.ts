@@ -4,7 +4,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import type { AppError } from '../domain/errors.ts';
-import { setRetryAfter, statusOfError, toAppError } from '../http/problem.ts';
+import { setRetryAfter, statusOfError, toAppError } from '../interface/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';

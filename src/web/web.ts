@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
 import { type Static, type TSchema, Type } from 'typebox';
 import { AppError } from '../domain/errors.ts';
-import { statusOfError } from '../http/problem.ts';
+import { statusOfError } from '../interface/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type FormBody, type FormState, parseForm, refusedForm } from './forms.ts';
 import type { Renderer } from './render.tsx';

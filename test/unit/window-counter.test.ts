@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WindowCounter } from '../../src/services/limits/window-counts.ts';
+import { WindowCounter } from '../../src/domain/window-counter.ts';
 
 describe('per-address window counter', () => {
   it('limits an address to max per window, then lets it go when the window ends', () => {

@@ -73,7 +73,10 @@ describeEachBackend('portal: accounts', (server) => {
     const list = await admin.get(`/portal/accounts?name=${encodeURIComponent(distName.split(' ')[1] ?? '')}`);
     const tree = await admin.get('/portal/accounts');
     assert.equal(list.status, 200);
-    assert.match(tree.html, new RegExp(`${distName}</a>[sS]*class="tree-1"><a href="/portal/accounts/${reseller}">`));
+    assert.match(
+      tree.html,
+      new RegExp(`${distName}</a>[\\s\\S]*class="tree-1"><a href="/portal/accounts/${reseller}">`),
+    );
     const partners = textOf((await admin.get('/portal/accounts?type=partner')).html);
     assert.ok(partners.includes(resellerName) && !partners.includes(anonName), 'filtered by type');
     const anonymousOnly = textOf((await admin.get('/portal/accounts?anonymous=true')).html);

@@ -54,7 +54,7 @@ export function userCommand(program: Command): void {
         const password = options.passwordStdin ? await readPassword() : undefined;
         const { createUser } = await import('../../services/users/create-user.ts');
         const { createSignInLink } = await import('../../services/users/sign-in-links.ts');
-        const { signInLinkUrl } = await import('../../http/public-url.ts');
+        const { signInLinkUrl } = await import('../../interface/public-url.ts');
         const { withContext } = await import('../open-context.ts');
         await withContext(async (ctx) => {
           const made = await createUser(ctx, systemActor, {
@@ -81,7 +81,7 @@ export function userCommand(program: Command): void {
       const { listUsers } = await import('../../services/users/read-users.ts');
       const { createSignInLink } = await import('../../services/users/sign-in-links.ts');
       const { normalizeEmail } = await import('../../domain/users.ts');
-      const { signInLinkUrl } = await import('../../http/public-url.ts');
+      const { signInLinkUrl } = await import('../../interface/public-url.ts');
       const { withContext } = await import('../open-context.ts');
       await withContext(async (ctx) => {
         const wanted = normalizeEmail(email);

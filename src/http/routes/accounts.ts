@@ -1,52 +1,14 @@
-import { Type } from 'typebox';
-import { accountTypes } from '../../domain/accounts.ts';
 import { createAccount } from '../../services/accounts/create-account.ts';
 import { createContact } from '../../services/accounts/create-contact.ts';
 import { getAccount, listAccounts, listContacts } from '../../services/accounts/read-accounts.ts';
 import { updateAccount } from '../../services/accounts/update-account.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
-import {
-  Email,
-  IdParams,
-  Name,
-  Nullable,
-  PageOf,
-  PageQuery,
-  ResourceId,
-  ShortText,
-  Strict,
-  StringEnum,
-  problemResponses,
-} from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { IdParams, PageOf, PageQuery, Strict, problemResponses } from '../../interface/schemas/common.ts';
 import { AccountSchema, ContactSchema } from '../schemas/entities.ts';
+import { AccountInput, AccountChanges, ContactInput, AccountFilters } from '../../interface/schemas/accounts-inputs.ts';
 
 const tags = ['Accounts'];
-
-export const AccountInput = Strict({
-  name: Name,
-  type: StringEnum(accountTypes),
-  parentAccountId: Type.Optional(Nullable(ResourceId)),
-  anonymous: Type.Optional(Type.Boolean()),
-});
-
-export const AccountChanges = Strict({
-  name: Type.Optional(Name),
-  parentAccountId: Type.Optional(Nullable(ResourceId)),
-});
-
-export const ContactInput = Strict({
-  name: Name,
-  email: Email,
-  phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
-});
-
-export const AccountFilters = {
-  type: Type.Optional(StringEnum(accountTypes)),
-  parentAccountId: Type.Optional(ResourceId),
-  anonymous: Type.Optional(Type.Boolean()),
-  name: Type.Optional(ShortText),
-};
 
 export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

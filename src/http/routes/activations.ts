@@ -5,18 +5,19 @@ import { rehostActivation, returnActivation, revokeActivation } from '../../serv
 import { activateOffline, returnOffline } from '../../services/activations/offline.ts';
 import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
-import { open, publicRoute } from '../public-limits.ts';
-import { IdParams, PageOf, PageQuery, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { open, publicRoute } from '../../interface/public-limits.ts';
 import {
-  ActivateBody,
-  ActivationAnswer,
-  ActivationSchema,
-  Code,
-  DeviceName,
-  Fingerprint,
-  LicenseSchema,
-} from '../schemas/activations.ts';
+  IdParams,
+  PageOf,
+  PageQuery,
+  ResourceId,
+  Strict,
+  StringEnum,
+  problemResponses,
+} from '../../interface/schemas/common.ts';
+import { ActivationAnswer, ActivationSchema, LicenseSchema } from '../schemas/activations.ts';
+import { ActivateBody, Code, DeviceName, Fingerprint } from '../../interface/schemas/activations-inputs.ts';
 
 const tags = ['Activations'];
 

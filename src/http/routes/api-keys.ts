@@ -4,27 +4,20 @@ import { createApiKey } from '../../services/api-keys/create-api-key.ts';
 import { getApiKey, listApiKeys } from '../../services/api-keys/read-api-keys.ts';
 import { revokeApiKey } from '../../services/api-keys/revoke-api-key.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
+import type { App } from '../../interface/app.ts';
 import {
   IdParams,
-  Nullable,
   PageOf,
   PageQuery,
   ResourceId,
-  ShortText,
   Strict,
   StringEnum,
   problemResponses,
-} from '../schemas/common.ts';
+} from '../../interface/schemas/common.ts';
 import { ApiKeySchema } from '../schemas/entities.ts';
+import { ApiKeyInput } from '../../interface/schemas/api-keys-inputs.ts';
 
 const tags = ['API keys'];
-
-export const ApiKeyInput = Strict({
-  role: StringEnum(roles),
-  accountId: Type.Optional(Nullable(ResourceId)),
-  name: Type.Optional(ShortText),
-});
 
 export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

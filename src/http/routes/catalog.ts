@@ -13,12 +13,9 @@ import {
 } from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
+import type { App } from '../../interface/app.ts';
 import {
   IdParams,
-  LongText,
-  Name,
-  Nullable,
   PageOf,
   PageQuery,
   ResourceId,
@@ -26,66 +23,16 @@ import {
   Strict,
   StringEnum,
   problemResponses,
-} from '../schemas/common.ts';
+} from '../../interface/schemas/common.ts';
 import { FeatureSchema, LicenseModelSchema, ProductSchema } from '../schemas/entities.ts';
+import {
+  LicenseModelInput,
+  FeatureInput,
+  ProductInput,
+  ProductChanges,
+} from '../../interface/schemas/catalog-inputs.ts';
 
 const tags = ['Catalogue'];
-const Version = Type.String({ minLength: 1, maxLength: 50, pattern: '\\S', examples: ['2.1'] });
-const ProductFeatureInput = Strict({
-  name: Name,
-  version: Type.Optional(Version),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
-});
-
-export const LicenseModelInput = Strict({
-  name: Name,
-  kind: StringEnum(licenseModelKinds),
-  durationDays: Type.Optional(
-    Nullable(
-      Type.Integer({
-        minimum: 1,
-        maximum: 36_500,
-        description: 'Licence lifetime from activation; null for permanent.',
-      }),
-    ),
-  ),
-  overdraft: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Activations allowed beyond the quantity.' }),
-  ),
-  maxRehosts: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'null: no limit.' }))),
-  allowOffline: Type.Optional(Type.Boolean()),
-  leaseSeconds: Type.Optional(
-    Nullable(
-      Type.Integer({
-        minimum: 30,
-        maximum: 604_800,
-        description: 'Floating only: lease lifetime without a heartbeat.',
-      }),
-    ),
-  ),
-});
-
-export const FeatureInput = Strict({
-  name: Name,
-  version: Type.Optional(Version),
-  description: Type.Optional(Nullable(LongText)),
-});
-
-export const ProductInput = Strict({
-  name: Name,
-  version: Version,
-  description: Type.Optional(Nullable(LongText)),
-  licenseModelId: ResourceId,
-  features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
-});
-
-export const ProductChanges = Strict({
-  name: Type.Optional(Name),
-  version: Type.Optional(Version),
-  description: Type.Optional(Nullable(LongText)),
-  licenseModelId: Type.Optional(ResourceId),
-  features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
-});
 
 export async function catalogRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

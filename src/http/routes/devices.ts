@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { getDevice, listDevices } from '../../services/activations/read-activations.ts';
-import type { App } from '../app.ts';
-import { IdParams, PageOf, PageQuery, ResourceId, Strict, problemResponses } from '../schemas/common.ts';
-import { DeviceSchema, Fingerprint } from '../schemas/activations.ts';
+import type { App } from '../../interface/app.ts';
+import { IdParams, PageOf, PageQuery, ResourceId, Strict, problemResponses } from '../../interface/schemas/common.ts';
+import { DeviceSchema } from '../schemas/activations.ts';
+import { Fingerprint } from '../../interface/schemas/activations-inputs.ts';
 
 export async function deviceRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.get(

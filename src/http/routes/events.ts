@@ -1,8 +1,16 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { listEvents } from '../../services/events/list-events.ts';
-import type { App } from '../app.ts';
-import { PageOf, PageQuery, ResourceId, ShortText, Strict, Timestamp, problemResponses } from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import {
+  PageOf,
+  PageQuery,
+  ResourceId,
+  ShortText,
+  Strict,
+  Timestamp,
+  problemResponses,
+} from '../../interface/schemas/common.ts';
 import { EventSchema } from '../schemas/entities.ts';
 
 export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> {

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { checkoutLease, heartbeatLease, releaseLeaseBy } from '../../services/activations/leases.ts';
-import type { App } from '../app.ts';
-import { open, publicRoute } from '../public-limits.ts';
-import { IdParams, Strict, problemResponses } from '../schemas/common.ts';
-import { Code, DeviceName, Fingerprint, LeaseSchema } from '../schemas/activations.ts';
+import type { App } from '../../interface/app.ts';
+import { open, publicRoute } from '../../interface/public-limits.ts';
+import { IdParams, Strict, problemResponses } from '../../interface/schemas/common.ts';
+import { LeaseSchema } from '../schemas/activations.ts';
+import { Code, DeviceName, Fingerprint } from '../../interface/schemas/activations-inputs.ts';
 
 const tags = ['Floating leases'];
 

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { isFailedGuess, validateLicense } from '../../services/activations/validate-license.ts';
-import type { App } from '../app.ts';
-import { open, publicRoute } from '../public-limits.ts';
-import { problemResponses } from '../schemas/common.ts';
-import { Code, Fingerprint, ValidationSchema } from '../schemas/activations.ts';
+import type { App } from '../../interface/app.ts';
+import { open, publicRoute } from '../../interface/public-limits.ts';
+import { problemResponses } from '../../interface/schemas/common.ts';
+import { ValidationSchema } from '../schemas/activations.ts';
+import { Code, Fingerprint } from '../../interface/schemas/activations-inputs.ts';
 
 export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

@@ -1,44 +1,26 @@
 import { Type } from 'typebox';
-import { MAX_QUANTITY } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
 import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
 import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
-import type { App } from '../app.ts';
-import { DateOnly, ResourceId, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { Strict, problemResponses } from '../../interface/schemas/common.ts';
 import { LineItemSchema } from '../schemas/entities.ts';
+import {
+  TransferLineItemInput,
+  SplitLineItemInput,
+  RenewLineItemInput,
+  UpsellLineItemInput,
+  UpgradeLineItemInput,
+} from '../../interface/schemas/lifecycle-inputs.ts';
 
 const tags = ['Lifecycle operations'];
 const Params = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
-const EntitlementId = Type.String({
-  pattern: '^[A-Za-z0-9._-]{1,64}$',
-  description: 'The ID of the new entitlement; generated when left out.',
-});
 const Moved = Type.Object({
   lineItem: LineItemSchema,
   newLineItem: LineItemSchema,
   entitlementId: Type.String({ description: 'The entitlement of the new line item.' }),
 });
-
-export const TransferLineItemInput = Strict({
-  accountId: ResourceId,
-  activations: StringEnum(['move', 'require-returned'] as const),
-  entitlementId: Type.Optional(EntitlementId),
-});
-
-export const SplitLineItemInput = Strict({
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY }),
-  accountId: Type.Optional(ResourceId),
-  entitlementId: Type.Optional(EntitlementId),
-});
-
-export const RenewLineItemInput = Strict({ expirationDate: DateOnly });
-
-export const UpsellLineItemInput = Strict({
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'How much to add.' }),
-});
-
-export const UpgradeLineItemInput = Strict({ productId: ResourceId });
 
 export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

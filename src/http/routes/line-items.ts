@@ -1,19 +1,12 @@
 import { Type } from 'typebox';
-import { MAX_QUANTITY } from '../../domain/entitlements.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { deleteLineItem, getLineItem, updateLineItem } from '../../services/entitlements/line-items.ts';
-import type { App } from '../app.ts';
-import { DateOnly, Nullable, ResourceId, Strict, problemResponses } from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { Strict, problemResponses } from '../../interface/schemas/common.ts';
 import { LineItemSchema } from '../schemas/entities.ts';
+import { LineItemUpdateInput } from '../../interface/schemas/line-items-inputs.ts';
 
 const tags = ['Line items'];
-/** A change to a draft or test line item: what is left out stays as it is; `null` clears a date. */
-export const LineItemUpdateInput = Strict({
-  productId: Type.Optional(ResourceId),
-  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUANTITY })),
-  startDate: Type.Optional(Nullable(DateOnly)),
-  expirationDate: Type.Optional(Nullable(DateOnly)),
-});
 
 const ActivationIdParams = Strict({ activationId: Type.String({ minLength: 1, maxLength: 100 }) });
 

@@ -1,6 +1,6 @@
 import { publishedKeys } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
+import type { App } from '../../interface/app.ts';
 
 /** Documents anyone may read without a key. */
 export async function publicDocumentRoutes(app: App, ctx: ServiceContext): Promise<void> {

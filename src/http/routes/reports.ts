@@ -5,9 +5,10 @@ import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
 import { partnerStatement } from '../../services/reports/partner-statement.ts';
 import { reportGroups } from '../../store/reports.ts';
-import type { App } from '../app.ts';
-import { reportCsv, statementCsv } from '../billing-csv.ts';
-import { DateOnly, IdParams, Nullable, Strict, StringEnum, problemResponses } from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';
+import { ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 
 const tags = ['Partner billing'];
 
@@ -30,17 +31,6 @@ const Entry = Type.Object({
   activationId: Type.String(),
   product: Type.String(),
   device: Type.String({ description: 'A hash of the device fingerprint.' }),
-});
-
-export const ReportQuery = Strict({
-  groupBy: Type.Optional(StringEnum(reportGroups)),
-  period: Type.Optional(StringEnum(periodKinds)),
-  from: Type.Optional(DateOnly),
-  to: Type.Optional(DateOnly),
-});
-
-export const StatementQuery = Strict({
-  period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$', examples: ['2026-11', '2026-Q4'] }),
 });
 
 const wantsCsv = (accept: string | undefined) => (accept ?? '').includes('text/csv');

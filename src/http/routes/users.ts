@@ -1,51 +1,16 @@
 import { Type } from 'typebox';
-import { roles } from '../../domain/actors.ts';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/users.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { createUser } from '../../services/users/create-user.ts';
 import { getUser, listUsers } from '../../services/users/read-users.ts';
 import { createSignInLink } from '../../services/users/sign-in-links.ts';
 import { updateUser } from '../../services/users/update-user.ts';
-import type { App } from '../app.ts';
-import { publicBaseUrl, signInLinkUrl } from '../public-url.ts';
-import {
-  Email,
-  IdParams,
-  Name,
-  Nullable,
-  PageOf,
-  PageQuery,
-  ResourceId,
-  Strict,
-  StringEnum,
-  Timestamp,
-  problemResponses,
-} from '../schemas/common.ts';
+import type { App } from '../../interface/app.ts';
+import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
+import { IdParams, PageOf, PageQuery, Strict, Timestamp, problemResponses } from '../../interface/schemas/common.ts';
 import { UserSchema } from '../schemas/entities.ts';
+import { UserInput, UserChanges, UserFilters } from '../../interface/schemas/users-inputs.ts';
 
 const tags = ['Users'];
-
-export const UserInput = Strict({
-  email: Email,
-  name: Name,
-  role: StringEnum(roles),
-  accountId: Type.Optional(Nullable(ResourceId)),
-  password: Type.Optional(
-    Type.String({
-      minLength: PASSWORD_MIN_LENGTH,
-      maxLength: PASSWORD_MAX_LENGTH,
-      description: 'Left out, the user signs in first with a sign-in link and sets a password then.',
-    }),
-  ),
-});
-
-export const UserChanges = Strict({ name: Type.Optional(Name), disabled: Type.Optional(Type.Boolean()) });
-
-export const UserFilters = {
-  role: Type.Optional(StringEnum(roles)),
-  accountId: Type.Optional(ResourceId),
-  email: Type.Optional(Type.String({ maxLength: 254, description: 'Part of the email address.' })),
-};
 
 export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

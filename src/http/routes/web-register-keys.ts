@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { csvText } from '../../domain/csv.ts';
 import { Type } from 'typebox';
-import { keyRejectionReasons, keyStates, type WebRegisterKey } from '../../domain/bulk.ts';
-import { registrationFields } from '../../domain/entitlements.ts';
+import { keyRejectionReasons, keyStates } from '../../domain/bulk.ts';
 import {
   exportWebRegisterKeys,
   getWebRegisterKey,
@@ -15,10 +13,9 @@ import { redeemWebRegisterKey } from '../../services/bulk/redeem-web-register-ke
 import { splitBulkEntitlement } from '../../services/bulk/split-bulk-entitlement.ts';
 import { voidWebRegisterKey, voidWebRegisterKeys } from '../../services/bulk/void-web-register-keys.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import type { App } from '../app.ts';
+import type { App } from '../../interface/app.ts';
 import {
   IdParams,
-  Name,
   Nullable,
   PageOf,
   PageQuery,
@@ -27,9 +24,16 @@ import {
   StringEnum,
   Timestamp,
   problemResponses,
-} from '../schemas/common.ts';
+} from '../../interface/schemas/common.ts';
 import { EntitlementSchema } from '../schemas/entities.ts';
-import { type SpooledUpload, acceptSpooledText } from '../spooled-upload.ts';
+import { type SpooledUpload, acceptSpooledText } from '../../interface/spooled-upload.ts';
+import { csvLines } from '../../interface/key-csv.ts';
+import {
+  KeyLoadJsonBody,
+  VoidKeysInput,
+  SplitStockInput,
+  RedeemKeyInput,
+} from '../../interface/schemas/web-register-keys-inputs.ts';
 
 const tags = ['Web register keys'];
 
@@ -48,32 +52,6 @@ const Rejected = Type.Array(Type.Object({ key: Type.String(), reason: StringEnum
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) });
 const Partial = Strict({
   partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })),
-});
-const KeyString = Type.String({ maxLength: 200 });
-
-export const KeyLoadJsonBody = Strict({
-  keys: Type.Optional(Type.Array(KeyString, { maxItems: 1_000_000 })),
-  key: Type.Optional(KeyString),
-  generate: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  prefix: Type.Optional(Type.String({ maxLength: 16 })),
-});
-
-export const VoidKeysInput = Strict({ keys: Type.Array(KeyString, { minItems: 1, maxItems: 10_000 }) });
-
-export const SplitStockInput = Strict({
-  partnerAccountId: ResourceId,
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
-  keys: Type.Optional(Type.Array(KeyString, { minItems: 1, maxItems: 10_000 })),
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
-  description: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
-});
-
-export const RedeemKeyInput = Strict({
-  accountId: Type.Optional(ResourceId),
-  accountName: Type.Optional(Name),
-  registration: Type.Optional(
-    Strict(Object.fromEntries(registrationFields.map((f) => [f, Type.Optional(Type.String({ maxLength: 500 }))]))),
-  ),
 });
 
 export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -279,23 +257,4 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
     },
     async (request) => voidWebRegisterKey(ctx, request.actor, request.params.key),
   );
-}
-
-const csvColumns = [
-  'key',
-  'state',
-  'entitlementId',
-  'redeemedEntitlementId',
-  'redeemedAt',
-  'voidedAt',
-  'loadId',
-  'loadedAt',
-] as const;
-
-/** A key export as CSV text, a batch of rows at a time (the API and the portal send the same file). */
-export async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {
-  yield csvText([csvColumns]);
-  for await (const batch of batches) {
-    yield csvText(batch.map((k) => csvColumns.map((c) => k[c])));
-  }
 }

@@ -4,7 +4,7 @@ import { roles } from '../../domain/actors.ts';
 import { licenseModelKinds } from '../../domain/catalog.ts';
 import { entitlementStates } from '../../domain/entitlement-states.ts';
 import { entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
-import { DateOnly, Nullable, StringEnum, Timestamp } from './common.ts';
+import { DateOnly, Nullable, StringEnum, Timestamp } from '../../interface/schemas/common.ts';
 
 /** Response shapes. Field names follow DESIGN.md §3 "Shapes"; more fields are welcome, none renamed. */
 

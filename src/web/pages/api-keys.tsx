@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { roles } from '../../domain/actors.ts';
 import type { ApiKey } from '../../domain/api-keys.ts';
 import type { Page } from '../../domain/paging.ts';
-import { ApiKeyInput } from '../../http/routes/api-keys.ts';
+import { ApiKeyInput } from '../../interface/schemas/api-keys-inputs.ts';
 import { createApiKey } from '../../services/api-keys/create-api-key.ts';
 import { listApiKeys } from '../../services/api-keys/read-api-keys.ts';
 import { revokeApiKey } from '../../services/api-keys/revoke-api-key.ts';

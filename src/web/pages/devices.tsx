@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Device } from '../../domain/activations.ts';
 import type { Page } from '../../domain/paging.ts';
-import { ResourceId } from '../../http/schemas/common.ts';
+import { ResourceId } from '../../interface/schemas/common.ts';
 import { getDevice, listActivations, listDevices } from '../../services/activations/read-activations.ts';
 import { ActivationTable } from '../components/activation-table.tsx';
 import { TextField } from '../components/form.tsx';

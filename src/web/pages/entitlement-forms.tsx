@@ -17,7 +17,7 @@ import {
   BulkEntitlementInput,
   EntitlementUpdateInput,
   SimpleEntitlementInput,
-} from '../../http/routes/entitlements.ts';
+} from '../../interface/schemas/entitlements-inputs.ts';
 import { createEntitlement } from '../../services/entitlements/create-entitlement.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { updateEntitlement } from '../../services/entitlements/update-entitlement.ts';

@@ -6,7 +6,11 @@ import type { Actor } from '../../domain/actors.ts';
 import { type EntitlementState, entitlementStates, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
 import { type Entitlement, entitlementKinds } from '../../domain/entitlements.ts';
 import type { Page } from '../../domain/paging.ts';
-import { EntitlementListQuery, EntitlementStateInput, LineItemInput } from '../../http/routes/entitlements.ts';
+import {
+  EntitlementListQuery,
+  EntitlementStateInput,
+  LineItemInput,
+} from '../../interface/schemas/entitlements-inputs.ts';
 import { isProducer } from '../../services/access.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
 import { deleteEntitlement } from '../../services/entitlements/delete-entitlement.ts';

@@ -4,7 +4,7 @@ import { endOfDate, startOfDate } from '../../domain/dates.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { AuditEvent } from '../../domain/events.ts';
 import type { Page } from '../../domain/paging.ts';
-import { DateOnly, ResourceId, ShortText } from '../../http/schemas/common.ts';
+import { DateOnly, ResourceId, ShortText } from '../../interface/schemas/common.ts';
 import { listEvents } from '../../services/events/list-events.ts';
 import { ActorName } from '../components/actor-name.tsx';
 import { EventChange } from '../components/event-change.tsx';

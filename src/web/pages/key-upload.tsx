@@ -1,8 +1,8 @@
 import type { FastifyError } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { statusOfError, toAppError } from '../../http/problem.ts';
-import { acceptSpooledText } from '../../http/spooled-upload.ts';
+import { statusOfError, toAppError } from '../../interface/problem.ts';
+import { acceptSpooledText } from '../../interface/spooled-upload.ts';
 import { type KeyLoadResult, loadWebRegisterKeys } from '../../services/bulk/load-web-register-keys.ts';
 import { type RefusedKey, RejectedKeys, keysPath, loadedMessage, refusedKeysOf } from '../components/keys.tsx';
 import { flash } from '../render.tsx';

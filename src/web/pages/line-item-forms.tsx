@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/actors.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
-import { LineItemUpdateInput } from '../../http/routes/line-items.ts';
+import { LineItemUpdateInput } from '../../interface/schemas/line-items-inputs.ts';
 import { requireProducer } from '../../services/access.ts';
 import { deleteLineItem, getLineItem, updateLineItem } from '../../services/entitlements/line-items.ts';
 import { productChoices } from '../choices.ts';

@@ -8,14 +8,14 @@ import { allowsLifecycle, isEditable } from '../../domain/entitlement-states.ts'
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
-import { statusOfError } from '../../http/problem.ts';
+import { statusOfError } from '../../interface/problem.ts';
 import {
   RenewLineItemInput,
   SplitLineItemInput,
   TransferLineItemInput,
   UpgradeLineItemInput,
   UpsellLineItemInput,
-} from '../../http/routes/lifecycle.ts';
+} from '../../interface/schemas/lifecycle-inputs.ts';
 import { isProducer, ownAccountId } from '../../services/access.ts';
 import { listActivations } from '../../services/activations/read-activations.ts';
 import { getLicenseModel, listProducts } from '../../services/catalog/read-catalog.ts';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { accountTypes } from '../../domain/accounts.ts';
-import { ResourceId } from '../../http/schemas/common.ts';
+import { ResourceId } from '../../interface/schemas/common.ts';
 import { accountSuggestions, productSuggestions } from '../choices.ts';
 import type { Option } from '../components/form.tsx';
 import { type FormBody, parseForm, textOf } from '../forms.ts';

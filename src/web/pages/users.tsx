@@ -5,9 +5,9 @@ import { type Actor, type Role, isAccountRole, roles } from '../../domain/actors
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { PASSWORD_MIN_LENGTH, type User } from '../../domain/users.ts';
-import { UserInput } from '../../http/routes/users.ts';
-import { publicBaseUrl, signInLinkUrl } from '../../http/public-url.ts';
-import { IdParams } from '../../http/schemas/common.ts';
+import { UserInput } from '../../interface/schemas/users-inputs.ts';
+import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
+import { IdParams } from '../../interface/schemas/common.ts';
 import { getAccounts, listAccounts } from '../../services/accounts/read-accounts.ts';
 import { createUser } from '../../services/users/create-user.ts';
 import { getUser, listUsers } from '../../services/users/read-users.ts';

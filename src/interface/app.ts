@@ -1,5 +1,3 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { Logger } from 'pino';
@@ -17,24 +15,8 @@ import type { ServiceContext } from '../services/context.ts';
 import { authenticate } from './auth.ts';
 import { registerJsonParser } from './json-body.ts';
 import { answerClientError, errorHandler, sendProblem } from './problem.ts';
-import { accountRoutes } from './routes/accounts.ts';
-import { apiKeyRoutes } from './routes/api-keys.ts';
-import { catalogRoutes } from './routes/catalog.ts';
-import { entitlementRoutes } from './routes/entitlements.ts';
-import { eventRoutes } from './routes/events.ts';
-import { lineItemRoutes } from './routes/line-items.ts';
-import { publicDocumentRoutes } from './routes/public-documents.ts';
-import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
-import { activationRoutes } from './routes/activations.ts';
-import { deviceRoutes } from './routes/devices.ts';
-import { leaseRoutes } from './routes/leases.ts';
-import { lifecycleRoutes } from './routes/lifecycle.ts';
-import { reportRoutes } from './routes/reports.ts';
-import { licenseRoutes } from './routes/licenses.ts';
 import { registerClientLimits } from './client-limits.ts';
-import { docsContentSecurityPolicy, registerSecurityHeaders } from './security-headers.ts';
-import { userRoutes } from './routes/users.ts';
-import { registerPortal } from '../web/portal.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -67,7 +49,12 @@ function validators(): Record<string, Ajv> {
   return { body, querystring: text, params: text, headers: text };
 }
 
-export async function buildApp(ctx: ServiceContext, options: AppOptions): Promise<App> {
+/**
+ * The one Fastify instance the API and the portal are both mounted on (by `src/server.ts`), with
+ * what applies to every request whichever door it comes through: strict validation, problem
+ * answers, the JSON parser, the caller's credential, the per-address limits and the request log.
+ */
+export function createApp(ctx: ServiceContext, options: AppOptions): App {
   const app = Fastify({
     loggerInstance: options.logger === false ? undefined : (options.logger as FastifyBaseLogger),
     logger: options.logger === false ? false : undefined,
@@ -124,53 +111,5 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions): Promis
       'request',
     );
   });
-
-  // Before the API documentation, so that its pages are not taken for API operations.
-  await registerPortal(app, ctx);
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Licentia API',
-        version: '1',
-        description:
-          'Entitlements, activation codes, web register keys, signed licences and partner billing. ' +
-          'Authenticate with `Authorization: Bearer <API key>`; activation, validation and leases are open to devices.',
-      },
-      servers: [{ url: '/' }],
-      components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Licentia API key' } },
-      },
-      security: [{ apiKey: [] }],
-    },
-  });
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true },
-    staticCSP: docsContentSecurityPolicy,
-  });
-
-  await app.register(
-    async (api) => {
-      const typed = api as App;
-      await apiKeyRoutes(typed, ctx);
-      await catalogRoutes(typed, ctx);
-      await accountRoutes(typed, ctx);
-      await userRoutes(typed, ctx);
-      await entitlementRoutes(typed, ctx);
-      await lineItemRoutes(typed, ctx);
-      await webRegisterKeyRoutes(typed, ctx);
-      await activationRoutes(typed, ctx);
-      await licenseRoutes(typed, ctx);
-      await leaseRoutes(typed, ctx);
-      await deviceRoutes(typed, ctx);
-      await lifecycleRoutes(typed, ctx);
-      await reportRoutes(typed, ctx);
-      await eventRoutes(typed, ctx);
-    },
-    { prefix: '/api/v1' },
-  );
-  await publicDocumentRoutes(app, ctx);
   return app;
 }

@@ -1,0 +1,68 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { App } from '../interface/app.ts';
+import { docsContentSecurityPolicy } from '../interface/security-headers.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { catalogRoutes } from './routes/catalog.ts';
+import { entitlementRoutes } from './routes/entitlements.ts';
+import { eventRoutes } from './routes/events.ts';
+import { lineItemRoutes } from './routes/line-items.ts';
+import { publicDocumentRoutes } from './routes/public-documents.ts';
+import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
+import { activationRoutes } from './routes/activations.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { leaseRoutes } from './routes/leases.ts';
+import { lifecycleRoutes } from './routes/lifecycle.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { licenseRoutes } from './routes/licenses.ts';
+import { userRoutes } from './routes/users.ts';
+
+/** The REST API: its OpenAPI document and docs, the /api/v1 routes and the public documents. */
+export async function registerApi(app: App, ctx: ServiceContext): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Licentia API',
+        version: '1',
+        description:
+          'Entitlements, activation codes, web register keys, signed licences and partner billing. ' +
+          'Authenticate with `Authorization: Bearer <API key>`; activation, validation and leases are open to devices.',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A Licentia API key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    staticCSP: docsContentSecurityPolicy,
+  });
+
+  await app.register(
+    async (api) => {
+      const typed = api as App;
+      await apiKeyRoutes(typed, ctx);
+      await catalogRoutes(typed, ctx);
+      await accountRoutes(typed, ctx);
+      await userRoutes(typed, ctx);
+      await entitlementRoutes(typed, ctx);
+      await lineItemRoutes(typed, ctx);
+      await webRegisterKeyRoutes(typed, ctx);
+      await activationRoutes(typed, ctx);
+      await licenseRoutes(typed, ctx);
+      await leaseRoutes(typed, ctx);
+      await deviceRoutes(typed, ctx);
+      await lifecycleRoutes(typed, ctx);
+      await reportRoutes(typed, ctx);
+      await eventRoutes(typed, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+  await publicDocumentRoutes(app, ctx);
+}
