@@ -22,6 +22,9 @@ export interface Config {
   publicUrl: string | undefined;
   /** Send Strict-Transport-Security; undefined: when `publicUrl` is https. */
   hsts: boolean | undefined;
+  /** Seals the signing keys at rest (DESIGN.md §3); without it, a key file (`secretFile` or beside the database). */
+  secret: string | undefined;
+  secretFile: string | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -39,6 +42,8 @@ export const defaultConfig: Config = {
   trustProxy: false,
   publicUrl: undefined,
   hsts: undefined,
+  secret: undefined,
+  secretFile: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -57,6 +62,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
     hsts: flag(env, 'LICENTIA_HSTS'),
+    secret: env.LICENTIA_SECRET || undefined,
+    secretFile: env.LICENTIA_SECRET_FILE || undefined,
   };
 }
 

@@ -4,6 +4,7 @@ import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
 import { ValidationCache } from './licensing/validation-cache.ts';
 import { type WindowCountsSource, inProcessCounts } from './limits/window-counts.ts';
+import { KeyVault } from './signing-keys/key-vault.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -11,6 +12,8 @@ export interface ServiceContext {
   readonly config: Config;
   now(): Date;
   readonly keyRing: KeyRing;
+  /** Seals and opens the signing keys' private halves (the key-encryption key). */
+  readonly keyVault: KeyVault;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
   /** Where limits keep their counts (failed sign-ins, failed guesses): this process, or shared. */
@@ -20,11 +23,13 @@ export interface ServiceContext {
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
+  const keyVault = new KeyVault(config);
   return {
     store,
     config,
     now,
-    keyRing: new KeyRing(store),
+    keyRing: new KeyRing(store, keyVault),
+    keyVault,
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
     counts: inProcessCounts,

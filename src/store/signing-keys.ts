@@ -39,3 +39,23 @@ export async function retireSigningKeysExcept(db: Db, kid: string, at: string): 
     .where('retired_at', 'is', null)
     .execute();
 }
+
+/** Private halves still stored as plain PEM (written before keys were sealed). */
+export async function listUnsealedSigningKeys(db: Db): Promise<Pick<SigningKeyRow, 'kid' | 'private_pkcs8'>[]> {
+  return db
+    .selectFrom('signing_keys')
+    .select(['kid', 'private_pkcs8'])
+    .where('private_pkcs8', 'like', '-----BEGIN%')
+    .execute();
+}
+
+/** Replaces a key's stored private half, if it is still `from` (another process may have sealed it first). */
+export async function replacePrivateKey(db: Db, kid: string, from: string, to: string): Promise<boolean> {
+  const result = await db
+    .updateTable('signing_keys')
+    .set({ private_pkcs8: to })
+    .where('kid', '=', kid)
+    .where('private_pkcs8', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
