@@ -25,6 +25,8 @@ export interface Config {
   /** Seals the signing keys at rest (DESIGN.md §3); without it, a key file (`secretFile` or beside the database). */
   secret: string | undefined;
   secretFile: string | undefined;
+  /** How often the server signs a checkpoint of the audit chain; 0: never by itself. */
+  auditCheckpointSeconds: number;
 }
 
 export const defaultConfig: Config = {
@@ -44,6 +46,7 @@ export const defaultConfig: Config = {
   hsts: undefined,
   secret: undefined,
   secretFile: undefined,
+  auditCheckpointSeconds: 3600,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -64,6 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     hsts: flag(env, 'LICENTIA_HSTS'),
     secret: env.LICENTIA_SECRET || undefined,
     secretFile: env.LICENTIA_SECRET_FILE || undefined,
+    auditCheckpointSeconds: integer(env, 'LICENTIA_AUDIT_CHECKPOINT_SECONDS', defaultConfig.auditCheckpointSeconds),
   };
 }
 

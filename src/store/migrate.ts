@@ -5,6 +5,7 @@ import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
 import * as billing from './migrations/0004-billing.ts';
 import * as portalUsers from './migrations/0005-portal-users.ts';
+import * as security from './migrations/0009-security.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-activations': activations,
   '0004-billing': billing,
   '0005-portal-users': portalUsers,
+  '0009-security': security,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
