@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The whole suite: every test file under test/, run by node's own test runner with TypeScript
 // loaded through tsx. Each file runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
-// Without arguments it type-checks first. Usage: npm test [-- path/to/file.test.ts ...]
+// Without arguments it first type-checks, then checks format, lint and the layer rules.
+// Usage: npm test [-- path/to/file.test.ts ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,23 @@ if (args.length === 0) {
   if (check.status !== 0) {
     process.stderr.write('format or lint check failed: run `npm run fix`\n');
     process.exit(check.status ?? 1);
+  }
+  // The layer rules of ARCHITECTURE.md (.dependency-cruiser.cjs): an import across a layer, or a cycle, fails the suite.
+  const deps = spawnSync(
+    process.execPath,
+    [
+      'node_modules/dependency-cruiser/bin/dependency-cruise.mjs',
+      'src',
+      '--config',
+      '.dependency-cruiser.cjs',
+      '--output-type',
+      'err',
+    ],
+    { stdio: 'inherit' },
+  );
+  if (deps.status !== 0) {
+    process.stderr.write('dependency rules broken: see ARCHITECTURE.md and .dependency-cruiser.cjs\n');
+    process.exit(deps.status ?? 1);
   }
 }
 const files = args.length > 0 ? args : testFiles('test');

@@ -27,6 +27,12 @@ export interface Config {
   secretFile: string | undefined;
   /** How often the server signs a checkpoint of the audit chain; 0: never by itself. */
   auditCheckpointSeconds: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceSeconds: number;
+  /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
+  metricsToken: string | undefined;
+  /** A port of its own for GET /metrics (no token), on the same host. */
+  metricsPort: number | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -47,6 +53,9 @@ export const defaultConfig: Config = {
   secret: undefined,
   secretFile: undefined,
   auditCheckpointSeconds: 3600,
+  shutdownGraceSeconds: 10,
+  metricsToken: undefined,
+  metricsPort: undefined,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -68,6 +77,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     secret: env.LICENTIA_SECRET || undefined,
     secretFile: env.LICENTIA_SECRET_FILE || undefined,
     auditCheckpointSeconds: integer(env, 'LICENTIA_AUDIT_CHECKPOINT_SECONDS', defaultConfig.auditCheckpointSeconds),
+    shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
+    metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
+    metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
   };
 }
 
@@ -92,4 +104,10 @@ function publicUrl(raw: string | undefined): string | undefined {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');
+  return raw;
 }

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { registerApi } from './http/api.ts';
 import { type App, createApp } from './interface/app.ts';
+import { Metrics } from './interface/metrics.ts';
+import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/licensing/invalidate.ts';
@@ -18,14 +20,24 @@ export interface RunningServer {
   url: string;
   /** The secret of the admin key made on this start, if one was made; print it once. */
   createdAdminKey: string | undefined;
+  /** Where whatever runs beside the server (the outbox) adds its gauges. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 /** Opens the database, brings it up to date, makes sure keys exist, and listens. */
 export async function startServer(config: Config, logger: Logger | false): Promise<RunningServer> {
-  const store = openStore({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+  const store = openStore({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    log: (message, error) => {
+      if (logger) logger.warn({ err: error }, message);
+    },
+  });
   try {
     await migrateToLatest(store);
+    await store.checkpoint();
+    await sweepAbandonedSpools();
     const ctx = createServiceContext(store, config);
     await store.onAnnouncedChange((payload) => forget(ctx, payload));
     await ensureSigningKey(ctx);
@@ -40,10 +52,13 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
     // The API and the portal are siblings on one server: neither knows the other. The portal
     // first, so that its pages are not taken for API operations in the OpenAPI document.
-    const app = createApp(ctx, { logger });
+    const metrics = new Metrics(store);
+    const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
     await app.listen({ port: config.port, host: config.host });
+    const metricsServer =
+      config.metricsPort === undefined ? undefined : await metrics.listen(config.host, config.metricsPort);
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -52,10 +67,20 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       ctx,
       url: `http://${host}:${port}`,
       createdAdminKey: createdSecret,
+      metrics,
       close: async () => {
         stopRefreshing();
         stopCheckpoints();
-        await app.close();
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+        // Requests in flight get the grace period to finish; then their connections are cut.
+        const deadline = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+        deadline.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(deadline);
+        }
         await store.close();
       },
     };

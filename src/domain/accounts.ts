@@ -20,3 +20,12 @@ export interface Contact {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What a list of accounts may be narrowed to (API query, portal pickers). */
+export interface AccountFilter {
+  type?: AccountType | undefined;
+  parentAccountId?: string | undefined;
+  anonymous?: boolean | undefined;
+  /** Part of the name, any case. */
+  name?: string | undefined;
+}

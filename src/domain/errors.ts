@@ -25,6 +25,7 @@ export const errorCodes = [
   'KEYS_REJECTED',
   'IDEMPOTENCY_CONFLICT',
   'RATE_LIMITED',
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -10,6 +10,7 @@ import { entitlementRoutes } from './routes/entitlements.ts';
 import { eventRoutes } from './routes/events.ts';
 import { lineItemRoutes } from './routes/line-items.ts';
 import { publicDocumentRoutes } from './routes/public-documents.ts';
+import { healthRoutes } from './routes/health.ts';
 import { webRegisterKeyRoutes } from './routes/web-register-keys.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -65,4 +66,5 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
     { prefix: '/api/v1' },
   );
   await publicDocumentRoutes(app, ctx);
+  await healthRoutes(app, ctx);
 }

@@ -17,6 +17,9 @@ import { registerJsonParser } from './json-body.ts';
 import { answerClientError, errorHandler, sendProblem } from './problem.ts';
 import { registerClientLimits } from './client-limits.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
+import { registerDraining } from './draining.ts';
+import type { Metrics } from './metrics.ts';
+import { requestIdOf } from './request-id.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -28,6 +31,8 @@ export type App = FastifyInstance<
 
 export interface AppOptions {
   logger: Logger | false;
+  /** Counts every request; serves GET /metrics to a bearer of the metrics token, if one is set. */
+  metrics?: Metrics;
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -60,8 +65,12 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
     logger: options.logger === false ? false : undefined,
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
-    logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Every log line of a request carries its ID, which is echoed back and put in problems.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Our own hook answers during shutdown, with a problem document.
+    return503OnClosing: false,
     clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply) =>
@@ -86,6 +95,12 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
   );
   registerJsonParser(app);
 
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerDraining(app);
+  options.metrics?.observe(app);
+  options.metrics?.route(app, ctx.config.metricsToken);
   app.addHook('onRequest', async (request) => {
     // %00 in a path or query would reach the database as a NUL character.
     if (/%00/.test(request.url)) throw new AppError('MALFORMED_REQUEST', 'The URL contains a NUL character.');

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../store/database.ts';
 
 /** The one place where error codes become HTTP statuses (DESIGN.md §4). */
 const statusOf: Record<ErrorCode, number> = {
@@ -26,6 +27,7 @@ const statusOf: Record<ErrorCode, number> = {
   KEYS_REJECTED: 422,
   RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -80,10 +82,20 @@ export function setRetryAfter(reply: FastifyReply, error: AppError): void {
   if (typeof wait === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(wait));
 }
 
+const problemCodes = new WeakMap<FastifyRequest, ErrorCode>();
+
+/** The code of the problem this request was answered with, if it was (for metrics). */
+export function problemCodeOf(request: FastifyRequest): ErrorCode | undefined {
+  return problemCodes.get(request);
+}
+
 export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
-  const problem = problemOf(error);
+  problemCodes.set(reply.request, error.code);
+  // The request's ID, as in its log lines and X-Request-Id: what a support ticket quotes.
+  const problem = { ...problemOf(error), instance: `urn:licentia:request:${reply.request.id}` };
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
   setRetryAfter(reply, error);
+  if (error.code === 'UNAVAILABLE') reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
@@ -137,6 +149,11 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return new AppError('MALFORMED_REQUEST', fastifyError.message);
   }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('UNAVAILABLE', 'The database is out of reach for the moment; try again shortly.', {
+      cause: error,
+    });
+  }
   return new AppError('INTERNAL', 'Something went wrong on our side; it has been logged.', { cause: error });
 }
 
@@ -147,6 +164,7 @@ export function errorHandler(
 ): FastifyReply {
   const appError = toAppError(error);
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+  if (appError.code === 'UNAVAILABLE') request.log.warn({ err: error }, 'database unavailable');
   return sendProblem(reply, appError);
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,8 +42,49 @@ export function acceptSpooledText(app: FastifyInstance, limitBytes: number): voi
   });
 }
 
+/** Spool directories name the process that made them, so that a later start can tell them abandoned. */
+const SPOOL_PREFIX = 'licentia-upload-';
+const OWNED_SPOOL = /^licentia-upload-p(\d+)-/;
+
+/**
+ * At start: removes the spools of server processes that no longer run (killed in the middle of an
+ * upload, they had no chance to), and spools of the older, unnamed kind over an hour old.
+ * Answers how many were removed.
+ */
+export async function sweepAbandonedSpools(dir = tmpdir()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(SPOOL_PREFIX)) continue;
+    const path = join(dir, name);
+    const owner = OWNED_SPOOL.exec(name)?.[1];
+    const abandoned =
+      owner === undefined
+        ? Date.now() -
+            (await stat(path).then(
+              (s) => s.mtimeMs,
+              () => Date.now(),
+            )) >
+          3_600_000
+        : !processRuns(Number(owner));
+    if (!abandoned) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function spool(payload: Readable, limitBytes: number): Promise<SpooledUpload> {
-  const dir = await mkdtemp(join(tmpdir(), 'licentia-upload-'));
+  const dir = await mkdtemp(join(tmpdir(), `${SPOOL_PREFIX}p${process.pid}-`));
   const path = join(dir, 'body.txt');
   const hash = createHash('sha256');
   let bytes = 0;

@@ -1,9 +1,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Ed25519PublicJwk } from './ed25519-jwk.ts';
 
 export interface GeneratedSigningKey {
   kid: string;
-  publicJwk: JWK;
+  publicJwk: Ed25519PublicJwk;
   privatePkcs8Pem: string;
 }
 
@@ -14,7 +15,7 @@ export async function generateSigningKey(): Promise<GeneratedSigningKey> {
   const kid = await calculateJwkThumbprint(jwk, 'sha256');
   return {
     kid,
-    publicJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: 'EdDSA', use: 'sig' },
+    publicJwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '', kid, alg: 'EdDSA', use: 'sig' },
     privatePkcs8Pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
   };
 }

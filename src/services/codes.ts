@@ -1,3 +1,4 @@
+import { normalizeCode } from '../domain/codes.ts';
 import { AppError } from '../domain/errors.ts';
 import { lockCodeNamespace } from '../store/codes.ts';
 import type { Db } from '../store/database.ts';
@@ -8,9 +9,10 @@ import { keyCodesExist } from '../store/web-register-keys.ts';
  * Activation IDs and web register keys share one namespace: either may be typed in as the code
  * of an activation, so no normalised code may be used twice across both.
  */
-export async function assertCodesFree(tx: Db, codes: { code: string; field: string }[]): Promise<void> {
+export async function assertCodesFree(tx: Db, activationIds: { activationId: string; field: string }[]): Promise<void> {
   const seen = new Map<string, string>();
-  for (const { code, field } of codes) {
+  for (const { activationId, field } of activationIds) {
+    const code = normalizeCode(activationId);
     if (seen.has(code)) {
       throw new AppError('VALIDATION_FAILED', 'The same activation ID is given twice.', {
         fields: [{ field, message: 'duplicate activation ID' }],

@@ -24,7 +24,7 @@ export async function replayedAnswer<T>(
 ): Promise<T | undefined> {
   const existing = await claimIdempotencyKey(tx, scopeOf(actor, operation), request.key, request.requestHash, at);
   if (!existing) return undefined;
-  if (existing.request_hash !== request.requestHash) {
+  if (existing.requestHash !== request.requestHash) {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was used for a different request.');
   }
   if (existing.response === null) {

@@ -1,9 +1,9 @@
-import type { Account, AccountType, Contact } from '../domain/accounts.ts';
+import type { Account, AccountFilter, AccountType, Contact } from '../domain/accounts.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import { type Db, storeOf } from './database.ts';
-import type { Database, NewRow, Row } from './schema.ts';
+import type { Database, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
 export function toAccount(row: Row<'accounts'>): Account {
@@ -30,9 +30,20 @@ export function toContact(row: Row<'contacts'>): Contact {
   };
 }
 
-export async function insertAccount(db: Db, row: NewRow<'accounts'>): Promise<Account> {
-  await db.insertInto('accounts').values(row).execute();
-  return toAccount({ ...row, parent_account_id: row.parent_account_id ?? null, anonymous: row.anonymous ?? 0 });
+export async function insertAccount(db: Db, account: Account): Promise<Account> {
+  await db
+    .insertInto('accounts')
+    .values({
+      id: account.id,
+      name: account.name,
+      type: account.type,
+      parent_account_id: account.parentAccountId,
+      anonymous: account.anonymous ? 1 : 0,
+      created_at: account.createdAt,
+      updated_at: account.updatedAt,
+    })
+    .execute();
+  return account;
 }
 
 export async function findAccount(db: Db, id: string, scope: Scope = { kind: 'all' }): Promise<Account | undefined> {
@@ -48,19 +59,20 @@ export async function findAccounts(db: Db, ids: readonly string[], scope: Scope 
   return rows.map(toAccount);
 }
 
-export async function updateAccount(
+export async function updateAccountRecord(
   db: Db,
   id: string,
-  changes: { name?: string; parent_account_id?: string | null; updated_at: string },
+  changes: { name?: string | undefined; parentAccountId?: string | null | undefined; at: string },
 ): Promise<void> {
-  await db.updateTable('accounts').set(changes).where('id', '=', id).execute();
-}
-
-export interface AccountFilter {
-  type?: AccountType | undefined;
-  parentAccountId?: string | undefined;
-  anonymous?: boolean | undefined;
-  name?: string | undefined;
+  await db
+    .updateTable('accounts')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.parentAccountId !== undefined && { parent_account_id: changes.parentAccountId }),
+      updated_at: changes.at,
+    })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function listAccounts(
@@ -112,9 +124,20 @@ export async function isSameOrDescendant(db: Db, ancestorId: string, descendantI
   return false;
 }
 
-export async function insertContact(db: Db, row: NewRow<'contacts'>): Promise<Contact> {
-  await db.insertInto('contacts').values(row).execute();
-  return toContact({ ...row, phone: row.phone ?? null });
+export async function insertContact(db: Db, contact: Contact): Promise<Contact> {
+  await db
+    .insertInto('contacts')
+    .values({
+      id: contact.id,
+      account_id: contact.accountId,
+      name: contact.name,
+      email: contact.email,
+      phone: contact.phone,
+      created_at: contact.createdAt,
+      updated_at: contact.updatedAt,
+    })
+    .execute();
+  return contact;
 }
 
 export async function findContact(db: Db, id: string): Promise<Contact | undefined> {

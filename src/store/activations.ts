@@ -7,10 +7,62 @@ import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
+import { type LineItemRecord, toLineItemRecord } from './entitlements.ts';
+import type { Ed25519PublicJwk } from '../licensing/ed25519-jwk.ts';
 import type { NewRow, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
-export type ActivationRow = Row<'activations'>;
+type ActivationRow = Row<'activations'>;
+
+/** An activation as services work with it: the licence it holds and the internal keys it points at. */
+export interface ActivationRecord {
+  id: string;
+  lineItemId: string;
+  entitlementPk: string;
+  deviceId: string;
+  fingerprint: string;
+  count: number;
+  state: ActivationState;
+  test: boolean;
+  /** The line item's owner when activated; billing groups by these three. */
+  accountId: string;
+  tier1AccountId: string | null;
+  productId: string;
+  kid: string;
+  /** The signed licence, returned again on a repeat activation of the same device. */
+  token: string;
+  /** The device's own public key, when it brought one (offline activation). */
+  devicePublicKey: Ed25519PublicJwk | null;
+  offline: boolean;
+  issuedAt: string;
+  expiresAt: string | null;
+  /** When it was returned or revoked. */
+  endedAt: string | null;
+}
+
+/** Field by field, as on the rest of the activation path. */
+function toActivationRecord(row: ActivationRow): ActivationRecord {
+  return {
+    id: row.id,
+    lineItemId: row.line_item_id,
+    entitlementPk: row.entitlement_pk,
+    deviceId: row.device_id,
+    fingerprint: row.fingerprint,
+    count: row.count,
+    state: row.state as ActivationState,
+    test: row.test === 1,
+    accountId: row.account_id,
+    tier1AccountId: row.tier1_account_id,
+    productId: row.product_id,
+    kid: row.kid,
+    token: row.token,
+    devicePublicKey: row.device_public_key === null ? null : (JSON.parse(row.device_public_key) as Ed25519PublicJwk),
+    offline: row.offline === 1,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+  };
+}
 
 /**
  * Takes `count` of a line item's quantity if that keeps it within `quantity + overdraft` (overdraft
@@ -65,7 +117,7 @@ export async function giveBackCount(
   return result.numUpdatedRows === 1n;
 }
 
-export type NewActivationRow = NewRow<'activations'>;
+type NewActivationRow = NewRow<'activations'>;
 
 const activationColumnNames = [
   'id',
@@ -94,8 +146,27 @@ const insertActivationQuery = preparedQuery(activationColumnNames, (db, row: Ins
   db.insertInto('activations').values(row),
 );
 
-export async function insertActivation(db: Db, row: InsertedActivation): Promise<void> {
-  await insertActivationQuery.run(db, row);
+export async function insertActivation(db: Db, activation: ActivationRecord): Promise<void> {
+  await insertActivationQuery.run(db, {
+    id: activation.id,
+    line_item_id: activation.lineItemId,
+    entitlement_pk: activation.entitlementPk,
+    device_id: activation.deviceId,
+    fingerprint: activation.fingerprint,
+    count: activation.count,
+    state: activation.state,
+    test: activation.test ? 1 : 0,
+    account_id: activation.accountId,
+    tier1_account_id: activation.tier1AccountId,
+    product_id: activation.productId,
+    kid: activation.kid,
+    token: activation.token,
+    device_public_key: activation.devicePublicKey === null ? null : JSON.stringify(activation.devicePublicKey),
+    offline: activation.offline ? 1 : 0,
+    issued_at: activation.issuedAt,
+    expires_at: activation.expiresAt,
+    ended_at: activation.endedAt,
+  });
 }
 
 /** Ends an activation that is still active; of two concurrent returns, one does it. */
@@ -114,8 +185,9 @@ export async function endActivation(
   return result.numUpdatedRows === 1n;
 }
 
-export async function findActivationRow(db: Db, id: string): Promise<ActivationRow | undefined> {
-  return db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findActivationRecord(db: Db, id: string): Promise<ActivationRecord | undefined> {
+  const row = await db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toActivationRecord(row);
 }
 
 const activeActivationQuery = preparedQuery(
@@ -130,12 +202,13 @@ const activeActivationQuery = preparedQuery(
       .where('state', '=', sql.lit('active')),
 );
 
-export async function findActiveActivationRow(
+export async function findActiveActivation(
   db: Db,
   lineItemId: string,
   fingerprint: string,
-): Promise<ActivationRow | undefined> {
-  return activeActivationQuery.first(db, { lineItemId, fingerprint });
+): Promise<ActivationRecord | undefined> {
+  const row = await activeActivationQuery.first(db, { lineItemId, fingerprint });
+  return row && toActivationRecord(row);
 }
 
 const upsertDeviceQuery = preparedQuery(
@@ -397,7 +470,32 @@ export async function findDevice(db: Db, id: string, scope: Scope): Promise<Devi
   return row && toDevice(row);
 }
 
-export type LeaseRow = Row<'leases'>;
+type LeaseRow = Row<'leases'>;
+
+/** A floating seat held by one device until it expires or is released. */
+export interface LeaseRecord {
+  id: string;
+  lineItemId: string;
+  fingerprint: string;
+  deviceName: string | null;
+  test: boolean;
+  createdAt: string;
+  expiresAt: string;
+  releasedAt: string | null;
+}
+
+function toLeaseRecord(row: LeaseRow): LeaseRecord {
+  return {
+    id: row.id,
+    lineItemId: row.line_item_id,
+    fingerprint: row.fingerprint,
+    deviceName: row.device_name,
+    test: row.test === 1,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    releasedAt: row.released_at,
+  };
+}
 
 export async function countLiveLeases(db: Db, lineItemId: string, now: string): Promise<number> {
   const row = await db
@@ -415,8 +513,8 @@ export async function findLiveLease(
   lineItemId: string,
   fingerprint: string,
   now: string,
-): Promise<LeaseRow | undefined> {
-  return db
+): Promise<LeaseRecord | undefined> {
+  const row = await db
     .selectFrom('leases')
     .selectAll()
     .where('line_item_id', '=', lineItemId)
@@ -424,14 +522,28 @@ export async function findLiveLease(
     .where('released_at', 'is', null)
     .where('expires_at', '>', now)
     .executeTakeFirst();
+  return row && toLeaseRecord(row);
 }
 
-export async function insertLease(db: Db, row: LeaseRow): Promise<void> {
-  await db.insertInto('leases').values(row).execute();
+export async function insertLease(db: Db, lease: LeaseRecord): Promise<void> {
+  await db
+    .insertInto('leases')
+    .values({
+      id: lease.id,
+      line_item_id: lease.lineItemId,
+      fingerprint: lease.fingerprint,
+      device_name: lease.deviceName,
+      test: lease.test ? 1 : 0,
+      created_at: lease.createdAt,
+      expires_at: lease.expiresAt,
+      released_at: lease.releasedAt,
+    })
+    .execute();
 }
 
-export async function findLeaseRow(db: Db, id: string): Promise<LeaseRow | undefined> {
-  return db.selectFrom('leases').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findLeaseRecord(db: Db, id: string): Promise<LeaseRecord | undefined> {
+  const row = await db.selectFrom('leases').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toLeaseRecord(row);
 }
 
 /** Extends a lease that is still live; an expired one may already have lost its seat. */
@@ -456,27 +568,27 @@ export async function releaseLease(db: Db, id: string, at: string): Promise<bool
   return result.numUpdatedRows === 1n;
 }
 
-export function toLease(row: LeaseRow, activationId: string, entitlementId: string): Lease {
+export function toLease(lease: LeaseRecord, activationId: string, entitlementId: string): Lease {
   return {
-    id: row.id,
+    id: lease.id,
     activationId,
     entitlementId,
-    fingerprint: row.fingerprint,
-    deviceName: row.device_name,
-    test: row.test === 1,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    releasedAt: row.released_at,
+    fingerprint: lease.fingerprint,
+    deviceName: lease.deviceName,
+    test: lease.test,
+    createdAt: lease.createdAt,
+    expiresAt: lease.expiresAt,
+    releasedAt: lease.releasedAt,
   };
 }
 
 /** The device's most recent activation of a line item, in whatever state. */
-export async function findLatestActivationRow(
+export async function findLatestActivation(
   db: Db,
   lineItemId: string,
   fingerprint: string,
-): Promise<ActivationRow | undefined> {
-  return db
+): Promise<ActivationRecord | undefined> {
+  const row = await db
     .selectFrom('activations')
     .selectAll()
     .where('line_item_id', '=', lineItemId)
@@ -484,15 +596,18 @@ export async function findLatestActivationRow(
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
+  return row && toActivationRecord(row);
 }
 
 /**
  * Takes the line item's row lock (a no-op update) and answers the row as it is under the lock: a
  * quantity read before it may already be stale (a split committed meanwhile).
  */
-export async function lockLineItem(db: Db, lineItemId: string): Promise<Row<'line_items'>> {
+export async function lockLineItem(db: Db, lineItemId: string): Promise<LineItemRecord> {
   await db.updateTable('line_items').set({ used_count: sql`used_count` }).where('id', '=', lineItemId).execute();
-  return db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow();
+  return toLineItemRecord(
+    await db.selectFrom('line_items').selectAll().where('id', '=', lineItemId).executeTakeFirstOrThrow(),
+  );
 }
 
 export async function reissueLicense(

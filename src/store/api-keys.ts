@@ -16,9 +16,23 @@ function toApiKey(row: Row<'api_keys'>): ApiKey {
   };
 }
 
-export async function insertApiKey(db: Db, row: Row<'api_keys'>): Promise<ApiKey> {
-  await db.insertInto('api_keys').values(row).execute();
-  return toApiKey(row);
+/** Only the hash of the key's secret is kept. */
+export async function insertApiKey(db: Db, apiKey: ApiKey & { secretHash: string }): Promise<ApiKey> {
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: apiKey.id,
+      name: apiKey.name,
+      role: apiKey.role,
+      account_id: apiKey.accountId,
+      prefix: apiKey.prefix,
+      secret_hash: apiKey.secretHash,
+      created_at: apiKey.createdAt,
+      revoked_at: apiKey.revokedAt,
+    })
+    .execute();
+  const { secretHash: _secretHash, ...stored } = apiKey;
+  return stored;
 }
 
 export async function findApiKey(db: Db, id: string): Promise<ApiKey | undefined> {

@@ -1,7 +1,7 @@
 import type { Feature, LicenseModel, LicenseModelKind, Product, ProductFeature } from '../domain/catalog.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Db } from './database.ts';
-import type { NewRow, Row } from './schema.ts';
+import type { Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
 export function toLicenseModel(row: Row<'license_models'>): LicenseModel {
@@ -30,9 +30,23 @@ function toFeature(row: Row<'features'>): Feature {
   };
 }
 
-export async function insertLicenseModel(db: Db, row: Row<'license_models'>): Promise<LicenseModel> {
-  await db.insertInto('license_models').values(row).execute();
-  return toLicenseModel(row);
+export async function insertLicenseModel(db: Db, model: LicenseModel): Promise<LicenseModel> {
+  await db
+    .insertInto('license_models')
+    .values({
+      id: model.id,
+      name: model.name,
+      kind: model.kind,
+      duration_days: model.durationDays,
+      overdraft: model.overdraft,
+      max_rehosts: model.maxRehosts,
+      allow_offline: model.allowOffline ? 1 : 0,
+      lease_seconds: model.leaseSeconds,
+      created_at: model.createdAt,
+      updated_at: model.updatedAt,
+    })
+    .execute();
+  return model;
 }
 
 export async function findLicenseModel(db: Db, id: string): Promise<LicenseModel | undefined> {
@@ -57,9 +71,19 @@ export async function listLicenseModels(
   return toPage(rows, limit, (r) => r.id, toLicenseModel);
 }
 
-export async function insertFeature(db: Db, row: Row<'features'>): Promise<Feature> {
-  await db.insertInto('features').values(row).execute();
-  return toFeature(row);
+export async function insertFeature(db: Db, feature: Feature): Promise<Feature> {
+  await db
+    .insertInto('features')
+    .values({
+      id: feature.id,
+      name: feature.name,
+      version: feature.version,
+      description: feature.description,
+      created_at: feature.createdAt,
+      updated_at: feature.updatedAt,
+    })
+    .execute();
+  return feature;
 }
 
 export async function findFeature(db: Db, id: string): Promise<Feature | undefined> {
@@ -94,22 +118,41 @@ export async function listFeatures(
   return toPage(rows, limit, (r) => r.id, toFeature);
 }
 
-export async function insertProduct(db: Db, row: Row<'products'>, features: ProductFeature[]): Promise<Product> {
-  await db.insertInto('products').values(row).execute();
-  await replaceProductFeatures(db, row.id, features);
-  return toProduct(row, features);
+export async function insertProduct(db: Db, product: Product): Promise<Product> {
+  await db
+    .insertInto('products')
+    .values({
+      id: product.id,
+      name: product.name,
+      version: product.version,
+      description: product.description,
+      license_model_id: product.licenseModelId,
+      created_at: product.createdAt,
+      updated_at: product.updatedAt,
+    })
+    .execute();
+  await replaceProductFeatures(db, product.id, product.features);
+  return product;
 }
 
-export async function updateProduct(
+/** Changes the fields given (undefined: unchanged); `features`, when given, replace the product's. */
+export async function updateProductRecord(
   db: Db,
   id: string,
-  changes: Partial<Pick<NewRow<'products'>, 'name' | 'version' | 'description' | 'license_model_id'>> & {
-    updated_at: string;
-  },
-  features: ProductFeature[] | undefined,
+  changes: Partial<Pick<Product, 'name' | 'version' | 'description' | 'licenseModelId' | 'features'>> & { at: string },
 ): Promise<void> {
-  await db.updateTable('products').set(changes).where('id', '=', id).execute();
-  if (features) await replaceProductFeatures(db, id, features);
+  await db
+    .updateTable('products')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.version !== undefined && { version: changes.version }),
+      ...(changes.description !== undefined && { description: changes.description }),
+      ...(changes.licenseModelId !== undefined && { license_model_id: changes.licenseModelId }),
+      updated_at: changes.at,
+    })
+    .where('id', '=', id)
+    .execute();
+  if (changes.features) await replaceProductFeatures(db, id, changes.features);
 }
 
 async function replaceProductFeatures(db: Db, productId: string, features: ProductFeature[]): Promise<void> {

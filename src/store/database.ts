@@ -35,6 +35,13 @@ export interface Store {
    * undefined on PostgreSQL.
    */
   externalWrites(): number | undefined;
+  /** SQLite: `observer` is told the number of transactions of each group commit; no-op on PostgreSQL. */
+  observeGroupCommits(observer: (members: number) => void): void;
+  /**
+   * SQLite: copies the write-ahead log into the database and truncates it, so that a big load
+   * (or a failed one) does not leave hundreds of megabytes of log behind. No-op on PostgreSQL.
+   */
+  checkpoint(): Promise<void>;
 }
 
 const CHANGE_CHANNEL = 'licentia_changes';
@@ -64,6 +71,8 @@ function register(store: Store): Store {
 export interface StoreOptions {
   url: string;
   poolSize?: number;
+  /** Told about connections lost and recovered from; silent by default. */
+  log?: StoreLog;
 }
 
 const PG_INT8 = 20;
@@ -73,7 +82,7 @@ export function openStore(options: StoreOptions): Store {
   const { url } = options;
   if (url.startsWith('sqlite:')) return register(openSqlite(url.slice('sqlite:'.length)));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
-    return register(openPostgres(url, options.poolSize ?? 10));
+    return register(openPostgres(url, options.poolSize ?? 10, options.log ?? (() => undefined)));
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${redactUrl(url)})`);
 }
 
@@ -108,6 +117,12 @@ function openSqlite(path: string): Store {
     announceChange: async () => undefined,
     onAnnouncedChange: async () => undefined,
     externalWrites: () => dataVersion.get() as number,
+    observeGroupCommits: (observer) => {
+      groupCommit.observer = observer;
+    },
+    checkpoint: async () => {
+      if (!memory) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+    },
   };
 }
 
@@ -145,19 +160,28 @@ function statementCache(sqlite: SqliteDatabase.Database, max = 1000): (sql: stri
   };
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // A request waits this long for a connection, not for ever, when PostgreSQL is out of reach.
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
     // Counts come back as int8; they always fit in a JavaScript number here.
     types: {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === PG_INT8 || oid === PG_NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
     },
   });
+  // A connection that PostgreSQL drops emits 'error' on its client (idle: on the pool too); an
+  // 'error' event nobody listens to ends the process. The query that was using it fails on its
+  // own, and the pool discards the client.
+  pool.on('error', (error) => log('PostgreSQL connection lost (idle)', error));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log('PostgreSQL connection lost', error));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.Client[] = [];
-  let closing = false;
+  const listener = new ChangeListener(url, log);
   return {
     db,
     dialect: 'postgres',
@@ -168,38 +192,109 @@ function openPostgres(url: string, poolSize: number): Store {
     },
     transaction: (work) => withRetry(() => db.transaction().execute(work)),
     close: async () => {
-      closing = true;
-      await Promise.all(listeners.map((client) => client.end().catch(() => undefined)));
+      await listener.close();
       await db.destroy();
     },
     announceChange: async (tx, payload) => {
       await sql`select pg_notify(${CHANGE_CHANNEL}, ${payload})`.execute(tx);
     },
-    onAnnouncedChange: async (handler) => {
-      const listen = async (): Promise<void> => {
-        const client = new pg.Client({ connectionString: url });
-        // While the listener is away, changes may be missed: everything cached is forgotten when
-        // it goes, and again once it is back.
-        const lost = () => {
-          if (closing) return;
-          handler('*');
-          setTimeout(() => void listen().catch(lost), 1000).unref();
-        };
-        client.on('error', () => undefined);
-        client.on('end', lost);
-        client.on('notification', (message) => {
-          if (message.channel === CHANGE_CHANNEL) handler(message.payload ?? '');
-        });
-        await client.connect();
-        await client.query(`listen ${CHANGE_CHANNEL}`);
-        listeners.push(client);
-        handler('*');
-      };
-      await listen();
-    },
+    onAnnouncedChange: (handler) => listener.start(handler),
     externalWrites: () => undefined,
+    observeGroupCommits: () => undefined,
+    checkpoint: async () => undefined,
   };
 }
+
+/** Where the store reports trouble it recovers from by itself (a lost connection). */
+export type StoreLog = (message: string, error: unknown) => void;
+
+/**
+ * The one LISTEN connection of this process. While it is away, changes may be missed, so
+ * everything cached is forgotten when it goes, and again once it is back. A lost or failed
+ * connection schedules exactly one new attempt, after a delay that doubles up to a ceiling,
+ * with jitter so that servers that lost PostgreSQL together do not all come back at once.
+ */
+class ChangeListener {
+  #handler: ((payload: string) => void) | undefined;
+  #client: pg.Client | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly log: StoreLog,
+  ) {}
+
+  /** Connects once; a failure here is the caller's (the server does not start). */
+  async start(handler: (payload: string) => void): Promise<void> {
+    this.#handler = handler;
+    await this.#connect();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    await this.#client?.end().catch(() => undefined);
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.url,
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+      application_name: 'licentia-listen',
+    });
+    let gone = false;
+    // 'error' and 'end' both come for one loss, and a failed connect also rejects: once only.
+    const lost = (error?: unknown) => {
+      if (gone) return;
+      gone = true;
+      if (this.#client === client) this.#client = undefined;
+      client.end().catch(() => undefined);
+      if (this.#closed) return;
+      if (error !== undefined) this.log('PostgreSQL LISTEN connection lost', error);
+      this.#handler?.('*');
+      this.#scheduleRetry();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (message) => {
+      if (message.channel === CHANGE_CHANNEL) this.#handler?.(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANGE_CHANNEL}`);
+    } catch (error) {
+      lost(error);
+      throw error;
+    }
+    if (gone) return;
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#client = client;
+    this.#failures = 0;
+    this.#handler?.('*');
+  }
+
+  #scheduleRetry(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    const ceiling = Math.min(LISTEN_RETRY_MAX_MS, LISTEN_RETRY_FIRST_MS * 2 ** this.#failures);
+    this.#failures++;
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#connect().catch(() => undefined);
+    }, delay);
+    this.#retry.unref();
+  }
+}
+
+const LISTEN_RETRY_FIRST_MS = 250;
+const LISTEN_RETRY_MAX_MS = 15_000;
 
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
 
@@ -218,6 +313,34 @@ async function withRetry<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
 /** The driver's error code: SQLSTATE on PostgreSQL, SQLITE_… on SQLite. */
 export function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+}
+
+/** Connection-level failures (SQLSTATE classes 08 and 57P, a refused or reset socket). */
+const UNAVAILABLE_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|terminating connection/;
+
+/**
+ * Whether an error means the database is out of reach for now rather than that the request was
+ * wrong: the answer is then 503, and the same request may succeed later.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    const code = errorCode(cause);
+    if (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code === 'SQLITE_BUSY') return true;
+    if (UNAVAILABLE_MESSAGES.test(cause.message)) return true;
+    if (cause instanceof AggregateError && cause.errors.some(isDatabaseUnavailable)) return true;
+  }
+  return false;
 }
 
 export function isUniqueViolation(error: unknown): boolean {

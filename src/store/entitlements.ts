@@ -7,25 +7,223 @@ import type {
   LineItem,
   PartnerTier,
   Registration,
+  WebRegisterKeyCounts,
 } from '../domain/entitlements.ts';
 import type { RegistrationData } from '../domain/bulk.ts';
+import { normalizeCode } from '../domain/codes.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
-import type { Database, NewRow, Row, RowUpdate } from './schema.ts';
+import type { Database, Row, RowUpdate } from './schema.ts';
 
-export type EntitlementRow = Row<'entitlements'>;
-export type LineItemRow = Row<'line_items'>;
+type EntitlementRow = Row<'entitlements'>;
+type LineItemRow = Row<'line_items'>;
+
+/**
+ * An entitlement as services work with it: its columns as domain values, with the internal `pk`
+ * that other rows point at (the human `id` can change, e.g. when generated IDs are regenerated).
+ */
+export interface EntitlementRecord {
+  pk: string;
+  id: string;
+  /** The ID was generated, not given; regenerating IDs replaces only generated ones. */
+  idGenerated: boolean;
+  kind: EntitlementKind;
+  state: EntitlementState;
+  soldTo: string | null;
+  description: string | null;
+  shipToEmail: string | null;
+  shipToAddress: string | null;
+  /** Bulk entitlements: the product, quantity and ID pattern of the entitlements their keys become. */
+  productId: string | null;
+  quantityPerKey: number | null;
+  entitlementIdPattern: string | null;
+  registration: Registration | null;
+  keyPrefix: string | null;
+  /** Entitlements made by redeeming a key: the key and the bulk entitlement it came from. */
+  webRegisterKey: string | null;
+  bulkEntitlementPk: string | null;
+  /** The entitlement this one was split or transferred from. */
+  parentEntitlementPk: string | null;
+  registrationData: RegistrationData | null;
+  keys: WebRegisterKeyCounts;
+  /** The position the next loaded key gets. */
+  keySeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What a new entitlement is made of; the bulk and redemption fields default to none. */
+export type NewEntitlement = Pick<
+  EntitlementRecord,
+  'pk' | 'id' | 'idGenerated' | 'kind' | 'state' | 'soldTo' | 'description'
+> &
+  Partial<
+    Pick<
+      EntitlementRecord,
+      | 'shipToEmail'
+      | 'shipToAddress'
+      | 'productId'
+      | 'quantityPerKey'
+      | 'entitlementIdPattern'
+      | 'registration'
+      | 'keyPrefix'
+      | 'webRegisterKey'
+      | 'bulkEntitlementPk'
+      | 'parentEntitlementPk'
+      | 'registrationData'
+    >
+  > & { at: string };
+
+/** The fields an edit may change. */
+export type EntitlementChanges = Partial<
+  Pick<
+    EntitlementRecord,
+    | 'id'
+    | 'soldTo'
+    | 'description'
+    | 'shipToEmail'
+    | 'shipToAddress'
+    | 'productId'
+    | 'quantityPerKey'
+    | 'entitlementIdPattern'
+    | 'registration'
+    | 'keyPrefix'
+  >
+> & { at?: string };
+
+/**
+ * A line item as services work with it. `activationId` is the code as given or generated (what
+ * people see); the store keeps its normalised form beside it for look-ups.
+ */
+export interface LineItemRecord {
+  id: string;
+  entitlementPk: string;
+  position: number;
+  activationId: string;
+  activationIdGenerated: boolean;
+  productId: string;
+  quantity: number;
+  /** Count taken by active activations. */
+  usedCount: number;
+  startDate: string | null;
+  expirationDate: string | null;
+  state: EntitlementState;
+  parentLineItemId: string | null;
+  /** Activations given back (returned or rehosted) by the customer side, limited by maxRehosts. */
+  returns: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewLineItem = Pick<
+  LineItemRecord,
+  | 'id'
+  | 'entitlementPk'
+  | 'position'
+  | 'activationId'
+  | 'activationIdGenerated'
+  | 'productId'
+  | 'quantity'
+  | 'startDate'
+  | 'expirationDate'
+  | 'state'
+> & { parentLineItemId?: string | null; at: string };
+
+export type LineItemChanges = Partial<
+  Pick<LineItemRecord, 'activationId' | 'productId' | 'quantity' | 'startDate' | 'expirationDate'>
+> & { at: string };
+
+export function toEntitlementRecord(row: EntitlementRow): EntitlementRecord {
+  return {
+    pk: row.pk,
+    id: row.id,
+    idGenerated: row.id_generated === 1,
+    kind: row.kind as EntitlementKind,
+    state: row.state as EntitlementState,
+    soldTo: row.sold_to,
+    description: row.description,
+    shipToEmail: row.ship_to_email,
+    shipToAddress: row.ship_to_address,
+    productId: row.product_id,
+    quantityPerKey: row.quantity_per_key,
+    entitlementIdPattern: row.entitlement_id_pattern,
+    registration: row.registration === null ? null : (JSON.parse(row.registration) as Registration),
+    keyPrefix: row.key_prefix,
+    webRegisterKey: row.web_register_key,
+    bulkEntitlementPk: row.bulk_entitlement_pk,
+    parentEntitlementPk: row.parent_entitlement_pk,
+    registrationData: row.registration_data === null ? null : (JSON.parse(row.registration_data) as RegistrationData),
+    keys: {
+      total: row.keys_total,
+      unredeemed: row.keys_unredeemed,
+      redeemed: row.keys_redeemed,
+      void: row.keys_void,
+    },
+    keySeq: row.key_seq,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Field by field: on the activation path a spread copy of a driver row costs more than this. */
+export function toLineItemRecord(row: LineItemRow): LineItemRecord {
+  return {
+    id: row.id,
+    entitlementPk: row.entitlement_pk,
+    position: row.position,
+    activationId: row.activation_id,
+    activationIdGenerated: row.activation_id_generated === 1,
+    productId: row.product_id,
+    quantity: row.quantity,
+    usedCount: row.used_count,
+    startDate: row.start_date,
+    expirationDate: row.expiration_date,
+    state: row.state as EntitlementState,
+    parentLineItemId: row.parent_line_item_id,
+    returns: row.returns,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
 
 export async function insertEntitlement(
   db: Db,
-  row: NewRow<'entitlements'>,
+  entitlement: NewEntitlement,
   partners: ChannelPartner[],
 ): Promise<void> {
-  await db.insertInto('entitlements').values(row).execute();
-  await insertPartners(db, row.pk, partners);
+  await db
+    .insertInto('entitlements')
+    .values({
+      pk: entitlement.pk,
+      id: entitlement.id,
+      id_generated: entitlement.idGenerated ? 1 : 0,
+      kind: entitlement.kind,
+      state: entitlement.state,
+      sold_to: entitlement.soldTo,
+      description: entitlement.description,
+      ship_to_email: entitlement.shipToEmail ?? null,
+      ship_to_address: entitlement.shipToAddress ?? null,
+      product_id: entitlement.productId ?? null,
+      quantity_per_key: entitlement.quantityPerKey ?? null,
+      entitlement_id_pattern: entitlement.entitlementIdPattern ?? null,
+      registration: json(entitlement.registration),
+      key_prefix: entitlement.keyPrefix ?? null,
+      web_register_key: entitlement.webRegisterKey ?? null,
+      bulk_entitlement_pk: entitlement.bulkEntitlementPk ?? null,
+      parent_entitlement_pk: entitlement.parentEntitlementPk ?? null,
+      registration_data: json(entitlement.registrationData),
+      created_at: entitlement.at,
+      updated_at: entitlement.at,
+    })
+    .execute();
+  await insertPartners(db, entitlement.pk, partners);
 }
 
 async function insertPartners(db: Db, entitlementPk: string, partners: ChannelPartner[]): Promise<void> {
@@ -48,105 +246,119 @@ export async function replacePartners(db: Db, entitlementPk: string, partners: C
   await insertPartners(db, entitlementPk, partners);
 }
 
-export async function insertLineItems(db: Db, rows: NewRow<'line_items'>[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.insertInto('line_items').values(rows).execute();
+export async function insertLineItems(db: Db, items: NewLineItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await db
+    .insertInto('line_items')
+    .values(
+      items.map((item) => ({
+        id: item.id,
+        entitlement_pk: item.entitlementPk,
+        position: item.position,
+        activation_id: item.activationId,
+        activation_code: normalizeCode(item.activationId),
+        activation_id_generated: item.activationIdGenerated ? 1 : 0,
+        product_id: item.productId,
+        quantity: item.quantity,
+        start_date: item.startDate,
+        expiration_date: item.expirationDate,
+        state: item.state,
+        parent_line_item_id: item.parentLineItemId ?? null,
+        created_at: item.at,
+        updated_at: item.at,
+      })),
+    )
+    .execute();
 }
 
-export async function findEntitlementRow(db: Db, id: string, scope: Scope): Promise<EntitlementRow | undefined> {
-  return scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db)
+export async function findEntitlementRecord(db: Db, id: string, scope: Scope): Promise<EntitlementRecord | undefined> {
+  const row = await scoped(db.selectFrom('entitlements').selectAll('entitlements'), scope, db)
     .where('entitlements.id', '=', id)
     .executeTakeFirst();
+  return row && toEntitlementRecord(row);
 }
 
-export async function findEntitlementRowByPk(db: Db, pk: string): Promise<EntitlementRow | undefined> {
-  return db.selectFrom('entitlements').selectAll().where('pk', '=', pk).executeTakeFirst();
+export async function findEntitlementRecordByPk(db: Db, pk: string): Promise<EntitlementRecord | undefined> {
+  const row = await db.selectFrom('entitlements').selectAll().where('pk', '=', pk).executeTakeFirst();
+  return row && toEntitlementRecord(row);
 }
 
 /** The whole entitlement as the API shows it: partners and line items included. */
 export async function loadEntitlement(
   db: Db,
-  row: EntitlementRow,
+  record: EntitlementRecord,
   scope: Scope = { kind: 'all' },
 ): Promise<Entitlement> {
-  const [loaded] = await loadEntitlements(db, [row], scope);
-  if (!loaded) throw new Error(`entitlement ${row.pk} vanished while loading`);
+  const [loaded] = await loadEntitlements(db, [record], scope);
+  if (!loaded) throw new Error(`entitlement ${record.pk} vanished while loading`);
   return loaded;
 }
 
 /** `scope` is the reader's: a line item's parent is named only to those who may see the parent. */
 export async function loadEntitlements(
   db: Db,
-  rows: EntitlementRow[],
+  records: EntitlementRecord[],
   scope: Scope = { kind: 'all' },
 ): Promise<Entitlement[]> {
-  if (rows.length === 0) return [];
-  const pks = rows.map((r) => r.pk);
+  if (records.length === 0) return [];
+  const pks = records.map((r) => r.pk);
   const [partners, items, related] = await Promise.all([
     db.selectFrom('entitlement_partners').selectAll().where('entitlement_pk', 'in', pks).execute(),
     db.selectFrom('line_items').selectAll().where('entitlement_pk', 'in', pks).orderBy('position').execute(),
-    relatedIds(db, rows),
+    relatedIds(db, records),
   ]);
   const partnersByPk = groupBy(partners, (p) => p.entitlement_pk);
-  const itemsByPk = groupBy(items, (i) => i.entitlement_pk);
+  const itemsByPk = groupBy(items.map(toLineItemRecord), (i) => i.entitlementPk);
   const parentActivationIds = await activationIdsOf(
     db,
     items.map((i) => i.parent_line_item_id).filter((id): id is string => id !== null),
     scope,
   );
-  return rows.map((row) =>
+  return records.map((record) =>
     toEntitlement(
-      row,
-      partnersByPk.get(row.pk) ?? [],
-      (itemsByPk.get(row.pk) ?? []).map((i) => toLineItem(i, row.id, parentActivationIds)),
+      record,
+      partnersByPk.get(record.pk) ?? [],
+      (itemsByPk.get(record.pk) ?? []).map((i) => toLineItem(i, record.id, parentActivationIds)),
       related,
     ),
   );
 }
 
 function toEntitlement(
-  row: EntitlementRow,
+  record: EntitlementRecord,
   partners: Row<'entitlement_partners'>[],
   lineItems: LineItem[],
   related: Map<string, string>,
 ): Entitlement {
   const entitlement: Entitlement = {
-    id: row.id,
-    kind: row.kind as EntitlementKind,
-    state: row.state as EntitlementState,
-    soldTo: row.sold_to,
-    description: row.description,
-    shipToEmail: row.ship_to_email,
-    shipToAddress: row.ship_to_address,
+    id: record.id,
+    kind: record.kind,
+    state: record.state,
+    soldTo: record.soldTo,
+    description: record.description,
+    shipToEmail: record.shipToEmail,
+    shipToAddress: record.shipToAddress,
     channelPartners: sortPartners(
       partners.map((p) => ({ accountId: p.account_id, tier: p.tier as PartnerTier, contactId: p.contact_id })),
     ),
     lineItems,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
   };
-  if (row.kind === 'bulk') {
-    entitlement.productId = row.product_id ?? '';
-    entitlement.quantityPerKey = row.quantity_per_key ?? 1;
-    entitlement.entitlementIdPattern = row.entitlement_id_pattern ?? '';
-    entitlement.registration = row.registration
-      ? (JSON.parse(row.registration) as Registration)
-      : { policy: 'none', fields: [] };
-    entitlement.keyPrefix = row.key_prefix;
-    entitlement.webRegisterKeys = {
-      total: row.keys_total,
-      unredeemed: row.keys_unredeemed,
-      redeemed: row.keys_redeemed,
-      void: row.keys_void,
-    };
-    entitlement.parentEntitlementId = row.parent_entitlement_pk
-      ? (related.get(row.parent_entitlement_pk) ?? null)
+  if (record.kind === 'bulk') {
+    entitlement.productId = record.productId ?? '';
+    entitlement.quantityPerKey = record.quantityPerKey ?? 1;
+    entitlement.entitlementIdPattern = record.entitlementIdPattern ?? '';
+    entitlement.registration = record.registration ?? { policy: 'none', fields: [] };
+    entitlement.keyPrefix = record.keyPrefix;
+    entitlement.webRegisterKeys = { ...record.keys };
+    entitlement.parentEntitlementId = record.parentEntitlementPk
+      ? (related.get(record.parentEntitlementPk) ?? null)
       : null;
   }
-  if (row.web_register_key !== null) entitlement.webRegisterKey = row.web_register_key;
-  if (row.registration_data !== null)
-    entitlement.registrationData = JSON.parse(row.registration_data) as RegistrationData;
-  if (row.bulk_entitlement_pk !== null) entitlement.bulkEntitlementId = related.get(row.bulk_entitlement_pk) ?? '';
+  if (record.webRegisterKey !== null) entitlement.webRegisterKey = record.webRegisterKey;
+  if (record.registrationData !== null) entitlement.registrationData = record.registrationData;
+  if (record.bulkEntitlementPk !== null) entitlement.bulkEntitlementId = related.get(record.bulkEntitlementPk) ?? '';
   return entitlement;
 }
 
@@ -157,30 +369,30 @@ function sortPartners(partners: ChannelPartner[]): ChannelPartner[] {
 }
 
 export function toLineItem(
-  row: LineItemRow,
+  item: LineItemRecord,
   entitlementId: string,
   parentActivationIds: Map<string, string>,
 ): LineItem {
   return {
-    activationId: row.activation_id,
+    activationId: item.activationId,
     entitlementId,
-    productId: row.product_id,
-    quantity: row.quantity,
-    activatedCount: row.used_count,
-    state: row.state as EntitlementState,
-    startDate: row.start_date,
-    expirationDate: row.expiration_date,
-    parentActivationId: row.parent_line_item_id ? (parentActivationIds.get(row.parent_line_item_id) ?? null) : null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    productId: item.productId,
+    quantity: item.quantity,
+    activatedCount: item.usedCount,
+    state: item.state,
+    startDate: item.startDate,
+    expirationDate: item.expirationDate,
+    parentActivationId: item.parentLineItemId ? (parentActivationIds.get(item.parentLineItemId) ?? null) : null,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
   };
 }
 
 /** Human IDs of the bulk and parent entitlements the rows point at. */
-async function relatedIds(db: Db, rows: EntitlementRow[]): Promise<Map<string, string>> {
+async function relatedIds(db: Db, records: EntitlementRecord[]): Promise<Map<string, string>> {
   const pks = [
     ...new Set(
-      rows.flatMap((r) => [r.bulk_entitlement_pk, r.parent_entitlement_pk]).filter((pk): pk is string => pk !== null),
+      records.flatMap((r) => [r.bulkEntitlementPk, r.parentEntitlementPk]).filter((pk): pk is string => pk !== null),
     ),
   ];
   if (pks.length === 0) return new Map();
@@ -261,17 +473,25 @@ export async function listEntitlements(
     .orderBy('entitlements.pk')
     .limit(limit + 1)
     .execute();
-  const page_ = toPage(
-    rows,
-    limit,
-    (r) => r.pk,
-    (r) => r,
-  );
+  const page_ = toPage(rows, limit, (r) => r.pk, toEntitlementRecord);
   return { items: await loadEntitlements(db, page_.items, scope), nextCursor: page_.nextCursor };
 }
 
-export async function updateEntitlementRow(db: Db, pk: string, changes: RowUpdate<'entitlements'>): Promise<void> {
-  await db.updateTable('entitlements').set(changes).where('pk', '=', pk).execute();
+export async function updateEntitlementRecord(db: Db, pk: string, changes: EntitlementChanges): Promise<void> {
+  const set: RowUpdate<'entitlements'> = {};
+  if (changes.id !== undefined) set.id = changes.id;
+  if (changes.soldTo !== undefined) set.sold_to = changes.soldTo;
+  if (changes.description !== undefined) set.description = changes.description;
+  if (changes.shipToEmail !== undefined) set.ship_to_email = changes.shipToEmail;
+  if (changes.shipToAddress !== undefined) set.ship_to_address = changes.shipToAddress;
+  if (changes.productId !== undefined) set.product_id = changes.productId;
+  if (changes.quantityPerKey !== undefined) set.quantity_per_key = changes.quantityPerKey;
+  if (changes.entitlementIdPattern !== undefined) set.entitlement_id_pattern = changes.entitlementIdPattern;
+  if (changes.registration !== undefined) set.registration = json(changes.registration);
+  if (changes.keyPrefix !== undefined) set.key_prefix = changes.keyPrefix;
+  if (changes.at !== undefined) set.updated_at = changes.at;
+  if (Object.keys(set).length === 0) return;
+  await db.updateTable('entitlements').set(set).where('pk', '=', pk).execute();
 }
 
 /**
@@ -313,8 +533,14 @@ export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
   await db.deleteFrom('entitlements').where('pk', '=', pk).execute();
 }
 
-export async function findLineItemRow(db: Db, activationCode: string): Promise<LineItemRow | undefined> {
-  return db.selectFrom('line_items').selectAll().where('activation_code', '=', activationCode).executeTakeFirst();
+/** The line item a code names, in whatever form it was typed. */
+export async function findLineItemRecord(db: Db, code: string): Promise<LineItemRecord | undefined> {
+  const row = await db
+    .selectFrom('line_items')
+    .selectAll()
+    .where('activation_code', '=', normalizeCode(code))
+    .executeTakeFirst();
+  return row && toLineItemRecord(row);
 }
 
 export async function lineItemCodesExist(db: Db, activationCodes: string[]): Promise<string[]> {
@@ -327,13 +553,14 @@ export async function lineItemCodesExist(db: Db, activationCodes: string[]): Pro
   return rows.map((r) => r.activation_code);
 }
 
-export async function lineItemRowsOf(db: Db, entitlementPk: string): Promise<LineItemRow[]> {
-  return db
+export async function lineItemsOf(db: Db, entitlementPk: string): Promise<LineItemRecord[]> {
+  const rows = await db
     .selectFrom('line_items')
     .selectAll()
     .where('entitlement_pk', '=', entitlementPk)
     .orderBy('position')
     .execute();
+  return rows.map(toLineItemRecord);
 }
 
 /**
@@ -356,7 +583,7 @@ export async function childLineItems(db: Db, parentLineItemId: string, scope: Sc
   const parents = await activationIdsOf(db, [parentLineItemId]);
   return rows.flatMap((row) => {
     const entitlementId = idOf.get(row.entitlement_pk);
-    return entitlementId === undefined ? [] : [toLineItem(row, entitlementId, parents)];
+    return entitlementId === undefined ? [] : [toLineItem(toLineItemRecord(row), entitlementId, parents)];
   });
 }
 
@@ -369,8 +596,17 @@ export async function nextLineItemPosition(db: Db, entitlementPk: string): Promi
   return (row?.max ?? -1) + 1;
 }
 
-export async function updateLineItemRow(db: Db, id: string, changes: RowUpdate<'line_items'>): Promise<void> {
-  await db.updateTable('line_items').set(changes).where('id', '=', id).execute();
+export async function updateLineItemRecord(db: Db, id: string, changes: LineItemChanges): Promise<void> {
+  const set: RowUpdate<'line_items'> = { updated_at: changes.at };
+  if (changes.activationId !== undefined) {
+    set.activation_id = changes.activationId;
+    set.activation_code = normalizeCode(changes.activationId);
+  }
+  if (changes.productId !== undefined) set.product_id = changes.productId;
+  if (changes.quantity !== undefined) set.quantity = changes.quantity;
+  if (changes.startDate !== undefined) set.start_date = changes.startDate;
+  if (changes.expirationDate !== undefined) set.expiration_date = changes.expirationDate;
+  await db.updateTable('line_items').set(set).where('id', '=', id).execute();
 }
 
 export async function deleteLineItem(db: Db, id: string): Promise<void> {
@@ -438,9 +674,9 @@ export async function touchEntitlementIn(
 }
 
 export async function loadEntitlementByPk(db: Db, pk: string): Promise<Entitlement> {
-  const row = await findEntitlementRowByPk(db, pk);
-  if (!row) throw new Error(`entitlement ${pk} does not exist`);
-  return loadEntitlement(db, row);
+  const record = await findEntitlementRecordByPk(db, pk);
+  if (!record) throw new Error(`entitlement ${pk} does not exist`);
+  return loadEntitlement(db, record);
 }
 
 export async function hasSplitChildren(db: Db, pk: string): Promise<boolean> {
@@ -460,32 +696,24 @@ export async function partnersOfEntitlement(db: Db, pk: string): Promise<Channel
   );
 }
 
-export async function firstLineItemRow(db: Db, entitlementPk: string): Promise<LineItemRow | undefined> {
-  return db
-    .selectFrom('line_items')
-    .selectAll()
-    .where('entitlement_pk', '=', entitlementPk)
-    .orderBy('position')
-    .limit(1)
-    .executeTakeFirst();
-}
-
-export async function findLineItemRowById(db: Db, id: string): Promise<LineItemRow | undefined> {
-  return db.selectFrom('line_items').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findLineItemRecordById(db: Db, id: string): Promise<LineItemRecord | undefined> {
+  const row = await db.selectFrom('line_items').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toLineItemRecord(row);
 }
 
 /** What activating a line item needs to know of its entitlement, tier-1 partner included. */
 export interface EntitlementRef {
   pk: string;
   id: string;
-  kind: string;
-  state: string;
-  sold_to: string | null;
+  kind: EntitlementKind;
+  state: EntitlementState;
+  soldTo: string | null;
+  /** The partner billed for activations (see `lineItemTargets`). */
   tier1: string | null;
 }
 
 export interface LineItemTarget {
-  lineItem: LineItemRow;
+  lineItem: LineItemRecord;
   entitlement: EntitlementRef;
 }
 
@@ -518,10 +746,6 @@ function lineItemTargets(db: Db) {
     ]);
 }
 
-/**
- * Field by field rather than `{ e_id, ...lineItem } = row`: on the activation path the rest copy
- * of a driver row cost about 1 us, fifteen times this.
- */
 function toTarget(
   row: LineItemRow & {
     e_id: string;
@@ -531,32 +755,14 @@ function toTarget(
     e_tier1: string | null;
   },
 ): LineItemTarget {
-  const lineItem: LineItemRow = {
-    id: row.id,
-    entitlement_pk: row.entitlement_pk,
-    position: row.position,
-    activation_id: row.activation_id,
-    activation_code: row.activation_code,
-    activation_id_generated: row.activation_id_generated,
-    product_id: row.product_id,
-    quantity: row.quantity,
-    used_count: row.used_count,
-    start_date: row.start_date,
-    expiration_date: row.expiration_date,
-    state: row.state,
-    parent_line_item_id: row.parent_line_item_id,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-    returns: row.returns,
-  };
   return {
-    lineItem,
+    lineItem: toLineItemRecord(row),
     entitlement: {
       pk: row.entitlement_pk,
       id: row.e_id,
-      kind: row.e_kind,
-      state: row.e_state,
-      sold_to: row.e_sold_to,
+      kind: row.e_kind as EntitlementKind,
+      state: row.e_state as EntitlementState,
+      soldTo: row.e_sold_to,
       tier1: row.e_tier1,
     },
   };
@@ -566,7 +772,10 @@ const lineItemTargetByCode = preparedQuery(['code'], (db, args: { code: string }
   lineItemTargets(db).where('li.activation_code', '=', args.code),
 );
 
-/** The line item an activation code names, with its entitlement, in one query (the activation path). */
+/**
+ * The line item a normalised activation code names, with its entitlement, in one query (the
+ * activation path, which has normalised the code already).
+ */
 export async function findLineItemTarget(db: Db, activationCode: string): Promise<LineItemTarget | undefined> {
   const row = await lineItemTargetByCode.first(db, { code: activationCode });
   return row && toTarget(row);

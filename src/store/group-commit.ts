@@ -38,6 +38,8 @@ export class GroupCommit<DB> {
   readonly #turn = new FifoLock();
   #open: Batch<DB> | null = null;
   #commitScheduled = false;
+  /** Told the number of transactions of each batch that commits (for metrics). */
+  observer: ((members: number) => void) | undefined;
 
   constructor(db: Kysely<DB>, sqlite: SqliteDatabase.Database, prepared: (sql: string) => SqliteDatabase.Statement) {
     this.#db = db;
@@ -143,6 +145,7 @@ export class GroupCommit<DB> {
     this.#open = null;
     try {
       await batch.trx.commit().execute();
+      this.observer?.(batch.members);
       batch.succeed();
     } catch (error) {
       await batch.trx

@@ -1,5 +1,5 @@
 import { Migrator, type Migration, type MigrationProvider, sql } from 'kysely';
-import { type Store, errorCode } from './database.ts';
+import { type Db, type Store, errorCode } from './database.ts';
 import * as foundation from './migrations/0001-foundation.ts';
 import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
@@ -23,9 +23,49 @@ export interface MigrationReport {
   applied: string[];
 }
 
+/**
+ * Brings the database up to date. Servers started together on one database take turns: the
+ * first migrates, the others then find nothing left to do.
+ */
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
+  return migratingAlone(store, (db) => migrate(store, db));
+}
+
+/** An arbitrary constant naming the lock: "LMIG" in ASCII. */
+const MIGRATION_LOCK = 0x4c4d4947;
+
+/**
+ * Kysely runs SQLite migrations outside any transaction and creates its own tables before taking
+ * its PostgreSQL lock, so two processes could both create a table. On SQLite the whole run is one
+ * IMMEDIATE transaction (the file's write lock, waited for under busy_timeout); on PostgreSQL one
+ * connection holds a session advisory lock for it.
+ */
+async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Promise<T> {
+  const { sqlite } = store;
+  if (sqlite) {
+    sqlite.exec('begin immediate');
+    try {
+      const result = await run(store.db);
+      sqlite.exec('commit');
+      return result;
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('rollback');
+      throw error;
+    }
+  }
+  return store.db.connection().execute(async (db) => {
+    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(db);
+    try {
+      return await run(db);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(db);
+    }
+  });
+}
+
+async function migrate(store: Store, db: Db): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
-    const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
+    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store) });
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that
@@ -43,4 +83,11 @@ async function migrationSchema(store: Store): Promise<string | undefined> {
   if (store.dialect !== 'postgres') return undefined;
   const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
   return result.rows[0]?.schema;
+}
+
+/** Migrations this version knows that the database has not had yet. */
+export async function pendingMigrations(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
+import type { ReportGroup } from '../domain/reports.ts';
 import type { Db } from './database.ts';
-
-export const reportGroups = ['partner', 'account', 'product'] as const;
-export type ReportGroup = (typeof reportGroups)[number];
 
 const groupColumn = { partner: 'tier1_account_id', account: 'account_id', product: 'product_id' } as const;
 

@@ -5,10 +5,10 @@ import type { Scope } from '../domain/scope.ts';
 import type { User } from '../domain/users.ts';
 import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
-import type { Database, NewRow, Row } from './schema.ts';
+import type { Database, Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
-export function toUser(row: Row<'users'>): User {
+function toUser(row: Row<'users'>): User {
   return {
     id: row.id,
     email: row.email,
@@ -22,14 +22,26 @@ export function toUser(row: Row<'users'>): User {
   };
 }
 
-export async function insertUser(db: Db, row: NewRow<'users'>): Promise<User> {
-  await db.insertInto('users').values(row).execute();
-  return toUser({
-    ...row,
-    account_id: row.account_id ?? null,
-    password_hash: row.password_hash ?? null,
-    disabled_at: row.disabled_at ?? null,
-  });
+/** A new user; `passwordHash` is null until the user sets a password (e.g. after a sign-in link). */
+export type NewUser = Omit<User, 'hasPassword'> & { passwordHash: string | null };
+
+export async function insertUser(db: Db, user: NewUser): Promise<User> {
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      account_id: user.accountId,
+      password_hash: user.passwordHash,
+      created_at: user.createdAt,
+      updated_at: user.updatedAt,
+      disabled_at: user.disabledAt,
+    })
+    .execute();
+  const { passwordHash, ...rest } = user;
+  return { ...rest, hasPassword: passwordHash !== null };
 }
 
 export async function findUser(db: Db, id: string, scope: Scope = { kind: 'all' }): Promise<User | undefined> {
@@ -41,16 +53,29 @@ export async function findUser(db: Db, id: string, scope: Scope = { kind: 'all' 
 }
 
 /** The user and its password hash, for signing in; never leaves the services. */
-export async function findUserCredentials(db: Db, email: string): Promise<Row<'users'> | undefined> {
-  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+export async function findUserCredentials(
+  db: Db,
+  email: string,
+): Promise<{ user: User; passwordHash: string | null } | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  return row && { user: toUser(row), passwordHash: row.password_hash };
 }
 
-export async function updateUser(
+export async function updateUserRecord(
   db: Db,
   id: string,
-  changes: { name?: string; password_hash?: string; disabled_at?: string | null; updated_at: string },
+  changes: { name?: string; passwordHash?: string; disabledAt?: string | null; at: string },
 ): Promise<void> {
-  await db.updateTable('users').set(changes).where('id', '=', id).execute();
+  await db
+    .updateTable('users')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
+      ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
+      updated_at: changes.at,
+    })
+    .where('id', '=', id)
+    .execute();
 }
 
 export interface UserFilter {
@@ -91,12 +116,27 @@ export interface SessionWithUser {
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
-  user: Row<'users'>;
+  user: User;
   accountAnonymous: boolean;
 }
 
-export async function insertSession(db: Db, row: Row<'sessions'>): Promise<void> {
-  await db.insertInto('sessions').values(row).execute();
+/** A new session; only the hash of its cookie secret is kept. */
+export async function insertSession(
+  db: Db,
+  session: { id: string; secretHash: string; userId: string; method: string; at: string; expiresAt: string },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      secret_hash: session.secretHash,
+      user_id: session.userId,
+      method: session.method,
+      created_at: session.at,
+      last_seen_at: session.at,
+      expires_at: session.expiresAt,
+    })
+    .execute();
 }
 
 /** A live session of an enabled user, by the hash of its cookie secret. */
@@ -134,7 +174,7 @@ export async function findLiveSession(db: Db, secretHash: string, now: string): 
     createdAt: session_created_at,
     lastSeenAt: session_last_seen_at,
     expiresAt: session_expires_at,
-    user,
+    user: toUser(user),
     accountAnonymous: account_anonymous === 1,
   };
 }
@@ -166,8 +206,21 @@ export async function deleteExpiredSessions(db: Db, now: string): Promise<void> 
 
 // Sign-in links
 
-export async function insertSignInLink(db: Db, row: Row<'sign_in_links'>): Promise<void> {
-  await db.insertInto('sign_in_links').values(row).execute();
+export async function insertSignInLink(
+  db: Db,
+  link: { secretHash: string; userId: string; createdBy: string; at: string; expiresAt: string },
+): Promise<void> {
+  await db
+    .insertInto('sign_in_links')
+    .values({
+      secret_hash: link.secretHash,
+      user_id: link.userId,
+      created_by: link.createdBy,
+      created_at: link.at,
+      expires_at: link.expiresAt,
+      used_at: null,
+    })
+    .execute();
 }
 
 /**

@@ -4,7 +4,41 @@ import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../
 import type { Db, Store } from './database.ts';
 import type { Row, RowUpdate } from './schema.ts';
 
-export type KeyRow = Row<'web_register_keys'>;
+type KeyRow = Row<'web_register_keys'>;
+
+/** A web register key as services work with it, with the internal keys of its entitlements. */
+export interface KeyRecord {
+  /** The normalised key (`normalizeCode`), what look-ups and uniqueness go by. */
+  code: string;
+  /** The key as shown: as loaded, in upper case. */
+  key: string;
+  /** The bulk entitlement that holds it. */
+  entitlementPk: string;
+  /** Its position in the bulk entitlement, in load order. */
+  seq: number;
+  state: KeyState;
+  loadId: string;
+  createdAt: string;
+  /** The simple entitlement it became. */
+  redeemedEntitlementPk: string | null;
+  redeemedAt: string | null;
+  voidedAt: string | null;
+}
+
+function toKeyRecord(row: KeyRow): KeyRecord {
+  return {
+    code: row.code,
+    key: row.key,
+    entitlementPk: row.entitlement_pk,
+    seq: row.seq,
+    state: row.state as KeyState,
+    loadId: row.load_id,
+    createdAt: row.created_at,
+    redeemedEntitlementPk: row.redeemed_entitlement_pk,
+    redeemedAt: row.redeemed_at,
+    voidedAt: row.voided_at,
+  };
+}
 
 export interface NewKey {
   code: string;
@@ -110,16 +144,40 @@ export async function readKeySeq(db: Db, entitlementPk: string): Promise<number>
   return row.key_seq;
 }
 
-export async function insertKeyLoad(db: Db, row: Row<'key_loads'>): Promise<void> {
-  await db.insertInto('key_loads').values(row).execute();
+/** One load of keys into a bulk entitlement: who loaded how many, and which positions they took. */
+export interface KeyLoad {
+  id: string;
+  entitlementPk: string;
+  actor: string;
+  source: string;
+  added: number;
+  rejected: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  at: string;
 }
 
-export async function findKeyLoad(db: Db, id: string): Promise<Row<'key_loads'> | undefined> {
-  return db.selectFrom('key_loads').selectAll().where('id', '=', id).executeTakeFirst();
+export async function insertKeyLoad(db: Db, load: KeyLoad): Promise<void> {
+  await db
+    .insertInto('key_loads')
+    .values({
+      id: load.id,
+      entitlement_pk: load.entitlementPk,
+      actor: load.actor,
+      source: load.source,
+      added: load.added,
+      rejected: load.rejected,
+      first_seq: load.firstSeq,
+      last_seq: load.lastSeq,
+      created_at: load.at,
+    })
+    .execute();
 }
 
-export async function findKeyRow(db: Db, code: string): Promise<KeyRow | undefined> {
-  return db.selectFrom('web_register_keys').selectAll().where('code', '=', code).executeTakeFirst();
+/** The key whose normalised form is `code`. */
+export async function findKeyRecord(db: Db, code: string): Promise<KeyRecord | undefined> {
+  const row = await db.selectFrom('web_register_keys').selectAll().where('code', '=', code).executeTakeFirst();
+  return row && toKeyRecord(row);
 }
 
 /**
@@ -226,9 +284,10 @@ export async function listKeys(
   const rows = await keysQuery(db, entitlementPk, filter, afterSeq)
     .limit(limit + 1)
     .execute();
-  const resolved = await names(rows);
+  const records = rows.map(toKeyRecord);
+  const resolved = await names(records);
   return toPage(
-    rows,
+    records,
     limit,
     (r) => String(r.seq),
     (r) => toWebRegisterKey(r, resolved),
@@ -245,12 +304,12 @@ export async function* iterateKeys(
 ): AsyncGenerator<WebRegisterKey[]> {
   let afterSeq: number | undefined;
   for (;;) {
-    const rows = await keysQuery(db, entitlementPk, filter, afterSeq).limit(batch).execute();
-    if (rows.length === 0) return;
-    const resolved = await names(rows);
-    yield rows.map((r) => toWebRegisterKey(r, resolved));
-    afterSeq = rows.at(-1)?.seq;
-    if (rows.length < batch) return;
+    const records = (await keysQuery(db, entitlementPk, filter, afterSeq).limit(batch).execute()).map(toKeyRecord);
+    if (records.length === 0) return;
+    const resolved = await names(records);
+    yield records.map((r) => toWebRegisterKey(r, resolved));
+    afterSeq = records.at(-1)?.seq;
+    if (records.length < batch) return;
   }
 }
 
@@ -263,15 +322,15 @@ function keysQuery(db: Db, entitlementPk: string, filter: KeyFilter, afterSeq: n
   return query.orderBy('seq');
 }
 
-/** Resolves the human entitlement IDs (`ent_…` → `ENT-…`) a batch of key rows refers to. */
-export type KeyNames = (rows: KeyRow[]) => Promise<Map<string, string>>;
+/** Resolves the human entitlement IDs (`ent_…` → `ENT-…`) a batch of keys refers to. */
+export type KeyNames = (keys: KeyRecord[]) => Promise<Map<string, string>>;
 
 export function keyNamesFrom(db: Db): KeyNames {
   const cache = new Map<string, string>();
-  return async (rows) => {
+  return async (keys) => {
     const wanted = new Set<string>();
-    for (const r of rows) {
-      for (const pk of [r.entitlement_pk, r.redeemed_entitlement_pk]) if (pk !== null && !cache.has(pk)) wanted.add(pk);
+    for (const k of keys) {
+      for (const pk of [k.entitlementPk, k.redeemedEntitlementPk]) if (pk !== null && !cache.has(pk)) wanted.add(pk);
     }
     if (wanted.size > 0) {
       const found = await db
@@ -285,16 +344,16 @@ export function keyNamesFrom(db: Db): KeyNames {
   };
 }
 
-export function toWebRegisterKey(row: KeyRow, ids: Map<string, string>): WebRegisterKey {
+export function toWebRegisterKey(key: KeyRecord, ids: Map<string, string>): WebRegisterKey {
   return {
-    key: row.key,
-    state: row.state as KeyState,
-    entitlementId: ids.get(row.entitlement_pk) ?? '',
-    redeemedEntitlementId: row.redeemed_entitlement_pk ? (ids.get(row.redeemed_entitlement_pk) ?? null) : null,
-    redeemedAt: row.redeemed_at,
-    voidedAt: row.voided_at,
-    loadId: row.load_id,
-    loadedAt: row.created_at,
+    key: key.key,
+    state: key.state,
+    entitlementId: ids.get(key.entitlementPk) ?? '',
+    redeemedEntitlementId: key.redeemedEntitlementPk ? (ids.get(key.redeemedEntitlementPk) ?? null) : null,
+    redeemedAt: key.redeemedAt,
+    voidedAt: key.voidedAt,
+    loadId: key.loadId,
+    loadedAt: key.createdAt,
   };
 }
 
@@ -305,19 +364,20 @@ export async function claimIdempotencyKey(
   key: string,
   requestHash: string,
   at: string,
-): Promise<Row<'idempotency_keys'> | undefined> {
+): Promise<{ requestHash: string; response: string | null } | undefined> {
   const inserted = await db
     .insertInto('idempotency_keys')
     .values({ scope, key, request_hash: requestHash, status: null, response: null, created_at: at })
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return undefined;
-  return db
+  const row = await db
     .selectFrom('idempotency_keys')
-    .selectAll()
+    .select(['request_hash', 'response'])
     .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
+  return row && { requestHash: row.request_hash, response: row.response };
 }
 
 export async function saveIdempotentResponse(

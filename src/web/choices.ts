@@ -1,4 +1,4 @@
-import type { Account } from '../domain/accounts.ts';
+import type { Account, AccountFilter } from '../domain/accounts.ts';
 import type { Actor } from '../domain/actors.ts';
 import type { Product } from '../domain/catalog.ts';
 import { getAccounts } from '../services/accounts/read-accounts.ts';
@@ -6,7 +6,6 @@ import { listAccounts } from '../services/accounts/read-accounts.ts';
 import { findProducts } from '../services/catalog/find-products.ts';
 import { listProducts } from '../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../services/context.ts';
-import type { AccountFilter } from '../store/accounts.ts';
 import type { Option } from './components/form.tsx';
 import type { Choices } from './components/pickers.tsx';
 import { hrefWith } from './hrefs.ts';

@@ -405,6 +405,18 @@ export const rows: Row[] = [
     expect: producerOnly(200),
   },
   {
+    op: 'liveness',
+    what: 'ask whether the process answers',
+    call: (_w, as) => as.request('GET', '/../../healthz'),
+    expect: everyone(200),
+  },
+  {
+    op: 'readiness',
+    what: 'ask whether the server should be sent requests',
+    call: (_w, as) => as.request('GET', '/../../readyz'),
+    expect: everyone(200),
+  },
+  {
     op: 'activate',
     what: 'activate a device',
     call: async (w, as) =>

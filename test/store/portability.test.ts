@@ -32,19 +32,19 @@ for (const backend of backends) {
         id: 'acc_flag1',
         name,
         type: 'customer',
-        parent_account_id: null,
-        anonymous: 1,
-        created_at: at,
-        updated_at: at,
+        parentAccountId: null,
+        anonymous: true,
+        createdAt: at,
+        updatedAt: at,
       });
       await insertAccount(store.db, {
         id: 'acc_flag0',
         name: 'b',
         type: 'customer',
-        parent_account_id: null,
-        anonymous: 0,
-        created_at: at,
-        updated_at: at,
+        parentAccountId: null,
+        anonymous: false,
+        createdAt: at,
+        updatedAt: at,
       });
       const one = await findAccount(store.db, 'acc_flag1');
       assert.equal(one?.anonymous, true);

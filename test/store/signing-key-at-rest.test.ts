@@ -79,10 +79,10 @@ describeEachBackend('the signing key at rest', (server, backend) => {
     await insertSigningKey(ctx.store.db, {
       kid: plain.kid,
       algorithm: 'EdDSA',
-      public_jwk: JSON.stringify(plain.publicJwk),
-      private_pkcs8: plain.privatePkcs8Pem,
-      created_at: '2999-01-01T00:00:00.000Z',
-      retired_at: null,
+      publicJwk: plain.publicJwk as never,
+      storedPrivateKey: plain.privatePkcs8Pem,
+      createdAt: '2999-01-01T00:00:00.000Z',
+      retiredAt: null,
     });
     await withOtherProcess(ctx, undefined, async (next) => {
       await ensureSigningKey(next);

@@ -31,8 +31,13 @@ export function serveCommand(program: Command): void {
       const stop = async (signal: string) => {
         if (closing) return;
         closing = true;
-        logger.info({ signal }, 'shutting down');
-        await server.close();
+        logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
+        try {
+          await server.close();
+        } catch (error) {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        }
         process.exit(0);
       };
       process.on('SIGINT', () => void stop('SIGINT'));

@@ -4,7 +4,7 @@ import { periodKinds } from '../../domain/periods.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
 import { partnerStatement } from '../../services/reports/partner-statement.ts';
-import { reportGroups } from '../../store/reports.ts';
+import { reportGroups } from '../../domain/reports.ts';
 import type { App } from '../../interface/app.ts';
 import { reportCsv, statementCsv } from '../../interface/billing-csv.ts';
 import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';

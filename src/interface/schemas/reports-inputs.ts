@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
-import { reportGroups } from '../../store/reports.ts';
+import { reportGroups } from '../../domain/reports.ts';
 import { DateOnly, Strict, StringEnum } from './common.ts';
 
 /** What a caller sends to the reports routes: the API validates requests with these, the portal its forms. */

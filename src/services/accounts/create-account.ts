@@ -45,10 +45,10 @@ export async function insertAnonymousOrNamedAccount(
     id: newId('account'),
     name: input.name.trim(),
     type: input.type,
-    parent_account_id: input.parentAccountId,
-    anonymous: input.anonymous ? 1 : 0,
-    created_at: at,
-    updated_at: at,
+    parentAccountId: input.parentAccountId,
+    anonymous: input.anonymous,
+    createdAt: at,
+    updatedAt: at,
   });
   await audit(tx, actor, at, {
     action: 'account.created',

@@ -31,12 +31,12 @@ export async function createContact(
     }
     const contact = await insertContact(tx, {
       id: newId('contact'),
-      account_id: accountId,
+      accountId,
       name: input.name.trim(),
       email: input.email.trim(),
       phone: input.phone ?? null,
-      created_at: at,
-      updated_at: at,
+      createdAt: at,
+      updatedAt: at,
     });
     await audit(tx, actor, at, {
       action: 'contact.created',

@@ -1,9 +1,8 @@
-import type { Account, Contact } from '../../domain/accounts.ts';
+import type { Account, AccountFilter, Contact } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { MAX_PAGE_SIZE, type Page, type PageRequest } from '../../domain/paging.ts';
 import {
-  type AccountFilter,
   findAccount,
   findAccounts,
   listAccounts as listRows,

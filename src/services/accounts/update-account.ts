@@ -1,12 +1,7 @@
 import type { Account } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
-import {
-  findAccount,
-  isSameOrDescendant,
-  lockAccountHierarchy,
-  updateAccount as updateRow,
-} from '../../store/accounts.ts';
+import { findAccount, isSameOrDescendant, lockAccountHierarchy, updateAccountRecord } from '../../store/accounts.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -48,11 +43,7 @@ export async function updateAccount(
         });
       }
     }
-    await updateRow(tx, id, {
-      ...(input.name !== undefined && { name: input.name.trim() }),
-      parent_account_id: parentAccountId,
-      updated_at: at,
-    });
+    await updateAccountRecord(tx, id, { name: input.name?.trim(), parentAccountId, at });
     const after: Account = { ...before, name: input.name?.trim() ?? before.name, parentAccountId, updatedAt: at };
     await audit(tx, actor, at, { action: 'account.updated', subjectType: 'account', subjectId: id, before, after });
     return after;

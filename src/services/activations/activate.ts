@@ -7,9 +7,9 @@ import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import {
-  type ActivationRow,
+  type ActivationRecord,
   findActivation,
-  findActiveActivationRow,
+  findActiveActivation,
   insertActivation,
   reissueLicense,
   takeCount,
@@ -69,7 +69,7 @@ async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateIn
   return inTransaction(ctx, async (tx, at) => {
     const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
     if (!resolved) throw new UnknownCode();
-    const existing = await findActiveActivationRow(tx, resolved.lineItem.id, input.fingerprint);
+    const existing = await findActiveActivation(tx, resolved.lineItem.id, input.fingerprint);
     if (existing)
       return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing))) };
     return { created: true, ...(await activateLineItem(ctx, tx, actor, at, resolved, input)) };
@@ -86,7 +86,7 @@ export async function activateLineItem(
 ): Promise<Omit<ActivationResult, 'created'>> {
   const now = new Date(at);
   assertUsable(lineItem, entitlement, now);
-  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.productId);
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
   if (model.kind === 'floating') {
@@ -95,7 +95,7 @@ export async function activateLineItem(
   if (input.offline && !model.allowOffline)
     throw new AppError('UNPROCESSABLE', 'This product may not be activated offline.');
   const count = input.count ?? 1;
-  const owner = entitlement.sold_to;
+  const owner = entitlement.soldTo;
   if (owner === null) throw new Error(`entitlement ${entitlement.pk} has no owner`);
   const device = await upsertDevice(tx, {
     id: newId('device'),
@@ -118,30 +118,30 @@ export async function activateLineItem(
     issuedAt: now,
     devicePublicKey: input.publicKey,
   });
-  const row = {
+  const stored: ActivationRecord = {
     id,
-    line_item_id: lineItem.id,
-    entitlement_pk: entitlement.pk,
-    device_id: device.id,
+    lineItemId: lineItem.id,
+    entitlementPk: entitlement.pk,
+    deviceId: device.id,
     fingerprint: input.fingerprint,
     count,
     state: 'active',
-    test: test ? 1 : 0,
-    account_id: owner,
-    tier1_account_id: entitlement.tier1,
-    product_id: lineItem.product_id,
+    test,
+    accountId: owner,
+    tier1AccountId: entitlement.tier1,
+    productId: lineItem.productId,
     kid: license.kid,
     token: license.token,
-    device_public_key: input.publicKey ? JSON.stringify(input.publicKey) : null,
-    offline: input.offline ? 1 : 0,
-    issued_at: at,
-    expires_at: license.expiresAt?.toISOString() ?? null,
-    ended_at: null,
+    devicePublicKey: input.publicKey ?? null,
+    offline: input.offline === true,
+    issuedAt: at,
+    expiresAt: license.expiresAt?.toISOString() ?? null,
+    endedAt: null,
   };
-  await insertActivation(tx, row);
+  await insertActivation(tx, stored);
   const activation: Activation = {
     id,
-    activationId: lineItem.activation_id,
+    activationId: lineItem.activationId,
     entitlementId: entitlement.id,
     deviceId: device.id,
     deviceName: device.name,
@@ -149,11 +149,11 @@ export async function activateLineItem(
     count,
     state: 'active',
     test,
-    offline: row.offline === 1,
+    offline: stored.offline,
     accountId: owner,
-    productId: lineItem.product_id,
+    productId: lineItem.productId,
     issuedAt: at,
-    expiresAt: row.expires_at,
+    expiresAt: stored.expiresAt,
     endedAt: null,
   };
   await audit(tx, actor, at, {
@@ -192,15 +192,15 @@ async function renewedIfNeeded(
   actor: Actor,
   at: string,
   { lineItem, entitlement }: ResolvedCode,
-  row: ActivationRow,
-): Promise<ActivationRow> {
-  const catalog = await ctx.catalogCache.productWithModel(tx, row.product_id);
+  row: ActivationRecord,
+): Promise<ActivationRecord> {
+  const catalog = await ctx.catalogCache.productWithModel(tx, row.productId);
   if (!catalog) return row;
-  const expiry = licenseExpiry(lineItem.expiration_date, catalog.model, new Date(row.issued_at));
+  const expiry = licenseExpiry(lineItem.expirationDate, catalog.model, new Date(row.issuedAt));
   const expiresAt = expiry === null ? null : new Date(Math.floor(expiry.getTime() / 1000) * 1000).toISOString();
   if (
-    expiresAt === row.expires_at ||
-    (expiry !== null && row.expires_at !== null && expiry.getTime() <= Date.parse(row.expires_at))
+    expiresAt === row.expiresAt ||
+    (expiry !== null && row.expiresAt !== null && expiry.getTime() <= Date.parse(row.expiresAt))
   )
     return row;
   const license = await issueLicense(ctx, {
@@ -211,9 +211,9 @@ async function renewedIfNeeded(
     model: catalog.model,
     fingerprint: row.fingerprint,
     count: row.count,
-    test: row.test === 1,
+    test: row.test,
     issuedAt: new Date(at),
-    devicePublicKey: row.device_public_key ? (JSON.parse(row.device_public_key) as Ed25519PublicJwk) : undefined,
+    devicePublicKey: row.devicePublicKey ?? undefined,
     expiresAt: expiry,
   });
   await reissueLicense(tx, row.id, {
@@ -226,14 +226,14 @@ async function renewedIfNeeded(
     action: 'activation.license-renewed',
     subjectType: 'activation',
     subjectId: row.id,
-    before: { expiresAt: row.expires_at },
+    before: { expiresAt: row.expiresAt },
     after: { expiresAt: license.expiresAt?.toISOString() ?? null },
   });
-  return { ...row, token: license.token, kid: license.kid, expires_at: license.expiresAt?.toISOString() ?? null };
+  return { ...row, token: license.token, kid: license.kid, expiresAt: license.expiresAt?.toISOString() ?? null };
 }
 
 /** The existing activation and its licence, as first issued. */
-export async function answer(tx: Db, row: ActivationRow): Promise<Omit<ActivationResult, 'created'>> {
+export async function answer(tx: Db, row: ActivationRecord): Promise<Omit<ActivationResult, 'created'>> {
   const activation = await findActivation(tx, row.id, { kind: 'all' });
   if (!activation) throw new Error(`activation ${row.id} vanished`);
   return { activation, license: { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims) } };

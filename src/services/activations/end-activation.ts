@@ -4,13 +4,12 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
 import { verifyLicense } from '../../licensing/license-token.ts';
 import { parseAndVerifyReturnRequest, readReturnRequest } from '../../licensing/offline-request.ts';
-import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import {
-  type ActivationRow,
+  type ActivationRecord,
   endActivation,
   findActivation,
-  findActivationRow,
-  findActiveActivationRow,
+  findActivationRecord,
+  findActiveActivation,
   giveBackCount,
 } from '../../store/activations.ts';
 import { findLicenseModel, findProduct } from '../../store/catalog.ts';
@@ -47,7 +46,7 @@ export async function returnActivation(
 export async function revokeActivation(ctx: ServiceContext, actor: Actor, id: string): Promise<Activation> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
-    const row = await findActivationRow(tx, id);
+    const row = await findActivationRecord(tx, id);
     if (!row) throw notFound(`Activation ${id}`);
     await giveBack(ctx, tx, actor, at, row, 'revoked');
     return loaded(tx, id);
@@ -66,14 +65,14 @@ export async function rehostActivation(
     const row = await authorisedActivation(ctx, tx, actor, id, proof);
     if (row.fingerprint === target.fingerprint)
       throw new AppError('UNPROCESSABLE', 'The activation is already on that device.');
-    if (await findActiveActivationRow(tx, row.line_item_id, target.fingerprint)) {
+    if (await findActiveActivation(tx, row.lineItemId, target.fingerprint)) {
       throw new AppError(
         'INVALID_STATE',
         'That device already holds an activation of this code; return one of the two instead.',
       );
     }
     await giveBack(ctx, tx, actor, at, row, 'returned');
-    const lineItem = await findLineItemTargetById(tx, row.line_item_id);
+    const lineItem = await findLineItemTargetById(tx, row.lineItemId);
     if (!lineItem) throw new Error(`activation ${id} lost its line item`);
     const moved = await activateLineItem(ctx, tx, actor, at, lineItem, { ...target, count: row.count });
     return { created: true, ...moved };
@@ -85,15 +84,15 @@ async function giveBack(
   tx: Db,
   actor: Actor,
   at: string,
-  row: ActivationRow,
+  row: ActivationRecord,
   state: 'returned' | 'revoked',
 ): Promise<void> {
   if (row.state !== 'active') throw new AppError('INVALID_STATE', `Activation ${row.id} is already ${row.state}.`);
   const countsAsReturn = state === 'returned' && !isProducer(actor);
-  const product = await findProduct(tx, row.product_id);
+  const product = await findProduct(tx, row.productId);
   const model = product && (await findLicenseModel(tx, product.licenseModelId));
   const returnLimit = model?.maxRehosts ?? null;
-  if (!(await giveBackCount(tx, row.line_item_id, row.count, { countsAsReturn, returnLimit }))) {
+  if (!(await giveBackCount(tx, row.lineItemId, row.count, { countsAsReturn, returnLimit }))) {
     throw new AppError(
       'REHOST_LIMIT_REACHED',
       `This licence may move to another device ${returnLimit} times, and has; ask the vendor.`,
@@ -121,10 +120,10 @@ async function authorisedActivation(
   actor: Actor,
   id: string,
   proof: DeviceProof | undefined,
-): Promise<ActivationRow> {
+): Promise<ActivationRecord> {
   // The licence or the device's signature is the authority, whoever carries it.
   if (proof) {
-    const row = await findActivationRow(tx, id);
+    const row = await findActivationRecord(tx, id);
     if (row && (await deviceProves(ctx, row, proof))) return row;
     if (actor.type === 'public') throw notFound(`Activation ${id}`);
   }
@@ -132,12 +131,12 @@ async function authorisedActivation(
     throw new AppError('UNAUTHENTICATED', 'Send the licence ({token}) or an API key to return an activation.');
   requireRole(actor, ['admin', 'operator', 'partner', 'customer']);
   if (!isProducer(actor) && !(await findActivation(tx, id, scopeOf(actor)))) throw notFound(`Activation ${id}`);
-  const row = await findActivationRow(tx, id);
+  const row = await findActivationRecord(tx, id);
   if (!row) throw notFound(`Activation ${id}`);
   return row;
 }
 
-async function deviceProves(ctx: ServiceContext, row: ActivationRow, proof: DeviceProof): Promise<boolean> {
+async function deviceProves(ctx: ServiceContext, row: ActivationRecord, proof: DeviceProof): Promise<boolean> {
   if ('token' in proof) {
     let token: string;
     try {
@@ -149,11 +148,8 @@ async function deviceProves(ctx: ServiceContext, row: ActivationRow, proof: Devi
     const result = verifyLicense(token, ctx.keyRing.verificationKeys());
     return result.code !== 'BAD_SIGNATURE' && result.claims.jti === row.id;
   }
-  if (row.device_public_key === null) return false;
-  const request = parseAndVerifyReturnRequest(
-    proof.returnRequest,
-    JSON.parse(row.device_public_key) as Ed25519PublicJwk,
-  );
+  if (row.devicePublicKey === null) return false;
+  const request = parseAndVerifyReturnRequest(proof.returnRequest, row.devicePublicKey);
   return request.activationId === row.id && request.fingerprint === row.fingerprint;
 }
 

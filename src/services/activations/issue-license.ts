@@ -4,7 +4,7 @@ import type { LicenseClaims } from '../../licensing/license-claims.ts';
 import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import { licenseFileOfSigned } from '../../licensing/license-file.ts';
 import { signLicense } from '../../licensing/license-token.ts';
-import type { LineItemRow } from '../../store/entitlements.ts';
+import type { LineItemRecord } from '../../store/entitlements.ts';
 import type { ServiceContext } from '../context.ts';
 
 export interface IssuedLicense {
@@ -19,7 +19,7 @@ export async function issueLicense(
   ctx: ServiceContext,
   options: {
     activationId: string;
-    lineItem: LineItemRow;
+    lineItem: LineItemRecord;
     entitlementId: string;
     product: Product;
     model: LicenseModel;
@@ -37,7 +37,7 @@ export async function issueLicense(
   const expiresAt =
     options.expiresAt !== undefined
       ? options.expiresAt
-      : licenseExpiry(options.lineItem.expiration_date, options.model, options.issuedAt);
+      : licenseExpiry(options.lineItem.expirationDate, options.model, options.issuedAt);
   const claims: LicenseClaims = {
     iss: ctx.config.issuer,
     sub: options.fingerprint,
@@ -46,7 +46,7 @@ export async function issueLicense(
     nbf: iat,
     ...(expiresAt !== null && { exp: Math.floor(expiresAt.getTime() / 1000) }),
     lic: {
-      activationId: options.lineItem.activation_id,
+      activationId: options.lineItem.activationId,
       entitlementId: options.entitlementId,
       product: { name: options.product.name, version: options.product.version },
       features: options.product.features.map((f) => ({ name: f.name, version: f.version, count: f.count })),

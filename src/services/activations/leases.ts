@@ -5,10 +5,10 @@ import { AppError, notFound } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { signLease } from '../../licensing/lease-token.ts';
 import {
-  type LeaseRow,
+  type LeaseRecord,
   countLiveLeases,
   extendLease,
-  findLeaseRow,
+  findLeaseRecord,
   findLiveLease,
   insertLease,
   lockLineItem,
@@ -16,7 +16,7 @@ import {
   toLease,
 } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
-import { type EntitlementRef, type LineItemRow, findLineItemTargetById } from '../../store/entitlements.ts';
+import { type EntitlementRef, type LineItemRecord, findLineItemTargetById } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
@@ -59,22 +59,22 @@ export async function checkoutLease(
       await extendLease(tx, held.id, at, expiresAt);
       return {
         created: false,
-        lease: await answer(ctx, { ...held, expires_at: expiresAt }, lineItem, entitlement, product),
+        lease: await answer(ctx, { ...held, expiresAt }, lineItem, entitlement, product),
       };
     }
     const limit = countLimit(lineItem.quantity, model);
     if (limit !== null && (await countLiveLeases(tx, lineItem.id, at)) >= limit) {
       throw new AppError('COUNT_EXCEEDED', `All ${limit} floating seats of this code are in use; try again later.`);
     }
-    const row: LeaseRow = {
+    const row: LeaseRecord = {
       id: newId('lease'),
-      line_item_id: lineItem.id,
+      lineItemId: lineItem.id,
       fingerprint: input.fingerprint,
-      device_name: input.deviceName ?? null,
-      test: lineItem.state === 'test' ? 1 : 0,
-      created_at: at,
-      expires_at: expiresAt,
-      released_at: null,
+      deviceName: input.deviceName ?? null,
+      test: lineItem.state === 'test',
+      createdAt: at,
+      expiresAt,
+      releasedAt: null,
     };
     await insertLease(tx, row);
     const lease = await answer(ctx, row, lineItem, entitlement, product);
@@ -101,10 +101,10 @@ export async function heartbeatLease(ctx: ServiceContext, id: string, fingerprin
     if (!(await extendLease(tx, id, at, expiresAt))) {
       throw new AppError(
         'INVALID_STATE',
-        row.released_at ? 'The lease was released.' : 'The lease expired; check out a seat again.',
+        row.releasedAt ? 'The lease was released.' : 'The lease expired; check out a seat again.',
       );
     }
-    return answer(ctx, { ...row, expires_at: expiresAt }, lineItem, entitlement, product);
+    return answer(ctx, { ...row, expiresAt }, lineItem, entitlement, product);
   });
 }
 
@@ -117,7 +117,7 @@ export async function releaseLeaseBy(
   return inTransaction(ctx, async (tx, at) => {
     const { row, lineItem, entitlement, product } = await ownedLease(ctx, tx, id, fingerprint);
     if (!(await releaseLease(tx, id, at))) throw new AppError('INVALID_STATE', 'The lease was already released.');
-    const lease = await answer(ctx, { ...row, released_at: at }, lineItem, entitlement, product);
+    const lease = await answer(ctx, { ...row, releasedAt: at }, lineItem, entitlement, product);
     await audit(tx, actor, at, {
       action: 'lease.released',
       subjectType: 'lease',
@@ -131,17 +131,16 @@ export async function releaseLeaseBy(
 
 /** A lease is its device's: a wrong fingerprint finds nothing, like an unknown id. */
 async function ownedLease(ctx: ServiceContext, tx: Db, id: string, fingerprint: string) {
-  const row = await findLeaseRow(tx, id);
-  const target =
-    row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.line_item_id) : undefined;
+  const row = await findLeaseRecord(tx, id);
+  const target = row && row.fingerprint === fingerprint ? await findLineItemTargetById(tx, row.lineItemId) : undefined;
   if (!row || !target) throw notFound(`Lease ${id}`);
   const { lineItem, entitlement } = target;
   const { model, product } = await floatingModel(ctx, tx, lineItem);
   return { row, lineItem, entitlement, product, model };
 }
 
-async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow) {
-  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.product_id);
+async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRecord) {
+  const catalog = await ctx.catalogCache.productWithModel(tx, lineItem.productId);
   if (!catalog) throw new Error(`line item ${lineItem.id} has no product or license model`);
   const { product, model } = catalog;
   if (model.kind !== 'floating') {
@@ -155,12 +154,12 @@ async function floatingModel(ctx: ServiceContext, tx: Db, lineItem: LineItemRow)
 
 async function answer(
   ctx: ServiceContext,
-  row: LeaseRow,
-  lineItem: LineItemRow,
+  row: LeaseRecord,
+  lineItem: LineItemRecord,
   entitlement: EntitlementRef,
   product: Product,
 ): Promise<LeaseAnswer> {
-  const lease = toLease(row, lineItem.activation_id, entitlement.id);
+  const lease = toLease(row, lineItem.activationId, entitlement.id);
   const key = ctx.keyRing.signingKey();
   const token = signLease(
     {
@@ -168,13 +167,13 @@ async function answer(
       sub: row.fingerprint,
       jti: row.id,
       iat: Math.floor(ctx.now().getTime() / 1000),
-      exp: Math.floor(Date.parse(row.expires_at) / 1000),
+      exp: Math.floor(Date.parse(row.expiresAt) / 1000),
       lease: {
-        activationId: lineItem.activation_id,
+        activationId: lineItem.activationId,
         entitlementId: entitlement.id,
         product: { name: product.name, version: product.version },
         features: product.features.map((f) => ({ name: f.name, version: f.version, count: f.count })),
-        test: row.test === 1,
+        test: row.test,
       },
     },
     key,

@@ -1,6 +1,5 @@
 import type { Activation, ActivationState, Device } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import { normalizeCode } from '../../domain/codes.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import type { Jwks } from '../../licensing/jwks.ts';
@@ -8,12 +7,12 @@ import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import {
   findActivation,
-  findActivationRow,
+  findActivationRecord,
   findDevice,
   listActivations as listRows,
   listDevices as listDeviceRows,
 } from '../../store/activations.ts';
-import { findEntitlementRow, findLineItemRow } from '../../store/entitlements.ts';
+import { findEntitlementRecord, findLineItemRecord } from '../../store/entitlements.ts';
 import { requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 
@@ -41,9 +40,8 @@ export async function listActivations(
   const db = ctx.store.db;
   const scope = scopeOf(actor);
   const entitlement =
-    filter.entitlement === undefined ? undefined : await findEntitlementRow(db, filter.entitlement, { kind: 'all' });
-  const lineItem =
-    filter.activationId === undefined ? undefined : await findLineItemRow(db, normalizeCode(filter.activationId));
+    filter.entitlement === undefined ? undefined : await findEntitlementRecord(db, filter.entitlement, { kind: 'all' });
+  const lineItem = filter.activationId === undefined ? undefined : await findLineItemRecord(db, filter.activationId);
   if ((filter.entitlement !== undefined && !entitlement) || (filter.activationId !== undefined && !lineItem))
     return { items: [], nextCursor: null };
   return listRows(
@@ -77,7 +75,7 @@ export async function getActivationLicense(
   id: string,
 ): Promise<{ token: string; file: string }> {
   await getActivation(ctx, actor, id);
-  const row = await findActivationRow(ctx.store.db, id);
+  const row = await findActivationRecord(ctx.store.db, id);
   if (!row) throw notFound(`Activation ${id}`);
   return { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims) };
 }

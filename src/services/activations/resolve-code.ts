@@ -4,7 +4,7 @@ import { normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Db } from '../../store/database.ts';
 import { type LineItemTarget, findFirstLineItemTarget, findLineItemTarget } from '../../store/entitlements.ts';
-import { findKeyRow } from '../../store/web-register-keys.ts';
+import { findKeyRecord } from '../../store/web-register-keys.ts';
 import { bulkOf, redeemKey } from '../bulk/redeem-web-register-key.ts';
 
 export type ResolvedCode = LineItemTarget;
@@ -25,9 +25,9 @@ export async function resolveActivationCode(
   const normalized = normalizeCode(code);
   const target = await findLineItemTarget(tx, normalized);
   if (target) return target;
-  const key = await findKeyRow(tx, normalized);
+  const key = await findKeyRecord(tx, normalized);
   if (!key || key.state === 'void') return undefined;
-  let entitlementPk = key.redeemed_entitlement_pk;
+  let entitlementPk = key.redeemedEntitlementPk;
   if (key.state === 'unredeemed') {
     if (redeem === false) return undefined;
     const bulk = await bulkOf(tx, key);
@@ -38,7 +38,7 @@ export async function resolveActivationCode(
         owner: {
           newAnonymous: {
             name: `Anonymous end customer (key …${key.key.slice(-5)})`,
-            parentAccountId: bulk.sold_to ?? '',
+            parentAccountId: bulk.soldTo ?? '',
           },
         },
         registration: redeem.registration,
@@ -46,7 +46,7 @@ export async function resolveActivationCode(
     } catch (error) {
       // Another device redeemed it a moment ago: activate on what it became, like any redeemed key.
       if (!(error instanceof AppError) || error.code !== 'ALREADY_REDEEMED') throw error;
-      entitlementPk = (await findKeyRow(tx, normalized))?.redeemed_entitlement_pk ?? null;
+      entitlementPk = (await findKeyRecord(tx, normalized))?.redeemedEntitlementPk ?? null;
     }
   }
   if (entitlementPk === null) return undefined;

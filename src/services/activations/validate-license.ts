@@ -1,9 +1,8 @@
 import { type ValidationCode, validationOutcome } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
 import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
-import { type ActivationStatus, activationStatus, findLatestActivationRow } from '../../store/activations.ts';
+import { type ActivationStatus, activationStatus, findLatestActivation } from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
 import type { VerifiedToken } from '../licensing/validation-cache.ts';
 import { resolveActivationCode } from './resolve-code.ts';
@@ -108,19 +107,19 @@ async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<
 async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerprint: string): Promise<ValidationAnswer> {
   const db = ctx.store.db;
   const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
-  const row = resolved && (await findLatestActivationRow(db, resolved.lineItem.id, fingerprint));
+  const row = resolved && (await findLatestActivation(db, resolved.lineItem.id, fingerprint));
   if (!resolved || !row) return { valid: false, code: 'NOT_FOUND' };
   const result = validationOutcome(
     {
-      activationState: row.state as ActivationStatus['activationState'],
-      lineItemState: resolved.lineItem.state as EntitlementState,
-      entitlementState: resolved.entitlement.state as EntitlementState,
+      activationState: row.state,
+      lineItemState: resolved.lineItem.state,
+      entitlementState: resolved.entitlement.state,
       fingerprint: row.fingerprint,
-      notBefore: new Date(row.issued_at),
-      expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+      notBefore: new Date(row.issuedAt),
+      expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
     },
     { fingerprint },
     ctx.now(),
   );
-  return { valid: result === 'VALID', code: result, id: row.id, expiresAt: row.expires_at, test: row.test === 1 };
+  return { valid: result === 'VALID', code: result, id: row.id, expiresAt: row.expiresAt, test: row.test };
 }

@@ -33,11 +33,11 @@ export async function createApiKey(
       id: newId('apiKey'),
       name: input.name?.trim() || `${input.role} key`,
       role: input.role,
-      account_id: accountId,
+      accountId,
       prefix: displayPrefix(secret),
-      secret_hash: hashSecret(secret),
-      created_at: at,
-      revoked_at: null,
+      secretHash: hashSecret(secret),
+      createdAt: at,
+      revokedAt: null,
     });
     await audit(tx, actor, at, {
       action: 'api-key.created',

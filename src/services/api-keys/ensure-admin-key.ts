@@ -4,6 +4,7 @@ import { hashSecret } from '../../domain/secrets.ts';
 import { newId } from '../../domain/ids.ts';
 import { findApiKeyByHash, hasActiveAdminKey, insertApiKey, restoreAsAdminKey } from '../../store/api-keys.ts';
 import type { Db } from '../../store/database.ts';
+import { lockStartUp } from '../../store/start-up-lock.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 
@@ -20,6 +21,7 @@ export async function ensureAdminKey(
     throw new Error(`LICENTIA_ADMIN_KEY must be at least ${MIN_CHOSEN_SECRET_LENGTH} characters long.`);
   }
   return inTransaction(ctx, async (tx, at) => {
+    await lockStartUp(tx);
     if (chosenSecret !== undefined) {
       await ensureChosenKey(tx, chosenSecret, at);
       return {};
@@ -54,11 +56,11 @@ async function insertAdminKey(tx: Db, secret: string, name: string, at: string):
     id: newId('apiKey'),
     name,
     role: 'admin',
-    account_id: null,
+    accountId: null,
     prefix: displayPrefix(secret),
-    secret_hash: hashSecret(secret),
-    created_at: at,
-    revoked_at: null,
+    secretHash: hashSecret(secret),
+    createdAt: at,
+    revokedAt: null,
   });
   await audit(tx, systemActor, at, {
     action: 'api-key.created',

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { ApiKey } from '../../domain/api-keys.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
-import { findApiKey, revokeApiKey as revokeRow } from '../../store/api-keys.ts';
+import { findApiKey, revokeApiKey as revokeStoredApiKey } from '../../store/api-keys.ts';
 import { requireAdmin } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -11,7 +11,8 @@ export async function revokeApiKey(ctx: ServiceContext, actor: Actor, id: string
   return inTransaction(ctx, async (tx, at) => {
     const before = await findApiKey(tx, id);
     if (!before) throw notFound(`API key ${id}`);
-    if (!(await revokeRow(tx, id, at))) throw new AppError('INVALID_STATE', `API key ${id} is already revoked.`);
+    if (!(await revokeStoredApiKey(tx, id, at)))
+      throw new AppError('INVALID_STATE', `API key ${id} is already revoked.`);
     const after: ApiKey = { ...before, revokedAt: at };
     await audit(tx, actor, at, { action: 'api-key.revoked', subjectType: 'api-key', subjectId: id, before, after });
     return after;

@@ -62,6 +62,31 @@ export async function loadWebRegisterKeys(
       fields: [{ field: '/generate', message: `must be 1 to ${MAX_GENERATED_KEYS}` }],
     });
   }
+  let big = source.kind === 'generate' && source.count >= BIG_LOAD;
+  try {
+    const result = await load(ctx, actor, entitlementId, source, options);
+    big ||= result.added >= BIG_LOAD;
+    return result;
+  } catch (error) {
+    // A failed load leaves what it wrote in the SQLite log too.
+    big = true;
+    throw error;
+  } finally {
+    // A checkpoint that cannot finish now (another process reading) is left to the next one.
+    if (big) await ctx.store.checkpoint().catch(() => undefined);
+  }
+}
+
+/** Keys past which a load is followed by a checkpoint of the SQLite log. */
+const BIG_LOAD = 50_000;
+
+async function load(
+  ctx: ServiceContext,
+  actor: Actor,
+  entitlementId: string,
+  source: KeySource,
+  options: LoadKeysOptions,
+): Promise<KeyLoadResult> {
   return inTransaction(ctx, async (tx, at) => {
     const bulk = await findVisibleBulkEntitlement(tx, actor, entitlementId);
     const operation = `load-keys ${bulk.pk}`;
@@ -123,7 +148,7 @@ export async function loadWebRegisterKeys(
     };
 
     if (source.kind === 'generate') {
-      const prefix = source.prefix ?? bulk.key_prefix ?? undefined;
+      const prefix = source.prefix ?? bulk.keyPrefix ?? undefined;
       let wanted = source.count;
       // A generated key that collides (astronomically rare) is replaced by another one.
       while (wanted > 0) {
@@ -162,14 +187,14 @@ export async function loadWebRegisterKeys(
     await adjustKeyCounters(tx, bulk.pk, { total: added, unredeemed: added }, at);
     await insertKeyLoad(tx, {
       id: loadId,
-      entitlement_pk: bulk.pk,
+      entitlementPk: bulk.pk,
       actor: actorLabelOf(actor),
       source: source.kind,
       added,
       rejected: rejected.length,
-      first_seq: firstSeq,
-      last_seq: seq - 1,
-      created_at: at,
+      firstSeq,
+      lastSeq: seq - 1,
+      at,
     });
     const result: KeyLoadResult = { loadId, entitlementId: bulk.id, added, rejected };
     await audit(tx, actor, at, {

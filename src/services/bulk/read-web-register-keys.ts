@@ -4,11 +4,11 @@ import { normalizeCode } from '../../domain/codes.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import type { Db } from '../../store/database.ts';
-import { findEntitlementRow, findEntitlementRowByPk } from '../../store/entitlements.ts';
+import { findEntitlementRecord, findEntitlementRecordByPk } from '../../store/entitlements.ts';
 import {
   type KeyFilter,
-  type KeyRow,
-  findKeyRow,
+  type KeyRecord,
+  findKeyRecord,
   iterateKeys,
   keyNamesFrom,
   listKeys,
@@ -50,14 +50,15 @@ export async function exportWebRegisterKeys(
 export async function getWebRegisterKey(ctx: ServiceContext, actor: Actor, rawKey: string): Promise<WebRegisterKey> {
   requireRole(actor, keyReaders);
   const db = ctx.store.db;
-  const row = await findVisibleKey(db, actor, rawKey);
-  return toWebRegisterKey(row, await keyNamesFrom(db)([row]));
+  const key = await findVisibleKey(db, actor, rawKey);
+  return toWebRegisterKey(key, await keyNamesFrom(db)([key]));
 }
 
 /** The key if its bulk entitlement is visible to the actor; otherwise it does not exist. */
-export async function findVisibleKey(db: Db, actor: Actor, rawKey: string): Promise<KeyRow> {
-  const row = await findKeyRow(db, normalizeCode(rawKey));
-  const bulk = row && (await findEntitlementRowByPk(db, row.entitlement_pk));
-  if (!row || !bulk || !(await findEntitlementRow(db, bulk.id, scopeOf(actor)))) throw notFound('The web register key');
-  return row;
+export async function findVisibleKey(db: Db, actor: Actor, rawKey: string): Promise<KeyRecord> {
+  const key = await findKeyRecord(db, normalizeCode(rawKey));
+  const bulk = key && (await findEntitlementRecordByPk(db, key.entitlementPk));
+  if (!key || !bulk || !(await findEntitlementRecord(db, bulk.id, scopeOf(actor))))
+    throw notFound('The web register key');
+  return key;
 }

@@ -6,7 +6,7 @@ import {
   checkRegistrationData,
   noRegistration,
 } from '../../domain/bulk.ts';
-import { generateCode, generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
+import { generateCode, generateEntitlementId } from '../../domain/codes.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import type { ChannelPartner, Entitlement, Registration } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
@@ -14,19 +14,19 @@ import { newId } from '../../domain/ids.ts';
 import { findAccount } from '../../store/accounts.ts';
 import type { Db } from '../../store/database.ts';
 import {
-  type EntitlementRow,
-  findEntitlementRow,
-  findEntitlementRowByPk,
+  type EntitlementRecord,
+  findEntitlementRecord,
+  findEntitlementRecordByPk,
   insertEntitlement,
   insertLineItems,
   loadEntitlementByPk,
   partnersOfEntitlement,
 } from '../../store/entitlements.ts';
 import {
-  type KeyRow,
+  type KeyRecord,
   adjustKeyCounters,
   claimKey,
-  findKeyRow,
+  findKeyRecord,
   linkRedeemedKey,
 } from '../../store/web-register-keys.ts';
 import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
@@ -83,7 +83,12 @@ export async function redeemKey(
   tx: Db,
   actor: Actor,
   at: string,
-  options: { key: KeyRow; bulk: EntitlementRow; owner: RedemptionOwner; registration: RegistrationData | undefined },
+  options: {
+    key: KeyRecord;
+    bulk: EntitlementRecord;
+    owner: RedemptionOwner;
+    registration: RegistrationData | undefined;
+  },
 ): Promise<string> {
   const { key, bulk } = options;
   if (key.state !== 'unredeemed') throw keyNotRedeemable(key);
@@ -94,7 +99,7 @@ export async function redeemKey(
     );
   }
   const registration = checkRegistrationData(registrationOf(bulk), options.registration);
-  if (!(await claimKey(tx, key.code, bulk.pk, at))) throw keyNotRedeemable((await findKeyRow(tx, key.code)) ?? key);
+  if (!(await claimKey(tx, key.code, bulk.pk, at))) throw keyNotRedeemable((await findKeyRecord(tx, key.code)) ?? key);
 
   const owner =
     'existing' in options.owner
@@ -113,44 +118,31 @@ export async function redeemKey(
     {
       pk,
       id,
-      id_generated: 1,
+      idGenerated: true,
       kind: 'simple',
       state,
-      sold_to: owner.id,
+      soldTo: owner.id,
       description: bulk.description,
-      ship_to_email: null,
-      ship_to_address: null,
-      product_id: null,
-      quantity_per_key: null,
-      entitlement_id_pattern: null,
-      registration: null,
-      key_prefix: null,
-      web_register_key: key.key,
-      bulk_entitlement_pk: bulk.pk,
-      parent_entitlement_pk: null,
-      registration_data: registration === null ? null : JSON.stringify(registration),
-      created_at: at,
-      updated_at: at,
+      webRegisterKey: key.key,
+      bulkEntitlementPk: bulk.pk,
+      registrationData: registration,
+      at,
     },
     copiedPartners(await partnersOf(tx, bulk), owner.id),
   );
-  const activationId = generateCode();
   await insertLineItems(tx, [
     {
       id: newId('lineItem'),
-      entitlement_pk: pk,
+      entitlementPk: pk,
       position: 0,
-      activation_id: activationId,
-      activation_code: normalizeCode(activationId),
-      activation_id_generated: 1,
-      product_id: bulk.product_id ?? '',
-      quantity: bulk.quantity_per_key ?? 1,
-      start_date: null,
-      expiration_date: null,
+      activationId: generateCode(),
+      activationIdGenerated: true,
+      productId: bulk.productId ?? '',
+      quantity: bulk.quantityPerKey ?? 1,
+      startDate: null,
+      expirationDate: null,
       state,
-      parent_line_item_id: null,
-      created_at: at,
-      updated_at: at,
+      at,
     },
   ]);
   await linkRedeemedKey(tx, key.code, pk);
@@ -173,20 +165,20 @@ export async function redeemKey(
 }
 
 /** Says nothing of who redeemed it or when: that is the redeemer's business. */
-function keyNotRedeemable(key: KeyRow): AppError {
+function keyNotRedeemable(key: KeyRecord): AppError {
   if (key.state === 'redeemed')
     return new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.');
   if (key.state === 'void') return new AppError('INVALID_STATE', 'This web register key is void.');
   return new AppError('INVALID_STATE', 'This web register key moved to other stock meanwhile; try again.');
 }
 
-export async function bulkOf(tx: Db, key: KeyRow): Promise<EntitlementRow> {
-  const bulk = await findEntitlementRowByPk(tx, key.entitlement_pk);
-  if (!bulk) throw new Error(`key without bulk entitlement ${key.entitlement_pk}`);
+export async function bulkOf(tx: Db, key: KeyRecord): Promise<EntitlementRecord> {
+  const bulk = await findEntitlementRecordByPk(tx, key.entitlementPk);
+  if (!bulk) throw new Error(`key without bulk entitlement ${key.entitlementPk}`);
   return bulk;
 }
 
-export async function partnersOf(tx: Db, bulk: EntitlementRow): Promise<ChannelPartner[]> {
+export async function partnersOf(tx: Db, bulk: EntitlementRecord): Promise<ChannelPartner[]> {
   return partnersOfEntitlement(tx, bulk.pk);
 }
 
@@ -206,24 +198,24 @@ function copiedPartners(partners: ChannelPartner[], ownerId: string): ChannelPar
   ];
 }
 
-function registrationOf(bulk: EntitlementRow): Registration {
-  return bulk.registration ? (JSON.parse(bulk.registration) as Registration) : noRegistration;
+function registrationOf(bulk: EntitlementRecord): Registration {
+  return bulk.registration ?? noRegistration;
 }
 
-async function entitlementIdFor(tx: Db, bulk: EntitlementRow, key: KeyRow): Promise<string> {
-  const id = applyEntitlementIdPattern(bulk.entitlement_id_pattern ?? '{key}ENT', {
+async function entitlementIdFor(tx: Db, bulk: EntitlementRecord, key: KeyRecord): Promise<string> {
+  const id = applyEntitlementIdPattern(bulk.entitlementIdPattern ?? '{key}ENT', {
     key: key.key,
     bulk: bulk.id,
     seq: key.seq,
   });
   // A pattern that makes an over-long ID, or one the producer already used, falls back to a generated ID.
-  if (id === undefined || (await findEntitlementRow(tx, id, { kind: 'all' }))) return generateEntitlementId();
+  if (id === undefined || (await findEntitlementRecord(tx, id, { kind: 'all' }))) return generateEntitlementId();
   return id;
 }
 
-async function ownerFor(tx: Db, actor: Actor, bulk: EntitlementRow, input: RedeemInput): Promise<RedemptionOwner> {
+async function ownerFor(tx: Db, actor: Actor, bulk: EntitlementRecord, input: RedeemInput): Promise<RedemptionOwner> {
   if (input.accountName !== undefined) {
-    const parentAccountId = isProducer(actor) ? bulk.sold_to : ownAccountId(actor);
+    const parentAccountId = isProducer(actor) ? bulk.soldTo : ownAccountId(actor);
     if (!parentAccountId) throw new Error('bulk entitlement without a partner');
     return { newAnonymous: { name: input.accountName, parentAccountId } };
   }

@@ -77,15 +77,10 @@ export async function splitBulkEntitlement(
           ...source,
           pk,
           id,
-          id_generated: input.id === undefined ? 1 : 0,
+          idGenerated: input.id === undefined,
           description: input.description === undefined ? source.description : input.description,
-          parent_entitlement_pk: source.pk,
-          keys_total: 0,
-          keys_unredeemed: 0,
-          keys_redeemed: 0,
-          keys_void: 0,
-          created_at: at,
-          updated_at: at,
+          parentEntitlementPk: source.pk,
+          at,
         },
         [...partners.filter((p) => p.tier !== 'tier2'), { accountId: target.id, tier: 'tier2', contactId: null }],
       ),
@@ -117,7 +112,7 @@ export async function splitBulkEntitlement(
       }
       moved = done.size;
     }
-    await setKeySeq(tx, pk, source.key_seq);
+    await setKeySeq(tx, pk, source.keySeq);
     await adjustKeyCounters(tx, source.pk, { total: -moved, unredeemed: -moved }, at);
     await adjustKeyCounters(tx, pk, { total: moved, unredeemed: moved }, at);
     const created = await loadEntitlementByPk(tx, pk);

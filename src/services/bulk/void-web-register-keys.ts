@@ -4,7 +4,7 @@ import { normalizeCode } from '../../domain/codes.ts';
 import { AppError } from '../../domain/errors.ts';
 import {
   adjustKeyCounters,
-  findKeyRow,
+  findKeyRecord,
   keyNamesFrom,
   toWebRegisterKey,
   voidFirstUnredeemedKeys,
@@ -40,10 +40,10 @@ export async function voidWebRegisterKeys(
     const rejected: VoidResult['rejected'] = [];
     for (const [code, key] of shownAs) {
       if (voided.has(code)) continue;
-      const row = await findKeyRow(tx, code);
+      const found = await findKeyRecord(tx, code);
       rejected.push({
         key,
-        reason: !row || row.entitlement_pk !== bulk.pk ? 'not-found' : row.state === 'void' ? 'void' : 'redeemed',
+        reason: !found || found.entitlementPk !== bulk.pk ? 'not-found' : found.state === 'void' ? 'void' : 'redeemed',
       });
     }
     if (rejected.length > 0 && !options.partial) {
@@ -112,20 +112,20 @@ export async function voidUnredeemedKeys(
 export async function voidWebRegisterKey(ctx: ServiceContext, actor: Actor, rawKey: string): Promise<WebRegisterKey> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
-    const row = await findVisibleKey(tx, actor, rawKey);
-    if (row.state !== 'unredeemed' || (await voidKeys(tx, row.entitlement_pk, [row.code], at)).length !== 1) {
+    const key = await findVisibleKey(tx, actor, rawKey);
+    if (key.state !== 'unredeemed' || (await voidKeys(tx, key.entitlementPk, [key.code], at)).length !== 1) {
       throw new AppError(
         'INVALID_STATE',
-        row.state === 'void' ? 'The key is already void.' : 'A redeemed key cannot be voided.',
+        key.state === 'void' ? 'The key is already void.' : 'A redeemed key cannot be voided.',
       );
     }
-    await adjustKeyCounters(tx, row.entitlement_pk, { unredeemed: -1, void: 1 }, at);
-    const after = toWebRegisterKey({ ...row, state: 'void', voided_at: at }, await keyNamesFrom(tx)([row]));
+    await adjustKeyCounters(tx, key.entitlementPk, { unredeemed: -1, void: 1 }, at);
+    const after = toWebRegisterKey({ ...key, state: 'void', voidedAt: at }, await keyNamesFrom(tx)([key]));
     await audit(tx, actor, at, {
       action: 'web-register-key.voided',
       subjectType: 'web-register-key',
-      subjectId: row.code,
-      before: { state: row.state },
+      subjectId: key.code,
+      before: { state: key.state },
       after,
     });
     return after;

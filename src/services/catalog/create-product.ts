@@ -24,19 +24,16 @@ export async function createProduct(ctx: ServiceContext, actor: Actor, input: Cr
     const name = input.name.trim();
     const version = input.version.trim();
     const product = await unlessDuplicate(
-      insertProduct(
-        tx,
-        {
-          id: newId('product'),
-          name,
-          version,
-          description: input.description ?? null,
-          license_model_id: input.licenseModelId,
-          created_at: at,
-          updated_at: at,
-        },
+      insertProduct(tx, {
+        id: newId('product'),
+        name,
+        version,
+        description: input.description ?? null,
+        licenseModelId: input.licenseModelId,
         features,
-      ),
+        createdAt: at,
+        updatedAt: at,
+      }),
       `Product ${name} ${version} already exists.`,
       '/name',
     );

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { Product } from '../../domain/catalog.ts';
 import { notFound } from '../../domain/errors.ts';
-import { findProduct, updateProduct as updateRow } from '../../store/catalog.ts';
+import { findProduct, updateProductRecord } from '../../store/catalog.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
@@ -33,18 +33,14 @@ export async function updateProduct(
     if (input.licenseModelId !== undefined) await requireLicenseModel(tx, input.licenseModelId);
     const features = input.features === undefined ? undefined : await resolveProductFeatures(tx, input.features);
     await unlessDuplicate(
-      updateRow(
-        tx,
-        id,
-        {
-          ...(input.name !== undefined && { name: input.name.trim() }),
-          ...(input.version !== undefined && { version: input.version.trim() }),
-          ...(input.description !== undefined && { description: input.description }),
-          ...(input.licenseModelId !== undefined && { license_model_id: input.licenseModelId }),
-          updated_at: at,
-        },
+      updateProductRecord(tx, id, {
+        name: input.name?.trim(),
+        version: input.version?.trim(),
+        description: input.description,
+        licenseModelId: input.licenseModelId,
         features,
-      ),
+        at,
+      }),
       'Another product has this name and version.',
       '/name',
     );

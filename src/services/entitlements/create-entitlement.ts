@@ -10,8 +10,12 @@ import type { Entitlement, Registration } from '../../domain/entitlements.ts';
 import { unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { findProduct } from '../../store/catalog.ts';
-import { insertEntitlement, insertLineItems, loadEntitlementByPk } from '../../store/entitlements.ts';
-import type { NewRow } from '../../store/schema.ts';
+import {
+  type NewEntitlement,
+  insertEntitlement,
+  insertLineItems,
+  loadEntitlementByPk,
+} from '../../store/entitlements.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -19,7 +23,7 @@ import { unlessDuplicate } from '../duplicates.ts';
 import {
   type ChannelPartnerInput,
   type LineItemInput,
-  newLineItemRows,
+  newLineItems,
   requireAccount,
   resolveBulkChannelPartners,
   resolveChannelPartners,
@@ -71,38 +75,36 @@ export async function createEntitlement(
     const common = {
       pk,
       id,
-      id_generated: input.id === undefined ? 1 : 0,
+      idGenerated: input.id === undefined,
       kind: input.kind,
       state,
       description: input.description ?? null,
-      ship_to_email: input.shipToEmail ?? null,
-      ship_to_address: input.shipToAddress ?? null,
-      created_at: at,
-      updated_at: at,
+      shipToEmail: input.shipToEmail ?? null,
+      shipToAddress: input.shipToAddress ?? null,
+      at,
     };
-    let row: NewRow<'entitlements'>;
+    let entitlement: NewEntitlement;
     let partners: Awaited<ReturnType<typeof resolveChannelPartners>>;
     if (input.kind === 'simple') {
       await requireAccount(tx, input.soldTo, '/soldTo');
       partners = await resolveChannelPartners(tx, input.channelPartners ?? []);
-      row = { ...common, sold_to: input.soldTo, ...noBulkFields };
+      entitlement = { ...common, soldTo: input.soldTo };
     } else {
       if (!(await findProduct(tx, input.productId))) throw unknownReference('/productId', `Product ${input.productId}`);
       partners = await resolveBulkChannelPartners(tx, input.channelPartners);
-      row = {
+      entitlement = {
         ...common,
-        sold_to: tier1Of(partners),
-        ...noBulkFields,
-        product_id: input.productId,
-        quantity_per_key: input.quantityPerKey ?? 1,
-        entitlement_id_pattern: input.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN,
-        registration: JSON.stringify(input.registration ?? noRegistration),
-        key_prefix: input.keyPrefix ?? null,
+        soldTo: tier1Of(partners),
+        productId: input.productId,
+        quantityPerKey: input.quantityPerKey ?? 1,
+        entitlementIdPattern: input.entitlementIdPattern ?? DEFAULT_ENTITLEMENT_ID_PATTERN,
+        registration: input.registration ?? noRegistration,
+        keyPrefix: input.keyPrefix ?? null,
       };
     }
-    await unlessDuplicate(insertEntitlement(tx, row, partners), `Entitlement ${id} already exists.`, '/id');
+    await unlessDuplicate(insertEntitlement(tx, entitlement, partners), `Entitlement ${id} already exists.`, '/id');
     if (input.kind === 'simple') {
-      const lineItems = await newLineItemRows(tx, {
+      const lineItems = await newLineItems(tx, {
         entitlementPk: pk,
         state,
         inputs: input.lineItems,
@@ -113,25 +115,13 @@ export async function createEntitlement(
       // The check above cannot see a concurrent request's uncommitted line items; the unique index can.
       await unlessDuplicate(insertLineItems(tx, lineItems), 'An activation ID is already in use.', '/lineItems');
     }
-    const entitlement = await loadEntitlementByPk(tx, pk);
+    const created = await loadEntitlementByPk(tx, pk);
     await audit(tx, actor, at, {
       action: 'entitlement.created',
       subjectType: 'entitlement',
       subjectId: pk,
-      after: entitlement,
+      after: created,
     });
-    return entitlement;
+    return created;
   });
 }
-
-const noBulkFields = {
-  product_id: null,
-  quantity_per_key: null,
-  entitlement_id_pattern: null,
-  registration: null,
-  key_prefix: null,
-  web_register_key: null,
-  bulk_entitlement_pk: null,
-  parent_entitlement_pk: null,
-  registration_data: null,
-};

@@ -18,7 +18,7 @@ export async function deleteEntitlement(ctx: ServiceContext, actor: Actor, id: s
     const row = await findVisibleEntitlement(tx, actor, id);
     const before = await loadEntitlement(tx, row);
     await claimEditable(tx, row, at, 'deleting');
-    if (row.web_register_key !== null || row.keys_redeemed > 0) {
+    if (row.webRegisterKey !== null || row.keys.redeemed > 0) {
       throw new AppError(
         'INVALID_STATE',
         `Entitlement ${id} records a redeemed web register key; make it obsolete instead of deleting it.`,

@@ -1,5 +1,5 @@
 import type { Account } from '../../domain/accounts.ts';
-import { generateCode, isValidCode, normalizeCode } from '../../domain/codes.ts';
+import { generateCode, isValidCode } from '../../domain/codes.ts';
 import { checkDateRange } from '../../domain/dates.ts';
 import type { EntitlementState } from '../../domain/entitlement-states.ts';
 import type { ChannelPartner, PartnerTier } from '../../domain/entitlements.ts';
@@ -8,7 +8,7 @@ import { newId } from '../../domain/ids.ts';
 import { findAccount, findContact } from '../../store/accounts.ts';
 import { findProduct } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
-import type { NewRow } from '../../store/schema.ts';
+import type { NewLineItem } from '../../store/entitlements.ts';
 import { assertCodesFree } from '../codes.ts';
 
 export interface ChannelPartnerInput {
@@ -63,8 +63,8 @@ export async function resolveChannelPartners(tx: Db, inputs: ChannelPartnerInput
   return partners;
 }
 
-/** Builds line item rows: products exist, dates make sense, activation IDs are valid and unused. */
-export async function newLineItemRows(
+/** Builds new line items: products exist, dates make sense, activation IDs are valid and unused. */
+export async function newLineItems(
   tx: Db,
   options: {
     entitlementPk: string;
@@ -75,8 +75,8 @@ export async function newLineItemRows(
     /** Where line item `index` sits in the request, for error messages. */
     fieldOf: (index: number) => string;
   },
-): Promise<NewRow<'line_items'>[]> {
-  const rows: NewRow<'line_items'>[] = [];
+): Promise<NewLineItem[]> {
+  const items: NewLineItem[] = [];
   for (const [index, input] of options.inputs.entries()) {
     const field = options.fieldOf(index);
     if (!(await findProduct(tx, input.productId)))
@@ -89,28 +89,25 @@ export async function newLineItemRows(
       throw invalidField(`${field}/activationId`, 'must be 4 to 64 characters of A-Z a-z 0-9 . _ -');
     }
     const activationId = specified ? (input.activationId ?? '').toUpperCase() : generateCode();
-    rows.push({
+    items.push({
       id: newId('lineItem'),
-      entitlement_pk: options.entitlementPk,
+      entitlementPk: options.entitlementPk,
       position: options.firstPosition + index,
-      activation_id: activationId,
-      activation_code: normalizeCode(activationId),
-      activation_id_generated: specified ? 0 : 1,
-      product_id: input.productId,
+      activationId,
+      activationIdGenerated: !specified,
+      productId: input.productId,
       quantity: input.quantity,
-      start_date: startDate,
-      expiration_date: expirationDate,
+      startDate,
+      expirationDate,
       state: options.state,
-      parent_line_item_id: null,
-      created_at: options.at,
-      updated_at: options.at,
+      at: options.at,
     });
   }
   await assertCodesFree(
     tx,
-    rows.map((row, index) => ({ code: row.activation_code, field: `${options.fieldOf(index)}/activationId` })),
+    items.map((item, index) => ({ activationId: item.activationId, field: `${options.fieldOf(index)}/activationId` })),
   );
-  return rows;
+  return items;
 }
 
 /**

@@ -31,7 +31,7 @@ export async function getLineItemLineage(
   const parent = self.parentActivationId === null ? null : await visibleLineItem(ctx, actor, self.parentActivationId);
   return {
     parent,
-    parentHidden: parent === null && lineItem.parent_line_item_id !== null,
+    parentHidden: parent === null && lineItem.parentLineItemId !== null,
     children: await childLineItems(ctx.store.db, lineItem.id, scopeOf(actor)),
   };
 }

@@ -7,22 +7,22 @@ import { findProduct } from '../../store/catalog.ts';
 import { lockLineItem } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
 import {
-  type LineItemRow,
+  type LineItemRecord,
   activationIdsOf,
-  deleteLineItem as deleteRow,
-  findLineItemRow,
+  deleteLineItem as deleteStoredLineItem,
+  findLineItemRecordById,
   insertLineItems,
   loadEntitlementByPk,
   nextLineItemPosition,
   toLineItem,
-  updateLineItemRow,
+  updateLineItemRecord,
 } from '../../store/entitlements.ts';
 import { requireProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
 import { invalidateValidations } from '../licensing/invalidate.ts';
-import { type LineItemInput, newLineItemRows } from './entitlement-parts.ts';
+import { type LineItemInput, newLineItems } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
 
 export async function addLineItem(
@@ -33,23 +33,23 @@ export async function addLineItem(
 ): Promise<Entitlement> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
-    const row = await findVisibleEntitlement(tx, actor, entitlementId);
-    if (row.kind !== 'simple') {
+    const entitlement = await findVisibleEntitlement(tx, actor, entitlementId);
+    if (entitlement.kind !== 'simple') {
       throw new AppError('UNPROCESSABLE', 'A bulk entitlement has one product and web register keys, not line items.');
     }
-    await claimEditable(tx, row, at, 'adding line items');
-    const [item] = await newLineItemRows(tx, {
-      entitlementPk: row.pk,
-      state: row.state as LineItem['state'],
+    await claimEditable(tx, entitlement, at, 'adding line items');
+    const [item] = await newLineItems(tx, {
+      entitlementPk: entitlement.pk,
+      state: entitlement.state,
       inputs: [input],
-      firstPosition: await nextLineItemPosition(tx, row.pk),
+      firstPosition: await nextLineItemPosition(tx, entitlement.pk),
       at,
       fieldOf: () => '',
     });
     if (!item) throw new Error('no line item built');
     await unlessDuplicate(insertLineItems(tx, [item]), 'An activation ID is already in use.', '/activationId');
-    const after = await loadEntitlementByPk(tx, row.pk);
-    const added = after.lineItems.find((li) => li.activationId === item.activation_id);
+    const after = await loadEntitlementByPk(tx, entitlement.pk);
+    const added = after.lineItems.find((li) => li.activationId === item.activationId);
     await audit(tx, actor, at, {
       action: 'line-item.added',
       subjectType: 'line-item',
@@ -80,26 +80,26 @@ export async function updateLineItem(
     if (input.productId !== undefined && !(await findProduct(tx, input.productId))) {
       throw unknownReference('/productId', `Product ${input.productId}`);
     }
-    const startDate = input.startDate === undefined ? lineItem.start_date : input.startDate;
-    const expirationDate = input.expirationDate === undefined ? lineItem.expiration_date : input.expirationDate;
+    const startDate = input.startDate === undefined ? lineItem.startDate : input.startDate;
+    const expirationDate = input.expirationDate === undefined ? lineItem.expirationDate : input.expirationDate;
     checkDateRange(startDate, expirationDate);
     // A test entitlement's line item may be activating meanwhile: its count is read under the lock.
     const current = await lockLineItem(tx, lineItem.id);
-    const used = current.used_count;
+    const used = current.usedCount;
     if (input.quantity !== undefined && input.quantity < used) {
       throw new AppError('UNPROCESSABLE', `${used} activations are in use; the quantity cannot go below that.`, {
         fields: [{ field: '/quantity', message: `must be at least ${used}` }],
       });
     }
     const before = await lineItemView(tx, current, entitlement.id);
-    await updateLineItemRow(tx, lineItem.id, {
-      ...(input.productId !== undefined && { product_id: input.productId }),
-      ...(input.quantity !== undefined && { quantity: input.quantity }),
-      start_date: startDate,
-      expiration_date: expirationDate,
-      updated_at: at,
+    await updateLineItemRecord(tx, lineItem.id, {
+      productId: input.productId,
+      quantity: input.quantity,
+      startDate,
+      expirationDate,
+      at,
     });
-    const updated = await findLineItemRow(tx, lineItem.activation_code);
+    const updated = await findLineItemRecordById(tx, lineItem.id);
     if (!updated) throw new Error('line item vanished inside its own transaction');
     const after = await lineItemView(tx, updated, entitlement.id);
     await audit(tx, actor, at, {
@@ -118,12 +118,12 @@ export async function deleteLineItem(ctx: ServiceContext, actor: Actor, activati
   await inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await findVisibleLineItem(tx, actor, activationId);
     await claimEditable(tx, entitlement, at, 'deleting line items');
-    if ((await lockLineItem(tx, lineItem.id)).used_count > 0) {
+    if ((await lockLineItem(tx, lineItem.id)).usedCount > 0) {
       throw new AppError('INVALID_STATE', 'The line item has active activations; return them before deleting it.');
     }
     const before = await lineItemView(tx, lineItem, entitlement.id);
     await invalidateValidations(ctx, tx, 'all');
-    await deleteRow(tx, lineItem.id);
+    await deleteStoredLineItem(tx, lineItem.id);
     await audit(tx, actor, at, {
       action: 'line-item.deleted',
       subjectType: 'line-item',
@@ -141,10 +141,10 @@ export async function getLineItem(ctx: ServiceContext, actor: Actor, activationI
 
 async function lineItemView(
   db: Db,
-  row: LineItemRow,
+  item: LineItemRecord,
   entitlementId: string,
   scope: Scope = { kind: 'all' },
 ): Promise<LineItem> {
-  const parents = await activationIdsOf(db, row.parent_line_item_id ? [row.parent_line_item_id] : [], scope);
-  return toLineItem(row, entitlementId, parents);
+  const parents = await activationIdsOf(db, item.parentLineItemId ? [item.parentLineItemId] : [], scope);
+  return toLineItem(item, entitlementId, parents);
 }

@@ -1,12 +1,12 @@
 import type { Actor } from '../../domain/actors.ts';
-import { generateCode, generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
+import { generateCode, generateEntitlementId } from '../../domain/codes.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
 import {
-  lineItemRowsOf,
+  lineItemsOf,
   loadEntitlement,
   loadEntitlementByPk,
-  updateEntitlementRow,
-  updateLineItemRow,
+  updateEntitlementRecord,
+  updateLineItemRecord,
 } from '../../store/entitlements.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
@@ -20,24 +20,19 @@ import { claimEditable, findVisibleEntitlement } from './find-entitlement.ts';
 export async function regenerateEntitlementIds(ctx: ServiceContext, actor: Actor, id: string): Promise<Entitlement> {
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
-    const row = await findVisibleEntitlement(tx, actor, id);
-    const before = await loadEntitlement(tx, row);
-    await claimEditable(tx, row, at, 'regenerating IDs');
-    if (row.id_generated === 1) await updateEntitlementRow(tx, row.pk, { id: generateEntitlementId() });
-    for (const item of await lineItemRowsOf(tx, row.pk)) {
-      if (item.activation_id_generated !== 1) continue;
-      const activationId = generateCode();
-      await updateLineItemRow(tx, item.id, {
-        activation_id: activationId,
-        activation_code: normalizeCode(activationId),
-        updated_at: at,
-      });
+    const entitlement = await findVisibleEntitlement(tx, actor, id);
+    const before = await loadEntitlement(tx, entitlement);
+    await claimEditable(tx, entitlement, at, 'regenerating IDs');
+    if (entitlement.idGenerated) await updateEntitlementRecord(tx, entitlement.pk, { id: generateEntitlementId() });
+    for (const item of await lineItemsOf(tx, entitlement.pk)) {
+      if (!item.activationIdGenerated) continue;
+      await updateLineItemRecord(tx, item.id, { activationId: generateCode(), at });
     }
-    const after = await loadEntitlementByPk(tx, row.pk);
+    const after = await loadEntitlementByPk(tx, entitlement.pk);
     await audit(tx, actor, at, {
       action: 'entitlement.ids-regenerated',
       subjectType: 'entitlement',
-      subjectId: row.pk,
+      subjectId: entitlement.pk,
       before,
       after,
     });

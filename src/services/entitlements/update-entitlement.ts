@@ -7,9 +7,9 @@ import {
   loadEntitlement,
   loadEntitlementByPk,
   replacePartners,
-  updateEntitlementRow,
+  type EntitlementChanges,
+  updateEntitlementRecord,
 } from '../../store/entitlements.ts';
-import type { RowUpdate } from '../../store/schema.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -48,16 +48,16 @@ export async function updateEntitlement(
   if (input.entitlementIdPattern !== undefined) checkEntitlementIdPattern(input.entitlementIdPattern);
   if (input.registration !== undefined) checkRegistrationPolicy(input.registration);
   return inTransaction(ctx, async (tx, at) => {
-    const row = await findVisibleEntitlement(tx, actor, id);
-    const before = await loadEntitlement(tx, row);
-    await claimEditable(tx, row, at, 'editing');
-    const changes: RowUpdate<'entitlements'> = {
-      ...(input.description !== undefined && { description: input.description }),
-      ...(input.shipToEmail !== undefined && { ship_to_email: input.shipToEmail }),
-      ...(input.shipToAddress !== undefined && { ship_to_address: input.shipToAddress }),
-      updated_at: at,
+    const entitlement = await findVisibleEntitlement(tx, actor, id);
+    const before = await loadEntitlement(tx, entitlement);
+    await claimEditable(tx, entitlement, at, 'editing');
+    const changes: EntitlementChanges = {
+      description: input.description,
+      shipToEmail: input.shipToEmail,
+      shipToAddress: input.shipToAddress,
+      at,
     };
-    if (row.kind === 'simple') {
+    if (entitlement.kind === 'simple') {
       const misplaced = bulkOnly.filter((field) => input[field] !== undefined);
       if (misplaced.length > 0) {
         throw new AppError('UNPROCESSABLE', 'Those fields belong to bulk entitlements.', {
@@ -66,10 +66,10 @@ export async function updateEntitlement(
       }
       if (input.soldTo !== undefined) {
         await requireAccount(tx, input.soldTo, '/soldTo');
-        changes.sold_to = input.soldTo;
+        changes.soldTo = input.soldTo;
       }
       if (input.channelPartners !== undefined)
-        await replacePartners(tx, row.pk, await resolveChannelPartners(tx, input.channelPartners));
+        await replacePartners(tx, entitlement.pk, await resolveChannelPartners(tx, input.channelPartners));
     } else {
       if (input.soldTo !== undefined) {
         throw new AppError(
@@ -83,24 +83,24 @@ export async function updateEntitlement(
       if (input.productId !== undefined) {
         if (!(await findProduct(tx, input.productId)))
           throw unknownReference('/productId', `Product ${input.productId}`);
-        changes.product_id = input.productId;
+        changes.productId = input.productId;
       }
-      if (input.quantityPerKey !== undefined) changes.quantity_per_key = input.quantityPerKey;
-      if (input.entitlementIdPattern !== undefined) changes.entitlement_id_pattern = input.entitlementIdPattern;
-      if (input.registration !== undefined) changes.registration = JSON.stringify(input.registration);
-      if (input.keyPrefix !== undefined) changes.key_prefix = input.keyPrefix;
+      changes.quantityPerKey = input.quantityPerKey;
+      changes.entitlementIdPattern = input.entitlementIdPattern;
+      changes.registration = input.registration;
+      changes.keyPrefix = input.keyPrefix;
       if (input.channelPartners !== undefined) {
         const partners = await resolveBulkChannelPartners(tx, input.channelPartners);
-        await replacePartners(tx, row.pk, partners);
-        changes.sold_to = tier1Of(partners);
+        await replacePartners(tx, entitlement.pk, partners);
+        changes.soldTo = tier1Of(partners);
       }
     }
-    await updateEntitlementRow(tx, row.pk, changes);
-    const after = await loadEntitlementByPk(tx, row.pk);
+    await updateEntitlementRecord(tx, entitlement.pk, changes);
+    const after = await loadEntitlementByPk(tx, entitlement.pk);
     await audit(tx, actor, at, {
       action: 'entitlement.updated',
       subjectType: 'entitlement',
-      subjectId: row.pk,
+      subjectId: entitlement.pk,
       before,
       after,
     });

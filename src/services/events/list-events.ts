@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { AuditEvent } from '../../domain/events.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
-import { lineItemRowsOf } from '../../store/entitlements.ts';
+import { lineItemsOf } from '../../store/entitlements.ts';
 import { listEvents as listRows } from '../../store/events.ts';
 import { requireProducer } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
@@ -31,7 +31,7 @@ export async function listEvents(
   let subjectIds = filter.subjectId ? [filter.subjectId] : undefined;
   if (filter.entitlement) {
     const entitlement = await findVisibleEntitlement(db, actor, filter.entitlement);
-    const items = await lineItemRowsOf(db, entitlement.pk);
+    const items = await lineItemsOf(db, entitlement.pk);
     const ids = [entitlement.pk, ...items.map((i) => i.id)];
     subjectIds = subjectIds ? subjectIds.filter((id) => ids.includes(id)) : ids;
   }

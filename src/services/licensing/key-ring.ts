@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import type { Ed25519PublicJwk } from '../../licensing/ed25519-jwk.ts';
 import { type Jwks, keysFromJwks, toJwks } from '../../licensing/jwks.ts';
 import type { LicenseSigningKey } from '../../licensing/license-token.ts';
 import { UnreadableKeyError, isSealed } from '../../licensing/sealed-key.ts';
@@ -36,12 +35,11 @@ export class KeyRing {
   async load(): Promise<void> {
     const current = await findCurrentSigningKey(this.#store.db);
     if (!current) throw new Error('no signing key: the server creates one at start');
-    const rows = await listPublicSigningKeys(this.#store.db);
-    const jwks = toJwks(rows.map((r) => JSON.parse(r.public_jwk) as Ed25519PublicJwk));
+    const jwks = toJwks(await listPublicSigningKeys(this.#store.db));
     // A plain PEM is a key written before keys were sealed; the server seals those at start.
-    const pem = isSealed(current.private_pkcs8)
-      ? await this.#open(current.kid, current.private_pkcs8)
-      : current.private_pkcs8;
+    const pem = isSealed(current.storedPrivateKey)
+      ? await this.#open(current.kid, current.storedPrivateKey)
+      : current.storedPrivateKey;
     this.#loaded = {
       signing: { kid: current.kid, privateKey: privateKeyFromPem(pem) },
       verification: keysFromJwks(jwks),

@@ -25,11 +25,11 @@ export async function renewLineItem(
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'A renewal');
-    if (lineItem.expiration_date === null)
+    if (lineItem.expirationDate === null)
       throw new AppError('UNPROCESSABLE', 'The line item is permanent; there is nothing to renew.');
     checkDate(expirationDate, '/expirationDate');
-    if (expirationDate <= lineItem.expiration_date)
-      throw invalidField('/expirationDate', `must be after the current ${lineItem.expiration_date}`);
+    if (expirationDate <= lineItem.expirationDate)
+      throw invalidField('/expirationDate', `must be after the current ${lineItem.expirationDate}`);
     if (startOfDate(expirationDate) < startOfDate(today(new Date(at))))
       throw invalidField('/expirationDate', 'must not be in the past');
     const before = await lineItemNow(tx, lineItem.id);
@@ -85,7 +85,7 @@ export async function upgradeLineItem(
   requireProducer(actor);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'An upgrade');
-    const [current, next] = await Promise.all([findProduct(tx, lineItem.product_id), findProduct(tx, productId)]);
+    const [current, next] = await Promise.all([findProduct(tx, lineItem.productId), findProduct(tx, productId)]);
     if (!next) throw unknownReference('/productId', `Product ${productId}`);
     if (!current || next.name !== current.name || compareVersions(next.version, current.version) <= 0) {
       throw new AppError(

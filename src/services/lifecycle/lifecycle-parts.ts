@@ -4,11 +4,11 @@ import { AppError } from '../../domain/errors.ts';
 import { lockLineItem } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
 import {
-  type EntitlementRow,
-  type LineItemRow,
+  type EntitlementRecord,
+  type LineItemRecord,
   activationIdsOf,
-  findEntitlementRowByPk,
-  findLineItemRowById,
+  findEntitlementRecordByPk,
+  findLineItemRecordById,
   toLineItem,
 } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
@@ -23,7 +23,7 @@ export async function deployedLineItem(
   actor: Actor,
   activationId: string,
   operation: string,
-): Promise<{ lineItem: LineItemRow; entitlement: EntitlementRow }> {
+): Promise<{ lineItem: LineItemRecord; entitlement: EntitlementRecord }> {
   const found = await findVisibleLineItem(tx, actor, activationId);
   const { entitlement } = found;
   if (found.lineItem.state !== 'deployed' || entitlement.state !== 'deployed') {
@@ -38,13 +38,13 @@ export async function deployedLineItem(
 }
 
 export async function lineItemNow(tx: Db, id: string): Promise<LineItem> {
-  const row = await findLineItemRowById(tx, id);
-  const entitlement = row && (await findEntitlementRowByPk(tx, row.entitlement_pk));
-  if (!row || !entitlement) throw new Error(`line item ${id} vanished`);
+  const item = await findLineItemRecordById(tx, id);
+  const entitlement = item && (await findEntitlementRecordByPk(tx, item.entitlementPk));
+  if (!item || !entitlement) throw new Error(`line item ${id} vanished`);
   return toLineItem(
-    row,
+    item,
     entitlement.id,
-    await activationIdsOf(tx, row.parent_line_item_id ? [row.parent_line_item_id] : []),
+    await activationIdsOf(tx, item.parentLineItemId ? [item.parentLineItemId] : []),
   );
 }
 

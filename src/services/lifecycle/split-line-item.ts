@@ -5,7 +5,7 @@ import { reduceQuantity } from '../../store/lifecycle.ts';
 import { requireRole } from '../access.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
-import { type LifecycleResult, successorElsewhere, successorRow, targetAccount } from './transfer-line-item.ts';
+import { type LifecycleResult, successorElsewhere, successorLineItem, targetAccount } from './transfer-line-item.ts';
 
 export interface SplitInput {
   /** How much of the not-activated quantity moves to the new line item. */
@@ -27,11 +27,11 @@ export async function splitLineItem(
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A split');
     const owner =
       input.accountId === undefined
-        ? entitlement.sold_to
+        ? entitlement.soldTo
         : await targetAccount(tx, actor, input.accountId, '/accountId');
     const before = await lineItemNow(tx, lineItem.id);
     if (!(await reduceQuantity(tx, lineItem.id, input.quantity, at))) {
-      const free = lineItem.quantity - Math.max(lineItem.used_count, 1);
+      const free = lineItem.quantity - Math.max(lineItem.usedCount, 1);
       throw new AppError(
         'UNPROCESSABLE',
         `At most ${Math.max(free, 0)} of this line item can be split off (one unit and every activated one stay).`,
@@ -41,16 +41,16 @@ export async function splitLineItem(
       );
     }
     let successorId: string;
-    if (owner === entitlement.sold_to && input.entitlementId === undefined) {
-      const row = successorRow(
+    if (owner === entitlement.soldTo && input.entitlementId === undefined) {
+      const successor = successorLineItem(
         entitlement.pk,
         await nextLineItemPosition(tx, entitlement.pk),
         lineItem,
         input.quantity,
         at,
       );
-      await insertLineItems(tx, [row]);
-      successorId = row.id;
+      await insertLineItems(tx, [successor]);
+      successorId = successor.id;
     } else {
       const { successor } = await successorElsewhere(
         tx,

@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/actors.ts';
-import { generateCode, generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
+import { generateCode, generateEntitlementId } from '../../domain/codes.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
@@ -7,8 +7,9 @@ import { findAccount } from '../../store/accounts.ts';
 import { upsertDevice } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
 import {
-  type EntitlementRow,
-  type LineItemRow,
+  type EntitlementRecord,
+  type LineItemRecord,
+  type NewLineItem,
   insertEntitlement,
   insertLineItems,
   loadEntitlementByPk,
@@ -62,13 +63,13 @@ export async function transferLineItem(
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A transfer');
     const target = await targetAccount(tx, actor, input.accountId, '/accountId');
-    if (target === entitlement.sold_to)
+    if (target === entitlement.soldTo)
       throw new AppError('UNPROCESSABLE', 'The line item already belongs to that account.');
     const active = await activeActivationsOf(tx, lineItem.id);
-    if (input.activations === 'require-returned' && lineItem.used_count > 0) {
+    if (input.activations === 'require-returned' && lineItem.usedCount > 0) {
       throw new AppError(
         'INVALID_STATE',
-        `${lineItem.used_count} of its count is activated; return those activations first, or transfer with activations: "move".`,
+        `${lineItem.usedCount} of its count is activated; return those activations first, or transfer with activations: "move".`,
       );
     }
     const before = await lineItemNow(tx, lineItem.id);
@@ -81,7 +82,7 @@ export async function transferLineItem(
       lineItem.quantity,
       input.entitlementId,
     );
-    if (!(await closeTransferred(tx, lineItem.id, lineItem.used_count, at)))
+    if (!(await closeTransferred(tx, lineItem.id, lineItem.usedCount, at)))
       throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     for (const activation of active) {
       const device = await upsertDevice(tx, {
@@ -98,7 +99,7 @@ export async function transferLineItem(
         deviceId: device.id,
       });
     }
-    await setUsedCount(tx, successor.id, lineItem.used_count);
+    await setUsedCount(tx, successor.id, lineItem.usedCount);
     await moveLiveLeases(tx, lineItem.id, successor.id, at);
     await invalidateValidations(ctx, tx, 'all');
     const after = await lineItemNow(tx, lineItem.id);
@@ -143,8 +144,8 @@ export async function targetAccount(tx: Db, actor: Actor, accountId: string, fie
 export async function successorElsewhere(
   tx: Db,
   at: string,
-  entitlement: EntitlementRow,
-  from: LineItemRow,
+  entitlement: EntitlementRecord,
+  from: LineItemRecord,
   owner: string,
   quantity: number,
   entitlementId: string | undefined,
@@ -159,50 +160,48 @@ export async function successorElsewhere(
         ...entitlement,
         pk,
         id,
-        id_generated: entitlementId === undefined ? 1 : 0,
+        idGenerated: entitlementId === undefined,
         state: 'deployed',
-        sold_to: owner,
-        ship_to_email: null,
-        ship_to_address: null,
-        registration_data: null,
+        soldTo: owner,
+        shipToEmail: null,
+        shipToAddress: null,
+        registrationData: null,
         // Only the entitlement a key was redeemed into records that key; this one came from it.
-        web_register_key: null,
-        bulk_entitlement_pk: null,
-        parent_entitlement_pk: entitlement.pk,
-        keys_total: 0,
-        keys_unredeemed: 0,
-        keys_redeemed: 0,
-        keys_void: 0,
-        key_seq: 0,
-        created_at: at,
-        updated_at: at,
+        webRegisterKey: null,
+        bulkEntitlementPk: null,
+        parentEntitlementPk: entitlement.pk,
+        at,
       },
       [...partners, { accountId: owner, tier: 'endCustomer', contactId: null }],
     ),
     `Entitlement ${id} already exists.`,
     '/entitlementId',
   );
-  const successor = successorRow(pk, 0, from, quantity, at);
+  const successor = successorLineItem(pk, 0, from, quantity, at);
   await insertLineItems(tx, [successor]);
   return { pk, successor };
 }
 
-export function successorRow(entitlementPk: string, position: number, from: LineItemRow, quantity: number, at: string) {
-  const activationId = generateCode();
+/** A new deployed line item taking over `quantity` of `from`: same product and dates, a new code. */
+export function successorLineItem(
+  entitlementPk: string,
+  position: number,
+  from: LineItemRecord,
+  quantity: number,
+  at: string,
+): NewLineItem {
   return {
     id: newId('lineItem'),
-    entitlement_pk: entitlementPk,
+    entitlementPk,
     position,
-    activation_id: activationId,
-    activation_code: normalizeCode(activationId),
-    activation_id_generated: 1,
-    product_id: from.product_id,
+    activationId: generateCode(),
+    activationIdGenerated: true,
+    productId: from.productId,
     quantity,
-    start_date: from.start_date,
-    expiration_date: from.expiration_date,
+    startDate: from.startDate,
+    expirationDate: from.expirationDate,
     state: 'deployed',
-    parent_line_item_id: from.id,
-    created_at: at,
-    updated_at: at,
+    parentLineItemId: from.id,
+    at,
   };
 }

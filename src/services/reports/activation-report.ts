@@ -2,7 +2,8 @@ import type { Actor } from '../../domain/actors.ts';
 import { checkDate, endOfDate, startOfDate, today } from '../../domain/dates.ts';
 import { invalidField } from '../../domain/errors.ts';
 import { type PeriodKind, periodOf } from '../../domain/periods.ts';
-import { type ReportGroup, monthlyCounts, namesOf } from '../../store/reports.ts';
+import type { ReportGroup } from '../../domain/reports.ts';
+import { monthlyCounts, namesOf } from '../../store/reports.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 

@@ -2,6 +2,7 @@ import { systemActor, type Actor } from '../../domain/actors.ts';
 import { generateSigningKey } from '../../licensing/signing-key.ts';
 import type { Db } from '../../store/database.ts';
 import { kekId, sealPrivateKey } from '../../licensing/sealed-key.ts';
+import { lockStartUp } from '../../store/start-up-lock.ts';
 import {
   findCurrentSigningKey,
   insertSigningKey,
@@ -19,6 +20,7 @@ import { type ServiceContext, inTransaction } from '../context.ts';
 export async function ensureSigningKey(ctx: ServiceContext): Promise<{ kid: string; created: boolean }> {
   const kek = await ctx.keyVault.kek();
   const answer = await inTransaction(ctx, async (tx, at) => {
+    await lockStartUp(tx);
     const current = await findCurrentSigningKey(tx);
     if (current) return { kid: current.kid, created: false };
     const kid = await addSigningKey(tx, kek, systemActor, at);
@@ -34,7 +36,14 @@ export async function sealPlainSigningKeys(ctx: ServiceContext): Promise<number>
   return inTransaction(ctx, async (tx, at) => {
     let sealed = 0;
     for (const row of await listUnsealedSigningKeys(tx)) {
-      if (!(await replacePrivateKey(tx, row.kid, row.private_pkcs8, sealPrivateKey(kek, row.kid, row.private_pkcs8))))
+      if (
+        !(await replacePrivateKey(
+          tx,
+          row.kid,
+          row.storedPrivateKey,
+          sealPrivateKey(kek, row.kid, row.storedPrivateKey),
+        ))
+      )
         continue;
       sealed += 1;
       await audit(tx, systemActor, at, {
@@ -66,10 +75,10 @@ async function addSigningKey(tx: Db, kek: Buffer, actor: Actor, at: string): Pro
   await insertSigningKey(tx, {
     kid: key.kid,
     algorithm: 'EdDSA',
-    public_jwk: JSON.stringify(key.publicJwk),
-    private_pkcs8: sealPrivateKey(kek, key.kid, key.privatePkcs8Pem),
-    created_at: at,
-    retired_at: null,
+    publicJwk: key.publicJwk,
+    storedPrivateKey: sealPrivateKey(kek, key.kid, key.privatePkcs8Pem),
+    createdAt: at,
+    retiredAt: null,
   });
   await audit(tx, actor, at, {
     action: 'signing-key.created',

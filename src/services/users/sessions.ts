@@ -13,9 +13,8 @@ import {
   findUser,
   findUserCredentials,
   insertSession,
-  toUser,
   touchSession,
-  updateUser,
+  updateUserRecord,
 } from '../../store/users.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -47,12 +46,11 @@ async function startSession(tx: Db, user: User, method: 'password' | 'link', at:
   const expiresAt = sessionExpiry(now, now).toISOString();
   await insertSession(tx, {
     id: sessionId,
-    secret_hash: hashSecret(secret),
-    user_id: user.id,
+    secretHash: hashSecret(secret),
+    userId: user.id,
     method,
-    created_at: at,
-    last_seen_at: at,
-    expires_at: expiresAt,
+    at,
+    expiresAt,
   });
   // Ended sessions are swept here rather than by a timer: sign-ins are when sessions pile up.
   await deleteExpiredSessions(tx, at);
@@ -75,11 +73,11 @@ export async function signInWithPassword(
   email: string,
   password: string,
 ): Promise<NewSession | undefined> {
-  const row = await findUserCredentials(ctx.store.db, normalizeEmail(email));
-  const usable = row !== undefined && row.password_hash !== null && row.disabled_at === null;
-  const matches = await verifyPassword(password, usable ? (row.password_hash ?? '') : await decoyHash());
+  const found = await findUserCredentials(ctx.store.db, normalizeEmail(email));
+  const usable = found !== undefined && found.passwordHash !== null && found.user.disabledAt === null;
+  const matches = await verifyPassword(password, usable ? (found.passwordHash ?? '') : await decoyHash());
   if (!usable || !matches) return undefined;
-  return inTransaction(ctx, (tx, at) => startSession(tx, toUser(row), 'password', at));
+  return inTransaction(ctx, (tx, at) => startSession(tx, found.user, 'password', at));
 }
 
 /** Signs in with a one-use link; undefined when the link is unknown, used, expired, or its user disabled. */
@@ -105,7 +103,7 @@ export async function authenticateSession(ctx: ServiceContext, secret: string): 
     // Housekeeping, not a change anyone acts on: no audit event.
     await touchSession(ctx.store.db, found.sessionId, now.toISOString(), expiresAt);
   }
-  const user = toUser(found.user);
+  const { user } = found;
   return {
     sessionId: found.sessionId,
     method: found.method === 'link' ? 'link' : 'password',
@@ -143,10 +141,11 @@ export async function setOwnPassword(
   input: SetPasswordInput,
 ): Promise<void> {
   checkPassword(input.newPassword, '/newPassword');
-  const row = await findUserCredentials(ctx.store.db, session.user.email);
-  if (!row) throw new AppError('NOT_FOUND', 'The user no longer exists.');
-  if (session.method !== 'link' && row.password_hash !== null) {
-    const ok = input.currentPassword !== undefined && (await verifyPassword(input.currentPassword, row.password_hash));
+  const found = await findUserCredentials(ctx.store.db, session.user.email);
+  if (!found) throw new AppError('NOT_FOUND', 'The user no longer exists.');
+  const { user, passwordHash: currentHash } = found;
+  if (session.method !== 'link' && currentHash !== null) {
+    const ok = input.currentPassword !== undefined && (await verifyPassword(input.currentPassword, currentHash));
     if (!ok) {
       throw new AppError('VALIDATION_FAILED', 'The current password is not right.', {
         fields: [{ field: '/currentPassword', message: 'is not right' }],
@@ -155,8 +154,8 @@ export async function setOwnPassword(
   }
   const passwordHash = await hashPassword(input.newPassword);
   await inTransaction(ctx, async (tx, at) => {
-    await updateUser(tx, row.id, { password_hash: passwordHash, updated_at: at });
-    await deleteSessionsOfUser(tx, row.id, session.sessionId);
-    await audit(tx, session.actor, at, { action: 'user.password-set', subjectType: 'user', subjectId: row.id });
+    await updateUserRecord(tx, user.id, { passwordHash, at });
+    await deleteSessionsOfUser(tx, user.id, session.sessionId);
+    await audit(tx, session.actor, at, { action: 'user.password-set', subjectType: 'user', subjectId: user.id });
   });
 }

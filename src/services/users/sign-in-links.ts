@@ -25,12 +25,11 @@ export async function createSignInLink(ctx: ServiceContext, actor: Actor, userId
     const secret = generateSecret();
     const expiresAt = new Date(Date.parse(at) + SIGN_IN_LINK_MS).toISOString();
     await insertSignInLink(tx, {
-      secret_hash: hashSecret(secret),
-      user_id: user.id,
-      created_by: actorLabel(actor),
-      created_at: at,
-      expires_at: expiresAt,
-      used_at: null,
+      secretHash: hashSecret(secret),
+      userId: user.id,
+      createdBy: actorLabel(actor),
+      at,
+      expiresAt,
     });
     await audit(tx, actor, at, {
       action: 'sign-in-link.created',

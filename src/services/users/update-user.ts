@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { User } from '../../domain/users.ts';
-import { deleteSessionsOfUser, updateUser as updateRow } from '../../store/users.ts';
+import { deleteSessionsOfUser, updateUserRecord } from '../../store/users.ts';
 import { requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -23,7 +23,7 @@ export async function updateUser(ctx: ServiceContext, actor: Actor, id: string, 
     const disabledAt =
       input.disabled === undefined ? before.disabledAt : input.disabled ? (before.disabledAt ?? at) : null;
     const name = input.name?.trim() ?? before.name;
-    await updateRow(tx, id, { name, disabled_at: disabledAt, updated_at: at });
+    await updateUserRecord(tx, id, { name, disabledAt, at });
     if (disabledAt !== null) await deleteSessionsOfUser(tx, id);
     const after: User = { ...before, name, disabledAt, updatedAt: at };
     await audit(tx, actor, at, { action: 'user.updated', subjectType: 'user', subjectId: id, before, after });

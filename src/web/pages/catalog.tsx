@@ -1,14 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { ComponentChildren } from 'preact';
 import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
-import { type Feature, type LicenseModel, type Product, licenseModelKinds } from '../../domain/catalog.ts';
+import type { Feature, LicenseModel, Product } from '../../domain/catalog.ts';
 import { MAX_PAGE_SIZE, type Page } from '../../domain/paging.ts';
-import { FeatureInput, LicenseModelInput, ProductInput } from '../../interface/schemas/catalog-inputs.ts';
+import { ProductInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import { isProducer, requireProducer } from '../../services/access.ts';
-import { createFeature } from '../../services/catalog/create-feature.ts';
-import { createLicenseModel } from '../../services/catalog/create-license-model.ts';
 import { createProduct } from '../../services/catalog/create-product.ts';
 import {
   getLicenseModel,
@@ -20,99 +17,19 @@ import {
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { FeatureRows, withoutNamelessFeatures } from '../components/feature-rows.tsx';
-import { CheckboxField, FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
-import { Badge, Code, EmptyState, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
+import { FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
+import { Code, EmptyState, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
-import { Tabs } from '../components/tabs.tsx';
-import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
+import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
-
-const PAGE_SIZE = 50;
-const kindOptions = licenseModelKinds.map((kind) => ({ value: kind, label: kind }));
-const kindLabels: Record<LicenseModel['kind'], string> = {
-  'node-locked': 'Node-locked: bound to one device',
-  floating: 'Floating: concurrent seats, leased',
-  uncounted: 'Uncounted: any number of devices',
-};
+import { PAGE_SIZE, CatalogTabs, CatalogList, lifetime, ModelFacts } from './catalog-parts.tsx';
 
 const ProductListQuery = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })),
   licenseModelId: Type.Optional(Type.String({ maxLength: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
-const ModelListQuery = Type.Object({
-  kind: Type.Optional(Type.Enum(licenseModelKinds)),
-  cursor: Type.Optional(Type.String({ maxLength: 400 })),
-});
-const FeatureListQuery = Type.Object({
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  cursor: Type.Optional(Type.String({ maxLength: 400 })),
-});
-
-function CatalogTabs() {
-  return (
-    <Tabs
-      label="Catalogue"
-      tabs={[
-        { href: '/portal/catalog', label: 'Products' },
-        { href: '/portal/catalog/license-models', label: 'License models' },
-        { href: '/portal/catalog/features', label: 'Features' },
-      ]}
-    />
-  );
-}
-
-const lead = 'What you sell: products, the license models that say how they may be used, and the features they enable.';
-
-/** One of the catalogue's three lists, under its tabs, with the producer's button to add one. */
-function CatalogList({
-  producer,
-  create,
-  children,
-}: {
-  producer: boolean;
-  create: { href: string; label: string };
-  children: ComponentChildren;
-}) {
-  return (
-    <Layout
-      title="Catalogue"
-      lead={lead}
-      actions={
-        producer && (
-          <a class="button button-primary" href={create.href}>
-            {create.label}
-          </a>
-        )
-      }
-    >
-      <CatalogTabs />
-      {children}
-    </Layout>
-  );
-}
-
-function lifetime(model: LicenseModel): string {
-  return model.durationDays === null ? 'Permanent' : `${model.durationDays} days from activation`;
-}
-
-function ModelFacts({ model }: { model: LicenseModel }) {
-  return (
-    <Facts
-      items={[
-        ['Kind', kindLabels[model.kind]],
-        ['Licence lifetime', lifetime(model)],
-        ['Overdraft', model.overdraft === 0 ? 'None' : `${model.overdraft} beyond the quantity`],
-        ['Rehosts', model.maxRehosts === null ? 'No limit' : `At most ${model.maxRehosts}`],
-        ['Offline activation', model.allowOffline ? 'Allowed' : 'Not allowed'],
-        ['Lease', model.leaseSeconds === null ? null : `${model.leaseSeconds} seconds without a heartbeat`],
-        ['ID', <Code>{model.id}</Code>],
-        ['Created', formatDate(model.createdAt)],
-      ]}
-    />
-  );
-}
 
 // Products
 
@@ -306,229 +223,6 @@ function ProductPage({
   );
 }
 
-// License models
-
-function LicenseModelsPage({
-  models,
-  query,
-  producer,
-}: {
-  models: Page<LicenseModel>;
-  query: Record<string, string | undefined>;
-  producer: boolean;
-}) {
-  return (
-    <CatalogList
-      producer={producer}
-      create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}
-    >
-      <Section title="License models">
-        <FilterBar action="/portal/catalog/license-models">
-          <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
-        </FilterBar>
-        <DataTable
-          caption="License models"
-          rows={models.items}
-          empty={{
-            title: query.kind ? 'No license models of this kind.' : 'No license models yet.',
-            body: producer ? (
-              <p>
-                A license model says how a product may be used.{' '}
-                <a href="/portal/catalog/license-models/new">Create one</a>.
-              </p>
-            ) : undefined,
-          }}
-          columns={[
-            { label: 'Name', cell: (m) => <a href={`/portal/catalog/license-models/${m.id}`}>{m.name}</a> },
-            { label: 'Kind', cell: (m) => <Badge tone="neutral">{m.kind}</Badge> },
-            { label: 'Lifetime', cell: (m) => (m.durationDays === null ? 'Permanent' : `${m.durationDays} days`) },
-            { label: 'Overdraft', cell: (m) => m.overdraft, numeric: true },
-            { label: 'Rehosts', cell: (m) => (m.maxRehosts === null ? 'No limit' : m.maxRehosts), numeric: true },
-            { label: 'Offline', cell: (m) => (m.allowOffline ? 'Yes' : 'No') },
-            { label: 'Lease', cell: (m) => (m.leaseSeconds === null ? '—' : `${m.leaseSeconds} s`), numeric: true },
-          ]}
-        />
-        <Pager
-          path="/portal/catalog/license-models"
-          query={query}
-          nextCursor={models.nextCursor}
-          cursor={query.cursor}
-        />
-      </Section>
-    </CatalogList>
-  );
-}
-
-function NewLicenseModelPage({ state }: { state: FormState }) {
-  return (
-    <Layout
-      title="New license model"
-      lead="How a product may be used: on one device, as floating seats or uncounted; for how long; how often it may move."
-    >
-      <CatalogTabs />
-      <Section title="The license model">
-        <div class="narrow">
-          <Form action="/portal/catalog/license-models" state={state} submit="Create license model">
-            <TextField name="name" label="Name" state={state} required hint="E.g. “Node-locked, 1 year”." />
-            <SelectField
-              name="kind"
-              label="Kind"
-              state={state}
-              required
-              options={licenseModelKinds.map((kind) => ({ value: kind, label: kindLabels[kind] }))}
-              value="node-locked"
-            />
-            <TextField
-              name="durationDays"
-              label="Licence lifetime in days"
-              type="number"
-              min={1}
-              state={state}
-              hint="Counted from each activation. Leave blank for permanent licences."
-            />
-            <FieldRow>
-              <TextField
-                name="overdraft"
-                label="Overdraft"
-                type="number"
-                min={0}
-                state={state}
-                value={0}
-                hint="Activations allowed beyond a line item's quantity."
-              />
-              <TextField
-                name="maxRehosts"
-                label="Most rehosts"
-                type="number"
-                min={0}
-                state={state}
-                hint="Moves to another device per line item. Blank: no limit."
-              />
-            </FieldRow>
-            <div data-shown-when="kind=floating">
-              <TextField
-                name="leaseSeconds"
-                label="Lease in seconds"
-                type="number"
-                min={30}
-                state={state}
-                hint="Floating models only: how long a seat stays taken without a heartbeat. Blank: 900 (15 minutes)."
-              />
-            </div>
-            <CheckboxField
-              name="allowOffline"
-              label="Allow offline activation"
-              hint="A device without a network sends a request file and gets a licence file back."
-              state={state}
-              checked
-            />
-          </Form>
-        </div>
-      </Section>
-    </Layout>
-  );
-}
-
-function LicenseModelPage({ model, products }: { model: LicenseModel; products: Page<Product> }) {
-  return (
-    <Layout title={model.name} lead="A license model of the catalogue.">
-      <CatalogTabs />
-      <Section title="License model">
-        <ModelFacts model={model} />
-      </Section>
-      <Section title="Products sold under it">
-        <DataTable
-          caption="Products under this license model"
-          rows={products.items}
-          empty={{ title: 'No product uses this license model yet.' }}
-          columns={[
-            { label: 'Product', cell: (p) => <a href={`/portal/catalog/products/${p.id}`}>{p.name}</a> },
-            { label: 'Version', cell: (p) => p.version },
-            { label: 'Changed', cell: (p) => formatDate(p.updatedAt) },
-          ]}
-        />
-        {products.nextCursor && (
-          <p>
-            <a href={`/portal/catalog?licenseModelId=${encodeURIComponent(model.id)}`}>
-              All products under this model →
-            </a>
-          </p>
-        )}
-      </Section>
-    </Layout>
-  );
-}
-
-// Features
-
-function FeaturesPage({
-  features,
-  query,
-  producer,
-}: {
-  features: Page<Feature>;
-  query: Record<string, string | undefined>;
-  producer: boolean;
-}) {
-  return (
-    <CatalogList producer={producer} create={{ href: '/portal/catalog/features/new', label: 'New feature' }}>
-      <Section title="Features">
-        <FilterBar action="/portal/catalog/features">
-          <TextField name="name" label="Name contains" type="search" value={query.name} />
-        </FilterBar>
-        <DataTable
-          caption="Features"
-          rows={features.items}
-          empty={{
-            title: query.name ? 'No features match.' : 'No features yet.',
-            body: producer ? (
-              <p>
-                Features are the capabilities a licence lists. <a href="/portal/catalog/features/new">Create one</a>,
-                then add it to products.
-              </p>
-            ) : undefined,
-          }}
-          columns={[
-            { label: 'Feature', cell: (f) => f.name },
-            { label: 'Version', cell: (f) => f.version },
-            { label: 'Description', cell: (f) => f.description ?? <span class="muted">—</span> },
-            { label: 'Created', cell: (f) => formatDate(f.createdAt) },
-          ]}
-        />
-        <Pager path="/portal/catalog/features" query={query} nextCursor={features.nextCursor} cursor={query.cursor} />
-      </Section>
-    </CatalogList>
-  );
-}
-
-function NewFeaturePage({ state }: { state: FormState }) {
-  return (
-    <Layout
-      title="New feature"
-      lead="A licensable capability. Products enable features, each with a count, and licences list them."
-    >
-      <CatalogTabs />
-      <Section title="The feature">
-        <div class="narrow">
-          <Form action="/portal/catalog/features" state={state} submit="Create feature">
-            <FieldRow>
-              <TextField
-                name="name"
-                label="Name"
-                state={state}
-                required
-                hint="As your software checks for it, e.g. export-pdf."
-              />
-              <TextField name="version" label="Version" state={state} placeholder="1.0" hint="Blank: 1.0." />
-            </FieldRow>
-            <TextArea name="description" label="Description" state={state} />
-          </Form>
-        </div>
-      </Section>
-    </Layout>
-  );
-}
-
 // Routes
 
 async function productFormData(ctx: ServiceContext, actor: Actor): Promise<ProductFormData> {
@@ -623,76 +317,6 @@ export async function catalogPages(web: Web): Promise<void> {
           `Product ${product.name} ${product.version} saved.`,
         ),
       again: (state) => showProduct(actor, id, state),
-    });
-  });
-
-  app.get('/catalog/license-models', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const query = parseQuery(ModelListQuery, request);
-    const models = await listLicenseModels(
-      ctx,
-      actor,
-      { kind: query.kind },
-      { cursor: query.cursor, limit: PAGE_SIZE },
-    );
-    return render.page(
-      request,
-      reply,
-      <LicenseModelsPage models={models} query={shownQuery(query)} producer={isProducer(actor)} />,
-    );
-  });
-
-  app.get('/catalog/license-models/new', async (request, reply) => {
-    requireProducer(signedIn(request).actor);
-    return render.page(request, reply, <NewLicenseModelPage state={emptyForm} />);
-  });
-
-  app.post('/catalog/license-models', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const values = (request.body ?? {}) as FormBody;
-    return submit(web, request, reply, {
-      schema: LicenseModelInput,
-      // A checkbox left unticked sends nothing; here that means "no", not "the default".
-      extra: { allowOffline: textOf(values, 'allowOffline') === 'true' },
-      run: (input) => createLicenseModel(ctx, actor, input),
-      done: (model) =>
-        render.redirect(reply, `/portal/catalog/license-models/${model.id}`, `License model “${model.name}” created.`),
-      again: (state) => <NewLicenseModelPage state={state} />,
-    });
-  });
-
-  app.get('/catalog/license-models/:id', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const { id } = parseForm(IdParams, request.params as FormBody);
-    const model = await getLicenseModel(ctx, actor, id);
-    const products = await listProducts(ctx, actor, { licenseModelId: id }, { limit: PAGE_SIZE });
-    return render.page(request, reply, <LicenseModelPage model={model} products={products} />);
-  });
-
-  app.get('/catalog/features', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const query = parseQuery(FeatureListQuery, request);
-    const features = await listFeatures(ctx, actor, { name: query.name }, { cursor: query.cursor, limit: PAGE_SIZE });
-    return render.page(
-      request,
-      reply,
-      <FeaturesPage features={features} query={shownQuery(query)} producer={isProducer(actor)} />,
-    );
-  });
-
-  app.get('/catalog/features/new', async (request, reply) => {
-    requireProducer(signedIn(request).actor);
-    return render.page(request, reply, <NewFeaturePage state={emptyForm} />);
-  });
-
-  app.post('/catalog/features', async (request, reply) => {
-    const { actor } = signedIn(request);
-    return submit(web, request, reply, {
-      schema: FeatureInput,
-      run: (input) => createFeature(ctx, actor, input),
-      done: (feature) =>
-        render.redirect(reply, '/portal/catalog/features', `Feature ${feature.name} ${feature.version} created.`),
-      again: (state) => <NewFeaturePage state={state} />,
     });
   });
 }

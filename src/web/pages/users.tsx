@@ -22,7 +22,7 @@ import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts
 import { refusalOf } from '../refusals.ts';
 import { signedIn } from '../session.ts';
 import { NoInput, type Web, parseQuery, shownQuery, submit } from '../web.ts';
-import { AccountTypeBadge } from './accounts.tsx';
+import { AccountTypeBadge } from './account-parts.tsx';
 
 const PAGE_SIZE = 50;
 const PICKER_SIZE = 200;
