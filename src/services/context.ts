@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { appendDeferredAuditEvents, deferAuditEvents } from './audit.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { KeyRing } from './licensing/key-ring.ts';
@@ -48,8 +49,10 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: s
     const result = await ctx.store.transaction(async (tx) => {
       callbacks.length = 0;
       afterCommit.set(tx, callbacks);
+      deferAuditEvents(tx);
       const answer = await work(tx, ctx.now().toISOString());
       if (ctx.previewing) throw new PreviewRollback(answer);
+      await appendDeferredAuditEvents(tx);
       return answer;
     });
     for (const callback of callbacks) callback();
