@@ -25,6 +25,8 @@ export interface Config {
   /** Seals the signing keys at rest (DESIGN.md §3); without it, a key file (`secretFile` or beside the database). */
   secret: string | undefined;
   secretFile: string | undefined;
+  /** Hash-chain the audit log (DESIGN.md §3); off by default, for its cost on PostgreSQL (docs/security.md). */
+  auditChain: boolean;
   /** How often the server signs a checkpoint of the audit chain; 0: never by itself. */
   auditCheckpointSeconds: number;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
@@ -33,6 +35,33 @@ export interface Config {
   metricsToken: string | undefined;
   /** A port of its own for GET /metrics (no token), on the same host. */
   metricsPort: number | undefined;
+  /** Webhook URLs may be plain http and resolve to loopback or private addresses (tests, closed networks). */
+  webhooksAllowPrivate: boolean;
+  /** How long a webhook receiver has to answer. */
+  webhookTimeoutMs: number;
+  /** Waits between webhook attempts; undefined: the documented three-day schedule. */
+  webhookRetrySchedule: readonly number[] | undefined;
+  /** An endpoint without a success for this long is disabled. */
+  webhookDisableAfterMs: number;
+  /** How often each process looks for due outgoing deliveries made by other processes. */
+  outboxPollMs: number;
+  /** How long a process's claim on a delivery lasts; must exceed any attempt. */
+  outboxLeaseMs: number;
+  /** Outgoing mail (src/mail/transport.ts). */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; none writes `.eml` files. */
+  smtpUrl: string | undefined;
+  /** Where the `.eml` files go without SMTP; by default `mail/` beside the SQLite file, `./data/mail` otherwise. */
+  dir: string | undefined;
+  from: string;
+  /** The producer as the templates name it, and where people write for help. */
+  producerName: string;
+  supportEmail: string | undefined;
+  /** Waits between attempts after a temporary failure; undefined: the documented day-long schedule. */
+  retrySchedule: readonly number[] | undefined;
 }
 
 export const defaultConfig: Config = {
@@ -52,10 +81,25 @@ export const defaultConfig: Config = {
   hsts: undefined,
   secret: undefined,
   secretFile: undefined,
+  auditChain: false,
   auditCheckpointSeconds: 3600,
+  mail: {
+    smtpUrl: undefined,
+    dir: undefined,
+    from: 'licentia@localhost',
+    producerName: 'Licentia',
+    supportEmail: undefined,
+    retrySchedule: undefined,
+  },
   shutdownGraceSeconds: 10,
   metricsToken: undefined,
   metricsPort: undefined,
+  webhooksAllowPrivate: false,
+  webhookTimeoutMs: 10_000,
+  webhookRetrySchedule: undefined,
+  webhookDisableAfterMs: 5 * 86_400_000,
+  outboxPollMs: 1000,
+  outboxLeaseMs: 60_000,
 };
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
@@ -76,10 +120,25 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     hsts: flag(env, 'LICENTIA_HSTS'),
     secret: env.LICENTIA_SECRET || undefined,
     secretFile: env.LICENTIA_SECRET_FILE || undefined,
+    auditChain: flag(env, 'LICENTIA_AUDIT_CHAIN') ?? defaultConfig.auditChain,
     auditCheckpointSeconds: integer(env, 'LICENTIA_AUDIT_CHECKPOINT_SECONDS', defaultConfig.auditCheckpointSeconds),
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      dir: env.LICENTIA_MAIL_DIR || undefined,
+      from: mailbox(env, 'LICENTIA_MAIL_FROM') ?? defaultConfig.mail.from,
+      producerName: oneLine(env, 'LICENTIA_PRODUCER_NAME') ?? defaultConfig.mail.producerName,
+      supportEmail: mailbox(env, 'LICENTIA_SUPPORT_EMAIL'),
+      retrySchedule: schedule(env.LICENTIA_MAIL_RETRY_SCHEDULE_MS, 'LICENTIA_MAIL_RETRY_SCHEDULE_MS'),
+    },
     shutdownGraceSeconds: integer(env, 'LICENTIA_SHUTDOWN_GRACE_S', defaultConfig.shutdownGraceSeconds),
     metricsToken: metricsToken(env.LICENTIA_METRICS_TOKEN),
     metricsPort: env.LICENTIA_METRICS_PORT ? integer(env, 'LICENTIA_METRICS_PORT', 0) : undefined,
+    webhooksAllowPrivate: env.LICENTIA_WEBHOOKS_ALLOW_PRIVATE === 'true',
+    webhookTimeoutMs: integer(env, 'LICENTIA_WEBHOOK_TIMEOUT_MS', defaultConfig.webhookTimeoutMs),
+    webhookRetrySchedule: schedule(env.LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS),
+    webhookDisableAfterMs: integer(env, 'LICENTIA_WEBHOOK_DISABLE_AFTER_MS', defaultConfig.webhookDisableAfterMs),
+    outboxPollMs: integer(env, 'LICENTIA_OUTBOX_POLL_MS', defaultConfig.outboxPollMs),
+    outboxLeaseMs: integer(env, 'LICENTIA_OUTBOX_LEASE_MS', defaultConfig.outboxLeaseMs),
   };
 }
 
@@ -98,6 +157,15 @@ function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   return raw === 'true';
 }
 
+/** Comma-separated milliseconds, e.g. `50,50,50` (tests). */
+function schedule(raw: string | undefined, name = 'LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS'): readonly number[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const waits = raw.split(',').map((part) => Number(part.trim()));
+  if (waits.some((wait) => !Number.isInteger(wait) || wait < 0))
+    throw new Error(`${name} must be comma-separated milliseconds (got "${raw}")`);
+  return waits;
+}
+
 function publicUrl(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
@@ -106,6 +174,31 @@ function publicUrl(raw: string | undefined): string | undefined {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+function smtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  // The URL may carry a password: the message names the variable, never its value.
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '')
+    throw new Error('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…');
+  return raw;
+}
+
+/** A value that goes into a mail header: one line, no control characters. */
+function oneLine(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\x00-\x1f\x7f]/.test(raw) || raw.length > 200)
+    throw new Error(`${name} must be one line of at most 200 characters`);
+  return raw.trim();
+}
+
+function mailbox(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = oneLine(env, name);
+  if (value !== undefined && !/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(value))
+    throw new Error(`${name} must be a plain address like licences@example.com (got "${value}")`);
+  return value;
+}
 function metricsToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16) throw new Error('LICENTIA_METRICS_TOKEN must be at least 16 characters long.');

@@ -6,8 +6,11 @@ import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
-import { forget } from './services/licensing/invalidate.ts';
+import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
+import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
+import { registerMailHandler } from './services/mail/deliver-message.ts';
+import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerPortal } from './web/portal.ts';
@@ -39,7 +42,10 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await store.checkpoint();
     await sweepAbandonedSpools();
     const ctx = createServiceContext(store, config);
-    await store.onAnnouncedChange((payload) => forget(ctx, payload));
+    await store.onAnnouncedChange((payload) => {
+      forget(ctx, payload);
+      if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
+    });
     await ensureSigningKey(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
@@ -56,6 +62,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
+    registerWebhookHandlers(ctx);
+    registerMailHandler(ctx);
+    ctx.outbox.start();
     await app.listen({ port: config.port, host: config.host });
     const metricsServer =
       config.metricsPort === undefined ? undefined : await metrics.listen(config.host, config.metricsPort);
@@ -81,6 +90,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
+        ctx.rateCounters.close();
+        await ctx.outbox.stop();
+        ctx.mail.close();
         await store.close();
       },
     };

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { apiKeyCommand } from './commands/api-key.ts';
 import { auditCommand } from './commands/audit.ts';
+import { backupCommands } from './commands/backup.ts';
 import { signingKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { offlineCommands } from './commands/offline.ts';
@@ -28,7 +29,8 @@ Examples:
   $ licentia serve
   $ DATABASE_URL=postgres://postgres@127.0.0.1/licentia licentia migrate
   $ licentia user create --admin ada@producer.example
-  $ licentia api-key create --role partner --account acc_0193…`,
+  $ licentia api-key create --role partner --account acc_0193…
+  $ licentia backup --to /var/backups/licentia-$(date +%F).db`,
   );
 
 serveCommand(program);
@@ -39,6 +41,7 @@ signingKeysCommand(program);
 auditCommand(program);
 verifyCommand(program);
 offlineCommands(program);
+backupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

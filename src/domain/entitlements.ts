@@ -59,6 +59,8 @@ export interface Entitlement {
   description: string | null;
   shipToEmail: string | null;
   shipToAddress: string | null;
+  /** Every new licence is mailed to the ship-to address (for a bulk entitlement: of its redeemed keys). */
+  emailLicenses: boolean;
   channelPartners: ChannelPartner[];
   lineItems: LineItem[];
   createdAt: string;

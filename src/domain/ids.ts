@@ -22,6 +22,10 @@ export const idPrefixes = {
   keyLoad: 'kld',
   signingKey: 'sk',
   session: 'ses',
+  message: 'mail',
+  outbox: 'msg',
+  outboxAttempt: 'att',
+  webhookEndpoint: 'whe',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

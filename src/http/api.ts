@@ -19,6 +19,8 @@ import { lifecycleRoutes } from './routes/lifecycle.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { userRoutes } from './routes/users.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The REST API: its OpenAPI document and docs, the /api/v1 routes and the public documents. */
 export async function registerApi(app: App, ctx: ServiceContext): Promise<void> {
@@ -62,6 +64,8 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
       await lifecycleRoutes(typed, ctx);
       await reportRoutes(typed, ctx);
       await eventRoutes(typed, ctx);
+      await messageRoutes(typed, ctx);
+      await webhookRoutes(typed, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -40,7 +40,7 @@ function presented(request: FastifyRequest): Presented {
  */
 export function registerClientLimits(app: FastifyInstance, ctx: ServiceContext): void {
   const budget = new GuessBudget(ctx);
-  const requests = ctx.counts('public-requests', ctx.config.publicRequestsPerMinute, 60_000);
+  const requests = ctx.rateCounters.counter('public-requests', ctx.config.publicRequestsPerMinute);
   let lastForwardedWarning = Number.NEGATIVE_INFINITY;
   const refuse = (reply: FastifyReply, wait: number, message: string) => {
     reply.header('retry-after', String(wait));
@@ -60,10 +60,10 @@ export function registerClientLimits(app: FastifyInstance, ctx: ServiceContext):
       }
     }
     if (publicLimited) {
-      const wait = await requests.retryAfter(request.ip);
+      const wait = requests.retryAfter(request.ip);
       if (wait > 0)
         refuse(reply, wait, `More than ${requests.max} requests a minute from this address; try again in ${wait} s.`);
-      await requests.add(request.ip);
+      requests.add(request.ip);
     }
   });
   app.addHook('preHandler', async (request, reply) => {

@@ -17,6 +17,13 @@ export function requireRole(
   }
 }
 
+/** What `requireRole` checks, as an answer: for pages deciding what to offer. */
+export function hasRole(actor: Actor, allowed: readonly Role[]): boolean {
+  if (actor.type === 'system') return true;
+  if (actor.type === 'public') return false;
+  return allowed.includes(actor.role);
+}
+
 export function requireProducer(actor: Actor): void {
   requireRole(actor, producerRoles);
 }

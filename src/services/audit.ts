@@ -1,8 +1,9 @@
 import { type Actor, actorLabel } from '../domain/actors.ts';
-import { newId } from '../domain/ids.ts';
 import type { AuditEvent } from '../domain/events.ts';
+import { newId } from '../domain/ids.ts';
 import type { Db } from '../store/database.ts';
-import { appendEvent } from '../store/events.ts';
+import { recordAuditEvent } from './audit-append.ts';
+import { publishEvent } from './webhooks/publish.ts';
 
 export interface Change {
   action: string;
@@ -10,23 +11,6 @@ export interface Change {
   subjectId: string;
   before?: unknown;
   after?: unknown;
-}
-
-const deferred = new WeakMap<object, AuditEvent[]>();
-
-/**
- * Inside `inTransaction`, events are chained at the end of the transaction's work, just before it
- * commits: taking a place in the chain locks its head row (PostgreSQL) until the commit, so the
- * lock is held for the last statements only, not for the whole use case.
- */
-export function deferAuditEvents(tx: Db): void {
-  deferred.set(tx, []);
-}
-
-export async function appendDeferredAuditEvents(tx: Db): Promise<void> {
-  const events = deferred.get(tx) ?? [];
-  deferred.delete(tx);
-  for (const event of events) await appendEvent(tx, event);
 }
 
 /** Appends the audit event of a change; call it inside the transaction that makes the change. */
@@ -41,7 +25,9 @@ export async function audit(tx: Db, actor: Actor, at: string, change: Change): P
     before: change.before ?? null,
     after: change.after ?? null,
   };
-  const queue = deferred.get(tx);
-  if (queue) queue.push(event);
-  else await appendEvent(tx, event);
+  // Chained or not (`LICENTIA_AUDIT_CHAIN`), now or at the end of the transaction: audit-append.ts.
+  await recordAuditEvent(tx, event);
+  // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts); they carry
+  // the event's ID only, so the event may take its place in the chain later in the transaction.
+  await publishEvent(tx, event);
 }

@@ -1,11 +1,13 @@
 import type { Config } from '../config.ts';
-import { appendDeferredAuditEvents, deferAuditEvents } from './audit.ts';
+import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
+import { appendDeferredAuditEvents, chainAuditEvents, deferAuditEvents } from './audit-append.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
-import { KeyRing } from './licensing/key-ring.ts';
-import { ValidationCache } from './licensing/validation-cache.ts';
-import { type WindowCountsSource, inProcessCounts } from './limits/window-counts.ts';
+import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
+import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
+import { KeyRing } from './signing-keys/key-ring.ts';
 import { KeyVault } from './signing-keys/key-vault.ts';
+import { ValidationCache } from './validation/validation-cache.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -17,14 +19,19 @@ export interface ServiceContext {
   readonly keyVault: KeyVault;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
-  /** Where limits keep their counts (failed sign-ins, failed guesses): this process, or shared. */
-  readonly counts: WindowCountsSource;
+  /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
+  readonly rateCounters: RateCounters;
+  /** Where outgoing mail goes: SMTP, or `.eml` files. */
+  readonly mail: MailTransport;
+  /** Delivers what transactions put in the outbox; started by the server, not by the CLI. */
+  readonly outbox: Dispatcher;
   /** Set by `preview`: transactions run, answer, and are rolled back. */
   readonly previewing?: boolean;
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
   const keyVault = new KeyVault(config);
+  chainAuditEvents(store, config.auditChain);
   return {
     store,
     config,
@@ -33,7 +40,9 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyVault,
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
-    counts: inProcessCounts,
+    rateCounters: createRateCounters(store),
+    mail: createMailTransport(config),
+    outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };
 }
 

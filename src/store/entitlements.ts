@@ -36,6 +36,8 @@ export interface EntitlementRecord {
   description: string | null;
   shipToEmail: string | null;
   shipToAddress: string | null;
+  /** Every new licence is mailed to the ship-to address (of a bulk one: of its redeemed keys). */
+  emailLicenses: boolean;
   /** Bulk entitlements: the product, quantity and ID pattern of the entitlements their keys become. */
   productId: string | null;
   quantityPerKey: number | null;
@@ -65,6 +67,7 @@ export type NewEntitlement = Pick<
       EntitlementRecord,
       | 'shipToEmail'
       | 'shipToAddress'
+      | 'emailLicenses'
       | 'productId'
       | 'quantityPerKey'
       | 'entitlementIdPattern'
@@ -86,6 +89,7 @@ export type EntitlementChanges = Partial<
     | 'description'
     | 'shipToEmail'
     | 'shipToAddress'
+    | 'emailLicenses'
     | 'productId'
     | 'quantityPerKey'
     | 'entitlementIdPattern'
@@ -147,6 +151,7 @@ export function toEntitlementRecord(row: EntitlementRow): EntitlementRecord {
     description: row.description,
     shipToEmail: row.ship_to_email,
     shipToAddress: row.ship_to_address,
+    emailLicenses: row.email_licenses === 1,
     productId: row.product_id,
     quantityPerKey: row.quantity_per_key,
     entitlementIdPattern: row.entitlement_id_pattern,
@@ -210,6 +215,7 @@ export async function insertEntitlement(
       description: entitlement.description,
       ship_to_email: entitlement.shipToEmail ?? null,
       ship_to_address: entitlement.shipToAddress ?? null,
+      email_licenses: entitlement.emailLicenses ? 1 : 0,
       product_id: entitlement.productId ?? null,
       quantity_per_key: entitlement.quantityPerKey ?? null,
       entitlement_id_pattern: entitlement.entitlementIdPattern ?? null,
@@ -338,6 +344,7 @@ function toEntitlement(
     description: record.description,
     shipToEmail: record.shipToEmail,
     shipToAddress: record.shipToAddress,
+    emailLicenses: record.emailLicenses,
     channelPartners: sortPartners(
       partners.map((p) => ({ accountId: p.account_id, tier: p.tier as PartnerTier, contactId: p.contact_id })),
     ),
@@ -484,6 +491,7 @@ export async function updateEntitlementRecord(db: Db, pk: string, changes: Entit
   if (changes.description !== undefined) set.description = changes.description;
   if (changes.shipToEmail !== undefined) set.ship_to_email = changes.shipToEmail;
   if (changes.shipToAddress !== undefined) set.ship_to_address = changes.shipToAddress;
+  if (changes.emailLicenses !== undefined) set.email_licenses = changes.emailLicenses ? 1 : 0;
   if (changes.productId !== undefined) set.product_id = changes.productId;
   if (changes.quantityPerKey !== undefined) set.quantity_per_key = changes.quantityPerKey;
   if (changes.entitlementIdPattern !== undefined) set.entitlement_id_pattern = changes.entitlementIdPattern;
@@ -710,6 +718,8 @@ export interface EntitlementRef {
   soldTo: string | null;
   /** The partner billed for activations (see `lineItemTargets`). */
   tier1: string | null;
+  /** Whether its new licences are mailed (the rest of what that needs is read only then). */
+  emailLicenses: boolean;
 }
 
 export interface LineItemTarget {
@@ -727,6 +737,7 @@ function lineItemTargets(db: Db) {
       'e.kind as e_kind',
       'e.state as e_state',
       'e.sold_to as e_sold_to',
+      'e.email_licenses as e_email_licenses',
       // The partner billed for activations: the tier-1 channel partner or, for an entitlement sold
       // to a partner with none named (make to order), that partner itself.
       eb.fn
@@ -753,6 +764,7 @@ function toTarget(
     e_state: string;
     e_sold_to: string | null;
     e_tier1: string | null;
+    e_email_licenses: number;
   },
 ): LineItemTarget {
   return {
@@ -764,6 +776,7 @@ function toTarget(
       state: row.e_state as EntitlementState,
       soldTo: row.e_sold_to,
       tier1: row.e_tier1,
+      emailLicenses: row.e_email_licenses === 1,
     },
   };
 }

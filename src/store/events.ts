@@ -25,12 +25,32 @@ const moveHeadQuery = preparedQuery(['chain', 'hash'], (db, args: { chain: strin
   db.updateTable('audit_chain_heads').set({ hash: args.hash }).where('chain', '=', args.chain),
 );
 
+function storedJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
 /**
- * Every change writes one of these, so its statements are prepared. The event is chained: it
- * carries its place, the hash before it and its own hash (`eventHash`), all in the transaction of
- * the change.
+ * Every change writes one of these, so its statements are prepared. A `chained` event carries its
+ * place, the hash before it and its own hash (`eventHash`), all in the transaction of the change;
+ * an unchained one (`LICENTIA_AUDIT_CHAIN` off) has none of them and takes no lock.
  */
-export async function appendEvent(db: Db, event: AuditEvent): Promise<void> {
+export async function appendEvent(db: Db, event: AuditEvent, chained: boolean): Promise<void> {
+  if (!chained) {
+    await appendEventQuery.run(db, {
+      id: event.id,
+      at: event.at,
+      actor: event.actor,
+      action: event.action,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      before: storedJson(event.before),
+      after: storedJson(event.after),
+      seq: null,
+      prev_hash: null,
+      hash: null,
+    });
+    return;
+  }
   const place = await takePlaceQuery.first(db, { chain: MAIN_CHAIN });
   if (!place) throw new Error(`the audit chain ${MAIN_CHAIN} has no head row (migration 0009)`);
   const seq = Number(place.seq);
@@ -42,8 +62,8 @@ export async function appendEvent(db: Db, event: AuditEvent): Promise<void> {
     action: event.action,
     subjectType: event.subjectType,
     subjectId: event.subjectId,
-    before: event.before === undefined || event.before === null ? null : JSON.stringify(event.before),
-    after: event.after === undefined || event.after === null ? null : JSON.stringify(event.after),
+    before: storedJson(event.before),
+    after: storedJson(event.after),
   };
   const hash = eventHash(place.hash, fields);
   await moveHeadQuery.run(db, { chain: MAIN_CHAIN, hash });

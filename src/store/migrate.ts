@@ -5,6 +5,9 @@ import * as webRegisterKeys from './migrations/0002-web-register-keys.ts';
 import * as activations from './migrations/0003-activations.ts';
 import * as billing from './migrations/0004-billing.ts';
 import * as portalUsers from './migrations/0005-portal-users.ts';
+import * as outboxWebhooks from './migrations/0006-outbox-webhooks.ts';
+import * as mail from './migrations/0007-mail.ts';
+import * as operations from './migrations/0008-operations.ts';
 import * as security from './migrations/0009-security.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
@@ -14,6 +17,9 @@ const migrations: Record<string, Migration> = {
   '0003-activations': activations,
   '0004-billing': billing,
   '0005-portal-users': portalUsers,
+  '0006-outbox-webhooks': outboxWebhooks,
+  '0007-mail': mail,
+  '0008-operations': operations,
   '0009-security': security,
 };
 
@@ -65,7 +71,7 @@ async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Pro
 
 async function migrate(store: Store, db: Db): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
-    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store) });
+    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store, db) });
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that
@@ -79,15 +85,27 @@ async function migrate(store: Store, db: Db): Promise<MigrationReport> {
  * On PostgreSQL, Kysely looks for its migration table in every schema it can see; naming the
  * current one keeps two Licentia databases in two schemas of one PostgreSQL apart.
  */
-async function migrationSchema(store: Store): Promise<string | undefined> {
+async function migrationSchema(store: Store, db: Db = store.db): Promise<string | undefined> {
   if (store.dialect !== 'postgres') return undefined;
-  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  // On `db`, which may be the one connection that holds the migration lock.
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return result.rows[0]?.schema;
 }
 
-/** Migrations this version knows that the database has not had yet. */
+/**
+ * Migrations this version knows that the database has not had yet. Asked of the migration table
+ * directly: Kysely's own look-up lists every table of the database first, too slow for a health
+ * check that a balancer runs every second, and failing when another schema of a shared
+ * PostgreSQL is dropped meanwhile.
+ */
 export async function pendingMigrations(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider, migrationTableSchema: await migrationSchema(store) });
-  const known = await migrator.getMigrations();
-  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(store.db).then(
+    (result) => new Set(result.rows.map((row) => row.name)),
+    (error: unknown) => {
+      // No migration table at all: nothing has run.
+      if (['42P01', 'SQLITE_ERROR'].includes(errorCode(error))) return new Set<string>();
+      throw error;
+    },
+  );
+  return Object.keys(migrations).filter((name) => !applied.has(name));
 }

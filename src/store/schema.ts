@@ -108,6 +108,8 @@ export interface EntitlementsTable {
   key_seq: Generated<number>;
   /** What the redeemer registered, when the bulk entitlement's policy asked for it. */
   registration_data: string | null;
+  /** Every new licence of its line items is mailed to the ship-to address (migration 0007). */
+  email_licenses: Generated<Flag>;
 }
 
 export interface EntitlementPartnersTable {
@@ -146,7 +148,7 @@ export interface EventsTable {
   subject_id: string;
   before: string | null;
   after: string | null;
-  /** Place in the hash chain (migration 0009); null only on a row that did not come through `appendEvent`. */
+  /** Place in the hash chain (migration 0009); null on an event written with `LICENTIA_AUDIT_CHAIN` off. */
   seq: number | null;
   prev_hash: string | null;
   hash: string | null;
@@ -302,6 +304,87 @@ export interface ServerSecretsTable {
   created_at: string;
 }
 
+export interface LimitCountersTable {
+  key: string;
+  /** Epoch milliseconds of the start of the counter's fixed window. */
+  window_start: number;
+  count: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  kind: string;
+  /** queued, sent or failed */
+  status: string;
+  recipient: string;
+  subject: string;
+  /** JSON `{text, html, attachments}`; null once a secret-carrying message is out of our hands. */
+  body: string | null;
+  secret: Flag;
+  /** To an anonymous end customer: the address is the partner's business, not the producer's. */
+  recipient_private: Flag;
+  partner_account_id: string | null;
+  /** What it is about, as people name it: an entitlement ID, an activation id. */
+  reference: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  topic: string;
+  target: string | null;
+  event_id: string | null;
+  payload: string;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OutboxAttemptsTable {
+  id: string;
+  outbox_id: string;
+  at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string | null;
+  url: string;
+  /** JSON array of event types and `group.*` wildcards. */
+  events: string;
+  description: string | null;
+  enabled: Flag;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  /** The signing secret (`whsec_…`): the server signs with it, so it cannot be hashed. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
@@ -327,6 +410,11 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_links: SignInLinksTable;
   server_secrets: ServerSecretsTable;
+  limit_counters: LimitCountersTable;
+  messages: MessagesTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -13,6 +13,7 @@ import { accountPages } from './pages/accounts.tsx';
 import { activatePages } from './pages/activate.tsx';
 import { activationPages } from './pages/activations.tsx';
 import { apiKeyPages } from './pages/api-keys.tsx';
+import { webhookPages } from './pages/webhooks.tsx';
 import { catalogPages } from './pages/catalog.tsx';
 import { featurePages } from './pages/catalog-features.tsx';
 import { licenseModelPages } from './pages/catalog-license-models.tsx';
@@ -28,7 +29,10 @@ import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
 import { signInPages } from './pages/sign-in.tsx';
+import { forgotPasswordPages } from './pages/forgot-password.tsx';
+import { mailPages } from './pages/mail.tsx';
 import { stockPages } from './pages/stock.tsx';
+import { userDetailPages } from './pages/user.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
@@ -77,6 +81,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
     );
 
     await signInPages(web);
+    await forgotPasswordPages(web);
     await activatePages(web);
     await scope.register(
       async (portal) => {
@@ -105,6 +110,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await accountPages(inner);
         await accountDetailPages(inner);
         await userPages(inner);
+        await userDetailPages(inner);
         await webRegisterKeyPages(inner);
         await stockPages(inner);
         await registerKeyPages(inner);
@@ -112,6 +118,8 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await devicePages(inner);
         await reportPages(inner);
         await eventPages(inner);
+        await webhookPages(inner);
+        await mailPages(inner);
       },
       { prefix: '/portal' },
     );

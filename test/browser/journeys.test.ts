@@ -126,7 +126,7 @@ describeEachBackend('portal journeys [browser]', (server) => {
       assert.equal(response?.status(), 404, path);
       await page.getByRole('heading', { name: 'Not found' }).waitFor();
       assert.ok(
-        !(await page.content()).includes(bulk.channelPartners[0].accountId),
+        !(await page.content()).includes(bulk.channelPartners[0]!.accountId),
         'nothing of the other partner is shown',
       );
     }

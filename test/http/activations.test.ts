@@ -183,7 +183,7 @@ describeEachBackend('activation', (server) => {
       keys: someKeys(2),
       fields: { quantityPerKey: 2 },
     });
-    const r = await device().post('/activations', { code: keys[0].toLowerCase(), fingerprint: fingerprint() });
+    const r = await device().post('/activations', { code: keys[0]!.toLowerCase(), fingerprint: fingerprint() });
     assert.equal(r.status, 201, r.text);
     const key = (await api.get(`/web-register-keys/${keys[0]}`)).body;
     assert.equal(key.state, 'redeemed');

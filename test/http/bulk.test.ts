@@ -279,7 +279,7 @@ describeEachBackend('bulk entitlements', (server) => {
     const { api } = server();
     const { bulk, keys } = await bulkWithKeys(api, { keys: someKeys(6) });
     const voided = await api.post(`/entitlements/${bulk.id}/web-register-keys/void`, {
-      keys: [keys[0], keys[1].toLowerCase()],
+      keys: [keys[0], keys[1]!.toLowerCase()],
     });
     assert.equal(voided.status, 200, voided.text);
     assert.deepEqual(voided.body, { voided: 2, rejected: [] });

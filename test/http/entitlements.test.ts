@@ -164,7 +164,7 @@ describeEachBackend('simple entitlements', (server) => {
     const regenerated = await api.post(`/entitlements/${e.id}/regenerate-ids`);
     assert.equal(regenerated.status, 200);
     assert.notEqual(regenerated.body.id, e.id);
-    assert.notEqual(regenerated.body.lineItems[0].activationId, e.lineItems[0].activationId);
+    assert.notEqual(regenerated.body.lineItems[0].activationId, e.lineItems[0]!.activationId);
     assertProblem(await api.get(`/entitlements/${e.id}`), 404, 'NOT_FOUND');
     const newId = regenerated.body.id;
 
@@ -187,7 +187,7 @@ describeEachBackend('simple entitlements', (server) => {
     const draft = await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id });
     assert.equal((await api.delete(`/entitlements/${draft.id}`)).status, 204);
     assertProblem(await api.get(`/entitlements/${draft.id}`), 404, 'NOT_FOUND');
-    assertProblem(await api.get(`/line-items/${draft.lineItems[0].activationId}`), 404, 'NOT_FOUND');
+    assertProblem(await api.get(`/line-items/${draft.lineItems[0]!.activationId}`), 404, 'NOT_FOUND');
   });
 
   it('keeps specified IDs when regenerating', async () => {
@@ -329,7 +329,7 @@ describeEachBackend('simple entitlements', (server) => {
     const tests = await api.get(`/entitlements?account=${customer.id}&state=test`);
     assert.deepEqual(
       tests.body.items.map((e: any) => e.id),
-      [made[0].id],
+      [made[0]!.id],
     );
     assert.equal((await api.get(`/entitlements?productId=${prod.id}&kind=simple`)).body.items.length, 3);
     const first = await api.get(`/entitlements?account=${customer.id}&limit=2`);
@@ -337,7 +337,7 @@ describeEachBackend('simple entitlements', (server) => {
     const second = await api.get(`/entitlements?account=${customer.id}&limit=2&cursor=${first.body.nextCursor}`);
     assert.deepEqual(
       second.body.items.map((e: any) => e.id),
-      [made[2].id],
+      [made[2]!.id],
     );
     assert.equal(second.body.nextCursor, null);
   });

@@ -14,7 +14,7 @@ describeEachBackend('redeeming web register keys', (server) => {
       productId,
     } = await bulkWithKeys(api, { keys: someKeys(2), fields: { quantityPerKey: 3 } });
     const partnerApi = api.as(await apiKey(api, 'partner', distributor.id));
-    const r = await partnerApi.post(`/web-register-keys/${keys[0].toLowerCase()}/redeem`, {
+    const r = await partnerApi.post(`/web-register-keys/${keys[0]!.toLowerCase()}/redeem`, {
       accountName: 'Workshop 12',
     });
     assert.equal(r.status, 201, r.text);

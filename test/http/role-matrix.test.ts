@@ -56,6 +56,8 @@ interface World {
   newerProductId: string;
   /** A fresh portal user made by the admin. */
   user(role: string, accountId: string | null): Promise<any>;
+  /** A fresh webhook endpoint of partner P or Q, and the delivery of a ping to it. */
+  webhook(owner: 'P' | 'Q'): Promise<{ id: string; deliveryId: string }>;
 }
 
 const everyone = (ok: number): Record<Caller, number> => ({
@@ -125,6 +127,18 @@ const anyKey = (ok: number): Record<Caller, number> => ({
   anonymous: ok,
   public: 401,
 });
+
+/** A public address (no DNS needed) that only events nobody triggers are sent to; pings fail quietly. */
+const HOOK_URL = 'https://93.184.215.14:9/matrix';
+const webhookReaders = (ok: number): Record<Caller, number> => ({
+  admin: ok,
+  operator: ok,
+  partner: ok,
+  customer: 403,
+  anonymous: 403,
+  public: 401,
+});
+const webhookWriters = (ok: number): Record<Caller, number> => ({ ...webhookReaders(ok), operator: 403 });
 
 /** The account that is "own" for a caller: P for the partner, D for the customer, C for the anonymous one. */
 const ownAccount = (w: World, caller: Caller) => (caller === 'customer' ? w.D : caller === 'anonymous' ? w.C : w.P);
@@ -729,12 +743,150 @@ export const rows: Row[] = [
     expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
+    op: 'listMessages',
+    what: 'list mail sent or queued',
+    call: (_w, as) => as.get('/messages'),
+    expect: { admin: 200, operator: 200, partner: 200, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'resendMessage',
+    what: "resend the partner's mail",
+    call: async (w, as) => as.post(`/messages/${await sentMessage(w, w.P.id)}/resend`),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'resendMessage',
+    what: "resend another partner's mail",
+    call: async (w, as) => as.post(`/messages/${await sentMessage(w, w.Q.id)}/resend`),
+    expect: { admin: 202, operator: 202, partner: 404, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'emailLicense',
+    what: "mail the licence of the partner's activation",
+    call: async (w, as) =>
+      as.post(`/activations/${(await w.activation(w.P.id)).activation.id}/email`, { to: 'it@example.com' }),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 404, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'emailLicense',
+    what: "mail the licence of another partner's activation",
+    call: async (w, as) =>
+      as.post(`/activations/${(await w.activation(w.Q.id)).activation.id}/email`, { to: 'it@example.com' }),
+    expect: othersHidden(202),
+  },
+  {
+    op: 'emailActivationIds',
+    what: 'mail the activation IDs of an own entitlement',
+    call: async (w, as, caller) =>
+      as.post(`/entitlements/${(await w.draftDeployed(ownAccount(w, caller).id)).id}/email`, { to: 'it@example.com' }),
+    expect: { admin: 202, operator: 202, partner: 202, customer: 202, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'emailActivationIds',
+    what: "mail the activation IDs of another partner's entitlement",
+    call: async (w, as) =>
+      as.post(`/entitlements/${(await w.draftDeployed(w.Q.id)).id}/email`, { to: 'it@example.com' }),
+    expect: othersHidden(202),
+  },
+  {
     op: 'getDevice',
     what: "get another partner's device",
     call: async (w, as) => as.get(`/devices/${(await w.activation(w.Q.id)).activation.deviceId}`),
     expect: othersHidden(200),
   },
+  {
+    op: 'createWebhookEndpoint',
+    what: 'subscribe an endpoint',
+    call: (_w, as) => as.post('/webhook-endpoints', { url: HOOK_URL, events: ['signing_key.created'] }),
+    expect: { admin: 201, operator: 403, partner: 201, customer: 403, anonymous: 403, public: 401 },
+  },
+  {
+    op: 'listWebhookEndpoints',
+    what: 'list endpoints',
+    call: (_w, as) => as.get('/webhook-endpoints'),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookEndpoint',
+    what: "get P's endpoint",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('P')).id}`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookEndpoint',
+    what: "get another partner's endpoint",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('Q')).id}`),
+    expect: { ...webhookReaders(200), partner: 404 },
+  },
+  {
+    op: 'updateWebhookEndpoint',
+    what: "change P's endpoint",
+    call: async (w, as) => as.patch(`/webhook-endpoints/${(await w.webhook('P')).id}`, { description: 'x' }),
+    expect: webhookWriters(200),
+  },
+  {
+    op: 'deleteWebhookEndpoint',
+    what: "delete P's endpoint",
+    call: async (w, as) => as.delete(`/webhook-endpoints/${(await w.webhook('P')).id}`),
+    expect: webhookWriters(204),
+  },
+  {
+    op: 'deleteWebhookEndpoint',
+    what: "delete another partner's endpoint",
+    call: async (w, as) => as.delete(`/webhook-endpoints/${(await w.webhook('Q')).id}`),
+    expect: { ...webhookWriters(204), partner: 404 },
+  },
+  {
+    op: 'rotateWebhookSecret',
+    what: "rotate P's secret",
+    call: async (w, as) => as.post(`/webhook-endpoints/${(await w.webhook('P')).id}/rotate-secret`, {}),
+    expect: webhookWriters(200),
+  },
+  {
+    op: 'testWebhookEndpoint',
+    what: "ping P's endpoint",
+    call: async (w, as) => as.post(`/webhook-endpoints/${(await w.webhook('P')).id}/test`, {}),
+    expect: webhookWriters(202),
+  },
+  {
+    op: 'listWebhookDeliveries',
+    what: "P's delivery log",
+    call: async (w, as) => as.get(`/webhook-endpoints/${(await w.webhook('P')).id}/deliveries`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookDelivery',
+    what: "a delivery to P's endpoint",
+    call: async (w, as) => as.get(`/webhook-deliveries/${(await w.webhook('P')).deliveryId}`),
+    expect: webhookReaders(200),
+  },
+  {
+    op: 'getWebhookDelivery',
+    what: "a delivery to another partner's endpoint",
+    call: async (w, as) => as.get(`/webhook-deliveries/${(await w.webhook('Q')).deliveryId}`),
+    expect: { ...webhookReaders(200), partner: 404 },
+  },
+  {
+    op: 'retryWebhookDelivery',
+    what: "retry a delivery to P's endpoint",
+    call: async (w, as) => as.post(`/webhook-deliveries/${(await w.webhook('P')).deliveryId}/retry`, {}),
+    expect: webhookWriters(202),
+  },
 ];
+
+/** A message of `partnerId`'s business that has left (sent), ready to be sent again. */
+async function sentMessage(w: World, partnerId: string): Promise<string> {
+  const entitlement = await w.draftDeployed(partnerId);
+  const queued = await created(w.admin.post(`/entitlements/${entitlement.id}/email`, { to: 'it@example.com' }), 202);
+  for (let i = 0; i < 500; i++) {
+    const listed = (await w.admin.get('/messages?kind=activation-ids&limit=20')).body.items.find(
+      (m: { id: string }) => m.id === queued.id,
+    );
+    if (listed?.status !== 'queued') return queued.id;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the message stays queued');
+}
 
 describeEachBackend('role matrix', (server) => {
   let world: World;
@@ -756,6 +908,8 @@ describeEachBackend('role matrix', (server) => {
     const R = await partner(admin, { parentAccountId: P.id });
     const floating = await licenseModel(admin, { kind: 'floating' });
     const floatingProduct = await product(admin, { licenseModelId: floating.id });
+    const partnerOfP = await apiKey(admin, 'partner', P.id);
+    const partnerOfQ = await apiKey(admin, 'partner', Q.id);
     world = {
       admin,
       P,
@@ -792,6 +946,14 @@ describeEachBackend('role matrix', (server) => {
       stock: async (partnerId) => {
         const { bulk, keys } = await bulkWithKeys(admin, { partnerId, productId: prod.id, generate: 2 });
         return { bulk, keys };
+      },
+      webhook: async (owner) => {
+        const as = admin.as(owner === 'P' ? partnerOfP : partnerOfQ);
+        const endpoint = await created(
+          as.post('/webhook-endpoints', { url: HOOK_URL, events: ['signing_key.created'] }),
+        );
+        const ping = await created(as.post(`/webhook-endpoints/${endpoint.id}/test`, {}), 202);
+        return { id: endpoint.id, deliveryId: ping.deliveryId };
       },
       draft: (soldTo) =>
         simpleEntitlement(admin, {

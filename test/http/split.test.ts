@@ -70,7 +70,7 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, 3);
     const ok = await api.post(`/entitlements/${bulk.id}/split`, {
       partnerAccountId: reseller.id,
-      keys: [keys[2].toLowerCase(), keys[0]],
+      keys: [keys[2]!.toLowerCase(), keys[0]],
       id: `SPLIT-${Date.now()}`,
     });
     assert.equal(ok.status, 201, ok.text);

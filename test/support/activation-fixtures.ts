@@ -1,3 +1,4 @@
+import type { EntitlementBody, FeatureBody, ProductBody } from '../../src/http/schemas/entities.ts';
 import type { Api } from './http.ts';
 import { account, created, licenseModel, unique } from './fixtures.ts';
 
@@ -23,9 +24,9 @@ export async function activatable(
   } = {},
 ) {
   const model = await licenseModel(api, options.model ?? {});
-  const feature = await created(api.post('/features', { name: unique('feature'), version: '2.0' }));
+  const feature = await created(api.post<FeatureBody>('/features', { name: unique('feature'), version: '2.0' }));
   const product = await created(
-    api.post('/products', {
+    api.post<ProductBody>('/products', {
       name: unique('Studio'),
       version: '5.0',
       licenseModelId: model.id,
@@ -34,7 +35,7 @@ export async function activatable(
   );
   const owner = options.soldTo ?? (await account(api)).id;
   const entitlement = await created(
-    api.post('/entitlements', {
+    api.post<EntitlementBody>('/entitlements', {
       kind: 'simple',
       soldTo: owner,
       state: options.state === 'test' ? 'test' : 'draft',
@@ -45,5 +46,5 @@ export async function activatable(
   if (options.state === undefined || options.state === 'deployed') {
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
   }
-  return { model, product, feature, owner, entitlement, code: entitlement.lineItems[0].activationId as string };
+  return { model, product, feature, owner, entitlement, code: entitlement.lineItems[0]!.activationId };
 }

@@ -1,3 +1,6 @@
+import type { WebRegisterKeyBody } from '../../src/http/routes/web-register-keys.ts';
+import type { EntitlementBody } from '../../src/http/schemas/entities.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 import type { Api } from './http.ts';
 import { created, partner, product } from './fixtures.ts';
 
@@ -16,7 +19,7 @@ export async function bulkWithKeys(
   const distributor = options.partnerId ? { id: options.partnerId } : await partner(api);
   const productId = options.productId ?? (await product(api)).id;
   const bulk = await created(
-    api.post('/entitlements', {
+    api.post<EntitlementBody>('/entitlements', {
       kind: 'bulk',
       productId,
       state: options.state === 'test' ? 'test' : 'draft',
@@ -30,10 +33,10 @@ export async function bulkWithKeys(
   if (options.state === 'deployed' || options.state === undefined) {
     await created(api.post(`/entitlements/${bulk.id}/state`, { state: 'deployed' }), 200);
   }
-  const keys = (await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=1000`)).body.items.map(
-    (k: any) => k.key as string,
-  );
-  return { bulk: (await api.get(`/entitlements/${bulk.id}`)).body, partner: distributor, productId, keys };
+  const page = await api.get<PageBody<WebRegisterKeyBody>>(`/entitlements/${bulk.id}/web-register-keys?limit=1000`);
+  const keys = page.body.items.map((k) => k.key);
+  const loaded = await api.get<EntitlementBody>(`/entitlements/${bulk.id}`);
+  return { bulk: loaded.body, partner: distributor, productId, keys };
 }
 
 let serial = 0;

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import type { Api } from './http.ts';
+import type {
+  AccountBody,
+  ApiKeyBody,
+  EntitlementBody,
+  LicenseModelBody,
+  ProductBody,
+} from '../../src/http/schemas/entities.ts';
+import type { ProblemBody } from '../../src/interface/schemas/common.ts';
+import type { Api, ApiResponse } from './http.ts';
 
 let counter = 0;
 /** Names unique within a run, so fixtures never collide on unique constraints. */
@@ -8,7 +16,7 @@ export function unique(prefix: string): string {
   return `${prefix} ${process.pid}-${counter}`;
 }
 
-export async function created<T = any>(
+export async function created<T>(
   response: Promise<{ status: number; body: T; text: string }>,
   status = 201,
 ): Promise<T> {
@@ -18,18 +26,25 @@ export async function created<T = any>(
 }
 
 export async function licenseModel(api: Api, fields: Record<string, unknown> = {}) {
-  return created(api.post('/license-models', { name: unique('model'), kind: 'node-locked', ...fields }));
+  return created(
+    api.post<LicenseModelBody>('/license-models', { name: unique('model'), kind: 'node-locked', ...fields }),
+  );
 }
 
 export async function product(api: Api, fields: Record<string, unknown> = {}) {
   const model = fields.licenseModelId ? undefined : await licenseModel(api);
   return created(
-    api.post('/products', { name: unique('product'), version: '1.0', licenseModelId: model?.id, ...fields }),
+    api.post<ProductBody>('/products', {
+      name: unique('product'),
+      version: '1.0',
+      licenseModelId: model?.id,
+      ...fields,
+    }),
   );
 }
 
 export async function account(api: Api, fields: Record<string, unknown> = {}) {
-  return created(api.post('/accounts', { name: unique('account'), type: 'customer', ...fields }));
+  return created(api.post<AccountBody>('/accounts', { name: unique('account'), type: 'customer', ...fields }));
 }
 
 export async function partner(api: Api, fields: Record<string, unknown> = {}) {
@@ -41,7 +56,7 @@ export async function simpleEntitlement(
   options: { soldTo: string; productId: string; quantity?: number; state?: string; fields?: Record<string, unknown> },
 ) {
   return created(
-    api.post('/entitlements', {
+    api.post<EntitlementBody>('/entitlements', {
       kind: 'simple',
       soldTo: options.soldTo,
       ...(options.state && { state: options.state }),
@@ -57,24 +72,29 @@ export async function deployedEntitlement(
   options: { soldTo: string; productId: string; quantity?: number; fields?: Record<string, unknown> },
 ) {
   const entitlement = await simpleEntitlement(api, options);
-  return created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+  return created(api.post<EntitlementBody>(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
 }
 
 export async function apiKey(api: Api, role: string, accountId?: string): Promise<string> {
-  const body = await created(api.post('/api-keys', { role, ...(accountId && { accountId }) }));
-  return body.key as string;
+  const body = await created(
+    api.post<ApiKeyBody & { key: string }>('/api-keys', { role, ...(accountId && { accountId }) }),
+  );
+  return body.key;
 }
 
+/** Asserts a problem answer of `status` and `code`, and answers its body, typed as a problem. */
 export function assertProblem(
-  r: { status: number; headers: Headers; body: any; text: string },
+  r: Pick<ApiResponse<unknown>, 'status' | 'headers' | 'text'> & { body: unknown },
   status: number,
   code: string,
-): void {
+): ProblemBody {
   assert.equal(r.status, status, r.text);
   assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(r.body.code, code, r.text);
-  assert.equal(r.body.status, status);
-  assert.equal(typeof r.body.detail, 'string');
-  assert.equal(typeof r.body.title, 'string');
-  assert.equal(typeof r.body.type, 'string');
+  const body = r.body as ProblemBody;
+  assert.equal(body.code, code, r.text);
+  assert.equal(body.status, status);
+  assert.equal(typeof body.detail, 'string');
+  assert.equal(typeof body.title, 'string');
+  assert.equal(typeof body.type, 'string');
+  return body;
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import type { EntitlementBody, EventBody } from '../../src/http/schemas/entities.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 import type { Api } from './http.ts';
 import { account, created, deployedEntitlement, partner, product, simpleEntitlement } from './fixtures.ts';
 import { PortalClient } from './portal-client.ts';
@@ -68,13 +70,13 @@ export async function entitlementFor(
 
 /** The audit events of an entitlement (and its line items), to show a page changed nothing. */
 export async function eventsOf(api: Api, entitlementId: string): Promise<string[]> {
-  const r = await api.get(`/events?entitlement=${encodeURIComponent(entitlementId)}&limit=1000`);
+  const r = await api.get<PageBody<EventBody>>(`/events?entitlement=${encodeURIComponent(entitlementId)}&limit=1000`);
   assert.equal(r.status, 200, r.text);
-  return r.body.items.map((e: { id: string }) => e.id);
+  return r.body.items.map((e) => e.id);
 }
 
 export async function entitlementNow(api: Api, id: string) {
-  return created(api.get(`/entitlements/${encodeURIComponent(id)}`), 200);
+  return created(api.get<EntitlementBody>(`/entitlements/${encodeURIComponent(id)}`), 200);
 }
 
 /**

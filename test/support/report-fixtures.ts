@@ -1,3 +1,4 @@
+import type { ActivationAnswerBody } from '../../src/http/schemas/activations.ts';
 import { activatable } from './activation-fixtures.ts';
 import { account, created, partner } from './fixtures.ts';
 import type { TestServer } from './server.ts';
@@ -32,7 +33,7 @@ export async function billingHistory({ api, running }: TestServer, options: { di
     const direct = options.direct ? await activatable(api) : undefined;
     const device = api.as(null);
     const activate = async (code: string, fp: string) =>
-      (await device.post('/activations', { code, fingerprint: fp })).body;
+      (await device.post<ActivationAnswerBody>('/activations', { code, fingerprint: fp })).body;
 
     at('2026-10-15T10:00:00.000Z');
     const october = [await activate(a1.code, 'o1'), await activate(a1.code, 'o2'), await activate(a1.code, 'o3')];
@@ -43,11 +44,11 @@ export async function billingHistory({ api, running }: TestServer, options: { di
     await activate(a1.code, 'n1');
     await activate(a1.code, 'n2');
     await created(
-      device.post(`/activations/${october[0].activation.id}/return`, { token: october[0].license.token }),
+      device.post(`/activations/${october[0]!.activation.id}/return`, { token: october[0]!.license.token }),
       200,
     );
     at('2026-12-31T23:59:59.000Z');
-    await created(api.post(`/activations/${october[1].activation.id}/revoke`), 200);
+    await created(api.post(`/activations/${october[1]!.activation.id}/revoke`), 200);
     return { p1, p2, customer, a1 };
   } finally {
     ctx.now = realNow;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -18,8 +21,11 @@ export interface TestServer {
 /** A real server on a free port over a fresh database of the backend. */
 export async function startTestServer(backend: Backend, overrides: Partial<Config> = {}): Promise<TestServer> {
   const database = await backend.freshDatabase();
+  // Mail without SMTP is written as files; never into the working tree (PostgreSQL's default is ./data/mail).
+  const mailDir = mkdtempSync(join(tmpdir(), 'licentia-mail-'));
   const config: Config = {
     ...defaultConfig,
+    mail: { ...defaultConfig.mail, dir: mailDir },
     port: 0,
     databaseUrl: database.url,
     adminKey: ADMIN_KEY,
@@ -36,6 +42,7 @@ export async function startTestServer(backend: Backend, overrides: Partial<Confi
     close: async () => {
       await running.close();
       await database.drop();
+      rmSync(mailDir, { recursive: true, force: true });
     },
   };
 }

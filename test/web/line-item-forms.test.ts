@@ -29,7 +29,7 @@ describeEachBackend('portal: editing and deleting a draft line item', (server) =
       state,
       fields: { lineItems: [{ productId: w.productId, quantity: 5, expirationDate: '2031-06-30' }] },
     });
-    return { entitlement: e, code: e.lineItems[0].activationId as string };
+    return { entitlement: e, code: e.lineItems[0]!.activationId };
   }
 
   it('offers Edit on a draft line item, prefilled, and saves a new product, quantity and cleared date', async () => {
@@ -51,7 +51,7 @@ describeEachBackend('portal: editing and deleting a draft line item', (server) =
     assert.equal(saved.status, 303);
     assert.equal(saved.location, pathOf(code));
     assert.match(textOf((await w.admin.get(saved.location ?? '')).html), new RegExp(`Line item ${code} is saved`));
-    const now = (await entitlementNow(api, entitlement.id)).lineItems[0];
+    const now = (await entitlementNow(api, entitlement.id)).lineItems[0]!;
     assert.deepEqual([now.productId, now.quantity, now.startDate, now.expirationDate], [newer.id, 7, null, null]);
     const events = await api.get(`/events?entitlement=${encodeURIComponent(entitlement.id)}&action=line-item.updated`);
     assert.equal(events.body.items.length, 1);
@@ -82,7 +82,7 @@ describeEachBackend('portal: editing and deleting a draft line item', (server) =
     });
     assert.equal(unknown.status, 422);
     assert.ok(errorBeside(unknown.html, 'productId'));
-    assert.equal((await entitlementNow(api, entitlement.id)).lineItems[0].quantity, 5);
+    assert.equal((await entitlementNow(api, entitlement.id)).lineItems[0]!.quantity, 5);
     assert.deepEqual(await eventsOf(api, entitlement.id), before, 'no event either');
   });
 
@@ -104,7 +104,7 @@ describeEachBackend('portal: editing and deleting a draft line item', (server) =
     const under = await w.admin.post(`${pathOf(test.code)}/edit`, { productId: w.productId, quantity: '2' });
     assert.equal(under.status, 422);
     assert.match(errorBeside(under.html, 'quantity') ?? '', /at least 3/);
-    assert.equal((await entitlementNow(api, test.entitlement.id)).lineItems[0].quantity, 5);
+    assert.equal((await entitlementNow(api, test.entitlement.id)).lineItems[0]!.quantity, 5);
   });
 
   it('deletes a draft line item; keeps one whose test activations are still active', async () => {

@@ -32,7 +32,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       state: 'deployed',
       fields: { lineItems: [{ productId, quantity: 10, expirationDate: '2030-12-31' }] },
     });
-    const code: string = e.lineItems[0].activationId;
+    const code: string = e.lineItems[0]!.activationId;
     for (let i = 0; i < (options.active ?? 0); i++)
       await created(api.as(null).post('/activations', { code, fingerprint: fingerprint() }));
     return { entitlement: e, code, path: `/portal/line-items/${code}` };
@@ -68,7 +68,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     for (const op of ['transfer', 'split', 'renew', 'upsell', 'upgrade'])
       assert.ok(admin.html.includes(`href="${path}/${op}"`), op);
     assert.ok(admin.html.includes(`href="/portal/entitlements/${entitlement.id}"`));
-    assert.match(admin.html, /href="mailto:\?subject=Your%20activation%20ID/);
+    assert.ok(admin.html.includes(`href="/portal/entitlements/${entitlement.id}/email?activationId=${code}"`));
     assert.ok(admin.html.includes(`data-copy="${code}"`));
     assert.equal((await w.operator.get(path)).status, 200);
     const partner = await w.partnerP.get(path);
@@ -87,7 +87,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     assert.equal((await w.signedOut.get(path)).status, 303);
     assert.equal((await w.admin.get('/portal/line-items/NO-SUCH-CODE')).status, 404);
     const draft = await entitlementFor(api, w.D.id, w.productId);
-    const draftPage = await w.admin.get(`/portal/line-items/${draft.lineItems[0].activationId}`);
+    const draftPage = await w.admin.get(`/portal/line-items/${draft.lineItems[0]!.activationId}`);
     assert.equal(draftPage.status, 200);
     assert.ok(!draftPage.html.includes('/transfer"'), 'operations are for deployed line items');
   });
@@ -158,7 +158,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const same = await w.admin.post(`${path}/transfer`, { accountId: w.P.id, activations: 'move' });
     assert.equal(same.status, 422);
     assert.match(textOf(same.html), /already belongs to that account/);
-    const draftPath = `/portal/line-items/${draft.lineItems[0].activationId}`;
+    const draftPath = `/portal/line-items/${draft.lineItems[0]!.activationId}`;
     const notDeployed = await w.admin.post(`${draftPath}/transfer`, { accountId: w.C.id, activations: 'move' });
     assert.equal(notDeployed.status, 409);
     assert.match(textOf(notDeployed.html), /A transfer works on deployed line items; its entitlement is draft/);
@@ -168,7 +168,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       404,
     );
     assert.deepEqual(await snapshot(api, entitlement.id), before);
-    assert.equal((await entitlementNow(api, draft.id)).lineItems[0].state, 'draft');
+    assert.equal((await entitlementNow(api, draft.id)).lineItems[0]!.state, 'draft');
     const forged = await w.admin.post(
       `${path}/transfer/preview`,
       { accountId: w.D.id, activations: 'move' },
@@ -201,7 +201,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     assert.equal(customer.status, 200, 'and the customer sees it');
     assert.match(textOf(customer.html), /Came from a line item of another account/);
     assert.ok(
-      !customer.html.includes(entitlement.lineItems[0].activationId),
+      !customer.html.includes(entitlement.lineItems[0]!.activationId),
       "but not the code of the partner's line item",
     );
   });
@@ -231,7 +231,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       after.lineItems.map((li: any) => li.quantity),
       [7, 3],
     );
-    const child = after.lineItems[1].activationId;
+    const child = after.lineItems[1]!.activationId;
     const page = await w.admin.get(path);
     assert.match(textOf(page.html), new RegExp(`Split 3 off into ${child}`));
     assert.ok(page.html.includes(`href="/portal/line-items/${child}"`));
@@ -289,7 +289,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const upgraded = await w.admin.post(`${path}/upgrade`, { productId: newer.id });
     assert.equal(upgraded.status, 303);
     assert.match(textOf((await w.admin.get(path)).html), new RegExp(`Upgraded to ${suite.name} 2\\.10`));
-    const item = (await entitlementNow(api, entitlement.id)).lineItems[0];
+    const item = (await entitlementNow(api, entitlement.id)).lineItems[0]!;
     assert.deepEqual([item.expirationDate, item.quantity, item.productId], ['2031-06-30', 15, newer.id]);
     const history = textOf((await w.admin.get(path)).html);
     for (const action of ['line-item.renewed', 'line-item.upsold', 'line-item.upgraded'])

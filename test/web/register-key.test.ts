@@ -43,8 +43,8 @@ describeEachBackend('portal: registering a web register key', (server) => {
     const activationId = activationIdOf(done.html);
     assert.ok(activationId, 'a copy button with the activation ID');
     assert.match(text, new RegExp(`Activation ID ${activationId}`));
-    const mail = /href="(mailto:[^"]+)"/.exec(done.html)?.[1]?.replaceAll('&amp;', '&') ?? '';
-    assert.match(decodeURIComponent(mail), new RegExp(`${activationId}[\\s\\S]*${url}/activate`));
+    assert.ok(done.html.includes(`href="/portal/entitlements/${keys[0]}ENT/email"`), 'mails the activation ID');
+    assert.ok(text.includes(`${url}/activate`));
     assert.match(done.html, new RegExp(`href="/portal/entitlements/${keys[0]}ENT"`));
 
     const entitlement = (await api.get(`/entitlements/${keys[0]}ENT`)).body;

@@ -145,7 +145,7 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.equal(json.status, 415);
     const operator = await PortalClient.as(api, url, 'operator');
     await operator.get('/portal');
-    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0].accountId);
+    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0]!.accountId);
     await partnerClient.get('/portal');
     assert.equal((await upload(partnerClient, bulk.id, 'PARTNERKEY1\n')).status, 403);
     assert.equal((await upload(admin, 'NO-SUCH-BULK', 'AKEY-0001\n')).status, 404);
@@ -244,7 +244,7 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
       assert.match(refused.html, new RegExp(`id="f-${field}-error"`), JSON.stringify(fields));
     }
     assert.equal((await counts(api, bulk.id)).total, 28);
-    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0].accountId);
+    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0]!.accountId);
     await partnerClient.get(path);
     assert.equal((await partnerClient.post(`${path}/generate`, { generate: '5' })).status, 403);
     assert.equal((await partnerClient.post(`${path}/paste`, { keys: 'PARTNERPASTE1' })).status, 403);
@@ -333,7 +333,7 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
       (k: { state: string }) => k.state,
     );
     assert.deepEqual(states, ['void', 'void', 'void', 'void', 'void', 'redeemed']);
-    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0].accountId);
+    const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0]!.accountId);
     await partnerClient.get(path);
     assert.equal((await partnerClient.post(`${path}/void-count`, { count: '1' })).status, 403);
   });

@@ -8,13 +8,20 @@ export function auditCommand(program: Command): void {
     .action(async () => {
       const { verifyAuditChain } = await import('../../services/events/audit-chain.ts');
       const { withContext } = await import('../open-context.ts');
-      const report = await withContext((ctx) => verifyAuditChain(ctx));
+      const { report, chainOn } = await withContext(async (ctx) => ({
+        report: await verifyAuditChain(ctx),
+        chainOn: ctx.config.auditChain,
+      }));
       if (report.broken) {
         process.stderr.write(`audit log BROKEN (${report.broken.kind}): ${report.broken.detail}\n`);
         process.exitCode = 1;
         return;
       }
       process.stdout.write(`audit log intact: ${report.events} events, ${report.checkpoints} signed checkpoints\n`);
+      if (!chainOn)
+        process.stdout.write(
+          'LICENTIA_AUDIT_CHAIN is off: events written meanwhile are in no chain and were not checked\n',
+        );
     });
   audit
     .command('checkpoint')

@@ -22,12 +22,18 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         summary: 'Create a portal user',
         description:
           'Admins create anyone; operators partner and customer users; a partner its own colleagues and users of its named ' +
-          'customers. Anonymous end customer accounts have no users. Passwords are stored as scrypt hashes.',
+          'customers. Anonymous end customer accounts have no users. Passwords are stored as scrypt hashes. A user made ' +
+          'without a password is mailed a one-use sign-in link.',
         body: UserInput,
         response: { 201: UserSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await createUser(ctx, request.actor, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(
+        await createUser(ctx, request.actor, request.body, {
+          linkFor: (secret) => signInLinkUrl(publicBaseUrl(ctx.config, request), secret),
+        }),
+      ),
   );
 
   app.get(

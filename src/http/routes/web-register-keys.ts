@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { keyRejectionReasons, keyStates } from '../../domain/bulk.ts';
 import {
   exportWebRegisterKeys,
@@ -47,6 +47,8 @@ const KeySchema = Type.Object({
   loadId: Type.String(),
   loadedAt: Timestamp,
 });
+
+export type WebRegisterKeyBody = Static<typeof KeySchema>;
 
 const Rejected = Type.Array(Type.Object({ key: Type.String(), reason: StringEnum(keyRejectionReasons) }));
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { activationStates, validationCodes } from '../../domain/activations.ts';
 import { Nullable, StringEnum, Timestamp } from '../../interface/schemas/common.ts';
 
@@ -59,3 +59,10 @@ export const ValidationSchema = Type.Object({
   expiresAt: Type.Optional(Nullable(Timestamp)),
   test: Type.Optional(Type.Boolean()),
 });
+
+/** Response bodies as clients (and the tests) read them. */
+export type ActivationBody = Static<typeof ActivationSchema>;
+export type ActivationAnswerBody = Static<typeof ActivationAnswer>;
+export type DeviceBody = Static<typeof DeviceSchema>;
+export type LeaseBody = Static<typeof LeaseSchema>;
+export type ValidationBody = Static<typeof ValidationSchema>;

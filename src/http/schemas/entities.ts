@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { accountTypes } from '../../domain/accounts.ts';
 import { roles } from '../../domain/actors.ts';
 import { licenseModelKinds } from '../../domain/catalog.ts';
@@ -120,6 +120,7 @@ export const EntitlementSchema = Type.Object({
   description: Nullable(Type.String()),
   shipToEmail: Nullable(Type.String()),
   shipToAddress: Nullable(Type.String()),
+  emailLicenses: Type.Boolean({ description: 'Every new licence is mailed to the ship-to address.' }),
   channelPartners: Type.Array(ChannelPartnerSchema),
   lineItems: Type.Array(LineItemSchema),
   createdAt: Timestamp,
@@ -148,3 +149,15 @@ export const EventSchema = Type.Object({
   before: Type.Unknown(),
   after: Type.Unknown(),
 });
+
+/** Response bodies as clients (and the tests) read them. */
+export type ApiKeyBody = Static<typeof ApiKeySchema>;
+export type UserBody = Static<typeof UserSchema>;
+export type AccountBody = Static<typeof AccountSchema>;
+export type ContactBody = Static<typeof ContactSchema>;
+export type LicenseModelBody = Static<typeof LicenseModelSchema>;
+export type FeatureBody = Static<typeof FeatureSchema>;
+export type ProductBody = Static<typeof ProductSchema>;
+export type LineItemBody = Static<typeof LineItemSchema>;
+export type EntitlementBody = Static<typeof EntitlementSchema>;
+export type EventBody = Static<typeof EventSchema>;

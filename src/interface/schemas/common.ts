@@ -1,4 +1,4 @@
-import { type TEnum, type TSchema, Type } from 'typebox';
+import { type Static, type TEnum, type TSchema, Type } from 'typebox';
 import { MAX_PAGE_SIZE } from '../../domain/paging.ts';
 
 /** Request objects refuse unknown members: a misspelt field is an error, not silently ignored. */
@@ -51,6 +51,11 @@ export const Problem = Type.Object(
   },
   { additionalProperties: true, description: 'RFC 9457 problem details.' },
 );
+
+export type ProblemBody = Static<typeof Problem>;
+
+/** A page of a list, as `PageOf(item)` describes it. */
+export type PageBody<T> = { items: T[]; nextCursor: string | null };
 
 /** The error answers every route may give, for the OpenAPI document. */
 export const problemResponses = {

@@ -37,6 +37,12 @@ const ShipTo = {
   description: Type.Optional(Nullable(LongText)),
   shipToEmail: Type.Optional(Nullable(Email)),
   shipToAddress: Type.Optional(Nullable(LongText)),
+  emailLicenses: Type.Optional(
+    Type.Boolean({
+      description:
+        'Mail every new licence of this entitlement (of a bulk one: of its redeemed keys) to the ship-to address.',
+    }),
+  ),
 };
 
 export const SimpleEntitlementInput = Strict({

@@ -16,13 +16,15 @@ import {
   upsertDevice,
 } from '../../store/activations.ts';
 import { isUniqueViolation, type Db } from '../../store/database.ts';
-import { findLineItemTargetById } from '../../store/entitlements.ts';
+import { findLineItemTargetById, loadEntitlementByPk } from '../../store/entitlements.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
+import { mailNewLicense } from '../mail/license-mail.ts';
+import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { issueLicense } from './issue-license.ts';
 import { assertUsable } from './usable.ts';
-import { type ResolvedCode, resolveActivationCode } from './resolve-code.ts';
+import { type CodeTarget, findOrRedeemCodeTarget } from './code-target.ts';
 
 export interface ActivateInput {
   code: string;
@@ -67,12 +69,18 @@ export async function activate(ctx: ServiceContext, actor: Actor, input: Activat
 
 async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateInput): Promise<ActivationResult> {
   return inTransaction(ctx, async (tx, at) => {
-    const resolved = await resolveActivationCode(tx, actor, at, input.code, { registration: input.registration });
+    const resolved = await findOrRedeemCodeTarget(tx, actor, at, input.code, input.registration);
     if (!resolved) throw new UnknownCode();
     const existing = await findActiveActivation(tx, resolved.lineItem.id, input.fingerprint);
     if (existing)
       return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing))) };
-    return { created: true, ...(await activateLineItem(ctx, tx, actor, at, resolved, input)) };
+    const activated = await activateLineItem(ctx, tx, actor, at, resolved, input);
+    // A key redeemed just now, with registration data: its registered address gets the activation ID.
+    if (input.registration?.email !== undefined) {
+      const entitlement = await loadEntitlementByPk(tx, resolved.entitlement.pk);
+      if (entitlement.createdAt === at) await mailActivationCode(ctx, tx, at, entitlement);
+    }
+    return { created: true, ...activated };
   });
 }
 
@@ -81,7 +89,7 @@ export async function activateLineItem(
   tx: Db,
   actor: Actor,
   at: string,
-  { lineItem, entitlement }: ResolvedCode,
+  { lineItem, entitlement }: CodeTarget,
   input: Omit<ActivateInput, 'code'>,
 ): Promise<Omit<ActivationResult, 'created'>> {
   const now = new Date(at);
@@ -179,6 +187,7 @@ export async function activateLineItem(
       `All ${(current?.quantity ?? lineItem.quantity) + model.overdraft} of this code's activations are in use; return one first.`,
     );
   }
+  if (entitlement.emailLicenses) await mailNewLicense(ctx, tx, at, entitlement, license.token);
   return { activation, license: { token: license.token, file: license.file } };
 }
 
@@ -191,7 +200,7 @@ async function renewedIfNeeded(
   tx: Db,
   actor: Actor,
   at: string,
-  { lineItem, entitlement }: ResolvedCode,
+  { lineItem, entitlement }: CodeTarget,
   row: ActivationRecord,
 ): Promise<ActivationRecord> {
   const catalog = await ctx.catalogCache.productWithModel(tx, row.productId);

@@ -18,7 +18,7 @@ import { findLineItemTargetById } from '../../store/entitlements.ts';
 import { isProducer, requireProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { type ActivateInput, type ActivationResult, activateLineItem } from './activate.ts';
 
 /** How a device proves it holds an activation it wants to give back, without an API key. */

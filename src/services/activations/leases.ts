@@ -20,7 +20,7 @@ import { type EntitlementRef, type LineItemRecord, findLineItemTargetById } from
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { UnknownCode } from './activate.ts';
-import { resolveActivationCode } from './resolve-code.ts';
+import { findOrRedeemCodeTarget } from './code-target.ts';
 import { assertUsable } from './usable.ts';
 
 export interface LeaseAnswer extends Lease {
@@ -45,7 +45,7 @@ export async function checkoutLease(
   input: CheckoutInput,
 ): Promise<{ created: boolean; lease: LeaseAnswer }> {
   return inTransaction(ctx, async (tx, at) => {
-    const resolved = await resolveActivationCode(tx, actor, at, input.code, {});
+    const resolved = await findOrRedeemCodeTarget(tx, actor, at, input.code, undefined);
     if (!resolved) throw new UnknownCode();
     const { entitlement } = resolved;
     const { model, product } = await floatingModel(ctx, tx, resolved.lineItem);

@@ -4,8 +4,8 @@ import { readLicenseToken } from '../../licensing/license-file.ts';
 import { decodeLicense, verifyLicense } from '../../licensing/license-token.ts';
 import { type ActivationStatus, activationStatus, findLatestActivation } from '../../store/activations.ts';
 import type { ServiceContext } from '../context.ts';
-import type { VerifiedToken } from '../licensing/validation-cache.ts';
-import { resolveActivationCode } from './resolve-code.ts';
+import type { VerifiedToken } from '../validation/validation-cache.ts';
+import { findCodeTarget } from './code-target.ts';
 
 export interface ValidationRequest {
   token?: string | undefined;
@@ -34,7 +34,7 @@ export async function validateLicense(
 ): Promise<ValidationAnswer> {
   ctx.validationCache.noticeExternalWrites(ctx.store.externalWrites());
   if (request.token !== undefined) return byToken(ctx, request.token, request.fingerprint);
-  return byCode(ctx, actor, request.code ?? '', request.fingerprint ?? '');
+  return byCode(ctx, request.code ?? '', request.fingerprint ?? '');
 }
 
 /** Whether the answer says the caller guessed a licence or code that does not exist. */
@@ -104,9 +104,9 @@ async function cachedStatus(ctx: ServiceContext, activationId: string): Promise<
   return status;
 }
 
-async function byCode(ctx: ServiceContext, actor: Actor, code: string, fingerprint: string): Promise<ValidationAnswer> {
+async function byCode(ctx: ServiceContext, code: string, fingerprint: string): Promise<ValidationAnswer> {
   const db = ctx.store.db;
-  const resolved = await resolveActivationCode(db, actor, ctx.now().toISOString(), code, false);
+  const resolved = await findCodeTarget(db, code);
   const row = resolved && (await findLatestActivation(db, resolved.lineItem.id, fingerprint));
   if (!resolved || !row) return { valid: false, code: 'NOT_FOUND' };
   const result = validationOutcome(

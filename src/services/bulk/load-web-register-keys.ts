@@ -15,7 +15,7 @@ import {
   refreshKeyStatistics,
   setKeySeq,
 } from '../../store/web-register-keys.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { type IdempotencyRequest, rememberAnswer, replayedAnswer } from '../idempotency.ts';
@@ -43,6 +43,11 @@ export interface KeyLoadResult {
 export const MAX_GENERATED_KEYS = 1_000_000;
 const BATCH = 5000;
 const LOADABLE = ['draft', 'test', 'deployed'] as const;
+
+/** Whether to offer this person key uploads, pastes and generation: loading keys is the producer's. */
+export function mayLoadKeys(actor: Actor): boolean {
+  return isProducer(actor);
+}
 
 /**
  * Loads keys into a bulk entitlement in one transaction, streaming them in batches so that memory

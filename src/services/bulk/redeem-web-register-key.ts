@@ -1,13 +1,14 @@
 import type { Account } from '../../domain/accounts.ts';
 import { type Actor, isAccountRole } from '../../domain/actors.ts';
 import {
+  type KeyState,
   type RegistrationData,
   applyEntitlementIdPattern,
   checkRegistrationData,
   noRegistration,
 } from '../../domain/bulk.ts';
 import { generateCode, generateEntitlementId } from '../../domain/codes.ts';
-import type { EntitlementState } from '../../domain/entitlement-states.ts';
+import { type EntitlementState, allowsActivation } from '../../domain/entitlement-states.ts';
 import type { ChannelPartner, Entitlement, Registration } from '../../domain/entitlements.ts';
 import { AppError, unknownReference } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
@@ -33,6 +34,7 @@ import { insertAnonymousOrNamedAccount } from '../accounts/create-account.ts';
 import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { mailActivationCode } from '../mail/redemption-mail.ts';
 import { findVisibleKey } from './read-web-register-keys.ts';
 
 export interface RedeemInput {
@@ -70,7 +72,9 @@ export async function redeemWebRegisterKey(
     }
     const owner = await ownerFor(tx, actor, bulk, input);
     const pk = await redeemKey(tx, actor, at, { key, bulk, owner, registration: input.registration });
-    return loadEntitlementByPk(tx, pk);
+    const entitlement = await loadEntitlementByPk(tx, pk);
+    await mailActivationCode(ctx, tx, at, entitlement);
+    return entitlement;
   });
 }
 
@@ -91,13 +95,8 @@ export async function redeemKey(
   },
 ): Promise<string> {
   const { key, bulk } = options;
-  if (key.state !== 'unredeemed') throw keyNotRedeemable(key);
-  if (bulk.state !== 'deployed' && bulk.state !== 'test') {
-    throw new AppError(
-      'INVALID_STATE',
-      `The bulk entitlement is ${bulk.state}; its keys are redeemed once it is deployed (or test).`,
-    );
-  }
+  const refusal = keyRefusal(key, bulk);
+  if (refusal) throw refusal.error;
   const registration = checkRegistrationData(registrationOf(bulk), options.registration);
   if (!(await claimKey(tx, key.code, bulk.pk, at))) throw keyNotRedeemable((await findKeyRecord(tx, key.code)) ?? key);
 
@@ -126,6 +125,8 @@ export async function redeemKey(
       webRegisterKey: key.key,
       bulkEntitlementPk: bulk.pk,
       registrationData: registration,
+      // Licences of redeemed keys go to the bulk entitlement's ship-to address when it asks for them.
+      emailLicenses: bulk.emailLicenses,
       at,
     },
     copiedPartners(await partnersOf(tx, bulk), owner.id),
@@ -164,12 +165,45 @@ export async function redeemKey(
   return pk;
 }
 
-/** Says nothing of who redeemed it or when: that is the redeemer's business. */
-function keyNotRedeemable(key: KeyRecord): AppError {
+/** Why a key cannot be redeemed, judged on the key and its stock alone. */
+export interface KeyRefusal {
+  /** What a page words for people in its own way; the rule that picks it is here only. */
+  reason: 'redeemed' | 'void' | 'stock-not-ready';
+  /** What the API answers (and a page's status comes from). */
+  error: AppError;
+}
+
+/**
+ * The redemption refusals that need neither the redeemer nor the owner: a key is redeemed once, never
+ * when void, and only from stock that is deployed (or test). `redeemKey` enforces them; the portal
+ * asks the same function before it shows the registration form. Says nothing of who redeemed a key
+ * or when: that is the redeemer's business.
+ */
+export function keyRefusal(key: { state: KeyState }, stock: { state: EntitlementState }): KeyRefusal | undefined {
   if (key.state === 'redeemed')
-    return new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.');
-  if (key.state === 'void') return new AppError('INVALID_STATE', 'This web register key is void.');
-  return new AppError('INVALID_STATE', 'This web register key moved to other stock meanwhile; try again.');
+    return {
+      reason: 'redeemed',
+      error: new AppError('ALREADY_REDEEMED', 'This web register key has already been redeemed.'),
+    };
+  if (key.state === 'void')
+    return { reason: 'void', error: new AppError('INVALID_STATE', 'This web register key is void.') };
+  if (!allowsActivation(stock.state))
+    return {
+      reason: 'stock-not-ready',
+      error: new AppError(
+        'INVALID_STATE',
+        `The bulk entitlement is ${stock.state}; its keys are redeemed once it is deployed (or test).`,
+      ),
+    };
+  return undefined;
+}
+
+/** A claim that failed: the key changed meanwhile (redeemed, voided, or moved by a split). */
+function keyNotRedeemable(key: KeyRecord): AppError {
+  return (
+    keyRefusal(key, { state: 'deployed' })?.error ??
+    new AppError('INVALID_STATE', 'This web register key moved to other stock meanwhile; try again.')
+  );
 }
 
 export async function bulkOf(tx: Db, key: KeyRecord): Promise<EntitlementRecord> {

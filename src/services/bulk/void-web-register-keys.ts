@@ -10,7 +10,7 @@ import {
   voidFirstUnredeemedKeys,
   voidKeys,
 } from '../../store/web-register-keys.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { findVisibleBulkEntitlement } from './find-bulk-entitlement.ts';
@@ -19,6 +19,11 @@ import { findVisibleKey } from './read-web-register-keys.ts';
 export interface VoidResult {
   voided: number;
   rejected: { key: string; reason: 'not-found' | 'redeemed' | 'void' }[];
+}
+
+/** Whether to offer this person voiding keys: the producer's. */
+export function mayVoidKeys(actor: Actor): boolean {
+  return isProducer(actor);
 }
 
 /**

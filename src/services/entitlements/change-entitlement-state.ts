@@ -6,7 +6,8 @@ import { loadEntitlement, loadEntitlementByPk, moveEntitlementState } from '../.
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
+import { mailDeployedEntitlement } from '../mail/entitlement-mail.ts';
 import { findVisibleEntitlement } from './find-entitlement.ts';
 
 export async function changeEntitlementState(
@@ -40,6 +41,8 @@ export async function changeEntitlementState(
       before,
       after,
     });
+    // Its first deployment, not a return from suspension, is when the customer hears of it.
+    if (to === 'deployed' && from !== 'inactive') await mailDeployedEntitlement(ctx, tx, at, after);
     return after;
   });
 }

@@ -36,6 +36,7 @@ interface CommonInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: string | null | undefined;
+  emailLicenses?: boolean | undefined;
 }
 
 export interface CreateSimpleEntitlementInput extends CommonInput {
@@ -81,6 +82,7 @@ export async function createEntitlement(
       description: input.description ?? null,
       shipToEmail: input.shipToEmail ?? null,
       shipToAddress: input.shipToAddress ?? null,
+      emailLicenses: input.emailLicenses ?? false,
       at,
     };
     let entitlement: NewEntitlement;

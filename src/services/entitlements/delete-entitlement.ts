@@ -4,7 +4,7 @@ import { deleteEntitlement as deleteRows, hasSplitChildren, loadEntitlement } fr
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { claimEditable, findVisibleEntitlement } from './find-entitlement.ts';
 
 /**

@@ -17,11 +17,11 @@ import {
   toLineItem,
   updateLineItemRecord,
 } from '../../store/entitlements.ts';
-import { requireProducer, requireRole, scopeOf } from '../access.ts';
+import { isProducer, requireProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { type LineItemInput, newLineItems } from './entitlement-parts.ts';
 import { claimEditable, findVisibleEntitlement, findVisibleLineItem } from './find-entitlement.ts';
 
@@ -58,6 +58,11 @@ export async function addLineItem(
     });
     return after;
   });
+}
+
+/** Whether to offer this person edits of line items (draft or test ones; the service checks the state): the producer's. */
+export function mayEditLineItems(actor: Actor): boolean {
+  return isProducer(actor);
 }
 
 export interface UpdateLineItemInput {

@@ -27,6 +27,7 @@ export interface UpdateEntitlementInput {
   description?: string | null | undefined;
   shipToEmail?: string | null | undefined;
   shipToAddress?: string | null | undefined;
+  emailLicenses?: boolean | undefined;
   channelPartners?: ChannelPartnerInput[] | undefined;
   /** Bulk entitlements only. */
   productId?: string | undefined;
@@ -55,6 +56,7 @@ export async function updateEntitlement(
       description: input.description,
       shipToEmail: input.shipToEmail,
       shipToAddress: input.shipToAddress,
+      emailLicenses: input.emailLicenses,
       at,
     };
     if (entitlement.kind === 'simple') {

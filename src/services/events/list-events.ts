@@ -3,9 +3,14 @@ import type { AuditEvent } from '../../domain/events.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import { lineItemsOf } from '../../store/entitlements.ts';
 import { listEvents as listRows } from '../../store/events.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 import { findVisibleEntitlement, findVisibleLineItem } from '../entitlements/find-entitlement.ts';
+
+/** Whether this person may read the audit log (pages leave out the history otherwise): the producer's. */
+export function mayReadEvents(actor: Actor): boolean {
+  return isProducer(actor);
+}
 
 export interface EventListFilter {
   subjectType?: string | undefined;

@@ -5,15 +5,20 @@ import { type LineItem, MAX_QUANTITY } from '../../domain/entitlements.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
 import { findProduct } from '../../store/catalog.ts';
 import { addQuantity, setExpiration, setProduct } from '../../store/lifecycle.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 
 /**
  * Renew, upsell and upgrade change a deployed line item where it stands: its activation ID stays,
  * so no device needs a new code, and the change is in the line item's history (before and after).
  */
+
+/** Whether to offer this person renewals, upsells and upgrades: they are the producer's. */
+export function mayChangeLineItems(actor: Actor): boolean {
+  return isProducer(actor);
+}
 
 /** A later expiration date. Licences issued from now on carry it; a device gets one by activating again. */
 export async function renewLineItem(

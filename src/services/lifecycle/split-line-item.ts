@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/actors.ts';
 import { AppError } from '../../domain/errors.ts';
 import { insertLineItems, nextLineItemPosition } from '../../store/entitlements.ts';
 import { reduceQuantity } from '../../store/lifecycle.ts';
-import { requireRole } from '../access.ts';
+import { hasRole, requireRole } from '../access.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 import { type LifecycleResult, successorElsewhere, successorLineItem, targetAccount } from './transfer-line-item.ts';
@@ -15,6 +15,14 @@ export interface SplitInput {
   entitlementId?: string | undefined;
 }
 
+/** Who may split line items: the producer, and partners (to their customers). */
+const splitRoles = ['admin', 'operator', 'partner'] as const;
+
+/** Whether to offer this person splits; the line item's scope and state decide the rest. */
+export function maySplitLineItems(actor: Actor): boolean {
+  return hasRole(actor, splitRoles);
+}
+
 /** Moves part of a line item's free quantity to a new line item, with lineage to the old one. */
 export async function splitLineItem(
   ctx: ServiceContext,
@@ -22,7 +30,7 @@ export async function splitLineItem(
   activationId: string,
   input: SplitInput,
 ): Promise<LifecycleResult> {
-  requireRole(actor, ['admin', 'operator', 'partner']);
+  requireRole(actor, splitRoles);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A split');
     const owner =

@@ -22,11 +22,11 @@ import {
   moveLiveLeases,
   setUsedCount,
 } from '../../store/lifecycle.ts';
-import { isProducer, ownAccountId, requireRole } from '../access.ts';
+import { hasRole, isProducer, ownAccountId, requireRole } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { invalidateValidations } from '../licensing/invalidate.ts';
+import { invalidateValidations } from '../validation/invalidate.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 
 export interface TransferInput {
@@ -48,6 +48,14 @@ export interface LifecycleResult {
   entitlementId: string;
 }
 
+/** Who may transfer line items: the producer, and partners (their customers' and their own). */
+const transferRoles = ['admin', 'operator', 'partner'] as const;
+
+/** Whether to offer this person transfers; the line item's scope and state decide the rest. */
+export function mayTransferLineItems(actor: Actor): boolean {
+  return hasRole(actor, transferRoles);
+}
+
 /**
  * Hands a deployed line item to another account, as a partner hands stock to its end customer:
  * the whole quantity moves to a new line item of a new entitlement of that account, and the old one
@@ -59,7 +67,7 @@ export async function transferLineItem(
   activationId: string,
   input: TransferInput,
 ): Promise<LifecycleResult> {
-  requireRole(actor, ['admin', 'operator', 'partner']);
+  requireRole(actor, transferRoles);
   return inTransaction(ctx, async (tx, at) => {
     const { lineItem, entitlement } = await deployedLineItem(tx, actor, activationId, 'A transfer');
     const target = await targetAccount(tx, actor, input.accountId, '/accountId');
@@ -124,6 +132,15 @@ export async function transferLineItem(
     );
     return { lineItem: after, newLineItem: created, entitlementId: created.entitlementId };
   });
+}
+
+/**
+ * The accounts `targetAccount` accepts, as a filter for a page to offer them: any for the producer,
+ * for a partner its own customers.
+ */
+export function targetAccountFilter(actor: Actor): { parentAccountId?: string } {
+  const own = ownAccountId(actor);
+  return isProducer(actor) || own === null ? {} : { parentAccountId: own };
 }
 
 /**

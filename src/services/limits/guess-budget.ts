@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isGuessableCode } from '../../domain/codes.ts';
 import { isSignedLicense } from '../activations/validate-license.ts';
 import type { ServiceContext } from '../context.ts';
-import type { WindowCounts } from './window-counts.ts';
+import type { RateCounter } from './rate-counters.ts';
 
 /**
  * Routes that answer whether a secret exists, grouped so that failures at one kind (sign-in
@@ -28,7 +28,8 @@ const WINDOW_MS = 60_000;
 
 /**
  * DESIGN.md §2 rule 5, the failed-guess budget: failures are counted per client address and route
- * family in one-minute windows. Past the budget the family refuses that address, except for a
+ * family in one-minute windows, on the shared limit counters (one budget across every server on
+ * PostgreSQL). Past the budget the family refuses that address, except for a
  * request that proves it is not guessing: a licence this server signed, or a code too long to
  * guess (an honest device behind the same proxy as a guesser keeps working; a guesser gains
  * nothing from an answer about a code it could never have found). Short codes get no such pass,
@@ -36,11 +37,11 @@ const WINDOW_MS = 60_000;
  */
 export class GuessBudget {
   readonly #ctx: ServiceContext;
-  readonly #failures: WindowCounts;
+  readonly #failures: RateCounter;
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
-    this.#failures = ctx.counts('guesses', ctx.config.failedAttemptsPerMinute, WINDOW_MS);
+    this.#failures = ctx.rateCounters.counter('failed-guesses', ctx.config.failedAttemptsPerMinute, WINDOW_MS);
   }
 
   get max(): number {
@@ -49,7 +50,7 @@ export class GuessBudget {
 
   /** Seconds until `address` may guess at `family` again; 0 when the request may go on. */
   async refusal(family: GuessFamily, address: string, presented: Presented): Promise<number> {
-    const wait = await this.#failures.retryAfter(`${family} ${address}`);
+    const wait = this.#failures.retryAfter(`${family} ${address}`);
     if (wait === 0 || (family !== 'sign-in' && (await this.#provesItself(presented)))) return 0;
     return wait;
   }
@@ -58,9 +59,9 @@ export class GuessBudget {
   async record(family: GuessFamily, address: string, outcome: GuessOutcome): Promise<boolean> {
     if (!isFailedGuess(outcome)) return false;
     const key = `${family} ${address}`;
-    const before = await this.#failures.retryAfter(key);
-    await this.#failures.add(key);
-    return before === 0 && (await this.#failures.retryAfter(key)) > 0;
+    const before = this.#failures.retryAfter(key);
+    this.#failures.add(key);
+    return before === 0 && this.#failures.retryAfter(key) > 0;
   }
 
   async #provesItself({ code, token }: Presented): Promise<boolean> {

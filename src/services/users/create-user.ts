@@ -10,6 +10,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
 import { hashPassword } from './passwords.ts';
+import { mailSignInLink } from './sign-in-links.ts';
 import { checkUserManagement, userManagers } from './user-access.ts';
 
 export interface CreateUserInput {
@@ -21,7 +22,20 @@ export interface CreateUserInput {
   password?: string | undefined;
 }
 
-export async function createUser(ctx: ServiceContext, actor: Actor, input: CreateUserInput): Promise<User> {
+export interface CreateUserOptions {
+  /**
+   * The sign-in link URL for a secret. Given, a user made without a password is mailed a first
+   * sign-in link in the same transaction; left out (the command line prints one), nothing is mailed.
+   */
+  linkFor?: ((secret: string) => string) | undefined;
+}
+
+export async function createUser(
+  ctx: ServiceContext,
+  actor: Actor,
+  input: CreateUserInput,
+  options: CreateUserOptions = {},
+): Promise<User> {
   if (input.password !== undefined) checkPassword(input.password);
   // Hashing takes a while; done before the transaction so that it holds no lock meanwhile.
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
@@ -50,6 +64,8 @@ export async function createUser(ctx: ServiceContext, actor: Actor, input: Creat
       '/email',
     );
     await audit(tx, actor, at, { action: 'user.created', subjectType: 'user', subjectId: user.id, after: user });
+    if (!user.hasPassword && options.linkFor)
+      await mailSignInLink(ctx, tx, actor, at, { user, reason: 'welcome', linkFor: options.linkFor });
     return user;
   });
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../../domain/errors.ts';
 import { normalizeEmail } from '../../domain/users.ts';
 import type { ServiceContext } from '../context.ts';
-import type { WindowCounts } from '../limits/window-counts.ts';
+import type { RateCounter, RateCounters } from '../limits/rate-counters.ts';
 import { type NewSession, signInWithPassword } from './sessions.ts';
 
 /**
@@ -15,20 +15,25 @@ export const FAILURES_PER_ACCOUNT = 50;
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
 interface Throttle {
-  fromAddress: WindowCounts;
-  ofAccount: WindowCounts;
+  fromAddress: RateCounter;
+  ofAccount: RateCounter;
 }
 
-const throttles = new WeakMap<ServiceContext['counts'], Throttle>();
+/** One throttle per set of counters: a counter is made once, not per sign-in. */
+const throttles = new WeakMap<RateCounters, Throttle>();
 
 function throttleOf(ctx: ServiceContext): Throttle {
-  let throttle = throttles.get(ctx.counts);
+  let throttle = throttles.get(ctx.rateCounters);
   if (!throttle) {
     throttle = {
-      fromAddress: ctx.counts('sign-in.account-address', FAILURES_PER_ACCOUNT_AND_ADDRESS, FAILURE_WINDOW_MS),
-      ofAccount: ctx.counts('sign-in.account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS),
+      fromAddress: ctx.rateCounters.counter(
+        'sign-in-account-address',
+        FAILURES_PER_ACCOUNT_AND_ADDRESS,
+        FAILURE_WINDOW_MS,
+      ),
+      ofAccount: ctx.rateCounters.counter('sign-in-account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS),
     };
-    throttles.set(ctx.counts, throttle);
+    throttles.set(ctx.rateCounters, throttle);
   }
   return throttle;
 }
@@ -45,7 +50,7 @@ export async function signInWithPasswordThrottled(
   const email = normalizeEmail(input.email);
   const throttle = throttleOf(ctx);
   const fromHere = `${input.address} ${email}`;
-  const wait = Math.max(await throttle.fromAddress.retryAfter(fromHere), await throttle.ofAccount.retryAfter(email));
+  const wait = Math.max(throttle.fromAddress.retryAfter(fromHere), throttle.ofAccount.retryAfter(email));
   if (wait > 0)
     throw new AppError(
       'RATE_LIMITED',
@@ -54,8 +59,8 @@ export async function signInWithPasswordThrottled(
     );
   const created = email && input.password ? await signInWithPassword(ctx, email, input.password) : undefined;
   if (!created && email) {
-    await throttle.fromAddress.add(fromHere);
-    await throttle.ofAccount.add(email);
+    throttle.fromAddress.add(fromHere);
+    throttle.ofAccount.add(email);
   }
   return created;
 }

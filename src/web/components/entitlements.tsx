@@ -29,32 +29,20 @@ export function expiry(date: string | null): string {
   return date ? formatDate(date) : 'Permanent';
 }
 
-/** A mail to whoever receives the code, written for them: the code, what it is for, until when. */
-export function activationMail(lineItem: LineItem, product: string, to: string | null | undefined): string {
-  const subject = `Your activation ID for ${product}`;
-  const until = lineItem.expirationDate ? `until ${lineItem.expirationDate}` : 'with no end date';
-  const body = [
-    'Hello,',
-    '',
-    `here is your activation ID for ${product}:`,
-    '',
-    `    ${lineItem.activationId}`,
-    '',
-    `Enter it when the application asks for an activation code. It activates up to ${lineItem.quantity} device${lineItem.quantity === 1 ? '' : 's'}, ${until}.`,
-    '',
-  ].join('\n');
-  return `mailto:${to ? encodeURIComponent(to) : ''}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
+/** Where the person who hands out a code has it mailed (a real send, with the code and how to activate). */
+export function activationMailPath(lineItem: Pick<LineItem, 'entitlementId' | 'activationId'>): string {
+  return `/portal/entitlements/${encodeURIComponent(lineItem.entitlementId)}/email?activationId=${encodeURIComponent(lineItem.activationId)}`;
 }
 
 /** An activation ID as a partner hands it out: to read, to copy, to send by mail. */
 export function ActivationCode({
   lineItem,
   product,
-  email,
   link = true,
 }: {
   lineItem: LineItem;
   product: string;
+  /** The ship-to address; the mail form starts with it. */
   email?: string | null;
   link?: boolean;
 }) {
@@ -72,8 +60,8 @@ export function ActivationCode({
         <CopyButton text={code} />
         <a
           class="button button-small button-quiet"
-          href={activationMail(lineItem, product, email)}
-          aria-label={`Email ${code}`}
+          href={activationMailPath(lineItem)}
+          aria-label={`Email ${code} (${product})`}
         >
           Email
         </a>

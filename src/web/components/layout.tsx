@@ -21,7 +21,9 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/devices', label: 'Devices' },
         { href: '/portal/reports', label: 'Reports' },
         { href: '/portal/events', label: 'Audit log' },
+        { href: '/portal/outbox', label: 'Outbox' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
         ...(role === 'admin' ? [{ href: '/portal/api-keys', label: 'API keys' }] : []),
       ];
     case 'partner':
@@ -33,7 +35,9 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/accounts', label: 'Customers' },
         { href: '/portal/activations', label: 'Activations' },
         { href: '/portal/reports', label: 'Billing' },
+        { href: '/portal/outbox', label: 'Outbox' },
         { href: '/portal/users', label: 'Users' },
+        { href: '/portal/webhooks', label: 'Webhooks' },
       ];
     case 'customer':
       return anonymous
@@ -223,6 +227,9 @@ const stateTones: Record<string, 'neutral' | 'good' | 'warn' | 'bad' | 'info'> =
   active: 'good',
   returned: 'neutral',
   revoked: 'bad',
+  queued: 'info',
+  sent: 'good',
+  failed: 'bad',
   unredeemed: 'info',
   redeemed: 'good',
   void: 'bad',

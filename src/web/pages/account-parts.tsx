@@ -47,5 +47,6 @@ export const byId = async (ctx: ServiceContext, actor: Actor, ids: (string | nul
     ).map((a) => [a.id, a]),
   );
 
-export const parentChoices = (ctx: ServiceContext, actor: Actor) =>
+/** Accounts with a name (not the anonymous ones) to pick from, as many as a list offers. */
+export const namedAccounts = (ctx: ServiceContext, actor: Actor) =>
   listAccounts(ctx, actor, { anonymous: false }, { limit: PICKER_SIZE });

@@ -21,7 +21,7 @@ import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts
 import { refusalOf, unlessForbidden } from '../refusals.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
-import { PAGE_SIZE, AccountTypeBadge, AccountRef, createRefusal, byId, parentChoices } from './account-parts.tsx';
+import { PAGE_SIZE, AccountTypeBadge, AccountRef, createRefusal, byId, namedAccounts } from './account-parts.tsx';
 
 // One account's page: its facts, its edit form and its contacts.
 
@@ -281,7 +281,7 @@ export async function accountDetailPages(web: Web): Promise<void> {
       ),
       child: await createRefusal(ctx, actor, id),
     };
-    const parents = isProducer(actor) && !refusals.edit ? await parentChoices(ctx, actor) : undefined;
+    const parents = isProducer(actor) && !refusals.edit ? await namedAccounts(ctx, actor) : undefined;
     return {
       account,
       known,

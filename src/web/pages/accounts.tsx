@@ -13,7 +13,7 @@ import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
-import { createRefusal, PAGE_SIZE, AccountTypeBadge, AccountRef, byId, parentChoices } from './account-parts.tsx';
+import { createRefusal, PAGE_SIZE, AccountTypeBadge, AccountRef, byId, namedAccounts } from './account-parts.tsx';
 
 const AccountListQuery = Type.Object({
   type: Type.Optional(Type.Enum(accountTypes)),
@@ -255,7 +255,7 @@ export async function accountPages(web: Web): Promise<void> {
     <NewAccountPage
       state={state}
       producer={isProducer(actor)}
-      parents={isProducer(actor) ? await parentChoices(ctx, actor) : { items: [], nextCursor: null }}
+      parents={isProducer(actor) ? await namedAccounts(ctx, actor) : { items: [], nextCursor: null }}
       parentAccountId={parentAccountId}
     />
   );

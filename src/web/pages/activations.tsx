@@ -10,18 +10,21 @@ import { isProducer } from '../../services/access.ts';
 import { returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
 import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { EmailLicenseBody } from '../../interface/schemas/messages-inputs.ts';
+import { emailActivationLicense } from '../../services/mail/license-mail.ts';
 import {
   ActivationState,
   type ActivationNames,
   ActivationTable,
   deviceLabel,
 } from '../components/activation-table.tsx';
-import { PostButton, SelectField, TextField } from '../components/form.tsx';
+import { Form, PostButton, SelectField, TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { FilterBar, Pager } from '../components/table.tsx';
 import { accountNames, productNames } from '../lookups.ts';
 import { signedIn } from '../session.ts';
-import { type Web, parseQuery } from '../web.ts';
+import { type FormState, emptyForm } from '../forms.ts';
+import { type Web, parseQuery, submit } from '../web.ts';
 
 const ActivationListQuery = Type.Object({
   q: Type.Optional(CodeSchema),
@@ -163,11 +166,13 @@ function ActivationPage({
   names,
   actor,
   accountName,
+  mailState = emptyForm,
 }: {
   activation: Activation;
   names: ActivationNames;
   actor: Actor;
   accountName: string | undefined;
+  mailState?: FormState;
 }) {
   const active = activation.state === 'active';
   const anonymous = actor.type === 'user' && actor.accountAnonymous;
@@ -238,6 +243,19 @@ function ActivationPage({
           )}
         </div>
       </Section>
+      {active && !anonymous && (
+        <Section title="Mail the licence">
+          <Form action={`/portal/activations/${activation.id}/email`} state={mailState} submit="Mail the licence file">
+            <TextField
+              name="to"
+              label="To"
+              type="email"
+              state={mailState}
+              hint="Left blank: the entitlement's ship-to address."
+            />
+          </Form>
+        </Section>
+      )}
       <Section title="Device">
         <Facts
           items={[
@@ -306,6 +324,33 @@ export async function activationPages(web: Web): Promise<void> {
         accountName={accounts.get(activation.accountId)}
       />,
     );
+  });
+
+  app.post('/activations/:id/email', async (request, reply) => {
+    const { actor } = signedIn(request);
+    const id = idOf(request);
+    return submit(web, request, reply, {
+      schema: EmailLicenseBody,
+      run: (input) => emailActivationLicense(ctx, actor, id, input),
+      done: (message) =>
+        render.redirect(reply, `/portal/activations/${id}`, `The licence file is on its way to ${message.to}.`),
+      again: async (state) => {
+        const activation = await getActivation(ctx, actor, id);
+        const [names, accounts] = await Promise.all([
+          namesForActivations(ctx, actor, [activation], false),
+          accountNames(ctx, actor, [activation.accountId]),
+        ]);
+        return (
+          <ActivationPage
+            activation={activation}
+            names={names}
+            actor={actor}
+            accountName={accounts.get(activation.accountId)}
+            mailState={state}
+          />
+        );
+      },
+    });
   });
 
   app.get('/activations/:id/license', async (request, reply) => {

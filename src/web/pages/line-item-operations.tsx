@@ -10,11 +10,19 @@ import {
   UpgradeLineItemInput,
   UpsellLineItemInput,
 } from '../../interface/schemas/lifecycle-inputs.ts';
-import { isProducer } from '../../services/access.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
-import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
-import { transferLineItem } from '../../services/lifecycle/transfer-line-item.ts';
+import {
+  mayChangeLineItems,
+  renewLineItem,
+  upgradeLineItem,
+  upsellLineItem,
+} from '../../services/lifecycle/change-line-item.ts';
+import { maySplitLineItems, splitLineItem } from '../../services/lifecycle/split-line-item.ts';
+import {
+  mayTransferLineItems,
+  targetAccountFilter,
+  transferLineItem,
+} from '../../services/lifecycle/transfer-line-item.ts';
 import type { Names } from '../choices.ts';
 import { AccountRef, type ChangeRow, expiry, productName } from '../components/entitlements.tsx';
 import { type Option, SelectField, TextField } from '../components/form.tsx';
@@ -51,8 +59,8 @@ export interface Operation {
   title: string;
   verb: string;
   lead: string;
-  /** Partners may transfer and split (to their own customers: the service decides which). */
-  forPartners: boolean;
+  /** Whether to offer it to this person: the service's own policy; the service still decides each one. */
+  offeredTo(actor: Actor): boolean;
   schema: TSchema;
   run(ctx: ServiceContext, actor: Actor, activationId: string, input: unknown): Promise<Outcome>;
   Fields(props: { state: FormState; subject: Subject; offer: Offer }): JSX.Element;
@@ -93,7 +101,7 @@ export const operations: Operation[] = [
     title: 'Transfer',
     verb: 'Transfer',
     lead: 'Hand the whole line item to another account, as a partner hands stock to an end customer. The account gets a new entitlement with a new activation ID; this line item is closed.',
-    forPartners: true,
+    offeredTo: mayTransferLineItems,
     schema: TransferLineItemInput,
     run: (ctx, actor, id, input) => transferLineItem(ctx, actor, id, input),
     Fields: ({ state, offer, subject }) => (
@@ -168,7 +176,7 @@ export const operations: Operation[] = [
     title: 'Split',
     verb: 'Split',
     lead: 'Move part of the quantity that is not activated to a new line item, for the same owner or another account.',
-    forPartners: true,
+    offeredTo: maySplitLineItems,
     schema: SplitLineItemInput,
     run: (ctx, actor, id, input) => splitLineItem(ctx, actor, id, input),
     Fields: ({ state, offer, subject }) => (
@@ -233,7 +241,7 @@ export const operations: Operation[] = [
     title: 'Renew',
     verb: 'Renew',
     lead: 'A later expiration date on the same activation ID. Licences issued from now on carry it; a device gets it by activating again.',
-    forPartners: false,
+    offeredTo: mayChangeLineItems,
     schema: RenewLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await renewLineItem(ctx, actor, id, input.expirationDate) }),
     Fields: ({ state, subject }) => (
@@ -256,7 +264,7 @@ export const operations: Operation[] = [
     title: 'Upsell',
     verb: 'Add quantity',
     lead: 'More quantity on the same activation ID: no device needs a new code.',
-    forPartners: false,
+    offeredTo: mayChangeLineItems,
     schema: UpsellLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await upsellLineItem(ctx, actor, id, input.quantity) }),
     Fields: ({ state, subject }) => (
@@ -281,7 +289,7 @@ export const operations: Operation[] = [
     title: 'Upgrade',
     verb: 'Upgrade',
     lead: 'A newer version of the same product. Devices activated before keep their version until they return it; new activations get the new one.',
-    forPartners: false,
+    offeredTo: mayChangeLineItems,
     schema: UpgradeLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await upgradeLineItem(ctx, actor, id, input.productId) }),
     Fields: ({ state, offer, subject }) =>
@@ -313,12 +321,11 @@ export const operations: Operation[] = [
 ];
 
 function targetHint(actor: Actor): string {
-  return isProducer(actor) ? 'Any account.' : 'One of your customers.';
+  return targetAccountFilter(actor).parentAccountId === undefined ? 'Any account.' : 'One of your customers.';
 }
 
 /** Operations this person is offered; the service still decides each one. */
 export function offeredOperations(actor: Actor, lineItem: LineItem): Operation[] {
   if (!allowsLifecycle(lineItem.state)) return [];
-  if (isProducer(actor)) return operations;
-  return actor.type === 'user' && actor.role === 'partner' ? operations.filter((op) => op.forPartners) : [];
+  return operations.filter((op) => op.offeredTo(actor));
 }

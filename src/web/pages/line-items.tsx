@@ -7,12 +7,13 @@ import { isEditable } from '../../domain/entitlement-states.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { statusOfError } from '../../interface/problem.ts';
-import { isProducer, ownAccountId } from '../../services/access.ts';
+import { mayReadEvents } from '../../services/events/list-events.ts';
 import { listActivations } from '../../services/activations/read-activations.ts';
 import { getLicenseModel, listProducts } from '../../services/catalog/read-catalog.ts';
 import { type ServiceContext, preview } from '../../services/context.ts';
+import { targetAccountFilter } from '../../services/lifecycle/transfer-line-item.ts';
 import { getLineItemLineage, type LineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
-import { getLineItem } from '../../services/entitlements/line-items.ts';
+import { getLineItem, mayEditLineItems } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { type Names, accountChoices, namesOf, productLabel } from '../choices.ts';
@@ -141,7 +142,7 @@ function LineItemPage(props: {
               {op.title}
             </a>
           ))}
-          {isProducer(actor) && isEditable(subject.entitlement.state) && (
+          {mayEditLineItems(actor) && isEditable(subject.entitlement.state) && (
             <a class="button" href={`${path}/edit`}>
               Edit
             </a>
@@ -286,13 +287,8 @@ function OperationPage({
 async function offerFor(ctx: ServiceContext, op: Operation, subject: Subject): Promise<Offer> {
   const { actor, lineItem, names } = subject;
   if (op.name === 'transfer' || op.name === 'split') {
-    const own = ownAccountId(actor);
-    // A partner hands stock to its own customers; the producer to any account.
-    const accounts = await accountChoices(
-      ctx,
-      actor,
-      isProducer(actor) || own === null ? {} : { parentAccountId: own },
-    );
+    // The accounts the operation's service accepts: a partner's own customers; any for the producer.
+    const accounts = await accountChoices(ctx, actor, targetAccountFilter(actor));
     return { accounts, products: [] };
   }
   if (op.name === 'upgrade') {
@@ -337,7 +333,7 @@ export async function lineItemPages(web: Web): Promise<void> {
       getLineItemLineage(ctx, actor, lineItem.activationId),
       listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
       // The audit log is the producer's.
-      isProducer(actor)
+      mayReadEvents(actor)
         ? eventsWithActors(ctx, actor, { lineItem: lineItem.activationId }, { limit: HISTORY_SIZE })
         : undefined,
       product ? getLicenseModel(ctx, actor, product.licenseModelId) : undefined,

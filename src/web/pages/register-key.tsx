@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../../domain/accounts.ts';
 import type { WebRegisterKey } from '../../domain/bulk.ts';
-import { allowsActivation } from '../../domain/entitlement-states.ts';
 import type { Entitlement, Registration, RegistrationField } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
 import { RedeemKeyInput } from '../../interface/schemas/web-register-keys-inputs.ts';
@@ -11,7 +10,7 @@ import { getAccount, listAccounts } from '../../services/accounts/read-accounts.
 import { ownAccountId } from '../../services/access.ts';
 import { listBulkStock } from '../../services/bulk/read-stock.ts';
 import { getWebRegisterKey } from '../../services/bulk/read-web-register-keys.ts';
-import { redeemWebRegisterKey } from '../../services/bulk/redeem-web-register-key.ts';
+import { type KeyRefusal, keyRefusal, redeemWebRegisterKey } from '../../services/bulk/redeem-web-register-key.ts';
 import { getProduct } from '../../services/catalog/read-catalog.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { Form, SelectField, TextField } from '../components/form.tsx';
@@ -217,9 +216,7 @@ function RegisteredPage({
 }) {
   const item = entitlement.lineItems[0];
   const activationId = item?.activationId ?? '';
-  const mail = `mailto:?subject=${encodeURIComponent(`Your activation ID for ${productLabel}`)}&body=${encodeURIComponent(
-    `Activate ${productLabel} with this activation ID:\n\n${activationId}\n\nEnter it in the software when it asks, or at ${activateUrl}.\n`,
-  )}`;
+  const mail = `/portal/entitlements/${encodeURIComponent(entitlement.id)}/email`;
   return (
     <Layout
       title="Key registered"
@@ -227,8 +224,8 @@ function RegisteredPage({
     >
       <div class="notice activation-result" role="status">
         <p>
-          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it; they need no
-          account.
+          <strong>Give the end customer this activation ID.</strong> They activate {productLabel} with it, in the
+          software or at <a href={activateUrl}>{activateUrl}</a>; they need no account.
         </p>
         <div class="secret">
           <span class="activation-id">{activationId}</span>
@@ -263,20 +260,19 @@ function RegisteredPage({
   );
 }
 
-/** The key's state says whether it can be registered at all; the refusal names nobody. */
-function unregistrable(key: WebRegisterKey, stock: Entitlement): AppError | undefined {
-  if (key.state === 'redeemed')
-    return new AppError('ALREADY_REDEEMED', 'This key has been registered already; a key is registered once.');
-  if (key.state === 'void') return new AppError('INVALID_STATE', 'This key is void: it can no longer be registered.');
-  if (!allowsActivation(stock.state))
-    return new AppError(
-      'INVALID_STATE',
-      `The stock of this key is ${stock.state}; its keys can be registered once the producer deploys it.`,
-    );
-  return undefined;
-}
+/** The service's refusal in the words of this page; the refusal names nobody. */
+const keyRefusalWords: Record<KeyRefusal['reason'], (stock: Entitlement) => string> = {
+  redeemed: () => 'This key has been registered already; a key is registered once.',
+  void: () => 'This key is void: it can no longer be registered.',
+  'stock-not-ready': (stock) =>
+    `The stock of this key is ${stock.state}; its keys can be registered once the producer deploys it.`,
+};
 
-const keyRefusal = (error: AppError): FormState => ({ values: {}, errors: { key: error.message }, message: undefined });
+const keyRefusalForm = (error: AppError): FormState => ({
+  values: {},
+  errors: { key: error.message },
+  message: undefined,
+});
 
 export async function registerKeyPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
@@ -329,8 +325,11 @@ export async function registerKeyPages(web: Web): Promise<void> {
         'There is no such key in your stock. Check it for typing mistakes: a key has 4 to 64 letters, digits, - _ or .';
       return findPage(request, reply, { values, errors: { key: message }, message: undefined }, 404);
     }
-    const refused = unregistrable(view.key, view.stock);
-    if (refused) return findPage(request, reply, { ...keyRefusal(refused), values }, statusOfError(refused));
+    const refused = keyRefusal(view.key, view.stock);
+    if (refused) {
+      const worded = new AppError(refused.error.code, keyRefusalWords[refused.reason](view.stock));
+      return findPage(request, reply, { ...keyRefusalForm(worded), values }, statusOfError(worded));
+    }
     return render.page(request, reply, <RegisterPage view={view} state={emptyForm} />);
   });
 
@@ -372,7 +371,7 @@ export async function registerKeyPages(web: Web): Promise<void> {
       },
       again: async (state) =>
         keyRefused ? (
-          findKeyPage(request, { ...keyRefusal(keyRefused), values: { key: rawKey } })
+          findKeyPage(request, { ...keyRefusalForm(keyRefused), values: { key: rawKey } })
         ) : (
           <RegisterPage view={await keyContext(request, rawKey)} state={state} />
         ),

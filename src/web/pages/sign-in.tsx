@@ -25,7 +25,7 @@ function SignInPage({ state, next }: { state: FormState; next: string }) {
           />
         </Form>
         <p class="muted">
-          Forgotten your password, or never had one? Ask your administrator (or your partner) for a sign-in link. To
+          Forgotten your password, or never had one? <a href="/sign-in/forgot">Get a sign-in link by mail</a>. To
           activate software on a device, no account is needed: <a href="/activate">activate here</a>.
         </p>
       </div>

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
 import { Type } from 'typebox';
 import type { Account } from '../../domain/accounts.ts';
 import { type Actor, type Role, isAccountRole, roles } from '../../domain/actors.ts';
@@ -6,33 +6,18 @@ import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { PASSWORD_MIN_LENGTH, type User } from '../../domain/users.ts';
 import { UserInput } from '../../interface/schemas/users-inputs.ts';
-import { publicBaseUrl, signInLinkUrl } from '../../interface/public-url.ts';
-import { IdParams } from '../../interface/schemas/common.ts';
-import { getAccounts, listAccounts } from '../../services/accounts/read-accounts.ts';
 import { createUser } from '../../services/users/create-user.ts';
-import { getUser, listUsers } from '../../services/users/read-users.ts';
-import { createSignInLink } from '../../services/users/sign-in-links.ts';
-import { updateUser } from '../../services/users/update-user.ts';
+import { listUsers } from '../../services/users/read-users.ts';
 import { checkUserManagement } from '../../services/users/user-access.ts';
 import { AccountPicker } from '../components/account-picker.tsx';
-import { FieldRow, Form, PostButton, SelectField, TextField } from '../components/form.tsx';
-import { Badge, Code, CopyButton, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
+import { FieldRow, Form, SelectField, TextField } from '../components/form.tsx';
+import { Code, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
-import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
-import { refusalOf } from '../refusals.ts';
+import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
-import { NoInput, type Web, parseQuery, shownQuery, submit } from '../web.ts';
-import { AccountTypeBadge } from './account-parts.tsx';
-
-const PAGE_SIZE = 50;
-const PICKER_SIZE = 200;
-
-const roleLabels: Record<Role, string> = {
-  admin: 'Admin (producer, everything)',
-  operator: 'Operator (producer staff)',
-  partner: 'Partner',
-  customer: 'Customer',
-};
+import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
+import { PAGE_SIZE, roleLabels, StatusBadge } from './user-parts.tsx';
+import { byId, namedAccounts } from './account-parts.tsx';
 
 const UserListQuery = Type.Object({
   role: Type.Optional(Type.Enum(roles)),
@@ -40,17 +25,13 @@ const UserListQuery = Type.Object({
   email: Type.Optional(Type.String({ maxLength: 254 })),
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
+
 const NewUserQuery = Type.Object({ accountId: Type.Optional(Type.String({ maxLength: 100 })) });
-const RenameForm = Type.Object({ name: UserInput.properties.name }, { additionalProperties: false });
 
 function AccountCell({ user, accounts }: { user: User; accounts: Map<string, Account> }) {
   if (user.accountId === null) return <span class="muted">Producer</span>;
   const account = accounts.get(user.accountId);
   return account ? <a href={`/portal/accounts/${account.id}`}>{account.name}</a> : <Code>{user.accountId}</Code>;
-}
-
-function StatusBadge({ user }: { user: User }) {
-  return user.disabledAt ? <Badge tone="bad">disabled</Badge> : <Badge tone="good">active</Badge>;
 }
 
 function UsersPage({
@@ -194,155 +175,6 @@ function NewUserPage({
   );
 }
 
-interface SignInLink {
-  url: string;
-  expiresAt: string;
-}
-
-interface UserView {
-  user: User;
-  account: Account | undefined;
-  /** Why the user cannot be managed by the signed-in person, if not. */
-  refusal: AppError | undefined;
-  renameState: FormState;
-  /** A refused button (disable, enable, sign-in link): its message only. */
-  actionState: FormState;
-  link: SignInLink | undefined;
-  senderName: string;
-}
-
-function mailtoFor(user: User, link: SignInLink, senderName: string): string {
-  const body = [
-    `Hello ${user.name},`,
-    '',
-    'Open this link to sign in to the licence portal:',
-    '',
-    link.url,
-    '',
-    `It works once, until ${formatDate(link.expiresAt)}.${user.hasPassword ? '' : ' Once signed in, set a password on your profile page to sign in without a link next time.'}`,
-    '',
-    senderName,
-  ].join('\n');
-  return `mailto:${encodeURIComponent(user.email)}?subject=${encodeURIComponent('Your sign-in link to the licence portal')}&body=${encodeURIComponent(body)}`;
-}
-
-function UserPage({ view }: { view: UserView }) {
-  const { user, account, refusal, renameState, actionState, link } = view;
-  const manageable = refusal === undefined;
-  return (
-    <Layout title={user.name} lead={user.email}>
-      {link && (
-        <div class="notice" role="status">
-          <p>
-            <strong>Sign-in link made.</strong> Send it to {user.name} now: it is shown only this once, works once, and
-            expires {formatDate(link.expiresAt)}.
-          </p>
-          <div class="secret">
-            <span>{link.url}</span>
-            <CopyButton text={link.url} />
-          </div>
-          <p class="notice-actions">
-            <a class="button button-primary" href={mailtoFor(user, link, view.senderName)}>
-              Write an email with the link
-            </a>
-          </p>
-        </div>
-      )}
-      {actionState.message && (
-        <div class="form-error" role="alert">
-          {actionState.message}
-        </div>
-      )}
-      <Section title="User">
-        <Facts
-          items={[
-            ['Name', user.name],
-            ['Email', user.email],
-            ['Role', user.role],
-            [
-              'Account',
-              account ? (
-                <span class="button-row">
-                  <a href={`/portal/accounts/${account.id}`}>{account.name}</a> <AccountTypeBadge account={account} />
-                </span>
-              ) : user.accountId ? (
-                <Code>{user.accountId}</Code>
-              ) : (
-                "The producer's staff"
-              ),
-            ],
-            ['Signs in with', user.hasPassword ? 'A password' : 'A sign-in link (no password set yet)'],
-            [
-              'Status',
-              user.disabledAt ? (
-                <Badge tone="bad">disabled since {formatDate(user.disabledAt)}</Badge>
-              ) : (
-                <Badge tone="good">active</Badge>
-              ),
-            ],
-            ['ID', <Code>{user.id}</Code>],
-            ['Created', formatDate(user.createdAt)],
-          ]}
-        />
-      </Section>
-      {!manageable && refusal.code !== 'FORBIDDEN' && <p class="muted">{refusal.message}</p>}
-      {manageable && (
-        <>
-          <Section title="Sign-in link">
-            {user.disabledAt ? (
-              <p class="muted">A disabled user cannot sign in. Enable the user first to send a link.</p>
-            ) : (
-              <>
-                <p>
-                  A link that signs {user.name} in once, for 72 hours: for a first sign-in, or when a password is
-                  forgotten. Only a hash of it is kept;
-                  {user.hasPassword ? ' the password stays as it is.' : ' after signing in, they set a password.'}
-                </p>
-                <PostButton
-                  action={`/portal/users/${user.id}/sign-in-link`}
-                  label="Make a sign-in link"
-                  tone="primary"
-                />
-              </>
-            )}
-          </Section>
-          <Section title="Rename">
-            <div class="narrow">
-              <Form action={`/portal/users/${user.id}`} state={renameState} submit="Save name">
-                <TextField name="name" label="Name" state={renameState} required value={user.name} autocomplete="off" />
-              </Form>
-            </div>
-          </Section>
-          <Section title="Access">
-            {user.disabledAt ? (
-              <>
-                <p>
-                  This user cannot sign in. Enabling lets them sign in again with their password or a new sign-in link.
-                </p>
-                <PostButton action={`/portal/users/${user.id}/enable`} label="Enable" />
-              </>
-            ) : (
-              <>
-                <p>Disabling ends the user's sessions at once; they cannot sign in until enabled again.</p>
-                <PostButton
-                  action={`/portal/users/${user.id}/disable`}
-                  label="Disable"
-                  tone="danger"
-                  confirm={`Disable ${user.name}? Their sessions end at once.`}
-                />
-              </>
-            )}
-          </Section>
-        </>
-      )}
-    </Layout>
-  );
-}
-
-function idOf(request: FastifyRequest): string {
-  return parseForm(IdParams, request.params as FormBody).id;
-}
-
 /** The roles the signed-in person may give: the producer's own only if the rule lets it manage the producer's users. */
 function roleChoicesFor(actor: Actor): Role[] {
   return roles.filter((role) => {
@@ -360,18 +192,6 @@ function roleChoicesFor(actor: Actor): Role[] {
 export async function userPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
-  const accountChoices = (actor: Actor) => listAccounts(ctx, actor, { anonymous: false }, { limit: PICKER_SIZE });
-  const byId = async (actor: Actor, ids: (string | null)[]) =>
-    new Map(
-      (
-        await getAccounts(
-          ctx,
-          actor,
-          ids.filter((id): id is string => id !== null),
-        )
-      ).map((a) => [a.id, a]),
-    );
-
   app.get('/users', async (request, reply) => {
     const { actor } = signedIn(request);
     const query = parseQuery(UserListQuery, request);
@@ -383,10 +203,11 @@ export async function userPages(web: Web): Promise<void> {
     );
     const [accounts, choices] = await Promise.all([
       byId(
+        ctx,
         actor,
         users.items.map((u) => u.accountId),
       ),
-      accountChoices(actor),
+      namedAccounts(ctx, actor),
     ]);
     const partnerView = actor.type === 'user' && actor.role === 'partner';
     return render.page(
@@ -406,7 +227,7 @@ export async function userPages(web: Web): Promise<void> {
     <NewUserPage
       state={state}
       roleChoices={roleChoicesFor(actor)}
-      accounts={await accountChoices(actor)}
+      accounts={await namedAccounts(ctx, actor)}
       accountId={accountId}
     />
   );
@@ -423,94 +244,19 @@ export async function userPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     return submit(web, request, reply, {
       schema: UserInput,
-      run: (input) => createUser(ctx, actor, input),
+      run: (input) =>
+        createUser(ctx, actor, input, {
+          linkFor: (secret) => signInLinkUrl(publicBaseUrl(ctx.config, request), secret),
+        }),
       done: (user) =>
         render.redirect(
           reply,
           `/portal/users/${user.id}`,
           user.hasPassword
             ? `User ${user.name} created.`
-            : `User ${user.name} created. Make a sign-in link below and send it to them.`,
+            : `User ${user.name} created. A sign-in link is on its way to ${user.email}.`,
         ),
       again: (state) => newPage(actor, state, undefined),
-    });
-  });
-
-  const userView = async (
-    request: FastifyRequest,
-    id: string,
-    options: { renameState?: FormState; actionState?: FormState; link?: SignInLink } = {},
-  ): Promise<UserView> => {
-    const session = signedIn(request);
-    const user = await getUser(ctx, session.actor, id);
-    const accounts = await byId(session.actor, [user.accountId]);
-    const refusal = await refusalOf(ctx, (c) => updateUser(c, session.actor, id, {}));
-    return {
-      user,
-      account: user.accountId === null ? undefined : accounts.get(user.accountId),
-      refusal,
-      renameState: options.renameState ?? emptyForm,
-      actionState: options.actionState ?? emptyForm,
-      link: options.link,
-      senderName: session.user.name,
-    };
-  };
-
-  app.get('/users/:id', async (request, reply) =>
-    render.page(request, reply, <UserPage view={await userView(request, idOf(request))} />),
-  );
-
-  app.post('/users/:id', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const id = idOf(request);
-    return submit(web, request, reply, {
-      schema: RenameForm,
-      run: (input) => updateUser(ctx, actor, id, input),
-      done: (user) => render.redirect(reply, `/portal/users/${user.id}`, `Renamed to ${user.name}.`),
-      again: async (state) => <UserPage view={await userView(request, id, { renameState: state })} />,
-    });
-  });
-
-  for (const [action, disabled] of [
-    ['disable', true],
-    ['enable', false],
-  ] as const) {
-    app.post(`/users/:id/${action}`, async (request, reply) => {
-      const { actor } = signedIn(request);
-      const id = idOf(request);
-      return submit(web, request, reply, {
-        schema: NoInput,
-        run: () => updateUser(ctx, actor, id, { disabled }),
-        done: (user) =>
-          render.redirect(
-            reply,
-            `/portal/users/${user.id}`,
-            disabled
-              ? `${user.name} is disabled; their sessions have ended.`
-              : `${user.name} is enabled and can sign in again.`,
-          ),
-        again: async (state) => <UserPage view={await userView(request, id, { actionState: state })} />,
-      });
-    });
-  }
-
-  app.post('/users/:id/sign-in-link', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const id = idOf(request);
-    return submit(web, request, reply, {
-      schema: NoInput,
-      run: () => createSignInLink(ctx, actor, id),
-      // Shown on this answer only, never after a redirect: the link must not travel in a cookie or a URL.
-      done: async (link) => {
-        const url = signInLinkUrl(publicBaseUrl(ctx.config, request), link.secret);
-        return render.page(
-          request,
-          reply,
-          <UserPage view={await userView(request, id, { link: { url, expiresAt: link.expiresAt } })} />,
-          { status: 201 },
-        );
-      },
-      again: async (state) => <UserPage view={await userView(request, id, { actionState: state })} />,
     });
   });
 }

@@ -1,0 +1,160 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { systemActor } from '../../domain/actors.ts';
+import { webhookRetrySchedule } from '../../domain/backoff.ts';
+import { signedHeaders } from '../../domain/webhooks.ts';
+import { urlProblem } from './safe-target.ts';
+import type { Db } from '../../store/database.ts';
+import type { OutboxMessage } from '../../store/outbox.ts';
+import {
+  disableWebhookEndpoint,
+  findWebhookEndpoint,
+  recordEndpointFailure,
+  recordEndpointSuccess,
+} from '../../store/webhook-endpoints.ts';
+import { audit } from '../audit.ts';
+import type { ServiceContext } from '../context.ts';
+import type { DeliveryOutcome, OutboxHandler, SettledOutcome } from '../outbox/dispatcher.ts';
+import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './publish.ts';
+import { safeLookup } from './safe-target.ts';
+import { onCommit } from '../context.ts';
+
+export const WEBHOOK = 'webhook';
+
+/** What a webhook delivery carries: the exact body, frozen when the event was fanned out. */
+export interface WebhookPayload {
+  body: string;
+}
+
+const ANSWER_BYTES = 1024;
+
+/** Connections are kept open between deliveries to one receiver: a TLS handshake per event would cost more than the event. */
+const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+
+interface Answer {
+  statusCode: number;
+  body: string;
+}
+
+/**
+ * One POST: no redirects followed (a 3xx is a failure), the answer's first 1 KB kept, the rest
+ * discarded unread. The connection goes to an address `safeLookup` allowed.
+ */
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  options: { timeoutMs: number; allowPrivate: boolean; signal: AbortSignal },
+): Promise<Answer> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'Licentia-Webhooks/1',
+        },
+        lookup: safeLookup(options.allowPrivate),
+        agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+        signal: AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (kept >= ANSWER_BYTES) return;
+          chunks.push(chunk);
+          kept += chunk.length;
+          if (kept >= ANSWER_BYTES) {
+            resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+            response.destroy();
+          }
+        });
+        response.on('end', () =>
+          resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
+    return error.message;
+  }
+  return String(error);
+}
+
+/** Delivers `webhook` messages: one signed POST per attempt to one endpoint. */
+export function webhookHandler(ctx: ServiceContext): OutboxHandler {
+  const { config } = ctx;
+  return {
+    kind: WEBHOOK,
+    schedule: config.webhookRetrySchedule ?? webhookRetrySchedule,
+
+    async deliver(message: OutboxMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
+      const endpoint = message.target && (await findWebhookEndpoint(ctx.store.db, message.target, { kind: 'all' }));
+      if (!endpoint) return { result: 'skipped', reason: 'the endpoint was deleted' };
+      if (!endpoint.enabled && message.topic !== 'ping')
+        return { result: 'skipped', reason: `the endpoint is disabled: ${endpoint.disabledReason ?? ''}` };
+      const problem = urlProblem(endpoint.url, config.webhooksAllowPrivate);
+      if (problem) return { result: 'failed', error: `The URL ${problem}.` };
+      const { body } = message.payload as WebhookPayload;
+      const now = ctx.now();
+      const secrets = [endpoint.secret];
+      if (
+        endpoint.previousSecret &&
+        endpoint.previousSecretUntil &&
+        Date.parse(endpoint.previousSecretUntil) > now.getTime()
+      )
+        secrets.push(endpoint.previousSecret);
+      const headers = signedHeaders(secrets, message.id, Math.floor(now.getTime() / 1000), body);
+      try {
+        const answer = await post(new URL(endpoint.url), headers, body, {
+          timeoutMs: config.webhookTimeoutMs,
+          allowPrivate: config.webhooksAllowPrivate,
+          signal,
+        });
+        const outcome = { statusCode: answer.statusCode, response: answer.body };
+        if (answer.statusCode >= 200 && answer.statusCode < 300) return { result: 'delivered', ...outcome };
+        if (answer.statusCode === 410) return { result: 'failed', error: '410 Gone', ...outcome };
+        return { result: 'retry', error: `answered ${answer.statusCode}`, ...outcome };
+      } catch (error) {
+        return { result: 'retry', error: reasonOf(error) };
+      }
+    },
+
+    /** The endpoint's health, in the transaction that records the attempt. */
+    async settled(tx: Db, message: OutboxMessage, settled: SettledOutcome, at: string): Promise<void> {
+      const endpointId = message.target;
+      if (!endpointId || settled.outcome.result === 'skipped') return;
+      if (settled.outcome.result === 'delivered') {
+        await recordEndpointSuccess(tx, endpointId, at);
+        return;
+      }
+      const failingSince = await recordEndpointFailure(tx, endpointId, at);
+      let reason: string | undefined;
+      if (settled.outcome.statusCode === 410) reason = 'The endpoint answered 410 Gone.';
+      else if (failingSince && Date.parse(at) - Date.parse(failingSince) >= config.webhookDisableAfterMs)
+        reason = `No delivery succeeded since ${failingSince}.`;
+      if (reason && (await disableWebhookEndpoint(tx, endpointId, reason, at))) {
+        await ctx.store.announceChange(tx, ENDPOINTS_CHANGED);
+        onCommit(tx, () => forgetWebhookEndpoints(ctx.store));
+        await audit(tx, systemActor, at, {
+          action: 'webhook-endpoint.disabled',
+          subjectType: 'webhook-endpoint',
+          subjectId: endpointId,
+          after: { enabled: false, disabledReason: reason },
+        });
+      }
+    },
+  };
+}

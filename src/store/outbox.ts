@@ -1,0 +1,251 @@
+import { newId } from '../domain/ids.ts';
+import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import { type Db, storeOf } from './database.ts';
+import type { Row } from './schema.ts';
+
+/** An outgoing delivery as the outbox keeps it (see migrations/0006-outbox-webhooks.ts). */
+export interface OutboxMessage {
+  id: string;
+  kind: string;
+  topic: string;
+  target: string | null;
+  eventId: string | null;
+  payload: unknown;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+/** `pending`: waiting for its next attempt; `skipped`: its handler found nothing to send. */
+export const outboxStatuses = ['pending', 'delivered', 'failed', 'skipped'] as const;
+export type OutboxStatus = (typeof outboxStatuses)[number];
+
+export interface NewOutboxMessage {
+  kind: string;
+  topic: string;
+  target?: string | null;
+  eventId?: string | null;
+  payload: unknown;
+  at: string;
+  /** When the first attempt is due; by default at once. */
+  notBefore?: string;
+}
+
+export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
+  return {
+    id: row.id,
+    kind: row.kind,
+    topic: row.topic,
+    target: row.target,
+    eventId: row.event_id,
+    payload: JSON.parse(row.payload),
+    status: row.status as OutboxStatus,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastAttemptAt: row.last_attempt_at,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    deliveredAt: row.delivered_at,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Inserts deliveries. A row whose (kind, target, event) is already there is left alone, so an
+ * event fanned out twice (a lease taken over) is still delivered once per target.
+ */
+export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const values = rows.map((row) => ({
+    id: newId('outbox'),
+    kind: row.kind,
+    topic: row.topic,
+    target: row.target ?? null,
+    event_id: row.eventId ?? null,
+    payload: JSON.stringify(row.payload),
+    status: 'pending',
+    next_attempt_at: row.notBefore ?? row.at,
+    created_at: row.at,
+    updated_at: row.at,
+  }));
+  const inserted = await db
+    .insertInto('outbox')
+    .values(values)
+    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
+    .returning('id')
+    .execute();
+  return inserted.map((row) => row.id);
+}
+
+export interface Claim {
+  now: string;
+  /** The claim's lease ends then; after it another process may take the row. */
+  until: string;
+  by: string;
+  kinds: readonly string[];
+  limit: number;
+}
+
+/**
+ * Claims up to `limit` due rows for this process. On PostgreSQL the rows are locked with
+ * `FOR UPDATE SKIP LOCKED`, so processes claiming at once never take the same row and never wait
+ * for each other; on SQLite the one writer makes the update atomic anyway. A row claimed by a
+ * process whose lease has run out (it died, or hung) is due again.
+ */
+export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
+  if (claim.kinds.length === 0) return [];
+  let due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where('next_attempt_at', '<=', claim.now)
+    .where('status', '=', 'pending')
+    .where('kind', 'in', claim.kinds)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', claim.now)]))
+    .orderBy('next_attempt_at')
+    .limit(claim.limit);
+  if (storeOf(db).dialect === 'postgres') due = due.forUpdate().skipLocked();
+  const rows = await db
+    .updateTable('outbox')
+    .set({ claimed_by: claim.by, claimed_until: claim.until })
+    .where('id', 'in', due)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(toOutboxMessage);
+}
+
+export interface AttemptRecord {
+  at: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  response: string | null;
+}
+
+export interface Settlement {
+  id: string;
+  by: string;
+  at: string;
+  status: OutboxStatus;
+  nextAttemptAt: string | null;
+  /** Absent when nothing was sent (skipped, or given up before sending). */
+  attempt?: AttemptRecord;
+}
+
+/**
+ * Records what became of a claimed row, if this process still holds its claim: a lease taken
+ * over by another process means that one now decides. Answers whether the claim was still held.
+ */
+export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
+  const { attempt } = settlement;
+  const result = await db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: settlement.status,
+      next_attempt_at: settlement.nextAttemptAt,
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: settlement.at,
+      ...(settlement.status === 'delivered' && { delivered_at: settlement.at }),
+      ...(attempt && {
+        attempts: eb('attempts', '+', 1),
+        last_attempt_at: attempt.at,
+        last_status_code: attempt.statusCode,
+        last_error: attempt.error,
+      }),
+    }))
+    .where('id', '=', settlement.id)
+    .where('claimed_by', '=', settlement.by)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return false;
+  if (attempt) {
+    await db
+      .insertInto('outbox_attempts')
+      .values({
+        id: newId('outboxAttempt'),
+        outbox_id: settlement.id,
+        at: attempt.at,
+        duration_ms: attempt.durationMs,
+        status_code: attempt.statusCode,
+        error: attempt.error,
+        response: attempt.response,
+      })
+      .execute();
+  }
+  return true;
+}
+
+/** Makes a finished or waiting row due now again (a manual retry). */
+export async function makeDueNow(db: Db, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ status: 'pending', next_attempt_at: at, updated_at: at })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function findOutboxMessage(db: Db, id: string): Promise<OutboxMessage | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toOutboxMessage(row);
+}
+
+export interface OutboxFilter {
+  kind: string;
+  target?: string | undefined;
+  status?: OutboxStatus | undefined;
+  topic?: string | undefined;
+}
+
+/** Newest first. */
+export async function listOutboxRows(db: Db, filter: OutboxFilter, page: PageRequest): Promise<Page<OutboxMessage>> {
+  const limit = pageSize(page);
+  const before = decodeCursor(page.cursor);
+  let query = db.selectFrom('outbox').selectAll().where('kind', '=', filter.kind);
+  if (filter.target !== undefined) query = query.where('target', '=', filter.target);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.topic) query = query.where('topic', '=', filter.topic);
+  if (before) query = query.where('id', '<', before);
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return toPage(rows, limit, (r) => r.id, toOutboxMessage);
+}
+
+export interface OutboxAttempt extends AttemptRecord {
+  id: string;
+}
+
+export async function listAttempts(db: Db, outboxId: string): Promise<OutboxAttempt[]> {
+  const rows = await db
+    .selectFrom('outbox_attempts')
+    .selectAll()
+    .where('outbox_id', '=', outboxId)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    at: row.at,
+    durationMs: row.duration_ms,
+    statusCode: row.status_code,
+    error: row.error,
+    response: row.response,
+  }));
+}
+
+/** Forgets finished deliveries and attempts older than `before` (the retention of the log). */
+export async function pruneOutbox(db: Db, before: string): Promise<void> {
+  await db.deleteFrom('outbox_attempts').where('at', '<', before).execute();
+  await db
+    .deleteFrom('outbox')
+    .where('status', 'in', ['delivered', 'failed', 'skipped'])
+    .where('updated_at', '<', before)
+    .execute();
+}

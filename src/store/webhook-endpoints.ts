@@ -1,0 +1,154 @@
+import type { Page, PageRequest } from '../domain/paging.ts';
+import { decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { Db } from './database.ts';
+import type { Row, RowUpdate } from './schema.ts';
+
+/** A webhook endpoint without its secrets, as every reader may see it. */
+export interface WebhookEndpoint {
+  id: string;
+  /** null: the producer's; else the partner account whose scope it receives. */
+  accountId: string | null;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  failingSince: string | null;
+  lastSuccessAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointSecrets {
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: string | null;
+}
+
+export function toWebhookEndpoint(row: Row<'webhook_endpoints'>): WebhookEndpoint {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    url: row.url,
+    events: JSON.parse(row.events) as string[],
+    description: row.description,
+    enabled: row.enabled === 1,
+    disabledReason: row.disabled_reason,
+    disabledAt: row.disabled_at,
+    failingSince: row.failing_since,
+    lastSuccessAt: row.last_success_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Whose endpoints a reader sees: all of them (the producer), or one partner account's. */
+export type EndpointOwner = { kind: 'all' } | { kind: 'account'; accountId: string };
+
+export async function insertWebhookEndpoint(db: Db, row: Row<'webhook_endpoints'>): Promise<WebhookEndpoint> {
+  await db.insertInto('webhook_endpoints').values(row).execute();
+  return toWebhookEndpoint(row);
+}
+
+function owned(db: Db, owner: EndpointOwner) {
+  let query = db.selectFrom('webhook_endpoints').selectAll().where('deleted_at', 'is', null);
+  if (owner.kind === 'account') query = query.where('account_id', '=', owner.accountId);
+  return query;
+}
+
+export async function findWebhookEndpoint(
+  db: Db,
+  id: string,
+  owner: EndpointOwner,
+): Promise<(WebhookEndpoint & EndpointSecrets) | undefined> {
+  const row = await owned(db, owner).where('id', '=', id).executeTakeFirst();
+  return (
+    row && {
+      ...toWebhookEndpoint(row),
+      secret: row.secret,
+      previousSecret: row.previous_secret,
+      previousSecretUntil: row.previous_secret_until,
+    }
+  );
+}
+
+export async function listWebhookEndpoints(
+  db: Db,
+  owner: EndpointOwner,
+  page: PageRequest,
+): Promise<Page<WebhookEndpoint>> {
+  const limit = pageSize(page);
+  const after = decodeCursor(page.cursor);
+  let query = owned(db, owner);
+  if (after) query = query.where('id', '>', after);
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  return toPage(rows, limit, (r) => r.id, toWebhookEndpoint);
+}
+
+/** The enabled endpoints, each with the patterns it subscribes to: what an event is fanned out to. */
+export async function enabledWebhookEndpoints(db: Db): Promise<WebhookEndpoint[]> {
+  const rows = await db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where('enabled', '=', 1)
+    .orderBy('id')
+    .execute();
+  return rows.map(toWebhookEndpoint);
+}
+
+export async function updateWebhookEndpointRow(
+  db: Db,
+  id: string,
+  changes: RowUpdate<'webhook_endpoints'>,
+): Promise<void> {
+  await db.updateTable('webhook_endpoints').set(changes).where('id', '=', id).where('deleted_at', 'is', null).execute();
+}
+
+/**
+ * Notes a success: the endpoint is healthy again. A healthy endpoint's last success is moved at
+ * most once a minute, so that a busy endpoint's deliveries do not all write its row.
+ */
+export async function recordEndpointSuccess(db: Db, id: string, at: string): Promise<void> {
+  const aMinuteAgo = new Date(Date.parse(at) - 60_000).toISOString();
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ last_success_at: at, failing_since: null })
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb('failing_since', 'is not', null),
+        eb('last_success_at', 'is', null),
+        eb('last_success_at', '<', aMinuteAgo),
+      ]),
+    )
+    .execute();
+}
+
+/** Notes a failure; answers since when the endpoint has been failing without a success. */
+export async function recordEndpointFailure(db: Db, id: string, at: string): Promise<string | undefined> {
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ failing_since: at })
+    .where('id', '=', id)
+    .where('failing_since', 'is', null)
+    .execute();
+  const row = await db.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', id).executeTakeFirst();
+  return row?.failing_since ?? undefined;
+}
+
+/** Disables an enabled endpoint; answers whether this call did it (so it is audited once). */
+export async function disableWebhookEndpoint(db: Db, id: string, reason: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ enabled: 0, disabled_reason: reason, disabled_at: at, updated_at: at })
+    .where('id', '=', id)
+    .where('enabled', '=', 1)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
