@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The whole suite: every test file under test/, run by node's own test runner with TypeScript
 // loaded through tsx. Each file runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
-// Without arguments it first type-checks, then checks format, lint and the layer rules.
+// Without arguments it first type-checks, then checks format, lint, the layer rules and the OpenAPI document.
 // Usage: npm test [-- path/to/file.test.ts ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function testFiles(dir) {
@@ -48,6 +49,28 @@ if (args.length === 0) {
   if (deps.status !== 0) {
     process.stderr.write('dependency rules broken: see ARCHITECTURE.md and .dependency-cruiser.cjs\n');
     process.exit(deps.status ?? 1);
+  }
+  // The OpenAPI document the server generates, linted by Redocly CLI (rules in redocly.yaml).
+  const dir = mkdtempSync(join(tmpdir(), 'licentia-openapi-'));
+  const document = join(dir, 'openapi.json');
+  const generated = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/openapi.ts', document], {
+    stdio: 'inherit',
+  });
+  const lint =
+    generated.status === 0
+      ? spawnSync(
+          process.execPath,
+          ['node_modules/@redocly/cli/bin/cli.js', 'lint', document, '--config', 'redocly.yaml', '--format=summary'],
+          {
+            stdio: 'inherit',
+            env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+          },
+        )
+      : generated;
+  rmSync(dir, { recursive: true, force: true });
+  if (lint.status !== 0) {
+    process.stderr.write('the OpenAPI document does not pass `redocly lint` (redocly.yaml)\n');
+    process.exit(lint.status ?? 1);
   }
 }
 const files = args.length > 0 ? args : testFiles('test');

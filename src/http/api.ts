@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from '../interface/app.ts';
-import { docsContentSecurityPolicy } from '../interface/security-headers.ts';
+import { contentSecurityPolicy } from '../interface/content-security-policy.ts';
+import { finishDocument } from './openapi-document.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -22,6 +25,8 @@ import { userRoutes } from './routes/users.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
+const docsAsset = (name: string): string => readFileSync(join(import.meta.dirname, 'docs', name), 'utf8');
+
 /** The REST API: its OpenAPI document and docs, the /api/v1 routes and the public documents. */
 export async function registerApi(app: App, ctx: ServiceContext): Promise<void> {
   await app.register(swagger, {
@@ -33,6 +38,7 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
         description:
           'Entitlements, activation codes, web register keys, signed licences and partner billing. ' +
           'Authenticate with `Authorization: Bearer <API key>`; activation, validation and leases are open to devices.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: '/' }],
       components: {
@@ -40,11 +46,33 @@ export async function registerApi(app: App, ctx: ServiceContext): Promise<void> 
       },
       security: [{ apiKey: [] }],
     },
+    transformObject: (document) =>
+      finishDocument(('openapiObject' in document ? document.openapiObject : {}) as Record<string, unknown>),
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
-    staticCSP: docsContentSecurityPolicy,
+    theme: {
+      title: 'Licentia API reference',
+      js: [{ filename: 'back-to-portal.js', content: docsAsset('back-to-portal.js') }],
+      css: [{ filename: 'docs.css', content: docsAsset('docs.css') }],
+      favicon: [
+        {
+          filename: 'favicon.svg',
+          rel: 'icon',
+          sizes: 'any',
+          type: 'image/svg+xml',
+          content: Buffer.from(docsAsset('favicon.svg')),
+        },
+      ],
+    },
+    // The reference is served by this server alone, under the portal's policy.
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.header('content-security-policy', contentSecurityPolicy);
+        done();
+      },
+    },
   });
 
   await app.register(

@@ -8,14 +8,6 @@ declare module 'fastify' {
   }
 }
 
-/**
- * The API documentation's pages load only this server's scripts (Swagger UI sets styles inline)
- * and may not be framed by another site.
- */
-export const docsContentSecurityPolicy =
-  "default-src 'self'; base-uri 'self'; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-  "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
-
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
 
 /** HSTS is on when this server's public address is https, unless `LICENTIA_HSTS` says otherwise. */

@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from 'typebox';
 import { AppError, type FieldError } from '../domain/errors.ts';
-import { validationError } from '../interface/problem.ts';
+import { formValidationError } from './field-messages.ts';
 
 /** A submitted form as @fastify/formbody parses it: a repeated name gives an array. */
 export type FormBody = Record<string, string | string[] | undefined>;
@@ -102,7 +102,7 @@ export function parseForm<T extends TSchema>(
     compiled.set(schema, validate);
   }
   const input = { ...formObject(body), ...extra };
-  if (!validate(input)) throw validationError(validate.errors ?? []);
+  if (!validate(input)) throw formValidationError(validate.errors ?? []);
   return input as Static<T>;
 }
 

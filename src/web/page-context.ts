@@ -20,6 +20,8 @@ export interface PageInfo {
   flash: Flash | undefined;
   /** Cache-busting URLs of the portal's own assets. */
   assets: { css: string; js: string; icon: string; htmx: string; chart: string };
+  /** How many times each element id has been handed out on this page (`uniqueId`). */
+  ids: Map<string, number>;
 }
 
 export const PageContext = createContext<PageInfo | undefined>(undefined);
@@ -28,4 +30,15 @@ export function usePage(): PageInfo {
   const page = useContext(PageContext);
   if (!page) throw new Error('a portal component was rendered outside a page');
   return page;
+}
+
+/**
+ * `base`, or `base-2`, `base-3`… when this page already has it: two forms on one page may have a
+ * field of the same name, and a label must point at its own field. The first keeps the plain id.
+ */
+export function useUniqueId(base: string): string {
+  const { ids } = usePage();
+  const n = (ids.get(base) ?? 0) + 1;
+  ids.set(base, n);
+  return n === 1 ? base : `${base}-${n}`;
 }

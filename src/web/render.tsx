@@ -5,24 +5,9 @@ import { getAccount } from '../services/accounts/read-accounts.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type Flash, PageContext, type PageInfo } from './page-context.ts';
 import { cookieOptions } from './session.ts';
+import { contentSecurityPolicy } from '../interface/content-security-policy.ts';
 
 const FLASH_COOKIE = 'licentia_flash';
-
-/**
- * Portal pages run scripts and styles from this server only; forms post only here; nothing may
- * frame them. No inline script anywhere, so no `unsafe-inline`.
- */
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "object-src 'none'",
-].join('; ');
 
 /** What a CSRF token is bound to: the session, or (before signing in) nothing in particular. */
 export function csrfUserInfo(request: FastifyRequest): string {
@@ -87,6 +72,7 @@ export function createRenderer(ctx: ServiceContext, assets: PageInfo['assets']):
         path: request.url.split('?')[0] ?? '/',
         flash: takeFlash(request, reply),
         assets,
+        ids: new Map(),
       };
       const html = renderToString(<PageContext.Provider value={info}>{node}</PageContext.Provider>);
       reply

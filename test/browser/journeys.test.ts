@@ -93,8 +93,10 @@ describeEachBackend('portal journeys [browser]', (server) => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Register a key' }).click();
     await page.getByLabel('Web register key').fill((keys[0] ?? '').toLowerCase());
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('A new end customer, known by name only').check();
+    // Typing the name chooses "a new end customer"; the radio need not be ticked first.
+    assert.equal(await page.getByLabel('An existing customer').isChecked(), true, 'the choice starts on existing');
     await page.getByLabel('Name of the new end customer').fill('Order 4711');
+    assert.equal(await page.getByLabel('A new end customer, known by name only').isChecked(), true);
     await page.getByRole('button', { name: 'Register the key' }).click();
     await page
       .getByText(/registered/i)

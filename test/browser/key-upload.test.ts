@@ -77,6 +77,18 @@ describeEachBackend('portal key upload [browser]', (server) => {
     assert.equal(await countOf(page, 'total'), '1', 'nothing loaded');
     await page.getByRole('button', { name: 'Load the good keys, skip these' }).click();
     await page.getByText('Loaded 3 key(s). 2 rejected key(s) were skipped.').waitFor();
+    // The counters and the list follow at once, without a reload; the skipped keys stay in view.
+    await page.waitForFunction(
+      () => document.querySelector('[data-count="total"] .stat-value')?.textContent === '4',
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.equal(await countOf(page, 'unredeemed'), '4');
+    await page
+      .locator('#keys')
+      .getByText(good[0] ?? '', { exact: true })
+      .waitFor();
+    await page.locator('#upload-result').getByText('exists already').waitFor();
     await page.getByRole('link', { name: 'See the keys' }).click();
     await page.waitForURL(`**/portal/entitlements/${bulk.id}/keys`);
     assert.equal(await countOf(page, 'total'), '4');

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { account, apiKey, assertProblem, partner } from '../support/fixtures.ts';
+import type { ApiResponse } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { AccountBody, ContactBody } from '../../src/http/schemas/entities.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 
 describeEachBackend('accounts', (server) => {
   it('creates, reads, lists and renames accounts', async () => {
@@ -15,30 +18,35 @@ describeEachBackend('accounts', (server) => {
     const child = await account(api, { parentAccountId: p.id, anonymous: true, name: 'Customer 17' });
     assert.equal(child.anonymous, true);
     assert.equal(child.parentAccountId, p.id);
-    assert.deepEqual((await api.get(`/accounts/${child.id}`)).body, child);
-    const list = await api.get(`/accounts?parentAccountId=${p.id}`);
+    assert.deepEqual((await api.get<AccountBody>(`/accounts/${child.id}`)).body, child);
+    const list = await api.get<PageBody<AccountBody>>(`/accounts?parentAccountId=${p.id}`);
     assert.deepEqual(
-      list.body.items.map((a: any) => a.id),
+      list.body.items.map((a) => a.id),
       [child.id],
     );
-    const renamed = await api.patch(`/accounts/${child.id}`, { name: 'Customer 18' });
+    const renamed = await api.patch<AccountBody>(`/accounts/${child.id}`, { name: 'Customer 18' });
     assert.equal(renamed.status, 200);
     assert.equal(renamed.body.name, 'Customer 18');
-    assert.equal((await api.get(`/accounts?anonymous=true&name=customer 18`)).body.items.length, 1);
+    assert.equal(
+      (await api.get<PageBody<AccountBody>>(`/accounts?anonymous=true&name=customer 18`)).body.items.length,
+      1,
+    );
   });
 
   it('keeps strings with quotes and SQL fragments verbatim', async () => {
     const { api } = server();
     const name = `O'Brien "Ltd"; DROP TABLE accounts; -- \\ % _ 漢字 🙂`;
     const a = await account(api, { name });
-    assert.equal((await api.get(`/accounts/${a.id}`)).body.name, name);
-    const found = await api.get(`/accounts?name=${encodeURIComponent('O\'Brien "Ltd"; DROP')}`);
+    assert.equal((await api.get<AccountBody>(`/accounts/${a.id}`)).body.name, name);
+    const found = await api.get<PageBody<AccountBody>>(`/accounts?name=${encodeURIComponent('O\'Brien "Ltd"; DROP')}`);
     assert.deepEqual(
-      found.body.items.map((x: any) => x.id),
+      found.body.items.map((x) => x.id),
       [a.id],
     );
     assert.equal(
-      (await api.get(`/accounts?name=${encodeURIComponent('%')}`)).body.items.some((x: any) => x.id === a.id),
+      (await api.get<PageBody<AccountBody>>(`/accounts?name=${encodeURIComponent('%')}`)).body.items.some(
+        (x) => x.id === a.id,
+      ),
       true,
     );
   });
@@ -62,7 +70,7 @@ describeEachBackend('accounts', (server) => {
 
   it('refuses bad input with problem documents and changes nothing', async () => {
     const { api } = server();
-    const before = (await api.get('/accounts?limit=1000')).body.items.length;
+    const before = (await api.get<PageBody<AccountBody>>('/accounts?limit=1000')).body.items.length;
     assertProblem(await api.post('/accounts', { name: 'x', type: 'reseller' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/accounts', { type: 'customer' }), 400, 'VALIDATION_FAILED');
     assertProblem(await api.post('/accounts', { name: '   ', type: 'customer' }), 400, 'VALIDATION_FAILED');
@@ -82,7 +90,7 @@ describeEachBackend('accounts', (server) => {
     assertProblem(await api.patch('/accounts/acc_nope', { name: 'x' }), 404, 'NOT_FOUND');
     assertProblem(await api.get('/accounts?limit=1001'), 400, 'VALIDATION_FAILED');
     assertProblem(await api.get('/accounts?cursor=bogus'), 400, 'VALIDATION_FAILED');
-    assert.equal((await api.get('/accounts?limit=1000')).body.items.length, before);
+    assert.equal((await api.get<PageBody<AccountBody>>('/accounts?limit=1000')).body.items.length, before);
   });
 
   it('refuses a parent cycle', async () => {
@@ -101,8 +109,8 @@ describeEachBackend('accounts', (server) => {
       const moves = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           i % 2 === 0
-            ? api.patch(`/accounts/${a.id}`, { parentAccountId: b.id })
-            : api.patch(`/accounts/${b.id}`, { parentAccountId: a.id }),
+            ? api.patch<AccountBody>(`/accounts/${a.id}`, { parentAccountId: b.id })
+            : api.patch<AccountBody>(`/accounts/${b.id}`, { parentAccountId: a.id }),
         ),
       );
       assert.deepEqual(
@@ -110,8 +118,8 @@ describeEachBackend('accounts', (server) => {
         [],
       );
       const parents = [
-        (await api.get(`/accounts/${a.id}`)).body.parentAccountId,
-        (await api.get(`/accounts/${b.id}`)).body.parentAccountId,
+        (await api.get<AccountBody>(`/accounts/${a.id}`)).body.parentAccountId,
+        (await api.get<AccountBody>(`/accounts/${b.id}`)).body.parentAccountId,
       ];
       assert.ok(parents.includes(null), `a cycle: ${a.id} → ${parents[0]}, ${b.id} → ${parents[1]}`);
     }
@@ -120,10 +128,13 @@ describeEachBackend('accounts', (server) => {
   it('gives contacts to named accounts, never to anonymous ones', async () => {
     const { api } = server();
     const p = await partner(api);
-    const contact = await api.post(`/accounts/${p.id}/contacts`, { name: 'Ada', email: 'ada@example.com' });
+    const contact = await api.post<ContactBody>(`/accounts/${p.id}/contacts`, {
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
     assert.equal(contact.status, 201);
     assert.match(contact.body.id, /^con_/);
-    assert.deepEqual((await api.get(`/accounts/${p.id}/contacts`)).body.items, [contact.body]);
+    assert.deepEqual((await api.get<PageBody<ContactBody>>(`/accounts/${p.id}/contacts`)).body.items, [contact.body]);
     const anon = await account(api, { parentAccountId: p.id, anonymous: true });
     assertProblem(
       await api.post(`/accounts/${anon.id}/contacts`, { name: 'Bob', email: 'bob@example.com' }),
@@ -142,7 +153,11 @@ describeEachBackend('accounts', (server) => {
     const p1 = await partner(api);
     const p2 = await partner(api);
     const p1Api = api.as(await apiKey(api, 'partner', p1.id));
-    const mine = await p1Api.post('/accounts', { name: 'End customer', type: 'customer', anonymous: true });
+    const mine = await p1Api.post<AccountBody>('/accounts', {
+      name: 'End customer',
+      type: 'customer',
+      anonymous: true,
+    });
     assert.equal(mine.status, 201);
     assert.equal(mine.body.parentAccountId, p1.id);
     assertProblem(await p1Api.post('/accounts', { name: 'x', type: 'partner' }), 403, 'FORBIDDEN');
@@ -152,10 +167,10 @@ describeEachBackend('accounts', (server) => {
       'FORBIDDEN',
     );
     assertProblem(await p1Api.get(`/accounts/${p2.id}`), 404, 'NOT_FOUND');
-    const visible = (await p1Api.get('/accounts?limit=1000')).body.items.map((a: any) => a.id).sort();
+    const visible = (await p1Api.get<PageBody<AccountBody>>('/accounts?limit=1000')).body.items.map((a) => a.id).sort();
     assert.deepEqual(visible, [p1.id, mine.body.id].sort());
     assertProblem(await p1Api.patch(`/accounts/${p1.id}`, { name: 'renamed' }), 403, 'FORBIDDEN');
-    assert.equal((await p1Api.patch(`/accounts/${mine.body.id}`, { name: 'renamed' })).status, 200);
+    assert.equal((await p1Api.patch<AccountBody>(`/accounts/${mine.body.id}`, { name: 'renamed' })).status, 200);
   });
 
   it('pages through accounts with cursors', async () => {
@@ -166,11 +181,11 @@ describeEachBackend('accounts', (server) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api.get(
+      const page: ApiResponse<PageBody<AccountBody>> = await api.get<PageBody<AccountBody>>(
         `/accounts?parentAccountId=${parent.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       );
       assert.ok(page.body.items.length <= 2);
-      seen.push(...page.body.items.map((a: any) => a.id));
+      seen.push(...page.body.items.map((a) => a.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     assert.deepEqual(seen, ids);

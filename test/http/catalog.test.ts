@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { assertProblem, created, licenseModel, unique } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { FeatureBody, LicenseModelBody, ProductBody } from '../../src/http/schemas/entities.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 
 describeEachBackend('catalogue', (server) => {
   it('creates license models of each kind with their defaults', async () => {
@@ -24,13 +26,17 @@ describeEachBackend('catalogue', (server) => {
     assert.equal(floating.durationDays, null);
     assert.equal(floating.allowOffline, true);
     const uncounted = await licenseModel(api, { kind: 'uncounted' });
-    assert.deepEqual((await api.get(`/license-models/${uncounted.id}`)).body, uncounted);
+    assert.deepEqual((await api.get<LicenseModelBody>(`/license-models/${uncounted.id}`)).body, uncounted);
     assert.deepEqual(
-      (await api.get('/license-models?kind=floating')).body.items.map((m: any) => m.id).includes(floating.id),
+      (await api.get<PageBody<LicenseModelBody>>('/license-models?kind=floating')).body.items
+        .map((m) => m.id)
+        .includes(floating.id),
       true,
     );
     assert.equal(
-      (await api.get('/license-models?kind=floating')).body.items.some((m: any) => m.kind !== 'floating'),
+      (await api.get<PageBody<LicenseModelBody>>('/license-models?kind=floating')).body.items.some(
+        (m) => m.kind !== 'floating',
+      ),
       false,
     );
   });
@@ -64,13 +70,13 @@ describeEachBackend('catalogue', (server) => {
     const model = await licenseModel(api);
     const other = await licenseModel(api);
     const feature = await created(
-      api.post('/features', { name: unique('render'), version: '2.0', description: 'GPU rendering' }),
+      api.post<FeatureBody>('/features', { name: unique('render'), version: '2.0', description: 'GPU rendering' }),
     );
     assert.match(feature.id, /^fea_/);
     assertProblem(await api.post('/features', { name: feature.name, version: '2.0' }), 409, 'ALREADY_EXISTS');
     const name = unique('Studio');
     const p = await created(
-      api.post('/products', {
+      api.post<ProductBody>('/products', {
         name,
         version: '5.1',
         licenseModelId: model.id,
@@ -84,7 +90,7 @@ describeEachBackend('catalogue', (server) => {
       409,
       'ALREADY_EXISTS',
     );
-    const changed = await api.patch(`/products/${p.id}`, {
+    const changed = await api.patch<ProductBody>(`/products/${p.id}`, {
       licenseModelId: other.id,
       features: [],
       description: 'new',
@@ -92,23 +98,32 @@ describeEachBackend('catalogue', (server) => {
     assert.equal(changed.status, 200, changed.text);
     assert.equal(changed.body.licenseModelId, other.id);
     assert.deepEqual(changed.body.features, []);
-    assert.deepEqual((await api.get(`/products/${p.id}`)).body, changed.body);
-    assert.equal((await api.get(`/products?name=${encodeURIComponent(name.toUpperCase())}`)).body.items[0].id, p.id);
+    assert.deepEqual((await api.get<ProductBody>(`/products/${p.id}`)).body, changed.body);
+    assert.equal(
+      (await api.get<PageBody<ProductBody>>(`/products?name=${encodeURIComponent(name.toUpperCase())}`)).body.items[0]!
+        .id,
+      p.id,
+    );
   });
 
   it('refuses products with unknown references or bad fields, and changes nothing', async () => {
     const { api } = server();
     const model = await licenseModel(api);
-    const feature = await created(api.post('/features', { name: unique('f') }));
+    const feature = await created(api.post<FeatureBody>('/features', { name: unique('f') }));
     assert.equal(feature.version, '1.0');
-    const before = (await api.get('/products?limit=1000')).body.items.length;
+    const before = (await api.get<PageBody<ProductBody>>('/products?limit=1000')).body.items.length;
     assertProblem(
       await api.post('/products', { name: 'x', version: '1', licenseModelId: 'lm_missing' }),
       422,
       'UNKNOWN_REFERENCE',
     );
     assertProblem(
-      await api.post('/products', { name: 'x', version: '1', licenseModelId: model.id, features: [{ name: 'nope' }] }),
+      await api.post('/products', {
+        name: 'x',
+        version: '1',
+        licenseModelId: model.id,
+        features: [{ name: 'nope' }],
+      }),
       422,
       'UNKNOWN_REFERENCE',
     );
@@ -133,7 +148,7 @@ describeEachBackend('catalogue', (server) => {
       400,
       'VALIDATION_FAILED',
     );
-    assert.equal((await api.get('/products?limit=1000')).body.items.length, before);
+    assert.equal((await api.get<PageBody<ProductBody>>('/products?limit=1000')).body.items.length, before);
     assertProblem(await api.patch('/products/prd_missing', { name: 'x' }), 404, 'NOT_FOUND');
     assertProblem(await api.get('/features/fea_missing'), 404, 'NOT_FOUND');
   });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import openapiTS, { astToString } from 'openapi-typescript';
+import { operationCodes } from '../../src/http/openapi-document.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 describeEachBackend('OpenAPI and docs', (server) => {
@@ -27,9 +33,120 @@ describeEachBackend('OpenAPI and docs', (server) => {
     );
   });
 
-  it('serves a readable reference at /docs without a key', async () => {
-    const r = await fetch(`${server().url}/docs`, { redirect: 'follow' });
+  it('names every entity and input, describes every operation and its tag, and lists the codes of its refusals', async () => {
+    const doc: any = await (await fetch(`${server().url}/api/v1/openapi.json`)).json();
+    for (const name of ['Account', 'Entitlement', 'LineItem', 'Activation', 'Problem', 'AccountInput', 'ActivateBody'])
+      assert.ok(doc.components.schemas[name], `components/schemas/${name}`);
+    const account = doc.paths['/api/v1/accounts'].post;
+    assert.deepEqual(account.requestBody.content['application/json'].schema, {
+      $ref: '#/components/schemas/AccountInput',
+    });
+    assert.deepEqual(account.responses['201'].content['application/json'].schema, {
+      $ref: '#/components/schemas/Account',
+    });
+    const tags = new Map(doc.tags.map((t: { name: string; description: string }) => [t.name, t.description]));
+    for (const [path, item] of Object.entries<any>(doc.paths))
+      for (const [method, op] of Object.entries<any>(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.ok(op.description, `${where} has a description`);
+        assert.ok(operationCodes[op.operationId], `${where} has its row of codes in operationCodes`);
+        for (const tag of op.tags) assert.notEqual(tags.get(tag) ?? tag, tag, `tag ${tag} is described`);
+        const refusal = op.responses['4XX'] ?? op.responses['4xx'];
+        assert.deepEqual(Object.keys(refusal.content), ['application/problem+json'], where);
+        const codes: string[] = refusal.content['application/problem+json'].schema.allOf[1].properties.code.enum;
+        assert.ok(codes.includes('VALIDATION_FAILED'), where);
+        for (const code of operationCodes[op.operationId] ?? []) assert.ok(codes.includes(code), `${where}: ${code}`);
+      }
+    const activate = doc.paths['/api/v1/activations'].post.responses['4XX'].content['application/problem+json'];
+    assert.ok(activate.schema.allOf[1].properties.code.enum.includes('COUNT_EXCEEDED'));
+    assert.ok(
+      activate.schema.allOf[1].properties.code.enum.includes('RATE_LIMITED'),
+      'an open endpoint is rate-limited',
+    );
+
+    // What the server sends for a refusal is what the document says.
+    const r = await fetch(`${server().url}/api/v1/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server().api.key}` },
+      body: JSON.stringify({ name: '' }),
+    });
+    assert.equal(r.status, 400);
+    assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.ok(
+      account.responses['4XX'].content['application/problem+json'].schema.allOf[1].properties.code.enum.includes(
+        (await r.json()).code,
+      ),
+    );
+  });
+
+  it('generates TypeScript types that a small client type-checks against', async () => {
+    const doc: any = await (await fetch(`${server().url}/api/v1/openapi.json`)).json();
+    const dir = mkdtempSync(join(tmpdir(), 'licentia-client-types-'));
+    try {
+      writeFileSync(join(dir, 'api.d.ts'), astToString(await openapiTS(doc)));
+      writeFileSync(
+        join(dir, 'client.ts'),
+        [
+          "import type { components, paths } from './api.js';",
+          "type Account = components['schemas']['Account'];",
+          "type NewAccount = paths['/api/v1/accounts']['post']['requestBody']['content']['application/json'];",
+          "type Refusal = paths['/api/v1/accounts']['post']['responses']['4XX']['content']['application/problem+json'];",
+          "type Page = paths['/api/v1/entitlements']['get']['responses'][200]['content']['application/json'];",
+          'export async function createAccount(base: string, key: string, input: NewAccount): Promise<Account> {',
+          "  const r = await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });",
+          '  if (!r.ok) {',
+          '    const problem = (await r.json()) as Refusal;',
+          "    const code: 'VALIDATION_FAILED' | 'UNKNOWN_REFERENCE' | string = problem.code;",
+          '    throw new Error(`${problem.status} ${code}: ${problem.detail}`);',
+          '  }',
+          '  return (await r.json()) as Account;',
+          '}',
+          'export function firstActivationId(page: Page): string | undefined {',
+          '  return page.items[0]?.lineItems[0]?.activationId;',
+          '}',
+          "const ok: NewAccount = { name: 'Contoso', type: 'customer' };",
+          '// @ts-expect-error an account type the API does not know',
+          "const wrongType: NewAccount = { name: 'Contoso', type: 'vendor' };",
+          '// @ts-expect-error a code no refusal of this operation answers',
+          "const wrongCode: Refusal['code'] = 'COUNT_EXCEEDED';",
+          'export const examples = [ok, wrongType, wrongCode];',
+        ].join('\n'),
+      );
+      const tsc = spawnSync(
+        process.execPath,
+        [
+          join(process.cwd(), 'node_modules/typescript/bin/tsc'),
+          '--noEmit',
+          '--strict',
+          '--target',
+          'es2022',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--lib',
+          'es2022,dom',
+          join(dir, 'client.ts'),
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves a readable reference at /docs without a key, named, with a way back to the portal, under the portal’s policy', async () => {
+    const r = await fetch(`${server().url}/docs/`, { redirect: 'follow' });
     assert.equal(r.status, 200);
-    assert.match(await r.text(), /swagger-ui/i);
+    const html = await r.text();
+    assert.match(html, /swagger-ui/i);
+    assert.match(html, /<title>Licentia API reference<\/title>/);
+    assert.doesNotMatch(html, /<script>|<script [^>]*>[^<\s]/, 'no inline script');
+    const portal = await fetch(`${server().url}/sign-in`);
+    assert.equal(r.headers.get('content-security-policy'), portal.headers.get('content-security-policy'));
+    const bar = await fetch(`${server().url}/docs/static/theme/back-to-portal.js`);
+    assert.equal(bar.status, 200);
+    assert.match(await bar.text(), /href = '\/portal'/);
   });
 });

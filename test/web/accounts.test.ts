@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { account, created, partner, unique } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
+import { errorBeside } from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 async function allAccounts(
@@ -164,7 +165,7 @@ describeEachBackend('portal: accounts', (server) => {
     assert.equal((await api.get(`/accounts/${other.id}`)).body.parentAccountId, null, 'unchanged');
     const blank = await admin.post(`/portal/accounts/${child.id}`, { name: '', parentAccountId: '' });
     assert.equal(blank.status, 400);
-    assert.match(blank.html, /id="f-name-error"/);
+    assert.ok(errorBeside(blank.html, 'name'), 'the blank name is marked beside its field');
     assert.deepEqual(
       [
         (await api.get(`/accounts/${child.id}`)).body.name,

@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account, created, partner } from '../support/fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
+import { errorBeside } from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 const activationIdOf = (html: string) => /data-copy="([^"]+)"/.exec(html)?.[1];
@@ -64,6 +65,28 @@ describeEachBackend('portal: registering a web register key', (server) => {
     });
   });
 
+  it('keeps what was typed when it refuses, and asks for the owner in the words of the choice made', async () => {
+    const { api, url } = server();
+    const { partner: distributor, keys } = await bulkWithKeys(api, { keys: someKeys(1) });
+    const client = await PortalClient.as(api, url, 'partner', distributor.id);
+    await client.post('/portal/register/find', { key: keys[0] ?? '' });
+    const existing = await client.post('/portal/register', {
+      _key: keys[0] ?? '',
+      _owner: 'existing',
+      accountId: '',
+      accountName: 'Order 4711',
+    });
+    assert.equal(existing.status, 400);
+    assert.equal(errorBeside(existing.html, 'accountId'), 'Choose the customer from the list.');
+    assert.match(existing.html, /name="accountName"[^>]*value="Order 4711"/, 'the typed name is kept');
+    assert.match(existing.html, /id="f-owner-existing"[^>]*checked/, 'and the choice made');
+    assert.doesNotMatch(textOf(existing.html), /accountId|accountName|not both/, 'no API field names');
+    const blank = await client.post('/portal/register', { _key: keys[0] ?? '', _owner: 'new', accountName: ' ' });
+    assert.equal(blank.status, 400);
+    assert.equal(errorBeside(blank.html, 'accountName'), 'Type the name of the new end customer.');
+    assert.equal((await api.get(`/web-register-keys/${keys[0]}`)).body.state, 'unredeemed', 'nothing changed');
+  });
+
   it('registers a key for an existing customer of the partner, and the producer may register too', async () => {
     const { api, url } = server();
     const { partner: distributor, keys } = await bulkWithKeys(api, { keys: someKeys(3) });
@@ -76,7 +99,7 @@ describeEachBackend('portal: registering a web register key', (server) => {
     assert.doesNotMatch(found.html, new RegExp(stranger.name));
     const noChoice = await client.post('/portal/register', { _key: keys[0] ?? '', _owner: 'existing' });
     assert.equal(noChoice.status, 400);
-    assert.match(noChoice.html, /class="field field-invalid"[\s\S]*give accountId or accountName/);
+    assert.equal(errorBeside(noChoice.html, 'accountId'), 'Choose the customer from the list.');
     const notTheirs = await client.post('/portal/register', {
       _key: keys[0] ?? '',
       _owner: 'existing',

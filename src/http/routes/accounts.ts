@@ -35,6 +35,8 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listAccounts',
         tags,
         summary: 'List accounts',
+        description:
+          'The accounts the caller may see: all of them for the producer, a partner its own and those below it, a customer its own.',
         querystring: Strict({ ...AccountFilters, ...PageQuery }),
         response: { 200: PageOf(AccountSchema), ...problemResponses },
       },
@@ -52,6 +54,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'getAccount',
         tags,
         summary: 'Get an account',
+        description: 'One account the caller may see, with its place in the hierarchy.',
         params: IdParams,
         response: { 200: AccountSchema, ...problemResponses },
       },
@@ -66,6 +69,8 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'updateAccount',
         tags,
         summary: 'Rename an account or move it in the hierarchy',
+        description:
+          'Renames an account, or moves it below another partner or to the top (the producer only moves accounts). A move that would make a cycle is `422 UNPROCESSABLE`.',
         params: IdParams,
         body: AccountChanges,
         response: { 200: AccountSchema, ...problemResponses },
@@ -98,6 +103,7 @@ export async function accountRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listContacts',
         tags,
         summary: "List an account's contacts",
+        description: 'The contacts of an account the caller may see, a page at a time.',
         params: IdParams,
         querystring: Strict({ ...PageQuery }),
         response: { 200: PageOf(ContactSchema), ...problemResponses },

@@ -138,6 +138,8 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
         operationId: 'getActivation',
         tags,
         summary: 'Get an activation',
+        description:
+          'One activation the caller may see: device, line item, count, state, when it was issued and when its licence expires.',
         params: IdParams,
         response: { 200: ActivationSchema, ...problemResponses },
       },

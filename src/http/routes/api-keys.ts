@@ -53,6 +53,7 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
         operationId: 'listApiKeys',
         tags,
         summary: 'List API keys (admin)',
+        description: 'The API keys, without their secrets; only the producer admin lists them.',
         querystring: Strict({
           role: Type.Optional(StringEnum(roles)),
           accountId: Type.Optional(ResourceId),
@@ -75,6 +76,8 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
         operationId: 'getApiKey',
         tags,
         summary: 'Get an API key (admin)',
+        description:
+          'One API key: its name, role, account, the first characters of its secret and whether it is revoked. The secret itself is shown only once, when the key is created.',
         params: IdParams,
         response: { 200: ApiKeySchema, ...problemResponses },
       },

@@ -36,6 +36,8 @@ export async function deviceRoutes(app: App, ctx: ServiceContext): Promise<void>
         operationId: 'getDevice',
         tags: ['Devices'],
         summary: 'Get a device',
+        description:
+          'One device the caller may see: its fingerprint, name, when it was first and last seen, and how many activations it holds.',
         params: IdParams,
         response: { 200: DeviceSchema, ...problemResponses },
       },

@@ -73,6 +73,8 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         operationId: 'getEntitlement',
         tags,
         summary: 'Get an entitlement',
+        description:
+          'One entitlement the caller may see, with its channel partners, its line items (activation IDs and counts) and, for a bulk entitlement, its key counts.',
         params: IdParams,
         response: { 200: EntitlementSchema, ...problemResponses },
       },
@@ -104,6 +106,8 @@ export async function entitlementRoutes(app: App, ctx: ServiceContext): Promise<
         operationId: 'deleteEntitlement',
         tags,
         summary: 'Delete a draft or test entitlement',
+        description:
+          'Deletes a draft or test entitlement with its line items (producer). One that is deployed, records a redeemed web register key or had stock split from it is `409 INVALID_STATE`: make it obsolete instead.',
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses },
       },

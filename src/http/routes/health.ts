@@ -5,6 +5,7 @@ import { checkReadiness } from '../../services/readiness.ts';
 import type { App } from '../../interface/app.ts';
 import { isDraining } from '../../interface/draining.ts';
 import { sendProblem } from '../../interface/problem.ts';
+import { problemResponses } from '../../interface/schemas/common.ts';
 
 const Healthy = Type.Object({ status: Type.Literal('ok') });
 
@@ -19,9 +20,10 @@ export async function healthRoutes(app: App, ctx: ServiceContext): Promise<void>
       schema: {
         tags: ['operations'],
         operationId: 'liveness',
+        summary: 'Is the process alive?',
         description: 'Answers 200 while the process serves requests at all; it touches nothing else.',
         security: [],
-        response: { 200: Healthy },
+        response: { 200: Healthy, ...problemResponses },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -32,12 +34,13 @@ export async function healthRoutes(app: App, ctx: ServiceContext): Promise<void>
       schema: {
         tags: ['operations'],
         operationId: 'readiness',
+        summary: 'Should this server be sent requests?',
         description:
           'Answers 200 when this server should be sent requests: its database answers, has every migration this ' +
           'version expects, and the server is not shutting down. Otherwise 503 with a problem document whose ' +
           '`reason` is `database-unreachable`, `migrations-pending` or `shutting-down`.',
         security: [],
-        response: { 200: Healthy },
+        response: { 200: Healthy, ...problemResponses },
       },
     },
     async (_request, reply) => {

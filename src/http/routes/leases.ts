@@ -59,6 +59,8 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
         tags,
         security: open,
         summary: 'Give a floating seat back',
+        description:
+          'Gives a floating seat back before its lease runs out, so that another device may take it. The fingerprint must be the one that checked it out.',
         params: IdParams,
         body: Strict({ fingerprint: Fingerprint }),
         response: { 200: LeaseSchema, ...problemResponses },

@@ -85,6 +85,8 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
         operationId: 'upsellLineItem',
         tags,
         summary: 'Upsell: more quantity on the same activation ID (producer)',
+        description:
+          'Raises the quantity of a deployed line item on the same activation ID, so that devices already activated keep their licences.',
         params: Params,
         body: UpsellLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },

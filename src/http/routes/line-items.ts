@@ -18,6 +18,8 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
         operationId: 'getLineItem',
         tags,
         summary: 'Get a line item by its activation ID',
+        description:
+          'One line item by its activation ID (any case, hyphens optional): product, quantity, activated count, dates and state.',
         params: ActivationIdParams,
         response: { 200: LineItemSchema, ...problemResponses },
       },
@@ -32,6 +34,8 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
         operationId: 'updateLineItem',
         tags,
         summary: 'Change a line item of a draft or test entitlement',
+        description:
+          'Changes the product, quantity or dates of a line item of a draft or test entitlement; what is left out stays, `null` clears a date. A quantity below the activations in use is `422 UNPROCESSABLE`.',
         params: ActivationIdParams,
         body: LineItemUpdateInput,
         response: { 200: LineItemSchema, ...problemResponses },
@@ -47,6 +51,8 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
         operationId: 'deleteLineItem',
         tags,
         summary: 'Delete a line item of a draft or test entitlement',
+        description:
+          'Deletes a line item of a draft or test entitlement (producer); one with activations in use is `409 INVALID_STATE`.',
         params: ActivationIdParams,
         response: { 204: Type.Null(), ...problemResponses },
       },

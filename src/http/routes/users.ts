@@ -61,6 +61,7 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         operationId: 'getUser',
         tags,
         summary: 'Get a portal user',
+        description: 'One portal user the caller may manage: name, email, role, account and whether a password is set.',
         params: IdParams,
         response: { 200: UserSchema, ...problemResponses },
       },

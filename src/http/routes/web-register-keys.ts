@@ -218,6 +218,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         operationId: 'getWebRegisterKey',
         tags,
         summary: 'A key: its state and, once redeemed, the entitlement it became',
+        description:
+          'One key of a bulk entitlement the caller may see: its state and, once redeemed, the entitlement it became.',
         params: KeyParams,
         response: { 200: KeySchema, ...problemResponses },
       },
@@ -253,6 +255,8 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         operationId: 'voidWebRegisterKey',
         tags,
         summary: 'Void one unredeemed key',
+        description:
+          'Voids one unredeemed key, so that it can no longer be redeemed (producer). A redeemed or void key is `409 INVALID_STATE`.',
         params: KeyParams,
         response: { 200: KeySchema, ...problemResponses },
       },

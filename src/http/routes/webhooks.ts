@@ -33,7 +33,7 @@ const tags = ['Webhooks'];
 
 const eventList = eventTypeNames.map((type) => `\`${type}\` — ${webhookEventTypes[type].description}`).join('\n- ');
 
-const WebhookEndpointSchema = Type.Object({
+export const WebhookEndpointSchema = Type.Object({
   id: Type.String({ examples: ['whe_0193a7c2e4d87b3a9f1c2d3e4f5a6b7c'] }),
   accountId: Nullable(Type.String({ description: "The partner whose scope it receives; null: the producer's." })),
   url: Type.String(),
@@ -58,7 +58,7 @@ const WithSecret = Type.Intersect([
   }),
 ]);
 
-const DeliverySchema = Type.Object({
+export const WebhookDeliverySchema = Type.Object({
   id: Type.String({ description: 'Also the `webhook-id` header of every attempt.', examples: ['msg_0193a7c2e4d8'] }),
   endpointId: Type.String(),
   eventId: Nullable(Type.String()),
@@ -74,7 +74,7 @@ const DeliverySchema = Type.Object({
 });
 
 const DeliveryDetail = Type.Intersect([
-  DeliverySchema,
+  WebhookDeliverySchema,
   Type.Object({
     body: Type.String({ description: 'The body as sent.' }),
     log: Type.Array(
@@ -121,6 +121,8 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listWebhookEndpoints',
         tags,
         summary: 'List webhook endpoints (a partner sees its own)',
+        description:
+          'The webhook endpoints the caller manages: all of them for the producer admin, its own for a partner. Secrets are never listed.',
         querystring: Strict({ ...PageQuery }),
         response: { 200: PageOf(WebhookEndpointSchema), ...problemResponses },
       },
@@ -135,6 +137,8 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'getWebhookEndpoint',
         tags,
         summary: 'A webhook endpoint and its health',
+        description:
+          'One webhook endpoint: its URL, the events it receives, whether it is enabled (and why not), and how its recent deliveries went.',
         params: IdParams,
         response: { 200: WebhookEndpointSchema, ...problemResponses },
       },
@@ -149,6 +153,8 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'updateWebhookEndpoint',
         tags,
         summary: 'Change, enable or disable a webhook endpoint',
+        description:
+          'Changes the URL, events or description of an endpoint, or enables or disables it; what is left out stays as it is.',
         params: IdParams,
         body: WebhookEndpointUpdate,
         response: { 200: WebhookEndpointSchema, ...problemResponses },
@@ -164,6 +170,7 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'deleteWebhookEndpoint',
         tags,
         summary: 'Delete a webhook endpoint',
+        description: 'Deletes an endpoint: nothing more is sent to it.',
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses },
       },
@@ -197,6 +204,8 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'testWebhookEndpoint',
         tags,
         summary: `Send a \`${PING}\` event`,
+        description:
+          'Queues a ping event to the endpoint, signed like any other, and answers the ID of the delivery to follow in its delivery log.',
         params: IdParams,
         body: Strict({}),
         response: { 202: Type.Object({ deliveryId: Type.String() }), ...problemResponses },
@@ -212,13 +221,14 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'listWebhookDeliveries',
         tags,
         summary: "An endpoint's delivery log, newest first (kept 30 days)",
+        description: 'The deliveries to one endpoint, newest first, filtered by status or event type; kept 30 days.',
         params: IdParams,
         querystring: Strict({
           status: Type.Optional(StringEnum(outboxStatuses)),
           eventType: Type.Optional(Type.String({ maxLength: 100 })),
           ...PageQuery,
         }),
-        response: { 200: PageOf(DeliverySchema), ...problemResponses },
+        response: { 200: PageOf(WebhookDeliverySchema), ...problemResponses },
       },
     },
     async (request) => {
@@ -234,6 +244,7 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'getWebhookDelivery',
         tags,
         summary: 'One delivery with the log of its attempts',
+        description: 'One delivery: the body as sent and the log of its attempts.',
         params: IdParams,
         response: { 200: DeliveryDetail, ...problemResponses },
       },
@@ -248,9 +259,10 @@ export async function webhookRoutes(app: App, ctx: ServiceContext): Promise<void
         operationId: 'retryWebhookDelivery',
         tags,
         summary: 'Send a delivery again now',
+        description: 'Makes a delivery due now. The endpoint must be enabled, except for a ping (`409 INVALID_STATE`).',
         params: IdParams,
         body: Strict({}),
-        response: { 202: DeliverySchema, ...problemResponses },
+        response: { 202: WebhookDeliverySchema, ...problemResponses },
       },
     },
     async (request, reply) => reply.code(202).send(await retryWebhookDelivery(ctx, request.actor, request.params.id)),

@@ -101,6 +101,9 @@
           var target = document.querySelector(form.getAttribute('data-upload-target') || '#upload-result');
           if (target) target.innerHTML = request.responseText;
           if (status) status.textContent = request.status < 400 ? 'Done.' : 'The file was not loaded.';
+          // Some keys were loaded: the counters and the list on this page are out of date.
+          if (request.status < 400 && form.hasAttribute('data-upload-refresh'))
+            refreshRegions(form.getAttribute('data-upload-refresh'));
         });
         request.addEventListener('error', () => {
           if (button) button.disabled = false;
@@ -110,6 +113,19 @@
       });
     });
   }
+
+  // Typing in a field that belongs to a choice (data-selects="radio id") makes that choice.
+  ['input', 'change'].forEach((type) => {
+    document.addEventListener(type, (event) => {
+      var field = event.target;
+      if (!(field instanceof Element) || !field.hasAttribute('data-selects')) return;
+      var radio = document.getElementById(field.getAttribute('data-selects'));
+      if (radio instanceof HTMLInputElement && !radio.checked) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    });
+  });
 
   // A file chosen in <input type=file data-fill="#textarea"> is read into that textarea, so the
   // form posts text (and works without scripts by pasting).
@@ -155,6 +171,23 @@
     if (box) box.checked = true;
     form.requestSubmit();
   });
+
+  // Replaces the regions named by `selectors` (ids, comma-separated) with those of this page as
+  // the server renders it now, keeping the rest (such as an upload's answer) where it is.
+  function refreshRegions(selectors) {
+    fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then((response) => response.text())
+      .then((html) => {
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        selectors.split(',').forEach((selector) => {
+          var now = document.querySelector(selector.trim());
+          var next = fresh.querySelector(selector.trim());
+          if (!now || !next) return;
+          now.replaceWith(next);
+          wire(next);
+        });
+      });
+  }
 
   function wire(root) {
     drawCharts(root);

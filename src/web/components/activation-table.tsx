@@ -1,16 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import type { Activation } from '../../domain/activations.ts';
-import { Badge, Code, StateBadge, formatDate } from './layout.tsx';
+import { Badge, Code, DateCell, StateBadge, formatDate } from './layout.tsx';
 import { type Column, DataTable } from './table.tsx';
 
 export interface ActivationNames {
   products: Map<string, string>;
   accounts: Map<string, string>;
-}
-
-/** Where an activation's licence expires, in words. */
-export function expiryText(activation: Pick<Activation, 'expiresAt'>): string {
-  return activation.expiresAt ? formatDate(activation.expiresAt) : 'Never';
 }
 
 export function deviceLabel(activation: Pick<Activation, 'deviceName' | 'fingerprint'>): string {
@@ -74,10 +69,8 @@ export function ActivationTable({
         ]
       : []),
     { label: 'State', cell: (a) => <ActivationState activation={a} /> },
-    ...(showDevice
-      ? [{ label: 'Activated', cell: (a: Activation) => <span class="nowrap">{formatDate(a.issuedAt)}</span> }]
-      : []),
-    { label: 'Licence expires', cell: (a) => <span class="nowrap">{expiryText(a)}</span> },
+    ...(showDevice ? [{ label: 'Activated', cell: (a: Activation) => <DateCell iso={a.issuedAt} /> }] : []),
+    { label: 'Licence expires', cell: (a) => <DateCell iso={a.expiresAt} empty="Never" /> },
     { label: 'Count', numeric: true, cell: (a) => a.count },
   ];
   return <DataTable caption={caption} rows={activations} columns={columns} empty={empty} />;

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { type FormState, emptyForm, submittedValue, valuesOf } from '../forms.ts';
-import { usePage } from '../page-context.ts';
+import { usePage, useUniqueId } from '../page-context.ts';
 
 export function CsrfField() {
   return <input type="hidden" name="_csrf" value={usePage().csrfToken} />;
@@ -95,10 +95,19 @@ interface FieldBase {
   required?: boolean;
   /** The value shown when the form is new (not after a refusal). */
   value?: string | number | null | undefined;
+  /** The id of a radio button that using this field chooses (portal.js), e.g. "a new customer: its name". */
+  selects?: string | undefined;
 }
 
-function ids(name: string) {
-  const id = `f-${name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^-+/, '')}`;
+interface FieldIds {
+  id: string;
+  hint: string;
+  error: string;
+}
+
+/** The ids of a field's input, hint and error, unique on the page even if another form has a field of this name. */
+function useFieldIds(name: string): FieldIds {
+  const id = useUniqueId(`f-${name.replace(/[^A-Za-z0-9_-]/g, '-').replace(/^-+/, '')}`);
   return { id, hint: `${id}-hint`, error: `${id}-error` };
 }
 
@@ -109,8 +118,8 @@ function shownValue(props: FieldBase): string {
   return props.value === null || props.value === undefined ? '' : String(props.value);
 }
 
-function FieldFrame({ props, children }: { props: FieldBase; children: ComponentChildren }) {
-  const { id, hint, error } = ids(props.name);
+function FieldFrame({ props, ids, children }: { props: FieldBase; ids: FieldIds; children: ComponentChildren }) {
+  const { id, hint, error } = ids;
   const message = props.state?.errors[props.name];
   return (
     <div class={message ? 'field field-invalid' : 'field'}>
@@ -138,8 +147,7 @@ function FieldFrame({ props, children }: { props: FieldBase; children: Component
   );
 }
 
-function describedBy(props: FieldBase): string | undefined {
-  const { hint, error } = ids(props.name);
+function describedBy(props: FieldBase, { hint, error }: FieldIds): string | undefined {
   const parts = [props.hint ? hint : '', props.state?.errors[props.name] ? error : ''].filter(Boolean);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
@@ -160,7 +168,8 @@ export function TextField(
     lookup?: string | undefined;
   },
 ) {
-  const { id } = ids(props.name);
+  const fieldIds = useFieldIds(props.name);
+  const { id } = fieldIds;
   const suggestions = props.lookup ? `${id}-choices` : undefined;
   const lookup = props.lookup && {
     list: suggestions,
@@ -172,7 +181,7 @@ export function TextField(
     'hx-vals': JSON.stringify({ field: props.name }),
   };
   return (
-    <FieldFrame props={props}>
+    <FieldFrame props={props} ids={fieldIds}>
       <input
         id={id}
         name={props.name}
@@ -187,7 +196,8 @@ export function TextField(
         pattern={props.pattern}
         autofocus={props.autofocus}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedBy(props, fieldIds)}
+        data-selects={props.selects}
         {...lookup}
         {...(lookup && { autocomplete: 'off' })}
       />
@@ -197,9 +207,10 @@ export function TextField(
 }
 
 export function TextArea(props: FieldBase & { rows?: number; monospace?: boolean }) {
-  const { id } = ids(props.name);
+  const fieldIds = useFieldIds(props.name);
+  const { id } = fieldIds;
   return (
-    <FieldFrame props={props}>
+    <FieldFrame props={props} ids={fieldIds}>
       <textarea
         id={id}
         name={props.name}
@@ -207,7 +218,7 @@ export function TextArea(props: FieldBase & { rows?: number; monospace?: boolean
         required={props.required}
         class={props.monospace ? 'mono' : undefined}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedBy(props, fieldIds)}
       >
         {shownValue(props)}
       </textarea>
@@ -221,16 +232,18 @@ export interface Option {
 }
 
 export function SelectField(props: FieldBase & { options: Option[]; blank?: string }) {
-  const { id } = ids(props.name);
+  const fieldIds = useFieldIds(props.name);
+  const { id } = fieldIds;
   const selected = shownValue(props);
   return (
-    <FieldFrame props={props}>
+    <FieldFrame props={props} ids={fieldIds}>
       <select
         id={id}
         name={props.name}
         required={props.required}
         aria-invalid={props.state?.errors[props.name] ? 'true' : undefined}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedBy(props, fieldIds)}
+        data-selects={props.selects}
       >
         {props.blank !== undefined && <option value="">{props.blank}</option>}
         {props.options.map((option) => (
@@ -245,7 +258,8 @@ export function SelectField(props: FieldBase & { options: Option[]; blank?: stri
 
 /** A yes/no field; sends `true` when ticked and nothing otherwise. */
 export function CheckboxField(props: FieldBase & { checked?: boolean }) {
-  const { id } = ids(props.name);
+  const fieldIds = useFieldIds(props.name);
+  const { id } = fieldIds;
   const state = props.state ?? emptyForm;
   const submitted = Object.keys(state.values).length > 0;
   const checked = submitted ? submittedValue(state, props.name) === 'true' : (props.checked ?? false);
@@ -257,16 +271,16 @@ export function CheckboxField(props: FieldBase & { checked?: boolean }) {
         name={props.name}
         value="true"
         checked={checked}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedBy(props, fieldIds)}
       />
       <label for={id}>{props.label}</label>
       {props.hint && (
-        <p class="field-hint" id={ids(props.name).hint}>
+        <p class="field-hint" id={fieldIds.hint}>
           {props.hint}
         </p>
       )}
       {state.errors[props.name] && (
-        <p class="field-error" id={ids(props.name).error}>
+        <p class="field-error" id={fieldIds.error}>
           {state.errors[props.name]}
         </p>
       )}
@@ -280,11 +294,12 @@ export function CheckboxGroup(props: FieldBase & { options: Option[]; checked?: 
   const submitted = Object.keys(state.values).length > 0;
   const checked = submitted ? valuesOf(state, props.name) : (props.checked ?? []);
   const message = state.errors[props.name];
+  const groupId = useFieldIds(props.name).id;
   return (
     <fieldset class={message ? 'field field-invalid' : 'field'}>
       <legend>{props.label}</legend>
       {props.options.map((option) => {
-        const id = `${ids(props.name).id}-${option.value}`;
+        const id = `${groupId}-${option.value}`;
         return (
           <div class="field-check">
             <input

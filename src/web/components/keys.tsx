@@ -2,6 +2,7 @@ import type { WebRegisterKeyCounts } from '../../domain/entitlements.ts';
 import { keyFromLine } from '../../domain/bulk.ts';
 import { AppError } from '../../domain/errors.ts';
 import { type FormBody, type FormState, emptyForm, valuesOf } from '../forms.ts';
+import { useUniqueId } from '../page-context.ts';
 import { CsrfField } from './form.tsx';
 
 export function keysPath(id: string): string {
@@ -102,7 +103,7 @@ export function KeyCounts({
     ['Void', 'void', counts.void],
   ];
   return (
-    <ul class="key-counts" aria-label="Keys by state">
+    <ul class="key-counts" id="key-counts" aria-label="Keys by state">
       {cards.map(([label, state, value]) => (
         <li>
           <a
@@ -149,7 +150,7 @@ export function KeyListField({
   hint?: string;
   rows?: number;
 }) {
-  const id = `f-${name}-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`;
+  const id = useUniqueId(`f-${name}-${label.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}`);
   const message = state.errors[name];
   const described = [hint ? `${id}-hint` : '', message ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
@@ -195,6 +196,7 @@ export function KeyUploadForm({ action, limitBytes }: { action: string; limitByt
       enctype="multipart/form-data"
       data-upload={action}
       data-upload-target="#upload-result"
+      data-upload-refresh="#key-counts, #keys, #void-keys, #split"
     >
       <CsrfField />
       <div class="field">
@@ -209,7 +211,7 @@ export function KeyUploadForm({ action, limitBytes }: { action: string; limitByt
         />
         <p class="field-hint" id="f-key-file-hint">
           Plain text, one key per line; blank lines and lines starting with # are skipped. Up to{' '}
-          {Math.floor(limitBytes / (1024 * 1024))} MB (a million keys is about 20 MB).
+          {Math.floor(limitBytes / (1024 * 1024))} MB (a million keys of 23 characters is about 24 MB).
         </p>
       </div>
       <div class="field field-check">

@@ -261,3 +261,17 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   return iso.length <= 10 ? iso : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/**
+ * A date and time for a table cell: the time may go under the date, so that a table of several
+ * dates still fits a desk-sized window; neither part is broken itself.
+ */
+export function DateCell({ iso, empty = '—' }: { iso: string | null | undefined; empty?: string }) {
+  if (!iso) return <>{empty}</>;
+  if (iso.length <= 10) return <time datetime={iso}>{iso}</time>;
+  return (
+    <time datetime={iso} class="date-cell">
+      <span class="nowrap">{iso.slice(0, 10)}</span> <span class="nowrap">{`${iso.slice(11, 16)} UTC`}</span>
+    </time>
+  );
+}

@@ -337,7 +337,8 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
 function refusalText(state: FormState): string | undefined {
   const fields = Object.entries(state.errors).filter(([name]) => name.startsWith('/'));
   if (fields.length === 0) return state.message;
-  return `That was refused: ${fields.map(([name, message]) => `${name.slice(1)} ${message}`).join('; ')}.`;
+  const sentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1).replace(/\.$/, '')}.`;
+  return fields.map(([name, message]) => `That was refused (${name.slice(1)}). ${sentence(message)}`).join(' ');
 }
 
 const tierLabels = { tier1: 'Tier-1 partner', tier2: 'Tier-2 partner', endCustomer: 'End customer' } as const;

@@ -25,6 +25,8 @@ function ProfilePage({ session, state }: { session: PortalSession; state: FormSt
       <Section title={session.user.hasPassword ? 'Change your password' : 'Set a password'}>
         <div class="narrow">
           <Form action="/portal/profile/password" state={state} submit="Save password">
+            {/* What a password manager saves the password under; `_` names are not part of the input. */}
+            <input type="email" name="_username" value={session.user.email} autocomplete="username" readonly hidden />
             {needsCurrent && (
               <TextField
                 name="currentPassword"

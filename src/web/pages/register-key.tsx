@@ -179,6 +179,7 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
                 }))}
                 blank="Choose a customer"
                 state={state}
+                selects="f-owner-existing"
               />
             )}
             <div class="field-check">
@@ -189,6 +190,7 @@ function RegisterPage({ view, state }: { view: KeyContext; state: FormState }) {
               name="accountName"
               label="Name of the new end customer"
               state={state}
+              selects="f-owner-new"
               autocomplete="off"
               hint="Only this name is stored: choose one you will recognise, such as your order number. The producer sees the name and nothing else."
             />
@@ -273,6 +275,24 @@ const keyRefusalForm = (error: AppError): FormState => ({
   errors: { key: error.message },
   message: undefined,
 });
+
+/**
+ * A refused registration shown again with everything that was typed (also the field of the choice
+ * not taken), and a missing owner asked for in the words of the choice the person made.
+ */
+function ownerRefusal(state: FormState, values: FormBody): FormState {
+  const errors = { ...state.errors };
+  const existing = textOf(values, '_owner') === 'existing';
+  const chosen = (textOf(values, existing ? 'accountId' : 'accountName') ?? '').trim();
+  // The owner was left out (the API's "either accountId or accountName"); other refusals stay as they are.
+  if (chosen === '' && (errors.accountId !== undefined || errors['/accountId'] !== undefined)) {
+    delete errors.accountId;
+    delete errors['/accountId'];
+    if (existing) errors.accountId = 'Choose the customer from the list.';
+    else errors.accountName = 'Type the name of the new end customer.';
+  }
+  return { ...state, values, errors };
+}
 
 export async function registerKeyPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
@@ -373,7 +393,7 @@ export async function registerKeyPages(web: Web): Promise<void> {
         keyRefused ? (
           findKeyPage(request, { ...keyRefusalForm(keyRefused), values: { key: rawKey } })
         ) : (
-          <RegisterPage view={await keyContext(request, rawKey)} state={state} />
+          <RegisterPage view={await keyContext(request, rawKey)} state={ownerRefusal(state, values)} />
         ),
     });
   });
