@@ -181,6 +181,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   activationReport: [],
   partnerStatement: ['UNPROCESSABLE'],
   listEvents: [],
+  listAuditCheckpoints: [],
   createWebhookEndpoint: [],
   listWebhookEndpoints: [],
   getWebhookEndpoint: [],
