@@ -23,7 +23,6 @@ export interface RunningServer {
   url: string;
   /** The secret of the admin key made on this start, if one was made; print it once. */
   createdAdminKey: string | undefined;
-  /** Where whatever runs beside the server (the outbox) adds its gauges. */
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -59,6 +58,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     // The API and the portal are siblings on one server: neither knows the other. The portal
     // first, so that its pages are not taken for API operations in the OpenAPI document.
     const metrics = new Metrics(store);
+    metrics.observeOutbox(ctx.outbox);
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);

@@ -5,8 +5,8 @@ import { createHmac, randomBytes } from 'node:crypto';
  * written `_`), in groups by noun. `admin` marks events about the producer's own administration,
  * which no partner endpoint receives whatever it can read.
  *
- * Audited actions about sign-in secrets (sessions, sign-in links, passwords, server secrets) are
- * not published: they say nothing a back office needs and would widen who learns of sign-ins.
+ * Audited actions about sign-in secrets (sessions, sign-in links, passwords, server secrets) and
+ * about mail are not published: they say nothing a back office needs and would widen who learns of sign-ins.
  * `test/unit/webhook-events.test.ts` fails when an audited action is neither published nor listed
  * here as unpublished, so a new action is a decision, not an accident.
  */
@@ -71,6 +71,13 @@ export const unpublishedActions = [
   'user.password-set',
   'server-secret.created',
   'webhook-delivery.retried',
+  // Mail about mail: the recipient may be an anonymous end customer, whose address is the
+  // partner's business; a mail's fate is read in GET /messages, not announced.
+  'activation-ids.emailed',
+  'license.emailed',
+  'message.resent',
+  'message.sent',
+  'message.failed',
 ] as const;
 
 export const eventTypeNames = Object.keys(webhookEventTypes) as WebhookEventType[];

@@ -8,10 +8,12 @@ import { Problem } from '../interface/schemas/common.ts';
 import * as entitlementsInputs from '../interface/schemas/entitlements-inputs.ts';
 import * as lifecycleInputs from '../interface/schemas/lifecycle-inputs.ts';
 import * as lineItemsInputs from '../interface/schemas/line-items-inputs.ts';
+import * as messagesInputs from '../interface/schemas/messages-inputs.ts';
 import * as reportsInputs from '../interface/schemas/reports-inputs.ts';
 import * as usersInputs from '../interface/schemas/users-inputs.ts';
 import * as webRegisterKeysInputs from '../interface/schemas/web-register-keys-inputs.ts';
 import * as webhooksInputs from '../interface/schemas/webhooks-inputs.ts';
+import * as messages from './routes/messages.ts';
 import * as webhooks from './routes/webhooks.ts';
 import * as activations from './schemas/activations.ts';
 import * as entities from './schemas/entities.ts';
@@ -45,6 +47,8 @@ function namedSchemas(): Map<string, TSchema> {
     webRegisterKeysInputs,
     webhooksInputs,
     webhooks,
+    messagesInputs,
+    messages,
   ];
   const named = new Map<string, TSchema>([['Problem', Problem]]);
   for (const module of modules)
@@ -194,6 +198,10 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   retryWebhookDelivery: ['INVALID_STATE'],
   liveness: [],
   readiness: ['UNAVAILABLE'],
+  listMessages: [],
+  resendMessage: ['INVALID_STATE', 'UNPROCESSABLE'],
+  emailLicense: ['INVALID_STATE', 'UNPROCESSABLE'],
+  emailActivationIds: ['INVALID_STATE', 'UNPROCESSABLE'],
 };
 
 function problemContent(codes: readonly string[], example: { status: number; code: string }): JsonObject {
@@ -235,6 +243,7 @@ export const tagDescriptions: Record<string, string> = {
   'Audit log': 'Every change, with who made it and what it changed.',
   Webhooks:
     'Endpoints that receive signed events (Standard Webhooks) about what changes, and the log of their deliveries.',
+  Mail: 'Mail Licentia sends (certificates, licences, activation IDs, sign-in links): its delivery status, resending, and sending a licence or activation IDs on request.',
   operations: 'For load balancers and supervisors: whether the process is alive and whether it should get requests.',
 };
 

@@ -13,10 +13,9 @@ declare module 'fastify' {
   }
 }
 
-/** What the outbox (webhook deliveries) reports: how many wait, and how long the oldest has. */
+/** What the outbox reports, by kind of delivery: how many wait, and how long the oldest has. */
 export interface OutboxGauges {
-  depth(): Promise<number> | number;
-  oldestAgeSeconds(): Promise<number> | number;
+  backlog(): Promise<readonly { kind: string; depth: number; oldestAgeSeconds: number }[]>;
 }
 
 /** The operations counted with their outcome, by route: the licensing traffic one watches. */
@@ -88,22 +87,35 @@ export class Metrics {
     });
   }
 
-  /** For the outbox's worker: its depth and oldest age become gauges. */
+  /**
+   * The outbox's depth and oldest age by kind, read from the database when scraped (one query
+   * for both gauges per scrape; no timer). Every process shows the same, shared, backlog.
+   */
   observeOutbox(outbox: OutboxGauges): void {
+    let scrape: Promise<Awaited<ReturnType<OutboxGauges['backlog']>>> | undefined;
+    // Both gauges are collected in one scrape: they share its query.
+    const backlog = () => {
+      scrape ??= outbox.backlog().finally(() => setImmediate(() => (scrape = undefined)));
+      return scrape;
+    };
     new Gauge({
       name: 'licentia_outbox_depth',
-      help: 'Webhook deliveries waiting in the outbox',
+      help: 'Deliveries (webhooks, mail) waiting in the outbox, by kind',
+      labelNames: ['kind'] as const,
       registers: [this.registry],
       async collect() {
-        this.set(await outbox.depth());
+        this.reset();
+        for (const row of await backlog()) this.set({ kind: row.kind }, row.depth);
       },
     });
     new Gauge({
       name: 'licentia_outbox_oldest_age_seconds',
-      help: 'Age of the oldest delivery waiting in the outbox (0 when empty)',
+      help: 'Age of the oldest delivery waiting in the outbox, by kind (0 when none waits)',
+      labelNames: ['kind'] as const,
       registers: [this.registry],
       async collect() {
-        this.set(await outbox.oldestAgeSeconds());
+        this.reset();
+        for (const row of await backlog()) this.set({ kind: row.kind }, row.oldestAgeSeconds);
       },
     });
   }

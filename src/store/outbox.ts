@@ -180,6 +180,29 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
   return true;
 }
 
+/** How many messages of one kind wait, and since when the oldest has waited. */
+export interface OutboxBacklog {
+  kind: string;
+  depth: number;
+  /** `created_at` of the oldest waiting message; null when none waits. */
+  oldestCreatedAt: string | null;
+}
+
+/**
+ * The waiting (`pending`) messages by kind, for the metrics. Only waiting rows have a next
+ * attempt, so the scan walks the `outbox_due` index over them and never the delivered history.
+ */
+export async function outboxBacklog(db: Db): Promise<OutboxBacklog[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((eb) => ['kind', eb.fn.countAll<number | string>().as('depth'), eb.fn.min('created_at').as('oldest')])
+    .where('next_attempt_at', 'is not', null)
+    .where('status', '=', 'pending')
+    .groupBy('kind')
+    .execute();
+  return rows.map((row) => ({ kind: row.kind, depth: Number(row.depth), oldestCreatedAt: row.oldest }));
+}
+
 /** Makes a finished or waiting row due now again (a manual retry). */
 export async function makeDueNow(db: Db, id: string, at: string): Promise<boolean> {
   const result = await db

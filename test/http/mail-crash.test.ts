@@ -26,7 +26,7 @@ for (const backend of backends) {
       SMTP_URL: smtp.url,
       LICENTIA_MAIL_DIR: '/nonexistent-never-used',
       LICENTIA_OUTBOX_POLL_MS: '100',
-      LICENTIA_OUTBOX_LEASE_MS: '1500',
+      LICENTIA_OUTBOX_LEASE_MS: '5000',
       LOG_LEVEL: 'warn',
     };
     let server = await spawnServer(env);
@@ -37,13 +37,14 @@ for (const backend of backends) {
         fields: { shipToEmail: 'crash@customer.example' },
       });
       await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+      // Killed well within the lease (5 s), so that no second attempt of this process can have started.
       await smtp.waitForAttempts(1);
       server.child.kill('SIGKILL');
       await server.stop();
       assert.equal(smtp.received.length, 0, 'nothing was delivered before the crash');
 
       server = await spawnServer(env);
-      const [message] = await smtp.waitFor(1, 20_000);
+      const [message] = await smtp.waitFor(1, 40_000);
       assert.deepEqual(message?.to, ['crash@customer.example']);
       assert.match(message?.parsed.subject ?? '', new RegExp(entitlement.id));
       const restarted = new Api(`${server.url}/api/v1`, KEY);

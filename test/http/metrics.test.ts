@@ -3,9 +3,11 @@ import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
 import { backends } from '../support/backends.ts';
 import { freePort } from '../support/cli.ts';
-import { assertProblem } from '../support/fixtures.ts';
+import { account, assertProblem, created } from '../support/fixtures.ts';
+import type { Api } from '../support/http.ts';
 import { ADMIN_KEY, startTestServer } from '../support/server.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -13,6 +15,21 @@ const TOKEN = 'metrics-token-0123456789abcdef';
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** The endpoint's one delivery, once it is as `wanted`. */
+async function until(
+  api: Api,
+  endpointId: string,
+  wanted: (delivery: { attempts: number; status: string }) => boolean,
+) {
+  for (;;) {
+    const r = await api.get(`/webhook-endpoints/${endpointId}/deliveries`);
+    assert.equal(r.status, 200, r.text);
+    const [delivery] = r.body.items;
+    if (delivery && wanted(delivery)) return delivery;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describeEachBackend(
@@ -90,14 +107,40 @@ describeEachBackend(
       else assert.ok((sample(text, 'licentia_db_pool_connections{state="total"}') ?? 0) >= 1);
     });
 
-    it('the outbox can add its depth and oldest age', async () => {
-      server().running.metrics.observeOutbox({ depth: () => 3, oldestAgeSeconds: async () => 42 });
-      const text = await scrape();
-      assert.equal(sample(text, 'licentia_outbox_depth'), 3);
-      assert.equal(sample(text, 'licentia_outbox_oldest_age_seconds'), 42);
+    it('shows the outbox backlog by kind when scraped: a failing webhook waits, a delivered one does not', async () => {
+      const { api } = server();
+      const depth = 'licentia_outbox_depth{kind="webhook"}';
+      const age = 'licentia_outbox_oldest_age_seconds{kind="webhook"}';
+      const idle = await scrape();
+      assert.equal(sample(idle, depth), 0, 'every kind with a handler is shown, at 0 when none waits');
+      assert.equal(sample(idle, age), 0);
+      let answer = 500;
+      const receiver = await WebhookReceiver.start(() => answer);
+      try {
+        const endpoint = await created(
+          api.post('/webhook-endpoints', { url: receiver.url, events: ['account.created'] }),
+        );
+        const since = Date.now();
+        await account(api);
+        await receiver.until((r) => r.length === 1);
+        // Retried only after the suite's 10 minutes: it waits.
+        const waiting = await scrape();
+        assert.equal(sample(waiting, depth), 1);
+        const oldest = sample(waiting, age) ?? -1;
+        assert.ok(oldest >= 0 && oldest <= (Date.now() - since) / 1000 + 1, String(oldest));
+        answer = 204;
+        const delivery = await until(api, endpoint.id, (d) => d.attempts === 1); // settled: a retry now is not overwritten
+        assert.equal((await api.post(`/webhook-deliveries/${delivery.id}/retry`, {})).status, 202);
+        await until(api, endpoint.id, (d) => d.status === 'delivered');
+        const drained = await scrape();
+        assert.equal(sample(drained, depth), 0);
+        assert.equal(sample(drained, age), 0);
+      } finally {
+        await receiver.close();
+      }
     });
   },
-  { metricsToken: TOKEN },
+  { metricsToken: TOKEN, webhooksAllowPrivate: true, webhookRetrySchedule: [600_000], outboxPollMs: 50 },
 );
 
 it('LICENTIA_METRICS_PORT: the metrics on a port of their own; none on the main port without a token', {

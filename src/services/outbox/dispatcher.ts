@@ -42,6 +42,10 @@
  * abort signal), and a message whose process died is claimed again once its lease has run out.
  * Outcomes are recorded only by the holder of the claim. A process wakes its dispatcher when one of
  * its own transactions enqueues; others notice on their next poll.
+ *
+ * ## Metrics
+ * `backlog()` (waiting messages and the oldest one's age, by kind) feeds `licentia_outbox_depth`
+ * and `licentia_outbox_oldest_age_seconds`; it is read when scraped (`outboxBacklog` in the store).
  */
 import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
@@ -54,6 +58,7 @@ import {
   type OutboxStatus,
   claimDue,
   insertOutboxRows,
+  outboxBacklog,
   pruneOutbox,
   settle,
 } from '../../store/outbox.ts';
@@ -104,6 +109,14 @@ export interface SettledOutcome {
   outcome: DeliveryOutcome;
   attempts: number;
   final: boolean;
+}
+
+/** The outbox's backlog of one kind, as the metrics show it. */
+export interface KindBacklog {
+  kind: string;
+  depth: number;
+  /** 0 when nothing waits. */
+  oldestAgeSeconds: number;
 }
 
 export interface DispatcherOptions {
@@ -189,6 +202,21 @@ export class Dispatcher {
     this.#abort.abort();
     await this.#running;
     await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * What waits, by kind: every registered kind (0 when none waits, so an alert sees it clear)
+   * and any other kind found waiting (its handler runs in another process, or nowhere).
+   */
+  async backlog(): Promise<KindBacklog[]> {
+    const now = this.#now().getTime();
+    const found = new Map((await outboxBacklog(this.#store.db)).map((row) => [row.kind, row]));
+    const kinds = new Set([...this.#handlers.keys(), ...found.keys()]);
+    return [...kinds].sort().map((kind) => {
+      const row = found.get(kind);
+      const oldest = row?.oldestCreatedAt ? Date.parse(row.oldestCreatedAt) : now;
+      return { kind, depth: row?.depth ?? 0, oldestAgeSeconds: Math.max(0, (now - oldest) / 1000) };
+    });
   }
 
   /** Looks for due messages now (or right after the current look). */
