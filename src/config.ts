@@ -22,6 +22,15 @@ export interface Config {
   requireTwoFactorForProducer: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
   publicUrl: string | undefined;
+  /** Send Strict-Transport-Security; undefined: when `publicUrl` is https. */
+  hsts: boolean | undefined;
+  /** Seals the signing keys at rest (DESIGN.md §3); without it, a key file (`secretFile` or beside the database). */
+  secret: string | undefined;
+  secretFile: string | undefined;
+  /** Hash-chain the audit log (DESIGN.md §3); off by default, for its cost on PostgreSQL (docs/security.md). */
+  auditChain: boolean;
+  /** How often the server signs a checkpoint of the audit chain; 0: never by itself. */
+  auditCheckpointSeconds: number;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownGraceSeconds: number;
   /** GET /metrics on the main port answers a bearer of this token; without it, it is not served there. */
@@ -72,6 +81,11 @@ export const defaultConfig: Config = {
   trustProxy: false,
   requireTwoFactorForProducer: false,
   publicUrl: undefined,
+  hsts: undefined,
+  secret: undefined,
+  secretFile: undefined,
+  auditChain: false,
+  auditCheckpointSeconds: 3600,
   mail: {
     smtpUrl: undefined,
     dir: undefined,
@@ -107,6 +121,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
     requireTwoFactorForProducer: env.LICENTIA_REQUIRE_2FA_FOR_PRODUCER === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
+    hsts: flag(env, 'LICENTIA_HSTS'),
+    secret: env.LICENTIA_SECRET || undefined,
+    secretFile: env.LICENTIA_SECRET_FILE || undefined,
+    auditChain: flag(env, 'LICENTIA_AUDIT_CHAIN') ?? defaultConfig.auditChain,
+    auditCheckpointSeconds: integer(env, 'LICENTIA_AUDIT_CHECKPOINT_SECONDS', defaultConfig.auditCheckpointSeconds),
     mail: {
       smtpUrl: smtpUrl(env.SMTP_URL),
       dir: env.LICENTIA_MAIL_DIR || undefined,
@@ -133,6 +152,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer (got "${raw}")`);
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false (got "${raw}")`);
+  return raw === 'true';
 }
 
 /** Comma-separated milliseconds, e.g. `50,50,50` (tests). */

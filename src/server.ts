@@ -14,6 +14,7 @@ import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/p
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerPortal } from './web/portal.ts';
+import { checkpointEvery } from './services/events/audit-chain.ts';
 
 export interface RunningServer {
   app: App;
@@ -47,6 +48,12 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await ensureSigningKey(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
+    const stopCheckpoints =
+      config.auditCheckpointSeconds > 0
+        ? checkpointEvery(ctx, config.auditCheckpointSeconds * 1000, (error) =>
+            logger ? logger.error({ err: error }, 'the audit checkpoint failed') : undefined,
+          )
+        : () => undefined;
     const { createdSecret } = await ensureAdminKey(ctx, config.adminKey);
     // The API and the portal are siblings on one server: neither knows the other. The portal
     // first, so that its pages are not taken for API operations in the OpenAPI document.
@@ -72,6 +79,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       metrics,
       close: async () => {
         stopRefreshing();
+        stopCheckpoints();
         metricsServer?.close();
         metricsServer?.closeAllConnections();
         // Requests in flight get the grace period to finish; then their connections are cut.

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../domain/errors.ts';
 import { apiKeyCommand } from './commands/api-key.ts';
+import { auditCommand } from './commands/audit.ts';
 import { backupCommands } from './commands/backup.ts';
 import { signingKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
@@ -22,6 +23,7 @@ Environment:
   LICENTIA_ADMIN_KEY   an admin API key that exists after start, for automation
   LICENTIA_ISSUER      the "iss" of licences (default licentia)
   LICENTIA_PUBLIC_URL  where people reach the server, for sign-in links (default http://HOST:PORT)
+  LICENTIA_SECRET      seals the signing keys in the database (default: a key file beside it)
 
 Examples:
   $ licentia serve
@@ -36,6 +38,7 @@ migrateCommand(program);
 apiKeyCommand(program);
 userCommand(program);
 signingKeysCommand(program);
+auditCommand(program);
 verifyCommand(program);
 offlineCommands(program);
 backupCommands(program);

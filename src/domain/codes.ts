@@ -58,3 +58,20 @@ export const ENTITLEMENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export function generateEntitlementId(): string {
   return `ENT-${generateCode().slice(0, 11)}`;
 }
+
+/** DESIGN.md §2 rule 5: a code with at least this much randomness cannot be found by guessing. */
+export const UNGUESSABLE_BITS = 80;
+
+/**
+ * The most randomness a presented code can carry: five bits per character of its normalised form
+ * (the 32 symbols left once case, separators and look-alikes are folded). Generated codes carry
+ * exactly that (20 characters, 100 bits); a short code loaded by a partner carries at most that.
+ */
+export function codeEntropyBits(raw: string): number {
+  return normalizeCode(raw).length * 5;
+}
+
+/** Whether a code is too short to be safe from guessing, so that even its refusals tell a guesser something. */
+export function isGuessableCode(raw: string): boolean {
+  return codeEntropyBits(raw) < UNGUESSABLE_BITS;
+}

@@ -81,6 +81,9 @@ export const unpublishedActions = [
   'two-factor.recovery-codes-replaced',
   'server-secret.created',
   'webhook-delivery.retried',
+  // Housekeeping of key custody (a plain private key encrypted at rest): nothing changed that a
+  // back office acts on.
+  'signing-key.sealed',
   // Mail about mail: the recipient may be an anonymous end customer, whose address is the
   // partner's business; a mail's fate is read in GET /messages, not announced.
   'activation-ids.emailed',

@@ -187,6 +187,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   keysReport: [],
   partnerStatement: ['UNPROCESSABLE'],
   listEvents: [],
+  listAuditCheckpoints: [],
   createWebhookEndpoint: [],
   listWebhookEndpoints: [],
   getWebhookEndpoint: [],

@@ -14,8 +14,9 @@ import { AppError } from '../domain/errors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { authenticate } from './auth.ts';
 import { registerJsonParser } from './json-body.ts';
-import { errorHandler, sendProblem } from './problem.ts';
+import { answerClientError, errorHandler, sendProblem } from './problem.ts';
 import { registerClientLimits } from './client-limits.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import { registerDraining } from './draining.ts';
 import type { Metrics } from './metrics.ts';
 import { requestIdOf } from './request-id.ts';
@@ -70,6 +71,7 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
     genReqId: requestIdOf,
     // Our own hook answers during shutdown, with a problem document.
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply) =>
       sendProblem(
@@ -108,7 +110,8 @@ export function createApp(ctx: ServiceContext, options: AppOptions): App {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
-  registerClientLimits(app, ctx.config, ctx.rateCounters);
+  registerClientLimits(app, ctx);
+  registerSecurityHeaders(app, ctx.config);
   const logRequests = options.logger !== false && options.logger.isLevelEnabled('info');
   app.addHook('onResponse', async (request, reply) => {
     if (!logRequests) return;

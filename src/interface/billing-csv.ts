@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../domain/csv.ts';
 import type { Actor } from '../domain/actors.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Report, ReportRow } from '../services/reports/activation-report.ts';
@@ -21,7 +21,7 @@ export function reportCsv(report: Report): { filename: string; text: string } {
   const columns = [...key, 'period', 'activations', 'returns', 'revocations', 'net'] as (keyof ReportRow)[];
   return {
     filename: `activations-${report.from}-${report.to}.csv`,
-    text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+    text: csvText([columns, ...report.items.map((r) => columns.map((c) => r[c]))]),
   };
 }
 
@@ -31,7 +31,7 @@ export function keysReportCsv(report: KeysReport): { filename: string; text: str
   const columns = [...key, 'period', ...keyEvents] as (keyof KeysReportRow)[];
   return {
     filename: `keys-${report.from}-${report.to}.csv`,
-    text: stringify([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
+    text: csvText([columns, ...report.items.map((r) => columns.map((c) => r[c] ?? ''))]),
   };
 }
 
@@ -43,7 +43,7 @@ export function keysStatementCsv(statement: KeysStatement): { filename: string; 
   ];
   return {
     filename: `keys-statement-${statement.partner.id}-${statement.period}.csv`,
-    text: stringify([['kind', 'at', 'key', 'stockId', 'entitlementId'], ...lines]),
+    text: csvText([['kind', 'at', 'key', 'stockId', 'entitlementId'], ...lines]),
   };
 }
 
@@ -60,10 +60,10 @@ export async function statementCsv(
   const batches = partnerStatementLines(ctx, actor, partnerId, period);
   const first = await batches.next();
   async function* chunks() {
-    yield stringify([['kind', 'at', 'entitlementId', 'activationId', 'product', 'device']]);
+    yield csvText([['kind', 'at', 'entitlementId', 'activationId', 'product', 'device']]);
     let next = first;
     while (!next.done) {
-      yield stringify(
+      yield csvText(
         next.value.map(({ kind, entry }) => [
           kind,
           entry.at,

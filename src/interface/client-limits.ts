@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Config } from '../config.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
-import type { RateCounters } from '../services/limits/rate-counters.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { type GuessFamily, GuessBudget, type Presented, hashedAddress } from '../services/limits/guess-budget.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Open to devices: a generous ceiling on all requests per client address applies. */
     publicLimited?: boolean;
-    /** Failed guesses at this route (unknown codes, bad licences) count against the client's limit. */
-    guessLimited?: boolean;
+    /** Failed guesses at this route (unknown codes, bad licences) count against the client's budget for the family. */
+    guessLimited?: GuessFamily | false;
   }
   interface FastifyRequest {
     /** Set by a handler whose answer, though 200, means the caller guessed wrong. */
@@ -16,24 +16,48 @@ declare module 'fastify' {
   }
 }
 
+const FORWARDED_WARNING_INTERVAL_MS = 10 * 60 * 1000;
+
+/** The code or key and the licence a request presents, wherever the API and the portal put them. */
+function presented(request: FastifyRequest): Presented {
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+    string,
+    unknown
+  >;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : undefined);
+  return {
+    code: text(body.code) ?? text(body.key) ?? text(params.key),
+    token: text(body.token) ?? text(body.license),
+  };
+}
+
 /**
- * DESIGN.md §2 rule 5. Failed guesses (unknown codes, bad licences, unknown keys) are counted per
- * address; past `failedAttemptsPerMinute` the address is refused at every guess-limited route until
- * its window ends. Only failures count, so a burst of real activations from one office is limited
- * by nothing but the generous `publicRequestsPerMinute` ceiling.
+ * DESIGN.md §2 rule 5. Failed guesses are counted per address and route family (`GuessBudget`);
+ * the check runs once the body is read, because a request that proves it is not guessing passes.
+ * All requests to public endpoints are held to a generous ceiling per address as well, so a burst
+ * of real activations from one office is limited by nothing else.
  */
-export function registerClientLimits(app: FastifyInstance, config: Config, counters: RateCounters): void {
-  const failures = counters.counter('failed-guesses', config.failedAttemptsPerMinute);
-  const requests = counters.counter('public-requests', config.publicRequestsPerMinute);
+export function registerClientLimits(app: FastifyInstance, ctx: ServiceContext): void {
+  const budget = new GuessBudget(ctx);
+  const requests = ctx.rateCounters.counter('public-requests', ctx.config.publicRequestsPerMinute);
+  let lastForwardedWarning = Number.NEGATIVE_INFINITY;
   const refuse = (reply: FastifyReply, wait: number, message: string) => {
     reply.header('retry-after', String(wait));
     throw new AppError('RATE_LIMITED', message);
   };
   app.addHook('onRequest', async (request, reply) => {
     const { guessLimited, publicLimited } = request.routeOptions.config;
-    if (guessLimited) {
-      const wait = failures.retryAfter(request.ip);
-      if (wait > 0) refuse(reply, wait, `Too many failed attempts from this address; try again in ${wait} s.`);
+    if (!guessLimited && !publicLimited) return;
+    if (!ctx.config.trustProxy && request.headers['x-forwarded-for'] !== undefined) {
+      const now = Date.now();
+      if (now - lastForwardedWarning >= FORWARDED_WARNING_INTERVAL_MS) {
+        lastForwardedWarning = now;
+        request.log.warn(
+          'requests arrive with X-Forwarded-For but LICENTIA_TRUST_PROXY is off: every client behind the proxy ' +
+            'shares its address, and with it one rate limit',
+        );
+      }
     }
     if (publicLimited) {
       const wait = requests.retryAfter(request.ip);
@@ -42,8 +66,20 @@ export function registerClientLimits(app: FastifyInstance, config: Config, count
       requests.add(request.ip);
     }
   });
+  app.addHook('preHandler', async (request, reply) => {
+    const family = request.routeOptions.config.guessLimited;
+    if (!family) return;
+    const wait = await budget.refusal(family, request.ip, presented(request));
+    if (wait > 0) refuse(reply, wait, `Too many failed attempts from this address; try again in ${wait} s.`);
+  });
   app.addHook('onResponse', async (request, reply) => {
-    if (!request.routeOptions.config.guessLimited) return;
-    if (reply.statusCode === 404 || request.guessFailed) failures.add(request.ip);
+    const family = request.routeOptions.config.guessLimited;
+    if (!family) return;
+    const outcome = { status: reply.statusCode, failed: request.guessFailed === true, presented: presented(request) };
+    if (await budget.record(family, request.ip, outcome))
+      request.log.warn(
+        { family, address: hashedAddress(request.ip), failures: budget.max },
+        'an address is over its failed-guess budget and is refused for the rest of the minute',
+      );
   });
 }

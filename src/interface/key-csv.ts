@@ -1,5 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
 import type { WebRegisterKey } from '../domain/bulk.ts';
+import { csvText } from '../domain/csv.ts';
 
 const csvColumns = [
   'key',
@@ -14,8 +14,8 @@ const csvColumns = [
 
 /** A key export as CSV text, a batch of rows at a time (the API and the portal send the same file). */
 export async function* csvLines(batches: AsyncGenerator<WebRegisterKey[]>): AsyncGenerator<string> {
-  yield stringify([csvColumns as unknown as string[]]);
+  yield csvText([csvColumns]);
   for await (const batch of batches) {
-    yield stringify(batch.map((k) => csvColumns.map((c) => k[c] ?? '')));
+    yield csvText(batch.map((k) => csvColumns.map((c) => k[c])));
   }
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.ts';
 import { isDatabaseUnavailable } from '../store/database.ts';
@@ -16,6 +17,7 @@ const statusOf: Record<ErrorCode, number> = {
   COUNT_EXCEEDED: 409,
   REHOST_LIMIT_REACHED: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNKNOWN_REFERENCE: 422,
@@ -24,6 +26,7 @@ const statusOf: Record<ErrorCode, number> = {
   REGISTRATION_NOT_ALLOWED: 422,
   KEYS_REJECTED: 422,
   RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -35,11 +38,13 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -71,6 +76,12 @@ export function problemOf(error: AppError): ProblemDocument {
   };
 }
 
+/** A refusal that says when to come back (`retryAfter` seconds) tells clients in the standard header too. */
+export function setRetryAfter(reply: FastifyReply, error: AppError): void {
+  const wait = error.extensions?.retryAfter;
+  if (typeof wait === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(wait));
+}
+
 const problemCodes = new WeakMap<FastifyRequest, ErrorCode>();
 
 /** The code of the problem this request was answered with, if it was (for metrics). */
@@ -83,6 +94,7 @@ export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply 
   // The request's ID, as in its log lines and X-Request-Id: what a support ticket quotes.
   const problem = { ...problemOf(error), instance: `urn:licentia:request:${reply.request.id}` };
   if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  setRetryAfter(reply, error);
   if (error.code === 'UNAVAILABLE') reply.header('retry-after', '5');
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
@@ -154,4 +166,27 @@ export function errorHandler(
   if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
   if (appError.code === 'UNAVAILABLE') request.log.warn({ err: error }, 'database unavailable');
   return sendProblem(reply, appError);
+}
+
+/**
+ * Errors Node's HTTP parser meets before there is a request to route (headers or a URL over the
+ * 16 KB limit, a timeout, bytes that are not HTTP), answered as the same problem document as every
+ * other refusal, then the connection is closed.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError('HEADERS_TOO_LARGE', 'The request line and headers are larger than this server reads (16 KB).')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AppError('REQUEST_TIMEOUT', 'The request did not arrive in time.')
+        : new AppError('MALFORMED_REQUEST', 'The request is not valid HTTP.');
+  const problem = problemOf(appError);
+  const body = JSON.stringify(problem);
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }

@@ -1,7 +1,8 @@
 import { type Actor, actorLabel } from '../domain/actors.ts';
+import type { AuditEvent } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import type { Db } from '../store/database.ts';
-import { appendEvent } from '../store/events.ts';
+import { recordAuditEvent } from './audit-append.ts';
 import { publishEvent } from './webhooks/publish.ts';
 
 export interface Change {
@@ -14,7 +15,7 @@ export interface Change {
 
 /** Appends the audit event of a change; call it inside the transaction that makes the change. */
 export async function audit(tx: Db, actor: Actor, at: string, change: Change): Promise<void> {
-  const event = {
+  const event: AuditEvent = {
     id: newId('event'),
     at,
     actor: actorLabel(actor),
@@ -24,7 +25,9 @@ export async function audit(tx: Db, actor: Actor, at: string, change: Change): P
     before: change.before ?? null,
     after: change.after ?? null,
   };
-  await appendEvent(tx, event);
-  // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts).
+  // Chained or not (`LICENTIA_AUDIT_CHAIN`), now or at the end of the transaction: audit-append.ts.
+  await recordAuditEvent(tx, event);
+  // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts); they carry
+  // the event's ID only, so the event may take its place in the chain later in the transaction.
   await publishEvent(tx, event);
 }

@@ -1,11 +1,13 @@
 import type { Config } from '../config.ts';
 import { type MailTransport, createMailTransport } from '../mail/transport.ts';
 import type { Db, Store, Tx } from '../store/database.ts';
+import { appendDeferredAuditEvents, chainAuditEvents, deferAuditEvents } from './audit-append.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
-import { KeyRing } from './signing-keys/key-ring.ts';
-import { ValidationCache } from './validation/validation-cache.ts';
 import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
 import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
+import { KeyRing } from './signing-keys/key-ring.ts';
+import { KeyVault } from './signing-keys/key-vault.ts';
+import { ValidationCache } from './validation/validation-cache.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -13,6 +15,8 @@ export interface ServiceContext {
   readonly config: Config;
   now(): Date;
   readonly keyRing: KeyRing;
+  /** Seals and opens the signing keys' private halves (the key-encryption key). */
+  readonly keyVault: KeyVault;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
   /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
@@ -26,11 +30,14 @@ export interface ServiceContext {
 }
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
+  const keyVault = new KeyVault(config);
+  chainAuditEvents(store, config.auditChain);
   return {
     store,
     config,
     now,
-    keyRing: new KeyRing(store),
+    keyRing: new KeyRing(store, keyVault),
+    keyVault,
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
     rateCounters: createRateCounters(store),
@@ -51,8 +58,10 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: s
     const result = await ctx.store.transaction(async (tx) => {
       callbacks.length = 0;
       afterCommit.set(tx, callbacks);
+      deferAuditEvents(tx);
       const answer = await work(tx, ctx.now().toISOString());
       if (ctx.previewing) throw new PreviewRollback(answer);
+      await appendDeferredAuditEvents(tx);
       return answer;
     });
     for (const callback of callbacks) callback();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, type Transaction, sql } from 'kysely';
@@ -88,7 +88,7 @@ export function openStore(options: StoreOptions): Store {
 
 function openSqlite(path: string): Store {
   const memory = path === ':memory:' || path === '';
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  if (!memory) createPrivately(path);
   const sqlite = new SqliteDatabase(memory ? ':memory:' : path);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode loses no committed transaction on a process crash, only on power loss,
@@ -124,6 +124,23 @@ function openSqlite(path: string): Store {
       if (!memory) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
     },
   };
+}
+
+/**
+ * The database holds password hashes, API key hashes and (sealed) signing keys: its files are the
+ * owner's alone. SQLite gives its -wal and -shm files the mode of the database file, so creating
+ * that one 0600 (and tightening one created before) covers all three.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // Not there yet, or owned by another user: nothing this process may change.
+    }
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { MAIN_CHAIN, eventHash } from '../domain/audit-chain.ts';
 import type { AuditEvent } from '../domain/events.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Db } from './database.ts';
@@ -5,21 +7,78 @@ import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
 const appendEventQuery = preparedQuery(
-  ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after'],
+  ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'seq', 'prev_hash', 'hash'],
   (db, row: Row<'events'>) => db.insertInto('events').values(row),
 );
 
-/** Every change writes one of these, so it is a prepared statement. */
-export async function appendEvent(db: Db, event: AuditEvent): Promise<void> {
-  await appendEventQuery.run(db, {
+// Taking the next place locks the head row (PostgreSQL) until the transaction ends, so appends to
+// one chain are serialised and every event sees the hash of the one committed before it.
+const takePlaceQuery = preparedQuery(['chain'], (db, args: { chain: string }) =>
+  db
+    .updateTable('audit_chain_heads')
+    .set({ seq: sql<number>`seq + 1` })
+    .where('chain', '=', args.chain)
+    .returning(['seq', 'hash']),
+);
+
+const moveHeadQuery = preparedQuery(['chain', 'hash'], (db, args: { chain: string; hash: string }) =>
+  db.updateTable('audit_chain_heads').set({ hash: args.hash }).where('chain', '=', args.chain),
+);
+
+function storedJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/**
+ * Every change writes one of these, so its statements are prepared. A `chained` event carries its
+ * place, the hash before it and its own hash (`eventHash`), all in the transaction of the change;
+ * an unchained one (`LICENTIA_AUDIT_CHAIN` off) has none of them and takes no lock.
+ */
+export async function appendEvent(db: Db, event: AuditEvent, chained: boolean): Promise<void> {
+  if (!chained) {
+    await appendEventQuery.run(db, {
+      id: event.id,
+      at: event.at,
+      actor: event.actor,
+      action: event.action,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      before: storedJson(event.before),
+      after: storedJson(event.after),
+      seq: null,
+      prev_hash: null,
+      hash: null,
+    });
+    return;
+  }
+  const place = await takePlaceQuery.first(db, { chain: MAIN_CHAIN });
+  if (!place) throw new Error(`the audit chain ${MAIN_CHAIN} has no head row (migration 0009)`);
+  const seq = Number(place.seq);
+  const fields = {
+    seq,
     id: event.id,
     at: event.at,
     actor: event.actor,
     action: event.action,
-    subject_type: event.subjectType,
-    subject_id: event.subjectId,
-    before: event.before === undefined || event.before === null ? null : JSON.stringify(event.before),
-    after: event.after === undefined || event.after === null ? null : JSON.stringify(event.after),
+    subjectType: event.subjectType,
+    subjectId: event.subjectId,
+    before: storedJson(event.before),
+    after: storedJson(event.after),
+  };
+  const hash = eventHash(place.hash, fields);
+  await moveHeadQuery.run(db, { chain: MAIN_CHAIN, hash });
+  await appendEventQuery.run(db, {
+    id: fields.id,
+    at: fields.at,
+    actor: fields.actor,
+    action: fields.action,
+    subject_type: fields.subjectType,
+    subject_id: fields.subjectId,
+    before: fields.before,
+    after: fields.after,
+    seq,
+    prev_hash: place.hash,
+    hash,
   });
 }
 

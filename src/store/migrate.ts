@@ -8,6 +8,7 @@ import * as portalUsers from './migrations/0005-portal-users.ts';
 import * as outboxWebhooks from './migrations/0006-outbox-webhooks.ts';
 import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
+import * as security from './migrations/0009-security.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
 
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-outbox-webhooks': outboxWebhooks,
   '0007-mail': mail,
   '0008-operations': operations,
+  '0009-security': security,
   '0010-billing-counters': billingTiers,
   '0014-two-factor': twoFactor,
 };

@@ -148,6 +148,26 @@ export interface EventsTable {
   subject_id: string;
   before: string | null;
   after: string | null;
+  /** Place in the hash chain (migration 0009); null on an event written with `LICENTIA_AUDIT_CHAIN` off. */
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export interface AuditChainHeadsTable {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+export interface AuditCheckpointsTable {
+  chain: string;
+  seq: number;
+  hash: string;
+  at: string;
+  kid: string;
+  /** A compact JWS (EdDSA) of the checkpoint's claims, by the signing key `kid`. */
+  signature: string;
 }
 
 export interface SigningKeysTable {
@@ -404,6 +424,8 @@ export interface Database {
   entitlement_partners: EntitlementPartnersTable;
   line_items: LineItemsTable;
   events: EventsTable;
+  audit_chain_heads: AuditChainHeadsTable;
+  audit_checkpoints: AuditCheckpointsTable;
   signing_keys: SigningKeysTable;
   web_register_keys: WebRegisterKeysTable;
   key_loads: KeyLoadsTable;

@@ -4,7 +4,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import type { AppError } from '../domain/errors.ts';
-import { statusOfError, toAppError } from '../interface/problem.ts';
+import { setRetryAfter, statusOfError, toAppError } from '../interface/problem.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { portalCsrfKey } from '../services/portal-secrets.ts';
 import { registerAssets } from './assets.ts';
@@ -38,7 +38,7 @@ import { userDetailPages } from './pages/user.tsx';
 import { userPages } from './pages/users.tsx';
 import { webRegisterKeyPages } from './pages/web-register-keys.tsx';
 import { createRenderer, csrfUserInfo } from './render.tsx';
-import { SignInRequired, cookieOptions, registerSessions } from './session.ts';
+import { SignInRequired, cookieOptions, cookieSecurity, registerSessions } from './session.ts';
 import type { Web } from './web.ts';
 
 /**
@@ -48,7 +48,7 @@ import type { Web } from './web.ts';
 export async function registerPortal(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const csrfKey = await portalCsrfKey(ctx);
   await app.register(async (scope) => {
-    await scope.register(cookie);
+    await scope.register(cookie, { parseOptions: { secure: cookieSecurity(ctx.config) } });
     await scope.register(formbody, { bodyLimit: ctx.config.bodyLimitBytes });
     await scope.register(csrf, {
       sessionPlugin: '@fastify/cookie',
@@ -166,6 +166,7 @@ async function portalError(
   const appError = toAppError(error);
   const status = statusOfError(appError);
   if (status >= 500) request.log.error({ err: error }, 'unhandled error');
+  setRetryAfter(reply, appError);
   if (appError.code === 'RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   const message = status >= 500 ? 'The problem has been logged. Please try again in a moment.' : appError.message;
   return web.render.page(request, reply, h(ErrorPage, { status, message }), { status });

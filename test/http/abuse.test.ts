@@ -1,37 +1,47 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
-import { apiKey, assertProblem, partner } from '../support/fixtures.ts';
+import { bulkWithKeys } from '../support/bulk-fixtures.ts';
+import { apiKey, assertProblem, created, partner, awayFromWindowEdge } from '../support/fixtures.ts';
+import type { TestServer } from '../support/server.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 describeEachBackend(
   'failed guesses are rate-limited per client address',
   (server) => {
-    it('after the allowed failures, activation, validation and redemption answer 429 with Retry-After', async () => {
+    it('after the allowed failures, the route family answers 429 with Retry-After', async () => {
       const { api } = server();
-      const { code } = await activatable(api, { quantity: 10 });
       const device = api.as(null);
-      for (let i = 0; i < 3; i++)
+      for (let i = 0; i < 5; i++)
         assertProblem(
           await device.post('/activations', { code: `WRONG-${i}-AAAA-BBBB`, fingerprint: fingerprint() }),
           404,
           'NOT_FOUND',
         );
-      assert.equal((await device.post('/licenses/validate', { token: 'not.a.licence' })).body.code, 'BAD_SIGNATURE');
-      assert.equal(
-        (await device.post('/licenses/validate', { code: 'WRONG-WRONG', fingerprint: 'x' })).body.code,
-        'NOT_FOUND',
-      );
-      const limited = await device.post('/activations', { code, fingerprint: fingerprint() });
+      const limited = await device.post('/activations', { code: 'GUESS-AAAA-BBBB', fingerprint: fingerprint() });
       assertProblem(limited, 429, 'RATE_LIMITED');
       const retryAfter = Number(limited.headers.get('retry-after'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-      assertProblem(await device.post('/licenses/validate', { code, fingerprint: 'x' }), 429, 'RATE_LIMITED');
-      const p = await partner(api);
+      for (let i = 0; i < 5; i++)
+        assert.equal(
+          (await device.post('/licenses/validate', { token: `not.a.licence${i}` })).body.code,
+          'BAD_SIGNATURE',
+        );
       assertProblem(
-        await api
-          .as(await apiKey(api, 'partner', p.id))
-          .post('/web-register-keys/NO-SUCH-KEY/redeem', { accountName: 'x' }),
+        await device.post('/licenses/validate', { code: 'GUESS-CCCC', fingerprint: 'x' }),
+        429,
+        'RATE_LIMITED',
+      );
+      const p = await partner(api);
+      const partnerApi = api.as(await apiKey(api, 'partner', p.id));
+      for (let i = 0; i < 5; i++)
+        assertProblem(
+          await partnerApi.post(`/web-register-keys/NO-SUCH-KEY-${i}/redeem`, { accountName: 'x' }),
+          404,
+          'NOT_FOUND',
+        );
+      assertProblem(
+        await partnerApi.post('/web-register-keys/NO-SUCH-KEY/redeem', { accountName: 'x' }),
         429,
         'RATE_LIMITED',
       );
@@ -39,6 +49,95 @@ describeEachBackend(
     });
   },
   { failedAttemptsPerMinute: 5 },
+);
+
+/** Each case on a server of its own: they all guess from one address, 127.0.0.1. */
+function withBudgetOfFive(title: string, body: (server: () => TestServer) => Promise<void>): void {
+  describeEachBackend('a guess budget that spares honest devices', (server) => it(title, () => body(server)), {
+    failedAttemptsPerMinute: 5,
+  });
+}
+
+withBudgetOfFive(
+  'counts per route family: failed activations do not block validation or redemption',
+  async (server) => {
+    const { api } = server();
+    const device = api.as(null);
+    const { code } = await activatable(api, { quantity: 10 });
+    const first = await device.post('/activations', { code, fingerprint: fingerprint() });
+    assert.equal(first.status, 201);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await device.post('/activations', { code: `WRONG-${i}-AAAA`, fingerprint: 'x' })).status, 404);
+    assertProblem(await device.post('/activations', { code: 'WRONG-X-AAAA', fingerprint: 'x' }), 429, 'RATE_LIMITED');
+    const validation = await device.post('/licenses/validate', { token: first.body.license.token });
+    assert.equal(validation.status, 200);
+    assert.equal(validation.body.code, 'VALID');
+    assert.equal((await device.post('/licenses/validate', { code, fingerprint: 'nobody' })).status, 200);
+  },
+);
+
+withBudgetOfFive(
+  'lets a code too long to guess, and a licence this server signed, through an exhausted budget',
+  async (server) => {
+    const { api } = server();
+    const device = api.as(null);
+    const { code } = await activatable(api, { quantity: 10 });
+    const held = await device.post('/activations', { code, fingerprint: fingerprint() });
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await device.post('/activations', { code: `BAD-${i}-AAAA`, fingerprint: 'x' })).status, 404);
+      assert.equal((await device.post('/licenses/validate', { token: `forged.${i}.x` })).body.code, 'BAD_SIGNATURE');
+    }
+    assertProblem(await device.post('/activations', { code: 'BAD-X-AAAA', fingerprint: 'x' }), 429, 'RATE_LIMITED');
+    assertProblem(await device.post('/licenses/validate', { token: 'forged.y.x' }), 429, 'RATE_LIMITED');
+    assert.ok(code.replace(/-/g, '').length >= 16, 'a generated activation ID carries 100 bits');
+    assert.equal(
+      (await device.post('/activations', { code, fingerprint: fingerprint() })).status,
+      201,
+      'an honest device behind the same address still activates',
+    );
+    const valid = await device.post('/licenses/validate', { token: held.body.license.token });
+    assert.equal(valid.body.code, 'VALID', 'and a signed licence still validates');
+    assert.equal(
+      (await device.post('/activations/nope/return', { token: held.body.license.token })).status !== 429,
+      true,
+      'a signed licence is proof on a return too',
+    );
+  },
+);
+
+withBudgetOfFive(
+  'counts a 409 on a short key as a guess (it tells that the key exists), but not on a long one',
+  async (server) => {
+    const { api } = server();
+    const short = ['SHRT-1A', 'SHRT-2A'];
+    const { partner: p, keys } = await bulkWithKeys(api, { keys: short });
+    const partnerApi = api.as(await apiKey(api, 'partner', p.id));
+    await created(partnerApi.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Short' }));
+    for (let i = 0; i < 5; i++)
+      assertProblem(
+        await partnerApi.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'again' }),
+        409,
+        'ALREADY_REDEEMED',
+      );
+    assertProblem(
+      await partnerApi.post(`/web-register-keys/${keys[1]}/redeem`, { accountName: 'x' }),
+      429,
+      'RATE_LIMITED',
+    );
+
+    const { bulk, partner: q } = await bulkWithKeys(api, { generate: 2 });
+    const generated = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items.map((k: any) => k.key);
+    const otherApi = api.as(await apiKey(api, 'partner', q.id));
+    await created(otherApi.post(`/web-register-keys/${generated[0]}/redeem`, { accountName: 'Long' }));
+    // The short-key failures above already spent this address's budget for keys: a long key still passes.
+    for (let i = 0; i < 6; i++)
+      assertProblem(
+        await otherApi.post(`/web-register-keys/${generated[0]}/redeem`, { accountName: 'again' }),
+        409,
+        'ALREADY_REDEEMED',
+      );
+    assert.equal((await otherApi.post(`/web-register-keys/${generated[1]}/redeem`, { accountName: 'y' })).status, 201);
+  },
 );
 
 describeEachBackend('legitimate bursts are not limited', (server) => {
@@ -65,6 +164,7 @@ describeEachBackend(
     it('refuses the requests of an address past the ceiling, with Retry-After', async () => {
       const { api } = server();
       const { code } = await activatable(api, { quantity: 50 });
+      await awayFromWindowEdge(60_000, 20_000);
       for (let i = 0; i < 10; i++)
         assert.equal((await api.as(null).post('/activations', { code, fingerprint: fingerprint() })).status, 201);
       const refused = await api.as(null).post('/licenses/validate', { code, fingerprint: 'x' });

@@ -358,6 +358,12 @@ export const rows: Row[] = [
   },
   { op: 'listEvents', what: 'read the audit log', call: (_w, as) => as.get('/events'), expect: producerOnly(200) },
   {
+    op: 'listAuditCheckpoints',
+    what: 'read the signed checkpoints of the audit log',
+    call: (_w, as) => as.get('/events/checkpoints'),
+    expect: producerOnly(200),
+  },
+  {
     op: 'loadWebRegisterKeys',
     what: "load keys into the partner's stock",
     call: async (w, as) =>

@@ -62,16 +62,20 @@ for (const backend of backends) {
       const payload = { nested: { list: [1, 'two', null, true], emoji: '🙂', quote: '"' }, n: 1.5 };
       const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-12-31T23:59:59.999Z'];
       for (const [i, at] of times.entries()) {
-        await appendEvent(store.db, {
-          id: `evt_${i}`,
-          at,
-          actor: 'system',
-          action: 'test.json',
-          subjectType: 't',
-          subjectId: 's',
-          before: null,
-          after: payload,
-        });
+        await appendEvent(
+          store.db,
+          {
+            id: `evt_${i}`,
+            at,
+            actor: 'system',
+            action: 'test.json',
+            subjectType: 't',
+            subjectId: 's',
+            before: null,
+            after: payload,
+          },
+          true,
+        );
       }
       const page = await listEvents(store.db, { action: 'test.json', from: times[1] }, {});
       assert.deepEqual(

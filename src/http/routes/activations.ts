@@ -27,7 +27,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation', secretAnswer: true }),
       schema: {
         operationId: 'activate',
         tags,
@@ -55,7 +55,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline',
       {
-        config: publicRoute({ guessLimited: true }),
+        config: publicRoute({ guessLimited: 'activation', secretAnswer: true }),
         schema: {
           operationId: 'activateOffline',
           tags,
@@ -81,7 +81,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     typed.post(
       '/activations/offline/return',
       {
-        config: publicRoute({ guessLimited: true }),
+        config: publicRoute({ guessLimited: 'activation' }),
         schema: {
           operationId: 'returnOffline',
           tags,
@@ -150,6 +150,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.get(
     '/activations/:id/license',
     {
+      config: { secretAnswer: true },
       schema: {
         operationId: 'getActivationLicense',
         tags,
@@ -174,7 +175,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/return',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'returnActivation',
         tags,
@@ -203,7 +204,7 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
   app.post(
     '/activations/:id/rehost',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'rehostActivation',
         tags,

@@ -23,6 +23,7 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
   app.post(
     '/api-keys',
     {
+      config: { secretAnswer: true },
       schema: {
         operationId: 'createApiKey',
         tags,

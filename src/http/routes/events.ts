@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
+import { listAuditCheckpoints } from '../../services/events/audit-chain.ts';
 import { listEvents } from '../../services/events/list-events.ts';
 import type { App } from '../../interface/app.ts';
 import {
@@ -43,6 +44,39 @@ export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> 
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
       return listEvents(ctx, request.actor, filter, { limit, cursor });
+    },
+  );
+
+  app.get(
+    '/events/checkpoints',
+    {
+      schema: {
+        operationId: 'listAuditCheckpoints',
+        tags: ['Audit log'],
+        summary: 'Signed checkpoints of the hash-chained audit log, newest first',
+        description:
+          'Each event carries the SHA-256 of the one before it; periodically the server signs the head of the chain ' +
+          '(`count` events, ending in `hash`) with its licence signing key (`kid`, in the JWKS). `signature` is a compact ' +
+          'JWS (EdDSA) of `{chain, count, hash, at}`. Keep copies elsewhere: `licentia audit verify` checks the log against them.',
+        querystring: Strict({ ...PageQuery }),
+        response: {
+          200: PageOf(
+            Type.Object({
+              chain: Type.String(),
+              count: Type.Integer({ minimum: 1, description: 'How many events the checkpoint covers.' }),
+              hash: Type.String({ description: "The hash of the chain's last event covered." }),
+              at: Type.String({ format: 'date-time' }),
+              kid: Type.String(),
+              signature: Type.String(),
+            }),
+          ),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      return listAuditCheckpoints(ctx, request.actor, { limit, cursor });
     },
   );
 }

@@ -13,7 +13,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'checkoutLease',
         tags,
@@ -35,7 +35,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/heartbeat',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'heartbeatLease',
         tags,
@@ -53,7 +53,7 @@ export async function leaseRoutes(app: App, ctx: ServiceContext): Promise<void> 
   app.post(
     '/leases/:id/release',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'activation' }),
       schema: {
         operationId: 'releaseLease',
         tags,

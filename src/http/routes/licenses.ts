@@ -11,7 +11,7 @@ export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void
   app.post(
     '/licenses/validate',
     {
-      config: publicRoute({ guessLimited: true }),
+      config: publicRoute({ guessLimited: 'validation' }),
       schema: {
         operationId: 'validateLicense',
         tags: ['Licences'],

@@ -221,7 +221,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
   app.get(
     '/web-register-keys/:key',
     {
-      config: { guessLimited: true },
+      config: { guessLimited: 'keys' },
       schema: {
         operationId: 'getWebRegisterKey',
         tags,
@@ -238,7 +238,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
   app.post(
     '/web-register-keys/:key/redeem',
     {
-      config: { guessLimited: true },
+      config: { guessLimited: 'keys' },
       schema: {
         operationId: 'redeemWebRegisterKey',
         tags,

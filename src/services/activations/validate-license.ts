@@ -49,6 +49,11 @@ export function isFailedGuess(answer: ValidationAnswer): boolean {
   return answer.code === 'NOT_FOUND' || answer.code === 'BAD_SIGNATURE';
 }
 
+/** Whether `raw` is a licence (token or file) signed by one of this server's keys: proof that is not a guess. */
+export async function isSignedLicense(ctx: ServiceContext, raw: string): Promise<boolean> {
+  return (await verifiedToken(ctx, raw)).ok;
+}
+
 async function byToken(ctx: ServiceContext, raw: string, fingerprint: string | undefined): Promise<ValidationAnswer> {
   const verified = await verifiedToken(ctx, raw);
   if (!verified.ok) return { valid: false, code: 'BAD_SIGNATURE' };

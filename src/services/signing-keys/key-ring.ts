@@ -1,9 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { type Jwks, keysFromJwks, toJwks } from '../../licensing/jwks.ts';
 import type { LicenseSigningKey } from '../../licensing/license-token.ts';
+import { UnreadableKeyError, isSealed } from '../../licensing/sealed-key.ts';
 import { privateKeyFromPem } from '../../licensing/signing-key.ts';
 import type { Store } from '../../store/database.ts';
 import { findCurrentSigningKey, listPublicSigningKeys } from '../../store/signing-keys.ts';
+import type { KeyVault } from '../signing-keys/key-vault.ts';
 
 interface Loaded {
   signing: LicenseSigningKey;
@@ -20,11 +22,13 @@ interface Loaded {
  */
 export class KeyRing {
   readonly #store: Store;
+  readonly #vault: KeyVault;
   #loaded: Loaded | undefined;
   #lastUnknownReload = 0;
 
-  constructor(store: Store) {
+  constructor(store: Store, vault: KeyVault) {
     this.#store = store;
+    this.#vault = vault;
   }
 
   /** Call outside any transaction: at start, and from the refresh timer. */
@@ -32,8 +36,12 @@ export class KeyRing {
     const current = await findCurrentSigningKey(this.#store.db);
     if (!current) throw new Error('no signing key: the server creates one at start');
     const jwks = toJwks(await listPublicSigningKeys(this.#store.db));
+    // A plain PEM is a key written before keys were sealed; the server seals those at start.
+    const pem = isSealed(current.storedPrivateKey)
+      ? await this.#open(current.kid, current.storedPrivateKey)
+      : current.storedPrivateKey;
     this.#loaded = {
-      signing: { kid: current.kid, privateKey: privateKeyFromPem(current.privatePkcs8Pem) },
+      signing: { kid: current.kid, privateKey: privateKeyFromPem(pem) },
       verification: keysFromJwks(jwks),
       jwks,
       at: Date.now(),
@@ -64,6 +72,19 @@ export class KeyRing {
     if (kid === undefined || this.#held().verification.has(kid) || Date.now() - this.#lastUnknownReload < 5_000) return;
     this.#lastUnknownReload = Date.now();
     await this.load();
+  }
+
+  async #open(kid: string, sealed: string): Promise<string> {
+    try {
+      return await this.#vault.open(kid, sealed);
+    } catch (error) {
+      if (!(error instanceof UnreadableKeyError)) throw error;
+      throw new Error(
+        `${error.message}. Give this server the key-encryption key it was sealed with (${this.#vault.source()}), ` +
+          'or sign new licences with a new key: `licentia keys rotate` (docs/security.md, "Recovery").',
+        { cause: error },
+      );
+    }
   }
 
   #held(): Loaded {

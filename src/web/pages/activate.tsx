@@ -212,7 +212,7 @@ const ReturnForm = Type.Object(
  * wrong code counts as a failed guess.
  */
 export async function activatePages({ app, ctx, render }: Web): Promise<void> {
-  const config = publicRoute({ guessLimited: true });
+  const config = publicRoute({ guessLimited: 'activation' });
 
   const refused = (
     request: FastifyRequest,

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../../domain/csv.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/actors.ts';
 import { entitlementStates } from '../../domain/entitlement-states.ts';
@@ -181,12 +181,6 @@ function EntitlementsPage(props: {
   );
 }
 
-/** A CSV cell a spreadsheet shows as text, never runs as a formula (names are typed by people). */
-function cell(value: string | number | null | undefined): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
 const csvColumns = [
   'activationId',
   'entitlementId',
@@ -239,7 +233,7 @@ export async function entitlementPages(web: Web): Promise<void> {
     // The first page is read before answering, so that a refusal is a page, not a broken file.
     const first = await listEntitlements(ctx, actor, filter, { limit: 500 });
     async function* lines(): AsyncGenerator<string> {
-      yield stringify([csvColumns]);
+      yield csvText([csvColumns]);
       let page: Page<Entitlement> | undefined = first;
       while (page) {
         const names = await namesOf(ctx, actor, {
@@ -254,18 +248,18 @@ export async function entitlementPages(web: Web): Promise<void> {
               e.id,
               e.state,
               li.state,
-              cell(product?.name ?? li.productId),
-              cell(product?.version),
+              product?.name ?? li.productId,
+              product?.version,
               li.quantity,
               li.activatedCount,
               li.startDate ?? '',
               li.expirationDate ?? '',
               e.soldTo ?? '',
-              cell(e.soldTo ? names.accounts.get(e.soldTo)?.name : ''),
+              e.soldTo ? names.accounts.get(e.soldTo)?.name : '',
             ];
           }),
         );
-        if (rows.length > 0) yield stringify(rows);
+        if (rows.length > 0) yield csvText(rows);
         page = page.nextCursor
           ? await listEntitlements(ctx, actor, filter, { limit: 500, cursor: page.nextCursor })
           : undefined;

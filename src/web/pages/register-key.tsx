@@ -330,7 +330,7 @@ export async function registerKeyPages(web: Web): Promise<void> {
   app.get('/register', async (request, reply) => findPage(request, reply, emptyForm));
 
   // Unknown keys answer 404 and count as failed guesses against the address, as on the API.
-  app.post('/register/find', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/register/find', { config: { guessLimited: 'keys' } }, async (request, reply) => {
     signedIn(request);
     const values = (request.body ?? {}) as FormBody;
     const raw = (textOf(values, 'key') ?? '').trim();
@@ -353,7 +353,7 @@ export async function registerKeyPages(web: Web): Promise<void> {
     return render.page(request, reply, <RegisterPage view={view} state={emptyForm} />);
   });
 
-  app.post('/register', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/register', { config: { guessLimited: 'keys' } }, async (request, reply) => {
     const { actor } = signedIn(request);
     const values = (request.body ?? {}) as FormBody;
     const rawKey = (textOf(values, '_key') ?? '').slice(0, 100);

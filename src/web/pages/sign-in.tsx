@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { signInLinkUsable } from '../../services/users/sign-in-links.ts';
-import { isPendingSignIn, signInWithLink, signInWithPassword, signOut } from '../../services/users/sessions.ts';
+import { isPendingSignIn, signInWithLink, signOut } from '../../services/users/sessions.ts';
+import { signInWithPasswordThrottled } from '../../services/users/sign-in-throttle.ts';
 import { Layout } from '../components/layout.tsx';
 import { Form, TextField } from '../components/form.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
 import { endSessionCookie, safeNext, startSessionCookie } from '../session.ts';
-import { signInThrottle } from '../sign-in-throttle.ts';
 import { askForCode } from './two-factor-sign-in.tsx';
 import { type Web, parseQuery } from '../web.ts';
 
@@ -73,8 +73,6 @@ const SignInQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2
 const LinkParams = Type.Object({ secret: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
 
 export async function signInPages({ app, ctx, render }: Web): Promise<void> {
-  const throttle = signInThrottle(ctx);
-
   app.get('/', async (request, reply) => {
     if (request.portalSession) return reply.redirect('/portal', 303);
     return render.page(request, reply, <LandingPage />);
@@ -86,16 +84,14 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     return render.page(request, reply, <SignInPage state={emptyForm} next={next} />);
   });
 
-  app.post('/sign-in', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/sign-in', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const values = (request.body ?? {}) as FormBody;
     const email = (textOf(values, 'email') ?? '').trim().toLowerCase();
     const password = textOf(values, 'password') ?? '';
     const next = safeNext(textOf(values, '_next'));
-    throttle.check(reply, request.ip, email);
-    const created = email && password ? await signInWithPassword(ctx, email, password) : undefined;
+    const created = await signInWithPasswordThrottled(ctx, { email, password, address: request.ip });
     if (!created) {
       request.guessFailed = true;
-      if (email) throttle.fail(request.ip, email);
       const state: FormState = { values: { email }, errors: {}, message: 'The email or the password is not right.' };
       return render.page(request, reply, <SignInPage state={state} next={next} />, { status: 401 });
     }
@@ -104,14 +100,14 @@ export async function signInPages({ app, ctx, render }: Web): Promise<void> {
     return reply.redirect(next, 303);
   });
 
-  app.get('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+  app.get('/sign-in/link/:secret', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const { secret } = parseForm(LinkParams, request.params as FormBody);
     const usable = await signInLinkUsable(ctx, secret);
     if (!usable) request.guessFailed = true;
     return render.page(request, reply, <LinkPage secret={secret} usable={usable} />, { status: usable ? 200 : 410 });
   });
 
-  app.post('/sign-in/link/:secret', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/sign-in/link/:secret', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const { secret } = parseForm(LinkParams, request.params as FormBody);
     const created = await signInWithLink(ctx, secret);
     if (!created) {

@@ -6,7 +6,7 @@ import { Form, TextField } from '../components/form.tsx';
 import { Layout } from '../components/layout.tsx';
 import { type FormBody, type FormState, emptyForm, textOf } from '../forms.ts';
 import { cookieOptions, safeNext, startSessionCookie } from '../session.ts';
-import { signInThrottle } from '../sign-in-throttle.ts';
+import { assertSignInAllowed, countFailedSignIn } from '../../services/users/sign-in-throttle.ts';
 import { type Web, parseQuery } from '../web.ts';
 
 // The second step of a sign-in for users with two-factor sign-in. Between the steps the browser
@@ -50,8 +50,6 @@ const CodeQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 200
 const ENDED = 'The sign-in took too long, or too many codes were wrong. Sign in again.';
 
 export async function twoFactorSignInPages({ app, ctx, render }: Web): Promise<void> {
-  const throttle = signInThrottle(ctx);
-
   const startAgain = (reply: FastifyReply) => {
     reply.clearCookie(PENDING_COOKIE, pendingCookieOptions);
     return render.redirect(reply, '/sign-in', ENDED);
@@ -64,14 +62,14 @@ export async function twoFactorSignInPages({ app, ctx, render }: Web): Promise<v
     return render.page(request, reply, <CodePage state={emptyForm} next={next} />);
   });
 
-  app.post('/sign-in/two-factor', { config: { guessLimited: true } }, async (request, reply) => {
+  app.post('/sign-in/two-factor', { config: { guessLimited: 'sign-in' } }, async (request, reply) => {
     const values = (request.body ?? {}) as FormBody;
     const code = (textOf(values, 'code') ?? '').trim().slice(0, 100);
     const next = safeNext(textOf(values, '_next'));
     const secret = request.cookies[PENDING_COOKIE];
     const pending = secret ? await pendingSignIn(ctx, secret) : undefined;
     if (!secret || !pending) return startAgain(reply);
-    throttle.check(reply, request.ip, pending.email);
+    assertSignInAllowed(ctx, request.ip, pending.email);
     if (!code) {
       const state: FormState = { values: {}, errors: {}, message: 'Enter a code.' };
       return render.page(request, reply, <CodePage state={state} next={next} />, { status: 400 });
@@ -80,7 +78,7 @@ export async function twoFactorSignInPages({ app, ctx, render }: Web): Promise<v
     if ('refused' in result) {
       if (result.refused === 'ended') return startAgain(reply);
       request.guessFailed = true;
-      throttle.fail(request.ip, pending.email);
+      countFailedSignIn(ctx, request.ip, pending.email);
       const state: FormState = { values: {}, errors: {}, message: 'The code is not right.' };
       return render.page(request, reply, <CodePage state={state} next={next} />, { status: 401 });
     }

@@ -1,0 +1,47 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * A signing key's private half as stored: AES-256-GCM under the key-encryption key, bound to its
+ * `kid` (a sealed key moved to another row does not open). The prefix names the format and which
+ * key-encryption key sealed it, so that a wrong secret is told apart from a damaged row.
+ */
+const PREFIX = 'sealed:v1';
+
+/** A short public name of a key-encryption key: the first 8 bytes of its SHA-256, in hex. */
+export function kekId(kek: Buffer): string {
+  return createHash('sha256').update(kek).digest('hex').slice(0, 16);
+}
+
+export function isSealed(stored: string): boolean {
+  return stored.startsWith(`${PREFIX}:`);
+}
+
+export function sealPrivateKey(kek: Buffer, kid: string, pem: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', kek, iv);
+  cipher.setAAD(Buffer.from(kid));
+  const body = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+  const parts = [iv, body, cipher.getAuthTag()].map((b) => b.toString('base64url'));
+  return [PREFIX, kekId(kek), ...parts].join(':');
+}
+
+export class UnreadableKeyError extends Error {}
+
+/** The PEM of a sealed key; UnreadableKeyError when `kek` is not the key it was sealed with. */
+export function openPrivateKey(kek: Buffer, kid: string, stored: string): string {
+  const [format, version, sealedBy, iv, body, tag] = stored.split(':');
+  if (`${format}:${version}` !== PREFIX || !sealedBy || !iv || !body || !tag)
+    throw new UnreadableKeyError(`signing key ${kid} is not in the sealed format`);
+  if (sealedBy !== kekId(kek))
+    throw new UnreadableKeyError(
+      `signing key ${kid} was sealed with key-encryption key ${sealedBy}, but this server has ${kekId(kek)}`,
+    );
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(kid));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    throw new UnreadableKeyError(`signing key ${kid} does not open: its row was altered`);
+  }
+}
