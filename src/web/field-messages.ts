@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { AppError, type FieldError } from '../domain/errors.ts';
 import { validationError } from '../interface/problem.ts';
+import { FINGERPRINT_PATTERN_SOURCE } from '../licensing/fingerprint-format.ts';
 
 /**
  * A form's schema violations as sentences a person understands, one per field. The API answers the
@@ -114,8 +115,8 @@ function formatSentence(format: string): string {
 // Patterns whose meaning cannot be read off a character class.
 const patternSentences: Record<string, string> = {
   '\\S': 'Enter something other than spaces.',
-  '^[\\x21-\\x7e](?:[\\x20-\\x7e]{0,254}[\\x21-\\x7e])?$':
-    'Use only letters, digits, spaces and punctuation from a plain keyboard, with no space at the start or end.',
+  [FINGERPRINT_PATTERN_SOURCE]:
+    'Use letters (of any script), digits, spaces and punctuation, with no control characters and no space at the start or end.',
   '^\\d{4}-(0[1-9]|1[0-2]|Q[1-4])$': 'Enter a month such as 2026-11 or a quarter such as 2026-Q4.',
 };
 
