@@ -3,7 +3,8 @@ import type { AuditEvent } from '../../domain/events.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
 import { type Names, productLabel } from '../choices.ts';
 import { ActorName } from './actor-name.tsx';
-import { Code, CopyButton, formatDate } from './layout.tsx';
+import type { EventsWithActors } from '../lookups.ts';
+import { Code, CopyButton, Section, formatDate } from './layout.tsx';
 import { DataTable } from './table.tsx';
 
 export function AccountRef({ id, names }: { id: string | null | undefined; names: Names }) {
@@ -131,8 +132,30 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The History section of an entitlement's or a line item's page: its latest audit events, and a
+ * link to the audit log filtered to it (`olderEventsHref`) when there are more.
+ */
+export function HistorySection({ history, olderEventsHref }: { history: EventsWithActors; olderEventsHref: string }) {
+  return (
+    <Section title="History" id="history">
+      <EventHistory
+        events={history.events.items}
+        actors={history.actors}
+        more={
+          history.events.nextCursor && (
+            <p class="more">
+              <a href={olderEventsHref}>Older events in the audit log</a>
+            </p>
+          )
+        }
+      />
+    </Section>
+  );
+}
+
 /** The audit events of an entitlement or a line item, newest first. */
-export function EventHistory({
+function EventHistory({
   events,
   actors,
   more,

@@ -17,7 +17,7 @@ import {
   AccountRef,
   ActivationCode,
   DateCell,
-  EventHistory,
+  HistorySection,
   expiry,
   productName,
 } from '../components/entitlements.tsx';
@@ -316,21 +316,10 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
       )}
       {products && <AddLineItemForm entitlement={entitlement} products={products} state={lineItemForm} />}
       {history && (
-        <Section title="History" id="history">
-          <EventHistory
-            events={history.events.items}
-            actors={history.actors}
-            more={
-              history.events.nextCursor && (
-                <p class="more">
-                  <a href={`/portal/events?entitlement=${encodeURIComponent(entitlement.id)}`}>
-                    Older events in the audit log
-                  </a>
-                </p>
-              )
-            }
-          />
-        </Section>
+        <HistorySection
+          history={history}
+          olderEventsHref={`/portal/events?entitlement=${encodeURIComponent(entitlement.id)}`}
+        />
       )}
     </Layout>
   );

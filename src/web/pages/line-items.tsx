@@ -23,7 +23,7 @@ import {
   type ChangeRow,
   DateCell,
   ChangeTable,
-  EventHistory,
+  HistorySection,
   Usage,
   expiry,
   productName,
@@ -179,21 +179,10 @@ function LineItemPage(props: {
         <Pager path={path} query={{}} nextCursor={activations.nextCursor} cursor={props.cursor} />
       </Section>
       {history && (
-        <Section title="History" id="history">
-          <EventHistory
-            events={history.events.items}
-            actors={history.actors}
-            more={
-              history.events.nextCursor && (
-                <p class="more">
-                  <a href={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}>
-                    Older events in the audit log
-                  </a>
-                </p>
-              )
-            }
-          />
-        </Section>
+        <HistorySection
+          history={history}
+          olderEventsHref={`/portal/events?lineItem=${encodeURIComponent(lineItem.activationId)}`}
+        />
       )}
     </Layout>
   );
