@@ -20,7 +20,7 @@ import { generateSigningKey } from '../src/licensing/signing-key.ts';
 import { openStore, type Store } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import type { Backend } from '../test/support/backends.ts';
-import { Api, arg, benchBackends, cpuTimeMs, machine, spawnServer } from './support.ts';
+import { Api, arg, benchBackends, cpuTimeMs, deployedLineItem, machine, spawnServer } from './support.ts';
 
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = 50;
@@ -76,32 +76,6 @@ async function load(url: string, bodies: () => string, serverPid?: number): Prom
   const cpuBefore = serverPid === undefined ? 0 : cpuTimeMs(serverPid);
   const result = await autocannon({ ...options, duration: SECONDS });
   return summary(result, serverPid === undefined ? undefined : cpuTimeMs(serverPid) - cpuBefore);
-}
-
-async function fixtures(api: Api, quantity: number) {
-  const model = (await api.post('/license-models', { name: `bench ${Math.random()}`, kind: 'node-locked' })).body;
-  await api.post('/features', { name: 'export', version: '1.0' });
-  const product = (
-    await api.post('/products', {
-      name: `bench ${Math.random()}`,
-      version: '1',
-      licenseModelId: model.id,
-      features: [{ name: 'export', version: '1.0' }],
-    })
-  ).body;
-  const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
-  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id }))
-    .body;
-  const entitlement = (
-    await api.post('/entitlements', {
-      kind: 'simple',
-      soldTo: customer.id,
-      channelPartners: [{ accountId: partner.id, tier: 'tier1' }],
-      lineItems: [{ productId: product.id, quantity }],
-    })
-  ).body;
-  await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
-  return { code: entitlement.lineItems[0].activationId as string, customerId: customer.id as string };
 }
 
 /**
@@ -343,7 +317,7 @@ for (const backend of benchBackends()) {
   });
   try {
     const api = new Api(`${server.url}/api/v1`, KEY);
-    const { code } = await fixtures(api, 100_000_000);
+    const { code } = await deployedLineItem(api, 100_000_000);
     const tokens: string[] = [];
     for (let i = 0; i < 1000; i++)
       tokens.push(

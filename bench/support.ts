@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { backends, type Backend } from '../test/support/backends.ts';
+import type { Api } from '../test/support/http.ts';
 
 export { spawnServer } from '../test/support/cli.ts';
 export { Api } from '../test/support/http.ts';
@@ -43,4 +44,31 @@ export function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
   const cores = (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm) ?? []).length;
   return `${cores} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/** A deployed simple entitlement with one node-locked line item of `quantity`: the code to activate. */
+export async function deployedLineItem(api: Api, quantity: number) {
+  const model = (await api.post('/license-models', { name: `bench ${Math.random()}`, kind: 'node-locked' })).body;
+  await api.post('/features', { name: 'export', version: '1.0' });
+  const product = (
+    await api.post('/products', {
+      name: `bench ${Math.random()}`,
+      version: '1',
+      licenseModelId: model.id,
+      features: [{ name: 'export', version: '1.0' }],
+    })
+  ).body;
+  const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
+  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id }))
+    .body;
+  const entitlement = (
+    await api.post('/entitlements', {
+      kind: 'simple',
+      soldTo: customer.id,
+      channelPartners: [{ accountId: partner.id, tier: 'tier1' }],
+      lineItems: [{ productId: product.id, quantity }],
+    })
+  ).body;
+  await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
+  return { code: entitlement.lineItems[0].activationId as string };
 }

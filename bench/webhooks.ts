@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { Api, arg, benchBackends, cpuTimeMs, machine, spawnServer } from './support.ts';
+import { Api, arg, benchBackends, cpuTimeMs, deployedLineItem, machine, spawnServer } from './support.ts';
 
 const SECONDS = arg('seconds', 8);
 const CONNECTIONS = 50;
@@ -40,26 +40,6 @@ async function receiver(): Promise<Receiver> {
     },
     stop: () => child.kill(),
   };
-}
-
-async function activationCode(api: Api, quantity: number): Promise<string> {
-  const model = (await api.post('/license-models', { name: `bench ${Math.random()}`, kind: 'node-locked' })).body;
-  const product = (
-    await api.post('/products', { name: `bench ${Math.random()}`, version: '1', licenseModelId: model.id })
-  ).body;
-  const partner = (await api.post('/accounts', { name: 'Distributor', type: 'partner' })).body;
-  const customer = (await api.post('/accounts', { name: 'Customer', type: 'customer', parentAccountId: partner.id }))
-    .body;
-  const entitlement = (
-    await api.post('/entitlements', {
-      kind: 'simple',
-      soldTo: customer.id,
-      channelPartners: [{ accountId: partner.id, tier: 'tier1' }],
-      lineItems: [{ productId: product.id, quantity }],
-    })
-  ).body;
-  await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
-  return entitlement.lineItems[0].activationId as string;
 }
 
 async function activations(url: string, code: string, pid: number | undefined) {
@@ -109,11 +89,11 @@ for (const backend of benchBackends()) {
   try {
     const api = new Api(`${server.url}/api/v1`, KEY);
     const pid = server.child.pid;
-    const without1 = await activations(server.url, await activationCode(api, 10_000_000), pid);
+    const without1 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
     const endpoints = [];
     for (const r of receivers)
       endpoints.push((await api.post('/webhook-endpoints', { url: r.url, events: ['activation.*'] })).body.id);
-    const withHooks = await activations(server.url, await activationCode(api, 10_000_000), pid);
+    const withHooks = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
     const duringRun = (await Promise.all(receivers.map((r) => r.report()))).flat();
     // The backlog, if any, drains; then every delivery of the run has arrived.
     const expected = 2 * (withHooks.total + withHooks.rps * 2);
@@ -124,7 +104,7 @@ for (const backend of benchBackends()) {
       afterRun.push(...(await Promise.all(receivers.map((r) => r.report()))).flat());
     }
     for (const id of endpoints) await api.delete(`/webhook-endpoints/${id}`);
-    const without2 = await activations(server.url, await activationCode(api, 10_000_000), pid);
+    const without2 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
     const baseline = (without1.rps + without2.rps) / 2;
     const baselineCpu = ((without1.cpuUs ?? 0) + (without2.cpuUs ?? 0)) / 2;
     console.log(`\n[${backend.name}]`);
