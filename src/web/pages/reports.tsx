@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
@@ -275,6 +276,43 @@ function lastDayBefore(instant: string): string {
   return new Date(Date.parse(instant) - 86_400_000).toISOString().slice(0, 10);
 }
 
+/** One kind of statement line (activations, returns, revocations), a page of it at a time. */
+function EntrySection({
+  title,
+  entries,
+  param,
+  offset,
+  path,
+  query,
+  empty,
+  children,
+}: {
+  title: string;
+  entries: StatementEntry[];
+  param: string;
+  offset: number;
+  path: string;
+  query: Record<string, string | undefined>;
+  empty: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <Section title={title}>
+      {children}
+      <EntryTable entries={entries.slice(offset, offset + LINES_PER_PAGE)} caption={title} empty={empty} />
+      <OffsetPager
+        path={path}
+        query={query}
+        param={param}
+        offset={offset}
+        size={LINES_PER_PAGE}
+        total={entries.length}
+        label={`Pages of ${title.toLowerCase()}`}
+      />
+    </Section>
+  );
+}
+
 function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; caption: string; empty: string }) {
   return (
     <DataTable
@@ -356,55 +394,35 @@ function StatementPage({ statement, offsets }: { statement: Statement; offsets: 
           </p>
         )}
       </Section>
-      <Section title="Activations">
-        <EntryTable
-          entries={statement.activations.slice(offsets.a, offsets.a + LINES_PER_PAGE)}
-          caption="Activations"
-          empty="No billable activation in this period."
-        />
-        <OffsetPager
-          path={path}
-          query={query}
-          param="a"
-          offset={offsets.a}
-          size={LINES_PER_PAGE}
-          total={statement.activations.length}
-          label="Pages of activations"
-        />
-      </Section>
-      <Section title="Returns">
-        <EntryTable
-          entries={statement.returns.slice(offsets.r, offsets.r + LINES_PER_PAGE)}
-          caption="Returns"
-          empty="No return in this period."
-        />
-        <OffsetPager
-          path={path}
-          query={query}
-          param="r"
-          offset={offsets.r}
-          size={LINES_PER_PAGE}
-          total={statement.returns.length}
-          label="Pages of returns"
-        />
-      </Section>
-      <Section title="Revocations">
+      <EntrySection
+        title="Activations"
+        entries={statement.activations}
+        param="a"
+        offset={offsets.a}
+        path={path}
+        query={query}
+        empty="No billable activation in this period."
+      />
+      <EntrySection
+        title="Returns"
+        entries={statement.returns}
+        param="r"
+        offset={offsets.r}
+        path={path}
+        query={query}
+        empty="No return in this period."
+      />
+      <EntrySection
+        title="Revocations"
+        entries={statement.revocations}
+        param="v"
+        offset={offsets.v}
+        path={path}
+        query={query}
+        empty="No revocation in this period."
+      >
         <p class="muted">Revoked by the producer (for example for fraud): listed here, not credited.</p>
-        <EntryTable
-          entries={statement.revocations.slice(offsets.v, offsets.v + LINES_PER_PAGE)}
-          caption="Revocations"
-          empty="No revocation in this period."
-        />
-        <OffsetPager
-          path={path}
-          query={query}
-          param="v"
-          offset={offsets.v}
-          size={LINES_PER_PAGE}
-          total={statement.revocations.length}
-          label="Pages of revocations"
-        />
-      </Section>
+      </EntrySection>
     </Layout>
   );
 }
