@@ -3,11 +3,8 @@ import type { Actor } from '../../domain/actors.ts';
 import { DEFAULT_ENTITLEMENT_ID_PATTERN } from '../../domain/bulk.ts';
 import { initialStates } from '../../domain/entitlement-states.ts';
 import {
-  type ChannelPartner,
   type Entitlement,
-  type PartnerTier,
   type entitlementKinds,
-  partnerTiers,
   registrationFields,
   registrationPolicies,
 } from '../../domain/entitlements.ts';
@@ -15,6 +12,7 @@ import { accountChoices, productChoices } from '../choices.ts';
 import { CheckboxGroup, SelectField, TextArea, TextField } from '../components/form.tsx';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { rowState } from '../form-rows.ts';
+import { type PartnerContacts, partnerContacts } from './channel-partner-fields.tsx';
 import type { FormState } from '../forms.ts';
 import type { Web } from '../web.ts';
 
@@ -28,13 +26,6 @@ export type InitialState = (typeof initialStates)[number];
 /** Rows of line items a form offers at most; more are added on the entitlement's page. */
 export const MAX_ROWS = 100;
 
-const tierOrder: PartnerTier[] = ['tier1', 'tier2', 'endCustomer'];
-
-const tierOptions = partnerTiers.map((t) => ({
-  value: t,
-  label: { tier1: 'Tier-1 partner', tier2: 'Tier-2 partner', endCustomer: 'End customer' }[t],
-}));
-
 const stateOptions = initialStates.map((s) => ({
   value: s,
   label: s === 'draft' ? 'Draft (not usable yet)' : 'Test (activations make test licences)',
@@ -43,17 +34,18 @@ const stateOptions = initialStates.map((s) => ({
 /** What the forms offer to choose from. */
 export interface FormData {
   accounts: Choices;
-  partners: Choices;
   products: Choices;
+  /** The contacts of the accounts the channel-partner rows name. */
+  contacts: PartnerContacts;
 }
 
-export async function formData(web: Web, actor: Actor): Promise<FormData> {
-  const [accounts, partners, products] = await Promise.all([
+export async function formData(web: Web, actor: Actor, partnerAccounts: string[] = []): Promise<FormData> {
+  const [accounts, products, contacts] = await Promise.all([
     accountChoices(web.ctx, actor),
-    accountChoices(web.ctx, actor, { type: 'partner' }),
     productChoices(web.ctx, actor),
+    partnerContacts(web, actor, partnerAccounts),
   ]);
-  return { accounts, partners, products };
+  return { accounts, products, contacts };
 }
 
 export function IdFields({ state, initial }: { state: FormState; initial: InitialState }) {
@@ -106,108 +98,6 @@ export function ShipTo({ state, entitlement }: { state: FormState; entitlement?:
           rows={2}
         />
       </div>
-    </fieldset>
-  );
-}
-
-/** Three rows, one per tier, each left blank when the tier has no partner. */
-export function SimplePartnerRows({
-  state,
-  data,
-  current = [],
-}: {
-  state: FormState;
-  data: FormData;
-  current?: ChannelPartner[];
-}) {
-  const rows = [
-    ...current,
-    ...tierOrder
-      .filter((t) => !current.some((p) => p.tier === t))
-      .map((tier) => ({ tier, accountId: '', contactId: null })),
-  ];
-  return (
-    <fieldset class="group">
-      <legend>Channel partners</legend>
-      <p class="field-hint">
-        Who sold it: the tier-1 partner (a distributor) and tier-2 partner (a reseller) are partner accounts; the end
-        customer is any account. Leave a row blank when there is none.
-      </p>
-      {state.errors['/channelPartners'] && <p class="field-error">{state.errors['/channelPartners']}</p>}
-      {rows.map((row, i) => {
-        const rs = rowState(state, '/channelPartners', i);
-        return (
-          <fieldset class="row-group">
-            <legend class="visually-hidden">Channel partner {i + 1}</legend>
-            <div class="field-row">
-              <SelectField
-                name={`/channelPartners/${i}/tier`}
-                label="Tier"
-                options={tierOptions}
-                state={rs}
-                value={row.tier}
-              />
-              <PickerField
-                name={`/channelPartners/${i}/accountId`}
-                label="Account"
-                choices={data.accounts}
-                state={rs}
-                value={row.accountId}
-              />
-              <TextField
-                name={`/channelPartners/${i}/contactId`}
-                label="Contact ID"
-                state={rs}
-                value={row.contactId}
-                hint="Optional: a contact of that account."
-              />
-            </div>
-          </fieldset>
-        );
-      })}
-    </fieldset>
-  );
-}
-
-/** A bulk entitlement is sold to one distributor, which is also its end customer. */
-export function BulkPartnerRows({
-  state,
-  data,
-  current = [],
-}: {
-  state: FormState;
-  data: FormData;
-  current?: ChannelPartner[];
-}) {
-  const tier1 = current.find((p) => p.tier === 'tier1')?.accountId;
-  const tier2 = current.find((p) => p.tier === 'tier2')?.accountId;
-  return (
-    <fieldset class="group">
-      <legend>Sold to</legend>
-      <p class="field-hint">
-        Bulk entitlements are stock sold to a distributor: its tier-1 partner, which Licentia also records as the end
-        customer (the two are the same account for a bulk entitlement). The end customers of the keys are named when
-        each key is redeemed.
-      </p>
-      {state.errors['/channelPartners'] && <p class="field-error">{state.errors['/channelPartners']}</p>}
-      <input type="hidden" name="/channelPartners/0/tier" value="tier1" />
-      <PickerField
-        name="/channelPartners/0/accountId"
-        label="Tier-1 partner (and end customer)"
-        choices={data.partners}
-        state={rowState(state, '/channelPartners', 0)}
-        value={tier1}
-        required
-      />
-      <input type="hidden" name="/channelPartners/1/tier" value="tier2" />
-      <PickerField
-        name="/channelPartners/1/accountId"
-        label="Tier-2 partner"
-        choices={data.partners}
-        state={rowState(state, '/channelPartners', 1)}
-        value={tier2}
-        hint="Optional: a reseller below the distributor."
-      />
     </fieldset>
   );
 }

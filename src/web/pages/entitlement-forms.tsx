@@ -19,6 +19,8 @@ import { compactRows, rowCount } from '../form-rows.ts';
 import { type FormBody, type FormState, blanksAsNull, emptyForm, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
+import { PARTNER_ROWS, PartnerRows, accountField, contactField, partnerAccountIds, tierField } from './channel-partner-fields.tsx';
+import { channelPartnerStepPages, makeInPlace } from './channel-partner-step.tsx';
 import {
   type Kind,
   type InitialState,
@@ -27,8 +29,6 @@ import {
   formData,
   IdFields,
   ShipTo,
-  SimplePartnerRows,
-  BulkPartnerRows,
   LineItemRow,
   AddLineButton,
   BulkFields,
@@ -49,16 +49,20 @@ const titles: Record<Kind, Record<InitialState, string>> = {
   bulk: { draft: 'New bulk entitlement', test: 'New test bulk entitlement' },
 };
 
+const NEW_PARTNER_ACTION = '/portal/entitlements/new/partner';
+
 function SimpleForm({
   state,
   data,
   initial,
   lines,
+  notice,
 }: {
   state: FormState;
   data: FormData;
   initial: InitialState;
   lines: number;
+  notice: string | undefined;
 }) {
   return (
     <Form action="/portal/entitlements" state={state} submit="Create entitlement" class="form form-wide">
@@ -76,7 +80,14 @@ function SimpleForm({
         />
       </fieldset>
       <ShipTo state={state} />
-      <SimplePartnerRows state={state} data={data} />
+      <PartnerRows
+        kind="simple"
+        state={state}
+        accounts={data.accounts}
+        contacts={data.contacts}
+        makeAction={NEW_PARTNER_ACTION}
+        notice={notice}
+      />
       <div class="rows" id="line-item-rows">
         <h2 class="rows-title">Line items</h2>
         {state.errors['/lineItems'] && <p class="field-error">{state.errors['/lineItems']}</p>}
@@ -89,7 +100,17 @@ function SimpleForm({
   );
 }
 
-function BulkForm({ state, data, initial }: { state: FormState; data: FormData; initial: InitialState }) {
+function BulkForm({
+  state,
+  data,
+  initial,
+  notice,
+}: {
+  state: FormState;
+  data: FormData;
+  initial: InitialState;
+  notice: string | undefined;
+}) {
   return (
     <Form action="/portal/entitlements" state={state} submit="Create bulk entitlement" class="form form-wide">
       <input type="hidden" name="kind" value="bulk" />
@@ -97,7 +118,14 @@ function BulkForm({ state, data, initial }: { state: FormState; data: FormData; 
         <legend>Bulk entitlement</legend>
         <IdFields state={state} initial={initial} />
       </fieldset>
-      <BulkPartnerRows state={state} data={data} />
+      <PartnerRows
+        kind="bulk"
+        state={state}
+        accounts={data.accounts}
+        contacts={data.contacts}
+        makeAction={NEW_PARTNER_ACTION}
+        notice={notice}
+      />
       <BulkFields state={state} data={data} />
       <ShipTo state={state} />
     </Form>
@@ -110,12 +138,15 @@ function NewEntitlementPage({
   state,
   data,
   lines,
+  notice,
 }: {
   kind: Kind;
   initial: InitialState;
   state: FormState;
   data: FormData;
   lines: number;
+  /** What an in-place step of the channel-partner rows just did. */
+  notice?: string | undefined;
 }) {
   const lead =
     kind === 'bulk'
@@ -129,9 +160,9 @@ function NewEntitlementPage({
         </p>
       )}
       {kind === 'simple' ? (
-        <SimpleForm state={state} data={data} initial={initial} lines={lines} />
+        <SimpleForm state={state} data={data} initial={initial} lines={lines} notice={notice} />
       ) : (
-        <BulkForm state={state} data={data} initial={initial} />
+        <BulkForm state={state} data={data} initial={initial} notice={notice} />
       )}
     </Layout>
   );
@@ -141,13 +172,26 @@ function EditEntitlementPage({
   entitlement,
   state,
   data,
+  notice,
 }: {
   entitlement: Entitlement;
   state: FormState;
   data: FormData;
+  notice?: string | undefined;
 }) {
   const bulk = entitlement.kind === 'bulk';
   const path = `/portal/entitlements/${encodeURIComponent(entitlement.id)}`;
+  const partners = (
+    <PartnerRows
+      kind={entitlement.kind}
+      state={state}
+      accounts={data.accounts}
+      contacts={data.contacts}
+      current={entitlement.channelPartners}
+      makeAction={`${path}/edit/partner`}
+      notice={notice}
+    />
+  );
   return (
     <Layout
       title={`Edit ${entitlement.id}`}
@@ -159,7 +203,7 @@ function EditEntitlementPage({
       <Form action={`${path}/edit`} state={state} submit="Save changes" class="form form-wide">
         {bulk ? (
           <>
-            <BulkPartnerRows state={state} data={data} current={entitlement.channelPartners} />
+            {partners}
             <BulkFields state={state} data={data} entitlement={entitlement} />
           </>
         ) : (
@@ -175,7 +219,7 @@ function EditEntitlementPage({
                 value={entitlement.soldTo}
               />
             </fieldset>
-            <SimplePartnerRows state={state} data={data} current={entitlement.channelPartners} />
+            {partners}
           </>
         )}
         <ShipTo state={state} entitlement={entitlement} />
@@ -191,6 +235,7 @@ function EditEntitlementPage({
  */
 function shapeForm(request: FastifyRequest, kind: Kind, editing: boolean): Record<string, unknown> {
   let body = (request.body ?? {}) as FormBody;
+  if (kind === 'bulk') body = withBulkEndCustomer(body);
   body = compactRows(body, '/channelPartners', ['tier']);
   if (!editing && kind === 'simple') body = compactRows(body, '/lineItems', ['quantity']);
   request.body = body;
@@ -206,14 +251,41 @@ function shapeForm(request: FastifyRequest, kind: Kind, editing: boolean): Recor
   return extra;
 }
 
+/**
+ * A bulk entitlement's end customer is its tier-1 partner: a row for the end customer that names
+ * only a contact means a contact of that account.
+ */
+function withBulkEndCustomer(body: FormBody): FormBody {
+  const rows = Array.from({ length: PARTNER_ROWS }, (_, i) => i);
+  const tier1 = rows.find((i) => textOf(body, tierField(i)) === 'tier1');
+  const end = rows.find((i) => textOf(body, tierField(i)) === 'endCustomer');
+  if (tier1 === undefined || end === undefined) return body;
+  if ((textOf(body, accountField(end)) ?? '').trim() !== '' || (textOf(body, contactField(end)) ?? '').trim() === '')
+    return body;
+  return { ...body, [accountField(end)]: textOf(body, accountField(tier1)) ?? '' };
+}
+
 export async function entitlementFormPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
+  await channelPartnerStepPages(web);
 
   /** Forms are for the producer: anyone else learns so before filling one in. */
   const producerOnly = (request: FastifyRequest) => {
     const { actor } = signedIn(request);
     requireProducer(actor);
     return actor;
+  };
+
+  const editable = async (request: FastifyRequest) => {
+    const actor = producerOnly(request);
+    const entitlement = await getEntitlement(ctx, actor, (request.params as { id: string }).id);
+    if (!isEditable(entitlement.state)) {
+      throw new AppError(
+        'INVALID_STATE',
+        `Entitlement ${entitlement.id} is ${entitlement.state}; only draft and test entitlements can be edited.`,
+      );
+    }
+    return { actor, entitlement };
   };
 
   app.get('/entitlements/new', async (request, reply) => {
@@ -257,7 +329,7 @@ export async function entitlementFormPages(web: Web): Promise<void> {
   app.post('/entitlements/new/more-lines', async (request, reply) => {
     const actor = producerOnly(request);
     const values = (request.body ?? {}) as FormBody;
-    const data = await formData(web, actor);
+    const data = await formData(web, actor, partnerAccountIds(values));
     const initial = textOf(values, 'state') === 'test' ? 'test' : 'draft';
     const lines = Math.min(Math.max(rowCount(values, '/lineItems'), DEFAULT_LINE_ROWS) + 1, MAX_ROWS);
     return render.page(
@@ -273,6 +345,35 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     );
   });
 
+  // "Create it here" in a channel-partner row: the account or contact is made, the form comes back as sent.
+  app.post('/entitlements/new/partner', async (request, reply) => {
+    const actor = producerOnly(request);
+    const sent = (request.body ?? {}) as FormBody;
+    const { state, notice, status } = await makeInPlace(web, actor, sent);
+    const kind: Kind = textOf(sent, 'kind') === 'bulk' ? 'bulk' : 'simple';
+    const initial = textOf(sent, 'state') === 'test' ? 'test' : 'draft';
+    const lines = Math.max(rowCount(sent, '/lineItems'), DEFAULT_LINE_ROWS);
+    const data = await formData(web, actor, partnerAccountIds(state.values));
+    return render.page(
+      request,
+      reply,
+      <NewEntitlementPage kind={kind} initial={initial} state={state} data={data} lines={lines} notice={notice} />,
+      { status },
+    );
+  });
+
+  app.post('/entitlements/:id/edit/partner', async (request, reply) => {
+    const { actor, entitlement } = await editable(request);
+    const { state, notice, status } = await makeInPlace(web, actor, (request.body ?? {}) as FormBody);
+    const data = await formData(web, actor, partnerAccountIds(state.values, entitlement.channelPartners));
+    return render.page(
+      request,
+      reply,
+      <EditEntitlementPage entitlement={entitlement} state={state} data={data} notice={notice} />,
+      { status },
+    );
+  });
+
   app.post('/entitlements', async (request, reply) => {
     const { actor } = signedIn(request);
     const kind: Kind = textOf((request.body ?? {}) as FormBody, 'kind') === 'bulk' ? 'bulk' : 'simple';
@@ -285,7 +386,7 @@ export async function entitlementFormPages(web: Web): Promise<void> {
           kind={kind}
           initial={initial}
           state={state}
-          data={await formData(web, actor)}
+          data={await formData(web, actor, partnerAccountIds(state.values))}
           lines={lines}
         />
       );
@@ -320,24 +421,16 @@ export async function entitlementFormPages(web: Web): Promise<void> {
     });
   });
 
-  const editable = async (request: FastifyRequest) => {
-    const actor = producerOnly(request);
-    const entitlement = await getEntitlement(ctx, actor, (request.params as { id: string }).id);
-    if (!isEditable(entitlement.state)) {
-      throw new AppError(
-        'INVALID_STATE',
-        `Entitlement ${entitlement.id} is ${entitlement.state}; only draft and test entitlements can be edited.`,
-      );
-    }
-    return { actor, entitlement };
-  };
-
   app.get('/entitlements/:id/edit', async (request, reply) => {
     const { actor, entitlement } = await editable(request);
     return render.page(
       request,
       reply,
-      <EditEntitlementPage entitlement={entitlement} state={emptyForm} data={await formData(web, actor)} />,
+      <EditEntitlementPage
+        entitlement={entitlement}
+        state={emptyForm}
+        data={await formData(web, actor, partnerAccountIds({}, entitlement.channelPartners))}
+      />,
     );
   });
 
@@ -353,7 +446,11 @@ export async function entitlementFormPages(web: Web): Promise<void> {
       done: (e) =>
         render.redirect(reply, `/portal/entitlements/${encodeURIComponent(e.id)}`, `Entitlement ${e.id} is saved.`),
       again: async (state) => (
-        <EditEntitlementPage entitlement={entitlement} state={state} data={await formData(web, actor)} />
+        <EditEntitlementPage
+          entitlement={entitlement}
+          state={state}
+          data={await formData(web, actor, partnerAccountIds(state.values, entitlement.channelPartners))}
+        />
       ),
     });
   });
