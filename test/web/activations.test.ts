@@ -107,6 +107,12 @@ describeEachBackend('portal: activations and devices', (server) => {
     assert.doesNotMatch(await devices('search=workstation'), /Fabrikam laptop/);
     assert.match(await devices(`search=${encodeURIComponent(w.fp1)}`), /Design workstation/);
     assert.match(await devices(`account=${w.c2.id}`), /Fabrikam laptop/);
+    // The account filters are pickers of accounts by name, the chosen one selected.
+    for (const page of ['activations', 'devices']) {
+      const html = (await admin.get(`/portal/${page}?account=${w.c2.id}`)).html;
+      assert.match(html, new RegExp(`<select[^>]*name="account"[^>]*>\\s*<option value(?:="")?>Any account</option>`), page);
+      assert.match(html, new RegExp(`<option value="${w.c2.id}" selected>Fabrikam Inc</option>`), page);
+    }
     const device = textOf((await admin.get(`/portal/devices/${w.a1.deviceId}`)).html);
     assert.match(device, /Activations on this device/);
     assert.match(device, new RegExp(w.e1.code));

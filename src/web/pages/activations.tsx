@@ -22,6 +22,8 @@ import { Form, PostButton, SelectField, TextField } from '../components/form.tsx
 import { Code, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { FilterBar, Pager } from '../components/table.tsx';
 import { accountNames, productNames } from '../lookups.ts';
+import { accountChoices } from '../choices.ts';
+import { type Choices, PickerField } from '../components/pickers.tsx';
 import { signedIn } from '../session.ts';
 import { type FormState, emptyForm } from '../forms.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
@@ -90,12 +92,15 @@ function ActivationsPage({
   query,
   showAccount,
   accountName,
+  accountPicker,
 }: {
   activations: Page<Activation>;
   names: ActivationNames;
   query: Record<string, string | undefined>;
   showAccount: boolean;
   accountName: string | undefined;
+  /** The accounts to filter by, for a reader who sees several. */
+  accountPicker: Choices | undefined;
 }) {
   const filtered = Object.entries(query).some(([key, value]) => key !== 'cursor' && value !== undefined);
   const lead = query.account
@@ -129,7 +134,9 @@ function ActivationsPage({
             placeholder="The whole fingerprint"
             type="search"
           />
-          {showAccount && <TextField name="account" label="Account ID" value={query.account} placeholder="acc_…" />}
+          {accountPicker && (
+            <PickerField name="account" label="Account" choices={accountPicker} blank="Any account" value={query.account} />
+          )}
           {query.entitlement && <input type="hidden" name="entitlement" value={query.entitlement} />}
           <SelectField name="state" label="State" options={stateOptions} blank="Any state" value={query.state} />
           <SelectField name="test" label="Test" options={testOptions} blank="Billable and test" value={query.test} />
@@ -289,9 +296,10 @@ export async function activationPages(web: Web): Promise<void> {
     const query = parseQuery(ActivationListQuery, request);
     const activations = await findActivations(ctx, actor, query);
     const showAccount = seesAccounts(actor);
-    const [names, accounts] = await Promise.all([
+    const [names, accounts, accountPicker] = await Promise.all([
       namesForActivations(ctx, actor, activations.items, showAccount),
       query.account ? accountNames(ctx, actor, [query.account]) : Promise.resolve(new Map<string, string>()),
+      showAccount ? accountChoices(ctx, actor) : undefined,
     ]);
     const shown = { ...query, test: query.test === undefined ? undefined : String(query.test) };
     return render.page(
@@ -303,6 +311,7 @@ export async function activationPages(web: Web): Promise<void> {
         query={shown}
         showAccount={showAccount}
         accountName={query.account ? accounts.get(query.account) : undefined}
+        accountPicker={accountPicker}
       />,
     );
   });

@@ -11,6 +11,8 @@ import { Form, PostButton, SelectField, TextField } from '../components/form.tsx
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
+import { accountChoices } from '../choices.ts';
+import { type Choices, PickerField } from '../components/pickers.tsx';
 import { type Web, parseQuery, submit } from '../web.ts';
 
 const roleOptions = roles.map((role) => ({ value: role, label: role }));
@@ -21,16 +23,17 @@ const KeyListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
 
-function CreateKeyForm({ state }: { state: FormState }) {
+function CreateKeyForm({ state, accounts }: { state: FormState; accounts: Choices }) {
   return (
     <Form action="/portal/api-keys" state={state} submit="Create key">
       <TextField name="name" label="Name" state={state} hint="What the key is for, e.g. “CRM sync”." />
       <SelectField name="role" label="Role" options={roleOptions} state={state} required value="operator" />
-      <TextField
+      <PickerField
         name="accountId"
-        label="Account ID"
+        label="Account"
+        choices={accounts}
         state={state}
-        hint="Partner and customer keys act for one account (acc_…); producer keys for none."
+        hint="Partner and customer keys act for one account; producer keys for none."
       />
     </Form>
   );
@@ -41,12 +44,15 @@ function ApiKeysPage({
   query,
   state,
   created,
+  accounts,
 }: {
   keys: Page<ApiKey>;
   query: Record<string, string | undefined>;
   state: FormState;
-  created?: { key: ApiKey; secret: string };
+  created?: { key: ApiKey; secret: string } | undefined;
+  accounts: Choices;
 }) {
+  const accountName = new Map(accounts.options.map((o) => [o.value, o.label]));
   return (
     <Layout
       title="API keys"
@@ -66,7 +72,7 @@ function ApiKeysPage({
       )}
       <Section title="Create a key">
         <div class="narrow">
-          <CreateKeyForm state={state} />
+          <CreateKeyForm state={state} accounts={accounts} />
         </div>
       </Section>
       <Section title="Keys">
@@ -93,7 +99,11 @@ function ApiKeysPage({
             { label: 'Starts with', cell: (k) => <Code>{k.prefix}…</Code> },
             {
               label: 'Account',
-              cell: (k) => (k.accountId ? <a href={`/portal/accounts/${k.accountId}`}>{k.accountId}</a> : '—'),
+              cell: (k) => (k.accountId ? (
+                  <a href={`/portal/accounts/${k.accountId}`}>{accountName.get(k.accountId) ?? k.accountId}</a>
+                ) : (
+                  '—'
+                )),
             },
             { label: 'Created', cell: (k) => formatDate(k.createdAt) },
             {
@@ -140,7 +150,8 @@ export async function apiKeyPages(web: Web): Promise<void> {
       revoked: query.revoked === undefined ? undefined : String(query.revoked),
       cursor: query.cursor,
     };
-    return <ApiKeysPage keys={keys} query={shown} state={state} created={created} />;
+    const accounts = await accountChoices(ctx, actor);
+    return <ApiKeysPage keys={keys} query={shown} state={state} created={created} accounts={accounts} />;
   };
 
   app.get('/api-keys', async (request, reply) => render.page(request, reply, await show(request, emptyForm)));

@@ -8,6 +8,8 @@ import { TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { accountNames } from '../lookups.ts';
+import { accountChoices } from '../choices.ts';
+import { type Choices, PickerField } from '../components/pickers.tsx';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
 import { namesForActivations, seesAccounts } from './activations.tsx';
@@ -63,11 +65,14 @@ function DevicesPage({
   accounts,
   query,
   showAccount,
+  accountPicker,
 }: {
   devices: Page<Device>;
   accounts: Map<string, string>;
   query: Record<string, string | undefined>;
   showAccount: boolean;
+  /** The accounts to filter by, for a reader who sees several. */
+  accountPicker: Choices | undefined;
 }) {
   return (
     <Layout
@@ -88,7 +93,9 @@ function DevicesPage({
             type="search"
             placeholder="Part of a name, or a fingerprint"
           />
-          {showAccount && <TextField name="account" label="Account ID" value={query.account} placeholder="acc_…" />}
+          {accountPicker && (
+            <PickerField name="account" label="Account" choices={accountPicker} blank="Any account" value={query.account} />
+          )}
         </FilterBar>
         <DeviceTable devices={devices.items} accounts={accounts} showAccount={showAccount} />
         <Pager path="/portal/devices" query={query} nextCursor={devices.nextCursor} cursor={query.cursor} />
@@ -120,7 +127,13 @@ export async function devicePages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <DevicesPage devices={devices} accounts={accounts} query={query} showAccount={showAccount} />,
+      <DevicesPage
+        devices={devices}
+        accounts={accounts}
+        query={query}
+        showAccount={showAccount}
+        accountPicker={showAccount ? await accountChoices(ctx, actor) : undefined}
+      />,
     );
   });
 
