@@ -244,6 +244,50 @@ describeEachBackend('portal: catalogue', (server) => {
     assert.equal((await admin.get('/portal/catalog/license-models/lm_missing')).status, 404);
   });
 
+  it('offers to create a feature the product names that the catalogue lacks, then saves the product', async () => {
+    const { api, url } = server();
+    const admin = await PortalClient.as(api, url, 'admin');
+    const model = await licenseModel(api);
+    const known = await created(api.post('/features', { name: unique('known').replace(/ /g, '-') }));
+    const fresh = unique('fresh').replace(/ /g, '-');
+    const name = unique('p');
+    const form = {
+      name,
+      version: '3',
+      licenseModelId: model.id,
+      '/features/0/name': known.name,
+      '/features/1/name': fresh,
+      '/features/1/version': '2.0',
+      '/features/1/count': '4',
+    };
+    await admin.get('/portal/catalog/products/new');
+    const refused = await admin.post('/portal/catalog/products', form);
+    assert.equal(refused.status, 422);
+    assert.match(textOf(refused.html), new RegExp(`Not in the catalogue yet: ${fresh} 2\\.0\\.`));
+    assert.match(refused.html, /<button type="submit" class="button" name="_createFeatures" value="true">/);
+    assert.equal((await api.get(`/features?name=${fresh}`)).body.items.length, 0, 'a refusal creates nothing');
+    const saved = await admin.post('/portal/catalog/products', { ...form, _createFeatures: 'true' });
+    assert.equal(saved.status, 303, textOf(saved.html));
+    const feature = (await api.get(`/features?name=${fresh}`)).body.items[0];
+    assert.equal(feature?.version, '2.0');
+    const product = (await api.get(`/products/${(saved.location ?? '').split('/').at(-1)}`)).body;
+    assert.deepEqual(
+      product.features.map((f: { name: string; version: string; count: number }) => [f.name, f.version, f.count]),
+      [
+        [known.name, '1.0', 1],
+        [fresh, '2.0', 4],
+      ],
+    );
+    const bad = await admin.post('/portal/catalog/products', {
+      ...form,
+      name: unique('p'),
+      '/features/1/name': 'x'.repeat(300),
+      _createFeatures: 'true',
+    });
+    assert.equal(bad.status, 400);
+    assert.ok(bad.html.includes('id="f-features-1-error"'), 'a feature refused is shown beside its row');
+  });
+
   it('lets partners and customers read the catalogue, and no one else change it', async () => {
     const { api, url } = server();
     const p = await partner(api);

@@ -1,5 +1,5 @@
 import type { Feature, ProductFeature } from '../../domain/catalog.ts';
-import { type FormBody, type FormState, emptyForm, submittedValue } from '../forms.ts';
+import { type FormBody, type FormState, emptyForm, submittedValue, textOf } from '../forms.ts';
 
 /** Blank rows offered after the product's own, for features to add. */
 const BLANK_ROWS = 3;
@@ -23,13 +23,24 @@ export function FeatureRows({
     : 0;
   const count = (submitted ? submittedRows : current.length) + BLANK_ROWS;
   const names = [...new Set(known.map((f) => f.name))];
+  // After a refusal, the features named that the catalogue lacks: offered to be created here.
+  const missing = Object.keys(state.errors).length > 0 ? missingFeatures(state.values, known) : [];
   return (
     <fieldset class="group feature-rows">
       <legend>Features</legend>
       <p class="field-hint">
-        What the product enables, as its licences will list them. A feature must exist in the catalogue first. A row
-        without a name is left out: clear the name to remove a feature.
+        What the product enables, as its licences will list them. A feature not in the catalogue yet can be created
+        from here. A row without a name is left out: clear the name to remove a feature.
       </p>
+      {missing.length > 0 && (
+        <div class="notice notice-warn" id="missing-features">
+          <p>Not in the catalogue yet: {missing.map((f) => `${f.name} ${f.version}`).join(', ')}.</p>
+          <button type="submit" class="button" name={CREATE_FEATURES} value="true">
+            {missing.length === 1 ? 'Create this feature' : `Create these ${missing.length} features`} and save the
+            product
+          </button>
+        </div>
+      )}
       <datalist id="feature-names">
         {names.map((name) => (
           <option value={name} />
@@ -94,6 +105,30 @@ export function FeatureRows({
       })}
     </fieldset>
   );
+}
+
+/** The button that creates the missing features before the product is saved (its name is not part of the input). */
+export const CREATE_FEATURES = '_createFeatures';
+
+/** The features a form names (name and version, `1.0` when blank, as the service reads them) that are not in `known`. */
+export function missingFeatures(
+  body: FormBody,
+  known: Pick<Feature, 'name' | 'version'>[],
+): { row: number; name: string; version: string }[] {
+  const have = new Set(known.map((f) => `${f.name}\u0000${f.version}`));
+  const missing: { row: number; name: string; version: string }[] = [];
+  const seen = new Set<string>();
+  for (const key of Object.keys(body)) {
+    const row = /^\/features\/(\d+)\/name$/.exec(key)?.[1];
+    if (row === undefined) continue;
+    const name = (textOf(body, key) ?? '').trim();
+    const version = (textOf(body, `/features/${row}/version`) ?? '').trim() || '1.0';
+    const both = `${name}\u0000${version}`;
+    if (name === '' || have.has(both) || seen.has(both)) continue;
+    seen.add(both);
+    missing.push({ row: Number(row), name, version });
+  }
+  return missing.sort((a, b) => a.row - b.row);
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
+import { AppError } from '../../domain/errors.ts';
 import type { Feature, LicenseModel, Product } from '../../domain/catalog.ts';
 import { MAX_PAGE_SIZE, type Page } from '../../domain/paging.ts';
-import { ProductInput } from '../../interface/schemas/catalog-inputs.ts';
+import { FeatureInput, ProductInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import { isProducer, requireProducer } from '../../services/access.ts';
+import { createFeature } from '../../services/catalog/create-feature.ts';
 import { createProduct } from '../../services/catalog/create-product.ts';
 import {
   getLicenseModel,
@@ -16,11 +18,16 @@ import {
 } from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { FeatureRows, withoutNamelessFeatures } from '../components/feature-rows.tsx';
+import {
+  CREATE_FEATURES,
+  FeatureRows,
+  missingFeatures,
+  withoutNamelessFeatures,
+} from '../components/feature-rows.tsx';
 import { FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
 import { Code, EmptyState, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
-import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
+import { type FormBody, type FormState, emptyForm, parseForm, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, shownQuery, submit } from '../web.ts';
 import { PAGE_SIZE, CatalogTabs, CatalogList, lifetime, ModelFacts } from './catalog-parts.tsx';
@@ -233,6 +240,28 @@ async function productFormData(ctx: ServiceContext, actor: Actor): Promise<Produ
   return { models: models.items, features: features.items };
 }
 
+/**
+ * When the person asked for it (the "create these features" button of a refused form), the features the
+ * product names that the catalogue lacks are created first, each in its own transaction as on the features
+ * page; a refusal of one is shown beside its row.
+ */
+async function createMissingFeatures(ctx: ServiceContext, actor: Actor, body: FormBody): Promise<void> {
+  if (textOf(body, CREATE_FEATURES) !== 'true') return;
+  const { features } = await productFormData(ctx, actor);
+  for (const { row, name, version } of missingFeatures(body, features)) {
+    try {
+      await createFeature(ctx, actor, parseForm(FeatureInput, { name, version }));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      // Made meanwhile (or beyond the listed page of the catalogue): it exists, which is what was asked.
+      if (error.code === 'ALREADY_EXISTS') continue;
+      throw new AppError(error.code, error.message, {
+        fields: [{ field: `/features/${row}`, message: error.fields?.[0]?.message ?? error.message }],
+      });
+    }
+  }
+}
+
 /** The product form lists every feature row; the service takes the list, so a row emptied there is a feature removed. */
 function productBody(request: FastifyRequest): FormBody {
   return withoutNamelessFeatures((request.body ?? {}) as FormBody);
@@ -272,7 +301,10 @@ export async function catalogPages(web: Web): Promise<void> {
     request.body = productBody(request);
     return submit(web, request, reply, {
       schema: ProductInput,
-      run: (input) => createProduct(ctx, actor, input),
+      run: async (input) => {
+        await createMissingFeatures(ctx, actor, request.body as FormBody);
+        return createProduct(ctx, actor, input);
+      },
       done: (product) =>
         render.redirect(
           reply,
@@ -304,12 +336,14 @@ export async function catalogPages(web: Web): Promise<void> {
       // The change form shows every field of a new product, so it is checked as one.
       schema: ProductInput,
       // The form shows every field: one left empty is cleared, not kept.
-      run: (input) =>
-        updateProduct(ctx, actor, id, {
+      run: async (input) => {
+        await createMissingFeatures(ctx, actor, request.body as FormBody);
+        return updateProduct(ctx, actor, id, {
           ...input,
           description: input.description ?? null,
           features: input.features ?? [],
-        }),
+        });
+      },
       done: (product) =>
         render.redirect(
           reply,
