@@ -876,3 +876,27 @@ export async function stockCounts(db: Db, scope: Scope): Promise<StockCounts[]> 
     void: Number(r.void ?? 0),
   }));
 }
+
+/** The human IDs of entitlements (by internal key) and line items (by ID), for the audit log; deleted ones are absent. */
+export async function humanIdsOf(
+  db: Db,
+  keys: { entitlementPks: string[]; lineItemIds: string[] },
+): Promise<{ entitlements: Map<string, string>; lineItems: Map<string, { activationId: string; entitlementId: string }> }> {
+  const [entitlements, lineItems] = await Promise.all([
+    keys.entitlementPks.length === 0
+      ? []
+      : db.selectFrom('entitlements').select(['pk', 'id']).where('pk', 'in', keys.entitlementPks).execute(),
+    keys.lineItemIds.length === 0
+      ? []
+      : db
+          .selectFrom('line_items')
+          .innerJoin('entitlements', 'entitlements.pk', 'line_items.entitlement_pk')
+          .select(['line_items.id as id', 'line_items.activation_id as activationId', 'entitlements.id as entitlementId'])
+          .where('line_items.id', 'in', keys.lineItemIds)
+          .execute(),
+  ]);
+  return {
+    entitlements: new Map(entitlements.map((e) => [e.pk, e.id])),
+    lineItems: new Map(lineItems.map((l) => [l.id, { activationId: l.activationId, entitlementId: l.entitlementId }])),
+  };
+}

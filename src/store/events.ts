@@ -99,6 +99,8 @@ export interface EventFilter {
   subjectType?: string | undefined;
   subjectIds?: string[] | undefined;
   action?: string | undefined;
+  /** Actions left out (the dashboard leaves out signing in). */
+  exceptActions?: readonly string[] | undefined;
   actor?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -112,6 +114,7 @@ export async function listEvents(db: Db, filter: EventFilter, page: PageRequest)
   if (filter.subjectType) query = query.where('subject_type', '=', filter.subjectType);
   if (filter.subjectIds) query = query.where('subject_id', 'in', filter.subjectIds.length ? filter.subjectIds : ['']);
   if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.exceptActions?.length) query = query.where('action', 'not in', [...filter.exceptActions]);
   if (filter.actor) query = query.where('actor', '=', filter.actor);
   if (filter.from) query = query.where('at', '>=', filter.from);
   if (filter.to) query = query.where('at', '<', filter.to);

@@ -6,7 +6,14 @@ import { getAccount } from '../services/accounts/read-accounts.ts';
 import { getProduct } from '../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { type EventListFilter, listEvents } from '../services/events/list-events.ts';
-import { getUser } from '../services/users/read-users.ts';
+import { getUser, listUsers } from '../services/users/read-users.ts';
+import { listApiKeys } from '../services/api-keys/read-api-keys.ts';
+import { eventSubjects } from '../services/events/event-subjects.ts';
+import type { EventSubject } from '../domain/events.ts';
+import type { Choices } from './components/pickers.tsx';
+
+/** A select of actors stays usable up to a few hundred entries. */
+const CHOICES = 500;
 
 /**
  * Names for the IDs a list shows, asked of the same services as everything else: an ID the actor
@@ -55,10 +62,11 @@ export function actorNames(ctx: ServiceContext, actor: Actor, labels: Iterable<s
   return namesBy(users, async (label) => (await getUser(ctx, actor, label.slice('user:'.length))).name);
 }
 
-/** Audit events, with the names of the people who made them (for `ActorName`). */
+/** Audit events, with the names of the people who made them (for `ActorName`) and what they are about. */
 export interface EventsWithActors {
   events: Page<AuditEvent>;
   actors: Map<string, string>;
+  subjects: Map<string, EventSubject>;
 }
 
 export async function eventsWithActors(
@@ -68,12 +76,36 @@ export async function eventsWithActors(
   page: PageRequest,
 ): Promise<EventsWithActors> {
   const events = await listEvents(ctx, actor, filter, page);
-  return {
-    events,
-    actors: await actorNames(
+  const [actors, subjects] = await Promise.all([
+    actorNames(
       ctx,
       actor,
       events.items.map((e) => e.actor),
     ),
+    eventSubjects(ctx, actor, events.items),
+  ]);
+  return { events, actors, subjects };
+}
+
+/** Who the audit log can be filtered by: people by name, API keys by name, the command line and devices. */
+export async function actorChoices(ctx: ServiceContext, actor: Actor): Promise<Choices> {
+  const [users, keys] = await Promise.all([
+    listUsers(ctx, actor, {}, { limit: CHOICES }),
+    // Only those who may read the keys get them listed; the others may still type a key's label.
+    listApiKeys(ctx, actor, {}, { limit: CHOICES }).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'FORBIDDEN') return undefined;
+      throw error;
+    }),
+  ]);
+  const options = [
+    ...users.items.map((u) => ({ value: `user:${u.id}`, label: `${u.name} (${u.email})` })),
+    ...(keys?.items ?? []).map((k) => ({ value: `api-key:${k.id}`, label: `API key “${k.name}”` })),
+    { value: 'system', label: 'The licentia command' },
+    { value: 'public', label: 'Devices (no key)' },
+  ];
+  return {
+    options,
+    complete: users.nextCursor === null && (keys === undefined || keys.nextCursor === null),
+    idHint: 'user:usr_…, api-key:key_…',
   };
 }

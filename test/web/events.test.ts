@@ -61,6 +61,56 @@ describeEachBackend('portal: audit log', (server) => {
     assert.deepEqual(await actions(`lineItem=${added}`), ['line-item.added']);
   });
 
+  it('reads like a person’s log: human IDs with links, field-level differences, pickers, no sign-ins on the dashboard', async () => {
+    const { api, url } = server();
+    const owner = await account(api);
+    const distributor = await partner(api);
+    const prd = await product(api);
+    const entitlement = await simpleEntitlement(api, { soldTo: owner.id, productId: prd.id });
+    await created(
+      api.patch(`/entitlements/${entitlement.id}`, {
+        channelPartners: [{ tier: 'tier1', accountId: distributor.id }],
+      }),
+      200,
+    );
+    const admin = await PortalClient.as(api, url, 'admin');
+    const page = await admin.get(`/portal/events?entitlement=${entitlement.id}`);
+    const [updated, made] = rows(page.html);
+    assert.match(
+      made ?? '',
+      new RegExp(`<a href="/portal/entitlements/${entitlement.id}">${entitlement.id}</a>`),
+      'the subject is the entitlement’s human ID, linked to it',
+    );
+    assert.doesNotMatch(textOf(made ?? ''), /ent_[0-9a-f]/, 'no internal key is shown');
+    assert.match(textOf(made ?? ''), /Entitlement · its events/);
+    // A list of records differs field by field, not as a JSON dump.
+    assert.match(
+      updated ?? '',
+      new RegExp(
+        `<span class="change-field">channelPartners\\[1\\]\\.accountId</span> <ins class="change-after">${distributor.id}</ins>`,
+      ),
+    );
+    await created(api.post(`/entitlements/${entitlement.id}/line-items`, { productId: prd.id, quantity: 2 }));
+    const line = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1].activationId as string;
+    const lineEvents = await admin.get(`/portal/events?lineItem=${line}`);
+    assert.match(rows(lineEvents.html)[0] ?? '', new RegExp(`<a href="/portal/line-items/${line}">${line}</a>`));
+
+    const filters = await admin.get('/portal/events');
+    assert.match(filters.html, /<select[^>]*name="action"[^>]*>[\s\S]*?<option value="entitlement.state-changed">/);
+    const me = (await api.get('/users?limit=1000')).body.items.find((u: { role: string }) => u.role === 'admin');
+    assert.match(filters.html, new RegExp(`<select[^>]*name="actor"[^>]*>[\\s\\S]*?<option value="user:${me.id}">`));
+    assert.match(filters.html, /<option value="system">The licentia command<\/option>/);
+    assert.match(filters.html, /<select[^>]*name="subjectType"/);
+
+    // Signing in is recorded, but the dashboard's recent changes are changes.
+    const log = await admin.get('/portal/events?action=session.created');
+    assert.ok(rows(log.html).length > 0, 'sign-ins are in the audit log');
+    const home = await admin.get('/portal');
+    const recent = home.html.split('>Recent changes</h2>')[1] ?? '';
+    assert.ok(recent.includes('entitlement.updated') || recent.includes('account.created'), 'changes are listed');
+    assert.doesNotMatch(recent, /session\.created|session\.ended|sign-in-link\.used/);
+  });
+
   it('says beside the field when a filter names nothing, and is for the producer only', async () => {
     const { api, url } = server();
     const admin = await PortalClient.as(api, url, 'admin');

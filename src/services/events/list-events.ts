@@ -20,6 +20,8 @@ export interface EventListFilter {
   /** A line item's activation ID: its events, lifecycle operations included. */
   lineItem?: string | undefined;
   action?: string | undefined;
+  /** Actions left out, e.g. `signInActions` on the dashboard. */
+  exceptActions?: readonly string[] | undefined;
   actor?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -50,6 +52,7 @@ export async function listEvents(
       subjectType: filter.subjectType,
       subjectIds,
       action: filter.action,
+      exceptActions: filter.exceptActions,
       actor: filter.actor,
       from: filter.from,
       to: filter.to,

@@ -6,9 +6,23 @@ export interface FieldChange {
   after: string | undefined;
 }
 
-const MAX_DEPTH = 3;
+const MAX_DEPTH = 4;
+
+/** A list of plain values reads as one: `name, email`. */
+function isPlainList(value: unknown[]): boolean {
+  return value.every((v) => v === null || typeof v !== 'object');
+}
 
 function flatten(value: unknown, prefix: string, out: Map<string, string>, depth: number): void {
+  if (Array.isArray(value) && depth < MAX_DEPTH) {
+    if (value.length === 0 || isPlainList(value)) {
+      out.set(prefix || '(value)', value.length === 0 ? 'none' : value.map((v) => String(v)).join(', '));
+      return;
+    }
+    // A list of records (channel partners, line items) differs row by row and field by field.
+    for (const [index, inner] of value.entries()) flatten(inner, `${prefix}[${index + 1}]`, out, depth + 1);
+    return;
+  }
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && depth < MAX_DEPTH) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0 && prefix) out.set(prefix, '{}');

@@ -11,6 +11,7 @@ import { Chart, type ChartConfig } from '../components/chart.tsx';
 import { Code, Layout, Section, StateBadge } from '../components/layout.tsx';
 import { DataTable } from '../components/table.tsx';
 import { eventsWithActors } from '../lookups.ts';
+import { signInActions } from '../../domain/events.ts';
 import { namesForActivations } from './activations.tsx';
 import { DeviceTable } from './devices.tsx';
 import { EventTable } from './events.tsx';
@@ -93,7 +94,7 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
   const [report, stock, recent] = await Promise.all([
     activationReport(ctx, actor, { groupBy: 'partner', period: 'month' }),
     stockKeyCounts(ctx, actor),
-    eventsWithActors(ctx, actor, {}, { limit: RECENT }),
+    eventsWithActors(ctx, actor, { exceptActions: signInActions }, { limit: RECENT }),
   ]);
   const thisMonth = report.items
     .filter((r) => r.period === monthsAround(ctx.now()).thisMonth)
@@ -156,7 +157,7 @@ async function producerHome(ctx: ServiceContext, session: PortalSession): Promis
         </Section>
       </div>
       <Section title="Recent changes" actions={<a href="/portal/events">Audit log</a>}>
-        <EventTable events={recent.events.items} actors={recent.actors} compact />
+        <EventTable events={recent.events.items} actors={recent.actors} subjects={recent.subjects} compact />
       </Section>
       <QuickLinks
         links={[

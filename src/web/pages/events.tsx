@@ -2,17 +2,19 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { endOfDate, startOfDate } from '../../domain/dates.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { AuditEvent } from '../../domain/events.ts';
+import { type AuditEvent, type EventSubject, auditedActions, subjectTypes } from '../../domain/events.ts';
 import type { Page } from '../../domain/paging.ts';
 import { DateOnly, ResourceId, ShortText } from '../../interface/schemas/common.ts';
+import { eventSubjects } from '../../services/events/event-subjects.ts';
 import { listEvents } from '../../services/events/list-events.ts';
 import { ActorName } from '../components/actor-name.tsx';
 import { EventChange } from '../components/event-change.tsx';
-import { TextField } from '../components/form.tsx';
+import { SelectField, TextField } from '../components/form.tsx';
+import { type Choices, PickerField } from '../components/pickers.tsx';
 import { Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormBody, type FormState, emptyForm, refusedForm } from '../forms.ts';
-import { actorNames } from '../lookups.ts';
+import { actorChoices, actorNames } from '../lookups.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
 
@@ -36,13 +38,64 @@ function filterHref(values: Record<string, string>): string {
   return `/portal/events?${new URLSearchParams(values).toString()}`;
 }
 
+/** Where a subject's own page is, if it has one and still exists. */
+function subjectHref(event: AuditEvent, subject: EventSubject | undefined): string | undefined {
+  const id = encodeURIComponent(event.subjectId);
+  if (subject && !subject.current) return undefined;
+  switch (event.subjectType) {
+    case 'entitlement':
+      return subject && `/portal/entitlements/${encodeURIComponent(subject.label)}`;
+    case 'line-item':
+      return subject && `/portal/line-items/${encodeURIComponent(subject.label)}`;
+    case 'account':
+      return `/portal/accounts/${id}`;
+    case 'product':
+      return `/portal/catalog/products/${id}`;
+    case 'license-model':
+      return `/portal/catalog/license-models/${id}`;
+    case 'activation':
+      return `/portal/activations/${id}`;
+    case 'user':
+      return `/portal/users/${id}`;
+    case 'webhook-endpoint':
+      return `/portal/webhooks/${id}`;
+    default:
+      return undefined;
+  }
+}
+
+/** `line-item` → "Line item". */
+function typeWords(type: string): string {
+  const words = type.replaceAll('-', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function SubjectCell({ event, subject }: { event: AuditEvent; subject: EventSubject | undefined }) {
+  const href = subjectHref(event, subject);
+  const label = subject?.label ?? event.subjectId;
+  return (
+    <span class="cell-main">
+      {href ? <a href={href}>{label}</a> : <span class={subject ? undefined : 'mono'}>{label}</span>}
+      <span class="cell-sub">
+        {typeWords(event.subjectType)} ·{' '}
+        <a href={filterHref({ subjectType: event.subjectType, subjectId: event.subjectId })} title={event.subjectId}>
+          its events
+        </a>
+      </span>
+    </span>
+  );
+}
+
 export function EventTable({
   events,
   actors,
+  subjects = new Map(),
   compact = false,
 }: {
   events: AuditEvent[];
   actors: Map<string, string>;
+  /** What each event is about, in words (`eventSubjects`). */
+  subjects?: Map<string, EventSubject>;
   compact?: boolean;
 }) {
   return (
@@ -62,12 +115,7 @@ export function EventTable({
         { label: 'Action', cell: (e) => <a href={filterHref({ action: e.action })}>{e.action}</a> },
         {
           label: 'Subject',
-          cell: (e) => (
-            <a href={filterHref({ subjectType: e.subjectType, subjectId: e.subjectId })} class="cell-main">
-              {e.subjectType}
-              <span class="cell-sub mono">{e.subjectId}</span>
-            </a>
-          ),
+          cell: (e) => <SubjectCell event={e} subject={subjects.get(e.subjectId)} />,
         },
         {
           label: 'By',
@@ -83,14 +131,21 @@ export function EventTable({
   );
 }
 
+const actionOptions = auditedActions.map((a) => ({ value: a, label: a }));
+const subjectTypeOptions = subjectTypes.map((t) => ({ value: t, label: typeWords(t) }));
+
 function EventsPage({
   events,
   actors,
+  subjects,
+  actorPicker,
   state,
   query,
 }: {
   events: Page<AuditEvent>;
   actors: Map<string, string>;
+  subjects: Map<string, EventSubject>;
+  actorPicker: Choices;
   state: FormState;
   query: Record<string, string | undefined>;
 }) {
@@ -101,20 +156,22 @@ function EventsPage({
     >
       <Section title="Filter">
         <FilterBar action="/portal/events">
-          <TextField
+          <SelectField
             name="action"
             label="Action"
+            options={actionOptions}
+            blank="Any action"
             state={state}
             value={query.action}
-            placeholder="entitlement.created"
           />
-          <TextField name="actor" label="By" state={state} value={query.actor} placeholder="user:usr_…" />
-          <TextField
+          <PickerField name="actor" label="By" choices={actorPicker} blank="Anyone" state={state} value={query.actor} />
+          <SelectField
             name="subjectType"
             label="Subject type"
+            options={subjectTypeOptions}
+            blank="Any"
             state={state}
             value={query.subjectType}
-            placeholder="activation"
           />
           <TextField name="subjectId" label="Subject ID" state={state} value={query.subjectId} />
           <TextField
@@ -141,7 +198,7 @@ function EventsPage({
         )}
       </Section>
       <Section title="Events">
-        <EventTable events={events.items} actors={actors} />
+        <EventTable events={events.items} actors={actors} subjects={subjects} />
         <Pager path="/portal/events" query={query} nextCursor={events.nextCursor} cursor={query.cursor} />
       </Section>
     </Layout>
@@ -194,13 +251,27 @@ export async function eventPages(web: Web): Promise<void> {
       query = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
       status = error.code === 'NOT_FOUND' ? 404 : 400;
     }
-    const actors = await actorNames(
-      ctx,
-      actor,
-      events.items.map((e) => e.actor),
+    const [actors, subjects, actorPicker] = await Promise.all([
+      actorNames(
+        ctx,
+        actor,
+        events.items.map((e) => e.actor),
+      ),
+      eventSubjects(ctx, actor, events.items),
+      actorChoices(ctx, actor),
+    ]);
+    return render.page(
+      request,
+      reply,
+      <EventsPage
+        events={events}
+        actors={actors}
+        subjects={subjects}
+        actorPicker={actorPicker}
+        state={state}
+        query={query}
+      />,
+      { status },
     );
-    return render.page(request, reply, <EventsPage events={events} actors={actors} state={state} query={query} />, {
-      status,
-    });
   });
 }
