@@ -12,6 +12,7 @@ import { Code, Layout, Section, StateBadge } from '../components/layout.tsx';
 import { DataTable } from '../components/table.tsx';
 import { eventsWithActors } from '../lookups.ts';
 import { signInActions } from '../../domain/events.ts';
+import { FirstRunChecklist, firstRunSteps } from '../components/first-run.tsx';
 import { namesForActivations } from './activations.tsx';
 import { DeviceTable } from './devices.tsx';
 import { EventTable } from './events.tsx';
@@ -91,16 +92,18 @@ function monthsAround(now: Date): { thisMonth: string; lastMonth: string; from: 
 
 async function producerHome(ctx: ServiceContext, session: PortalSession): Promise<JSX.Element> {
   const actor = session.actor;
-  const [report, stock, recent] = await Promise.all([
+  const [report, stock, recent, steps] = await Promise.all([
     activationReport(ctx, actor, { groupBy: 'partner', period: 'month' }),
     stockKeyCounts(ctx, actor),
     eventsWithActors(ctx, actor, { exceptActions: signInActions }, { limit: RECENT }),
+    firstRunSteps(ctx, actor),
   ]);
   const thisMonth = report.items
     .filter((r) => r.period === monthsAround(ctx.now()).thisMonth)
     .reduce((n, r) => n + r.net, 0);
   return (
     <Layout title={`Welcome, ${session.user.name}`} lead="Your licensing business at a glance." charts>
+      <FirstRunChecklist steps={steps} />
       <div class="cards dashboard-cards">
         <Stat value={thisMonth} label="Net billable activations this month" href="/portal/reports" />
         <Stat value={stock.inStock} label="Web register keys in stock" href="/portal/entitlements?kind=bulk" />
