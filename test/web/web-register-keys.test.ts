@@ -290,6 +290,28 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     );
   });
 
+  it('offers void and split only when there are unredeemed keys, and void buttons look destructive', async () => {
+    const { api, url } = server();
+    const reseller = await partner(api);
+    const { bulk } = await bulkWithKeys(api, { state: 'deployed' });
+    const admin = await PortalClient.as(api, url, 'admin');
+    const path = `/portal/entitlements/${bulk.id}/keys`;
+    const empty = await admin.get(path);
+    assert.equal(empty.status, 200);
+    assert.ok(reseller.id, 'a partner to split to exists');
+    assert.match(textOf(empty.html), /No unredeemed keys to void/);
+    assert.match(textOf(empty.html), /No unredeemed keys to split/);
+    assert.doesNotMatch(empty.html, /action="[^"]*\/keys\/void"|action="[^"]*\/keys\/void-count"|action="[^"]*\/keys\/split"/);
+    assert.match(empty.html, /id="void-keys"/, 'the section stays, for a key upload to refresh');
+    await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { keys: someKeys(2) }));
+    const stocked = await admin.get(path);
+    assert.match(stocked.html, /action="[^"]*\/keys\/split"/);
+    for (const form of ['void', 'void-count']) {
+      const tag = new RegExp(`<form[^>]*action="[^"]*/keys/${form}"[\\s\\S]*?</form>`).exec(stocked.html)?.[0] ?? '';
+      assert.match(tag, /<button type="submit" class="button button-danger">/, `${form} looks destructive`);
+    }
+  });
+
   it('voids ticked or listed keys all or nothing, or a number of the oldest', async () => {
     const { api, url } = server();
     const { bulk, keys } = await bulkWithKeys(api, { keys: someKeys(6) });

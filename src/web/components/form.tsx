@@ -11,6 +11,8 @@ export interface FormProps {
   state?: FormState;
   children: ComponentChildren;
   submit?: string;
+  /** A submit that destroys (void, revoke, delete) looks it: `danger`. */
+  submitTone?: 'primary' | 'danger';
   /** Shown in a dialog before the form is sent (portal.js). */
   confirm?: string;
   class?: string;
@@ -25,6 +27,7 @@ export function Form({
   state = emptyForm,
   children,
   submit,
+  submitTone = 'primary',
   confirm,
   class: className,
   enctype,
@@ -49,7 +52,7 @@ export function Form({
       {children}
       {submit && (
         <div class="form-actions">
-          <button type="submit" class="button button-primary">
+          <button type="submit" class={`button button-${submitTone}`}>
             {submit}
           </button>
         </div>

@@ -86,6 +86,13 @@ export function AddKeys({ view }: { view: KeysView }) {
 export function VoidKeys({ view }: { view: KeysView }) {
   const { entitlement, forms } = view;
   const base = keysPath(entitlement.id);
+  // The section stays (a key upload refreshes it in place), its forms only once there is a key they can act on.
+  if ((entitlement.webRegisterKeys?.unredeemed ?? 0) === 0)
+    return (
+      <Section title="Void keys" id="void-keys">
+        <p class="muted">No unredeemed keys to void. Keys can be voided once some are loaded or generated.</p>
+      </Section>
+    );
   return (
     <Section title="Void keys" id="void-keys">
       <p class="muted">
@@ -98,6 +105,7 @@ export function VoidKeys({ view }: { view: KeysView }) {
             action={`${base}/void`}
             state={forms.void}
             submit="Void these keys"
+            submitTone="danger"
             confirm="Void the keys listed and ticked? This cannot be undone."
             attributes={{ id: 'void-form' }}
           >
@@ -117,6 +125,7 @@ export function VoidKeys({ view }: { view: KeysView }) {
             action={`${base}/void-count`}
             state={forms.voidCount}
             submit="Void"
+            submitTone="danger"
             confirm="Void this many unredeemed keys? This cannot be undone."
           >
             <TextField
@@ -145,7 +154,9 @@ export function SplitStock({ view }: { view: KeysView }) {
         Moves unredeemed keys into a new bulk entitlement for a tier-2 partner, who may then register them. The tier-1
         partner stays on it and is billed for it.
       </p>
-      {view.partnerOptions.length === 0 ? (
+      {(entitlement.webRegisterKeys?.unredeemed ?? 0) === 0 ? (
+        <p class="muted">No unredeemed keys to split. Stock can be split once some keys are loaded or generated.</p>
+      ) : view.partnerOptions.length === 0 ? (
         <p>
           There is no other partner account to split to yet. A reseller is a partner account, made on the Accounts page.
         </p>
