@@ -169,4 +169,22 @@ describeEachBackend('portal: the channel-partner step of the entitlement forms',
     const edit = await w.admin.get(`/portal/entitlements/${encodeURIComponent(e.id)}/edit`);
     assert.equal(shown(edit.html, '/channelPartners/1/contactId'), contact.id, 'the end customer’s contact is shown');
   });
+
+  it('says truthfully who sees the description: the partners do', async () => {
+    const { api } = server();
+    const form = await w.admin.get('/portal/entitlements/new?kind=bulk');
+    assert.match(textOf(form.html), /Shown with the entitlement to everyone who may see it: the account it is sold to and its channel partners/);
+    assert.doesNotMatch(textOf(form.html), /For your staff/);
+    const bulk = (
+      await api.post('/entitlements', {
+        kind: 'bulk',
+        productId: w.productId,
+        description: 'PO 42 for the distributor',
+        channelPartners: [{ tier: 'tier1', accountId: w.P.id }],
+      })
+    ).body;
+    const seen = await w.partnerP.get(`/portal/entitlements/${encodeURIComponent(bulk.id)}`);
+    assert.equal(seen.status, 200);
+    assert.match(textOf(seen.html), /PO 42 for the distributor/, 'as the hint says, the partner sees it');
+  });
 });

@@ -79,7 +79,7 @@ export function ShipTo({ state, entitlement }: { state: FormState; entitlement?:
         label="Description"
         state={state}
         value={entitlement?.description}
-        hint="For your staff, e.g. the order number."
+        hint="Shown with the entitlement to everyone who may see it: the account it is sold to and its channel partners (a bulk entitlement's distributor and resellers too). An order number fits; internal notes do not."
       />
       <div class="field-row">
         <TextField
