@@ -97,7 +97,11 @@ describeEachBackend('end customer: activation page', (server) => {
       devicePublicKey: keyPair.publicJwk,
     });
     const visitor = new PortalClient(url);
-    await visitor.get('/activate');
+    const page = textOf((await visitor.get('/activate')).html);
+    // An end customer is told what to do in the software, not a producer's command.
+    assert.doesNotMatch(page, /licentia activation-request/);
+    assert.match(page, /open the software and choose its offline activation/);
+    assert.match(page, /load it in the software/);
     const r = await visitor.post('/activate/offline', { request });
     assert.equal(r.status, 201, textOf(r.html).slice(0, 300));
     assert.match(downloadedFile(r.html), /BEGIN LICENTIA LICENSE/);

@@ -10,7 +10,7 @@ import { decodeLicense } from '../../licensing/license-token.ts';
 import { type ActivationResult, activate } from '../../services/activations/activate.ts';
 import { returnActivation } from '../../services/activations/end-activation.ts';
 import { activateOffline } from '../../services/activations/offline.ts';
-import { Badge, Code, CopyButton, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
+import { Badge, CopyButton, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { Form, TextArea, TextField } from '../components/form.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm, refusedForm, textOf } from '../forms.ts';
 import type { Web } from '../web.ts';
@@ -85,10 +85,18 @@ function ActivatePage({ online, offline }: { online: FormState; offline: FormSta
         </Section>
         <Section title="On a device without network" id="offline">
           <Form action="/activate/offline" state={offline} submit="Activate from the request file">
-            <p class="muted">
-              On the offline machine, run <Code>licentia activation-request --code CODE</Code>. Bring the file it writes
-              here, open it below, and take the licence file back to the machine.
-            </p>
+            <ol class="muted steps">
+              <li>
+                On the machine without network, open the software and choose its offline activation (often under Help,
+                About or Licence). It asks for your activation code and saves an <em>activation request file</em>.
+              </li>
+              <li>Bring that file to a device with network, for example on a USB stick, and open it below.</li>
+              <li>
+                Take the licence file you get back to the machine and load it in the software, where you made the
+                request.
+              </li>
+            </ol>
+            <p class="muted">If the software has no offline activation, ask whoever sold it to you.</p>
             <div class="field">
               <label for="offline-file">Activation request file</label>
               <input id="offline-file" type="file" accept=".req,.txt,text/plain" data-fill="#f-request" />
