@@ -15,24 +15,30 @@ export const LICENSE_END = '-----END LICENTIA LICENSE-----';
  * anything the token does not (no secret can slip in), and a reader cannot be told something the
  * signature does not back. `claims`, when given, must be the token's claims.
  */
-export function toLicenseFile(token: string, claims?: LicenseClaims): string {
+export function toLicenseFile(token: string, claims?: LicenseClaims, serverUrl?: string): string {
   const decoded = decodeLicense(token).claims;
   const signed = parseJsonPart(token.split('.')[1] ?? '');
   if (claims !== undefined && !isDeepStrictEqual(JSON.parse(JSON.stringify(claims)), signed)) {
     throw new LicensingError('INVALID_INPUT', 'the claims given are not the claims of the token');
   }
-  return armor(LICENSE_LABEL, token, describe(decoded));
+  return armor(LICENSE_LABEL, token, describe(decoded, serverUrl));
 }
 
 /**
  * The licence file of a token just signed from `claims`, without decoding the token again: for the
  * signer, where the claims are the token's by construction (the activation path).
  */
-export function licenseFileOfSigned(token: string, claims: LicenseClaims): string {
-  return armor(LICENSE_LABEL, token, describe(claims));
+export function licenseFileOfSigned(token: string, claims: LicenseClaims, serverUrl?: string): string {
+  return armor(LICENSE_LABEL, token, describe(claims, serverUrl));
 }
 
-function describe(c: LicenseClaims): string[] {
+/** Where a server publishes its public keys; a file made where the server's address is unknown names a placeholder. */
+export function jwksUrlOf(serverUrl: string | undefined): string {
+  return `${serverUrl ?? 'https://LICENSING_SERVER'}/.well-known/jwks.json`;
+}
+
+/** `serverUrl`: where this server is reached (its public URL), for the verify line. */
+function describe(c: LicenseClaims, serverUrl: string | undefined): string[] {
   const lic = c.lic;
   const features = lic.features.map((f) => `${f.name} ${f.version} (${f.count})`).join(', ');
   return [
@@ -53,7 +59,7 @@ function describe(c: LicenseClaims): string[] {
     ...(lic.test ? ['', 'TEST LICENCE: issued from a test entitlement, not for production use.'] : []),
     '',
     "Verify it offline with the producer's public keys:",
-    '  licentia verify THIS_FILE --jwks https://LICENSING_SERVER/.well-known/jwks.json',
+    `  licentia verify THIS_FILE --jwks ${jwksUrlOf(serverUrl)}`,
   ];
 }
 

@@ -195,6 +195,11 @@ describeEachBackend('portal: activations and devices', (server) => {
       `attachment; filename="licence-${w.e1.code}-Design-workstation.lic"`,
     );
     assert.match(r.html, /-----BEGIN LICENTIA LICENSE-----/);
+    assert.ok(
+      r.html.includes(`licentia verify THIS_FILE --jwks ${url}/.well-known/jwks.json`),
+      'the verify line names this server, not a placeholder',
+    );
+    assert.doesNotMatch(r.html, /LICENSING_SERVER/);
     const verdict = await verifyWithServerJwks(url, r.html, w.fp1);
     assert.equal(verdict.code, 'VALID', verdict.detail);
     assert.equal(verdict.claims?.jti, w.a1.id);

@@ -3,6 +3,7 @@ import { activationStates } from '../../domain/activations.ts';
 import { activate } from '../../services/activations/activate.ts';
 import { rehostActivation, returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
 import { activateOffline, returnOffline } from '../../services/activations/offline.ts';
+import { licenseFileHere } from '../../interface/public-url.ts';
 import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import type { App } from '../../interface/app.ts';
@@ -43,7 +44,9 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
     },
     async (request, reply) => {
       const { created, activation, license } = await activate(ctx, request.actor, request.body);
-      return reply.code(created ? 201 : 200).send({ activation, license });
+      return reply
+        .code(created ? 201 : 200)
+        .send({ activation, license: { ...license, file: licenseFileHere(ctx.config, request, license) } });
     },
   );
 
@@ -75,7 +78,9 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
       async (request, reply) => {
         const text = typeof request.body === 'string' ? request.body : (request.body as { request: string }).request;
         const { created, activation, license } = await activateOffline(ctx, request.actor, text);
-        return reply.code(created ? 201 : 200).send({ activation, license });
+        return reply
+          .code(created ? 201 : 200)
+          .send({ activation, license: { ...license, file: licenseFileHere(ctx.config, request, license) } });
       },
     );
     typed.post(
@@ -161,7 +166,8 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
       },
     },
     async (request, reply) => {
-      const license = await getActivationLicense(ctx, request.actor, request.params.id);
+      const stored = await getActivationLicense(ctx, request.actor, request.params.id);
+      const license = { ...stored, file: licenseFileHere(ctx.config, request, stored) };
       if ((request.headers.accept ?? '').includes('text/plain')) {
         return reply
           .type('text/plain; charset=utf-8')
@@ -228,7 +234,9 @@ export async function activationRoutes(app: App, ctx: ServiceContext): Promise<v
         target,
         token === undefined ? undefined : { token },
       );
-      return reply.code(201).send({ activation, license });
+      return reply
+        .code(201)
+        .send({ activation, license: { ...license, file: licenseFileHere(ctx.config, request, license) } });
     },
   );
 

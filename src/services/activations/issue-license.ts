@@ -59,7 +59,7 @@ export async function issueLicense(
   const token = signLicense(claims, key);
   return {
     token,
-    file: licenseFileOfSigned(token, claims),
+    file: licenseFileOfSigned(token, claims, ctx.config.publicUrl),
     kid: key.kid,
     expiresAt: expiresAt && new Date(Math.floor(expiresAt.getTime() / 1000) * 1000),
   };

@@ -78,7 +78,7 @@ export async function getActivationLicense(
   await getActivation(ctx, actor, id);
   const row = await findActivationRecord(ctx.store.db, id);
   if (!row) throw notFound(`Activation ${id}`);
-  return { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims) };
+  return { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims, ctx.config.publicUrl) };
 }
 
 export async function listDevices(

@@ -43,7 +43,7 @@ async function queueLicense(
       file: {
         filename: licenseFilename(lic.activationId),
         contentType: 'text/plain',
-        content: toLicenseFile(options.token, claims),
+        content: toLicenseFile(options.token, claims, ctx.config.publicUrl),
       },
     }),
   });

@@ -6,6 +6,7 @@ import { ActivateBody } from '../../interface/schemas/activations-inputs.ts';
 import { statusOfError } from '../../interface/problem.ts';
 import { publicRoute } from '../../interface/public-limits.ts';
 import { readLicenseToken } from '../../licensing/license-file.ts';
+import { licenseFileHere } from '../../interface/public-url.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import { type ActivationResult, activate } from '../../services/activations/activate.ts';
 import { returnActivation } from '../../services/activations/end-activation.ts';
@@ -250,6 +251,7 @@ export async function activatePages({ app, ctx, render }: Web): Promise<void> {
     const values = (request.body ?? {}) as FormBody;
     try {
       const result = await activate(ctx, request.actor, parseForm(ActivateBody, values));
+      result.license.file = licenseFileHere(ctx.config, request, result.license);
       return render.page(request, reply, <LicencePage result={result} />, { status: result.created ? 201 : 200 });
     } catch (error) {
       return refused(request, reply, error, values, (state) => <ActivatePage online={state} offline={emptyForm} />);
@@ -261,6 +263,7 @@ export async function activatePages({ app, ctx, render }: Web): Promise<void> {
     try {
       const { request: text } = parseForm(OfflineForm, values);
       const result = await activateOffline(ctx, request.actor, text);
+      result.license.file = licenseFileHere(ctx.config, request, result.license);
       return render.page(request, reply, <LicencePage result={result} />, { status: result.created ? 201 : 200 });
     } catch (error) {
       return refused(request, reply, error, values, (state) => <ActivatePage online={emptyForm} offline={state} />);

@@ -23,6 +23,7 @@ import { Code, Facts, Layout, Section, formatDate } from '../components/layout.t
 import { FilterBar, Pager } from '../components/table.tsx';
 import { accountNames, productNames } from '../lookups.ts';
 import { accountChoices } from '../choices.ts';
+import { licenseFileHere } from '../../interface/public-url.ts';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { signedIn } from '../session.ts';
 import { type FormState, emptyForm } from '../forms.ts';
@@ -367,7 +368,7 @@ export async function activationPages(web: Web): Promise<void> {
     const id = idOf(request);
     const activation = await getActivation(ctx, actor, id);
     const license = await getActivationLicense(ctx, actor, id);
-    return sendLicence(reply, licenceFilename(activation), license.file);
+    return sendLicence(reply, licenceFilename(activation), licenseFileHere(ctx.config, request, license));
   });
 
   app.post('/activations/:id/return', async (request, reply) => {
