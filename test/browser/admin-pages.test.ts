@@ -23,8 +23,8 @@ describeEachBackend('portal catalogue, accounts and users [browser]', (server) =
     await page.getByLabel('Kind').selectOption('uncounted');
     const name = unique('Site licence');
     await page.getByLabel('Name').fill(name);
-    await page.getByRole('button', { name: 'Create license model' }).click();
-    await page.getByText(`License model “${name}” created.`).waitFor();
+    await page.getByRole('button', { name: 'Create licence model' }).click();
+    await page.getByText(`Licence model “${name}” created.`).waitFor();
     const model = (await api.get('/license-models?kind=uncounted&limit=1000')).body.items.find(
       (m: { name: string }) => m.name === name,
     );

@@ -38,7 +38,7 @@ describeEachBackend('portal journeys [browser]', (server) => {
     const productName = `Journey Studio ${process.pid}`;
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill(productName);
     await page.getByRole('textbox', { name: 'Version', exact: true }).first().fill('5.0');
-    await choose(page.getByLabel('License model'), `Annual ${process.pid}`);
+    await choose(page.getByLabel('Licence model'), `Annual ${process.pid}`);
     await page.getByRole('button', { name: /Create/ }).click();
     await page.waitForURL(/\/portal\/catalog\/products\/prd_/);
 
@@ -61,7 +61,7 @@ describeEachBackend('portal journeys [browser]', (server) => {
       buffer: Buffer.from(`# first batch\n${keys.join('\n')}\n`),
     });
     await page.getByRole('button', { name: 'Upload key file' }).click();
-    await page.getByText('Loaded 1,000 key(s).').waitFor();
+    await page.getByText('Loaded 1,000 keys.').waitFor();
 
     await page.goto(entitlementPath);
     await page.getByRole('button', { name: 'Deploy' }).click();

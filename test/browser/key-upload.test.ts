@@ -50,7 +50,7 @@ describeEachBackend('portal key upload [browser]', (server) => {
       buffer: Buffer.from(`# spring\n${keys.join('\n')}\n`),
     });
     await page.getByRole('button', { name: 'Upload key file' }).click();
-    await page.getByText('Loaded 20,000 key(s).').waitFor();
+    await page.getByText('Loaded 20,000 keys.').waitFor();
     assert.equal(progress.at(-1), 1, `the bar went to the end (${progress.join(', ')})`);
     assert.equal(progress[0], 0, 'shown, from the start');
     assert.equal(await countOf(page, 'total'), '20001');
@@ -72,11 +72,11 @@ describeEachBackend('portal key upload [browser]', (server) => {
       buffer: Buffer.from([...good, existing[0], 'x'].join('\n')),
     });
     await page.getByRole('button', { name: 'Upload key file' }).click();
-    await page.getByText('2 key(s) of the file were refused, so none was loaded.').waitFor();
+    await page.getByText('2 keys of the file were refused, so none was loaded.').waitFor();
     await page.locator('#upload-result').getByText('exists already').waitFor();
     assert.equal(await countOf(page, 'total'), '1', 'nothing loaded');
     await page.getByRole('button', { name: 'Load the good keys, skip these' }).click();
-    await page.getByText('Loaded 3 key(s). 2 rejected key(s) were skipped.').waitFor();
+    await page.getByText('Loaded 3 keys. 2 rejected keys were skipped.').waitFor();
     // The counters and the list follow at once, without a reload; the skipped keys stay in view.
     await page.waitForFunction(
       () => document.querySelector('[data-count="total"] .stat-value')?.textContent === '4',

@@ -25,7 +25,7 @@ describeEachBackend('portal: catalogue', (server) => {
     });
     assert.equal(madeModel.status, 303, madeModel.html);
     const modelPage = await admin.get(madeModel.location ?? '');
-    assert.match(textOf(modelPage.html), new RegExp(`License model “${modelName}” created\\.`));
+    assert.match(textOf(modelPage.html), new RegExp(`Licence model “${modelName}” created\\.`));
     assert.match(
       textOf(modelPage.html),
       /365 days from activation.*2 beyond the quantity.*No limit.*Not allowed.*600 seconds/,

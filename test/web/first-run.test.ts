@@ -21,7 +21,7 @@ describeEachBackend('portal: first run', (server) => {
     const empty = await admin.get('/portal');
     assert.match(textOf(empty.html), /Get started\s+0 of 6 done/);
     assert.deepEqual(steps(empty.html), [
-      ['Add a license model', false],
+      ['Add a licence model', false],
       ['Add a feature', false],
       ['Add a product', false],
       ['Add an account', false],

@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import { type Actor, actorLabel as actorLabelOf } from '../../domain/actors.ts';
 import {
   DEFAULT_ENTITLEMENT_ID_PATTERN,
@@ -194,7 +195,7 @@ async function load(
     if (rejected.length > 0 && !options.partial) {
       throw new AppError(
         'KEYS_REJECTED',
-        `${rejected.length} key(s) were rejected, so none was loaded (use ?partial=true to load the others).${clashNote(rejected)}`,
+        `${counted(rejected.length, 'key')} ${rejected.length === 1 ? 'was' : 'were'} rejected, so none was loaded (use ?partial=true to load the others).${clashNote(rejected)}`,
         {
           extensions: { added: 0, rejected },
         },

@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import { type Actor, actorLabel } from '../../domain/actors.ts';
 import { generateEntitlementId, normalizeCode } from '../../domain/codes.ts';
 import type { ChannelPartner, Entitlement } from '../../domain/entitlements.ts';
@@ -119,7 +120,7 @@ export async function splitBulkEntitlement(
         .filter(([code]) => !done.has(code))
         .map(([, key]) => ({ key, reason: 'not an unredeemed key of this entitlement' }));
       if (refused.length > 0) {
-        throw new AppError('UNPROCESSABLE', `${refused.length} key(s) cannot be moved, so none was.`, {
+        throw new AppError('UNPROCESSABLE', `${counted(refused.length, 'key')} cannot be moved, so none was.`, {
           extensions: { rejected: refused },
         });
       }

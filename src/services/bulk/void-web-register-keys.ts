@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { WebRegisterKey } from '../../domain/bulk.ts';
 import { normalizeCode } from '../../domain/codes.ts';
@@ -54,7 +55,7 @@ export async function voidWebRegisterKeys(
     if (rejected.length > 0 && !options.partial) {
       throw new AppError(
         'INVALID_STATE',
-        `${rejected.length} key(s) cannot be voided, so none was (use ?partial=true to void the others).`,
+        `${counted(rejected.length, 'key')} cannot be voided, so none was (use ?partial=true to void the others).`,
         {
           extensions: { voided: 0, rejected },
         },

@@ -31,7 +31,7 @@ export async function firstRunSteps(ctx: ServiceContext, actor: Actor): Promise<
   ]);
   return [
     {
-      label: 'Add a license model',
+      label: 'Add a licence model',
       hint: 'how a product may be used: node-locked, floating or uncounted, and for how long',
       href: '/portal/catalog/license-models/new',
       done: model,
@@ -44,7 +44,7 @@ export async function firstRunSteps(ctx: ServiceContext, actor: Actor): Promise<
     },
     {
       label: 'Add a product',
-      hint: 'a name and version, its license model and features',
+      hint: 'a name and version, its licence model and features',
       href: '/portal/catalog/products/new',
       done: product,
     },

@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import type { WebRegisterKeyCounts } from '../../domain/entitlements.ts';
 import { keyFromLine } from '../../domain/bulk.ts';
 import { AppError } from '../../domain/errors.ts';
@@ -14,7 +15,7 @@ export function entitlementPath(id: string): string {
 }
 
 export function loadedMessage(added: number, rejected: number): string {
-  return `Loaded ${added.toLocaleString('en')} key(s).${rejected > 0 ? ` ${rejected.toLocaleString('en')} rejected key(s) were skipped.` : ''}`;
+  return `Loaded ${counted(added, 'key')}.${rejected > 0 ? ` ${counted(rejected, 'rejected key')} ${rejected === 1 ? 'was' : 'were'} skipped.` : ''}`;
 }
 
 /** The refused keys an error carries (a load, void or split that was all or nothing). */

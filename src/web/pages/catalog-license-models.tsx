@@ -21,7 +21,7 @@ const ModelListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
 
-// License models
+// Licence models
 
 function LicenseModelsPage({
   models,
@@ -35,20 +35,20 @@ function LicenseModelsPage({
   return (
     <CatalogList
       producer={producer}
-      create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}
+      create={{ href: '/portal/catalog/license-models/new', label: 'New licence model' }}
     >
-      <Section title="License models">
+      <Section title="Licence models">
         <FilterBar action="/portal/catalog/license-models">
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
         </FilterBar>
         <DataTable
-          caption="License models"
+          caption="Licence models"
           rows={models.items}
           empty={{
-            title: query.kind ? 'No license models of this kind.' : 'No license models yet.',
+            title: query.kind ? 'No licence models of this kind.' : 'No licence models yet.',
             body: producer ? (
               <p>
-                A license model says how a product may be used.{' '}
+                A licence model says how a product may be used.{' '}
                 <a href="/portal/catalog/license-models/new">Create one</a>.
               </p>
             ) : undefined,
@@ -77,13 +77,13 @@ function LicenseModelsPage({
 function NewLicenseModelPage({ state }: { state: FormState }) {
   return (
     <Layout
-      title="New license model"
+      title="New licence model"
       lead="How a product may be used: on one device, as floating seats or uncounted; for how long; how often it may move."
     >
       <CatalogTabs />
-      <Section title="The license model">
+      <Section title="The licence model">
         <div class="narrow">
-          <Form action="/portal/catalog/license-models" state={state} submit="Create license model">
+          <Form action="/portal/catalog/license-models" state={state} submit="Create licence model">
             <TextField name="name" label="Name" state={state} required hint="E.g. “Node-locked, 1 year”." />
             <SelectField
               name="kind"
@@ -146,16 +146,16 @@ function NewLicenseModelPage({ state }: { state: FormState }) {
 
 function LicenseModelPage({ model, products }: { model: LicenseModel; products: Page<Product> }) {
   return (
-    <Layout title={model.name} lead="A license model of the catalogue.">
+    <Layout title={model.name} lead="A licence model of the catalogue.">
       <CatalogTabs />
-      <Section title="License model">
+      <Section title="Licence model">
         <ModelFacts model={model} />
       </Section>
       <Section title="Products sold under it">
         <DataTable
-          caption="Products under this license model"
+          caption="Products under this licence model"
           rows={products.items}
-          empty={{ title: 'No product uses this license model yet.' }}
+          empty={{ title: 'No product uses this licence model yet.' }}
           columns={[
             { label: 'Product', cell: (p) => <a href={`/portal/catalog/products/${p.id}`}>{p.name}</a> },
             { label: 'Version', cell: (p) => p.version },
@@ -207,7 +207,7 @@ export async function licenseModelPages(web: Web): Promise<void> {
       extra: { allowOffline: textOf(values, 'allowOffline') === 'true' },
       run: (input) => createLicenseModel(ctx, actor, input),
       done: (model) =>
-        render.redirect(reply, `/portal/catalog/license-models/${model.id}`, `License model “${model.name}” created.`),
+        render.redirect(reply, `/portal/catalog/license-models/${model.id}`, `Licence model “${model.name}” created.`),
       again: (state) => <NewLicenseModelPage state={state} />,
     });
   });

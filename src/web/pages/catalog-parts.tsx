@@ -3,7 +3,7 @@ import type { LicenseModel } from '../../domain/catalog.ts';
 import { Code, Facts, Layout, formatDate } from '../components/layout.tsx';
 import { Tabs } from '../components/tabs.tsx';
 
-// What the catalogue's pages share: their tabs, their list frame, a license model's facts.
+// What the catalogue's pages share: their tabs, their list frame, a licence model's facts.
 
 export const PAGE_SIZE = 50;
 
@@ -19,7 +19,7 @@ export function CatalogTabs() {
       label="Catalogue"
       tabs={[
         { href: '/portal/catalog', label: 'Products' },
-        { href: '/portal/catalog/license-models', label: 'License models' },
+        { href: '/portal/catalog/license-models', label: 'Licence models' },
         { href: '/portal/catalog/features', label: 'Features' },
       ]}
     />
@@ -27,7 +27,7 @@ export function CatalogTabs() {
 }
 
 export const lead =
-  'What you sell: products, the license models that say how they may be used, and the features they enable.';
+  'What you sell: products, the licence models that say how they may be used, and the features they enable.';
 
 /** One of the catalogue's three lists, under its tabs, with the producer's button to add one. */
 export function CatalogList({

@@ -59,7 +59,7 @@ function ProductsPage({
           <TextField name="name" label="Name contains" type="search" value={query.name} />
           <SelectField
             name="licenseModelId"
-            label="License model"
+            label="Licence model"
             options={models.map((m) => ({ value: m.id, label: m.name }))}
             blank="Any model"
             value={query.licenseModelId}
@@ -72,8 +72,8 @@ function ProductsPage({
             title: query.name || query.licenseModelId ? 'No products match these filters.' : 'No products yet.',
             body: producer ? (
               <p>
-                A product needs a license model. <a href="/portal/catalog/products/new">Create a product</a>, or start
-                with <a href="/portal/catalog/license-models/new">a license model</a>.
+                A product needs a licence model. <a href="/portal/catalog/products/new">Create a product</a>, or start
+                with <a href="/portal/catalog/license-models/new">a licence model</a>.
               </p>
             ) : undefined,
           }}
@@ -81,7 +81,7 @@ function ProductsPage({
             { label: 'Product', cell: (p) => <a href={`/portal/catalog/products/${p.id}`}>{p.name}</a> },
             { label: 'Version', cell: (p) => p.version },
             {
-              label: 'License model',
+              label: 'Licence model',
               cell: (p) => (
                 <a href={`/portal/catalog/license-models/${p.licenseModelId}`}>
                   {modelName.get(p.licenseModelId) ?? p.licenseModelId}
@@ -127,14 +127,14 @@ function ProductFields({ state, data, product }: { state: FormState; data: Produ
       </FieldRow>
       <SelectField
         name="licenseModelId"
-        label="License model"
+        label="Licence model"
         state={state}
         required
         options={data.models.map((m) => ({
           value: m.id,
           label: `${m.name} (${m.kind}, ${lifetime(m).toLowerCase()})`,
         }))}
-        blank={product ? undefined : 'Choose a license model'}
+        blank={product ? undefined : 'Choose a licence model'}
         value={product?.licenseModelId}
       />
       <TextArea name="description" label="Description" state={state} value={product?.description} />
@@ -147,14 +147,14 @@ function NewProductPage({ state, data }: { state: FormState; data: ProductFormDa
   return (
     <Layout
       title="New product"
-      lead="A product is what an entitlement's line item sells: a name and version, a license model and the features it enables."
+      lead="A product is what an entitlement's line item sells: a name and version, a licence model and the features it enables."
     >
       <CatalogTabs />
       {data.models.length === 0 ? (
-        <EmptyState title="There is no license model yet.">
+        <EmptyState title="There is no licence model yet.">
           <p>
-            Every product is sold under a license model.{' '}
-            <a href="/portal/catalog/license-models/new">Create a license model</a> first.
+            Every product is sold under a licence model.{' '}
+            <a href="/portal/catalog/license-models/new">Create a licence model</a> first.
           </p>
         </EmptyState>
       ) : (
@@ -189,7 +189,7 @@ function ProductPage({
           items={[
             ['Name', product.name],
             ['Version', product.version],
-            ['License model', <a href={`/portal/catalog/license-models/${model.id}`}>{model.name}</a>],
+            ['Licence model', <a href={`/portal/catalog/license-models/${model.id}`}>{model.name}</a>],
             ['ID', <Code>{product.id}</Code>],
             ['Created', formatDate(product.createdAt)],
             ['Changed', formatDate(product.updatedAt)],
@@ -211,7 +211,7 @@ function ProductPage({
           ]}
         />
       </Section>
-      <Section title={`License model: ${model.name}`}>
+      <Section title={`Licence model: ${model.name}`}>
         <ModelFacts model={model} />
       </Section>
       {data && (

@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import type { FastifyError } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
@@ -16,7 +17,7 @@ function UploadRefused({ rejected }: { rejected: RefusedKey[] }) {
   return (
     <div class="upload-answer" role="alert">
       <p class="form-error">
-        {rejected.length.toLocaleString('en')} key(s) of the file were refused, so none was loaded. Correct the file and
+        {counted(rejected.length, 'key')} of the file {rejected.length === 1 ? 'was' : 'were'} refused, so none was loaded. Correct the file and
         upload it again, or load the others and skip these.
       </p>
       <p>

@@ -1,3 +1,4 @@
+import { counted } from '../../domain/words.ts';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -220,7 +221,7 @@ async function visibleNames(web: Web, actor: Actor, ids: (string | undefined)[])
 function refusal(error: unknown, field: string, box: string | undefined): unknown {
   const keys = refusedKeysOf(error);
   if (!(error instanceof AppError) || !keys) return error;
-  const message = `${keys.length.toLocaleString('en')} key(s) refused, so nothing changed${box ? `; tick “${box}” to go ahead with the others` : ''}.`;
+  const message = `${counted(keys.length, 'key')} refused, so nothing changed${box ? `; tick “${box}” to go ahead with the others` : ''}.`;
   return new AppError(error.code, message, { fields: [{ field, message }], extensions: error.extensions });
 }
 
@@ -353,7 +354,7 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
         render.redirect(
           reply,
           keysPath(id),
-          `Voided ${result.voided.toLocaleString('en')} key(s).${
+          `Voided ${counted(result.voided, 'key')}.${
             result.rejected.length > 0
               ? ` ${result.rejected.length} could not be voided: ${result.rejected
                   .map((r) => r.key)
@@ -376,7 +377,7 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     return submit(web, request, reply, {
       schema: VoidCountForm,
       run: (input) => voidUnredeemedKeys(ctx, actor, id, input.count),
-      done: (result) => render.redirect(reply, keysPath(id), `Voided ${result.voided.toLocaleString('en')} key(s).`),
+      done: (result) => render.redirect(reply, keysPath(id), `Voided ${counted(result.voided, 'key')}.`),
       again: async (state) => <KeysPage view={await view(request, id, { voidCount: state })} />,
     });
   });
@@ -404,7 +405,7 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
         return render.redirect(
           reply,
           keysPath(created.id),
-          `Moved ${moved.toLocaleString('en')} key(s) from ${id} into this new bulk entitlement.`,
+          `Moved ${counted(moved, 'key')} from ${id} into this new bulk entitlement.`,
         );
       },
       again: async (state) => (
