@@ -30,6 +30,18 @@ describeEachBackend('end customer journey [browser]', (server, backend) => {
     await page.getByRole('button', { name: 'Activate', exact: true }).click();
     await page.getByRole('heading', { name: 'Your software is activated' }).waitFor();
     assert.match(await page.locator('.facts').innerText(), new RegExp(product.name));
+    // The last value stands clear of the next label instead of running into it.
+    const activationValue = await page.locator('.fact', { hasText: 'Activation' }).locator('dd').boundingBox();
+    const nextLabel = await page.locator('label[for="licence-file"]').boundingBox();
+    assert.ok(activationValue && nextLabel, 'both are shown');
+    assert.ok(
+      nextLabel.y - (activationValue.y + activationValue.height) >= 12,
+      `the licence file's label starts ${nextLabel.y - (activationValue.y + activationValue.height)}px below the Activation value`,
+    );
+    assert.match(
+      await page.locator('#licence-file').inputValue(),
+      new RegExp(`--jwks ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/\\.well-known/jwks\\.json`),
+    );
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
