@@ -15,6 +15,10 @@ export function signInLinkUrl(base: string, secret: string): string {
  * A licence file whose verify line names this server as the person reached it: the services make
  * files with the configured public URL, and know no address without one.
  */
-export function licenseFileHere(config: Config, request: FastifyRequest, license: { token: string; file: string }): string {
+export function licenseFileHere(
+  config: Config,
+  request: FastifyRequest,
+  license: { token: string; file: string },
+): string {
   return config.publicUrl ? license.file : toLicenseFile(license.token, undefined, publicBaseUrl(config, request));
 }

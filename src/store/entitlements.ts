@@ -881,7 +881,10 @@ export async function stockCounts(db: Db, scope: Scope): Promise<StockCounts[]> 
 export async function humanIdsOf(
   db: Db,
   keys: { entitlementPks: string[]; lineItemIds: string[] },
-): Promise<{ entitlements: Map<string, string>; lineItems: Map<string, { activationId: string; entitlementId: string }> }> {
+): Promise<{
+  entitlements: Map<string, string>;
+  lineItems: Map<string, { activationId: string; entitlementId: string }>;
+}> {
   const [entitlements, lineItems] = await Promise.all([
     keys.entitlementPks.length === 0
       ? []
@@ -891,7 +894,11 @@ export async function humanIdsOf(
       : db
           .selectFrom('line_items')
           .innerJoin('entitlements', 'entitlements.pk', 'line_items.entitlement_pk')
-          .select(['line_items.id as id', 'line_items.activation_id as activationId', 'entitlements.id as entitlementId'])
+          .select([
+            'line_items.id as id',
+            'line_items.activation_id as activationId',
+            'entitlements.id as entitlementId',
+          ])
           .where('line_items.id', 'in', keys.lineItemIds)
           .execute(),
   ]);

@@ -31,7 +31,11 @@ describeEachBackend('portal channel-partner step [browser]', (server) => {
     assert.equal(await page.getByLabel('Description').inputValue(), 'PO 881', 'what was typed stays');
     assert.equal(await page.getByRole('combobox', { name: /^Product/ }).inputValue(), stock.id);
     const created = (await api.get(`/accounts?name=${encodeURIComponent(distributor)}`)).body.items[0];
-    assert.equal(await first.getByLabel('Account', { exact: true }).inputValue(), created.id, 'the new account is chosen');
+    assert.equal(
+      await first.getByLabel('Account', { exact: true }).inputValue(),
+      created.id,
+      'the new account is chosen',
+    );
 
     await first.getByText('Add a contact to the chosen account').click();
     await first.getByLabel('Contact’s name').fill('Dora');

@@ -11,7 +11,10 @@ describeEachBackend('portal: API keys', (server) => {
     const p = await partner(api);
     const form = await admin.get('/portal/api-keys');
     // The account is picked by name, not typed as an ID.
-    assert.match(form.html, new RegExp(`<select[^>]*name="accountId"[\\s\\S]*?<option value="${p.id}">${p.name} \\(partner\\)</option>`));
+    assert.match(
+      form.html,
+      new RegExp(`<select[^>]*name="accountId"[\\s\\S]*?<option value="${p.id}">${p.name} \\(partner\\)</option>`),
+    );
     const created = await admin.post('/portal/api-keys', { name: 'Reseller sync', role: 'partner', accountId: p.id });
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('cache-control'), 'no-store');
@@ -20,7 +23,11 @@ describeEachBackend('portal: API keys', (server) => {
     assert.equal((await api.as(secret).get(`/accounts/${p.id}`)).status, 200, 'and works');
     const listed = await admin.get('/portal/api-keys?role=partner');
     assert.match(textOf(listed.html), /Reseller sync/);
-    assert.match(listed.html, new RegExp(`<a href="/portal/accounts/${p.id}">${p.name} \\(partner\\)</a>`), 'its account by name');
+    assert.match(
+      listed.html,
+      new RegExp(`<a href="/portal/accounts/${p.id}">${p.name} \\(partner\\)</a>`),
+      'its account by name',
+    );
     assert.ok(!listed.html.includes(secret), 'never shown again');
     const id = (await api.get('/api-keys?role=partner')).body.items.find(
       (k: { name: string }) => k.name === 'Reseller sync',

@@ -173,7 +173,10 @@ describeEachBackend('portal: the channel-partner step of the entitlement forms',
   it('says truthfully who sees the description: the partners do', async () => {
     const { api } = server();
     const form = await w.admin.get('/portal/entitlements/new?kind=bulk');
-    assert.match(textOf(form.html), /Shown with the entitlement to everyone who may see it: the account it is sold to and its channel partners/);
+    assert.match(
+      textOf(form.html),
+      /Shown with the entitlement to everyone who may see it: the account it is sold to and its channel partners/,
+    );
     assert.doesNotMatch(textOf(form.html), /For your staff/);
     const bulk = (
       await api.post('/entitlements', {

@@ -221,10 +221,7 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.equal((await counts(api, bulk.id)).total, 1);
     const ok = await admin.post(`${path}/paste`, { keys: `# pasted\n${pasted.join('\n')}\nx!`, _partial: 'true' });
     assert.equal(ok.status, 303);
-    assert.match(
-      textOf((await admin.get(ok.location ?? '')).html),
-      /Loaded 2 keys\. 1 rejected key was skipped\./,
-    );
+    assert.match(textOf((await admin.get(ok.location ?? '')).html), /Loaded 2 keys\. 1 rejected key was skipped\./);
     assert.equal((await counts(api, bulk.id)).total, 3);
 
     const generated = await admin.post(`${path}/generate`, { generate: '25', prefix: 'SPRING' });
@@ -301,7 +298,10 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.ok(reseller.id, 'a partner to split to exists');
     assert.match(textOf(empty.html), /No unredeemed keys to void/);
     assert.match(textOf(empty.html), /No unredeemed keys to split/);
-    assert.doesNotMatch(empty.html, /action="[^"]*\/keys\/void"|action="[^"]*\/keys\/void-count"|action="[^"]*\/keys\/split"/);
+    assert.doesNotMatch(
+      empty.html,
+      /action="[^"]*\/keys\/void"|action="[^"]*\/keys\/void-count"|action="[^"]*\/keys\/split"/,
+    );
     assert.match(empty.html, /id="void-keys"/, 'the section stays, for a key upload to refresh');
     await created(api.post(`/entitlements/${bulk.id}/web-register-keys`, { keys: someKeys(2) }));
     const stocked = await admin.get(path);
@@ -390,10 +390,7 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     assert.equal(split.status, 303);
     assert.equal(split.location, `/portal/entitlements/RESOLD-${process.pid}/keys`);
     const child = await own.get(split.location ?? '');
-    assert.match(
-      textOf(child.html),
-      new RegExp(`Moved 2 keys from ${bulk.id} into this new bulk entitlement\\.`),
-    );
+    assert.match(textOf(child.html), new RegExp(`Moved 2 keys from ${bulk.id} into this new bulk entitlement\\.`));
     assert.match(textOf(child.html), new RegExp(`Split from ${bulk.id}`));
     assert.match(textOf(child.html), new RegExp(`resold by ${reseller.name}`));
     assert.match(textOf(child.html), new RegExp(`${keys[0]}[\\s\\S]*${keys[1]}`));

@@ -75,7 +75,9 @@ async function activateOnce(ctx: ServiceContext, actor: Actor, input: ActivateIn
     if (!resolved) throw new UnknownCode();
     const existing = await findActiveActivation(tx, resolved.lineItem.id, input.fingerprint);
     if (existing)
-      return { created: false, ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing), ctx.config.publicUrl)),
+      return {
+        created: false,
+        ...(await answer(tx, await renewedIfNeeded(ctx, tx, actor, at, resolved, existing), ctx.config.publicUrl)),
       };
     const activated = await activateLineItem(ctx, tx, actor, at, resolved, input);
     // A key redeemed just now, with registration data: its registered address gets the activation ID.
@@ -262,5 +264,8 @@ export async function answer(
 ): Promise<Omit<ActivationResult, 'created'>> {
   const activation = await findActivation(tx, row.id, { kind: 'all' });
   if (!activation) throw new Error(`activation ${row.id} vanished`);
-  return { activation, license: { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims, serverUrl) } };
+  return {
+    activation,
+    license: { token: row.token, file: toLicenseFile(row.token, decodeLicense(row.token).claims, serverUrl) },
+  };
 }

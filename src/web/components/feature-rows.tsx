@@ -29,8 +29,8 @@ export function FeatureRows({
     <fieldset class="group feature-rows">
       <legend>Features</legend>
       <p class="field-hint">
-        What the product enables, as its licences will list them. A feature not in the catalogue yet can be created
-        from here. A row without a name is left out: clear the name to remove a feature.
+        What the product enables, as its licences will list them. A feature not in the catalogue yet can be created from
+        here. A row without a name is left out: clear the name to remove a feature.
       </p>
       {missing.length > 0 && (
         <div class="notice notice-warn" id="missing-features">

@@ -48,7 +48,12 @@ export async function firstRunSteps(ctx: ServiceContext, actor: Actor): Promise<
       href: '/portal/catalog/products/new',
       done: product,
     },
-    { label: 'Add an account', hint: 'a customer, or a partner that resells', href: '/portal/accounts/new', done: account },
+    {
+      label: 'Add an account',
+      hint: 'a customer, or a partner that resells',
+      href: '/portal/accounts/new',
+      done: account,
+    },
     {
       label: 'Create an entitlement',
       hint: 'what an account bought, with its activation IDs',

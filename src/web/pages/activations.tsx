@@ -136,7 +136,13 @@ function ActivationsPage({
             type="search"
           />
           {accountPicker && (
-            <PickerField name="account" label="Account" choices={accountPicker} blank="Any account" value={query.account} />
+            <PickerField
+              name="account"
+              label="Account"
+              choices={accountPicker}
+              blank="Any account"
+              value={query.account}
+            />
           )}
           {query.entitlement && <input type="hidden" name="entitlement" value={query.entitlement} />}
           <SelectField name="state" label="State" options={stateOptions} blank="Any state" value={query.state} />

@@ -99,11 +99,12 @@ function ApiKeysPage({
             { label: 'Starts with', cell: (k) => <Code>{k.prefix}…</Code> },
             {
               label: 'Account',
-              cell: (k) => (k.accountId ? (
+              cell: (k) =>
+                k.accountId ? (
                   <a href={`/portal/accounts/${k.accountId}`}>{accountName.get(k.accountId) ?? k.accountId}</a>
                 ) : (
                   '—'
-                )),
+                ),
             },
             { label: 'Created', cell: (k) => formatDate(k.createdAt) },
             {

@@ -18,12 +18,7 @@ import {
 } from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import {
-  CREATE_FEATURES,
-  FeatureRows,
-  missingFeatures,
-  withoutNamelessFeatures,
-} from '../components/feature-rows.tsx';
+import { CREATE_FEATURES, FeatureRows, missingFeatures, withoutNamelessFeatures } from '../components/feature-rows.tsx';
 import { FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
 import { Code, EmptyState, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';

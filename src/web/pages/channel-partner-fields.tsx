@@ -66,8 +66,7 @@ interface Row {
 
 function rowsOf(kind: EntitlementKind, current: ChannelPartner[]): Row[] {
   // A bulk entitlement's end customer is its tier-1 partner: the service records it so, the form need not ask.
-  const shown =
-    kind === 'bulk' ? current.filter((p) => p.tier !== 'endCustomer' || p.contactId !== null) : current;
+  const shown = kind === 'bulk' ? current.filter((p) => p.tier !== 'endCustomer' || p.contactId !== null) : current;
   return [
     ...shown.map((p) => ({ tier: p.tier, accountId: p.accountId, contactId: p.contactId })),
     ...partnerTiers

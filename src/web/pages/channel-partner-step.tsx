@@ -83,7 +83,9 @@ export async function makeInPlace(web: Web, actor: Actor, sent: FormBody): Promi
     const accountId = textOf(values, accountField(index)) ?? '';
     if (accountId === '') {
       throw new AppError('VALIDATION_FAILED', 'Choose the account first.', {
-        fields: [{ field: newField(index, 'contactName'), message: 'Choose the account the contact belongs to first.' }],
+        fields: [
+          { field: newField(index, 'contactName'), message: 'Choose the account the contact belongs to first.' },
+        ],
       });
     }
     const input = parseForm(ContactInput, { name: text('contactName'), email: text('contactEmail') });

@@ -94,7 +94,13 @@ function DevicesPage({
             placeholder="Part of a name, or a fingerprint"
           />
           {accountPicker && (
-            <PickerField name="account" label="Account" choices={accountPicker} blank="Any account" value={query.account} />
+            <PickerField
+              name="account"
+              label="Account"
+              choices={accountPicker}
+              blank="Any account"
+              value={query.account}
+            />
           )}
         </FilterBar>
         <DeviceTable devices={devices.items} accounts={accounts} showAccount={showAccount} />

@@ -19,7 +19,14 @@ import { compactRows, rowCount } from '../form-rows.ts';
 import { type FormBody, type FormState, blanksAsNull, emptyForm, textOf } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery, submit } from '../web.ts';
-import { PARTNER_ROWS, PartnerRows, accountField, contactField, partnerAccountIds, tierField } from './channel-partner-fields.tsx';
+import {
+  PARTNER_ROWS,
+  PartnerRows,
+  accountField,
+  contactField,
+  partnerAccountIds,
+  tierField,
+} from './channel-partner-fields.tsx';
 import { channelPartnerStepPages, makeInPlace } from './channel-partner-step.tsx';
 import {
   type Kind,

@@ -17,8 +17,8 @@ function UploadRefused({ rejected }: { rejected: RefusedKey[] }) {
   return (
     <div class="upload-answer" role="alert">
       <p class="form-error">
-        {counted(rejected.length, 'key')} of the file {rejected.length === 1 ? 'was' : 'were'} refused, so none was loaded. Correct the file and
-        upload it again, or load the others and skip these.
+        {counted(rejected.length, 'key')} of the file {rejected.length === 1 ? 'was' : 'were'} refused, so none was
+        loaded. Correct the file and upload it again, or load the others and skip these.
       </p>
       <p>
         <button type="button" class="button" data-resubmit="key-upload" data-tick="partial">
