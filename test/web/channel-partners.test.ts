@@ -190,4 +190,47 @@ describeEachBackend('portal: the channel-partner step of the entitlement forms',
     assert.equal(seen.status, 200);
     assert.match(textOf(seen.html), /PO 42 for the distributor/, 'as the hint says, the partner sees it');
   });
+
+  it('creates a contact in place on the edit form of a draft, and saves it with the entitlement', async () => {
+    const { api } = server();
+    const draft = (
+      await api.post('/entitlements', {
+        kind: 'simple',
+        soldTo: w.D.id,
+        description: 'before',
+        channelPartners: [{ tier: 'tier1', accountId: w.Q.id }],
+        lineItems: [{ productId: w.productId, quantity: 1 }],
+      })
+    ).body;
+    const path = `/portal/entitlements/${encodeURIComponent(draft.id)}/edit`;
+    await w.admin.get(path);
+    const typed = {
+      soldTo: w.D.id,
+      description: 'after',
+      '/channelPartners/0/tier': 'tier1',
+      '/channelPartners/0/accountId': w.Q.id,
+    };
+    const made = await w.admin.post(`${path}/partner`, {
+      ...typed,
+      _make: 'contact/0',
+      '_new/0/contactName': 'Quinn',
+      '_new/0/contactEmail': 'quinn@example.com',
+    });
+    assert.equal(made.status, 200, textOf(made.html));
+    const quinn = (await api.get(`/accounts/${w.Q.id}/contacts`)).body.items.find(
+      (c: { email: string }) => c.email === 'quinn@example.com',
+    );
+    assert.ok(quinn, 'the contact is created');
+    assert.equal(shown(made.html, '/channelPartners/0/contactId'), quinn.id);
+    assert.match(made.html, />after<\/textarea>/, 'the edit as typed stays');
+    assert.equal((await entitlementNow(api, draft.id)).description, 'before', 'nothing saved yet');
+    const saved = await w.admin.post(path, { ...typed, '/channelPartners/0/contactId': quinn.id });
+    assert.equal(saved.status, 303, textOf(saved.html));
+    const e = await entitlementNow(api, draft.id);
+    assert.equal(e.description, 'after');
+    assert.deepEqual(
+      e.channelPartners.map((p) => [p.tier, p.accountId, p.contactId]),
+      [['tier1', w.Q.id, quinn.id]],
+    );
+  });
 });
