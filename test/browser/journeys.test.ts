@@ -45,7 +45,10 @@ describeEachBackend('portal journeys [browser]', (server) => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Entitlements' }).click();
     await page.getByRole('link', { name: 'New bulk entitlement', exact: true }).click();
     await choose(page.getByLabel('Product'), productName);
-    await page.getByLabel('Tier-1 partner (and end customer)').selectOption(distributor.id);
+    await page
+      .getByRole('group', { name: 'Channel partner 1' })
+      .getByLabel('Account', { exact: true })
+      .selectOption(distributor.id);
     await page.getByRole('button', { name: 'Create bulk entitlement' }).click();
     await page.waitForURL(/\/portal\/entitlements\/[^/]+$/);
     const entitlementPath = new URL(page.url()).pathname;
