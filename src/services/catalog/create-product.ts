@@ -6,7 +6,14 @@ import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { type ProductFeatureInput, requireLicenseModel, resolveProductFeatures } from './product-parts.ts';
+import {
+  type ProductFeatureInput,
+  checkUpgradesFrom,
+  lockUpgrades,
+  refuseUpgradeCycle,
+  requireLicenseModel,
+  resolveProductFeatures,
+} from './product-parts.ts';
 
 export interface CreateProductInput {
   name: string;
@@ -14,6 +21,7 @@ export interface CreateProductInput {
   description?: string | null | undefined;
   licenseModelId: string;
   features?: ProductFeatureInput[] | undefined;
+  upgradesFrom?: string[] | undefined;
 }
 
 export async function createProduct(ctx: ServiceContext, actor: Actor, input: CreateProductInput): Promise<Product> {
@@ -23,20 +31,25 @@ export async function createProduct(ctx: ServiceContext, actor: Actor, input: Cr
     const features = await resolveProductFeatures(tx, input.features ?? []);
     const name = input.name.trim();
     const version = input.version.trim();
+    const id = newId('product');
+    await lockUpgrades(tx);
+    const upgradesFrom = await checkUpgradesFrom(tx, id, input.upgradesFrom ?? []);
     const product = await unlessDuplicate(
       insertProduct(tx, {
-        id: newId('product'),
+        id,
         name,
         version,
         description: input.description ?? null,
         licenseModelId: input.licenseModelId,
         features,
+        upgradesFrom,
         createdAt: at,
         updatedAt: at,
       }),
       `Product ${name} ${version} already exists.`,
       '/name',
     );
+    await refuseUpgradeCycle(tx, product.id);
     await audit(tx, actor, at, {
       action: 'product.created',
       subjectType: 'product',
