@@ -100,7 +100,14 @@ export async function upgradeLineItem(
       throw new AppError(
         'UPGRADE_NOT_ALLOWED',
         `${current.name} ${current.version} cannot be upgraded to ${next.name} ${next.version}: an upgrade goes to a newer version of ${current.name}, or to a product whose upgradesFrom lists ${current.name} ${current.version}.`,
-        { fields: [{ field: '/productId', message: 'the catalogue does not allow this upgrade' }] },
+        {
+          fields: [
+            {
+              field: '/productId',
+              message: 'must be a newer version of the same product, or a product whose upgradesFrom lists this one',
+            },
+          ],
+        },
       );
     }
     const before = await lineItemNow(tx, lineItem.id);

@@ -269,7 +269,8 @@ export function VersionsSection({
     <Section title="Versions" id="versions">
       <p>
         Now version {current.version}: {productName(current.productId, names)}, quantity {current.quantity},{' '}
-        {expiresText(current.expirationDate)}, licences {current.durationDays === null ? 'permanent' : `last ${current.durationDays} days`}.
+        {expiresText(current.expirationDate)}, licences{' '}
+        {current.durationDays === null ? 'permanent' : `last ${current.durationDays} days`}.
       </p>
       <DataTable
         caption="Earlier versions of the line item"

@@ -295,9 +295,9 @@ export const operations: Operation[] = [
     Fields: ({ state, offer, subject }) =>
       offer.products.length === 0 ? (
         <p class="notice notice-warn">
-          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}, and no
-          product upgrades from it. <a href="/portal/catalog">Add one</a> first, or tick it under “Upgrades from” of
-          another product.
+          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}, and no product
+          upgrades from it. <a href="/portal/catalog">Add one</a> first, or tick it under “Upgrades from” of another
+          product.
         </p>
       ) : (
         <SelectField

@@ -378,11 +378,13 @@ export async function lineItemPages(web: Web): Promise<void> {
         history={history}
         versions={versions}
         versionsCursor={versionsCursor}
-        versionActors={await actorNames(
-          ctx,
-          actor,
-          versions.items.map((v) => v.actor),
-        )}
+        versionActors={
+          await actorNames(
+            ctx,
+            actor,
+            versions.items.map((v) => v.actor),
+          )
+        }
       />,
     );
   });
