@@ -13,7 +13,8 @@ import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts
 
 /**
  * Renew, upsell and upgrade change a deployed line item where it stands: its activation ID stays,
- * so no device needs a new code, and the change is in the line item's history (before and after).
+ * so no device needs a new code; the terms before are kept as the line item's version
+ * (`auditLifecycle`), and the change is in the audit log (before and after).
  */
 
 /** Whether to offer this person renewals, upsells and upgrades: they are the producer's. */
