@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { EventBody, LineItemHistoryBody, ProductBody } from '../../src/http/schemas/entities.ts';
 import type { PageBody } from '../../src/interface/schemas/common.ts';
+import type { Kysely } from 'kysely';
+import { openStore } from '../../src/store/database.ts';
+import * as versions from '../../src/store/migrations/0012-line-item-versions.ts';
 import { activatable } from '../support/activation-fixtures.ts';
 import { account, apiKey, assertProblem, created, licenseModel, partner, unique } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
@@ -180,6 +183,36 @@ describeEachBackend('line item versions (lineage)', (server) => {
     for (const forged of ['eyJ4IjoxfQ', 'bm90LWEtbnVtYmVy', 'cHJkXzAxOTM']) {
       assertProblem(await api.get(`/line-items/${code}/history?cursor=${forged}`), 400, 'VALIDATION_FAILED');
     }
+  });
+
+  it('rebuilds, from the audit log, the versions of operations made before versions were kept', async () => {
+    const { api, databaseUrl } = server();
+    const distributor = await partner(api);
+    const { code, product } = await activatable(api, { soldTo: distributor.id, lineItem: { expirationDate: day(30) } });
+    const newer = await created(
+      api.post<ProductBody>('/products', {
+        name: product.name,
+        version: '7.0',
+        licenseModelId: product.licenseModelId,
+      }),
+    );
+    await created(api.post(`/line-items/${code}/renew`, { expirationDate: day(90) }), 200);
+    await created(api.post(`/line-items/${code}/split`, { quantity: 2 }));
+    await created(api.post(`/line-items/${code}/upgrade`, { productId: newer.id }), 200);
+    await created(api.post(`/line-items/${code}/upsell`, { quantity: 4 }), 200);
+    const kept = await historyOf(api, code);
+    assert.equal(kept.items.length, 4);
+
+    // The database as it was before migration 0012, with only the audit log: then the migration.
+    const store = openStore({ url: databaseUrl });
+    try {
+      const db = store.db as unknown as Kysely<unknown>;
+      await versions.down(db);
+      await versions.up(db);
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(await historyOf(api, code), kept);
   });
 
   it('keeps no version of edits to a draft: only lifecycle operations change sold terms', async () => {
