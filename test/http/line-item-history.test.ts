@@ -215,6 +215,26 @@ describeEachBackend('line item versions (lineage)', (server) => {
     assert.deepEqual(await historyOf(api, code), kept);
   });
 
+  it('numbers the versions of operations made at once without a gap or a repeat, each chained to the next', async () => {
+    const { api } = server();
+    const { code } = await activatable(api, { quantity: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => api.post(`/line-items/${code}/upsell`, { quantity: 1 })),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(8).fill(200),
+    );
+    const history = await historyOf(api, code);
+    assert.equal(history.current.version, 9);
+    assert.equal(history.current.quantity, 9);
+    assert.deepEqual(
+      history.items.map((v) => [v.version, v.quantity, v.changes]),
+      [8, 7, 6, 5, 4, 3, 2, 1].map((n) => [n, n, [{ field: 'quantity', from: n, to: n + 1 }]]),
+    );
+    assert.equal(new Set(history.items.map((v) => v.eventId)).size, 8, 'each version has its own event');
+  });
+
   it('keeps no version of edits to a draft: only lifecycle operations change sold terms', async () => {
     const { api } = server();
     const { code } = await activatable(api, { state: 'draft' });
