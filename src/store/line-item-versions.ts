@@ -70,18 +70,23 @@ function toRecord(row: Row<'line_item_versions'>): LineItemVersionRecord {
 }
 
 /**
- * A page of a line item's versions, newest first, and the version just newer than the page's first
- * (undefined when the page starts at the newest: the current terms follow it), so that each
- * version's changes can be told. The cursor is the last version number handed out.
+ * A page of a line item's versions below `current` (the line item's version as it was read, so that
+ * an operation committed meanwhile does not show half), newest first, and the version just newer
+ * than the page's first (undefined when the page starts at the newest: the current terms follow it),
+ * so that each version's changes can be told. The cursor is the last version number handed out.
  */
 export async function listLineItemVersions(
   db: Db,
-  lineItemId: string,
+  lineItem: { id: string; version: number },
   page: PageRequest,
 ): Promise<{ items: LineItemVersionRecord[]; newer: LineItemVersionRecord | undefined; nextCursor: string | null }> {
   const limit = pageSize(page);
   const before = decodeCursor(page.cursor, 'sequence');
-  let query = db.selectFrom('line_item_versions').selectAll().where('line_item_id', '=', lineItemId);
+  let query = db
+    .selectFrom('line_item_versions')
+    .selectAll()
+    .where('line_item_id', '=', lineItem.id)
+    .where('version', '<', lineItem.version);
   // The version the cursor names comes along: it is what the page's first version turned into.
   if (before !== undefined) query = query.where('version', '<=', Number(before));
   const rows = (

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { Product } from '../../domain/catalog.ts';
 import { newId } from '../../domain/ids.ts';
-import { insertProduct } from '../../store/catalog.ts';
+import { insertProduct, lockUpgradeGraph } from '../../store/catalog.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
@@ -9,7 +9,6 @@ import { unlessDuplicate } from '../duplicates.ts';
 import {
   type ProductFeatureInput,
   checkUpgradesFrom,
-  lockUpgrades,
   refuseUpgradeCycle,
   requireLicenseModel,
   resolveProductFeatures,
@@ -32,7 +31,7 @@ export async function createProduct(ctx: ServiceContext, actor: Actor, input: Cr
     const name = input.name.trim();
     const version = input.version.trim();
     const id = newId('product');
-    await lockUpgrades(tx);
+    await lockUpgradeGraph(tx);
     const upgradesFrom = await checkUpgradesFrom(tx, id, input.upgradesFrom ?? []);
     const product = await unlessDuplicate(
       insertProduct(tx, {

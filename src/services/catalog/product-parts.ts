@@ -1,12 +1,6 @@
 import { type ProductFeature, upgradeCycle } from '../../domain/catalog.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
-import {
-  findFeatureByName,
-  findLicenseModel,
-  findProducts,
-  lockUpgradeGraph,
-  upgradeGraph,
-} from '../../store/catalog.ts';
+import { findFeatureByName, findLicenseModel, findProducts, upgradeGraph } from '../../store/catalog.ts';
 import type { Db } from '../../store/database.ts';
 
 export interface ProductFeatureInput {
@@ -56,10 +50,8 @@ export async function checkUpgradesFrom(tx: Db, productId: string, ids: readonly
 
 /**
  * Refuses a catalogue in which upgrades lead from `productId` back to it, read after the change in
- * its transaction (so the transaction rolls back). Call `lockUpgrades` before the change.
+ * its transaction (so the transaction rolls back). Take `lockUpgradeGraph` before the change.
  */
-export const lockUpgrades = lockUpgradeGraph;
-
 export async function refuseUpgradeCycle(tx: Db, productId: string): Promise<void> {
   const catalogue = await upgradeGraph(tx);
   const cycle = upgradeCycle(catalogue, productId);

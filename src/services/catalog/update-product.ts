@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { Product } from '../../domain/catalog.ts';
 import { notFound } from '../../domain/errors.ts';
-import { findProduct, updateProductRecord } from '../../store/catalog.ts';
+import { findProduct, updateProductRecord, lockUpgradeGraph } from '../../store/catalog.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
@@ -9,7 +9,6 @@ import { unlessDuplicate } from '../duplicates.ts';
 import {
   type ProductFeatureInput,
   checkUpgradesFrom,
-  lockUpgrades,
   refuseUpgradeCycle,
   requireLicenseModel,
   resolveProductFeatures,
@@ -42,7 +41,7 @@ export async function updateProduct(
     const features = input.features === undefined ? undefined : await resolveProductFeatures(tx, input.features);
     // A new name or version moves the product among the versions of a name, which upgrade too.
     const upgradesMove = input.upgradesFrom !== undefined || input.name !== undefined || input.version !== undefined;
-    if (upgradesMove) await lockUpgrades(tx);
+    if (upgradesMove) await lockUpgradeGraph(tx);
     const upgradesFrom =
       input.upgradesFrom === undefined ? undefined : await checkUpgradesFrom(tx, id, input.upgradesFrom);
     await unlessDuplicate(

@@ -37,7 +37,7 @@ export async function getLineItemHistory(
   const db = ctx.store.db;
   const scope = scopeOf(actor);
   const { lineItem: record, entitlement } = await findVisibleLineItem(db, actor, activationId);
-  const versions = await listLineItemVersions(db, record.id, page);
+  const versions = await listLineItemVersions(db, record, page);
   const lineItem = await lineItemView(db, record, entitlement.id, scope);
   const current: CurrentTerms = { ...(await termsOf(db, lineItem)), version: record.version, since: record.updatedAt };
   const successors = await activationIdsOf(
