@@ -135,6 +135,8 @@ export interface Settlement {
   nextAttemptAt: string | null;
   /** Absent when nothing was sent (skipped, or given up before sending). */
   attempt?: AttemptRecord;
+  /** The message's payload from now on, if it changes. */
+  payload?: unknown;
 }
 
 /**
@@ -152,6 +154,7 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
       claimed_until: null,
       updated_at: settlement.at,
       ...(settlement.status === 'delivered' && { delivered_at: settlement.at }),
+      ...(settlement.payload !== undefined && { payload: JSON.stringify(settlement.payload) }),
       ...(attempt && {
         attempts: eb('attempts', '+', 1),
         last_attempt_at: attempt.at,

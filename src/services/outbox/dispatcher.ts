@@ -64,6 +64,7 @@ import {
 } from '../../store/outbox.ts';
 import { randomBytes } from 'node:crypto';
 
+/** `payload`, when given, replaces the message's payload from now on (e.g. a body fixed at the first attempt). */
 export type DeliveryOutcome =
   | {
       result: 'delivered';
@@ -71,9 +72,10 @@ export type DeliveryOutcome =
       response?: string | null;
       /** Messages to enqueue in the same transaction that records this one as delivered (a fan-out). */
       followUps?: NewOutboxMessage[];
+      payload?: unknown;
     }
-  | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null }
-  | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null }
+  | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null; payload?: unknown }
+  | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null; payload?: unknown }
   | { result: 'skipped'; reason: string };
 
 export interface OutboxHandler {
@@ -320,6 +322,7 @@ export class Dispatcher {
           status: r.status,
           nextAttemptAt: r.nextAttemptAt,
           ...(r.attempt && { attempt: r.attempt }),
+          ...(r.outcome.result !== 'skipped' && r.outcome.payload !== undefined && { payload: r.outcome.payload }),
         });
         if (!held) continue;
         if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
