@@ -1,6 +1,8 @@
 import { newId } from '../domain/ids.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import { sql } from 'kysely';
 import { type Db, storeOf } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
 /** An outgoing delivery as the outbox keeps it (see migrations/0006-outbox-webhooks.ts). */
@@ -55,13 +57,50 @@ export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
   };
 }
 
+type InsertedOutboxRow = Pick<
+  Row<'outbox'>,
+  | 'id'
+  | 'kind'
+  | 'topic'
+  | 'target'
+  | 'event_id'
+  | 'payload'
+  | 'status'
+  | 'next_attempt_at'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+const insertedColumns = [
+  'id',
+  'kind',
+  'topic',
+  'target',
+  'event_id',
+  'payload',
+  'status',
+  'next_attempt_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof InsertedOutboxRow)[];
+
+const insertOutboxQuery = preparedQuery(insertedColumns, (db, row: InsertedOutboxRow) =>
+  db
+    .insertInto('outbox')
+    .values(row)
+    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
+    .returning('id'),
+);
+
 /**
  * Inserts deliveries. A row whose (kind, target, event) is already there is left alone, so an
- * event fanned out twice (a lease taken over) is still delivered once per target.
+ * event fanned out twice (a lease taken over) is still delivered once per target. Inside a SQLite
+ * transaction each row is one prepared statement (cheaper there than building one statement for
+ * all); elsewhere all rows are one statement (one round trip to PostgreSQL).
  */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const values = rows.map((row) => ({
+  const values: InsertedOutboxRow[] = rows.map((row) => ({
     id: newId('outbox'),
     kind: row.kind,
     topic: row.topic,
@@ -73,6 +112,14 @@ export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]
     created_at: row.at,
     updated_at: row.at,
   }));
+  if (storeOf(db).sqlite && db.isTransaction) {
+    const ids: string[] = [];
+    for (const row of values) {
+      const inserted = await insertOutboxQuery.first(db, row);
+      if (inserted) ids.push(inserted.id);
+    }
+    return ids;
+  }
   const inserted = await db
     .insertInto('outbox')
     .values(values)
@@ -139,47 +186,92 @@ export interface Settlement {
   payload?: unknown;
 }
 
+type SettleArgs = {
+  id: string;
+  by: string;
+  at: string;
+  status: string;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  payload: string | null;
+  attempted: number;
+  attemptAt: string | null;
+  statusCode: number | null;
+  error: string | null;
+};
+
+/** One statement for every outcome, so that it is prepared once: what does not apply keeps its value. */
+const settleQuery = preparedQuery(
+  [
+    'id',
+    'by',
+    'at',
+    'status',
+    'nextAttemptAt',
+    'deliveredAt',
+    'payload',
+    'attempted',
+    'attemptAt',
+    'statusCode',
+    'error',
+  ],
+  (db, a: SettleArgs) =>
+    db
+      .updateTable('outbox')
+      .set({
+        status: a.status,
+        next_attempt_at: a.nextAttemptAt,
+        claimed_by: sql<null>`null`,
+        claimed_until: sql<null>`null`,
+        updated_at: a.at,
+        delivered_at: sql<string | null>`coalesce(${a.deliveredAt}, delivered_at)`,
+        payload: sql<string>`coalesce(${a.payload}, payload)`,
+        attempts: sql<number>`attempts + ${a.attempted}`,
+        last_attempt_at: sql<string | null>`case when ${a.attempted} = 1 then ${a.attemptAt} else last_attempt_at end`,
+        last_status_code: sql<
+          number | null
+        >`case when ${a.attempted} = 1 then ${a.statusCode} else last_status_code end`,
+        last_error: sql<string | null>`case when ${a.attempted} = 1 then ${a.error} else last_error end`,
+      })
+      .where('id', '=', a.id)
+      .where('claimed_by', '=', a.by),
+);
+
+const insertAttemptQuery = preparedQuery(
+  ['id', 'outbox_id', 'at', 'duration_ms', 'status_code', 'error', 'response'],
+  (db, a: Row<'outbox_attempts'>) => db.insertInto('outbox_attempts').values(a),
+);
+
 /**
  * Records what became of a claimed row, if this process still holds its claim: a lease taken
  * over by another process means that one now decides. Answers whether the claim was still held.
  */
 export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
   const { attempt } = settlement;
-  const result = await db
-    .updateTable('outbox')
-    .set((eb) => ({
-      status: settlement.status,
-      next_attempt_at: settlement.nextAttemptAt,
-      claimed_by: null,
-      claimed_until: null,
-      updated_at: settlement.at,
-      ...(settlement.status === 'delivered' && { delivered_at: settlement.at }),
-      ...(settlement.payload !== undefined && { payload: JSON.stringify(settlement.payload) }),
-      ...(attempt && {
-        attempts: eb('attempts', '+', 1),
-        last_attempt_at: attempt.at,
-        last_status_code: attempt.statusCode,
-        last_error: attempt.error,
-      }),
-    }))
-    .where('id', '=', settlement.id)
-    .where('claimed_by', '=', settlement.by)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return false;
-  if (attempt) {
-    await db
-      .insertInto('outbox_attempts')
-      .values({
-        id: newId('outboxAttempt'),
-        outbox_id: settlement.id,
-        at: attempt.at,
-        duration_ms: attempt.durationMs,
-        status_code: attempt.statusCode,
-        error: attempt.error,
-        response: attempt.response,
-      })
-      .execute();
-  }
+  const held = await settleQuery.run(db, {
+    id: settlement.id,
+    by: settlement.by,
+    at: settlement.at,
+    status: settlement.status,
+    nextAttemptAt: settlement.nextAttemptAt,
+    deliveredAt: settlement.status === 'delivered' ? settlement.at : null,
+    payload: settlement.payload === undefined ? null : JSON.stringify(settlement.payload),
+    attempted: attempt ? 1 : 0,
+    attemptAt: attempt?.at ?? null,
+    statusCode: attempt?.statusCode ?? null,
+    error: attempt?.error ?? null,
+  });
+  if (held === 0) return false;
+  if (attempt)
+    await insertAttemptQuery.run(db, {
+      id: newId('outboxAttempt'),
+      outbox_id: settlement.id,
+      at: attempt.at,
+      duration_ms: attempt.durationMs,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      response: attempt.response,
+    });
   return true;
 }
 

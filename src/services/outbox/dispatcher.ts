@@ -259,7 +259,9 @@ export class Dispatcher {
         }),
       );
       if (claimed.length === 0) return;
-      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message))));
+      // Attempts must end well before the lease does, or another process could start a second.
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
+      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message, signal))));
       await this.#settleAll(results.filter((r): r is Attempted => r !== undefined));
       if (claimed.length < this.#options.batchSize) return;
     }
@@ -271,11 +273,9 @@ export class Dispatcher {
     return work.finally(() => this.#inFlight.delete(tracked));
   }
 
-  async #attempt(message: OutboxMessage): Promise<Attempted | undefined> {
+  async #attempt(message: OutboxMessage, signal: AbortSignal): Promise<Attempted | undefined> {
     const handler = this.#handlers.get(message.kind);
     if (!handler) return undefined;
-    // The attempt must end well before the lease does, or another process could start a second.
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
     const startedAt = this.#now();
     const started = performance.now();
     let outcome: DeliveryOutcome;
