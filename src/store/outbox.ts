@@ -244,7 +244,8 @@ const insertAttemptQuery = preparedQuery(
 
 /**
  * Records what became of a claimed row, if this process still holds its claim: a lease taken
- * over by another process means that one now decides. Answers whether the claim was still held.
+ * over by another process means that one now decides. Answers whether the claim was still held;
+ * the attempt, if held, is then for `logAttempts` (one statement for a batch's attempts).
  */
 export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
   const { attempt } = settlement;
@@ -261,18 +262,29 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
     statusCode: attempt?.statusCode ?? null,
     error: attempt?.error ?? null,
   });
-  if (held === 0) return false;
-  if (attempt)
-    await insertAttemptQuery.run(db, {
-      id: newId('outboxAttempt'),
-      outbox_id: settlement.id,
-      at: attempt.at,
-      duration_ms: attempt.durationMs,
-      status_code: attempt.statusCode,
-      error: attempt.error,
-      response: attempt.response,
-    });
-  return true;
+  return held > 0;
+}
+
+/** Logs attempts of settled rows: prepared, row by row, in a SQLite transaction; one statement elsewhere. */
+export async function logAttempts(
+  db: Db,
+  attempts: readonly { outboxId: string; attempt: AttemptRecord }[],
+): Promise<void> {
+  if (attempts.length === 0) return;
+  const rows: Row<'outbox_attempts'>[] = attempts.map(({ outboxId, attempt }) => ({
+    id: newId('outboxAttempt'),
+    outbox_id: outboxId,
+    at: attempt.at,
+    duration_ms: attempt.durationMs,
+    status_code: attempt.statusCode,
+    error: attempt.error,
+    response: attempt.response,
+  }));
+  if (storeOf(db).sqlite && db.isTransaction) {
+    for (const row of rows) await insertAttemptQuery.run(db, row);
+    return;
+  }
+  await db.insertInto('outbox_attempts').values(rows).execute();
 }
 
 /** How many messages of one kind wait, and since when the oldest has waited. */

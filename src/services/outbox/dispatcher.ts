@@ -58,6 +58,7 @@ import {
   type OutboxStatus,
   claimDue,
   insertOutboxRows,
+  logAttempts,
   outboxBacklog,
   pruneOutbox,
   settle,
@@ -314,6 +315,7 @@ export class Dispatcher {
     if (results.length === 0) return;
     let followed = false;
     await this.#store.transaction(async (tx) => {
+      const attempts: { outboxId: string; attempt: AttemptRecord }[] = [];
       for (const r of results) {
         const held = await settle(tx, {
           id: r.message.id,
@@ -325,6 +327,7 @@ export class Dispatcher {
           ...(r.outcome.result !== 'skipped' && r.outcome.payload !== undefined && { payload: r.outcome.payload }),
         });
         if (!held) continue;
+        if (r.attempt) attempts.push({ outboxId: r.message.id, attempt: r.attempt });
         if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
           await insertOutboxRows(tx, r.outcome.followUps);
           followed = true;
@@ -337,6 +340,7 @@ export class Dispatcher {
             r.at,
           );
       }
+      await logAttempts(tx, attempts);
     });
     if (followed) this.wake();
     for (const r of results) if (r.nextAttemptAt !== null) this.#wakeAt(Date.parse(r.nextAttemptAt));
