@@ -265,6 +265,49 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
   return held > 0;
 }
 
+/**
+ * `settle` for a claimed batch; answers the ids whose claim was still held. Row by row (prepared)
+ * in a SQLite transaction; one statement on PostgreSQL, where a statement per row is a round trip
+ * per delivery.
+ */
+export async function settleAll(db: Db, settlements: readonly Settlement[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (settlements.length === 0) return held;
+  if (storeOf(db).dialect !== 'postgres') {
+    for (const settlement of settlements) if (await settle(db, settlement)) held.add(settlement.id);
+    return held;
+  }
+  const by = settlements[0]?.by ?? '';
+  const values = settlements.map((s) => {
+    const { attempt } = s;
+    const payload = s.payload === undefined ? null : JSON.stringify(s.payload);
+    return sql`(${s.id}::text, ${s.status}::text, ${s.nextAttemptAt}::text, ${s.at}::text, ${
+      s.status === 'delivered' ? s.at : null
+    }::text, ${payload}::text, ${attempt ? 1 : 0}::integer, ${attempt?.at ?? null}::text, ${
+      attempt?.statusCode ?? null
+    }::integer, ${attempt?.error ?? null}::text)`;
+  });
+  const result = await sql<{ id: string }>`
+    update outbox as o set
+      status = v.status,
+      next_attempt_at = v.next_attempt_at,
+      claimed_by = null,
+      claimed_until = null,
+      updated_at = v.at,
+      delivered_at = coalesce(v.delivered_at, o.delivered_at),
+      payload = coalesce(v.payload, o.payload),
+      attempts = o.attempts + v.attempted,
+      last_attempt_at = case when v.attempted = 1 then v.attempt_at else o.last_attempt_at end,
+      last_status_code = case when v.attempted = 1 then v.status_code else o.last_status_code end,
+      last_error = case when v.attempted = 1 then v.error else o.last_error end
+    from (values ${sql.join(values)})
+      as v(id, status, next_attempt_at, at, delivered_at, payload, attempted, attempt_at, status_code, error)
+    where o.id = v.id and o.claimed_by = ${by}
+    returning o.id`.execute(db);
+  for (const row of result.rows) held.add(row.id);
+  return held;
+}
+
 /** Logs attempts of settled rows: prepared, row by row, in a SQLite transaction; one statement elsewhere. */
 export async function logAttempts(
   db: Db,

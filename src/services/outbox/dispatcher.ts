@@ -61,7 +61,7 @@ import {
   logAttempts,
   outboxBacklog,
   pruneOutbox,
-  settle,
+  settleAll,
 } from '../../store/outbox.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -316,8 +316,9 @@ export class Dispatcher {
     let followed = false;
     await this.#store.transaction(async (tx) => {
       const attempts: { outboxId: string; attempt: AttemptRecord }[] = [];
-      for (const r of results) {
-        const held = await settle(tx, {
+      const held = await settleAll(
+        tx,
+        results.map((r) => ({
           id: r.message.id,
           by: this.id,
           at: r.at,
@@ -325,8 +326,10 @@ export class Dispatcher {
           nextAttemptAt: r.nextAttemptAt,
           ...(r.attempt && { attempt: r.attempt }),
           ...(r.outcome.result !== 'skipped' && r.outcome.payload !== undefined && { payload: r.outcome.payload }),
-        });
-        if (!held) continue;
+        })),
+      );
+      for (const r of results) {
+        if (!held.has(r.message.id)) continue;
         if (r.attempt) attempts.push({ outboxId: r.message.id, attempt: r.attempt });
         if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
           await insertOutboxRows(tx, r.outcome.followUps);
