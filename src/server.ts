@@ -11,6 +11,7 @@ import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts'
 import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
 import { registerMailHandler } from './services/mail/deliver-message.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
+import { sealPlainWebhookSecrets } from './services/webhooks/webhook-secrets.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerPortal } from './web/portal.ts';
@@ -46,6 +47,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
     });
     await ensureSigningKey(ctx);
+    await sealPlainWebhookSecrets(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
     const stopCheckpoints =

@@ -84,6 +84,7 @@ export const unpublishedActions = [
   // Housekeeping of key custody (a plain private key encrypted at rest): nothing changed that a
   // back office acts on.
   'signing-key.sealed',
+  'webhook-endpoint.secrets-sealed',
   // Mail about mail: the recipient may be an anonymous end customer, whose address is the
   // partner's business; a mail's fate is read in GET /messages, not announced.
   'activation-ids.emailed',

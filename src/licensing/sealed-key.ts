@@ -1,9 +1,10 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 /**
- * A signing key's private half as stored: AES-256-GCM under the key-encryption key, bound to its
- * `kid` (a sealed key moved to another row does not open). The prefix names the format and which
- * key-encryption key sealed it, so that a wrong secret is told apart from a damaged row.
+ * A secret as stored: AES-256-GCM under the key-encryption key, bound to what it belongs to (a
+ * signing key's `kid`, a webhook endpoint): a sealed value moved to another row does not open.
+ * The prefix names the format and which key-encryption key sealed it, so that a wrong secret is
+ * told apart from a damaged row.
  */
 const PREFIX = 'sealed:v1';
 
@@ -16,32 +17,46 @@ export function isSealed(stored: string): boolean {
   return stored.startsWith(`${PREFIX}:`);
 }
 
-export function sealPrivateKey(kek: Buffer, kid: string, pem: string): string {
+/** Seals `text` bound to `binding` (the additional authenticated data). */
+export function sealText(kek: Buffer, binding: string, text: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', kek, iv);
-  cipher.setAAD(Buffer.from(kid));
-  const body = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+  cipher.setAAD(Buffer.from(binding));
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   const parts = [iv, body, cipher.getAuthTag()].map((b) => b.toString('base64url'));
   return [PREFIX, kekId(kek), ...parts].join(':');
 }
 
 export class UnreadableKeyError extends Error {}
 
-/** The PEM of a sealed key; UnreadableKeyError when `kek` is not the key it was sealed with. */
-export function openPrivateKey(kek: Buffer, kid: string, stored: string): string {
+/**
+ * The text of a sealed value; UnreadableKeyError (naming it as `what`) when `kek` is not the key
+ * it was sealed with, or the value was altered or moved.
+ */
+export function openText(kek: Buffer, binding: string, stored: string, what: string): string {
   const [format, version, sealedBy, iv, body, tag] = stored.split(':');
   if (`${format}:${version}` !== PREFIX || !sealedBy || !iv || !body || !tag)
-    throw new UnreadableKeyError(`signing key ${kid} is not in the sealed format`);
+    throw new UnreadableKeyError(`${what} is not in the sealed format`);
   if (sealedBy !== kekId(kek))
     throw new UnreadableKeyError(
-      `signing key ${kid} was sealed with key-encryption key ${sealedBy}, but this server has ${kekId(kek)}`,
+      `${what} was sealed with key-encryption key ${sealedBy}, but this server has ${kekId(kek)}`,
     );
   try {
     const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(kid));
+    decipher.setAAD(Buffer.from(binding));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new UnreadableKeyError(`signing key ${kid} does not open: its row was altered`);
+    throw new UnreadableKeyError(`${what} does not open: its row was altered`);
   }
+}
+
+/** A signing key's private half (PKCS#8 PEM) sealed, bound to its `kid`. */
+export function sealPrivateKey(kek: Buffer, kid: string, pem: string): string {
+  return sealText(kek, kid, pem);
+}
+
+/** The PEM of a sealed signing key. */
+export function openPrivateKey(kek: Buffer, kid: string, stored: string): string {
+  return openText(kek, kid, stored, `signing key ${kid}`);
 }

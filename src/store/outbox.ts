@@ -1,6 +1,8 @@
 import { newId } from '../domain/ids.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import { sql } from 'kysely';
 import { type Db, storeOf } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
 /** An outgoing delivery as the outbox keeps it (see migrations/0006-outbox-webhooks.ts). */
@@ -55,13 +57,50 @@ export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
   };
 }
 
+type InsertedOutboxRow = Pick<
+  Row<'outbox'>,
+  | 'id'
+  | 'kind'
+  | 'topic'
+  | 'target'
+  | 'event_id'
+  | 'payload'
+  | 'status'
+  | 'next_attempt_at'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+const insertedColumns = [
+  'id',
+  'kind',
+  'topic',
+  'target',
+  'event_id',
+  'payload',
+  'status',
+  'next_attempt_at',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof InsertedOutboxRow)[];
+
+const insertOutboxQuery = preparedQuery(insertedColumns, (db, row: InsertedOutboxRow) =>
+  db
+    .insertInto('outbox')
+    .values(row)
+    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
+    .returning('id'),
+);
+
 /**
  * Inserts deliveries. A row whose (kind, target, event) is already there is left alone, so an
- * event fanned out twice (a lease taken over) is still delivered once per target.
+ * event fanned out twice (a lease taken over) is still delivered once per target. Inside a SQLite
+ * transaction each row is one prepared statement (cheaper there than building one statement for
+ * all); elsewhere all rows are one statement (one round trip to PostgreSQL).
  */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const values = rows.map((row) => ({
+  const values: InsertedOutboxRow[] = rows.map((row) => ({
     id: newId('outbox'),
     kind: row.kind,
     topic: row.topic,
@@ -73,6 +112,14 @@ export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]
     created_at: row.at,
     updated_at: row.at,
   }));
+  if (storeOf(db).sqlite && db.isTransaction) {
+    const ids: string[] = [];
+    for (const row of values) {
+      const inserted = await insertOutboxQuery.first(db, row);
+      if (inserted) ids.push(inserted.id);
+    }
+    return ids;
+  }
   const inserted = await db
     .insertInto('outbox')
     .values(values)
@@ -135,49 +182,152 @@ export interface Settlement {
   nextAttemptAt: string | null;
   /** Absent when nothing was sent (skipped, or given up before sending). */
   attempt?: AttemptRecord;
+  /** The message's payload from now on, if it changes. */
+  payload?: unknown;
 }
+
+type SettleArgs = {
+  id: string;
+  by: string;
+  at: string;
+  status: string;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  payload: string | null;
+  attempted: number;
+  attemptAt: string | null;
+  statusCode: number | null;
+  error: string | null;
+};
+
+/** One statement for every outcome, so that it is prepared once: what does not apply keeps its value. */
+const settleQuery = preparedQuery(
+  [
+    'id',
+    'by',
+    'at',
+    'status',
+    'nextAttemptAt',
+    'deliveredAt',
+    'payload',
+    'attempted',
+    'attemptAt',
+    'statusCode',
+    'error',
+  ],
+  (db, a: SettleArgs) =>
+    db
+      .updateTable('outbox')
+      .set({
+        status: a.status,
+        next_attempt_at: a.nextAttemptAt,
+        claimed_by: sql<null>`null`,
+        claimed_until: sql<null>`null`,
+        updated_at: a.at,
+        delivered_at: sql<string | null>`coalesce(${a.deliveredAt}, delivered_at)`,
+        payload: sql<string>`coalesce(${a.payload}, payload)`,
+        attempts: sql<number>`attempts + ${a.attempted}`,
+        last_attempt_at: sql<string | null>`case when ${a.attempted} = 1 then ${a.attemptAt} else last_attempt_at end`,
+        last_status_code: sql<
+          number | null
+        >`case when ${a.attempted} = 1 then ${a.statusCode} else last_status_code end`,
+        last_error: sql<string | null>`case when ${a.attempted} = 1 then ${a.error} else last_error end`,
+      })
+      .where('id', '=', a.id)
+      .where('claimed_by', '=', a.by),
+);
+
+const insertAttemptQuery = preparedQuery(
+  ['id', 'outbox_id', 'at', 'duration_ms', 'status_code', 'error', 'response'],
+  (db, a: Row<'outbox_attempts'>) => db.insertInto('outbox_attempts').values(a),
+);
 
 /**
  * Records what became of a claimed row, if this process still holds its claim: a lease taken
- * over by another process means that one now decides. Answers whether the claim was still held.
+ * over by another process means that one now decides. Answers whether the claim was still held;
+ * the attempt, if held, is then for `logAttempts` (one statement for a batch's attempts).
  */
 export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
   const { attempt } = settlement;
-  const result = await db
-    .updateTable('outbox')
-    .set((eb) => ({
-      status: settlement.status,
-      next_attempt_at: settlement.nextAttemptAt,
-      claimed_by: null,
-      claimed_until: null,
-      updated_at: settlement.at,
-      ...(settlement.status === 'delivered' && { delivered_at: settlement.at }),
-      ...(attempt && {
-        attempts: eb('attempts', '+', 1),
-        last_attempt_at: attempt.at,
-        last_status_code: attempt.statusCode,
-        last_error: attempt.error,
-      }),
-    }))
-    .where('id', '=', settlement.id)
-    .where('claimed_by', '=', settlement.by)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return false;
-  if (attempt) {
-    await db
-      .insertInto('outbox_attempts')
-      .values({
-        id: newId('outboxAttempt'),
-        outbox_id: settlement.id,
-        at: attempt.at,
-        duration_ms: attempt.durationMs,
-        status_code: attempt.statusCode,
-        error: attempt.error,
-        response: attempt.response,
-      })
-      .execute();
+  const held = await settleQuery.run(db, {
+    id: settlement.id,
+    by: settlement.by,
+    at: settlement.at,
+    status: settlement.status,
+    nextAttemptAt: settlement.nextAttemptAt,
+    deliveredAt: settlement.status === 'delivered' ? settlement.at : null,
+    payload: settlement.payload === undefined ? null : JSON.stringify(settlement.payload),
+    attempted: attempt ? 1 : 0,
+    attemptAt: attempt?.at ?? null,
+    statusCode: attempt?.statusCode ?? null,
+    error: attempt?.error ?? null,
+  });
+  return held > 0;
+}
+
+/**
+ * `settle` for a claimed batch; answers the ids whose claim was still held. Row by row (prepared)
+ * in a SQLite transaction; one statement on PostgreSQL, where a statement per row is a round trip
+ * per delivery.
+ */
+export async function settleAll(db: Db, settlements: readonly Settlement[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (settlements.length === 0) return held;
+  if (storeOf(db).dialect !== 'postgres') {
+    for (const settlement of settlements) if (await settle(db, settlement)) held.add(settlement.id);
+    return held;
   }
-  return true;
+  const by = settlements[0]?.by ?? '';
+  const values = settlements.map((s) => {
+    const { attempt } = s;
+    const payload = s.payload === undefined ? null : JSON.stringify(s.payload);
+    return sql`(${s.id}::text, ${s.status}::text, ${s.nextAttemptAt}::text, ${s.at}::text, ${
+      s.status === 'delivered' ? s.at : null
+    }::text, ${payload}::text, ${attempt ? 1 : 0}::integer, ${attempt?.at ?? null}::text, ${
+      attempt?.statusCode ?? null
+    }::integer, ${attempt?.error ?? null}::text)`;
+  });
+  const result = await sql<{ id: string }>`
+    update outbox as o set
+      status = v.status,
+      next_attempt_at = v.next_attempt_at,
+      claimed_by = null,
+      claimed_until = null,
+      updated_at = v.at,
+      delivered_at = coalesce(v.delivered_at, o.delivered_at),
+      payload = coalesce(v.payload, o.payload),
+      attempts = o.attempts + v.attempted,
+      last_attempt_at = case when v.attempted = 1 then v.attempt_at else o.last_attempt_at end,
+      last_status_code = case when v.attempted = 1 then v.status_code else o.last_status_code end,
+      last_error = case when v.attempted = 1 then v.error else o.last_error end
+    from (values ${sql.join(values)})
+      as v(id, status, next_attempt_at, at, delivered_at, payload, attempted, attempt_at, status_code, error)
+    where o.id = v.id and o.claimed_by = ${by}
+    returning o.id`.execute(db);
+  for (const row of result.rows) held.add(row.id);
+  return held;
+}
+
+/** Logs attempts of settled rows: prepared, row by row, in a SQLite transaction; one statement elsewhere. */
+export async function logAttempts(
+  db: Db,
+  attempts: readonly { outboxId: string; attempt: AttemptRecord }[],
+): Promise<void> {
+  if (attempts.length === 0) return;
+  const rows: Row<'outbox_attempts'>[] = attempts.map(({ outboxId, attempt }) => ({
+    id: newId('outboxAttempt'),
+    outbox_id: outboxId,
+    at: attempt.at,
+    duration_ms: attempt.durationMs,
+    status_code: attempt.statusCode,
+    error: attempt.error,
+    response: attempt.response,
+  }));
+  if (storeOf(db).sqlite && db.isTransaction) {
+    for (const row of rows) await insertAttemptQuery.run(db, row);
+    return;
+  }
+  await db.insertInto('outbox_attempts').values(rows).execute();
 }
 
 /** How many messages of one kind wait, and since when the oldest has waited. */

@@ -20,10 +20,24 @@ export interface WebhookEndpoint {
   updatedAt: string;
 }
 
+/**
+ * An endpoint's signing secrets as stored: sealed under the key-encryption key (see
+ * `src/services/webhooks/webhook-secrets.ts`), or plain `whsec_…` when written by a version before
+ * secrets were sealed (the server seals those at start).
+ */
 export interface EndpointSecrets {
   secret: string;
   previousSecret: string | null;
   previousSecretUntil: string | null;
+}
+
+function withSecrets(row: Row<'webhook_endpoints'>): WebhookEndpoint & EndpointSecrets {
+  return {
+    ...toWebhookEndpoint(row),
+    secret: row.secret,
+    previousSecret: row.previous_secret,
+    previousSecretUntil: row.previous_secret_until,
+  };
 }
 
 export function toWebhookEndpoint(row: Row<'webhook_endpoints'>): WebhookEndpoint {
@@ -63,14 +77,7 @@ export async function findWebhookEndpoint(
   owner: EndpointOwner,
 ): Promise<(WebhookEndpoint & EndpointSecrets) | undefined> {
   const row = await owned(db, owner).where('id', '=', id).executeTakeFirst();
-  return (
-    row && {
-      ...toWebhookEndpoint(row),
-      secret: row.secret,
-      previousSecret: row.previous_secret,
-      previousSecretUntil: row.previous_secret_until,
-    }
-  );
+  return row && withSecrets(row);
 }
 
 export async function listWebhookEndpoints(
@@ -89,16 +96,51 @@ export async function listWebhookEndpoints(
   return toPage(rows, limit, (r) => r.id, toWebhookEndpoint);
 }
 
-/** The enabled endpoints, each with the patterns it subscribes to: what an event is fanned out to. */
-export async function enabledWebhookEndpoints(db: Db): Promise<WebhookEndpoint[]> {
+/**
+ * Every endpoint not deleted, enabled or not, with its (stored) secrets: what events are fanned
+ * out to, and what a delivery is signed with.
+ */
+export async function liveWebhookEndpoints(db: Db): Promise<(WebhookEndpoint & EndpointSecrets)[]> {
+  const rows = await owned(db, { kind: 'all' }).orderBy('id').execute();
+  return rows.map(withSecrets);
+}
+
+/** Endpoints (deleted ones too) with a secret still stored in plain, written before secrets were sealed. */
+export async function listPlainWebhookSecrets(
+  db: Db,
+): Promise<{ id: string; secret: string; previousSecret: string | null }[]> {
   const rows = await db
     .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .where('enabled', '=', 1)
-    .orderBy('id')
+    .select(['id', 'secret', 'previous_secret'])
+    .where((eb) =>
+      eb.or([
+        eb('secret', 'not like', 'sealed:%'),
+        eb.and([eb('previous_secret', 'is not', null), eb('previous_secret', 'not like', 'sealed:%')]),
+      ]),
+    )
     .execute();
-  return rows.map(toWebhookEndpoint);
+  return rows.map((row) => ({ id: row.id, secret: row.secret, previousSecret: row.previous_secret }));
+}
+
+/** Replaces an endpoint's stored secrets if they are still `from` (another process may have sealed them first). */
+export async function replaceWebhookSecrets(
+  db: Db,
+  id: string,
+  from: { secret: string; previousSecret: string | null },
+  to: { secret: string; previousSecret: string | null },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_endpoints')
+    .set({ secret: to.secret, previous_secret: to.previousSecret })
+    .where('id', '=', id)
+    .where('secret', '=', from.secret)
+    .where((eb) =>
+      from.previousSecret === null
+        ? eb('previous_secret', 'is', null)
+        : eb('previous_secret', '=', from.previousSecret),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function updateWebhookEndpointRow(

@@ -32,10 +32,14 @@ export async function freePort(): Promise<number> {
 }
 
 /** `licentia serve` in its own process; resolves once it answers on its port. */
-export async function spawnServer(env: Record<string, string>, cwd?: string): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  cwd?: string,
+  nodeArgs: readonly string[] = [],
+): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,12 +58,14 @@ import {
   type OutboxStatus,
   claimDue,
   insertOutboxRows,
+  logAttempts,
   outboxBacklog,
   pruneOutbox,
-  settle,
+  settleAll,
 } from '../../store/outbox.ts';
 import { randomBytes } from 'node:crypto';
 
+/** `payload`, when given, replaces the message's payload from now on (e.g. a body fixed at the first attempt). */
 export type DeliveryOutcome =
   | {
       result: 'delivered';
@@ -71,9 +73,10 @@ export type DeliveryOutcome =
       response?: string | null;
       /** Messages to enqueue in the same transaction that records this one as delivered (a fan-out). */
       followUps?: NewOutboxMessage[];
+      payload?: unknown;
     }
-  | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null }
-  | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null }
+  | { result: 'retry'; statusCode?: number | null; error?: string | null; response?: string | null; payload?: unknown }
+  | { result: 'failed'; statusCode?: number | null; error?: string | null; response?: string | null; payload?: unknown }
   | { result: 'skipped'; reason: string };
 
 export interface OutboxHandler {
@@ -257,7 +260,9 @@ export class Dispatcher {
         }),
       );
       if (claimed.length === 0) return;
-      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message))));
+      // Attempts must end well before the lease does, or another process could start a second.
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
+      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message, signal))));
       await this.#settleAll(results.filter((r): r is Attempted => r !== undefined));
       if (claimed.length < this.#options.batchSize) return;
     }
@@ -269,11 +274,9 @@ export class Dispatcher {
     return work.finally(() => this.#inFlight.delete(tracked));
   }
 
-  async #attempt(message: OutboxMessage): Promise<Attempted | undefined> {
+  async #attempt(message: OutboxMessage, signal: AbortSignal): Promise<Attempted | undefined> {
     const handler = this.#handlers.get(message.kind);
     if (!handler) return undefined;
-    // The attempt must end well before the lease does, or another process could start a second.
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
     const startedAt = this.#now();
     const started = performance.now();
     let outcome: DeliveryOutcome;
@@ -312,16 +315,22 @@ export class Dispatcher {
     if (results.length === 0) return;
     let followed = false;
     await this.#store.transaction(async (tx) => {
-      for (const r of results) {
-        const held = await settle(tx, {
+      const attempts: { outboxId: string; attempt: AttemptRecord }[] = [];
+      const held = await settleAll(
+        tx,
+        results.map((r) => ({
           id: r.message.id,
           by: this.id,
           at: r.at,
           status: r.status,
           nextAttemptAt: r.nextAttemptAt,
           ...(r.attempt && { attempt: r.attempt }),
-        });
-        if (!held) continue;
+          ...(r.outcome.result !== 'skipped' && r.outcome.payload !== undefined && { payload: r.outcome.payload }),
+        })),
+      );
+      for (const r of results) {
+        if (!held.has(r.message.id)) continue;
+        if (r.attempt) attempts.push({ outboxId: r.message.id, attempt: r.attempt });
         if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
           await insertOutboxRows(tx, r.outcome.followUps);
           followed = true;
@@ -334,6 +343,7 @@ export class Dispatcher {
             r.at,
           );
       }
+      await logAttempts(tx, attempts);
     });
     if (followed) this.wake();
     for (const r of results) if (r.nextAttemptAt !== null) this.#wakeAt(Date.parse(r.nextAttemptAt));

@@ -2,7 +2,7 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../../config.ts';
-import { kekId, openPrivateKey, sealPrivateKey } from '../../licensing/sealed-key.ts';
+import { kekId, openPrivateKey, openText, sealPrivateKey, sealText } from '../../licensing/sealed-key.ts';
 
 const KEY_FILE_NAME = 'licentia.key';
 const SCRYPT_SALT = 'licentia signing-key encryption v1';
@@ -24,8 +24,9 @@ export function keyFilePath(config: Config): string | undefined {
 }
 
 /**
- * The key-encryption key that seals the signing keys' private halves in the database, so that a
- * copy of the database alone cannot sign licences. Loaded once, on first use.
+ * The key-encryption key that seals secrets in the database (the signing keys' private halves, the
+ * webhook signing secrets), so that a copy of the database alone cannot sign licences or webhooks.
+ * Loaded once, on first use.
  */
 export class KeyVault {
   readonly #config: Config;
@@ -56,6 +57,15 @@ export class KeyVault {
 
   async open(kid: string, stored: string): Promise<string> {
     return openPrivateKey(await this.kek(), kid, stored);
+  }
+
+  /** Any other secret, bound to what it belongs to (see `sealText`). */
+  async sealSecret(binding: string, text: string): Promise<string> {
+    return sealText(await this.kek(), binding, text);
+  }
+
+  async openSecret(binding: string, stored: string, what: string): Promise<string> {
+    return openText(await this.kek(), binding, stored, what);
   }
 }
 

@@ -11,8 +11,33 @@ import { getFeature, getLicenseModel, getProduct } from '../catalog/read-catalog
 import type { ServiceContext } from '../context.ts';
 import { getEntitlement } from '../entitlements/read-entitlements.ts';
 import { getUser } from '../users/read-users.ts';
+import type { WebhookEndpoint } from '../../store/webhook-endpoints.ts';
 import type { PublishedEvent } from './publish.ts';
 import { getWebhookEndpoint } from './read-webhook-endpoints.ts';
+
+/** An endpoint reads as its owner would: the producer's as an admin, a partner's as that partner. */
+export function endpointReader(endpoint: Pick<WebhookEndpoint, 'id' | 'accountId'>): Actor {
+  return endpoint.accountId === null
+    ? { type: 'api-key', id: `webhook:${endpoint.id}`, role: 'admin', accountId: null, accountAnonymous: false }
+    : {
+        type: 'api-key',
+        id: `webhook:${endpoint.id}`,
+        role: 'partner',
+        accountId: endpoint.accountId,
+        accountAnonymous: false,
+      };
+}
+
+/** The body of one event as `reader` is sent it; undefined when it may not read the object. */
+export async function eventBody(
+  ctx: ServiceContext,
+  reader: Actor,
+  event: PublishedEvent,
+): Promise<string | undefined> {
+  const data = await eventData(ctx, reader, event);
+  if (data === undefined) return undefined;
+  return JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data });
+}
 
 /** The object an event is about, as `actor`'s own GET shows it; undefined if the actor may not see it. */
 type View = (ctx: ServiceContext, actor: Actor, event: PublishedEvent) => Promise<unknown>;

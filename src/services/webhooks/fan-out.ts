@@ -1,31 +1,18 @@
-import type { Actor } from '../../domain/actors.ts';
-import { isAdminOnly, subscribes } from '../../domain/webhooks.ts';
 import type { NewOutboxMessage, OutboxMessage } from '../../store/outbox.ts';
-import type { WebhookEndpoint } from '../../store/webhook-endpoints.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeliveryOutcome, OutboxHandler } from '../outbox/dispatcher.ts';
-import { WEBHOOK, type WebhookPayload, webhookHandler } from './deliver-webhook.ts';
-import { eventData } from './event-views.ts';
-import { type PublishedEvent, WEBHOOK_EVENT, knownEndpoints } from './publish.ts';
-
-/** An endpoint reads as its owner would: the producer's as an admin, a partner's as that partner. */
-function readerOf(endpoint: WebhookEndpoint): Actor {
-  return endpoint.accountId === null
-    ? { type: 'api-key', id: `webhook:${endpoint.id}`, role: 'admin', accountId: null, accountAnonymous: false }
-    : {
-        type: 'api-key',
-        id: `webhook:${endpoint.id}`,
-        role: 'partner',
-        accountId: endpoint.accountId,
-        accountAnonymous: false,
-      };
-}
+import { webhookHandler } from './deliver-webhook.ts';
+import { endpointReader, eventBody } from './event-views.ts';
+import { type PublishedEvent, WEBHOOK, WEBHOOK_EVENT, type WebhookPayload, hears, knownEndpoints } from './publish.ts';
 
 /**
- * Turns one committed event into one `webhook` delivery per subscribed endpoint whose owner may
- * read the object, each body holding what that owner's GET shows. The deliveries are written in
- * the transaction that records the event as fanned out (`followUps`); an event fanned out twice (a
- * lease taken over) still makes one delivery per endpoint (the outbox's unique event and target).
+ * Turns one committed event into one `webhook` delivery per subscribed partner endpoint whose
+ * owner may read the object, each body holding what that owner's GET shows (the producer's
+ * endpoints got theirs in the change's transaction: `publishEvent`). A partner that may not read
+ * the object gets no delivery at all, so its delivery log never names another partner's events.
+ * The deliveries are written in the transaction that records the event as fanned out
+ * (`followUps`); an event fanned out twice (a lease taken over) still makes one delivery per
+ * endpoint (the outbox's unique event and target).
  */
 export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
   return {
@@ -33,23 +20,18 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
     schedule: [1000, 5000, 30_000, 300_000],
     async deliver(message: OutboxMessage): Promise<DeliveryOutcome> {
       const event = message.payload as PublishedEvent;
-      const adminOnly = isAdminOnly(event.type);
       const endpoints = (await knownEndpoints(ctx.store)).filter(
-        // An endpoint hears of changes made after it was created, not of a backlog from before.
-        (e) =>
-          subscribes(e.events, event.type) && (!adminOnly || e.accountId === null) && e.createdAt <= event.timestamp,
+        (e) => e.accountId !== null && hears(e, event.type, event.timestamp),
       );
-      const views = new Map<string, unknown>();
+      const bodies = new Map<string, string | undefined>();
       const deliveries: NewOutboxMessage[] = [];
       for (const endpoint of endpoints) {
         // Endpoints of one owner share a reading.
         const owner = endpoint.accountId ?? '';
-        if (!views.has(owner)) views.set(owner, await eventData(ctx, readerOf(endpoint), event));
-        const data = views.get(owner);
-        if (data === undefined) continue;
-        const payload: WebhookPayload = {
-          body: JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data }),
-        };
+        if (!bodies.has(owner)) bodies.set(owner, await eventBody(ctx, endpointReader(endpoint), event));
+        const body = bodies.get(owner);
+        if (body === undefined) continue;
+        const payload: WebhookPayload = { body };
         deliveries.push({
           kind: WEBHOOK,
           topic: event.type,
@@ -65,7 +47,7 @@ export function fanOutHandler(ctx: ServiceContext): OutboxHandler {
   };
 }
 
-/** Webhooks take part in delivery: fan-out of events, then the signed POSTs. */
+/** Webhooks take part in delivery: fan-out of events to partners, then the signed POSTs. */
 export function registerWebhookHandlers(ctx: ServiceContext): void {
   ctx.outbox.register(fanOutHandler(ctx));
   ctx.outbox.register(webhookHandler(ctx));

@@ -3,7 +3,9 @@ import { AppError } from '../../domain/errors.ts';
 import { newId } from '../../domain/ids.ts';
 import { PING, generateWebhookSecret, unknownPatterns } from '../../domain/webhooks.ts';
 import type { Db } from '../../store/database.ts';
+import { UnreadableKeyError } from '../../licensing/sealed-key.ts';
 import {
+  type EndpointSecrets,
   type WebhookEndpoint,
   insertWebhookEndpoint,
   updateWebhookEndpointRow,
@@ -11,10 +13,10 @@ import {
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
 import { enqueue } from '../outbox/enqueue.ts';
-import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './publish.ts';
+import { ENDPOINTS_CHANGED, WEBHOOK, forgetWebhookEndpoints } from './publish.ts';
 import { endpointWriterScope, findVisibleEndpoint, publicEndpoint } from './read-webhook-endpoints.ts';
 import { targetProblem } from './safe-target.ts';
-import { WEBHOOK } from './deliver-webhook.ts';
+import { sealWebhookSecret, signingSecrets } from './webhook-secrets.ts';
 
 export interface CreateWebhookEndpointInput {
   url: string;
@@ -61,11 +63,13 @@ export async function createWebhookEndpoint(
 ): Promise<EndpointWithSecret> {
   const owner = endpointWriterScope(actor);
   await checkInput(ctx, input);
+  const id = newId('webhookEndpoint');
   const secret = generateWebhookSecret();
+  const sealed = await sealWebhookSecret(ctx, id, secret);
   return inTransaction(ctx, async (tx, at) => {
     const enabled = input.enabled ?? true;
     const endpoint = await insertWebhookEndpoint(tx, {
-      id: newId('webhookEndpoint'),
+      id,
       account_id: owner.kind === 'account' ? owner.accountId : null,
       url: input.url,
       events: JSON.stringify([...new Set(input.events)]),
@@ -73,7 +77,7 @@ export async function createWebhookEndpoint(
       enabled: enabled ? 1 : 0,
       disabled_reason: enabled ? null : 'disabled by its owner',
       disabled_at: enabled ? null : at,
-      secret,
+      secret: sealed,
       previous_secret: null,
       previous_secret_until: null,
       failing_since: null,
@@ -144,28 +148,44 @@ export async function deleteWebhookEndpoint(ctx: ServiceContext, actor: Actor, i
   });
 }
 
-/** A new secret; the old one keeps signing beside it for 24 hours. */
+/**
+ * A new secret; the old one keeps signing beside it for 24 hours, unless it no longer opens (the
+ * key-encryption key it was sealed with is lost: rotating is then how an endpoint recovers).
+ */
 export async function rotateWebhookSecret(ctx: ServiceContext, actor: Actor, id: string): Promise<EndpointWithSecret> {
   const owner = endpointWriterScope(actor);
   const secret = generateWebhookSecret();
+  const sealed = await sealWebhookSecret(ctx, id, secret);
   return inTransaction(ctx, async (tx, at) => {
     const current = await findVisibleEndpoint(tx, owner, id);
     const until = new Date(Date.parse(at) + SECRET_OVERLAP_MS).toISOString();
+    const previousOpens = await opens(ctx, current);
     await updateWebhookEndpointRow(tx, id, {
-      secret,
-      previous_secret: current.secret,
-      previous_secret_until: until,
+      secret: sealed,
+      previous_secret: previousOpens ? current.secret : null,
+      previous_secret_until: previousOpens ? until : null,
       updated_at: at,
     });
+    await endpointsChanged(ctx, tx);
     const after = publicEndpoint(await findVisibleEndpoint(tx, owner, id));
     await audit(tx, actor, at, {
       action: 'webhook-endpoint.secret-rotated',
       subjectType: 'webhook-endpoint',
       subjectId: id,
-      after: { previousSecretValidUntil: until },
+      after: { previousSecretValidUntil: previousOpens ? until : null },
     });
     return { ...after, secret };
   });
+}
+
+async function opens(ctx: ServiceContext, endpoint: WebhookEndpoint & EndpointSecrets): Promise<boolean> {
+  try {
+    await signingSecrets(ctx, { ...endpoint, previousSecret: null }, ctx.now());
+    return true;
+  } catch (error) {
+    if (error instanceof UnreadableKeyError) return false;
+    throw error;
+  }
 }
 
 /** Sends a `ping` event to the endpoint (also when it is disabled: to see whether it works again). */

@@ -1,10 +1,19 @@
 import type { AuditEvent } from '../../domain/events.ts';
 import { type WebhookEventType, eventTypeOf, isAdminOnly, subscribes } from '../../domain/webhooks.ts';
 import { type Db, type Store, storeOf } from '../../store/database.ts';
-import { type WebhookEndpoint, enabledWebhookEndpoints } from '../../store/webhook-endpoints.ts';
+import type { NewOutboxMessage } from '../../store/outbox.ts';
+import {
+  type EndpointSecrets,
+  type WebhookEndpoint,
+  findWebhookEndpoint,
+  liveWebhookEndpoints,
+} from '../../store/webhook-endpoints.ts';
 import { enqueue } from '../outbox/enqueue.ts';
 
+/** An event to fan out to partner endpoints (each reads it as that partner). */
 export const WEBHOOK_EVENT = 'webhook-event';
+/** One delivery of one event (or ping) to one endpoint. */
+export const WEBHOOK = 'webhook';
 /** Announced to every process (PostgreSQL NOTIFY) when endpoints change. */
 export const ENDPOINTS_CHANGED = 'webhook-endpoints';
 
@@ -20,32 +29,61 @@ export interface PublishedEvent {
 }
 
 /**
- * The enabled endpoints, known to this process, so that the many changes nobody subscribes to
- * cost no query. Forgotten when endpoints change here or in another process (announced), and
- * after a few seconds in any case (a lost announcement).
+ * What a `webhook` delivery carries: the exact body, fixed at the fan-out or at the first attempt
+ * (and kept for every retry); or, until that first attempt, the event whose body the producer's
+ * view of it will be (a delivery written in the change's own transaction).
+ */
+export type WebhookPayload = { body: string } | { event: PublishedEvent };
+
+export type StoredEndpoint = WebhookEndpoint & EndpointSecrets;
+
+/**
+ * The endpoints not deleted, with their stored secrets, known to this process: the many changes
+ * nobody subscribes to cost no query, and a delivery no lookup. Forgotten when endpoints change
+ * here or in another process (announced), and after a few seconds in any case (a lost
+ * announcement).
  */
 class EndpointDirectory {
-  #endpoints: WebhookEndpoint[] | undefined;
+  #endpoints: StoredEndpoint[] | undefined;
+  #enabled: StoredEndpoint[] = [];
+  #byId = new Map<string, StoredEndpoint>();
   #loadedAt = 0;
+  /** Opened secrets by endpoint and stored value: opening is per endpoint, not per delivery. */
+  readonly opened = new Map<string, Promise<string>>();
   static readonly maxAgeMs = 5000;
 
-  async get(db: Db): Promise<WebhookEndpoint[]> {
-    if (this.#endpoints && Date.now() - this.#loadedAt < EndpointDirectory.maxAgeMs) return this.#endpoints;
+  async #load(db: Db): Promise<void> {
+    if (this.#endpoints && Date.now() - this.#loadedAt < EndpointDirectory.maxAgeMs) return;
     const loadedAt = Date.now();
-    const endpoints = await enabledWebhookEndpoints(db);
+    const endpoints = await liveWebhookEndpoints(db);
     this.#endpoints = endpoints;
+    this.#enabled = endpoints.filter((e) => e.enabled);
+    this.#byId = new Map(endpoints.map((e) => [e.id, e]));
     this.#loadedAt = loadedAt;
-    return endpoints;
+  }
+
+  async enabled(db: Db): Promise<StoredEndpoint[]> {
+    await this.#load(db);
+    return this.#enabled;
+  }
+
+  /** An endpoint not deleted; one made a moment ago by another process is looked up. */
+  async find(db: Db, id: string): Promise<StoredEndpoint | undefined> {
+    await this.#load(db);
+    return this.#byId.get(id) ?? (await findWebhookEndpoint(db, id, { kind: 'all' }));
   }
 
   forget(): void {
     this.#endpoints = undefined;
+    this.#byId = new Map();
+    this.#enabled = [];
+    this.opened.clear();
   }
 }
 
 const directories = new WeakMap<Store, EndpointDirectory>();
 
-function directoryOf(store: Store): EndpointDirectory {
+export function directoryOf(store: Store): EndpointDirectory {
   let directory = directories.get(store);
   if (!directory) {
     directory = new EndpointDirectory();
@@ -55,26 +93,48 @@ function directoryOf(store: Store): EndpointDirectory {
 }
 
 /** The enabled endpoints as this process knows them (see EndpointDirectory). */
-export function knownEndpoints(store: Store): Promise<WebhookEndpoint[]> {
-  return directoryOf(store).get(store.db);
+export function knownEndpoints(store: Store): Promise<StoredEndpoint[]> {
+  return directoryOf(store).enabled(store.db);
 }
 
 export function forgetWebhookEndpoints(store: Store): void {
   directoryOf(store).forget();
 }
 
+/** Whether `endpoint` hears of `event` at all (before asking whether its owner may read it). */
+export function hears(endpoint: WebhookEndpoint, type: WebhookEventType, timestamp: string): boolean {
+  // An endpoint hears of changes made after it was created, not of a backlog from before.
+  return (
+    subscribes(endpoint.events, type) &&
+    (!isAdminOnly(type) || endpoint.accountId === null) &&
+    endpoint.createdAt <= timestamp
+  );
+}
+
 /**
- * Called next to every audit event's insert, in the same transaction: if any enabled endpoint
- * subscribes to the event's type, the event goes into the outbox, to be fanned out to each
- * endpoint (with what that endpoint's owner may see) once the change has committed. A rolled-back
- * change takes its event with it.
+ * The enabled endpoints as known, and the one the event is about (made or changed in this very
+ * transaction, so not known yet): an endpoint hears of its own creation.
+ */
+async function candidates(tx: Db, event: AuditEvent): Promise<StoredEndpoint[]> {
+  const known = await directoryOf(storeOf(tx)).enabled(tx);
+  if (event.subjectType !== 'webhook-endpoint') return known;
+  const subject = await findWebhookEndpoint(tx, event.subjectId, { kind: 'all' });
+  const others = known.filter((e) => e.id !== event.subjectId);
+  return subject?.enabled ? [...others, subject] : others;
+}
+
+/**
+ * Called next to every audit event's insert, in the same transaction, so that a rolled-back
+ * change takes its deliveries with it. The producer's endpoints see everything: their deliveries
+ * are written here, one per endpoint, and their body (the producer's view of the object) is read
+ * at the first attempt. Partner endpoints depend on what each partner may read: the event goes
+ * into the outbox once, to be fanned out to them (`fan-out.ts`) after the commit.
  */
 export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
   const type = eventTypeOf(event.action);
   if (!type) return;
-  const endpoints = await directoryOf(storeOf(tx)).get(tx);
-  const adminOnly = isAdminOnly(type);
-  if (!endpoints.some((e) => (!adminOnly || e.accountId === null) && subscribes(e.events, type))) return;
+  const endpoints = (await candidates(tx, event)).filter((e) => hears(e, type, event.at));
+  if (endpoints.length === 0) return;
   const published: PublishedEvent = {
     eventId: event.id,
     type,
@@ -84,5 +144,17 @@ export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
     before: event.before ?? null,
     after: event.after ?? null,
   };
-  await enqueue(tx, { kind: WEBHOOK_EVENT, topic: type, eventId: event.id, payload: published, at: event.at });
+  const messages: NewOutboxMessage[] = [];
+  let partners = false;
+  for (const endpoint of endpoints) {
+    if (endpoint.accountId !== null) {
+      partners = true;
+      continue;
+    }
+    const payload: WebhookPayload = { event: published };
+    messages.push({ kind: WEBHOOK, topic: type, target: endpoint.id, eventId: event.id, payload, at: event.at });
+  }
+  if (partners)
+    messages.push({ kind: WEBHOOK_EVENT, topic: type, eventId: event.id, payload: published, at: event.at });
+  await enqueue(tx, ...messages);
 }

@@ -14,7 +14,8 @@ import type { Db } from '../../store/database.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
 import { wakeDispatcher } from '../outbox/dispatcher.ts';
-import { WEBHOOK } from './deliver-webhook.ts';
+import { endpointReader, eventBody } from './event-views.ts';
+import { WEBHOOK, type WebhookPayload } from './publish.ts';
 import { endpointReaderScope, endpointWriterScope, findVisibleEndpoint } from './read-webhook-endpoints.ts';
 import type { EndpointOwner } from '../../store/webhook-endpoints.ts';
 
@@ -97,9 +98,14 @@ export async function getWebhookDelivery(
 ): Promise<WebhookDeliveryDetail> {
   const db = ctx.store.db;
   const row = await findVisibleDelivery(db, endpointReaderScope(actor), id);
+  const payload = row.payload as WebhookPayload;
   return {
     ...toDelivery(row),
-    body: (row.payload as { body: string }).body,
+    // Not attempted yet (a producer's delivery written in the change's transaction): what the first attempt will send.
+    body:
+      'body' in payload
+        ? payload.body
+        : ((await eventBody(ctx, endpointReader({ id: row.target ?? '', accountId: null }), payload.event)) ?? ''),
     log: await listAttempts(db, row.id),
   };
 }
