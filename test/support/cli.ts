@@ -31,11 +31,14 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-/** `licentia serve` in its own process; resolves once it answers on its port. */
-export async function spawnServer(env: Record<string, string>, cwd?: string): Promise<ServerProcess> {
+/**
+ * `licentia serve` in its own process; resolves once it answers on its port. `bin` runs another
+ * checkout's server (a benchmark's baseline).
+ */
+export async function spawnServer(env: Record<string, string>, cwd?: string, bin = BIN): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [bin, 'serve'], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
