@@ -5,7 +5,7 @@ import { type App, createApp } from './interface/app.ts';
 import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
-import { sweepAbandonedLoads } from './services/bulk/pending-loads.ts';
+import { sweepAbandonedLoads, sweepAbandonedLoadsEvery } from './services/bulk/pending-loads.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
@@ -52,6 +52,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await ensureSigningKey(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
+    const stopSweeping = sweepAbandonedLoadsEvery(store, 60_000, (error) =>
+      logger ? logger.error({ err: error }, 'the sweep of abandoned key loads failed') : undefined,
+    );
     const stopCheckpoints =
       config.auditCheckpointSeconds > 0
         ? checkpointEvery(ctx, config.auditCheckpointSeconds * 1000, (error) =>
@@ -83,6 +86,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       metrics,
       close: async () => {
         stopRefreshing();
+        stopSweeping();
         stopCheckpoints();
         metricsServer?.close();
         metricsServer?.closeAllConnections();

@@ -62,3 +62,26 @@ export async function sweepAbandonedLoads(store: Store): Promise<number> {
   }
   return swept;
 }
+
+/**
+ * The same sweep now and then while serving: on PostgreSQL a server that dies while the others go
+ * on serving leaves its pending load to them (its keys hold their codes until swept).
+ */
+export function sweepAbandonedLoadsEvery(
+  store: Store,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+): () => void {
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepAbandonedLoads(store)
+      .catch(onError)
+      .finally(() => {
+        sweeping = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
