@@ -183,8 +183,9 @@ export async function deleteLoadKeysIn(
 }
 
 /**
- * Reserves `count` key positions in a bulk entitlement, outside any longer transaction: the row
- * is locked for one statement. Positions of a load that fails are not handed out again.
+ * Reserves `count` key positions in a bulk entitlement (answers the first). Concurrent loads into
+ * one bulk entitlement each get positions of their own; positions of a load discarded after its
+ * chunks committed are not handed out again.
  */
 export async function reserveKeySeqs(db: Db, entitlementPk: string, count: number): Promise<number> {
   const row = await db

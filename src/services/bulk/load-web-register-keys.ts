@@ -63,12 +63,14 @@ export interface KeyLoadResult {
 
 export const MAX_GENERATED_KEYS = 1_000_000;
 /** Keys per insert statement (and per look-up of clashing codes). */
-const BATCH = 5000;
+const BATCH = 2000;
+/** Keys read from the source before they are written (in one or more transactions). */
+const CHUNK = 20_000;
 /**
- * Keys per transaction of a load: short enough (tens of milliseconds on SQLite, about a hundred on
- * PostgreSQL) that the writers it holds back, and the code namespace lock, are not held for long.
+ * How long one transaction of a load goes on adding batches: other writers (on SQLite, every
+ * query) and the code namespace lock wait at most about this long, plus one batch.
  */
-const CHUNK = 10_000;
+const CHUNK_MS = 150;
 const LOADABLE = ['draft', 'test', 'deployed'] as const;
 
 /** Whether to offer this person key uploads, pastes and generation: loading keys is the producer's. */
@@ -231,8 +233,8 @@ interface WrittenKeys {
 }
 
 /**
- * Writes the keys of a pending load, a chunk per short transaction, yielding between chunks so
- * that other requests (and on SQLite, other writers) go on. Each chunk checks its codes against
+ * Writes the keys of a pending load in short transactions (each adds batches for at most about
+ * `CHUNK_MS`), yielding between them so that other requests (and on SQLite, other writers) go on. Each chunk checks its codes against
  * line items' activation IDs under the code namespace lock and inserts them (the key table's
  * primary key refuses codes any other load holds, pending or not), so once a chunk commits its
  * codes are taken, even though its keys are not visible yet.
@@ -245,27 +247,39 @@ async function writeChunks(
 ): Promise<WrittenKeys> {
   const written: WrittenKeys = { added: 0, rejected: [], firstSeq: null, lastSeq: null };
 
+  // The keys of `chunk` go in as many transactions as the time budget needs, each one batch at least.
   const writeChunk = async (chunk: { code: string; key: string }[]): Promise<number> => {
-    if (chunk.length === 0) return 0;
-    const first = await ctx.store.transaction((tx) => reserveKeySeqs(tx, bulk.pk, chunk.length));
-    const keys: NewKey[] = chunk.map((k, i) => ({ ...k, seq: first + i }));
-    const outcome = await inTransaction(ctx, async (tx, at) => {
-      if (!(await stillOwned(tx, pending.id, pending.owner, at))) throw loadEnded();
-      if (source.kind !== 'generate') await lockCodeNamespace(tx, 'exclusive');
-      const write = keyBatchWriter(ctx.store, tx, { entitlementPk: bulk.pk, loadId: pending.id, at });
-      const rejected: RejectedKey[] = [];
-      let added = 0;
-      for (let i = 0; i < keys.length; i += BATCH) {
-        added += await writeBatch(tx, write, bulk, pending.id, keys.slice(i, i + BATCH), source, rejected);
-      }
-      return { added, rejected };
-    });
-    written.added += outcome.added;
-    written.rejected.push(...outcome.rejected);
-    written.firstSeq ??= first;
-    written.lastSeq = first + chunk.length - 1;
-    await yieldToOthers();
-    return outcome.added;
+    let added = 0;
+    for (let rest = chunk; rest.length > 0; ) {
+      const pieces = rest;
+      const outcome = await inTransaction(ctx, async (tx, at) => {
+        if (!(await stillOwned(tx, pending.id, pending.owner, at))) throw loadEnded();
+        if (source.kind !== 'generate') await lockCodeNamespace(tx, 'exclusive');
+        const started = performance.now();
+        const write = keyBatchWriter(ctx.store, tx, { entitlementPk: bulk.pk, loadId: pending.id, at });
+        const done = { taken: 0, added: 0, rejected: [] as RejectedKey[], firstSeq: null as number | null, lastSeq: 0 };
+        while (done.taken < pieces.length && (done.taken === 0 || performance.now() - started < CHUNK_MS)) {
+          const batch = pieces.slice(done.taken, done.taken + BATCH);
+          // Positions are taken in the chunk's transaction: on PostgreSQL its row lock on the
+          // entitlement lasts one chunk, and a failed chunk hands them back.
+          const first = await reserveKeySeqs(tx, bulk.pk, batch.length);
+          const keys: NewKey[] = batch.map((k, i) => ({ ...k, seq: first + i }));
+          done.added += await writeBatch(tx, write, bulk, pending.id, keys, source, done.rejected);
+          done.taken += batch.length;
+          done.firstSeq ??= first;
+          done.lastSeq = first + batch.length - 1;
+        }
+        return done;
+      });
+      rest = pieces.slice(outcome.taken);
+      added += outcome.added;
+      written.added += outcome.added;
+      written.rejected.push(...outcome.rejected);
+      written.firstSeq ??= outcome.firstSeq;
+      written.lastSeq = outcome.lastSeq;
+      await yieldToOthers();
+    }
+    return added;
   };
 
   if (source.kind === 'generate') {
