@@ -199,7 +199,9 @@ async function load(
         return result;
       });
     } catch (error) {
-      await discardPendingLoad(ctx.store, pending, owner.id);
+      // If even that fails (the database is away), the load stays pending with an owner that is
+      // gone once this returns, and the next sweep discards it; the first error is the answer.
+      await discardPendingLoad(ctx.store, pending, owner.id).catch(() => undefined);
       throw error;
     }
   } finally {
