@@ -149,4 +149,29 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     assert.equal(done.body.added, 200_000);
     assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 200_001);
   });
+
+  it('a twin of a pending load with the same Idempotency-Key is told it is still processed, and replayed after', async () => {
+    const { api, running } = server();
+    const db = running.ctx.store.db;
+    const { bulk } = await bulkWithKeys(api, { keys: someKeys(1) });
+    const headers = { 'idempotency-key': `twin-${process.pid}-${Date.now()}` };
+    let answer: ApiResponse | undefined;
+    const loading = api
+      .post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 150_000 }, { headers })
+      .then((r) => {
+        answer = r;
+        return r;
+      });
+    await untilPendingKeys(db, () => answer !== undefined);
+    const twin = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 150_000 }, { headers });
+    assert.equal(twin.status, 409, twin.text);
+    assert.equal(twin.body.code, 'IDEMPOTENCY_CONFLICT');
+    assert.equal(answer, undefined, 'the twin was answered while the first load was pending');
+    const done = await loading;
+    assert.equal(done.status, 201, done.text);
+    const retry = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 150_000 }, { headers });
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.body.loadId, done.body.loadId, 'the first answer, replayed');
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 150_001);
+  });
 });
