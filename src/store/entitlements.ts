@@ -540,6 +540,8 @@ export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
   await db.deleteFrom('leases').where('line_item_id', 'in', items).execute();
   await db.deleteFrom('activations').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('web_register_keys').where('entitlement_pk', '=', pk).execute();
+  // A load still being written into it stops at its next chunk (its pending row is gone).
+  await db.deleteFrom('pending_key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('line_items').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('entitlement_partners').where('entitlement_pk', '=', pk).execute();

@@ -232,6 +232,17 @@ export interface KeyLoadsTable {
   created_at: string;
 }
 
+export interface PendingKeyLoadsTable {
+  id: string;
+  entitlement_pk: string;
+  owner: string;
+  first_seq: number;
+  idempotency_scope: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  touched_at: string;
+}
+
 export interface IdempotencyKeysTable {
   scope: string;
   key: string;
@@ -457,6 +468,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   web_register_keys: WebRegisterKeysTable;
   key_loads: KeyLoadsTable;
+  pending_key_loads: PendingKeyLoadsTable;
   idempotency_keys: IdempotencyKeysTable;
   devices: DevicesTable;
   activations: ActivationsTable;
