@@ -58,11 +58,7 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
   const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId };
-  const [issued, returned, revoked] = await Promise.all([
-    monthlyCounts(db, 'issued', options),
-    monthlyCounts(db, 'returned', options),
-    monthlyCounts(db, 'revoked', options),
-  ]);
+  const { issued, returned, revoked } = await monthlyCounts(db, options);
   const rows = new Map<string, Tally & { key: string | null }>();
   const add = (key: string | null, month: string, field: keyof Numbers, count: number) => {
     const label = periodOf(month, period);
