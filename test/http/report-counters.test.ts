@@ -139,6 +139,36 @@ describeEachBackend('billing counters', (server) => {
     );
   });
 
+  it('counts concurrent activations and returns of one account and product exactly', async () => {
+    const { api, running } = server();
+    const customer = await account(api);
+    const items = [
+      await activatable(api, { soldTo: customer.id, quantity: 40 }),
+      await activatable(api, { soldTo: customer.id, quantity: 40 }),
+    ];
+    const device = api.as(null);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        device.post<ActivationAnswerBody>('/activations', {
+          code: items[n % 2]?.code,
+          fingerprint: `concurrent-${process.pid}-${n}`,
+        }),
+      ),
+    );
+    for (const r of answers) assert.equal(r.status, 201, r.text);
+    const ended = await Promise.all(
+      answers
+        .slice(0, 12)
+        .map((r, n) => api.post(`/activations/${r.body.activation.id}/${n % 3 ? 'return' : 'revoke'}`)),
+    );
+    for (const r of ended) assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await checkReportCounters(running.ctx)).disagreements, []);
+    const month = new Date().toISOString().slice(0, 10);
+    const rows = (await api.get(`/reports/activations?groupBy=account&from=${month}&to=${month}`)).body.items;
+    const row = rows.find((r: { accountId: string }) => r.accountId === customer.id);
+    assert.deepEqual([row.activations, row.returns, row.revocations], [30, 8, 4]);
+  });
+
   it('deleting a test entitlement takes its activations out of the counters; `licentia reports check` names a counter that disagrees', async () => {
     const { api, running, databaseUrl } = server();
     const customer = await account(api);
