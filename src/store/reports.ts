@@ -61,44 +61,111 @@ async function rowCounts(
   return rows.map((r) => ({ key: r.key, month: r.month, count: Number(r.count) }));
 }
 
+/**
+ * Non-test activations made, returned or revoked in [from, to) (a slice of one month), per group
+ * key, from the rows through the time indexes (`activations_issued`, `activations_ended_at`): each
+ * row found costs a table lookup, so this is for slices with few rows.
+ */
+async function rowCountsBetween(
+  db: Db,
+  what: BillingEvent,
+  options: { groupBy: ReportGroup; from: string; to: string; partnerId?: string | undefined },
+): Promise<{ key: string | null; count: number }[]> {
+  const time = what === 'issued' ? 'issued_at' : 'ended_at';
+  const key = groupKey(options.groupBy);
+  let query = db
+    .selectFrom('activations')
+    .select([key.as('key'), (eb) => eb.fn.countAll<number>().as('count')])
+    .where(time, '>=', options.from)
+    .where(time, '<', options.to)
+    .where('test', '=', sql.lit(0));
+  if (what !== 'issued') query = query.where('ended_at', 'is not', null).where('state', '=', sql.lit(what));
+  if (options.partnerId !== undefined) query = query.where(partnerRows(options.partnerId));
+  const rows = await query.groupBy(key).execute();
+  return rows.map((r) => ({ key: r.key, count: Number(r.count) }));
+}
+
 export type BillingCounts = Record<BillingEvent, MonthlyCount[]>;
+
+const billingEvents = ['issued', 'returned', 'revoked'] as const;
 
 /**
  * Non-test activations made, returned and revoked per month in [from, to), grouped, optionally for
  * one partner. Whole months are read from the billing counters (`countedMonths`), so a report
- * costs the same over any history; a month the range cuts (its first or last) is counted from the
- * rows of that month only.
+ * costs the same over any history. A month the range cuts (its first or last) is either counted
+ * from its rows in the range (the month's index entries), or taken from its counters less the rows
+ * outside the range (found by time): the second when those are few, as for a range that ends today,
+ * since no activation is made in the future. `now` only chooses; both give the same answer.
  */
 export async function monthlyCounts(
   db: Db,
-  options: { groupBy: ReportGroup; from: string; to: string; partnerId?: string | undefined },
+  options: { groupBy: ReportGroup; from: string; to: string; partnerId?: string | undefined; now: string },
 ): Promise<BillingCounts> {
-  const { from, to } = options;
+  const { from, to, now } = options;
   const counts: BillingCounts = { issued: [], returned: [], revoked: [] };
   if (from >= to) return counts;
   const firstMonth = from.slice(0, 7);
   const lastMonth = monthBefore(to);
-  const cut: { month: string; from: string; to: string }[] = [];
+  const cuts: { month: string; from: string; to: string }[] = [];
   let wholeFrom = firstMonth;
   let wholeTo = lastMonth;
   if (from !== monthStart(firstMonth)) {
-    cut.push({ month: firstMonth, from, to: minInstant(to, monthStart(nextMonth(firstMonth))) });
+    cuts.push({ month: firstMonth, from, to: minInstant(to, monthStart(nextMonth(firstMonth))) });
     wholeFrom = nextMonth(firstMonth);
   }
   if (to !== monthStart(nextMonth(lastMonth)) && lastMonth >= wholeFrom) {
-    cut.push({ month: lastMonth, from: monthStart(lastMonth), to });
+    cuts.push({ month: lastMonth, from: monthStart(lastMonth), to });
     wholeTo = previousMonth(lastMonth);
   }
-  const events = ['issued', 'returned', 'revoked'] as const;
-  const [whole, ...edges] = await Promise.all([
-    wholeFrom <= wholeTo
-      ? countedMonths(db, { ...options, fromMonth: wholeFrom, toMonth: wholeTo })
-      : Promise.resolve([]),
-    ...cut.flatMap((c) => events.map((what) => rowCounts(db, what, { ...options, ...c }))),
-  ]);
-  for (const c of whole) counts[c.event].push({ key: c.key, month: c.month, count: c.count });
-  for (const [i, rows] of edges.entries()) counts[events[i % events.length] as BillingEvent].push(...rows);
+  type Part = { event: BillingEvent; key: string | null; month: string; count: number };
+  const parts: Promise<Part[]>[] = [];
+  const counted = (fromMonth: string, toMonth: string) =>
+    parts.push(countedMonths(db, { ...options, fromMonth, toMonth }));
+  if (wholeFrom <= wholeTo) counted(wholeFrom, wholeTo);
+  for (const cut of cuts) {
+    const start = monthStart(cut.month);
+    const end = monthStart(nextMonth(cut.month));
+    if (fewOutside(cut, start, end, now)) {
+      counted(cut.month, cut.month);
+      for (const [outFrom, outTo] of [
+        [start, cut.from],
+        [cut.to, end],
+      ] as const) {
+        if (outFrom >= outTo) continue;
+        for (const event of billingEvents)
+          parts.push(
+            rowCountsBetween(db, event, { ...options, from: outFrom, to: outTo }).then((rows) =>
+              rows.map((r) => ({ event, key: r.key, month: cut.month, count: -r.count })),
+            ),
+          );
+      }
+    } else {
+      for (const event of billingEvents)
+        parts.push(rowCounts(db, event, { ...options, ...cut }).then((rows) => rows.map((r) => ({ event, ...r }))));
+    }
+  }
+  const sums = new Map<string, Part>();
+  for (const part of (await Promise.all(parts)).flat()) {
+    const id = `${part.event}\u0000${part.month}\u0000${part.key ?? '\u0000'}`;
+    const sum = sums.get(id);
+    if (sum) sum.count += part.count;
+    else sums.set(id, { ...part });
+  }
+  for (const { event, key, month, count } of sums.values()) if (count !== 0) counts[event].push({ key, month, count });
   return counts;
+}
+
+/**
+ * Whether a cut month is cheaper as its counters less the rows outside the range: when the time
+ * outside the range, up to now, is a small part of the time inside it (a row outside costs a table
+ * lookup, one inside an index entry).
+ */
+function fewOutside(cut: { from: string; to: string }, start: string, end: string, now: string): boolean {
+  const horizon = minInstant(end, now);
+  const span = (a: string, b: string) => Math.max(0, Date.parse(b) - Date.parse(a));
+  const outside = span(start, minInstant(cut.from, horizon)) + span(cut.to, horizon);
+  const inside = span(cut.from, minInstant(cut.to, horizon));
+  return outside * 4 < inside;
 }
 
 function monthStart(month: string): string {

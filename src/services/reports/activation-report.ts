@@ -57,7 +57,7 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const range = dateRange(ctx.now(), request.from, request.to);
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
-  const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId };
+  const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId, now: ctx.now().toISOString() };
   const { issued, returned, revoked } = await monthlyCounts(db, options);
   const rows = new Map<string, Tally & { key: string | null }>();
   const add = (key: string | null, month: string, field: keyof Numbers, count: number) => {

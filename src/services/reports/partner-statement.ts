@@ -46,7 +46,13 @@ export async function partnerStatement(
 ): Promise<Statement> {
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
   const db = ctx.store.db;
-  const options = { groupBy: 'partner' as const, from: range.from, to: range.to, partnerId: partner.id };
+  const options = {
+    groupBy: 'partner' as const,
+    from: range.from,
+    to: range.to,
+    partnerId: partner.id,
+    now: ctx.now().toISOString(),
+  };
   const { issued, returned, revoked } = await monthlyCounts(db, options);
   const sum = (counts: { count: number }[]) => counts.reduce((n, c) => n + c.count, 0);
   const activations = sum(issued);

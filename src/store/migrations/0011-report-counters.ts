@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely';
  *   (and so the upsert's conflict target) treats NULLs as distinct.
  * - `web_register_keys_redeemed_at`, `web_register_keys_voided_at`: the keys report counts keys
  *   redeemed or voided in a date range; partial indexes, so unredeemed stock costs nothing.
+ * - `activations_ended_at`: activations returned or revoked by time, for the months a report's
+ *   range cuts (`monthlyCounts`); partial, so an activation costs nothing here until it ends.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -44,6 +46,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
 
+  // A report whose range cuts a month takes that month's counters less the few rows outside the
+  // range, found by time: `activations_issued` (migration 0003) for activations, this for ends.
+  await db.schema
+    .createIndex('activations_ended_at')
+    .on('activations')
+    .column('ended_at')
+    .where(sql.ref('ended_at'), 'is not', null)
+    .execute();
   for (const column of ['redeemed_at', 'voided_at'] as const) {
     await db.schema
       .createIndex(`web_register_keys_${column}`)
@@ -57,5 +67,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('web_register_keys_voided_at').execute();
   await db.schema.dropIndex('web_register_keys_redeemed_at').execute();
+  await db.schema.dropIndex('activations_ended_at').execute();
   await db.schema.dropTable('report_counters').execute();
 }
