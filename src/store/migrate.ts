@@ -10,6 +10,7 @@ import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
 import * as security from './migrations/0009-security.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
+import * as reportCounters from './migrations/0011-report-counters.ts';
 import * as lineItemVersions from './migrations/0012-line-item-versions.ts';
 import * as pendingLoads from './migrations/0013-pending-loads.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008-operations': operations,
   '0009-security': security,
   '0010-billing-counters': billingTiers,
+  '0011-report-counters': reportCounters,
   '0012-line-item-versions': lineItemVersions,
   '0013-pending-loads': pendingLoads,
   '0014-two-factor': twoFactor,

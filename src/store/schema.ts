@@ -292,6 +292,22 @@ export interface ActivationsTable {
   ended_month: ColumnType<string | null, never, never>;
 }
 
+/**
+ * Activations issued, returned and revoked per month and billing keys (migration 0011), kept by
+ * `src/store/report-counters.ts` in each activation write's transaction. No tier is ''.
+ */
+export interface ReportCountersTable {
+  month: string;
+  /** issued, returned or revoked */
+  event: string;
+  test: Flag;
+  tier1_account_id: string;
+  tier2_account_id: string;
+  account_id: string;
+  product_id: string;
+  n: number;
+}
+
 export interface LeasesTable {
   id: string;
   line_item_id: string;
@@ -472,6 +488,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   devices: DevicesTable;
   activations: ActivationsTable;
+  report_counters: ReportCountersTable;
   leases: LeasesTable;
   users: UsersTable;
   sessions: SessionsTable;
