@@ -51,6 +51,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
 import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
 import type { Db, Store } from '../../store/database.ts';
+import { runTransaction } from '../transaction-scope.ts';
 import {
   type AttemptRecord,
   type NewOutboxMessage,
@@ -125,6 +126,8 @@ export interface DispatcherOptions {
   batchSize: number;
   /** How long attempts and finished messages are kept. */
   retentionMs: number;
+  /** Whether the audit events that handlers write with an outcome are chained (`config.auditChain`). */
+  auditChain: boolean;
 }
 
 export function dispatcherOptions(config: Config): DispatcherOptions {
@@ -133,6 +136,7 @@ export function dispatcherOptions(config: Config): DispatcherOptions {
     leaseMs: config.outboxLeaseMs,
     batchSize: 100,
     retentionMs: 30 * 86_400_000,
+    auditChain: config.auditChain,
   };
 }
 
@@ -311,7 +315,8 @@ export class Dispatcher {
   async #settleAll(results: Attempted[]): Promise<void> {
     if (results.length === 0) return;
     let followed = false;
-    await this.#store.transaction(async (tx) => {
+    // Handlers audit what an outcome changes (an endpoint disabled, a message failed).
+    await runTransaction(this.#store, this.#options.auditChain, async (tx) => {
       for (const r of results) {
         const held = await settle(tx, {
           id: r.message.id,
