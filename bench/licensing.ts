@@ -7,6 +7,8 @@
  *    answers a fixed JSON body (bench/bare-server.ts);
  *  - activations, each with a new fingerprint, against the in-process floor: the same rows written
  *    in one transaction plus one Ed25519 signature, with no HTTP.
+ *  - activations with the audit hash chain off and on (`LICENTIA_AUDIT_CHAIN`), two servers on fresh
+ *    databases measured in turn, off, on, off, on, and the ratio of their means.
  * Beside each throughput, CPU time per request (server process, or the floor's own process): the
  * load generator and other work share the machine's cores, and move throughput more than CPU time.
  */
@@ -298,6 +300,57 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
   }
 }
 
+/** A server of its own, on a fresh database, with the audit chain as told; answers how to load it with activations. */
+async function activationServer(backend: Backend, auditChain: boolean) {
+  const db = await backend.freshDatabase();
+  const server = await spawnServer({
+    DATABASE_URL: db.url,
+    LICENTIA_ADMIN_KEY: KEY,
+    LOG_LEVEL: 'warn',
+    LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
+    LICENTIA_AUDIT_CHAIN: String(auditChain),
+  });
+  const { code } = await deployedLineItem(new Api(`${server.url}/api/v1`, KEY), 100_000_000);
+  let a = 0;
+  return {
+    activate: () =>
+      load(
+        `${server.url}/api/v1/activations`,
+        () => JSON.stringify({ code, fingerprint: `bench-chain-${auditChain}-${a++}` }),
+        server.child.pid,
+      ),
+    stop: async () => {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
+
+function mean(figures: Figures[], pick: (f: Figures) => number): number {
+  return Math.round(figures.reduce((sum, f) => sum + pick(f), 0) / figures.length);
+}
+
+/** Activations with the audit chain off and on, in turn (the machine's load drifts; turns spread it over both). */
+async function auditChainCost(backend: Backend): Promise<void> {
+  const off = await activationServer(backend, false);
+  const on = await activationServer(backend, true);
+  try {
+    const runs: Record<'off' | 'on', Figures[]> = { off: [], on: [] };
+    for (const turn of ['off', 'on', 'off', 'on'] as const)
+      runs[turn].push(await (turn === 'off' ? off : on).activate());
+    const line = (label: string, figures: Figures[]) =>
+      `  ${label}: ${figures.map((f) => f.rps.toLocaleString('en-US')).join(' / ')} req/s (mean ${mean(figures, (f) => f.rps).toLocaleString('en-US')}), server CPU ${figures.map((f) => f.cpuUs).join(' / ')} us/request, errors ${figures.reduce((n, f) => n + f.errors, 0)}`;
+    console.log(line('activations, audit chain off', runs.off));
+    console.log(line('activations, audit chain on ', runs.on));
+    const ratio = mean(runs.on, (f) => f.rps) / mean(runs.off, (f) => f.rps);
+    const cpu = mean(runs.on, (f) => f.cpuUs ?? 0) / mean(runs.off, (f) => f.cpuUs ?? 0);
+    console.log(`  → chain on / off: ${ratio.toFixed(2)} of the throughput, ${cpu.toFixed(2)}× the CPU per activation`);
+  } finally {
+    await off.stop();
+    await on.stop();
+  }
+}
+
 console.log(`bench — ${CONNECTIONS} connections, ${SECONDS} s per run — ${machine()}\n`);
 const bare = await barePeer();
 let bareResult: Figures;
@@ -351,4 +404,5 @@ for (const backend of benchBackends()) {
     await server.stop();
     await db.drop();
   }
+  await auditChainCost(backend);
 }
