@@ -162,6 +162,8 @@ export interface AuditChainHeadsTable {
   chain: number;
   seq: number;
   hash: string;
+  /** The hash before the head's last event (what that event's `prev_hash` says). */
+  prev_hash: string;
 }
 
 export interface AuditCheckpointsTable {

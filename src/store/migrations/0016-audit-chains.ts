@@ -33,12 +33,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('chain', 'integer', (c) => c.primaryKey())
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull())
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
     .execute();
+  const last = (
+    await sql<{ prev_hash: string }>`select prev_hash from events where chain = 0 order by seq desc limit 1`.execute(db)
+  ).rows[0];
   for (let chain = 0; chain < CHAINS; chain++) {
-    const head = chain === 0 && main ? { seq: Number(main.seq), hash: main.hash } : { seq: 0, hash: GENESIS_HASH };
-    await sql`insert into audit_chain_heads (chain, seq, hash) values (${chain}, ${head.seq}, ${head.hash})`.execute(
-      db,
-    );
+    const head =
+      chain === 0 && main
+        ? { seq: Number(main.seq), hash: main.hash, prev: last?.prev_hash ?? GENESIS_HASH }
+        : { seq: 0, hash: GENESIS_HASH, prev: GENESIS_HASH };
+    await sql`insert into audit_chain_heads (chain, seq, hash, prev_hash)
+      values (${chain}, ${head.seq}, ${head.hash}, ${head.prev})`.execute(db);
   }
 
   const old = (
