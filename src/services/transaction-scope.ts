@@ -31,7 +31,7 @@ export async function runTransaction<T>(store: Store, auditChain: boolean, work:
     scopes.set(tx, scope);
     try {
       const answer = await work(tx);
-      if (scope.chainedEvents?.length) await appendChainedEvents(tx, scope.chainedEvents);
+      await appendPendingChainedEvents(tx);
       return answer;
     } finally {
       scopes.delete(tx);
@@ -49,6 +49,17 @@ export function chainedEventsOf(tx: Db): AuditEvent[] | undefined {
   const scope = scopes.get(tx);
   if (!scope) throw new Error('an audit event written outside a service transaction (inTransaction)');
   return scope.chainedEvents;
+}
+
+/**
+ * Appends the chained events `tx` has queued so far, now rather than at the commit: for a use case
+ * that takes a contended lock last and holds it to the commit (an activation's count), so that the
+ * chain's head is not taken inside that lock. Events audited later are appended at the commit.
+ */
+export async function appendPendingChainedEvents(tx: Db): Promise<void> {
+  const pending = scopes.get(tx)?.chainedEvents;
+  if (!pending?.length) return;
+  await appendChainedEvents(tx, pending.splice(0));
 }
 
 /** Runs `callback` once the transaction `tx` has committed (never if it rolls back). */

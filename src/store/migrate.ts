@@ -75,10 +75,16 @@ async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Pro
   });
 }
 
-async function migrate(store: Store, db: Db): Promise<MigrationReport> {
+/** Up to the migration `name` and no further: for tests of what a later migration does to existing rows. */
+export async function migrateTo(store: Store, name: string): Promise<MigrationReport> {
+  if (!(name in migrations)) throw new Error(`no migration named ${name}`);
+  return migratingAlone(store, (db) => migrate(store, db, name));
+}
+
+async function migrate(store: Store, db: Db, target?: string): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
     const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store, db) });
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await (target === undefined ? migrator.migrateToLatest() : migrator.migrateTo(target));
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that
     // moment by someone else (PostgreSQL: 3F000) fails the look, not the migration. Look again.
