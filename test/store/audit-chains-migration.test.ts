@@ -38,14 +38,36 @@ for (const backend of backends) {
           } as never)
           .execute();
       await migrateTo(store, '0014-two-factor');
+      // Written later with the chain off: no place in it.
+      await store.db
+        .insertInto('events')
+        .values({
+          id: 'evt_legacy_4',
+          at: '2026-11-05T00:00:00.000Z',
+          actor: 'admin',
+          action: 'account.created',
+          subject_type: 'account',
+          subject_id: 'acc_legacy_4',
+          before: null,
+          after: null,
+          seq: null,
+          prev_hash: null,
+          hash: null,
+        } as never)
+        .execute();
     });
     after(async () => {
       await store.close();
       await db.drop();
     });
 
-    it('keeps the old chain as chain 0, its places, hashes and checkpoints', async () => {
-      const legacy = await store.db.selectFrom('events').selectAll().orderBy('seq').execute();
+    it('keeps the old chain as chain 0, its places, hashes and checkpoints, and chains what was written unchained after it', async () => {
+      const legacy = await store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('seq', 'is not', null)
+        .orderBy('seq')
+        .execute();
       assert.deepEqual(
         legacy.map((e) => Number(e.seq)),
         [1, 2, 3],
@@ -68,15 +90,18 @@ for (const backend of backends) {
 
       await migrateToLatest(store);
       const events = await store.db.selectFrom('events').selectAll().orderBy('seq').execute();
-      for (const [i, e] of events.entries()) {
-        assert.equal(e.chain, 0);
-        assert.equal(e.hash, legacy[i]?.hash, 'hashes unchanged');
-      }
+      assert.deepEqual(
+        events.map((e) => [e.id, e.chain, Number(e.seq)]),
+        [1, 2, 3, 4].map((i) => [`evt_legacy_${i}`, 0, i]),
+      );
+      for (const [i, e] of legacy.entries()) assert.equal(events[i]?.hash, e.hash, 'hashes unchanged');
+      const joined = events[3];
+      assert.equal(joined?.prev_hash, last.hash, 'the unchained event follows the old chain');
       const heads = await store.db.selectFrom('audit_chain_heads').selectAll().orderBy('chain').execute();
       assert.equal(heads.length, AUDIT_CHAINS);
       assert.deepEqual(
         { chain: heads[0]?.chain, seq: Number(heads[0]?.seq), hash: heads[0]?.hash, prev: heads[0]?.prev_hash },
-        { chain: 0, seq: 3, hash: last.hash, prev: last.prev_hash },
+        { chain: 0, seq: 4, hash: joined?.hash, prev: last.hash },
       );
       assert.ok(heads.slice(1).every((h) => Number(h.seq) === 0 && h.hash === GENESIS_HASH));
       const [checkpoint] = await store.db.selectFrom('audit_checkpoints').selectAll().execute();
@@ -99,7 +124,7 @@ for (const backend of backends) {
       const report = await verifyAuditChain(ctx);
       assert.deepEqual(report.breaks, []);
       assert.equal(report.checkpoints, 1);
-      assert.ok(report.events >= 4, 'the old events and the signing key’s');
+      assert.ok(report.events >= 5, 'the old events and the signing key’s');
       assert.ok(await writeCheckpoint(ctx));
       assert.deepEqual((await verifyAuditChain(ctx)).breaks, []);
     });
