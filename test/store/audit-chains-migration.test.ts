@@ -61,7 +61,7 @@ for (const backend of backends) {
       await db.drop();
     });
 
-    it('keeps the old chain as chain 0, its places, hashes and checkpoints, and chains what was written unchained after it', async () => {
+    it('keeps the old chain as chain 0, its places, hashes and checkpoints', async () => {
       const legacy = await store.db
         .selectFrom('events')
         .selectAll()
@@ -89,19 +89,28 @@ for (const backend of backends) {
         .execute();
 
       await migrateToLatest(store);
-      const events = await store.db.selectFrom('events').selectAll().orderBy('seq').execute();
+      const events = await store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('seq', 'is not', null)
+        .orderBy('seq')
+        .execute();
       assert.deepEqual(
-        events.map((e) => [e.id, e.chain, Number(e.seq)]),
-        [1, 2, 3, 4].map((i) => [`evt_legacy_${i}`, 0, i]),
+        events.map((e) => [e.id, e.chain, Number(e.seq), e.hash]),
+        legacy.map((e) => [e.id, 0, Number(e.seq), e.hash]),
+        'the old chain is chain 0, places and hashes unchanged',
       );
-      for (const [i, e] of legacy.entries()) assert.equal(events[i]?.hash, e.hash, 'hashes unchanged');
-      const joined = events[3];
-      assert.equal(joined?.prev_hash, last.hash, 'the unchained event follows the old chain');
+      const unchained = await store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '=', 'evt_legacy_4')
+        .executeTakeFirst();
+      assert.deepEqual([unchained?.chain, unchained?.seq], [null, null], 'written with the chain off: still outside');
       const heads = await store.db.selectFrom('audit_chain_heads').selectAll().orderBy('chain').execute();
       assert.equal(heads.length, AUDIT_CHAINS);
       assert.deepEqual(
         { chain: heads[0]?.chain, seq: Number(heads[0]?.seq), hash: heads[0]?.hash, prev: heads[0]?.prev_hash },
-        { chain: 0, seq: 4, hash: joined?.hash, prev: last.hash },
+        { chain: 0, seq: 3, hash: last.hash, prev: last.prev_hash },
       );
       assert.ok(heads.slice(1).every((h) => Number(h.seq) === 0 && h.hash === GENESIS_HASH));
       const [checkpoint] = await store.db.selectFrom('audit_checkpoints').selectAll().execute();
@@ -121,10 +130,17 @@ for (const backend of backends) {
       const signature = signEd25519Jws({ alg: 'EdDSA', kid, typ: 'licentia-audit-checkpoint' }, claims, privateKey);
       await store.db.updateTable('audit_checkpoints').set({ kid, signature }).where('count', '=', 3).execute();
 
+      const outside = await verifyAuditChain(ctx);
+      assert.deepEqual(
+        outside.breaks.map((b) => [b.kind, 'eventId' in b ? b.eventId : undefined]),
+        [['inserted', 'evt_legacy_4']],
+        'with the chain on, an event written while it was off is reported',
+      );
+      await store.db.deleteFrom('events').where('id', '=', 'evt_legacy_4').execute();
       const report = await verifyAuditChain(ctx);
       assert.deepEqual(report.breaks, []);
       assert.equal(report.checkpoints, 1);
-      assert.ok(report.events >= 5, 'the old events and the signing key’s');
+      assert.ok(report.events >= 4, 'the old events and the signing key’s');
       assert.ok(await writeCheckpoint(ctx));
       assert.deepEqual((await verifyAuditChain(ctx)).breaks, []);
     });

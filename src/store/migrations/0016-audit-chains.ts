@@ -1,17 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import { eventHash } from '../../domain/audit-chain.ts';
-
-interface EventRow {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  before: string | null;
-  after: string | null;
-  prev_hash: string | null;
-}
 
 /** Frozen here as it was when this migration was written; src/domain/audit-chain.ts may move on. */
 const CHAINS = 64;
@@ -27,11 +14,6 @@ const GENESIS_HASH = '0'.repeat(64);
  * subject would have meant new hashes with nothing signed to vouch for them: a rewrite of the log
  * that the checkpoints exist to catch. New events of subjects that fall in chain 0 follow the old
  * ones there.
- *
- * Events written while the chain was off (the default until now) join chain 0 after the old chain's
- * events, in the order of their IDs (by time), as migration 0009 chained the events before it: the
- * chain being on by default from here, `licentia audit verify` would otherwise report each of them.
- * They were never vouched for; they are from here on.
  *
  * A checkpoint now signs the heads of all chains at once: one row per checkpoint, named by the
  * number of events it covers in all.
@@ -49,25 +31,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql<{ prev_hash: string }>`select prev_hash from events where chain = 0 order by seq desc limit 1`.execute(db)
   ).rows[0];
   const head = { seq: Number(main?.seq ?? 0), hash: main?.hash ?? GENESIS_HASH, prev: last?.prev_hash ?? GENESIS_HASH };
-  const unchained = (await sql<EventRow>`select * from events where seq is null order by id`.execute(db)).rows;
-  for (const row of unchained) {
-    const seq = head.seq + 1;
-    const hash = eventHash(head.hash, {
-      seq,
-      id: row.id,
-      at: row.at,
-      actor: row.actor,
-      action: row.action,
-      subjectType: row.subject_type,
-      subjectId: row.subject_id,
-      before: row.before,
-      after: row.after,
-    });
-    await sql`update events set chain = 0, seq = ${seq}, prev_hash = ${head.hash}, hash = ${hash} where id = ${row.id}`.execute(
-      db,
-    );
-    Object.assign(head, { seq, prev: head.hash, hash });
-  }
   await db.schema.dropTable('audit_chain_heads').execute();
   await db.schema
     .createTable('audit_chain_heads')
