@@ -174,22 +174,29 @@ export interface EventsTable {
   subject_id: string;
   before: string | null;
   after: string | null;
-  /** Place in the hash chain (migration 0009); null on an event written with `LICENTIA_AUDIT_CHAIN` off. */
+  /**
+   * The event's chain (migration 0016: `chainOf` its subject; 0 for events chained before) and its
+   * place in that chain; both null on an event written with `LICENTIA_AUDIT_CHAIN` off.
+   */
+  chain: number | null;
   seq: number | null;
   prev_hash: string | null;
   hash: string | null;
 }
 
 export interface AuditChainHeadsTable {
-  chain: string;
+  chain: number;
   seq: number;
   hash: string;
+  /** The hash before the head's last event (what that event's `prev_hash` says). */
+  prev_hash: string;
 }
 
 export interface AuditCheckpointsTable {
-  chain: string;
-  seq: number;
-  hash: string;
+  /** How many events the checkpoint covers, all chains together; it only grows, so it names one. */
+  count: number;
+  /** The signed heads, as JSON: `[{chain, count, hash}]` of each chain that had events. */
+  heads: string;
   at: string;
   kid: string;
   /** A compact JWS (EdDSA) of the checkpoint's claims, by the signing key `kid`. */
