@@ -6,10 +6,10 @@ import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { Code as CodeSchema, Fingerprint } from '../../interface/schemas/activations-inputs.ts';
 import { ResourceId } from '../../interface/schemas/common.ts';
-import { isProducer } from '../../services/access.ts';
-import { returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
+import { mayRevokeActivations, returnActivation, revokeActivation } from '../../services/activations/end-activation.ts';
 import { getActivation, getActivationLicense, listActivations } from '../../services/activations/read-activations.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { seesOtherAccounts } from '../../services/portal-view.ts';
 import { EmailLicenseBody } from '../../interface/schemas/messages-inputs.ts';
 import { emailActivationLicense } from '../../services/mail/license-mail.ts';
 import {
@@ -60,11 +60,6 @@ export async function namesForActivations(
       : Promise.resolve(new Map<string, string>()),
   ]);
   return { products, accounts };
-}
-
-/** Producers and partners look across accounts; a customer sees only its own. */
-export function seesAccounts(actor: Actor): boolean {
-  return actor.type === 'user' && (actor.role === 'partner' || isProducer(actor));
 }
 
 /** A licence file's name a person recognises in a downloads folder. */
@@ -233,7 +228,7 @@ function ActivationPage({
               confirm="Return this activation? Its licence stops validating and its count goes back to the line item."
             />
           )}
-          {active && isProducer(actor) && (
+          {active && mayRevokeActivations(actor) && (
             <PostButton
               action={`/portal/activations/${activation.id}/revoke`}
               label="Revoke"
@@ -263,7 +258,7 @@ function ActivationPage({
             ['Fingerprint', <Code>{activation.fingerprint}</Code>],
             [
               'Account',
-              seesAccounts(actor) ? (
+              seesOtherAccounts(actor) ? (
                 <a href={`/portal/activations?account=${encodeURIComponent(activation.accountId)}`}>
                   {accountName ?? activation.accountId}
                 </a>
@@ -288,7 +283,7 @@ export async function activationPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const query = parseQuery(ActivationListQuery, request);
     const activations = await findActivations(ctx, actor, query);
-    const showAccount = seesAccounts(actor);
+    const showAccount = seesOtherAccounts(actor);
     const [names, accounts] = await Promise.all([
       namesForActivations(ctx, actor, activations.items, showAccount),
       query.account ? accountNames(ctx, actor, [query.account]) : Promise.resolve(new Map<string, string>()),

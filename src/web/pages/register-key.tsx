@@ -7,10 +7,14 @@ import { RedeemKeyInput } from '../../interface/schemas/web-register-keys-inputs
 import { statusOfError } from '../../interface/problem.ts';
 import { publicBaseUrl } from '../../interface/public-url.ts';
 import { getAccount, listAccounts } from '../../services/accounts/read-accounts.ts';
-import { ownAccountId } from '../../services/access.ts';
 import { listBulkStock } from '../../services/bulk/read-stock.ts';
 import { getWebRegisterKey } from '../../services/bulk/read-web-register-keys.ts';
-import { type KeyRefusal, keyRefusal, redeemWebRegisterKey } from '../../services/bulk/redeem-web-register-key.ts';
+import {
+  type KeyRefusal,
+  keyRefusal,
+  redeemWebRegisterKey,
+  registeringPartner,
+} from '../../services/bulk/redeem-web-register-key.ts';
 import { getProduct } from '../../services/catalog/read-catalog.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { Form, SelectField, TextField } from '../components/form.tsx';
@@ -313,7 +317,7 @@ export async function registerKeyPages(web: Web): Promise<void> {
     const key = await getWebRegisterKey(ctx, actor, rawKey);
     const stock = await getEntitlement(ctx, actor, key.entitlementId);
     const product = stock.productId ? await getProduct(ctx, actor, stock.productId) : undefined;
-    const holderId = ownAccountId(actor) ?? stock.soldTo;
+    const holderId = registeringPartner(actor, stock);
     const holder = holderId ? await getAccount(ctx, actor, holderId) : undefined;
     const children = holderId
       ? (await listAccounts(ctx, actor, { parentAccountId: holderId, type: 'customer' }, { limit: 500 })).items
