@@ -5,7 +5,12 @@ import { LicenseModelInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import { requireProducer } from '../../services/access.ts';
 import { createLicenseModel } from '../../services/catalog/create-license-model.ts';
-import { getLicenseModel, listLicenseModels, listProducts, mayEditCatalog } from '../../services/catalog/read-catalog.ts';
+import {
+  getLicenseModel,
+  listLicenseModels,
+  listProducts,
+  mayEditCatalog,
+} from '../../services/catalog/read-catalog.ts';
 import { CheckboxField, FieldRow, Form, SelectField, TextField } from '../components/form.tsx';
 import { Badge, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
@@ -33,10 +38,7 @@ function LicenseModelsPage({
   mayEdit: boolean;
 }) {
   return (
-    <CatalogList
-      mayEdit={mayEdit}
-      create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}
-    >
+    <CatalogList mayEdit={mayEdit} create={{ href: '/portal/catalog/license-models/new', label: 'New license model' }}>
       <Section title="License models">
         <FilterBar action="/portal/catalog/license-models">
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />

@@ -257,7 +257,12 @@ export async function catalogPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <ProductsPage products={products} models={models.items} query={shownQuery(query)} mayEdit={mayEditCatalog(actor)} />,
+      <ProductsPage
+        products={products}
+        models={models.items}
+        query={shownQuery(query)}
+        mayEdit={mayEditCatalog(actor)}
+      />,
     );
   });
 

@@ -5,11 +5,13 @@ import type { Actor } from '../../domain/actors.ts';
 import { type EntitlementState, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
 import { EntitlementStateInput, LineItemInput } from '../../interface/schemas/entitlements-inputs.ts';
-import { isProducer } from '../../services/access.ts';
+import { mayLoadKeys } from '../../services/bulk/load-web-register-keys.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
 import { deleteEntitlement } from '../../services/entitlements/delete-entitlement.ts';
-import { addLineItem } from '../../services/entitlements/line-items.ts';
+import { mayManageEntitlements } from '../../services/entitlements/create-entitlement.ts';
+import { addLineItem, mayEditLineItems } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
+import { mayReadEvents } from '../../services/events/list-events.ts';
 import { regenerateEntitlementIds } from '../../services/entitlements/regenerate-entitlement-ids.ts';
 import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { type Names, namesOf, productChoices } from '../choices.ts';
@@ -87,7 +89,7 @@ function ProducerActions({ entitlement }: { entitlement: Entitlement }) {
   );
 }
 
-function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement; names: Names; producer: boolean }) {
+function BulkFacts({ entitlement, names, mayLoad }: { entitlement: Entitlement; names: Names; mayLoad: boolean }) {
   const keys = entitlement.webRegisterKeys ?? { total: 0, unredeemed: 0, redeemed: 0, void: 0 };
   const registration = entitlement.registration;
   const keysPath = `${entitlementPath(entitlement.id)}/keys`;
@@ -136,7 +138,7 @@ function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement;
           ],
         ]}
       />
-      {keys.total === 0 && producer && (
+      {keys.total === 0 && mayLoad && (
         <p class="notice">
           No web register keys yet. <a href={keysPath}>Load or generate them</a> so the partner has stock to resell.
         </p>
@@ -188,7 +190,8 @@ interface DetailProps {
 }
 
 function EntitlementPage({ actor, entitlement, names, history, products, lineItemForm, refusal }: DetailProps) {
-  const producer = isProducer(actor);
+  const manage = mayManageEntitlements(actor);
+  const editLineItems = mayEditLineItems(actor) && isEditable(entitlement.state);
   const bulk = entitlement.kind === 'bulk';
   return (
     <Layout
@@ -198,7 +201,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           <StateBadge state={entitlement.state} /> {entitlement.description ?? ''}
         </>
       }
-      actions={producer ? <ProducerActions entitlement={entitlement} /> : undefined}
+      actions={manage ? <ProducerActions entitlement={entitlement} /> : undefined}
     >
       {refusal && (
         <div class="form-error" role="alert">
@@ -251,7 +254,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           ]}
         />
       </Section>
-      {bulk && <BulkFacts entitlement={entitlement} names={names} producer={producer} />}
+      {bulk && <BulkFacts entitlement={entitlement} names={names} mayLoad={mayLoadKeys(actor)} />}
       <Section title="Channel partners">
         <DataTable
           caption="Channel partners"
@@ -259,7 +262,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           empty={{
             title: 'No channel partners.',
             body:
-              producer && isEditable(entitlement.state) ? (
+              manage && isEditable(entitlement.state) ? (
                 <p>Name them with Edit: a tier-1 and a tier-2 partner, and the end customer.</p>
               ) : undefined,
           }}
@@ -277,10 +280,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             rows={entitlement.lineItems}
             empty={{
               title: 'No line items yet.',
-              body:
-                producer && isEditable(entitlement.state) ? (
-                  <p>Add one below: a product, a quantity and its dates.</p>
-                ) : undefined,
+              body: editLineItems ? <p>Add one below: a product, a quantity and its dates.</p> : undefined,
             }}
             columns={[
               {
@@ -345,15 +345,16 @@ export async function entitlementDetailPages(web: Web): Promise<void> {
   ) => {
     const { actor } = signedIn(request);
     const entitlement = await getEntitlement(ctx, actor, id);
-    const producer = isProducer(actor);
-    const canAdd = producer && entitlement.kind === 'simple' && isEditable(entitlement.state);
+    const canAdd = mayEditLineItems(actor) && entitlement.kind === 'simple' && isEditable(entitlement.state);
     const [names, history, products] = await Promise.all([
       namesOf(ctx, actor, {
         accounts: [entitlement.soldTo, ...entitlement.channelPartners.map((p) => p.accountId)],
         products: [entitlement.productId, ...entitlement.lineItems.map((li) => li.productId)],
       }),
       // The audit log is the producer's; partners and customers see the entitlement as it is now.
-      producer ? eventsWithActors(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE }) : undefined,
+      mayReadEvents(actor)
+        ? eventsWithActors(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE })
+        : undefined,
       canAdd ? productChoices(ctx, actor) : undefined,
     ]);
     return (
