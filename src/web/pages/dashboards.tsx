@@ -14,7 +14,7 @@ import { eventsWithActors } from '../lookups.ts';
 import { namesForActivations } from './activations.tsx';
 import { DeviceTable } from './devices.tsx';
 import { EventTable } from './events.tsx';
-import { groupName, reportChart } from './reports.tsx';
+import { groupName, reportChart } from './report-chart.ts';
 
 const RECENT = 8;
 
