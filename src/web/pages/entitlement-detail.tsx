@@ -2,7 +2,7 @@ import { postalAddressLines } from '../../domain/entitlements.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import type { Actor } from '../../domain/actors.ts';
-import { type EntitlementState, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
+import { isEditable } from '../../domain/entitlement-states.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
 import { EntitlementStateInput, LineItemInput } from '../../interface/schemas/entitlements-inputs.ts';
 import { mayLoadKeys } from '../../services/bulk/load-web-register-keys.ts';
@@ -23,160 +23,18 @@ import {
   expiry,
   productName,
 } from '../components/entitlements.tsx';
-import { Form, PostButton, TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
-import { type Choices, PickerField } from '../components/pickers.tsx';
+import type { Choices } from '../components/pickers.tsx';
 import { DataTable } from '../components/table.tsx';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { NoInput, type Web, submit } from '../web.ts';
 import { entitlementPath } from './entitlements.tsx';
+import { ProducerActions, BulkFacts, AddLineItemForm } from './entitlement-detail-parts.tsx';
 
 // One entitlement's page, and the changes made from it: state moves, new IDs, deletion, a new line item.
 
 const HISTORY_SIZE = 20;
-
-const moveLabels: Record<EntitlementState, string> = {
-  draft: 'Back to draft',
-  test: 'Move to test',
-  deployed: 'Deploy',
-  inactive: 'Suspend',
-  obsolete: 'Make obsolete',
-};
-
-function moveLabel(from: EntitlementState, to: EntitlementState): string {
-  return from === 'inactive' && to === 'deployed' ? 'Reactivate' : moveLabels[to];
-}
-
-const moveQuestions: Partial<Record<EntitlementState, string>> = {
-  inactive:
-    'Suspend this entitlement? Its licences stop validating and no device can activate until it is reactivated.',
-  obsolete: 'Make this entitlement obsolete? This is final: it can never be used or changed again.',
-};
-
-function ProducerActions({ entitlement }: { entitlement: Entitlement }) {
-  const path = entitlementPath(entitlement.id);
-  return (
-    <>
-      {movesFrom(entitlement.state).map((to) => (
-        <PostButton
-          action={`${path}/state`}
-          fields={{ state: to }}
-          label={moveLabel(entitlement.state, to)}
-          tone={to === 'obsolete' ? 'danger' : to === 'deployed' ? 'primary' : 'default'}
-          confirm={moveQuestions[to]}
-        />
-      ))}
-      {isEditable(entitlement.state) && (
-        <>
-          <a class="button" href={`${path}/edit`}>
-            Edit
-          </a>
-          <PostButton
-            action={`${path}/regenerate-ids`}
-            label="Regenerate IDs"
-            confirm="Replace the generated entitlement ID and activation IDs with new ones? IDs you specified stay."
-          />
-          <PostButton
-            action={`${path}/delete`}
-            label="Delete"
-            tone="danger"
-            confirm={`Delete entitlement ${entitlement.id} and its line items? This cannot be undone.`}
-          />
-        </>
-      )}
-    </>
-  );
-}
-
-function BulkFacts({ entitlement, names, mayLoad }: { entitlement: Entitlement; names: Names; mayLoad: boolean }) {
-  const keys = entitlement.webRegisterKeys ?? { total: 0, unredeemed: 0, redeemed: 0, void: 0 };
-  const registration = entitlement.registration;
-  const keysPath = `${entitlementPath(entitlement.id)}/keys`;
-  return (
-    <Section
-      title="Stock"
-      id="stock"
-      actions={
-        <a class="button button-primary" href={keysPath}>
-          Web register keys
-        </a>
-      }
-    >
-      <div class="cards">
-        {(
-          [
-            ['Keys', keys.total],
-            ['Unredeemed', keys.unredeemed],
-            ['Redeemed', keys.redeemed],
-            ['Void', keys.void],
-          ] as const
-        ).map(([label, value]) => (
-          <div class="card stat">
-            <span class="stat-value">{value}</span>
-            <span class="stat-label">{label}</span>
-          </div>
-        ))}
-      </div>
-      <Facts
-        items={[
-          ['Product', productName(entitlement.productId, names)],
-          ['Quantity per key', entitlement.quantityPerKey],
-          ['Entitlement ID pattern', <Code>{entitlement.entitlementIdPattern}</Code>],
-          [
-            'Registration',
-            registration
-              ? `${registration.policy}${registration.fields.length ? `: ${registration.fields.join(', ')}` : ''}`
-              : 'none',
-          ],
-          ['Key prefix', entitlement.keyPrefix ? <Code>{entitlement.keyPrefix}</Code> : null],
-          [
-            'Split from',
-            entitlement.parentEntitlementId ? (
-              <a href={entitlementPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a>
-            ) : null,
-          ],
-        ]}
-      />
-      {keys.total === 0 && mayLoad && (
-        <p class="notice">
-          No web register keys yet. <a href={keysPath}>Load or generate them</a> so the partner has stock to resell.
-        </p>
-      )}
-    </Section>
-  );
-}
-
-function AddLineItemForm({
-  entitlement,
-  products,
-  state,
-}: {
-  entitlement: Entitlement;
-  products: Choices;
-  state: FormState;
-}) {
-  return (
-    <Section title="Add a line item" id="add-line-item">
-      <Form action={`${entitlementPath(entitlement.id)}/line-items`} state={state} submit="Add line item">
-        <div class="field-row">
-          <PickerField name="productId" label="Product" choices={products} state={state} required />
-          <TextField name="quantity" label="Quantity" type="number" min={1} state={state} required value="1" />
-        </div>
-        <div class="field-row">
-          <TextField name="startDate" label="Start date" type="date" state={state} hint="Blank: usable at once." />
-          <TextField name="expirationDate" label="Expiration date" type="date" state={state} hint="Blank: permanent." />
-          <TextField
-            name="activationId"
-            label="Activation ID"
-            state={state}
-            hint="Blank: generated (100 random bits)."
-          />
-        </div>
-      </Form>
-    </Section>
-  );
-}
 
 interface DetailProps {
   actor: Actor;
