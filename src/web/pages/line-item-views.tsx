@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { Activation } from '../../domain/activations.ts';
-import { compareVersions } from '../../domain/catalog.ts';
 import { isEditable } from '../../domain/entitlement-states.ts';
 import type { Page } from '../../domain/paging.ts';
-import { listProducts } from '../../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { upgradeTargets } from '../../services/lifecycle/change-line-item.ts';
 import { targetAccountFilter } from '../../services/lifecycle/transfer-line-item.ts';
+import type { LineItemHistory } from '../../services/entitlements/line-item-history.ts';
 import type { LineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
 import { getLineItem, mayEditLineItems } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
@@ -19,6 +19,7 @@ import {
   ChangeTable,
   HistorySection,
   Usage,
+  VersionsSection,
   expiry,
   productName,
 } from '../components/entitlements.tsx';
@@ -112,8 +113,11 @@ export function LineItemPage(props: {
   activations: Page<Activation>;
   cursor: string | undefined;
   history: EventsWithActors | undefined;
+  versions: LineItemHistory;
+  versionsCursor: string | undefined;
+  versionActors: Map<string, string>;
 }) {
-  const { subject, lineage, activations, history } = props;
+  const { subject, lineage, activations, history, versions } = props;
   const { actor, lineItem } = subject;
   const offered = offeredOperations(actor, lineItem);
   const path = lineItemPath(lineItem.activationId);
@@ -145,6 +149,21 @@ export function LineItemPage(props: {
         <LineItemFacts subject={subject} overdraft={props.overdraft} />
       </Section>
       <LineagePanel lineage={lineage} names={subject.names} />
+      <VersionsSection
+        history={versions}
+        names={subject.names}
+        actors={props.versionActors}
+        pager={
+          <Pager
+            path={path}
+            query={{ cursor: props.cursor }}
+            param="versions"
+            label="Pages of versions"
+            nextCursor={versions.nextCursor}
+            cursor={props.versionsCursor}
+          />
+        }
+      />
       <Section title="Activations" id="activations">
         <DataTable
           caption="Activations"
@@ -167,7 +186,13 @@ export function LineItemPage(props: {
             { label: 'Expires', cell: (a) => (a.expiresAt ? <DateCell iso={a.expiresAt} /> : 'never') },
           ]}
         />
-        <Pager path={path} query={{}} nextCursor={activations.nextCursor} cursor={props.cursor} />
+        <Pager
+          path={path}
+          query={{ versions: props.versionsCursor }}
+          label="Pages of activations"
+          nextCursor={activations.nextCursor}
+          cursor={props.cursor}
+        />
       </Section>
       {history && (
         <HistorySection
@@ -268,22 +293,18 @@ export function OperationPage({
 }
 
 export async function offerFor(ctx: ServiceContext, op: Operation, subject: Subject): Promise<Offer> {
-  const { actor, lineItem, names } = subject;
+  const { actor, lineItem } = subject;
   if (op.name === 'transfer' || op.name === 'split') {
     // The accounts the operation's service accepts: a partner's own customers; any for the producer.
     const accounts = await accountChoices(ctx, actor, targetAccountFilter(actor));
     return { accounts, products: [] };
   }
   if (op.name === 'upgrade') {
-    const current = names.products.get(lineItem.productId);
-    const found = current ? await listProducts(ctx, actor, { name: current.name }, { limit: 1000 }) : { items: [] };
-    const newer = found.items.filter(
-      (p) => current && p.name === current.name && compareVersions(p.version, current.version) > 0,
-    );
-    newer.sort((a, b) => compareVersions(a.version, b.version));
+    // What the upgrade itself allows (`upgradeAllowed`), asked of its service.
+    const targets = await upgradeTargets(ctx, actor, lineItem.activationId);
     return {
       accounts: { options: [], complete: true, idHint: '' },
-      products: newer.map((p) => ({ value: p.id, label: productLabel(p) })),
+      products: targets.map((p) => ({ value: p.id, label: productLabel(p) })),
     };
   }
   return { accounts: { options: [], complete: true, idHint: '' }, products: [] };

@@ -7,9 +7,10 @@ import { mayReadEvents } from '../../services/events/list-events.ts';
 import { listActivations } from '../../services/activations/read-activations.ts';
 import { getLicenseModel } from '../../services/catalog/read-catalog.ts';
 import { type ServiceContext, preview } from '../../services/context.ts';
+import { getLineItemHistory } from '../../services/entitlements/line-item-history.ts';
 import { getLineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
 import { getLineItem } from '../../services/entitlements/line-items.ts';
-import { eventsWithActors } from '../lookups.ts';
+import { actorNames, eventsWithActors } from '../lookups.ts';
 import { type Names, namesOf } from '../choices.ts';
 import { type FormBody, type FormState, emptyForm, parseForm, refusedForm } from '../forms.ts';
 import { type Web, isAboutTheForm, parseQuery, submit } from '../web.ts';
@@ -28,6 +29,8 @@ const ACTIVATIONS_PAGE = 25;
 
 const HISTORY_SIZE = 20;
 
+const VERSIONS_PAGE = 20;
+
 /** The line item a transfer made, if the person may see it (a partner's customer may own it alone). */
 async function visibleActivationId(
   ctx: ServiceContext,
@@ -44,15 +47,19 @@ async function visibleActivationId(
 
 export async function lineItemPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
-  const PageQuery = Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 400 })) });
+  const PageQuery = Type.Object({
+    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    versions: Type.Optional(Type.String({ maxLength: 400 })),
+  });
 
   app.get('/line-items/:activationId', async (request, reply) => {
     const subject = await subjectOf(ctx, request);
     const { actor, lineItem } = subject;
-    const { cursor } = parseQuery(PageQuery, request);
+    const { cursor, versions: versionsCursor } = parseQuery(PageQuery, request);
     const product = subject.names.products.get(lineItem.productId);
-    const [lineage, activations, history, model] = await Promise.all([
+    const [lineage, versions, activations, history, model] = await Promise.all([
       getLineItemLineage(ctx, actor, lineItem.activationId),
+      getLineItemHistory(ctx, actor, lineItem.activationId, { cursor: versionsCursor, limit: VERSIONS_PAGE }),
       listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
       // The audit log is the producer's.
       mayReadEvents(actor)
@@ -62,7 +69,10 @@ export async function lineItemPages(web: Web): Promise<void> {
     ]);
     const lineageNames = await namesOf(ctx, actor, {
       accounts: [],
-      products: [lineage.parent, ...lineage.children].map((li) => li?.productId),
+      products: [
+        ...[lineage.parent, ...lineage.children].map((li) => li?.productId),
+        ...versions.items.map((v) => v.productId),
+      ],
     });
     const names: Names = {
       accounts: subject.names.accounts,
@@ -78,6 +88,15 @@ export async function lineItemPages(web: Web): Promise<void> {
         activations={activations}
         cursor={cursor}
         history={history}
+        versions={versions}
+        versionsCursor={versionsCursor}
+        versionActors={
+          await actorNames(
+            ctx,
+            actor,
+            versions.items.map((v) => v.actor),
+          )
+        }
       />,
     );
   });
