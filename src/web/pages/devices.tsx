@@ -10,7 +10,8 @@ import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { accountNames } from '../lookups.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
-import { namesForActivations, seesAccounts } from './activations.tsx';
+import { seesOtherAccounts } from '../../services/portal-view.ts';
+import { namesForActivations } from './activations.tsx';
 
 const DeviceListQuery = Type.Object({
   search: Type.Optional(Type.String({ maxLength: 256 })),
@@ -109,7 +110,7 @@ export async function devicePages(web: Web): Promise<void> {
       { search: query.search, account: query.account },
       { cursor: query.cursor, limit: PAGE_SIZE },
     );
-    const showAccount = seesAccounts(actor);
+    const showAccount = seesOtherAccounts(actor);
     const accounts = showAccount
       ? await accountNames(
           ctx,
@@ -158,7 +159,7 @@ export async function devicePages(web: Web): Promise<void> {
               ['Fingerprint', <Code>{device.fingerprint}</Code>],
               [
                 'Account',
-                seesAccounts(actor) ? (
+                seesOtherAccounts(actor) ? (
                   <a href={`/portal/activations?account=${encodeURIComponent(device.accountId)}`}>
                     {accounts.get(device.accountId) ?? device.accountId}
                   </a>
