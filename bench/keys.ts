@@ -7,51 +7,30 @@
  * (better-sqlite3), or with COPY (PostgreSQL). Prints the server's peak memory for N and N/10
  * keys (it must not grow with N beyond the request), and the time and memory of a CSV export.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { generateCode, normalizeCode } from '../src/domain/codes.ts';
+import { normalizeCode } from '../src/domain/codes.ts';
 import { openStore, type Store } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import type { Backend } from '../test/support/backends.ts';
-import { Api, arg, benchBackends, machine, peakRssMb, perSecond, seconds, spawnServer } from './support.ts';
+import {
+  Api,
+  arg,
+  benchBackends,
+  keyFile,
+  machine,
+  peakRssMb,
+  perSecond,
+  seconds,
+  spawnServer,
+  upload,
+} from './support.ts';
 
 const N = arg('keys', 1_000_000);
 const KEY = 'bench-admin-key-0123456789abcdef';
-
-function keyFile(dir: string, count: number): { path: string; keys: string[] } {
-  const keys = Array.from({ length: count }, () => generateCode());
-  const path = join(dir, `keys-${count}.txt`);
-  writeFileSync(path, `${keys.join('\n')}\n`);
-  return { path, keys };
-}
-
-async function upload(url: string, path: string): Promise<{ ms: number; status: number; body: string }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${KEY}`,
-          'content-type': 'text/plain',
-          'content-length': statSync(path).size,
-        },
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    createReadStream(path).pipe(req);
-  });
-}
 
 async function exportCsv(url: string): Promise<{ ms: number; lines: number }> {
   const started = performance.now();
@@ -85,7 +64,7 @@ async function serverRun(backend: Backend, path: string, count: number, nodeOpti
       })
     ).body;
     const idleRss = peakRssMb(server.child.pid ?? 0);
-    const load = await upload(`${server.url}/api/v1/entitlements/${bulk.id}/web-register-keys`, path);
+    const load = await upload(KEY, `${server.url}/api/v1/entitlements/${bulk.id}/web-register-keys`, path);
     if (load.status !== 201) throw new Error(`load failed: ${load.status} ${load.body.slice(0, 500)}`);
     const added = JSON.parse(load.body).added as number;
     if (added !== count) throw new Error(`loaded ${added} of ${count}`);

@@ -7,6 +7,9 @@
  *    answers a fixed JSON body (bench/bare-server.ts);
  *  - activations, each with a new fingerprint, against the in-process floor: the same rows written
  *    in one transaction plus one Ed25519 signature, with no HTTP.
+ *  - activations with the audit hash chain off and on (`LICENTIA_AUDIT_CHAIN`), two servers on fresh
+ *    databases measured in turn, off, on, off, on (`--chain-pairs N`), and the ratio of their means;
+ *    `--chain-only` runs that comparison alone.
  * Beside each throughput, CPU time per request (server process, or the floor's own process): the
  * load generator and other work share the machine's cores, and move throughput more than CPU time.
  */
@@ -23,6 +26,10 @@ import type { Backend } from '../test/support/backends.ts';
 import { Api, arg, benchBackends, cpuTimeMs, deployedLineItem, machine, spawnServer } from './support.ts';
 
 const SECONDS = arg('seconds', 10);
+/** Pairs of runs (off, on) of the audit chain comparison. */
+const CHAIN_PAIRS = arg('chain-pairs', 2);
+/** `--chain-only`: only the audit chain comparison, for a quicker look at it. */
+const CHAIN_ONLY = process.argv.includes('--chain-only');
 const CONNECTIONS = 50;
 const KEY = 'bench-admin-key-0123456789abcdef';
 
@@ -298,57 +305,116 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
   }
 }
 
-console.log(`bench — ${CONNECTIONS} connections, ${SECONDS} s per run — ${machine()}\n`);
-const bare = await barePeer();
-let bareResult: Figures;
-try {
-  bareResult = await load(`${bare.url}/api/v1/licenses/validate`, () => '{"token":"x"}', bare.pid);
-} finally {
-  bare.stop();
-}
-console.log(show('bare Fastify route (fixed JSON)', bareResult));
-for (const backend of benchBackends()) {
+/** A server of its own, on a fresh database, with the audit chain as told; answers how to load it with activations. */
+async function activationServer(backend: Backend, auditChain: boolean) {
   const db = await backend.freshDatabase();
   const server = await spawnServer({
     DATABASE_URL: db.url,
     LICENTIA_ADMIN_KEY: KEY,
     LOG_LEVEL: 'warn',
     LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
+    LICENTIA_AUDIT_CHAIN: String(auditChain),
   });
+  const { code } = await deployedLineItem(new Api(`${server.url}/api/v1`, KEY), 100_000_000);
+  let a = 0;
+  return {
+    activate: () =>
+      load(
+        `${server.url}/api/v1/activations`,
+        () => JSON.stringify({ code, fingerprint: `bench-chain-${auditChain}-${a++}` }),
+        server.child.pid,
+      ),
+    stop: async () => {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
+
+function mean(figures: Figures[], pick: (f: Figures) => number): number {
+  return Math.round(figures.reduce((sum, f) => sum + pick(f), 0) / figures.length);
+}
+
+/** Activations with the audit chain off and on, in turn (the machine's load drifts; turns spread it over both). */
+async function auditChainCost(backend: Backend): Promise<void> {
+  const off = await activationServer(backend, false);
+  const on = await activationServer(backend, true);
   try {
-    const api = new Api(`${server.url}/api/v1`, KEY);
-    const { code } = await deployedLineItem(api, 100_000_000);
-    const tokens: string[] = [];
-    for (let i = 0; i < 1000; i++)
-      tokens.push(
-        (await api.as(null).post('/activations', { code, fingerprint: `bench-validate-${i}` })).body.license.token,
-      );
-    let v = 0;
-    const validations = await load(
-      `${server.url}/api/v1/licenses/validate`,
-      () => JSON.stringify({ token: tokens[v++ % tokens.length] }),
-      server.child.pid,
-    );
-    let a = 0;
-    const run = `${Date.now()}`;
-    const activations = await load(
-      `${server.url}/api/v1/activations`,
-      () => JSON.stringify({ code, fingerprint: `bench-${run}-${a++}` }),
-      server.child.pid,
-    );
-    const floor = await activationFloor(backend, SECONDS);
-    console.log(`\n[${backend.name}]`);
-    console.log(
-      `  ${show('validations, 1,000 licences', validations)}  → ${((validations.rps / bareResult.rps) * 100).toFixed(0)}% of the bare route`,
-    );
-    console.log(
-      `  floor of an activation (its rows in one transaction + one Ed25519 signature, no HTTP, one core): ${floor.perSecond.toLocaleString('en-US')}/s, CPU ${floor.cpuUs} us each`,
-    );
-    console.log(
-      `  ${show('activations, a new fingerprint each', activations)}  → ${((activations.rps / floor.perSecond) * 100).toFixed(0)}% of the floor`,
-    );
+    const runs: Record<'off' | 'on', Figures[]> = { off: [], on: [] };
+    for (let pair = 0; pair < CHAIN_PAIRS; pair++)
+      for (const turn of ['off', 'on'] as const) runs[turn].push(await (turn === 'off' ? off : on).activate());
+    const line = (label: string, figures: Figures[]) =>
+      `  ${label}: ${figures.map((f) => f.rps.toLocaleString('en-US')).join(' / ')} req/s (mean ${mean(figures, (f) => f.rps).toLocaleString('en-US')}), server CPU ${figures.map((f) => f.cpuUs).join(' / ')} us/request, errors ${figures.reduce((n, f) => n + f.errors, 0)}`;
+    console.log(line('activations, audit chain off', runs.off));
+    console.log(line('activations, audit chain on ', runs.on));
+    const ratio = mean(runs.on, (f) => f.rps) / mean(runs.off, (f) => f.rps);
+    const cpu = mean(runs.on, (f) => f.cpuUs ?? 0) / mean(runs.off, (f) => f.cpuUs ?? 0);
+    console.log(`  → chain on / off: ${ratio.toFixed(2)} of the throughput, ${cpu.toFixed(2)}× the CPU per activation`);
   } finally {
-    await server.stop();
-    await db.drop();
+    await off.stop();
+    await on.stop();
+  }
+}
+
+console.log(`bench — ${CONNECTIONS} connections, ${SECONDS} s per run — ${machine()}\n`);
+if (CHAIN_ONLY) {
+  for (const backend of benchBackends()) {
+    console.log(`[${backend.name}]`);
+    await auditChainCost(backend);
+  }
+} else {
+  const bare = await barePeer();
+  let bareResult: Figures;
+  try {
+    bareResult = await load(`${bare.url}/api/v1/licenses/validate`, () => '{"token":"x"}', bare.pid);
+  } finally {
+    bare.stop();
+  }
+  console.log(show('bare Fastify route (fixed JSON)', bareResult));
+  for (const backend of benchBackends()) {
+    const db = await backend.freshDatabase();
+    const server = await spawnServer({
+      DATABASE_URL: db.url,
+      LICENTIA_ADMIN_KEY: KEY,
+      LOG_LEVEL: 'warn',
+      LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
+    });
+    try {
+      const api = new Api(`${server.url}/api/v1`, KEY);
+      const { code } = await deployedLineItem(api, 100_000_000);
+      const tokens: string[] = [];
+      for (let i = 0; i < 1000; i++)
+        tokens.push(
+          (await api.as(null).post('/activations', { code, fingerprint: `bench-validate-${i}` })).body.license.token,
+        );
+      let v = 0;
+      const validations = await load(
+        `${server.url}/api/v1/licenses/validate`,
+        () => JSON.stringify({ token: tokens[v++ % tokens.length] }),
+        server.child.pid,
+      );
+      let a = 0;
+      const run = `${Date.now()}`;
+      const activations = await load(
+        `${server.url}/api/v1/activations`,
+        () => JSON.stringify({ code, fingerprint: `bench-${run}-${a++}` }),
+        server.child.pid,
+      );
+      const floor = await activationFloor(backend, SECONDS);
+      console.log(`\n[${backend.name}]`);
+      console.log(
+        `  ${show('validations, 1,000 licences', validations)}  → ${((validations.rps / bareResult.rps) * 100).toFixed(0)}% of the bare route`,
+      );
+      console.log(
+        `  floor of an activation (its rows in one transaction + one Ed25519 signature, no HTTP, one core): ${floor.perSecond.toLocaleString('en-US')}/s, CPU ${floor.cpuUs} us each`,
+      );
+      console.log(
+        `  ${show('activations, a new fingerprint each', activations)}  → ${((activations.rps / floor.perSecond) * 100).toFixed(0)}% of the floor`,
+      );
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
+    await auditChainCost(backend);
   }
 }

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { generateCode } from '../src/domain/codes.ts';
 import { backends, type Backend } from '../test/support/backends.ts';
 import type { Api } from '../test/support/http.ts';
 
@@ -71,4 +74,41 @@ export async function deployedLineItem(api: Api, quantity: number) {
   ).body;
   await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
   return { code: entitlement.lineItems[0].activationId as string };
+}
+
+/** A key file of `count` generated keys, one a line, in `dir`. */
+export function keyFile(dir: string, count: number): { path: string; keys: string[] } {
+  const keys = Array.from({ length: count }, () => generateCode());
+  const path = join(dir, `keys-${count}.txt`);
+  writeFileSync(path, `${keys.join('\n')}\n`);
+  return { path, keys };
+}
+
+/** Streams a key file to `url` as one text/plain request; answers when the answer is complete. */
+export async function upload(
+  key: string,
+  url: string,
+  path: string,
+): Promise<{ ms: number; status: number; body: string }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'text/plain',
+          'content-length': statSync(path).size,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    createReadStream(path).pipe(req);
+  });
 }

@@ -92,7 +92,7 @@ for (const backend of benchBackends()) {
       LOG_LEVEL: 'warn',
     },
     undefined,
-    profileArgs(backend.name),
+    { nodeArgs: profileArgs(backend.name) },
   );
   const receivers = [await receiver(), await receiver()];
   try {

@@ -5,6 +5,7 @@ import { type App, createApp } from './interface/app.ts';
 import { Metrics } from './interface/metrics.ts';
 import { sweepAbandonedSpools } from './interface/spooled-upload.ts';
 import { ensureAdminKey } from './services/api-keys/ensure-admin-key.ts';
+import { sweepAbandonedLoads, sweepAbandonedLoadsEvery } from './services/bulk/pending-loads.ts';
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
@@ -41,6 +42,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await migrateToLatest(store);
     await store.checkpoint();
     await sweepAbandonedSpools();
+    // Before listening: the keys of loads whose server died are gone before anyone asks.
+    const sweptLoads = await sweepAbandonedLoads(store);
+    if (sweptLoads > 0 && logger) logger.info({ loads: sweptLoads }, 'discarded key loads left by a stopped server');
     const ctx = createServiceContext(store, config);
     await store.onAnnouncedChange((payload) => {
       forget(ctx, payload);
@@ -50,6 +54,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await sealPlainWebhookSecrets(ctx);
     await ctx.keyRing.load();
     const stopRefreshing = ctx.keyRing.refreshEvery(60_000);
+    const stopSweeping = sweepAbandonedLoadsEvery(store, 60_000, (error) =>
+      logger ? logger.error({ err: error }, 'the sweep of abandoned key loads failed') : undefined,
+    );
     const stopCheckpoints =
       config.auditCheckpointSeconds > 0
         ? checkpointEvery(ctx, config.auditCheckpointSeconds * 1000, (error) =>
@@ -81,6 +88,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
       metrics,
       close: async () => {
         stopRefreshing();
+        stopSweeping();
         stopCheckpoints();
         metricsServer?.close();
         metricsServer?.closeAllConnections();

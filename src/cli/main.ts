@@ -6,6 +6,7 @@ import { backupCommands } from './commands/backup.ts';
 import { signingKeysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { offlineCommands } from './commands/offline.ts';
+import { reportsCommand } from './commands/reports.ts';
 import { serveCommand } from './commands/serve.ts';
 import { userCommand } from './commands/user.ts';
 import { verifyCommand } from './commands/verify.ts';
@@ -30,6 +31,7 @@ Examples:
   $ DATABASE_URL=postgres://postgres@127.0.0.1/licentia licentia migrate
   $ licentia user create --admin ada@producer.example
   $ licentia api-key create --role partner --account acc_0193…
+  $ licentia reports check
   $ licentia backup --to /var/backups/licentia-$(date +%F).db`,
   );
 
@@ -42,6 +44,7 @@ auditCommand(program);
 verifyCommand(program);
 offlineCommands(program);
 backupCommands(program);
+reportsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

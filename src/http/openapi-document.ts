@@ -192,7 +192,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   activationReport: [],
   keysReport: [],
   partnerStatement: ['UNPROCESSABLE'],
-  listEvents: [],
+  listEvents: ['NOT_FOUND'],
   listAuditCheckpoints: [],
   createWebhookEndpoint: [],
   listWebhookEndpoints: [],

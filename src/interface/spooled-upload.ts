@@ -1,3 +1,4 @@
+import { processRuns } from '../store/processes.ts';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -71,16 +72,6 @@ export async function sweepAbandonedSpools(dir = tmpdir()): Promise<number> {
     removed++;
   }
   return removed;
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function spool(payload: Readable, limitBytes: number): Promise<SpooledUpload> {

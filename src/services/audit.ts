@@ -2,7 +2,10 @@ import { type Actor, actorLabel } from '../domain/actors.ts';
 import type { AuditEvent } from '../domain/events.ts';
 import { newId } from '../domain/ids.ts';
 import type { Db } from '../store/database.ts';
-import { recordAuditEvent } from './audit-append.ts';
+import { appendEvent } from '../store/events.ts';
+import { chainedEventsOf } from './transaction-scope.ts';
+
+export { appendPendingChainedEvents } from './transaction-scope.ts';
 import { publishEvent } from './webhooks/publish.ts';
 
 export interface Change {
@@ -28,8 +31,11 @@ export async function audit(tx: Db, actor: Actor, at: string, change: Change): P
     before: change.before ?? null,
     after: change.after ?? null,
   };
-  // Chained or not (`LICENTIA_AUDIT_CHAIN`), now or at the end of the transaction: audit-append.ts.
-  await recordAuditEvent(tx, event);
+  // Chained (`LICENTIA_AUDIT_CHAIN`): in its subject's chain when the transaction commits
+  // (transaction-scope.ts); otherwise written now, outside any chain.
+  const chained = chainedEventsOf(tx);
+  if (chained) chained.push(event);
+  else await appendEvent(tx, event);
   // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts); they carry
   // the event's ID only, so the event may take its place in the chain later in the transaction.
   await publishEvent(tx, event);

@@ -1,13 +1,15 @@
 import type { Config } from '../config.ts';
 import { type MailTransport, createMailTransport } from '../mail/transport.ts';
-import type { Db, Store, Tx } from '../store/database.ts';
-import { appendDeferredAuditEvents, chainAuditEvents, deferAuditEvents } from './audit-append.ts';
+import type { Store, Tx } from '../store/database.ts';
 import { CatalogCache } from './catalog/catalog-cache.ts';
 import { type RateCounters, createRateCounters } from './limits/rate-counters.ts';
 import { Dispatcher, dispatcherOptions } from './outbox/dispatcher.ts';
 import { KeyRing } from './signing-keys/key-ring.ts';
 import { KeyVault } from './signing-keys/key-vault.ts';
+import { runTransaction } from './transaction-scope.ts';
 import { ValidationCache } from './validation/validation-cache.ts';
+
+export { onCommit } from './transaction-scope.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -31,7 +33,6 @@ export interface ServiceContext {
 
 export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
   const keyVault = new KeyVault(config);
-  chainAuditEvents(store, config.auditChain);
   return {
     store,
     config,
@@ -46,26 +47,18 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
   };
 }
 
-const afterCommit = new WeakMap<object, (() => void)[]>();
-
 /**
  * Runs one use case as one transaction. `at` is the single timestamp of the change, so the rows
- * and the audit event written by it agree to the millisecond.
+ * and the audit event written by it agree to the millisecond. Its audit events are chained or not
+ * as `ctx.config.auditChain` says (transaction-scope.ts).
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: Tx, at: string) => Promise<T>): Promise<T> {
-  const callbacks: (() => void)[] = [];
   try {
-    const result = await ctx.store.transaction(async (tx) => {
-      callbacks.length = 0;
-      afterCommit.set(tx, callbacks);
-      deferAuditEvents(tx);
+    return await runTransaction(ctx.store, ctx.config.auditChain, async (tx) => {
       const answer = await work(tx, ctx.now().toISOString());
       if (ctx.previewing) throw new PreviewRollback(answer);
-      await appendDeferredAuditEvents(tx);
       return answer;
     });
-    for (const callback of callbacks) callback();
-    return result;
   } catch (error) {
     if (error instanceof PreviewRollback) return error.answer as T;
     throw error;
@@ -85,11 +78,4 @@ class PreviewRollback extends Error {
  */
 export async function preview<T>(ctx: ServiceContext, work: (previewCtx: ServiceContext) => Promise<T>): Promise<T> {
   return work({ ...ctx, previewing: true });
-}
-
-/** Runs `callback` once the transaction `tx` has committed (never if it rolls back). */
-export function onCommit(tx: Db, callback: () => void): void {
-  const callbacks = afterCommit.get(tx);
-  if (callbacks) callbacks.push(callback);
-  else callback();
 }

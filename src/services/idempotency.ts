@@ -44,6 +44,7 @@ export async function rememberAnswer(
   await saveIdempotentResponse(tx, scopeOf(actor, operation), request.key, status, JSON.stringify(answer));
 }
 
-function scopeOf(actor: Actor, operation: string): string {
+/** The scope of an actor's idempotency keys for one operation. */
+export function scopeOf(actor: Actor, operation: string): string {
   return `${actorLabel(actor)} ${operation}`;
 }

@@ -7,6 +7,7 @@ import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
+import { countActivationEvent } from './report-counters.ts';
 import { type LineItemRecord, toLineItemRecord } from './entitlements.ts';
 import type { Ed25519PublicJwk } from '../licensing/ed25519-jwk.ts';
 import type { NewRow, Row } from './schema.ts';
@@ -172,22 +173,34 @@ export async function insertActivation(db: Db, activation: ActivationRecord): Pr
     expires_at: activation.expiresAt,
     ended_at: activation.endedAt,
   });
+  await countActivationEvent(db, 'issued', activation.issuedAt, activation);
+  if (activation.endedAt !== null && activation.state !== 'active')
+    await countActivationEvent(db, activation.state, activation.endedAt, activation);
 }
 
-/** Ends an activation that is still active; of two concurrent returns, one does it. */
+/** Ends an activation that is still active, and counts it; of two concurrent returns, one does it. */
 export async function endActivation(
   db: Db,
   id: string,
   state: Exclude<ActivationState, 'active'>,
   at: string,
 ): Promise<boolean> {
-  const result = await db
+  const ended = await db
     .updateTable('activations')
     .set({ state, ended_at: at })
     .where('id', '=', id)
     .where('state', '=', 'active')
+    .returning(['test', 'tier1_account_id', 'tier2_account_id', 'account_id', 'product_id'])
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  if (!ended) return false;
+  await countActivationEvent(db, state, at, {
+    test: ended.test === 1,
+    tier1AccountId: ended.tier1_account_id,
+    tier2AccountId: ended.tier2_account_id,
+    accountId: ended.account_id,
+    productId: ended.product_id,
+  });
+  return true;
 }
 
 export async function findActivationRecord(db: Db, id: string): Promise<ActivationRecord | undefined> {

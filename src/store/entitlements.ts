@@ -18,6 +18,7 @@ import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
 import { byPrimaryKeyOnly } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
+import { uncountActivationsOf } from './report-counters.ts';
 import type { Database, Row, RowUpdate } from './schema.ts';
 
 type EntitlementRow = Row<'entitlements'>;
@@ -538,8 +539,11 @@ export async function moveEntitlementState(
 export async function deleteEntitlement(db: Db, pk: string): Promise<void> {
   const items = db.selectFrom('line_items').select('id').where('entitlement_pk', '=', pk);
   await db.deleteFrom('leases').where('line_item_id', 'in', items).execute();
+  await uncountActivationsOf(db, { entitlementPk: pk });
   await db.deleteFrom('activations').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('web_register_keys').where('entitlement_pk', '=', pk).execute();
+  // A load still being written into it stops at its next chunk (its pending row is gone).
+  await db.deleteFrom('pending_key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('key_loads').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('line_items').where('entitlement_pk', '=', pk).execute();
   await db.deleteFrom('entitlement_partners').where('entitlement_pk', '=', pk).execute();
@@ -631,6 +635,7 @@ export async function updateLineItemRecord(db: Db, id: string, changes: LineItem
 
 export async function deleteLineItem(db: Db, id: string): Promise<void> {
   await db.deleteFrom('leases').where('line_item_id', '=', id).execute();
+  await uncountActivationsOf(db, { lineItemId: id });
   await db.deleteFrom('activations').where('line_item_id', '=', id).execute();
   await db.deleteFrom('line_items').where('id', '=', id).execute();
 }

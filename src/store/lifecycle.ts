@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { recountActivation, uncountActivation } from './report-counters.ts';
 
 /**
  * The conditional updates behind lifecycle operations on deployed line items. Each checks, in the
@@ -87,6 +88,8 @@ export async function moveActivation(
   activationId: string,
   to: { lineItemId: string; entitlementPk: string; accountId: string; deviceId: string },
 ): Promise<void> {
+  // The account is a billing key: its counts move with it.
+  await uncountActivation(db, activationId);
   await db
     .updateTable('activations')
     .set({
@@ -97,6 +100,7 @@ export async function moveActivation(
     })
     .where('id', '=', activationId)
     .execute();
+  await recountActivation(db, activationId);
 }
 
 /** Live floating leases follow a transferred line item. */

@@ -10,8 +10,11 @@ import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
 import * as security from './migrations/0009-security.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
+import * as reportCounters from './migrations/0011-report-counters.ts';
 import * as lineItemVersions from './migrations/0012-line-item-versions.ts';
+import * as pendingLoads from './migrations/0013-pending-loads.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
+import * as auditChains from './migrations/0016-audit-chains.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -25,8 +28,11 @@ const migrations: Record<string, Migration> = {
   '0008-operations': operations,
   '0009-security': security,
   '0010-billing-counters': billingTiers,
+  '0011-report-counters': reportCounters,
   '0012-line-item-versions': lineItemVersions,
+  '0013-pending-loads': pendingLoads,
   '0014-two-factor': twoFactor,
+  '0016-audit-chains': auditChains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -75,7 +81,13 @@ async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Pro
   });
 }
 
-async function migrate(store: Store, db: Db): Promise<MigrationReport> {
+/** Up to the migration `name` and no further: for tests of what a later migration does to existing rows. */
+export async function migrateTo(store: Store, name: string): Promise<MigrationReport> {
+  if (!(name in migrations)) throw new Error(`no migration named ${name}`);
+  return migratingAlone(store, (db) => migrate(store, db, name));
+}
+
+async function migrate(store: Store, db: Db, target?: string): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
     const migrator = new Migrator({
       db,
@@ -85,7 +97,7 @@ async function migrate(store: Store, db: Db): Promise<MigrationReport> {
       // exists; each migration stands alone, and a missing one is run whatever its number.
       allowUnorderedMigrations: true,
     });
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await (target === undefined ? migrator.migrateToLatest() : migrator.migrateTo(target));
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that
     // moment by someone else (PostgreSQL: 3F000) fails the look, not the migration. Look again.

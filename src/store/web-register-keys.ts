@@ -1,10 +1,20 @@
 import { sql } from 'kysely';
 import type { KeyState, WebRegisterKey } from '../domain/bulk.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db, Store } from './database.ts';
-import type { Row, RowUpdate } from './schema.ts';
+import type { Database, Row, RowUpdate } from './schema.ts';
 
 type KeyRow = Row<'web_register_keys'>;
+
+/**
+ * The loads still being written (`pending_key_loads`): their keys hold their codes (the primary
+ * key and `keyCodesExist` see them) but are otherwise not there yet, so every read, count and
+ * change of keys goes by `load_id not in` these. There are seldom more than a few.
+ */
+function pendingLoadIds(eb: ExpressionBuilder<Database, 'web_register_keys'>) {
+  return eb.selectFrom('pending_key_loads').select('id');
+}
 
 /** A web register key as services work with it, with the internal keys of its entitlements. */
 export interface KeyRecord {
@@ -60,7 +70,7 @@ export function keyBatchWriter(
   common: { entitlementPk: string; loadId: string; at: string },
 ): KeyBatchWriter {
   if (store.sqlite) {
-    const insert = store.sqlite.prepare(
+    const insert = store.cachedStatement(
       `insert or ignore into web_register_keys (code, key, entitlement_pk, seq, state, load_id, created_at)
        values (?, ?, ?, ?, 'unredeemed', ?, ?)`,
     );
@@ -98,6 +108,7 @@ export async function keyLoadIdsOf(db: Db, codes: string[]): Promise<Map<string,
   return new Map(rows.map((r) => [r.code, r.load_id]));
 }
 
+/** Which of these codes keys hold, pending loads' keys included: their codes are taken. */
 export async function keyCodesExist(db: Db, codes: string[]): Promise<string[]> {
   if (codes.length === 0) return [];
   const rows = await db.selectFrom('web_register_keys').select('code').where('code', 'in', codes).execute();
@@ -174,9 +185,14 @@ export async function insertKeyLoad(db: Db, load: KeyLoad): Promise<void> {
     .execute();
 }
 
-/** The key whose normalised form is `code`. */
+/** The key whose normalised form is `code`, unless its load is still pending. */
 export async function findKeyRecord(db: Db, code: string): Promise<KeyRecord | undefined> {
-  const row = await db.selectFrom('web_register_keys').selectAll().where('code', '=', code).executeTakeFirst();
+  const row = await db
+    .selectFrom('web_register_keys')
+    .selectAll()
+    .where('code', '=', code)
+    .where('load_id', 'not in', pendingLoadIds)
+    .executeTakeFirst();
   return row && toKeyRecord(row);
 }
 
@@ -191,6 +207,7 @@ export async function claimKey(db: Db, code: string, bulkPk: string, at: string)
     .where('code', '=', code)
     .where('entitlement_pk', '=', bulkPk)
     .where('state', '=', 'unredeemed')
+    .where('load_id', 'not in', pendingLoadIds)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
@@ -212,6 +229,7 @@ export async function voidKeys(db: Db, entitlementPk: string, codes: string[], a
     .where('entitlement_pk', '=', entitlementPk)
     .where('code', 'in', codes)
     .where('state', '=', 'unredeemed')
+    .where('load_id', 'not in', pendingLoadIds)
     .returning('code')
     .execute();
   return rows.map((r) => r.code);
@@ -242,6 +260,7 @@ async function changeFirstUnredeemedKeys(
         .select('code')
         .where('entitlement_pk', '=', entitlementPk)
         .where('state', '=', 'unredeemed')
+        .where('load_id', 'not in', pendingLoadIds)
         .orderBy('seq')
         .limit(count),
     )
@@ -261,6 +280,7 @@ export async function moveKeys(db: Db, fromPk: string, toPk: string, codes: stri
     .where('entitlement_pk', '=', fromPk)
     .where('code', 'in', codes)
     .where('state', '=', 'unredeemed')
+    .where('load_id', 'not in', pendingLoadIds)
     .returning('code')
     .execute();
   return rows.map((r) => r.code);
@@ -314,7 +334,11 @@ export async function* iterateKeys(
 }
 
 function keysQuery(db: Db, entitlementPk: string, filter: KeyFilter, afterSeq: number | undefined) {
-  let query = db.selectFrom('web_register_keys').selectAll().where('entitlement_pk', '=', entitlementPk);
+  let query = db
+    .selectFrom('web_register_keys')
+    .selectAll()
+    .where('entitlement_pk', '=', entitlementPk)
+    .where('load_id', 'not in', pendingLoadIds);
   // A literal (from a closed set), so that SQLite may use the partial index of settled keys.
   if (filter.state) query = query.where('state', '=', sql.lit(filter.state));
   if (filter.loadId) query = query.where('load_id', '=', filter.loadId);
@@ -378,6 +402,16 @@ export async function claimIdempotencyKey(
     .where('key', '=', key)
     .executeTakeFirst();
   return row && { requestHash: row.request_hash, response: row.response };
+}
+
+/** Drops a claim that never got its answer. */
+export async function forgetIdempotencyClaim(db: Db, scope: string, key: string): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .where('response', 'is', null)
+    .execute();
 }
 
 export async function saveIdempotentResponse(

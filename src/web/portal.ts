@@ -28,6 +28,7 @@ import { suggestionPages } from './pages/suggestions.tsx';
 import { lineItemPages } from './pages/line-items.tsx';
 import { registerKeyPages } from './pages/register-key.tsx';
 import { reportPages } from './pages/reports.tsx';
+import { statementPages } from './pages/partner-statement.tsx';
 import { signInPages } from './pages/sign-in.tsx';
 import { requireEnrolment, twoFactorPages } from './pages/two-factor.tsx';
 import { twoFactorSignInPages } from './pages/two-factor-sign-in.tsx';
@@ -122,6 +123,7 @@ export async function registerPortal(app: FastifyInstance, ctx: ServiceContext):
         await activationPages(inner);
         await devicePages(inner);
         await reportPages(inner);
+        await statementPages(inner);
         await eventPages(inner);
         await webhookPages(inner);
         await mailPages(inner);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { account, assertProblem, created, partner, product, simpleEntitlement } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { EntitlementBody } from '../../src/http/schemas/entities.ts';
+import type { PageBody, ProblemBody } from '../../src/interface/schemas/common.ts';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$/;
 
@@ -118,20 +120,20 @@ describeEachBackend('simple entitlements', (server) => {
     const customer = await account(api);
     const prod = await product(api);
     const e = await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id });
-    const move = (state: string) => api.post(`/entitlements/${e.id}/state`, { state });
+    const move = (state: string) => api.post<EntitlementBody>(`/entitlements/${e.id}/state`, { state });
     assertProblem(await move('inactive'), 409, 'INVALID_STATE');
     assert.equal((await move('test')).body.state, 'test');
     assertProblem(await move('draft'), 409, 'INVALID_STATE');
     const deployed = await move('deployed');
     assert.equal(deployed.status, 200);
     assert.deepEqual(
-      deployed.body.lineItems.map((li: any) => li.state),
+      deployed.body.lineItems.map((li) => li.state),
       ['deployed'],
     );
     assertProblem(await move('test'), 409, 'INVALID_STATE');
-    assert.equal((await move('inactive')).body.lineItems[0].state, 'inactive');
+    assert.equal((await move('inactive')).body.lineItems[0]?.state, 'inactive');
     assert.equal((await move('deployed')).body.state, 'deployed');
-    assert.equal((await move('obsolete')).body.lineItems[0].state, 'obsolete');
+    assert.equal((await move('obsolete')).body.lineItems[0]?.state, 'obsolete');
     for (const state of ['draft', 'test', 'deployed', 'inactive', 'obsolete'])
       assertProblem(await move(state), 409, 'INVALID_STATE');
     assertProblem(await move('archived'), 400, 'VALIDATION_FAILED');
@@ -309,7 +311,7 @@ describeEachBackend('simple entitlements', (server) => {
       assertProblem(r, status, code);
       if (field)
         assert.ok(
-          r.body.fields?.some((f: any) => f.field === field),
+          (r.body as ProblemBody).fields?.some((f) => f.field === field),
           `${field} in ${r.text}`,
         );
     }
@@ -325,22 +327,24 @@ describeEachBackend('simple entitlements', (server) => {
       made.push(
         await simpleEntitlement(api, { soldTo: customer.id, productId: prod.id, state: i === 0 ? 'test' : 'draft' }),
       );
-    const mine = await api.get(`/entitlements?account=${customer.id}`);
+    const mine = await api.get<PageBody<EntitlementBody>>(`/entitlements?account=${customer.id}`);
     assert.deepEqual(
-      mine.body.items.map((e: any) => e.id),
+      mine.body.items.map((e) => e.id),
       made.map((e) => e.id),
     );
-    const tests = await api.get(`/entitlements?account=${customer.id}&state=test`);
+    const tests = await api.get<PageBody<EntitlementBody>>(`/entitlements?account=${customer.id}&state=test`);
     assert.deepEqual(
-      tests.body.items.map((e: any) => e.id),
+      tests.body.items.map((e) => e.id),
       [made[0]!.id],
     );
     assert.equal((await api.get(`/entitlements?productId=${prod.id}&kind=simple`)).body.items.length, 3);
     const first = await api.get(`/entitlements?account=${customer.id}&limit=2`);
     assert.equal(first.body.items.length, 2);
-    const second = await api.get(`/entitlements?account=${customer.id}&limit=2&cursor=${first.body.nextCursor}`);
+    const second = await api.get<PageBody<EntitlementBody>>(
+      `/entitlements?account=${customer.id}&limit=2&cursor=${first.body.nextCursor}`,
+    );
     assert.deepEqual(
-      second.body.items.map((e: any) => e.id),
+      second.body.items.map((e) => e.id),
       [made[2]!.id],
     );
     assert.equal(second.body.nextCursor, null);

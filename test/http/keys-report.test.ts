@@ -3,6 +3,9 @@ import { it } from 'node:test';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { KeysReportBody, KeysStatementBody } from '../../src/http/routes/reports.ts';
+import type { WebRegisterKeyBody } from '../../src/http/routes/web-register-keys.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 
 describeEachBackend('prepaid stock (keys) report', (server) => {
   it('counts keys put in stock, redeemed, voided and split onward per holder and per product, scoped like activations', async () => {
@@ -16,9 +19,9 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
     const split = await created(
       distributorApi.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 2 }),
     );
-    const [resellerKey] = (await api.get(`/entitlements/${split.id}/web-register-keys`)).body.items.map(
-      (k: any) => k.key,
-    );
+    const [resellerKey] = (
+      await api.get<PageBody<WebRegisterKeyBody>>(`/entitlements/${split.id}/web-register-keys`)
+    ).body.items.map((k) => k.key);
     await created(resellerApi.post(`/web-register-keys/${resellerKey}/redeem`, { accountName: 'R customer' }));
     await created(distributorApi.post(`/web-register-keys/${keys[4]}/redeem`, { accountName: 'D customer' }));
     await created(api.post(`/web-register-keys/${keys[3]}/void`), 200);
@@ -30,9 +33,9 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
     const query = `period=month&from=${month}-01&to=${today}`;
     const mine = new Set([distributor.id, reseller.id, productId]);
     const rows = async (as: typeof api, groupBy: string) =>
-      (await as.get(`/reports/keys?groupBy=${groupBy}&${query}`)).body.items
-        .filter((r: any) => mine.has(r.partnerAccountId ?? r.productId))
-        .map((r: any) => ({ ...r }));
+      (await as.get<KeysReportBody>(`/reports/keys?groupBy=${groupBy}&${query}`)).body.items
+        .filter((r) => mine.has(r.partnerAccountId ?? r.productId ?? ''))
+        .map((r) => ({ ...r }));
     const numbers = { period: month, loaded: 0, generated: 0, splitIn: 0, redeemed: 0, voided: 0, splitOnward: 0 };
     const dRow = {
       partnerAccountId: distributor.id,
@@ -45,7 +48,8 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
       splitOnward: 2,
     };
     const rRow = { partnerAccountId: reseller.id, partnerName: reseller.name, ...numbers, splitIn: 2, redeemed: 1 };
-    const byName = (a: any, b: any) => a.partnerAccountId.localeCompare(b.partnerAccountId);
+    const byName = (a: { partnerAccountId?: string | null }, b: { partnerAccountId?: string | null }) =>
+      (a.partnerAccountId ?? '').localeCompare(b.partnerAccountId ?? '');
     assert.deepEqual((await rows(api, 'partner')).sort(byName), [dRow, rRow].sort(byName));
     assert.deepEqual(
       (await rows(distributorApi, 'partner')).sort(byName),
@@ -60,7 +64,7 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
     assert.deepEqual(byProduct, [
       {
         productId,
-        productName: byProduct[0].productName,
+        productName: byProduct[0]?.productName,
         ...numbers,
         loaded: 5,
         generated: 3,
@@ -70,19 +74,20 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
         splitOnward: 2,
       },
     ]);
-    const quarter = (await api.get(`/reports/keys?period=quarter&from=${month}-01&to=${today}`)).body.items.find(
-      (r: any) => r.partnerAccountId === distributor.id,
-    );
+    const quarter = (
+      await api.get<KeysReportBody>(`/reports/keys?period=quarter&from=${month}-01&to=${today}`)
+    ).body.items.find((r) => r.partnerAccountId === distributor.id);
+    assert.ok(quarter);
     assert.match(quarter.period, /^\d{4}-Q[1-4]$/);
     assert.equal(quarter.loaded, 5);
 
     const statementOf = async (as: typeof api, id: string) =>
-      (await as.get(`/reports/partners/${id}/statement?period=${month}&kind=keys`)).body;
+      (await as.get<KeysStatementBody>(`/reports/partners/${id}/statement?period=${month}&kind=keys`)).body;
     const rs = await statementOf(resellerApi, reseller.id);
     assert.equal(rs.kind, 'keys');
     assert.deepEqual(rs.totals, { loaded: 0, generated: 0, splitIn: 2, redeemed: 1, voided: 0, splitOnward: 0 });
     assert.deepEqual(
-      rs.redeemed.map((l: any) => [l.key, l.stockId, typeof l.entitlementId]),
+      rs.redeemed.map((l) => [l.key, l.stockId, typeof l.entitlementId]),
       [[resellerKey, split.id, 'string']],
     );
     const ds = await statementOf(distributorApi, distributor.id);
@@ -92,7 +97,7 @@ describeEachBackend('prepaid stock (keys) report', (server) => {
       "the distributor's stock and its reseller's",
     );
     assert.deepEqual(
-      ds.voided.map((l: any) => l.key),
+      ds.voided.map((l) => l.key),
       [keys[3]],
     );
     assertProblem(

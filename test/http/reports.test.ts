@@ -5,15 +5,19 @@ import { account, apiKey, assertProblem, created, partner } from '../support/fix
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { billingHistory } from '../support/report-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { ReportBody, StatementBody } from '../../src/http/routes/reports.ts';
+import type { WebRegisterKeyBody } from '../../src/http/routes/web-register-keys.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 
 describeEachBackend('partner billing reports and statements', (server) => {
   it('counts activations, returns and net per partner per month and quarter, without test activations, and statements match', async () => {
     const { api } = server();
     const { p1, p2, customer, a1 } = await billingHistory(server(), { direct: true });
-    const monthly = (await api.get('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31'))
-      .body;
+    const monthly = (
+      await api.get<ReportBody>('/reports/activations?groupBy=partner&period=month&from=2026-10-01&to=2026-12-31')
+    ).body;
     const row = (id: string | null, period: string) =>
-      monthly.items.find((r: any) => r.partnerAccountId === id && r.period === period);
+      monthly.items.find((r) => r.partnerAccountId === id && r.period === period);
     assert.deepEqual(row(p1.id, '2026-10'), {
       partnerAccountId: p1.id,
       partnerName: 'Alpha Distribution',
@@ -41,19 +45,19 @@ describeEachBackend('partner billing reports and statements', (server) => {
       revocations: 1,
       net: 0,
     });
-    assert.equal(row(p2.id, '2026-10').activations, 1);
-    assert.equal(row(null, '2026-10').partnerName, '(sold directly)');
+    assert.equal(row(p2.id, '2026-10')?.activations, 1);
+    assert.equal(row(null, '2026-10')?.partnerName, '(sold directly)');
     assert.equal(
-      monthly.items.reduce((n: number, r: any) => n + r.activations, 0),
+      monthly.items.reduce((n: number, r) => n + r.activations, 0),
       7,
       'the test activation is not billed',
     );
 
     const quarterly = (
-      await api.get('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')
+      await api.get<ReportBody>('/reports/activations?groupBy=partner&period=quarter&from=2026-10-01&to=2026-12-31')
     ).body;
     assert.deepEqual(
-      quarterly.items.find((r: any) => r.partnerAccountId === p1.id),
+      quarterly.items.find((r) => r.partnerAccountId === p1.id),
       {
         partnerAccountId: p1.id,
         partnerName: 'Alpha Distribution',
@@ -73,29 +77,31 @@ describeEachBackend('partner billing reports and statements', (server) => {
     assert.ok(csv.text.includes(`${p1.id},Alpha Distribution,2026-Q4,5,1,1,4`));
 
     const byAccount = (
-      await api.get('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')
+      await api.get<ReportBody>('/reports/activations?groupBy=account&period=quarter&from=2026-10-01&to=2026-12-31')
     ).body.items;
-    assert.equal(byAccount.find((r: any) => r.accountId === customer.id).activations, 5);
+    assert.equal(byAccount.find((r) => r.accountId === customer.id)?.activations, 5);
     const byProduct = (
-      await api.get('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')
+      await api.get<ReportBody>('/reports/activations?groupBy=product&period=quarter&from=2026-10-01&to=2026-12-31')
     ).body.items;
-    assert.equal(byProduct.find((r: any) => r.productId === a1.product.id).productName, `${a1.product.name} 5.0`);
+    assert.equal(byProduct.find((r) => r.productId === a1.product.id)?.productName, `${a1.product.name} 5.0`);
 
     const p1Api = api.as(await apiKey(api, 'partner', p1.id));
-    const own = (await p1Api.get('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31')).body.items;
+    const own = (await p1Api.get<ReportBody>('/reports/activations?period=quarter&from=2026-10-01&to=2026-12-31')).body
+      .items;
     assert.deepEqual(
-      own.map((r: any) => r.partnerAccountId),
+      own.map((r) => r.partnerAccountId),
       [p1.id],
       'a partner sees only its own rows',
     );
 
     for (const period of ['2026-11', '2026-Q4']) {
-      const statement = (await p1Api.get(`/reports/partners/${p1.id}/statement?period=${period}`)).body;
+      const statement = (await p1Api.get<StatementBody>(`/reports/partners/${p1.id}/statement?period=${period}`)).body;
       const reportRow = (
-        await api.get(
+        await api.get<ReportBody>(
           `/reports/activations?period=${period.includes('Q') ? 'quarter' : 'month'}&from=2026-10-01&to=2026-12-31`,
         )
-      ).body.items.find((r: any) => r.partnerAccountId === p1.id && r.period === period);
+      ).body.items.find((r) => r.partnerAccountId === p1.id && r.period === period);
+      assert.ok(reportRow, `a row of ${period}`);
       assert.deepEqual(
         statement.totals,
         {
@@ -128,16 +134,24 @@ describeEachBackend('partner billing reports and statements', (server) => {
       'NOT_FOUND',
     );
     assertProblem(
-      await api.as(await apiKey(api, 'customer', customer.id)).get('/reports/activations'),
+      await api.as(await apiKey(api, 'customer', customer.id)).get<ReportBody>('/reports/activations'),
       403,
       'FORBIDDEN',
     );
     assertProblem(await api.get(`/reports/partners/${customer.id}/statement?period=2026-Q4`), 422, 'UNPROCESSABLE');
     assertProblem(await api.get(`/reports/partners/${p1.id}/statement?period=2026-Q5`), 400, 'VALIDATION_FAILED');
     assertProblem(await api.get(`/reports/partners/acc_missing/statement?period=2026-Q4`), 404, 'NOT_FOUND');
-    assertProblem(await api.get('/reports/activations?from=2026-12-01&to=2026-11-01'), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.get('/reports/activations?from=2026-01-01&to=9999-12-31'), 400, 'VALIDATION_FAILED');
-    assertProblem(await api.get('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
+    assertProblem(
+      await api.get<ReportBody>('/reports/activations?from=2026-12-01&to=2026-11-01'),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await api.get<ReportBody>('/reports/activations?from=2026-01-01&to=9999-12-31'),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(await api.get<ReportBody>('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
   });
   it('bills a make-to-order entitlement sold to a partner without named channel partners to that partner', async () => {
     const { api } = server();
@@ -148,11 +162,13 @@ describeEachBackend('partner billing reports and statements', (server) => {
     await created(api.as(null).post('/activations', { code: sold.code, fingerprint: 'mto-1' }));
     await created(api.as(null).post('/activations', { code: direct.code, fingerprint: 'direct-1' }));
     const period = new Date().toISOString().slice(0, 7);
-    const rows = (await api.get(`/reports/activations?groupBy=partner&period=month&from=${period}-01&to=${period}-28`))
-      .body.items;
-    assert.equal(rows.find((r: any) => r.partnerAccountId === p.id)?.activations, 1);
+    const rows = (
+      await api.get<ReportBody>(`/reports/activations?groupBy=partner&period=month&from=${period}-01&to=${period}-28`)
+    ).body.items;
+    assert.equal(rows.find((r) => r.partnerAccountId === p.id)?.activations, 1);
     const partnerApi = api.as(await apiKey(api, 'partner', p.id));
-    const statement = (await partnerApi.get(`/reports/partners/${p.id}/statement?period=${period}`)).body;
+    const statement = (await partnerApi.get<StatementBody>(`/reports/partners/${p.id}/statement?period=${period}`))
+      .body;
     assert.equal(statement.totals.activations, 1);
   });
 
@@ -165,9 +181,9 @@ describeEachBackend('partner billing reports and statements', (server) => {
     const split = await created(
       distributorApi.post(`/entitlements/${bulk.id}/split`, { partnerAccountId: reseller.id, count: 2 }),
     );
-    const [resellerKey] = (await api.get(`/entitlements/${split.id}/web-register-keys`)).body.items.map(
-      (k: any) => k.key,
-    );
+    const [resellerKey] = (
+      await api.get<PageBody<WebRegisterKeyBody>>(`/entitlements/${split.id}/web-register-keys`)
+    ).body.items.map((k) => k.key);
     const theirs = await created(
       resellerApi.post(`/web-register-keys/${resellerKey}/redeem`, { accountName: 'R end' }),
     );
@@ -184,35 +200,39 @@ describeEachBackend('partner billing reports and statements', (server) => {
     // Other tests of this file activate this month too: only this test's partners and customers count.
     const mine = new Set([distributor.id, reseller.id, theirs.soldTo, own.soldTo]);
     const rows = async (as: typeof api, groupBy: string) =>
-      (await as.get(`/reports/activations?groupBy=${groupBy}&${range}`)).body.items
-        .map((r: any) => [r.partnerAccountId ?? r.accountId, r.activations, r.returns, r.revocations, r.net])
-        .filter((r: any) => mine.has(r[0]));
+      (await as.get<ReportBody>(`/reports/activations?groupBy=${groupBy}&${range}`)).body.items
+        .map((r) => [r.partnerAccountId ?? r.accountId, r.activations, r.returns, r.revocations, r.net])
+        .filter((r) => mine.has(r[0]));
     assert.deepEqual(
       await rows(resellerApi, 'account'),
       [[theirs.soldTo, 1, 0, 1, 1]],
       'the reseller sees its own row',
     );
     assert.deepEqual(
-      new Set((await rows(distributorApi, 'account')).map((r: any) => r[0])),
+      new Set((await rows(distributorApi, 'account')).map((r) => r[0])),
       new Set([theirs.soldTo, own.soldTo]),
       "the distributor sees its resellers' rows",
     );
     assert.deepEqual(await rows(api, 'partner'), [[distributor.id, 2, 0, 1, 2]], 'billed to tier 1');
     const byHolder = await rows(api, 'holder');
     assert.deepEqual(
-      byHolder.sort((a: any, b: any) => String(a[0]).localeCompare(String(b[0]))),
+      byHolder.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
       [
         [distributor.id, 1, 0, 0, 1],
         [reseller.id, 1, 0, 1, 1],
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
-    const statement = (await resellerApi.get(`/reports/partners/${reseller.id}/statement?period=${month}`)).body;
+    const statement = (
+      await resellerApi.get<StatementBody>(`/reports/partners/${reseller.id}/statement?period=${month}`)
+    ).body;
     assert.deepEqual(statement.totals, { activations: 1, returns: 0, revocations: 1, net: 1 });
     assert.equal(statement.revocations.length, 1);
-    const tier1 = (await distributorApi.get(`/reports/partners/${distributor.id}/statement?period=${month}`)).body;
+    const tier1 = (
+      await distributorApi.get<StatementBody>(`/reports/partners/${distributor.id}/statement?period=${month}`)
+    ).body;
     assert.deepEqual(tier1.totals, { activations: 2, returns: 0, revocations: 1, net: 2 });
     assertProblem(
-      await resellerApi.get(`/reports/partners/${distributor.id}/statement?period=${month}`),
+      await resellerApi.get<StatementBody>(`/reports/partners/${distributor.id}/statement?period=${month}`),
       404,
       'NOT_FOUND',
     );

@@ -7,7 +7,7 @@ import { migrateToLatest } from '../../src/store/migrate.ts';
 import { type OutboxMessage, claimDue, findOutboxMessage, listAttempts } from '../../src/store/outbox.ts';
 import { type FreshDatabase, backends } from '../support/backends.ts';
 
-const options = { pollMs: 20, leaseMs: 400, batchSize: 50, retentionMs: 86_400_000 };
+const options = { pollMs: 20, leaseMs: 400, batchSize: 50, retentionMs: 86_400_000, auditChain: false };
 
 /** A kind of delivery made for these tests: it records what it is given and answers as told. */
 function recordingHandler(kind: string, answer: (message: OutboxMessage, seen: number) => DeliveryOutcome) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listAccounts, insertAccount, findAccount } from '../../src/store/accounts.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
-import { appendEvent, listEvents } from '../../src/store/events.ts';
+import { appendChainedEvents, listEvents } from '../../src/store/events.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { backends, type FreshDatabase } from '../support/backends.ts';
 
@@ -62,8 +62,7 @@ for (const backend of backends) {
       const payload = { nested: { list: [1, 'two', null, true], emoji: '🙂', quote: '"' }, n: 1.5 };
       const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.001Z', '2026-12-31T23:59:59.999Z'];
       for (const [i, at] of times.entries()) {
-        await appendEvent(
-          store.db,
+        await appendChainedEvents(store.db, [
           {
             id: `evt_${i}`,
             at,
@@ -74,8 +73,7 @@ for (const backend of backends) {
             before: null,
             after: payload,
           },
-          true,
-        );
+        ]);
       }
       const page = await listEvents(store.db, { action: 'test.json', from: times[1] }, {});
       assert.deepEqual(

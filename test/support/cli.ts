@@ -31,15 +31,18 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
-/** `licentia serve` in its own process; resolves once it answers on its port. */
+/**
+ * `licentia serve` in its own process; resolves once it answers on its port. `bin` runs another
+ * checkout's server (a benchmark's baseline); `nodeArgs` go to node (e.g. a CPU profile).
+ */
 export async function spawnServer(
   env: Record<string, string>,
   cwd?: string,
-  nodeArgs: readonly string[] = [],
+  options: { bin?: string; nodeArgs?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? BIN, 'serve'], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,16 +55,27 @@ export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> 
         tags: ['Audit log'],
         summary: 'Signed checkpoints of the hash-chained audit log, newest first',
         description:
-          'Each event carries the SHA-256 of the one before it; periodically the server signs the head of the chain ' +
-          '(`count` events, ending in `hash`) with its licence signing key (`kid`, in the JWKS). `signature` is a compact ' +
-          'JWS (EdDSA) of `{chain, count, hash, at}`. Keep copies elsewhere: `licentia audit verify` checks the log against them.',
+          'The log is split into chains by subject (all events of one subject lie in one chain, in order); each event ' +
+          'carries the SHA-256 of the one before it in its chain. Periodically the server signs the heads of all chains ' +
+          'at once (for each chain that has events: its `count` of events, ending in `hash`) with its licence signing key ' +
+          '(`kid`, in the JWKS). `signature` is a compact JWS (EdDSA) of `{count, heads, at}`; checkpoints signed before ' +
+          'the log was split sign `{chain: "main", count, hash, at}`, the one chain there was, now chain 0. Keep copies ' +
+          'elsewhere: `licentia audit verify` checks the log against them.',
         querystring: Strict({ ...PageQuery }),
         response: {
           200: PageOf(
             Type.Object({
-              chain: Type.String(),
-              count: Type.Integer({ minimum: 1, description: 'How many events the checkpoint covers.' }),
-              hash: Type.String({ description: "The hash of the chain's last event covered." }),
+              count: Type.Integer({
+                minimum: 1,
+                description: 'How many events the checkpoint covers, all chains together.',
+              }),
+              heads: Type.Array(
+                Type.Object({
+                  chain: Type.Integer({ minimum: 0 }),
+                  count: Type.Integer({ minimum: 1, description: 'How many events the chain held.' }),
+                  hash: Type.String({ description: "The hash of the chain's last event covered." }),
+                }),
+              ),
               at: Type.String({ format: 'date-time' }),
               kid: Type.String(),
               signature: Type.String(),

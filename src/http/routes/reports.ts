@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type TInteger, Type } from 'typebox';
+import { type Static, type TInteger, Type } from 'typebox';
 import { periodKinds } from '../../domain/periods.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
@@ -50,6 +50,24 @@ const Entry = Type.Object({
   device: Type.String({ description: 'A hash of the device fingerprint.' }),
 });
 
+const ReportSchema = Type.Object({
+  groupBy: StringEnum(reportGroups),
+  period: StringEnum(periodKinds),
+  from: DateOnly,
+  to: DateOnly,
+  items: Type.Array(Row),
+});
+export type ReportBody = Static<typeof ReportSchema>;
+
+const KeysReportSchema = Type.Object({
+  groupBy: StringEnum(keyReportGroups),
+  period: StringEnum(periodKinds),
+  from: DateOnly,
+  to: DateOnly,
+  items: Type.Array(KeysRow),
+});
+export type KeysReportBody = Static<typeof KeysReportSchema>;
+
 const wantsCsv = (accept: string | undefined) => (accept ?? '').includes('text/csv');
 
 export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -71,13 +89,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
           200: {
             content: {
               'application/json': {
-                schema: Type.Object({
-                  groupBy: StringEnum(reportGroups),
-                  period: StringEnum(periodKinds),
-                  from: DateOnly,
-                  to: DateOnly,
-                  items: Type.Array(Row),
-                }),
+                schema: ReportSchema,
               },
               'text/csv': { schema: Type.String() },
             },
@@ -115,13 +127,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
           200: {
             content: {
               'application/json': {
-                schema: Type.Object({
-                  groupBy: StringEnum(keyReportGroups),
-                  period: StringEnum(periodKinds),
-                  from: DateOnly,
-                  to: DateOnly,
-                  items: Type.Array(KeysRow),
-                }),
+                schema: KeysReportSchema,
               },
               'text/csv': { schema: Type.String() },
             },
@@ -226,3 +232,5 @@ const KeysStatementSchema = Type.Object({
   voided: Type.Array(KeyLine),
   truncated: Type.Boolean(),
 });
+export type StatementBody = Static<typeof ActivationsStatement>;
+export type KeysStatementBody = Static<typeof KeysStatementSchema>;

@@ -80,7 +80,9 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
             'spaces trimmed; streamed, so a million keys load in one request), or JSON `{keys:[…]}`, `{key}` or ' +
             '`{generate: N, prefix?}`. Keys are 4–64 of `A-Z a-z 0-9 - _ .`, unique in the whole system, ' +
             'compared without case or hyphens. All or nothing: one bad key rejects the load with `422 KEYS_REJECTED` ' +
-            'listing every rejected key, unless `?partial=true`. Send an `Idempotency-Key` header to retry safely.',
+            'listing every rejected key, unless `?partial=true`. None of the keys is listed, counted or redeemable ' +
+            'before the answer, but their codes are taken from the start. Send an `Idempotency-Key` header to retry ' +
+            'safely (`409 IDEMPOTENCY_CONFLICT` while the first request with it is still loading).',
           params: IdParams,
           querystring: Partial,
           body: {

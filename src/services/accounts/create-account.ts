@@ -16,13 +16,23 @@ export interface CreateAccountInput {
 }
 
 /**
+ * Whether this person places accounts in the hierarchy (chooses a new account's parent, moves one):
+ * the producer's. A partner's new accounts go below itself, and stay where they are.
+ */
+export function mayChooseParentAccount(actor: Actor): boolean {
+  return isProducer(actor);
+}
+
+/**
  * The producer creates any account. A partner creates its own customers, below itself; that is
  * how it registers an end customer the producer never learns more about than a name.
  */
 export async function createAccount(ctx: ServiceContext, actor: Actor, input: CreateAccountInput): Promise<Account> {
   requireRole(actor, ['admin', 'operator', 'partner']);
   return inTransaction(ctx, async (tx, at) => {
-    const parentAccountId = isProducer(actor) ? (input.parentAccountId ?? null) : partnerParent(actor, input);
+    const parentAccountId = mayChooseParentAccount(actor)
+      ? (input.parentAccountId ?? null)
+      : partnerParent(actor, input);
     await checkAccountShape(tx, input.type, parentAccountId, input.anonymous ?? false);
     const account = await insertAnonymousOrNamedAccount(tx, actor, at, {
       name: input.name,

@@ -2,10 +2,10 @@ import type { Account } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import { findAccount, isSameOrDescendant, lockAccountHierarchy, updateAccountRecord } from '../../store/accounts.ts';
-import { isProducer, ownAccountId, requireRole, scopeOf } from '../access.ts';
+import { ownAccountId, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { checkAccountShape } from './create-account.ts';
+import { checkAccountShape, mayChooseParentAccount } from './create-account.ts';
 
 export interface UpdateAccountInput {
   name?: string | undefined;
@@ -23,7 +23,7 @@ export async function updateAccount(
   return inTransaction(ctx, async (tx, at) => {
     const before = await findAccount(tx, id, scopeOf(actor));
     if (!before) throw notFound(`Account ${id}`);
-    if (!isProducer(actor)) {
+    if (!mayChooseParentAccount(actor)) {
       if (before.parentAccountId === null || before.id === ownAccountId(actor)) {
         throw new AppError('FORBIDDEN', 'A partner may change only the accounts of its own customers.');
       }

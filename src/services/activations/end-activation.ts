@@ -43,6 +43,11 @@ export async function returnActivation(
   });
 }
 
+/** Whether to offer this person revoking an activation: withdrawing a licence is the producer's. */
+export function mayRevokeActivations(actor: Actor): boolean {
+  return isProducer(actor);
+}
+
 /** The producer withdraws a licence for good (a stolen machine, a refund). Its count comes back. */
 export async function revokeActivation(ctx: ServiceContext, actor: Actor, id: string): Promise<Activation> {
   requireProducer(actor);

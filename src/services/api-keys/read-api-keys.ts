@@ -3,13 +3,18 @@ import type { ApiKey } from '../../domain/api-keys.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import { findApiKey, listApiKeys as listRows } from '../../store/api-keys.ts';
-import { requireAdmin } from '../access.ts';
+import { hasRole, requireAdmin } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 
 export interface ApiKeyFilter {
   role?: Role | undefined;
   accountId?: string | undefined;
   revoked?: boolean | undefined;
+}
+
+/** Whether to offer this person the API keys (the menu entry): managing them is the admins'. */
+export function mayManageApiKeys(actor: Actor): boolean {
+  return hasRole(actor, ['admin']);
 }
 
 export async function listApiKeys(

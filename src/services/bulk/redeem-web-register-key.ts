@@ -252,9 +252,17 @@ async function entitlementIdFor(tx: Db, bulk: EntitlementRecord, key: KeyRecord)
   return id;
 }
 
+/**
+ * The partner a key of this stock is registered under: the partner acting, or for the producer the
+ * stock's buyer. A new anonymous customer goes below it; the register page offers it and its customers.
+ */
+export function registeringPartner(actor: Actor, stock: { soldTo: string | null }): string | null {
+  return isProducer(actor) ? stock.soldTo : ownAccountId(actor);
+}
+
 async function ownerFor(tx: Db, actor: Actor, bulk: EntitlementRecord, input: RedeemInput): Promise<RedemptionOwner> {
   if (input.accountName !== undefined) {
-    const parentAccountId = isProducer(actor) ? bulk.soldTo : ownAccountId(actor);
+    const parentAccountId = registeringPartner(actor, bulk);
     if (!parentAccountId) throw new Error('bulk entitlement without a partner');
     return { newAnonymous: { name: input.accountName, parentAccountId } };
   }

@@ -3,11 +3,20 @@ import type { Feature, LicenseModel, LicenseModelKind, Product } from '../../dom
 import { notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import * as catalog from '../../store/catalog.ts';
-import { requireRole } from '../access.ts';
+import { isProducer, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 
 /** The catalogue is not secret from anyone holding a key: partners and customers see what they sell and use. */
 const readers = ['admin', 'operator', 'partner', 'customer'] as const;
+
+/**
+ * Whether to offer this person the catalogue's forms (new and edit of products, features and
+ * licence models): changing the catalogue is the producer's (`createProduct`, `createFeature`,
+ * `createLicenseModel` and `updateProduct` require it).
+ */
+export function mayEditCatalog(actor: Actor): boolean {
+  return isProducer(actor);
+}
 
 export async function listLicenseModels(
   ctx: ServiceContext,

@@ -16,7 +16,7 @@ import {
   insertLineItems,
   loadEntitlementByPk,
 } from '../../store/entitlements.ts';
-import { requireProducer } from '../access.ts';
+import { isProducer, requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
@@ -59,6 +59,15 @@ export interface CreateBulkEntitlementInput extends CommonInput {
 }
 
 export type CreateEntitlementInput = CreateSimpleEntitlementInput | CreateBulkEntitlementInput;
+
+/**
+ * Whether to offer this person making, editing, moving, regenerating and deleting entitlements: the
+ * producer's (`createEntitlement`, `updateEntitlement`, `changeEntitlementState`,
+ * `regenerateEntitlementIds` and `deleteEntitlement` require it).
+ */
+export function mayManageEntitlements(actor: Actor): boolean {
+  return isProducer(actor);
+}
 
 export async function createEntitlement(
   ctx: ServiceContext,

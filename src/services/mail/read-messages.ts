@@ -19,6 +19,11 @@ export function messageScope(actor: Actor): string | undefined {
   return accountId;
 }
 
+/** Whether the actor reads every message (and so is told how mail leaves): the producer's. */
+export function readsEveryMessage(actor: Actor): boolean {
+  return messageScope(actor) === undefined;
+}
+
 export async function listVisibleMessages(
   ctx: ServiceContext,
   actor: Actor,

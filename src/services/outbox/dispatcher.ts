@@ -51,6 +51,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
 import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
 import type { Db, Store } from '../../store/database.ts';
+import { runTransaction } from '../transaction-scope.ts';
 import {
   type AttemptRecord,
   type NewOutboxMessage,
@@ -128,6 +129,8 @@ export interface DispatcherOptions {
   batchSize: number;
   /** How long attempts and finished messages are kept. */
   retentionMs: number;
+  /** Whether the audit events that handlers write with an outcome are chained (`config.auditChain`). */
+  auditChain: boolean;
 }
 
 export function dispatcherOptions(config: Config): DispatcherOptions {
@@ -136,6 +139,7 @@ export function dispatcherOptions(config: Config): DispatcherOptions {
     leaseMs: config.outboxLeaseMs,
     batchSize: 100,
     retentionMs: 30 * 86_400_000,
+    auditChain: config.auditChain,
   };
 }
 
@@ -314,7 +318,8 @@ export class Dispatcher {
   async #settleAll(results: Attempted[]): Promise<void> {
     if (results.length === 0) return;
     let followed = false;
-    await this.#store.transaction(async (tx) => {
+    // Handlers audit what an outcome changes (an endpoint disabled, a message failed).
+    await runTransaction(this.#store, this.#options.auditChain, async (tx) => {
       const attempts: { outboxId: string; attempt: AttemptRecord }[] = [];
       const held = await settleAll(
         tx,

@@ -46,12 +46,14 @@ export async function partnerStatement(
 ): Promise<Statement> {
   const { partner, range } = await statementScope(ctx, actor, partnerId, period);
   const db = ctx.store.db;
-  const options = { groupBy: 'partner' as const, from: range.from, to: range.to, partnerId: partner.id };
-  const [issued, returned, revoked] = await Promise.all([
-    monthlyCounts(db, 'issued', options),
-    monthlyCounts(db, 'returned', options),
-    monthlyCounts(db, 'revoked', options),
-  ]);
+  const options = {
+    groupBy: 'partner' as const,
+    from: range.from,
+    to: range.to,
+    partnerId: partner.id,
+    now: ctx.now().toISOString(),
+  };
+  const { issued, returned, revoked } = await monthlyCounts(db, options);
   const sum = (counts: { count: number }[]) => counts.reduce((n, c) => n + c.count, 0);
   const activations = sum(issued);
   const returns = sum(returned);

@@ -1,4 +1,5 @@
 import type { Actor } from '../../domain/actors.ts';
+import { type WebhookEventType, eventTypeNames, isAdminOnly } from '../../domain/webhooks.ts';
 import { AppError, notFound } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
 import {
@@ -22,6 +23,20 @@ export function endpointReaderScope(actor: Actor): EndpointOwner {
   if (actor.type === 'system' || actor.role !== 'partner') return { kind: 'all' };
   if (actor.accountId === null) throw new AppError('FORBIDDEN', 'A partner credential must belong to an account.');
   return { kind: 'account', accountId: actor.accountId };
+}
+
+/** Whether the actor reads the endpoints of every owner (the producer's staff), not only its own account's. */
+export function readsEveryEndpoint(actor: Actor): boolean {
+  return endpointReaderScope(actor).kind === 'all';
+}
+
+/**
+ * The event types this person's endpoints can hear, to offer as subscriptions: a partner's never
+ * hear the producer's own administration (the fan-out skips admin-only types for account endpoints).
+ */
+export function hearableEventTypes(actor: Actor): WebhookEventType[] {
+  const everyOwner = readsEveryEndpoint(actor);
+  return eventTypeNames.filter((type) => everyOwner || !isAdminOnly(type));
 }
 
 export function endpointWriterScope(actor: Actor): EndpointOwner {

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { GENESIS_HASH, MAIN_CHAIN, eventHash } from '../../domain/audit-chain.ts';
+import { GENESIS_HASH, eventHash } from '../../domain/audit-chain.ts';
 
 interface EventRow {
   id: string;
@@ -58,7 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`update events set seq = ${seq}, prev_hash = ${prev}, hash = ${hash} where id = ${row.id}`.execute(db);
     prev = hash;
   }
-  await sql`insert into audit_chain_heads (chain, seq, hash) values (${MAIN_CHAIN}, ${seq}, ${prev})`.execute(db);
+  await sql`insert into audit_chain_heads (chain, seq, hash) values ('main', ${seq}, ${prev})`.execute(db);
   await db.schema.createIndex('events_chain_seq').unique().on('events').column('seq').execute();
 }
 

@@ -1,5 +1,7 @@
 import type { ComponentChildren } from 'preact';
-import type { Role } from '../../domain/actors.ts';
+import type { Actor, Role } from '../../domain/actors.ts';
+import { mayManageApiKeys } from '../../services/api-keys/read-api-keys.ts';
+import { portalView } from '../../services/portal-view.ts';
 import { usePage } from '../page-context.ts';
 
 interface NavEntry {
@@ -7,11 +9,10 @@ interface NavEntry {
   label: string;
 }
 
-/** What each role finds in the menu; the services decide what each page then shows it. */
-export function navigationFor(role: Role | undefined, anonymous: boolean): NavEntry[] {
-  switch (role) {
-    case 'admin':
-    case 'operator':
+/** What each person finds in the menu of its portal; the services decide what each page then shows it. */
+export function navigationFor(actor: Actor): NavEntry[] {
+  switch (portalView(actor)) {
+    case 'producer':
       return [
         { href: '/portal', label: 'Home' },
         { href: '/portal/catalog', label: 'Catalogue' },
@@ -24,7 +25,7 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/outbox', label: 'Outbox' },
         { href: '/portal/users', label: 'Users' },
         { href: '/portal/webhooks', label: 'Webhooks' },
-        ...(role === 'admin' ? [{ href: '/portal/api-keys', label: 'API keys' }] : []),
+        ...(mayManageApiKeys(actor) ? [{ href: '/portal/api-keys', label: 'API keys' }] : []),
       ];
     case 'partner':
       return [
@@ -40,15 +41,13 @@ export function navigationFor(role: Role | undefined, anonymous: boolean): NavEn
         { href: '/portal/webhooks', label: 'Webhooks' },
       ];
     case 'customer':
-      return anonymous
-        ? [{ href: '/portal', label: 'Home' }]
-        : [
-            { href: '/portal', label: 'Home' },
-            { href: '/portal/entitlements', label: 'Entitlements' },
-            { href: '/portal/activations', label: 'Devices and licences' },
-          ];
-    default:
-      return [];
+      return [
+        { href: '/portal', label: 'Home' },
+        { href: '/portal/entitlements', label: 'Entitlements' },
+        { href: '/portal/activations', label: 'Devices and licences' },
+      ];
+    case 'end-customer':
+      return [{ href: '/portal', label: 'Home' }];
   }
 }
 
@@ -78,7 +77,7 @@ export interface LayoutProps {
 export function Layout({ title, actions, lead, charts, children }: LayoutProps) {
   const page = usePage();
   const session = page.session;
-  const nav = navigationFor(session?.user.role, session?.actor.accountAnonymous ?? false);
+  const nav = session ? navigationFor(session.actor) : [];
   return (
     <html lang="en">
       <head>

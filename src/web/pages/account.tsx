@@ -7,7 +7,7 @@ import type { Page } from '../../domain/paging.ts';
 import type { User } from '../../domain/users.ts';
 import { AccountChanges, AccountInput, ContactInput, HandOverInput } from '../../interface/schemas/accounts-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
-import { isProducer } from '../../services/access.ts';
+import { mayChooseParentAccount } from '../../services/accounts/create-account.ts';
 import { createContact } from '../../services/accounts/create-contact.ts';
 import { handOverAccount } from '../../services/accounts/hand-over-account.ts';
 import { getAccount, listAccounts, listContacts } from '../../services/accounts/read-accounts.ts';
@@ -317,7 +317,7 @@ export async function accountDetailPages(web: Web): Promise<void> {
         ? await refusalOf(ctx, (c) => handOverAccount(c, actor, id, { name: 'Preview' }))
         : undefined,
     };
-    const parents = isProducer(actor) && !refusals.edit ? await namedAccounts(ctx, actor) : undefined;
+    const parents = mayChooseParentAccount(actor) && !refusals.edit ? await namedAccounts(ctx, actor) : undefined;
     return {
       account,
       known,
@@ -354,7 +354,7 @@ export async function accountDetailPages(web: Web): Promise<void> {
           ctx,
           actor,
           id,
-          isProducer(actor) ? { ...input, parentAccountId: input.parentAccountId ?? null } : input,
+          mayChooseParentAccount(actor) ? { ...input, parentAccountId: input.parentAccountId ?? null } : input,
         ),
       done: (account) => render.redirect(reply, `/portal/accounts/${account.id}`, `Account “${account.name}” saved.`),
       again: async (state) => <AccountPage view={await accountView(actor, id, { editState: state })} />,

@@ -3,8 +3,8 @@ import { type Account, accountTypes } from '../../domain/accounts.ts';
 import type { Actor } from '../../domain/actors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { AccountInput } from '../../interface/schemas/accounts-inputs.ts';
-import { isProducer } from '../../services/access.ts';
-import { createAccount } from '../../services/accounts/create-account.ts';
+import { portalView } from '../../services/portal-view.ts';
+import { createAccount, mayChooseParentAccount } from '../../services/accounts/create-account.ts';
 import { listAccounts } from '../../services/accounts/read-accounts.ts';
 import { AccountPicker } from '../components/account-picker.tsx';
 import { CheckboxField, Form, SelectField, TextField } from '../components/form.tsx';
@@ -55,9 +55,14 @@ export function treeOrder(accounts: Account[]): TreeRow[] {
 }
 
 function titleFor(actor: Actor): string {
-  if (actor.type === 'user' && actor.role === 'partner') return 'Customers';
-  if (actor.type === 'user' && actor.role === 'customer') return 'Your account';
-  return 'Accounts';
+  switch (portalView(actor)) {
+    case 'producer':
+      return 'Accounts';
+    case 'partner':
+      return 'Customers';
+    default:
+      return 'Your account';
+  }
 }
 
 function AccountsPage({
@@ -154,29 +159,30 @@ function AccountsPage({
 
 function NewAccountPage({
   state,
-  producer,
+  placesAccounts,
   parents,
   parentAccountId,
 }: {
   state: FormState;
-  producer: boolean;
+  /** The producer's form: any type of account, anywhere in the hierarchy (`mayChooseParentAccount`). */
+  placesAccounts: boolean;
   parents: Page<Account>;
   parentAccountId: string | undefined;
 }) {
   return (
     <Layout
-      title={producer ? 'New account' : 'New customer'}
+      title={placesAccounts ? 'New account' : 'New customer'}
       lead={
-        producer
+        placesAccounts
           ? 'A customer owns entitlements and devices; a partner resells and may have accounts below it.'
           : 'A customer of yours. An anonymous one carries only the name you give it: the producer learns nothing else about it.'
       }
     >
       <Section title="The account">
         <div class="narrow">
-          <Form action="/portal/accounts" state={state} submit={producer ? 'Create account' : 'Create customer'}>
+          <Form action="/portal/accounts" state={state} submit={placesAccounts ? 'Create account' : 'Create customer'}>
             <TextField name="name" label="Name" state={state} required />
-            {producer ? (
+            {placesAccounts ? (
               <>
                 <SelectField
                   name="type"
@@ -207,7 +213,7 @@ function NewAccountPage({
               label="Anonymous end customer"
               state={state}
               hint={
-                producer
+                placesAccounts
                   ? 'For a customer below a partner that keeps its end customers to itself: only the name is kept, no contacts, no users.'
                   : 'Only the name is kept: no contacts, no users. The customer can activate, but not browse entitlements.'
               }
@@ -254,8 +260,8 @@ export async function accountPages(web: Web): Promise<void> {
   const newPage = async (actor: Actor, state: FormState, parentAccountId: string | undefined) => (
     <NewAccountPage
       state={state}
-      producer={isProducer(actor)}
-      parents={isProducer(actor) ? await namedAccounts(ctx, actor) : { items: [], nextCursor: null }}
+      placesAccounts={mayChooseParentAccount(actor)}
+      parents={mayChooseParentAccount(actor) ? await namedAccounts(ctx, actor) : { items: [], nextCursor: null }}
       parentAccountId={parentAccountId}
     />
   );

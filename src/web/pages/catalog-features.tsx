@@ -2,9 +2,9 @@ import { Type } from 'typebox';
 import type { Feature } from '../../domain/catalog.ts';
 import type { Page } from '../../domain/paging.ts';
 import { FeatureInput } from '../../interface/schemas/catalog-inputs.ts';
-import { isProducer, requireProducer } from '../../services/access.ts';
+import { requireProducer } from '../../services/access.ts';
 import { createFeature } from '../../services/catalog/create-feature.ts';
-import { listFeatures } from '../../services/catalog/read-catalog.ts';
+import { listFeatures, mayEditCatalog } from '../../services/catalog/read-catalog.ts';
 import { FieldRow, Form, TextArea, TextField } from '../components/form.tsx';
 import { Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
@@ -23,14 +23,14 @@ const FeatureListQuery = Type.Object({
 function FeaturesPage({
   features,
   query,
-  producer,
+  mayEdit,
 }: {
   features: Page<Feature>;
   query: Record<string, string | undefined>;
-  producer: boolean;
+  mayEdit: boolean;
 }) {
   return (
-    <CatalogList producer={producer} create={{ href: '/portal/catalog/features/new', label: 'New feature' }}>
+    <CatalogList mayEdit={mayEdit} create={{ href: '/portal/catalog/features/new', label: 'New feature' }}>
       <Section title="Features">
         <FilterBar action="/portal/catalog/features">
           <TextField name="name" label="Name contains" type="search" value={query.name} />
@@ -40,7 +40,7 @@ function FeaturesPage({
           rows={features.items}
           empty={{
             title: query.name ? 'No features match.' : 'No features yet.',
-            body: producer ? (
+            body: mayEdit ? (
               <p>
                 Features are the capabilities a licence lists. <a href="/portal/catalog/features/new">Create one</a>,
                 then add it to products.
@@ -98,7 +98,7 @@ export async function featurePages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <FeaturesPage features={features} query={shownQuery(query)} producer={isProducer(actor)} />,
+      <FeaturesPage features={features} query={shownQuery(query)} mayEdit={mayEditCatalog(actor)} />,
     );
   });
 

@@ -3,9 +3,14 @@ import { type LicenseModel, type Product, licenseModelKinds } from '../../domain
 import type { Page } from '../../domain/paging.ts';
 import { LicenseModelInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
-import { isProducer, requireProducer } from '../../services/access.ts';
+import { requireProducer } from '../../services/access.ts';
 import { createLicenseModel } from '../../services/catalog/create-license-model.ts';
-import { getLicenseModel, listLicenseModels, listProducts } from '../../services/catalog/read-catalog.ts';
+import {
+  getLicenseModel,
+  listLicenseModels,
+  listProducts,
+  mayEditCatalog,
+} from '../../services/catalog/read-catalog.ts';
 import { CheckboxField, FieldRow, Form, SelectField, TextField } from '../components/form.tsx';
 import { Badge, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
@@ -26,17 +31,14 @@ const ModelListQuery = Type.Object({
 function LicenseModelsPage({
   models,
   query,
-  producer,
+  mayEdit,
 }: {
   models: Page<LicenseModel>;
   query: Record<string, string | undefined>;
-  producer: boolean;
+  mayEdit: boolean;
 }) {
   return (
-    <CatalogList
-      producer={producer}
-      create={{ href: '/portal/catalog/license-models/new', label: 'New licence model' }}
-    >
+    <CatalogList mayEdit={mayEdit} create={{ href: '/portal/catalog/license-models/new', label: 'New licence model' }}>
       <Section title="Licence models">
         <FilterBar action="/portal/catalog/license-models">
           <SelectField name="kind" label="Kind" options={kindOptions} blank="Any kind" value={query.kind} />
@@ -46,7 +48,7 @@ function LicenseModelsPage({
           rows={models.items}
           empty={{
             title: query.kind ? 'No licence models of this kind.' : 'No licence models yet.',
-            body: producer ? (
+            body: mayEdit ? (
               <p>
                 A licence model says how a product may be used.{' '}
                 <a href="/portal/catalog/license-models/new">Create one</a>.
@@ -189,7 +191,7 @@ export async function licenseModelPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <LicenseModelsPage models={models} query={shownQuery(query)} producer={isProducer(actor)} />,
+      <LicenseModelsPage models={models} query={shownQuery(query)} mayEdit={mayEditCatalog(actor)} />,
     );
   });
 

@@ -31,11 +31,11 @@ export const lead =
 
 /** One of the catalogue's three lists, under its tabs, with the producer's button to add one. */
 export function CatalogList({
-  producer,
+  mayEdit,
   create,
   children,
 }: {
-  producer: boolean;
+  mayEdit: boolean;
   create: { href: string; label: string };
   children: ComponentChildren;
 }) {
@@ -44,7 +44,7 @@ export function CatalogList({
       title="Catalogue"
       lead={lead}
       actions={
-        producer && (
+        mayEdit && (
           <a class="button button-primary" href={create.href}>
             {create.label}
           </a>

@@ -6,7 +6,7 @@ import type { Feature, LicenseModel, Product } from '../../domain/catalog.ts';
 import { MAX_PAGE_SIZE, type Page } from '../../domain/paging.ts';
 import { FeatureInput, ProductInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
-import { isProducer, requireProducer } from '../../services/access.ts';
+import { requireProducer } from '../../services/access.ts';
 import { createFeature } from '../../services/catalog/create-feature.ts';
 import { createProduct } from '../../services/catalog/create-product.ts';
 import { findProducts } from '../../services/catalog/find-products.ts';
@@ -16,6 +16,7 @@ import {
   listFeatures,
   listLicenseModels,
   listProducts,
+  mayEditCatalog,
 } from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
@@ -42,16 +43,16 @@ function ProductsPage({
   products,
   models,
   query,
-  producer,
+  mayEdit,
 }: {
   products: Page<Product>;
   models: LicenseModel[];
   query: Record<string, string | undefined>;
-  producer: boolean;
+  mayEdit: boolean;
 }) {
   const modelName = new Map(models.map((m) => [m.id, m.name]));
   return (
-    <CatalogList producer={producer} create={{ href: '/portal/catalog/products/new', label: 'New product' }}>
+    <CatalogList mayEdit={mayEdit} create={{ href: '/portal/catalog/products/new', label: 'New product' }}>
       <Section title="Products">
         <FilterBar action="/portal/catalog">
           <TextField name="name" label="Name contains" type="search" value={query.name} />
@@ -68,7 +69,7 @@ function ProductsPage({
           rows={products.items}
           empty={{
             title: query.name || query.licenseModelId ? 'No products match these filters.' : 'No products yet.',
-            body: producer ? (
+            body: mayEdit ? (
               <p>
                 A product needs a licence model. <a href="/portal/catalog/products/new">Create a product</a>, or start
                 with <a href="/portal/catalog/license-models/new">a licence model</a>.
@@ -320,7 +321,12 @@ export async function catalogPages(web: Web): Promise<void> {
     return render.page(
       request,
       reply,
-      <ProductsPage products={products} models={models.items} query={shownQuery(query)} producer={isProducer(actor)} />,
+      <ProductsPage
+        products={products}
+        models={models.items}
+        query={shownQuery(query)}
+        mayEdit={mayEditCatalog(actor)}
+      />,
     );
   });
 
@@ -354,7 +360,7 @@ export async function catalogPages(web: Web): Promise<void> {
     const product = await getProduct(ctx, actor, id);
     const model = await getLicenseModel(ctx, actor, product.licenseModelId);
     const upgradesFrom = await findProducts(ctx, actor, product.upgradesFrom);
-    const data = isProducer(actor) ? await productFormData(ctx, actor) : undefined;
+    const data = mayEditCatalog(actor) ? await productFormData(ctx, actor) : undefined;
     return <ProductPage product={product} model={model} upgradesFrom={upgradesFrom} state={state} data={data} />;
   };
 

@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
-import type { Actor } from '../../domain/actors.ts';
 import { listActivations, listDevices } from '../../services/activations/read-activations.ts';
 import { type StockKeyCounts, stockKeyCounts } from '../../services/bulk/stock-key-counts.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { listEntitlements } from '../../services/entitlements/read-entitlements.ts';
 import { activationReport } from '../../services/reports/activation-report.ts';
+import { portalView } from '../../services/portal-view.ts';
 import type { PortalSession } from '../../services/users/sessions.ts';
 import { ActivationTable } from '../components/activation-table.tsx';
 import { Chart, type ChartConfig } from '../components/chart.tsx';
@@ -16,7 +16,7 @@ import { FirstRunChecklist, firstRunSteps } from '../components/first-run.tsx';
 import { namesForActivations } from './activations.tsx';
 import { DeviceTable } from './devices.tsx';
 import { EventTable } from './events.tsx';
-import { groupName, reportChart } from './reports.tsx';
+import { groupName, reportChart } from './report-chart.ts';
 
 const RECENT = 8;
 
@@ -308,15 +308,14 @@ async function anonymousHome(ctx: ServiceContext, session: PortalSession): Promi
 
 /** The home page of each kind of person: the producer's staff, a partner, a customer, an anonymous end customer. */
 export function dashboardFor(ctx: ServiceContext, session: PortalSession): Promise<JSX.Element> {
-  const actor: Actor = session.actor;
-  if (actor.type !== 'user') throw new Error('a portal session acts as its user');
-  switch (actor.role) {
-    case 'admin':
-    case 'operator':
+  switch (portalView(session.actor)) {
+    case 'producer':
       return producerHome(ctx, session);
     case 'partner':
       return partnerHome(ctx, session);
     case 'customer':
-      return actor.accountAnonymous ? anonymousHome(ctx, session) : customerHome(ctx, session);
+      return customerHome(ctx, session);
+    case 'end-customer':
+      return anonymousHome(ctx, session);
   }
 }

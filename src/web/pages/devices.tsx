@@ -12,7 +12,8 @@ import { accountChoices } from '../choices.ts';
 import { type Choices, PickerField } from '../components/pickers.tsx';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
-import { namesForActivations, seesAccounts } from './activations.tsx';
+import { seesOtherAccounts } from '../../services/portal-view.ts';
+import { namesForActivations } from './activations.tsx';
 
 const DeviceListQuery = Type.Object({
   search: Type.Optional(Type.String({ maxLength: 256 })),
@@ -122,7 +123,7 @@ export async function devicePages(web: Web): Promise<void> {
       { search: query.search, account: query.account },
       { cursor: query.cursor, limit: PAGE_SIZE },
     );
-    const showAccount = seesAccounts(actor);
+    const showAccount = seesOtherAccounts(actor);
     const accounts = showAccount
       ? await accountNames(
           ctx,
@@ -177,7 +178,7 @@ export async function devicePages(web: Web): Promise<void> {
               ['Fingerprint', <Code>{device.fingerprint}</Code>],
               [
                 'Account',
-                seesAccounts(actor) ? (
+                seesOtherAccounts(actor) ? (
                   <a href={`/portal/activations?account=${encodeURIComponent(device.accountId)}`}>
                     {accounts.get(device.accountId) ?? device.accountId}
                   </a>

@@ -2,14 +2,16 @@ import { postalAddressLines } from '../../domain/entitlements.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import type { Actor } from '../../domain/actors.ts';
-import { type EntitlementState, isEditable, movesFrom } from '../../domain/entitlement-states.ts';
+import { isEditable } from '../../domain/entitlement-states.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
 import { EntitlementStateInput, LineItemInput } from '../../interface/schemas/entitlements-inputs.ts';
-import { isProducer } from '../../services/access.ts';
+import { mayLoadKeys } from '../../services/bulk/load-web-register-keys.ts';
 import { changeEntitlementState } from '../../services/entitlements/change-entitlement-state.ts';
 import { deleteEntitlement } from '../../services/entitlements/delete-entitlement.ts';
-import { addLineItem } from '../../services/entitlements/line-items.ts';
+import { mayManageEntitlements } from '../../services/entitlements/create-entitlement.ts';
+import { addLineItem, mayEditLineItems } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
+import { mayReadEvents } from '../../services/events/list-events.ts';
 import { regenerateEntitlementIds } from '../../services/entitlements/regenerate-entitlement-ids.ts';
 import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
 import { type Names, namesOf, productChoices } from '../choices.ts';
@@ -21,160 +23,18 @@ import {
   expiry,
   productName,
 } from '../components/entitlements.tsx';
-import { Form, PostButton, TextField } from '../components/form.tsx';
 import { Code, Facts, Layout, Section, StateBadge, formatDate } from '../components/layout.tsx';
-import { type Choices, PickerField } from '../components/pickers.tsx';
+import type { Choices } from '../components/pickers.tsx';
 import { DataTable } from '../components/table.tsx';
 import { type FormState, emptyForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { NoInput, type Web, submit } from '../web.ts';
 import { entitlementPath } from './entitlements.tsx';
+import { ProducerActions, BulkFacts, AddLineItemForm } from './entitlement-detail-parts.tsx';
 
 // One entitlement's page, and the changes made from it: state moves, new IDs, deletion, a new line item.
 
 const HISTORY_SIZE = 20;
-
-const moveLabels: Record<EntitlementState, string> = {
-  draft: 'Back to draft',
-  test: 'Move to test',
-  deployed: 'Deploy',
-  inactive: 'Suspend',
-  obsolete: 'Make obsolete',
-};
-
-function moveLabel(from: EntitlementState, to: EntitlementState): string {
-  return from === 'inactive' && to === 'deployed' ? 'Reactivate' : moveLabels[to];
-}
-
-const moveQuestions: Partial<Record<EntitlementState, string>> = {
-  inactive:
-    'Suspend this entitlement? Its licences stop validating and no device can activate until it is reactivated.',
-  obsolete: 'Make this entitlement obsolete? This is final: it can never be used or changed again.',
-};
-
-function ProducerActions({ entitlement }: { entitlement: Entitlement }) {
-  const path = entitlementPath(entitlement.id);
-  return (
-    <>
-      {movesFrom(entitlement.state).map((to) => (
-        <PostButton
-          action={`${path}/state`}
-          fields={{ state: to }}
-          label={moveLabel(entitlement.state, to)}
-          tone={to === 'obsolete' ? 'danger' : to === 'deployed' ? 'primary' : 'default'}
-          confirm={moveQuestions[to]}
-        />
-      ))}
-      {isEditable(entitlement.state) && (
-        <>
-          <a class="button" href={`${path}/edit`}>
-            Edit
-          </a>
-          <PostButton
-            action={`${path}/regenerate-ids`}
-            label="Regenerate IDs"
-            confirm="Replace the generated entitlement ID and activation IDs with new ones? IDs you specified stay."
-          />
-          <PostButton
-            action={`${path}/delete`}
-            label="Delete"
-            tone="danger"
-            confirm={`Delete entitlement ${entitlement.id} and its line items? This cannot be undone.`}
-          />
-        </>
-      )}
-    </>
-  );
-}
-
-function BulkFacts({ entitlement, names, producer }: { entitlement: Entitlement; names: Names; producer: boolean }) {
-  const keys = entitlement.webRegisterKeys ?? { total: 0, unredeemed: 0, redeemed: 0, void: 0 };
-  const registration = entitlement.registration;
-  const keysPath = `${entitlementPath(entitlement.id)}/keys`;
-  return (
-    <Section
-      title="Stock"
-      id="stock"
-      actions={
-        <a class="button button-primary" href={keysPath}>
-          Web register keys
-        </a>
-      }
-    >
-      <div class="cards">
-        {(
-          [
-            ['Keys', keys.total],
-            ['Unredeemed', keys.unredeemed],
-            ['Redeemed', keys.redeemed],
-            ['Void', keys.void],
-          ] as const
-        ).map(([label, value]) => (
-          <div class="card stat">
-            <span class="stat-value">{value}</span>
-            <span class="stat-label">{label}</span>
-          </div>
-        ))}
-      </div>
-      <Facts
-        items={[
-          ['Product', productName(entitlement.productId, names)],
-          ['Quantity per key', entitlement.quantityPerKey],
-          ['Entitlement ID pattern', <Code>{entitlement.entitlementIdPattern}</Code>],
-          [
-            'Registration',
-            registration
-              ? `${registration.policy}${registration.fields.length ? `: ${registration.fields.join(', ')}` : ''}`
-              : 'none',
-          ],
-          ['Key prefix', entitlement.keyPrefix ? <Code>{entitlement.keyPrefix}</Code> : null],
-          [
-            'Split from',
-            entitlement.parentEntitlementId ? (
-              <a href={entitlementPath(entitlement.parentEntitlementId)}>{entitlement.parentEntitlementId}</a>
-            ) : null,
-          ],
-        ]}
-      />
-      {keys.total === 0 && producer && (
-        <p class="notice">
-          No web register keys yet. <a href={keysPath}>Load or generate them</a> so the partner has stock to resell.
-        </p>
-      )}
-    </Section>
-  );
-}
-
-function AddLineItemForm({
-  entitlement,
-  products,
-  state,
-}: {
-  entitlement: Entitlement;
-  products: Choices;
-  state: FormState;
-}) {
-  return (
-    <Section title="Add a line item" id="add-line-item">
-      <Form action={`${entitlementPath(entitlement.id)}/line-items`} state={state} submit="Add line item">
-        <div class="field-row">
-          <PickerField name="productId" label="Product" choices={products} state={state} required />
-          <TextField name="quantity" label="Quantity" type="number" min={1} state={state} required value="1" />
-        </div>
-        <div class="field-row">
-          <TextField name="startDate" label="Start date" type="date" state={state} hint="Blank: usable at once." />
-          <TextField name="expirationDate" label="Expiration date" type="date" state={state} hint="Blank: permanent." />
-          <TextField
-            name="activationId"
-            label="Activation ID"
-            state={state}
-            hint="Blank: generated (100 random bits)."
-          />
-        </div>
-      </Form>
-    </Section>
-  );
-}
 
 interface DetailProps {
   actor: Actor;
@@ -188,7 +48,8 @@ interface DetailProps {
 }
 
 function EntitlementPage({ actor, entitlement, names, history, products, lineItemForm, refusal }: DetailProps) {
-  const producer = isProducer(actor);
+  const manage = mayManageEntitlements(actor);
+  const editLineItems = mayEditLineItems(actor) && isEditable(entitlement.state);
   const bulk = entitlement.kind === 'bulk';
   return (
     <Layout
@@ -198,7 +59,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           <StateBadge state={entitlement.state} /> {entitlement.description ?? ''}
         </>
       }
-      actions={producer ? <ProducerActions entitlement={entitlement} /> : undefined}
+      actions={manage ? <ProducerActions entitlement={entitlement} /> : undefined}
     >
       {refusal && (
         <div class="form-error" role="alert">
@@ -251,7 +112,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           ]}
         />
       </Section>
-      {bulk && <BulkFacts entitlement={entitlement} names={names} producer={producer} />}
+      {bulk && <BulkFacts entitlement={entitlement} names={names} mayLoad={mayLoadKeys(actor)} />}
       <Section title="Channel partners">
         <DataTable
           caption="Channel partners"
@@ -259,7 +120,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
           empty={{
             title: 'No channel partners.',
             body:
-              producer && isEditable(entitlement.state) ? (
+              manage && isEditable(entitlement.state) ? (
                 <p>Name them with Edit: a tier-1 and a tier-2 partner, and the end customer.</p>
               ) : undefined,
           }}
@@ -277,10 +138,7 @@ function EntitlementPage({ actor, entitlement, names, history, products, lineIte
             rows={entitlement.lineItems}
             empty={{
               title: 'No line items yet.',
-              body:
-                producer && isEditable(entitlement.state) ? (
-                  <p>Add one below: a product, a quantity and its dates.</p>
-                ) : undefined,
+              body: editLineItems ? <p>Add one below: a product, a quantity and its dates.</p> : undefined,
             }}
             columns={[
               {
@@ -345,15 +203,16 @@ export async function entitlementDetailPages(web: Web): Promise<void> {
   ) => {
     const { actor } = signedIn(request);
     const entitlement = await getEntitlement(ctx, actor, id);
-    const producer = isProducer(actor);
-    const canAdd = producer && entitlement.kind === 'simple' && isEditable(entitlement.state);
+    const canAdd = mayEditLineItems(actor) && entitlement.kind === 'simple' && isEditable(entitlement.state);
     const [names, history, products] = await Promise.all([
       namesOf(ctx, actor, {
         accounts: [entitlement.soldTo, ...entitlement.channelPartners.map((p) => p.accountId)],
         products: [entitlement.productId, ...entitlement.lineItems.map((li) => li.productId)],
       }),
       // The audit log is the producer's; partners and customers see the entitlement as it is now.
-      producer ? eventsWithActors(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE }) : undefined,
+      mayReadEvents(actor)
+        ? eventsWithActors(ctx, actor, { entitlement: entitlement.id }, { limit: HISTORY_SIZE })
+        : undefined,
       canAdd ? productChoices(ctx, actor) : undefined,
     ]);
     return (

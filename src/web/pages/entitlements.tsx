@@ -6,7 +6,8 @@ import { entitlementStates } from '../../domain/entitlement-states.ts';
 import { type Entitlement, entitlementKinds } from '../../domain/entitlements.ts';
 import type { Page } from '../../domain/paging.ts';
 import { EntitlementListQuery } from '../../interface/schemas/entitlements-inputs.ts';
-import { isProducer } from '../../services/access.ts';
+import { mayManageEntitlements } from '../../services/entitlements/create-entitlement.ts';
+import { portalView, seesOtherAccounts } from '../../services/portal-view.ts';
 import { listEntitlements } from '../../services/entitlements/read-entitlements.ts';
 import { type Names, accountChoices, namesOf, productChoices } from '../choices.ts';
 import { AccountRef, ActivationCode, DateCell, productName, productsOf } from '../components/entitlements.tsx';
@@ -56,11 +57,14 @@ function NewEntitlementButtons() {
 
 function ListEmpty({ actor, filtered }: { actor: Actor; filtered: boolean }) {
   if (filtered) return <p>Change the filters, or clear them to see every entitlement.</p>;
-  if (isProducer(actor))
-    return <p>Create one with “New entitlement”, or a bulk entitlement for stock that a partner resells.</p>;
-  if (actor.type === 'user' && actor.role === 'partner')
-    return <p>Entitlements the producer makes for you, or names you on, appear here.</p>;
-  return <p>When you buy, your entitlements and their activation IDs appear here.</p>;
+  switch (portalView(actor)) {
+    case 'producer':
+      return <p>Create one with “New entitlement”, or a bulk entitlement for stock that a partner resells.</p>;
+    case 'partner':
+      return <p>Entitlements the producer makes for you, or names you on, appear here.</p>;
+    default:
+      return <p>When you buy, your entitlements and their activation IDs appear here.</p>;
+  }
 }
 
 function EntitlementCell({ entitlement }: { entitlement: Entitlement }) {
@@ -116,16 +120,17 @@ function EntitlementsPage(props: {
   const shownQuery = { state: query.state, kind: query.kind, account: query.account, productId: query.productId };
   const filtered = Object.values(shownQuery).some((v) => v !== undefined);
   const account = query.account ? names.accounts.get(query.account) : undefined;
-  const lead = isProducer(actor)
-    ? 'What each account bought: simple entitlements with their line items and activation IDs, and bulk entitlements of web register keys.'
-    : 'What you and your customers are entitled to, with the activation IDs to hand out.';
+  const lead =
+    portalView(actor) === 'producer'
+      ? 'What each account bought: simple entitlements with their line items and activation IDs, and bulk entitlements of web register keys.'
+      : 'What you and your customers are entitled to, with the activation IDs to hand out.';
   return (
     <Layout
       title={account ? `Entitlements of ${account.name}` : 'Entitlements'}
       lead={lead}
       actions={
         <>
-          {isProducer(actor) && <NewEntitlementButtons />}
+          {mayManageEntitlements(actor) && <NewEntitlementButtons />}
           <a class="button" href={hrefWith('/portal/entitlements.csv', shownQuery)} download>
             Download activation IDs (CSV)
           </a>
@@ -200,7 +205,7 @@ export async function entitlementPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
   app.get('/entitlements', async (request, reply) => {
-    const { actor, user } = signedIn(request);
+    const { actor } = signedIn(request);
     const query = parseListQuery(request);
     const page = await listEntitlements(ctx, actor, query, { cursor: query.cursor, limit: PAGE_SIZE });
     const [names, accounts, products] = await Promise.all([
@@ -208,7 +213,7 @@ export async function entitlementPages(web: Web): Promise<void> {
         accounts: [query.account, ...page.items.map((e) => e.soldTo)],
         products: page.items.flatMap(productsOf),
       }),
-      user.role === 'customer' ? undefined : accountChoices(ctx, actor),
+      seesOtherAccounts(actor) ? accountChoices(ctx, actor) : undefined,
       productChoices(ctx, actor),
     ]);
     return render.page(

@@ -12,7 +12,7 @@ import { type FormBody, type FormState, blanksAsNull, emptyForm } from '../forms
 import { signedIn } from '../session.ts';
 import { NoInput, type Web, submit } from '../web.ts';
 import { entitlementPath } from './entitlements.tsx';
-import { lineItemPath } from './line-items.tsx';
+import { lineItemPath } from './line-item-views.tsx';
 
 function EditLineItemPage({ lineItem, products, state }: { lineItem: LineItem; products: Choices; state: FormState }) {
   const path = lineItemPath(lineItem.activationId);

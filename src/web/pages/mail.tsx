@@ -5,10 +5,9 @@ import type { Entitlement } from '../../domain/entitlements.ts';
 import { type Message, messageStatuses } from '../../domain/mail.ts';
 import type { Page } from '../../domain/paging.ts';
 import { EmailActivationIdsBody, MessageListQuery } from '../../interface/schemas/messages-inputs.ts';
-import { isProducer } from '../../services/access.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
 import { emailActivationIds } from '../../services/mail/activation-ids-mail.ts';
-import { listVisibleMessages } from '../../services/mail/read-messages.ts';
+import { listVisibleMessages, readsEveryMessage } from '../../services/mail/read-messages.ts';
 import { resendMessage } from '../../services/mail/resend-message.ts';
 import { DateCell } from '../components/entitlements.tsx';
 import { Form, PostButton, SelectField, TextField } from '../components/form.tsx';
@@ -33,19 +32,19 @@ const kindLabels: Record<Message['kind'], string> = {
 function OutboxPage({
   messages,
   query,
-  producer,
+  everyMessage,
   description,
 }: {
   messages: Page<Message>;
   query: Record<string, string | undefined>;
-  producer: boolean;
+  everyMessage: boolean;
   description: string | undefined;
 }) {
   return (
     <Layout
       title="Outbox"
       lead={
-        producer
+        everyMessage
           ? `Every message Licentia sent or will send. ${description ? `Mail goes out as ${description}.` : ''}`
           : 'The mail Licentia sent for your business: activation IDs, licences, stock.'
       }
@@ -151,15 +150,15 @@ export async function mailPages(web: Web): Promise<void> {
     const { actor } = signedIn(request);
     const query = parseQuery(MessageListQuery, request);
     const messages = await outbox(web, actor, query);
-    const producer = isProducer(actor);
+    const everyMessage = readsEveryMessage(actor);
     return render.page(
       request,
       reply,
       <OutboxPage
         messages={messages}
         query={shownQuery(query)}
-        producer={producer}
-        description={producer ? ctx.mail.description : undefined}
+        everyMessage={everyMessage}
+        description={everyMessage ? ctx.mail.description : undefined}
       />,
     );
   });

@@ -1,34 +1,19 @@
-import type { ComponentChildren } from 'preact';
-import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import type { Static } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { type PeriodKind, periodOf } from '../../domain/periods.ts';
-import { keysReportCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
-import { ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
+import { keysReportCsv, reportCsv } from '../../interface/billing-csv.ts';
+import { ReportQuery } from '../../interface/schemas/reports-inputs.ts';
 import { type Report, type ReportRow, activationReport } from '../../services/reports/activation-report.ts';
 import { type KeysReport, type KeysReportRow, keysReport } from '../../services/reports/keys-report.ts';
-import { type Statement, type StatementEntry, partnerStatement } from '../../services/reports/partner-statement.ts';
-import { Chart, type ChartConfig, chartColours } from '../components/chart.tsx';
+import { Chart } from '../components/chart.tsx';
 import { SelectField, TextField } from '../components/form.tsx';
-import { Code, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
-import { OffsetPager } from '../components/offset-pager.tsx';
+import { Facts, Layout, Section } from '../components/layout.tsx';
 import { type Column, DataTable, FilterBar } from '../components/table.tsx';
 import { type FormState, emptyForm, refusedForm } from '../forms.ts';
 import { signedIn } from '../session.ts';
 import { hrefWith } from '../hrefs.ts';
 import { type Web, parseQuery } from '../web.ts';
-
-const StatementPageQuery = Type.Object({
-  period: StatementQuery.properties.period,
-  a: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-  r: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-  v: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-});
-
-const LINES_PER_PAGE = 100;
-/** Beyond this many groups, the rest share one colour in the chart (the table has them all). */
-const CHARTED_GROUPS = 8;
+import { groupName, reportChart } from './report-chart.ts';
 
 const groupOptions = [
   { value: 'partner', label: 'Partner' },
@@ -40,73 +25,6 @@ const periodOptions = [
   { value: 'month', label: 'Month' },
   { value: 'quarter', label: 'Quarter' },
 ];
-
-export function groupKey(report: Pick<Report, 'groupBy'>, row: ReportRow): string {
-  if (report.groupBy === 'partner' || report.groupBy === 'holder') return row.partnerAccountId ?? '';
-  return (report.groupBy === 'account' ? row.accountId : row.productId) ?? '';
-}
-
-export function groupName(row: ReportRow): string {
-  return row.partnerName ?? row.accountName ?? row.productName ?? '';
-}
-
-/** Every period from `from` to `to`, so that a month without activations still shows, as zero. */
-export function periodsBetween(from: string, to: string, kind: PeriodKind): string[] {
-  const labels: string[] = [];
-  let year = Number(from.slice(0, 4));
-  let month = Number(from.slice(5, 7));
-  const last = to.slice(0, 7);
-  for (let guard = 0; guard < 1200; guard++) {
-    const current = `${year}-${String(month).padStart(2, '0')}`;
-    if (current > last) break;
-    const label = periodOf(current, kind);
-    if (labels.at(-1) !== label) labels.push(label);
-    month += 1;
-    if (month > 12) [year, month] = [year + 1, 1];
-  }
-  return labels;
-}
-
-/** Net activations per period, one stacked series per partner (or account, or product). */
-export function reportChart(report: Report, title: string): ChartConfig {
-  const periods = periodsBetween(report.from, report.to, report.period);
-  const groups = new Map<string, { name: string; activations: number; net: Map<string, number> }>();
-  for (const row of report.items) {
-    const key = groupKey(report, row);
-    const group = groups.get(key) ?? { name: groupName(row), activations: 0, net: new Map() };
-    group.activations += row.activations;
-    group.net.set(row.period, (group.net.get(row.period) ?? 0) + row.net);
-    groups.set(key, group);
-  }
-  const ranked = [...groups.values()].sort((a, b) => b.activations - a.activations || a.name.localeCompare(b.name));
-  const shown = ranked.length > CHARTED_GROUPS + 1 ? ranked.slice(0, CHARTED_GROUPS) : ranked;
-  const others = ranked.slice(shown.length);
-  const datasets = shown.map((g, i) => ({
-    label: g.name,
-    data: periods.map((p) => g.net.get(p) ?? 0),
-    backgroundColor: chartColours[i % chartColours.length] ?? '#2453b8',
-    stack: 'net',
-  }));
-  if (others.length > 0) {
-    datasets.push({
-      label: `${others.length} others`,
-      data: periods.map((p) => others.reduce((n, g) => n + (g.net.get(p) ?? 0), 0)),
-      backgroundColor: '#c3cad5',
-      stack: 'net',
-    });
-  }
-  return {
-    type: 'bar',
-    data: { labels: periods, datasets },
-    options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
-      plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
-      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
-    },
-  };
-}
 
 function statementHref(partnerId: string, period: string): string {
   return `/portal/reports/partners/${encodeURIComponent(partnerId)}/statement?period=${encodeURIComponent(period)}`;
@@ -272,161 +190,6 @@ function ReportPage({
   );
 }
 
-function lastDayBefore(instant: string): string {
-  return new Date(Date.parse(instant) - 86_400_000).toISOString().slice(0, 10);
-}
-
-/** One kind of statement line (activations, returns, revocations), a page of it at a time. */
-function EntrySection({
-  title,
-  entries,
-  param,
-  offset,
-  path,
-  query,
-  empty,
-  children,
-}: {
-  title: string;
-  entries: StatementEntry[];
-  param: string;
-  offset: number;
-  path: string;
-  query: Record<string, string | undefined>;
-  empty: string;
-  children?: ComponentChildren;
-}) {
-  return (
-    <Section title={title}>
-      {children}
-      <EntryTable entries={entries.slice(offset, offset + LINES_PER_PAGE)} caption={title} empty={empty} />
-      <OffsetPager
-        path={path}
-        query={query}
-        param={param}
-        offset={offset}
-        size={LINES_PER_PAGE}
-        total={entries.length}
-        label={`Pages of ${title.toLowerCase()}`}
-      />
-    </Section>
-  );
-}
-
-function EntryTable({ entries, caption, empty }: { entries: StatementEntry[]; caption: string; empty: string }) {
-  return (
-    <DataTable
-      caption={caption}
-      rows={entries}
-      empty={{ title: empty }}
-      columns={[
-        { label: 'When', cell: (e) => <span class="nowrap">{formatDate(e.at)}</span> },
-        {
-          label: 'Entitlement',
-          cell: (e) => (
-            <span class="nowrap">
-              <Code>{e.entitlementId}</Code>
-            </span>
-          ),
-        },
-        {
-          label: 'Activation code',
-          cell: (e) => (
-            <span class="nowrap">
-              <Code>{e.activationId}</Code>
-            </span>
-          ),
-        },
-        { label: 'Product', cell: (e) => e.product },
-        { label: 'Device (hashed)', cell: (e) => <Code>{e.device}</Code> },
-      ]}
-    />
-  );
-}
-
-function StatementPage({ statement, offsets }: { statement: Statement; offsets: { a: number; r: number; v: number } }) {
-  const path = `/portal/reports/partners/${encodeURIComponent(statement.partner.id)}/statement`;
-  const query = {
-    period: statement.period,
-    a: offsets.a ? String(offsets.a) : undefined,
-    r: offsets.r ? String(offsets.r) : undefined,
-    v: offsets.v ? String(offsets.v) : undefined,
-  };
-  const kind = statement.period.includes('Q') ? 'quarter' : 'month';
-  const back = hrefWith('/portal/reports', {
-    groupBy: 'partner',
-    period: kind,
-    from: statement.from.slice(0, 10),
-    to: lastDayBefore(statement.to),
-  });
-  return (
-    <Layout
-      title={`Statement ${statement.period} · ${statement.partner.name}`}
-      lead="Every billable activation and return behind the report's row for this partner and period. Devices are hashed, and no end customer is named."
-      actions={
-        <>
-          <a class="button" href={back}>
-            Back to the report
-          </a>
-          <a class="button button-primary" href={`${path}.csv?period=${encodeURIComponent(statement.period)}`} download>
-            Download CSV
-          </a>
-        </>
-      }
-    >
-      <Section title="Totals">
-        <FilterBar action={path}>
-          <TextField name="period" label="Period" value={statement.period} placeholder="2026-11 or 2026-Q4" />
-        </FilterBar>
-        <Facts
-          items={[
-            ['Partner', statement.partner.name],
-            ['Period', `${statement.period} (${statement.from.slice(0, 10)} to ${lastDayBefore(statement.to)})`],
-            ['Activations', statement.totals.activations],
-            ['Returns', statement.totals.returns],
-            ['Revocations (not credited)', statement.totals.revocations],
-            ['Net', <strong>{statement.totals.net}</strong>],
-          ]}
-        />
-        {statement.truncated && (
-          <p class="notice notice-warn">
-            These lists stop at 10,000 lines each; the CSV has every line. The totals count them all.
-          </p>
-        )}
-      </Section>
-      <EntrySection
-        title="Activations"
-        entries={statement.activations}
-        param="a"
-        offset={offsets.a}
-        path={path}
-        query={query}
-        empty="No billable activation in this period."
-      />
-      <EntrySection
-        title="Returns"
-        entries={statement.returns}
-        param="r"
-        offset={offsets.r}
-        path={path}
-        query={query}
-        empty="No return in this period."
-      />
-      <EntrySection
-        title="Revocations"
-        entries={statement.revocations}
-        param="v"
-        offset={offsets.v}
-        path={path}
-        query={query}
-        empty="No revocation in this period."
-      >
-        <p class="muted">Revoked by the producer (for example for fraud): listed here, not credited.</p>
-      </EntrySection>
-    </Layout>
-  );
-}
-
 function textValues(request: FastifyRequest): Record<string, string | undefined> {
   const raw = (request.query ?? {}) as Record<string, unknown>;
   const text = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
@@ -484,29 +247,9 @@ export async function reportPages(web: Web): Promise<void> {
     const csv = reportCsv(answer.report);
     return csvReply(reply, csv.filename).send(csv.text);
   });
-
-  app.get('/reports/partners/:id/statement', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const { id } = request.params as { id: string };
-    const query = parseQuery(StatementPageQuery, request);
-    const statement = await partnerStatement(ctx, actor, id, query.period);
-    return render.page(
-      request,
-      reply,
-      <StatementPage statement={statement} offsets={{ a: query.a ?? 0, r: query.r ?? 0, v: query.v ?? 0 }} />,
-    );
-  });
-
-  app.get('/reports/partners/:id/statement.csv', async (request, reply) => {
-    const { actor } = signedIn(request);
-    const { id } = request.params as { id: string };
-    const query = parseQuery(StatementQuery, request);
-    const csv = await statementCsv(ctx, actor, id, query.period);
-    return csvReply(reply, csv.filename).send(Readable.from(csv.chunks));
-  });
 }
 
-function csvReply(reply: FastifyReply, filename: string): FastifyReply {
+export function csvReply(reply: FastifyReply, filename: string): FastifyReply {
   return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${filename}"`)

@@ -4,7 +4,7 @@ import { entitlementStates } from '../../domain/entitlement-states.ts';
 import type { Entitlement } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
-import { isProducer } from '../../services/access.ts';
+import { mayManageEntitlements } from '../../services/entitlements/create-entitlement.ts';
 import { listBulkStock } from '../../services/bulk/read-stock.ts';
 import { getProduct } from '../../services/catalog/read-catalog.ts';
 import type { ServiceContext } from '../../services/context.ts';
@@ -60,10 +60,11 @@ interface StockView {
   products: Map<string, string>;
   parents: Set<string>;
   query: Record<string, string | undefined>;
-  producer: boolean;
+  /** May make stock (a bulk entitlement), so is told how. */
+  mayCreate: boolean;
 }
 
-function StockPage({ stock, products, parents, query, producer }: StockView) {
+function StockPage({ stock, products, parents, query, mayCreate }: StockView) {
   return (
     <Layout
       title="Stock"
@@ -97,7 +98,7 @@ function StockPage({ stock, products, parents, query, producer }: StockView) {
                     </p>
                   ),
                 }
-              : producer
+              : mayCreate
                 ? {
                     title: 'No stock yet.',
                     body: (
@@ -161,7 +162,7 @@ export async function stockPages({ app, ctx, render }: Web): Promise<void> {
       products,
       parents,
       query: { state: query.state, cursor: query.cursor },
-      producer: isProducer(actor),
+      mayCreate: mayManageEntitlements(actor),
     };
     return render.page(request, reply, <StockPage {...view} />);
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
-import { RECOVERY_CODE_COUNT } from '../../domain/two-factor.ts';
+import { RECOVERY_CODE_COUNT, twoFactorRequired } from '../../domain/two-factor.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import {
@@ -179,7 +179,7 @@ export async function twoFactorPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
 
   const required = (request: FastifyRequest) =>
-    ctx.config.requireTwoFactorForProducer && ['admin', 'operator'].includes(signedIn(request).user.role);
+    twoFactorRequired(signedIn(request).user.role, ctx.config.requireTwoFactorForProducer);
 
   app.get('/profile/two-factor', async (request, reply) => {
     const session = signedIn(request);

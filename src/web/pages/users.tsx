@@ -9,6 +9,7 @@ import { UserInput } from '../../interface/schemas/users-inputs.ts';
 import { createUser } from '../../services/users/create-user.ts';
 import { listUsers } from '../../services/users/read-users.ts';
 import { checkUserManagement } from '../../services/users/user-access.ts';
+import { portalView } from '../../services/portal-view.ts';
 import { AccountPicker } from '../components/account-picker.tsx';
 import { FieldRow, Form, SelectField, TextField } from '../components/form.tsx';
 import { Code, Layout, Section, formatDate } from '../components/layout.tsx';
@@ -209,7 +210,7 @@ export async function userPages(web: Web): Promise<void> {
       ),
       namedAccounts(ctx, actor),
     ]);
-    const partnerView = actor.type === 'user' && actor.role === 'partner';
+    const partnerView = portalView(actor) === 'partner';
     return render.page(
       request,
       reply,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Actor } from '../../domain/actors.ts';
 import type { Page } from '../../domain/paging.ts';
-import { eventGroups, eventTypeNames, isAdminOnly, webhookEventTypes } from '../../domain/webhooks.ts';
+import { type WebhookEventType, eventGroups, webhookEventTypes } from '../../domain/webhooks.ts';
 import { WebhookEndpointInput, WebhookEndpointUpdate } from '../../interface/schemas/webhooks-inputs.ts';
 import { outboxStatuses } from '../../store/outbox.ts';
 import type { WebhookEndpoint } from '../../store/webhook-endpoints.ts';
@@ -13,7 +13,12 @@ import {
   rotateWebhookSecret,
   updateWebhookEndpoint,
 } from '../../services/webhooks/manage-webhook-endpoints.ts';
-import { getWebhookEndpoint, listWebhookEndpoints } from '../../services/webhooks/read-webhook-endpoints.ts';
+import {
+  getWebhookEndpoint,
+  hearableEventTypes,
+  listWebhookEndpoints,
+  readsEveryEndpoint,
+} from '../../services/webhooks/read-webhook-endpoints.ts';
 import {
   type WebhookDelivery,
   listWebhookDeliveries,
@@ -32,15 +37,10 @@ const DeliveryQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 400 })),
 });
 
-/** The event types a person may tick: a partner is not offered the producer's own administration. */
-function offeredTypes(producer: boolean) {
-  return eventTypeNames.filter((type) => producer || !isAdminOnly(type));
-}
-
-function EventChoices({ state, producer, chosen }: { state: FormState; producer: boolean; chosen: string[] }) {
+/** The event types a person may tick (`hearableEventTypes`), by group. */
+function EventChoices({ state, types, chosen }: { state: FormState; types: WebhookEventType[]; chosen: string[] }) {
   const submitted = Object.keys(state.values).length > 0;
   const ticked = new Set(submitted ? valuesOf(state, 'events') : chosen);
-  const types = offeredTypes(producer);
   return (
     <fieldset class="field">
       <legend>Events</legend>
@@ -93,16 +93,17 @@ function SecretNotice({ secret }: { secret: string }) {
 function EndpointsPage(props: {
   endpoints: Page<WebhookEndpoint>;
   state: FormState;
-  producer: boolean;
+  everyOwner: boolean;
+  eventTypes: WebhookEventType[];
   mayWrite: boolean;
   created?: { endpoint: WebhookEndpoint; secret: string } | undefined;
 }) {
-  const { endpoints, state, producer, mayWrite, created } = props;
+  const { endpoints, state, everyOwner, eventTypes, mayWrite, created } = props;
   return (
     <Layout
       title="Webhooks"
       lead={
-        producer
+        everyOwner
           ? 'Tell your own systems about every change as it happens: each event is signed and retried for three days.'
           : 'Tell your systems about changes to your own customers, entitlements and activations as they happen.'
       }
@@ -117,7 +118,7 @@ function EndpointsPage(props: {
             { label: 'URL', cell: (e) => <a href={`/portal/webhooks/${e.id}`}>{e.url}</a> },
             { label: 'Events', cell: (e) => e.events.join(', ') },
             { label: 'Description', cell: (e) => e.description ?? '—' },
-            ...(producer ? [{ label: 'Owner', cell: (e: WebhookEndpoint) => e.accountId ?? 'producer' }] : []),
+            ...(everyOwner ? [{ label: 'Owner', cell: (e: WebhookEndpoint) => e.accountId ?? 'producer' }] : []),
             { label: 'Health', cell: (e) => <Health endpoint={e} /> },
           ]}
         />
@@ -127,7 +128,7 @@ function EndpointsPage(props: {
           <Form action="/portal/webhooks" state={state} submit="Add endpoint">
             <TextField name="url" label="URL" state={state} required hint="An https address of your receiver." />
             <TextField name="description" label="Description" state={state} />
-            <EventChoices state={state} producer={producer} chosen={[]} />
+            <EventChoices state={state} types={eventTypes} chosen={[]} />
           </Form>
         </Section>
       )}
@@ -140,11 +141,11 @@ function EndpointPage(props: {
   deliveries: Page<WebhookDelivery>;
   query: Record<string, string | undefined>;
   state: FormState;
-  producer: boolean;
+  eventTypes: WebhookEventType[];
   mayWrite: boolean;
   secret?: string | undefined;
 }) {
-  const { endpoint, deliveries, query, state, producer, mayWrite, secret } = props;
+  const { endpoint, deliveries, query, state, eventTypes, mayWrite, secret } = props;
   const base = `/portal/webhooks/${endpoint.id}`;
   return (
     <Layout title={endpoint.url} lead={endpoint.description ?? 'A webhook endpoint.'}>
@@ -187,7 +188,7 @@ function EndpointPage(props: {
       {mayWrite && (
         <Section title="Events it receives">
           <Form action={`${base}/events`} state={state} submit="Save events">
-            <EventChoices state={state} producer={producer} chosen={endpoint.events} />
+            <EventChoices state={state} types={eventTypes} chosen={endpoint.events} />
           </Form>
         </Section>
       )}
@@ -232,10 +233,6 @@ function EndpointPage(props: {
 
 const tones = { pending: 'info', delivered: 'good', failed: 'bad', skipped: 'neutral' } as const;
 
-function isProducer(actor: Actor): boolean {
-  return actor.type !== 'public' && (actor.type === 'system' || actor.role === 'admin' || actor.role === 'operator');
-}
-
 /** Whether the actor may change endpoints: asked of the service, never decided here. */
 async function mayWrite(ctx: ServiceContext, actor: Actor): Promise<boolean> {
   return (
@@ -265,7 +262,8 @@ export async function webhookPages(web: Web): Promise<void> {
       <EndpointsPage
         endpoints={endpoints}
         state={state}
-        producer={isProducer(actor)}
+        everyOwner={readsEveryEndpoint(actor)}
+        eventTypes={hearableEventTypes(actor)}
         mayWrite={await mayWrite(ctx, actor)}
         created={created}
       />
@@ -290,7 +288,7 @@ export async function webhookPages(web: Web): Promise<void> {
         deliveries={deliveries}
         query={{ status: query.status, cursor: query.cursor }}
         state={state}
-        producer={isProducer(actor)}
+        eventTypes={hearableEventTypes(actor)}
         mayWrite={await mayWrite(ctx, actor)}
         secret={secret}
       />
