@@ -40,7 +40,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     await migrateToLatest(store);
     await store.checkpoint();
     await sweepAbandonedSpools();
-    const ctx = createServiceContext(store, config);
+    const ctx = createServiceContext(store, config, undefined, (message, error) => {
+      if (logger) logger.warn({ err: error }, message);
+    });
     await store.onAnnouncedChange((payload) => {
       forget(ctx, payload);
       if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
@@ -90,7 +92,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
-        ctx.rateCounters.close();
+        await ctx.rateCounters.close();
         await ctx.outbox.stop();
         ctx.mail.close();
         await store.close();

@@ -11,6 +11,7 @@ import * as operations from './migrations/0008-operations.ts';
 import * as security from './migrations/0009-security.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
+import * as limitWindows from './migrations/0015-limit-windows.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-security': security,
   '0010-billing-counters': billingTiers,
   '0014-two-factor': twoFactor,
+  '0015-limit-windows': limitWindows,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
