@@ -61,6 +61,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     // first, so that its pages are not taken for API operations in the OpenAPI document.
     const metrics = new Metrics(store);
     metrics.observeOutbox(ctx.outbox);
+    metrics.observeLimitCounters(ctx.rateCounters);
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);

@@ -6,16 +6,18 @@ declare module 'ioredis' {
     licentiaLimitAdd(
       currentKey: string,
       previousKey: string,
+      nextKey: string,
       current: number,
       previous: number,
       ttlMs: number,
-    ): Result<[number, number], Context>;
+    ): Result<[number, number, number], Context>;
   }
 }
 
 /**
  * Adds to one counter's current window (and, when asked, to its previous one) and answers both
- * totals: atomic, as one script; the keys expire once neither window weighs anything.
+ * totals, and the next window's count (non-zero when another server's clock is ahead): atomic, as
+ * one script; the keys expire once neither window weighs anything.
  */
 const ADD_SCRIPT = `
 local current = redis.call('INCRBY', KEYS[1], ARGV[1])
@@ -27,14 +29,13 @@ if tonumber(ARGV[2]) > 0 then
 else
   previous = tonumber(redis.call('GET', KEYS[2]) or '0')
 end
-return {current, previous}`;
+local following = tonumber(redis.call('GET', KEYS[3]) or '0')
+return {current, previous, following}`;
 
 export interface RedisCountersOptions {
   url: string;
   /** Put before every key, so that several deployments (or test runs) can share one Redis. */
   prefix: string;
-  /** Told when Redis goes away and when it is back; once each, not on every reconnect attempt. */
-  log(message: string, error?: unknown): void;
 }
 
 /**
@@ -53,18 +54,10 @@ export function redisCounters(options: RedisCountersOptions): CounterStore {
     commandTimeout: 2000,
     retryStrategy: (attempt) => Math.min(250 * 2 ** Math.min(attempt, 6), 15_000),
   });
-  client.defineCommand('licentiaLimitAdd', { numberOfKeys: 2, lua: ADD_SCRIPT });
-  let away = false;
-  client.on('error', (error: unknown) => {
-    if (away) return;
-    away = true;
-    options.log('Redis is unreachable: each server enforces the limits on its own counts until it is back', error);
-  });
-  client.on('ready', () => {
-    if (!away) return;
-    away = false;
-    options.log('Redis is reachable again: the limit counts are shared again');
-  });
+  client.defineCommand('licentiaLimitAdd', { numberOfKeys: 3, lua: ADD_SCRIPT });
+  // Without a listener an unreachable Redis would be an unhandled 'error' event, fatal to the
+  // process; the failure reaches the caller through the command that fails, and is told there.
+  client.on('error', () => undefined);
   const keyOf = (key: string, windowStart: number) => `${options.prefix}{${key}}:${windowStart}`;
   return {
     name: 'redis',
@@ -76,6 +69,7 @@ export function redisCounters(options: RedisCountersOptions): CounterStore {
         pipeline.licentiaLimitAdd(
           keyOf(d.key, d.windowStart),
           keyOf(d.key, d.windowStart - d.windowMs),
+          keyOf(d.key, d.windowStart + d.windowMs),
           d.current,
           d.previous,
           3 * d.windowMs,
@@ -84,8 +78,15 @@ export function redisCounters(options: RedisCountersOptions): CounterStore {
       return deltas.map((d, i) => {
         const [error, totals] = answers[i] ?? [new Error('no answer')];
         if (error) throw error;
-        const [current, previous] = totals as [number, number];
-        return { key: d.key, windowStart: d.windowStart, current: Number(current), previous: Number(previous) };
+        const [current, previous, following] = (totals as [number, number, number]).map(Number) as [
+          number,
+          number,
+          number,
+        ];
+        // Another server's clock is a window ahead: its window is the current one, this one its previous.
+        if (following > 0)
+          return { key: d.key, windowStart: d.windowStart + d.windowMs, previous: current, current: following };
+        return { key: d.key, windowStart: d.windowStart, current, previous };
       });
     },
     // Keys expire by themselves.

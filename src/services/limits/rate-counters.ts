@@ -24,8 +24,11 @@ export type LimitBackend = 'memory' | 'postgres' | 'redis';
 export interface RateCounters {
   readonly backend: LimitBackend;
   counter(family: string, max: number, windowMs?: number): RateCounter;
-  /** How long the oldest count not yet shared with the other servers has waited, in ms; 0 in memory. */
+  /** How long sharing the counts with the other servers has been failing, in ms; 0 while it works (and in memory). */
   unsharedForMs(now?: number): number;
+  /** Shares the counts not yet shared now (on close, and for tests that play several servers). */
+  flush(): Promise<void>;
+  /** Shares what is left, then lets go of the shared store. */
   close(): Promise<void>;
 }
 
@@ -50,8 +53,8 @@ export function createRateCounters(
 ): RateCounters {
   const backend = limitBackendOf(store, config);
   if (backend === 'memory') return new LocalRateCounters();
-  if (backend === 'postgres') return new SharedRateCounters(tableCounters(store.db));
-  return new SharedRateCounters(redisCounters({ url: config.redisUrl ?? '', prefix: config.redisKeyPrefix, log }), log);
+  if (backend === 'postgres') return new SharedRateCounters(tableCounters(store.db), log);
+  return new SharedRateCounters(redisCounters({ url: config.redisUrl ?? '', prefix: config.redisKeyPrefix }), log);
 }
 
 class LocalRateCounters implements RateCounters {
@@ -62,6 +65,7 @@ class LocalRateCounters implements RateCounters {
   unsharedForMs(): number {
     return 0;
   }
+  async flush(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
@@ -69,6 +73,8 @@ class LocalRateCounters implements RateCounters {
 const URGENT_MAX = 1000;
 /** Larger ceilings (all public requests) share their counts this often. */
 const FLUSH_MS = 200;
+/** How long a closing server tries to share its last counts. */
+const CLOSE_FLUSH_MS = 2000;
 
 /**
  * Counts kept in this process and added, in batches and never inside a request, to the shared
@@ -86,8 +92,9 @@ class SharedRateCounters implements RateCounters {
   #immediate: NodeJS.Immediate | undefined;
   #timer: NodeJS.Timeout | undefined;
   #lastSweep = 0;
-  /** When the oldest count still unshared was taken; undefined when all are shared. */
-  #unsharedSince: number | undefined;
+  /** When sharing began to fail; undefined while it works. */
+  #failingSince: number | undefined;
+  #running: Promise<void> | undefined;
   #closed = false;
 
   constructor(
@@ -104,19 +111,28 @@ class SharedRateCounters implements RateCounters {
   }
 
   unsharedForMs(now = Date.now()): number {
-    return this.#unsharedSince === undefined ? 0 : now - this.#unsharedSince;
+    return this.#failingSince === undefined ? 0 : now - this.#failingSince;
+  }
+
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#running;
+    await this.#flush();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#immediate) clearImmediate(this.#immediate);
     clearTimeout(this.#timer);
+    // What this process counted still counts for the others; but a store that is away must not
+    // hold up the shutdown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS)))]);
+    clearTimeout(timer);
     await this.shared.close();
   }
 
   #schedule(urgent: boolean): void {
     if (this.#closed) return;
-    this.#unsharedSince ??= Date.now();
     if (urgent) {
       this.#immediate ??= setImmediate(() => {
         this.#immediate = undefined;
@@ -131,12 +147,17 @@ class SharedRateCounters implements RateCounters {
     }
   }
 
-  async #flush(): Promise<void> {
+  #flush(): Promise<void> {
     if (this.#flushing) {
       this.#again = true;
-      return;
+      return this.#running ?? Promise.resolve();
     }
     this.#flushing = true;
+    this.#running = this.#share();
+    return this.#running;
+  }
+
+  async #share(): Promise<void> {
     const taken = this.#counters.map((counter) => ({ counter, deltas: counter.takeDeltas() }));
     try {
       const deltas = taken.flatMap((t) => t.deltas);
@@ -145,7 +166,10 @@ class SharedRateCounters implements RateCounters {
         const byKey = new Map(totals.map((t) => [t.key, t]));
         for (const { counter } of taken) counter.applyTotals(byKey);
       }
-      if (!this.#again) this.#unsharedSince = undefined;
+      if (this.#failingSince !== undefined) {
+        this.#failingSince = undefined;
+        this.log(`the limit counts are shared again (${this.shared.name})`);
+      }
       const now = Date.now();
       if (now - this.#lastSweep > 60_000) {
         this.#lastSweep = now;
@@ -155,8 +179,13 @@ class SharedRateCounters implements RateCounters {
       // The store is away: the counts wait here for the next attempt, and meanwhile each
       // server still enforces what it has seen itself.
       for (const { counter } of taken) counter.restoreInFlight();
-      if (this.#unsharedSince !== undefined && Date.now() - this.#unsharedSince > 10_000 && !this.#closed)
-        this.log(`the limit counts could not be shared (${this.shared.name}); retrying`, error);
+      if (this.#failingSince === undefined && !this.#closed) {
+        this.#failingSince = Date.now();
+        this.log(
+          `the limit counts cannot be shared (${this.shared.name}): until they can, each server enforces the limits on its own counts`,
+          error,
+        );
+      }
       this.#schedule(false);
     } finally {
       this.#flushing = false;
