@@ -4,7 +4,7 @@
 // Without arguments it first type-checks, then checks format, lint, the layer rules and the OpenAPI document.
 // Usage: npm test [-- path/to/file.test.ts ...]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -75,9 +75,20 @@ if (args.length === 0) {
 }
 const files = args.length > 0 ? args : testFiles('test');
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+// The test servers write every refusal they answer here, to be held against the OpenAPI document.
+const problemsDir = mkdtempSync(join(tmpdir(), 'licentia-problems-'));
+const problemLog = join(problemsDir, 'problems.log');
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, LICENTIA_TEST_PROBLEM_LOG: problemLog } },
 );
-process.exit(result.status ?? 1);
+let status = result.status ?? 1;
+if (status === 0 && existsSync(problemLog)) {
+  const check = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check-problem-codes.ts', problemLog], {
+    stdio: 'inherit',
+  });
+  status = check.status ?? 1;
+}
+rmSync(problemsDir, { recursive: true, force: true });
+process.exit(status);

@@ -13,6 +13,7 @@ import * as reportsInputs from '../interface/schemas/reports-inputs.ts';
 import * as usersInputs from '../interface/schemas/users-inputs.ts';
 import * as webRegisterKeysInputs from '../interface/schemas/web-register-keys-inputs.ts';
 import * as webhooksInputs from '../interface/schemas/webhooks-inputs.ts';
+import { bodyExamples, problemExample } from './openapi-examples.ts';
 import * as messages from './routes/messages.ts';
 import * as webhooks from './routes/webhooks.ts';
 import * as activations from './schemas/activations.ts';
@@ -111,12 +112,16 @@ const activation: ErrorCode[] = [
   'ALREADY_REDEEMED',
   'REGISTRATION_REQUIRED',
   'REGISTRATION_NOT_ALLOWED',
+  // An unknown code (the path names none, so it is not among the common codes).
+  'NOT_FOUND',
 ];
 const ending: ErrorCode[] = ['INVALID_STATE', 'UNPROCESSABLE', 'REHOST_LIMIT_REACHED'];
 
 /**
  * The codes an operation answers beyond those any operation may (`commonCodes`): what its service
- * throws. Every operation has a row; test/http/openapi.test.ts fails for one without.
+ * throws. Every operation has a row; test/http/openapi.test.ts fails for one without, and `npm test`
+ * fails when a test server answers a code its operation's row does not list
+ * (scripts/check-problem-codes.ts).
  */
 export const operationCodes: Record<string, readonly ErrorCode[]> = {
   createApiKey: ['UNKNOWN_REFERENCE'],
@@ -138,9 +143,9 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   getAccount: [],
   updateAccount: ['UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   handOverAccount: ['INVALID_STATE'],
-  createContact: [],
+  createContact: ['UNPROCESSABLE'],
   listContacts: [],
-  createUser: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE'],
+  createUser: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   listUsers: [],
   getUser: [],
   updateUser: ['UNPROCESSABLE'],
@@ -156,9 +161,9 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   getLineItem: [],
   updateLineItem: lifecycle,
   deleteLineItem: ['INVALID_STATE'],
-  loadWebRegisterKeys: ['KEYS_REJECTED', 'UNPROCESSABLE', 'IDEMPOTENCY_CONFLICT'],
+  loadWebRegisterKeys: ['KEYS_REJECTED', 'UNPROCESSABLE', 'IDEMPOTENCY_CONFLICT', 'INVALID_STATE'],
   listWebRegisterKeys: [],
-  voidWebRegisterKeys: [],
+  voidWebRegisterKeys: ['INVALID_STATE'],
   splitBulkEntitlement: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   getWebRegisterKey: [],
   redeemWebRegisterKey: ['UNKNOWN_REFERENCE', ...activation],
@@ -173,7 +178,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   rehostActivation: ending,
   revokeActivation: ['INVALID_STATE'],
   validateLicense: [],
-  checkoutLease: ['COUNT_EXCEEDED', 'INVALID_STATE'],
+  checkoutLease: ['COUNT_EXCEEDED', 'INVALID_STATE', 'NOT_FOUND', 'UNPROCESSABLE'],
   heartbeatLease: ['INVALID_STATE'],
   releaseLease: ['INVALID_STATE'],
   listDevices: [],
@@ -206,7 +211,7 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   emailActivationIds: ['INVALID_STATE', 'UNPROCESSABLE'],
 };
 
-function problemContent(codes: readonly string[], example: { status: number; code: string }): JsonObject {
+function problemContent(codes: readonly ErrorCode[], example: ErrorCode): JsonObject {
   return {
     'application/problem+json': {
       schema: {
@@ -215,16 +220,52 @@ function problemContent(codes: readonly string[], example: { status: number; cod
           { type: 'object', properties: { code: { type: 'string', enum: [...codes] } } },
         ],
       },
-      example: {
-        type: `https://licentia.dev/problems/${example.code.toLowerCase().replaceAll('_', '-')}`,
-        title: example.status >= 500 ? 'Internal Server Error' : 'Bad Request',
-        status: example.status,
-        detail:
-          example.status >= 500 ? 'Something went wrong on our side; it has been logged.' : 'The request is not valid.',
-        code: example.code,
-      },
+      example: problemExample(example),
     },
   };
+}
+
+/** The refusal an integrator most needs to handle: the operation's own first, else a validation failure. */
+function typicalRefusal(own: readonly ErrorCode[]): ErrorCode {
+  return own[0] ?? 'VALIDATION_FAILED';
+}
+
+const successDescriptions: Record<string, string> = {
+  '200': 'Done; the answer is the object as it is now.',
+  '201': 'Created; the answer is the new object.',
+  '202': 'Accepted; the work continues in the background.',
+  '204': 'Done; there is nothing to answer.',
+};
+
+/** Gives every JSON body of an operation, asked or answered, an example made from its schema. */
+function withExamples(operation: JsonObject, components: JsonObject): JsonObject {
+  const exemplify = (content: Json, request: boolean): Json => {
+    if (!isObject(content)) return content;
+    return Object.fromEntries(
+      Object.entries(content).map(([type, media]) =>
+        isObject(media) &&
+        type.endsWith('json') &&
+        media.schema !== undefined &&
+        media.example === undefined &&
+        media.examples === undefined
+          ? [type, { ...media, ...bodyExamples(media.schema, { components, request }) }]
+          : [type, media],
+      ),
+    );
+  };
+  const body = operation.requestBody;
+  const requestBody = isObject(body) ? { ...body, content: exemplify(body.content, true) } : body;
+  const responses = isObject(operation.responses) ? { ...operation.responses } : {};
+  for (const [status, response] of Object.entries(responses)) {
+    if (!/^2/.test(status) || !isObject(response)) continue;
+    responses[status] = {
+      ...response,
+      description:
+        response.description === 'Default Response' ? (successDescriptions[status] ?? 'Done.') : response.description,
+      ...(response.content !== undefined && { content: exemplify(response.content, false) }),
+    };
+  }
+  return { ...operation, ...(requestBody !== undefined && { requestBody }), responses };
 }
 
 export const tagDescriptions: Record<string, string> = {
@@ -268,7 +309,7 @@ export function finishDocument(document: JsonObject): JsonObject {
         operations[method] = raw;
         continue;
       }
-      const operation = referTo(raw, names) as JsonObject;
+      const operation = withExamples(referTo(raw, names) as JsonObject, componentSchemas);
       const own = operationCodes[String(operation.operationId)] ?? [];
       const codes = errorCodes.filter((c) => commonCodes(operation, path).includes(c) || own.includes(c));
       const responses = isObject(operation.responses) ? { ...operation.responses } : {};
@@ -277,10 +318,7 @@ export function finishDocument(document: JsonObject): JsonObject {
         const server = status.startsWith('5');
         responses[status] = {
           description: server ? 'A fault of the server (a bug), as problem details.' : 'A refusal, as problem details.',
-          content: problemContent(server ? ['INTERNAL'] : codes, {
-            status: server ? 500 : 400,
-            code: server ? 'INTERNAL' : 'VALIDATION_FAILED',
-          }),
+          content: problemContent(server ? ['INTERNAL'] : codes, server ? 'INTERNAL' : typicalRefusal(own)),
         };
       }
       operations[method] = { ...operation, responses };

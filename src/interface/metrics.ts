@@ -56,6 +56,12 @@ export class Metrics {
     labelNames: ['operation', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly #problems = new Counter({
+    name: 'licentia_http_problems_total',
+    help: 'API refusals (problem answers) by method, route pattern and problem code',
+    labelNames: ['method', 'route', 'code'] as const,
+    registers: [this.registry],
+  });
   readonly #groupCommits = new Histogram({
     name: 'licentia_group_commit_transactions',
     help: 'SQLite: transactions committed together per group commit',
@@ -88,6 +94,8 @@ export class Metrics {
       const route = request.routeOptions.url ?? '(unmatched)';
       const status = String(reply.statusCode);
       this.#requests.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+      const code = problemCodeOf(request);
+      if (code !== undefined) this.#problems.inc({ method: request.method, route, code });
       const operation = operations[`${request.method} ${route}`];
       if (operation) this.#operations.inc({ operation, outcome: outcomeOf(request, reply.statusCode) });
     });

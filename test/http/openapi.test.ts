@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { operationCodes } from '../../src/http/openapi-document.ts';
 import { describeEachBackend } from '../support/suite.ts';
@@ -77,6 +79,57 @@ describeEachBackend('OpenAPI and docs', (server) => {
         (await r.json()).code,
       ),
     );
+  });
+
+  it('gives every operation examples: each JSON body it takes or answers, valid against its schema, and its typical refusal', async () => {
+    const doc: any = await (await fetch(`${server().url}/api/v1/openapi.json`)).json();
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'licentia:doc', components: doc.components });
+    const check = (where: string, schema: unknown, value: unknown) => {
+      const validate = ajv.compile({
+        $ref: '#/$defs/it',
+        $defs: { it: JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"licentia:doc#/components/')) },
+      });
+      assert.ok(validate(value), `${where}: ${JSON.stringify(validate.errors)?.slice(0, 500)}`);
+    };
+    let checked = 0;
+    for (const [path, item] of Object.entries<any>(doc.paths))
+      for (const [method, op] of Object.entries<any>(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const bodies = [
+          ...Object.entries<any>(op.requestBody?.content ?? {}).map(([type, media]) => [`${where} body`, type, media]),
+          ...Object.entries<any>(op.responses)
+            .filter(([status]) => status.startsWith('2'))
+            .flatMap(([status, response]) =>
+              Object.entries<any>(response.content ?? {}).map(([type, media]) => [`${where} ${status}`, type, media]),
+            ),
+        ];
+        for (const [label, type, media] of bodies) {
+          if (!type.endsWith('json')) continue;
+          const values = media.examples ? Object.values<any>(media.examples).map((e) => e.value) : [media.example];
+          assert.ok(values.length > 0 && values.every((v) => v !== undefined), `${label} has an example`);
+          for (const value of values) check(label, media.schema, value);
+          checked += values.length;
+        }
+        const refusal = op.responses['4XX'].content['application/problem+json'];
+        const own = operationCodes[op.operationId] ?? [];
+        assert.equal(refusal.example.code, own[0] ?? 'VALIDATION_FAILED', `${where}: its typical refusal`);
+        assert.ok(refusal.schema.allOf[1].properties.code.enum.includes(refusal.example.code), where);
+      }
+    assert.ok(checked > 100, `${checked} examples checked`);
+
+    // The examples are requests the server takes, not only valid shapes.
+    for (const path of ['/api/v1/license-models', '/api/v1/features']) {
+      const example = doc.paths[path].post.requestBody.content['application/json'].example;
+      const r = await fetch(`${server().url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${server().api.key}` },
+        body: JSON.stringify({ ...example, name: `${example.name} ${path}` }),
+      });
+      assert.equal(r.status, 201, `${path}: ${await r.text()}`);
+    }
   });
 
   it('generates TypeScript types that a small client type-checks against', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, defaultConfig } from '../../src/config.ts';
@@ -40,9 +40,25 @@ export async function startTestServer(backend: Backend, overrides: Partial<Confi
     running,
     databaseUrl: database.url,
     close: async () => {
+      await recordProblemsAnswered(running);
       await running.close();
       await database.drop();
       rmSync(mailDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * With LICENTIA_TEST_PROBLEM_LOG set (scripts/test.js sets it), appends every refusal this server
+ * answered, as `METHOD route CODE` lines from its own metrics, so that after the suite
+ * scripts/check-problem-codes.ts can hold them against the codes the OpenAPI document declares.
+ */
+async function recordProblemsAnswered(running: RunningServer): Promise<void> {
+  const log = process.env.LICENTIA_TEST_PROBLEM_LOG;
+  if (!log) return;
+  const metric = running.metrics.registry.getSingleMetric('licentia_http_problems_total');
+  if (!metric) return;
+  const { values } = await metric.get();
+  const lines = values.map(({ labels }) => `${labels.method} ${labels.route} ${labels.code}\n`);
+  if (lines.length > 0) appendFileSync(log, lines.join(''));
 }

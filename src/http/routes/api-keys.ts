@@ -34,7 +34,12 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
         response: {
           201: Type.Intersect([
             ApiKeySchema,
-            Type.Object({ key: Type.String({ description: 'The secret, shown once.' }) }),
+            Type.Object({
+              key: Type.String({
+                description: 'The secret, shown once.',
+                examples: ['lic_3fQ9xT2mVb8KcW4nR7pL0sZyAhGdEu'],
+              }),
+            }),
           ]),
           ...problemResponses,
         },

@@ -99,7 +99,10 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
         response: {
           201: Type.Object({
             userId: Type.String(),
-            url: Type.String({ description: 'Shown once; only its hash is stored.' }),
+            url: Type.String({
+              description: 'Shown once; only its hash is stored.',
+              examples: ['https://licentia.example.com/sign-in/link#t=8mQ2xV7cR4pK9wL3nB6z'],
+            }),
             expiresAt: Timestamp,
           }),
           ...problemResponses,

@@ -22,7 +22,12 @@ export const ActivationSchema = Type.Object({
 
 export const LicenseSchema = Type.Object({
   token: Type.String({ description: 'Compact JWS (EdDSA), verifiable with /.well-known/jwks.json.' }),
-  file: Type.String({ description: 'The token armoured between BEGIN/END LICENTIA LICENSE lines.' }),
+  file: Type.String({
+    description: 'The token armoured between BEGIN/END LICENTIA LICENSE lines.',
+    examples: [
+      '-----BEGIN LICENTIA LICENSE-----\neyJhbGciOiJFZERTQSIsImtpZCI6ImtfMDEifQ.eyJsaWQiOiJBQ1QtOUdYNEsifQ.c2lnbmF0dXJl\n-----END LICENTIA LICENSE-----\n',
+    ],
+  }),
 });
 
 export const ActivationAnswer = Type.Object({ activation: ActivationSchema, license: LicenseSchema });

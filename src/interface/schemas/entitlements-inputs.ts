@@ -61,15 +61,18 @@ const ShipTo = {
   ),
 };
 
-export const SimpleEntitlementInput = Strict({
-  kind: Type.Literal('simple'),
-  id: Type.Optional(EntitlementId),
-  state: Type.Optional(StringEnum(initialStates)),
-  soldTo: ResourceId,
-  ...ShipTo,
-  channelPartners: Type.Optional(Type.Array(ChannelPartnerInput, { maxItems: 3 })),
-  lineItems: Type.Array(LineItemInput, { maxItems: 1000 }),
-});
+export const SimpleEntitlementInput = Strict(
+  {
+    kind: Type.Literal('simple'),
+    id: Type.Optional(EntitlementId),
+    state: Type.Optional(StringEnum(initialStates)),
+    soldTo: ResourceId,
+    ...ShipTo,
+    channelPartners: Type.Optional(Type.Array(ChannelPartnerInput, { maxItems: 3 })),
+    lineItems: Type.Array(LineItemInput, { maxItems: 1000 }),
+  },
+  { description: 'A simple entitlement: what an account bought, in line items with their activation IDs.' },
+);
 
 export const RegistrationInput = Strict({
   policy: StringEnum(registrationPolicies, { description: '`none` stores no personal data at all.' }),
@@ -100,15 +103,18 @@ const BulkFields = {
   ),
 };
 
-export const BulkEntitlementInput = Strict({
-  kind: Type.Literal('bulk'),
-  id: Type.Optional(EntitlementId),
-  state: Type.Optional(StringEnum(initialStates)),
-  productId: ResourceId,
-  ...BulkFields,
-  ...ShipTo,
-  channelPartners: Type.Array(ChannelPartnerInput, { minItems: 1, maxItems: 3 }),
-});
+export const BulkEntitlementInput = Strict(
+  {
+    kind: Type.Literal('bulk'),
+    id: Type.Optional(EntitlementId),
+    state: Type.Optional(StringEnum(initialStates)),
+    productId: ResourceId,
+    ...BulkFields,
+    ...ShipTo,
+    channelPartners: Type.Array(ChannelPartnerInput, { minItems: 1, maxItems: 3 }),
+  },
+  { description: 'A bulk entitlement: stock of one product for a tier-1 partner, sold as web register keys.' },
+);
 
 export const EntitlementListQuery = Strict({
   state: Type.Optional(StringEnum(entitlementStates)),
