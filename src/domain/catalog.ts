@@ -43,6 +43,8 @@ export interface Product {
   description: string | null;
   licenseModelId: string;
   features: ProductFeature[];
+  /** Products this one may be upgraded from, besides older versions of the same name (`upgradeAllowed`). */
+  upgradesFrom: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -73,4 +75,49 @@ export function compareVersions(a: string, b: string): number {
     }
   }
   return 0;
+}
+
+/** What the upgrade rule reads of a product. */
+export type UpgradeNode = Pick<Product, 'id' | 'name' | 'version' | 'upgradesFrom'>;
+
+/**
+ * Whether a line item of `from` may be upgraded to `to`: a newer version of the same name, or a
+ * product whose `upgradesFrom` names `from` (the catalogue allows it). Never to itself.
+ */
+export function upgradeAllowed(from: UpgradeNode, to: UpgradeNode): boolean {
+  if (from.id === to.id) return false;
+  if (to.upgradesFrom.includes(from.id)) return true;
+  return from.name === to.name && compareVersions(to.version, from.version) > 0;
+}
+
+/**
+ * A chain of upgrades that leads from `start` back to it in `catalogue`, as the product IDs along it
+ * (first and last `start`), or null. Such a chain would let "upgrades" take a line item back to a
+ * product it was upgraded from, so the catalogue refuses it.
+ */
+export function upgradeCycle(catalogue: readonly UpgradeNode[], start: string): string[] | null {
+  const byId = new Map(catalogue.map((p) => [p.id, p]));
+  const byName = new Map<string, UpgradeNode[]>();
+  const upgradesOf = new Map<string, UpgradeNode[]>();
+  for (const product of catalogue) {
+    byName.set(product.name, [...(byName.get(product.name) ?? []), product]);
+    for (const from of product.upgradesFrom) upgradesOf.set(from, [...(upgradesOf.get(from) ?? []), product]);
+  }
+  const next = (from: UpgradeNode): UpgradeNode[] =>
+    [...(upgradesOf.get(from.id) ?? []), ...(byName.get(from.name) ?? [])].filter((to) => upgradeAllowed(from, to));
+  const first = byId.get(start);
+  if (!first) return null;
+  // Depth first, each product expanded once: a path that reaches `start` again is the cycle.
+  const seen = new Set<string>([start]);
+  const stack: { node: UpgradeNode; path: string[] }[] = [{ node: first, path: [start] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: UpgradeNode; path: string[] };
+    for (const to of next(node)) {
+      if (to.id === start) return [...path, start];
+      if (seen.has(to.id)) continue;
+      seen.add(to.id);
+      stack.push({ node: to, path: [...path, to.id] });
+    }
+  }
+  return null;
 }

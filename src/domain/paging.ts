@@ -19,7 +19,7 @@ export function encodeCursor(sortKey: string): string {
   return Buffer.from(sortKey, 'utf8').toString('base64url');
 }
 
-/** What a list sorts by: the prefixed ID of one kind, or a key's load sequence number. */
+/** What a list sorts by: the prefixed ID of one kind, or a number (a key's load sequence, a line item's version). */
 export type CursorKind = IdKind | 'sequence';
 
 function cursorShape(kind: CursorKind): RegExp {

@@ -340,6 +340,9 @@ const problemDetails: Record<ErrorCode, string> = {
   REGISTRATION_REQUIRED: 'This key needs the end customer’s name and e-mail address.',
   REGISTRATION_NOT_ALLOWED: 'This key registers anonymously; leave out the customer’s details.',
   KEYS_REJECTED: '2 of the 500 keys were refused; nothing was loaded.',
+  UPGRADE_NOT_ALLOWED:
+    'Studio 5.0 cannot be upgraded to Viewer 2.0: an upgrade goes to a newer version of Studio, or to a product whose upgradesFrom lists Studio 5.0.',
+  UPGRADE_CYCLE: 'Upgrades would go round in a circle: Studio 5.0 → Studio Pro 1.0 → Studio 5.0.',
   IDEMPOTENCY_CONFLICT: 'This load ID was used for other keys.',
   RATE_LIMITED: 'Too many attempts; try again in 30 seconds.',
   UNAVAILABLE: 'The database cannot be reached; try again shortly.',

@@ -13,8 +13,11 @@ export interface Change {
   after?: unknown;
 }
 
-/** Appends the audit event of a change; call it inside the transaction that makes the change. */
-export async function audit(tx: Db, actor: Actor, at: string, change: Change): Promise<void> {
+/**
+ * Appends the audit event of a change; call it inside the transaction that makes the change.
+ * Answers the event's ID, for records that refer to it (a line item's versions).
+ */
+export async function audit(tx: Db, actor: Actor, at: string, change: Change): Promise<string> {
   const event: AuditEvent = {
     id: newId('event'),
     at,
@@ -30,4 +33,5 @@ export async function audit(tx: Db, actor: Actor, at: string, change: Change): P
   // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts); they carry
   // the event's ID only, so the event may take its place in the chain later in the transaction.
   await publishEvent(tx, event);
+  return event.id;
 }

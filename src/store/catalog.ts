@@ -1,6 +1,14 @@
-import type { Feature, LicenseModel, LicenseModelKind, Product, ProductFeature } from '../domain/catalog.ts';
+import { sql } from 'kysely';
+import type {
+  Feature,
+  LicenseModel,
+  LicenseModelKind,
+  Product,
+  ProductFeature,
+  UpgradeNode,
+} from '../domain/catalog.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
-import type { Db } from './database.ts';
+import { type Db, storeOf } from './database.ts';
 import type { Row } from './schema.ts';
 import { containsText } from './text-search.ts';
 
@@ -132,6 +140,7 @@ export async function insertProduct(db: Db, product: Product): Promise<Product> 
     })
     .execute();
   await replaceProductFeatures(db, product.id, product.features);
+  await replaceUpgradesFrom(db, product.id, product.upgradesFrom);
   return product;
 }
 
@@ -139,7 +148,11 @@ export async function insertProduct(db: Db, product: Product): Promise<Product> 
 export async function updateProductRecord(
   db: Db,
   id: string,
-  changes: Partial<Pick<Product, 'name' | 'version' | 'description' | 'licenseModelId' | 'features'>> & { at: string },
+  changes: Partial<
+    Pick<Product, 'name' | 'version' | 'description' | 'licenseModelId' | 'features' | 'upgradesFrom'>
+  > & {
+    at: string;
+  },
 ): Promise<void> {
   await db
     .updateTable('products')
@@ -153,6 +166,75 @@ export async function updateProductRecord(
     .where('id', '=', id)
     .execute();
   if (changes.features) await replaceProductFeatures(db, id, changes.features);
+  if (changes.upgradesFrom) await replaceUpgradesFrom(db, id, changes.upgradesFrom);
+}
+
+async function replaceUpgradesFrom(db: Db, productId: string, from: string[]): Promise<void> {
+  await db.deleteFrom('product_upgrades').where('product_id', '=', productId).execute();
+  if (from.length === 0) return;
+  await db
+    .insertInto('product_upgrades')
+    .values(from.map((fromId, position) => ({ product_id: productId, from_product_id: fromId, position })))
+    .execute();
+}
+
+/** An arbitrary constant naming the lock: "LUPG" in ASCII. */
+const UPGRADE_GRAPH_LOCK = 0x4c555047;
+
+/**
+ * Whether a change of the catalogue makes a cycle of upgrades is read from the whole catalogue
+ * after the change; on PostgreSQL two such changes at once could each miss the other's half, so
+ * they take this transaction lock first and run one after the other. SQLite writes one at a time.
+ */
+export async function lockUpgradeGraph(db: Db): Promise<void> {
+  if (storeOf(db).dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(${sql.lit(UPGRADE_GRAPH_LOCK)})`.execute(db);
+}
+
+/** Every product as the upgrade rule reads it (a catalogue has hundreds, not millions). */
+export async function upgradeGraph(db: Db): Promise<UpgradeNode[]> {
+  const rows = await db.selectFrom('products').select(['id', 'name', 'version']).execute();
+  const upgrades = await upgradesFromOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, version: r.version, upgradesFrom: upgrades.get(r.id) ?? [] }));
+}
+
+/** The products a line item of `product` might be upgraded to: same name, or naming it in `upgradesFrom`. */
+export async function upgradeCandidates(db: Db, product: Pick<Product, 'id' | 'name'>): Promise<Product[]> {
+  const rows = await db
+    .selectFrom('products')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('name', '=', product.name),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('product_upgrades').select('product_id').where('from_product_id', '=', product.id),
+        ),
+      ]),
+    )
+    .execute();
+  return findProducts(
+    db,
+    rows.map((r) => r.id),
+  );
+}
+
+async function upgradesFromOf(db: Db, productIds: string[]): Promise<Map<string, string[]>> {
+  const byProduct = new Map<string, string[]>();
+  if (productIds.length === 0) return byProduct;
+  const rows = await db
+    .selectFrom('product_upgrades')
+    .select(['product_id', 'from_product_id'])
+    .where('product_id', 'in', productIds)
+    .orderBy('product_id')
+    .orderBy('position')
+    .execute();
+  for (const r of rows) byProduct.set(r.product_id, [...(byProduct.get(r.product_id) ?? []), r.from_product_id]);
+  return byProduct;
 }
 
 async function replaceProductFeatures(db: Db, productId: string, features: ProductFeature[]): Promise<void> {
@@ -169,19 +251,17 @@ async function replaceProductFeatures(db: Db, productId: string, features: Produ
 export async function findProduct(db: Db, id: string): Promise<Product | undefined> {
   const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
-  const features = await productFeatures(db, [id]);
-  return toProduct(row, features.get(id) ?? []);
+  const [features, upgrades] = await Promise.all([productFeatures(db, [id]), upgradesFromOf(db, [id])]);
+  return toProduct(row, features.get(id) ?? [], upgrades.get(id) ?? []);
 }
 
 export async function findProducts(db: Db, ids: readonly string[]): Promise<Product[]> {
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return [];
   const rows = await db.selectFrom('products').selectAll().where('id', 'in', wanted).execute();
-  const features = await productFeatures(
-    db,
-    rows.map((r) => r.id),
-  );
-  return rows.map((r) => toProduct(r, features.get(r.id) ?? []));
+  const found = rows.map((r) => r.id);
+  const [features, upgrades] = await Promise.all([productFeatures(db, found), upgradesFromOf(db, found)]);
+  return rows.map((r) => toProduct(r, features.get(r.id) ?? [], upgrades.get(r.id) ?? []));
 }
 
 export async function listProducts(
@@ -199,15 +279,13 @@ export async function listProducts(
     .orderBy('id')
     .limit(limit + 1)
     .execute();
-  const features = await productFeatures(
-    db,
-    rows.map((r) => r.id),
-  );
+  const ids = rows.map((r) => r.id);
+  const [features, upgrades] = await Promise.all([productFeatures(db, ids), upgradesFromOf(db, ids)]);
   return toPage(
     rows,
     limit,
     (r) => r.id,
-    (r) => toProduct(r, features.get(r.id) ?? []),
+    (r) => toProduct(r, features.get(r.id) ?? [], upgrades.get(r.id) ?? []),
   );
 }
 
@@ -230,7 +308,7 @@ async function productFeatures(db: Db, productIds: string[]): Promise<Map<string
   return byProduct;
 }
 
-function toProduct(row: Row<'products'>, features: ProductFeature[]): Product {
+function toProduct(row: Row<'products'>, features: ProductFeature[], upgradesFrom: string[]): Product {
   return {
     id: row.id,
     name: row.name,
@@ -238,6 +316,7 @@ function toProduct(row: Row<'products'>, features: ProductFeature[]): Product {
     description: row.description,
     licenseModelId: row.license_model_id,
     features,
+    upgradesFrom,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -120,6 +120,8 @@ export interface LineItemRecord {
   parentLineItemId: string | null;
   /** Activations given back (returned or rehosted) by the customer side, limited by maxRehosts. */
   returns: number;
+  /** The number of its current terms (`line_item_versions` keeps the earlier ones). */
+  version: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -191,6 +193,7 @@ export function toLineItemRecord(row: LineItemRow): LineItemRecord {
     state: row.state as EntitlementState,
     parentLineItemId: row.parent_line_item_id,
     returns: row.returns,
+    version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

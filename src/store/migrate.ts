@@ -10,6 +10,7 @@ import * as mail from './migrations/0007-mail.ts';
 import * as operations from './migrations/0008-operations.ts';
 import * as security from './migrations/0009-security.ts';
 import * as billingTiers from './migrations/0010-billing-counters.ts';
+import * as lineItemVersions from './migrations/0012-line-item-versions.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
 import * as limitWindows from './migrations/0015-limit-windows.ts';
 
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008-operations': operations,
   '0009-security': security,
   '0010-billing-counters': billingTiers,
+  '0012-line-item-versions': lineItemVersions,
   '0014-two-factor': twoFactor,
   '0015-limit-windows': limitWindows,
 };
@@ -77,7 +79,14 @@ async function migratingAlone<T>(store: Store, run: (db: Db) => Promise<T>): Pro
 
 async function migrate(store: Store, db: Db): Promise<MigrationReport> {
   for (let attempt = 1; ; attempt++) {
-    const migrator = new Migrator({ db, provider, migrationTableSchema: await migrationSchema(store, db) });
+    const migrator = new Migrator({
+      db,
+      provider,
+      migrationTableSchema: await migrationSchema(store, db),
+      // Numbers are handed out to work in parallel, so a database may have had 0014 before 0012
+      // exists; each migration stands alone, and a missing one is run whatever its number.
+      allowUnorderedMigrations: true,
+    });
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     // Kysely looks for its tables across every schema of the database; a schema dropped at that

@@ -137,6 +137,32 @@ export interface LineItemsTable {
   updated_at: string;
   /** Activations given back (returned or rehosted) by the customer side, limited by maxRehosts. */
   returns: Generated<number>;
+  /** The number of its current terms; each lifecycle change keeps the old ones as a version (0012). */
+  version: Generated<number>;
+}
+
+/** The terms a line item had before a lifecycle operation changed them (migration 0012). */
+export interface LineItemVersionsTable {
+  line_item_id: string;
+  version: number;
+  product_id: string;
+  quantity: number;
+  start_date: string | null;
+  expiration_date: string | null;
+  duration_days: number | null;
+  state: string;
+  operation: string;
+  at: string;
+  actor: string;
+  event_id: string;
+  successor_line_item_id: string | null;
+}
+
+/** `upgradesFrom` of a product: the products it may be upgraded from (migration 0012). */
+export interface ProductUpgradesTable {
+  product_id: string;
+  from_product_id: string;
+  position: number;
 }
 
 export interface EventsTable {
@@ -426,6 +452,8 @@ export interface Database {
   entitlements: EntitlementsTable;
   entitlement_partners: EntitlementPartnersTable;
   line_items: LineItemsTable;
+  line_item_versions: LineItemVersionsTable;
+  product_upgrades: ProductUpgradesTable;
   events: EventsTable;
   audit_chain_heads: AuditChainHeadsTable;
   audit_checkpoints: AuditCheckpointsTable;

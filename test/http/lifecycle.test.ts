@@ -231,8 +231,12 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const unrelated = await created(
       api.post('/products', { name: `${product.name} other`, version: '9.0', licenseModelId: model.id }),
     );
-    assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: older.id }), 422, 'UNPROCESSABLE');
-    assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: unrelated.id }), 422, 'UNPROCESSABLE');
+    assertProblem(await api.post(`/line-items/${code}/upgrade`, { productId: older.id }), 422, 'UPGRADE_NOT_ALLOWED');
+    assertProblem(
+      await api.post(`/line-items/${code}/upgrade`, { productId: unrelated.id }),
+      422,
+      'UPGRADE_NOT_ALLOWED',
+    );
     assertProblem(
       await api.post(`/line-items/${code}/upgrade`, { productId: 'prd_missing' }),
       422,

@@ -343,6 +343,26 @@ export const rows: Row[] = [
     expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
   },
   {
+    op: 'getLineItemHistory',
+    what: "read own line item's versions",
+    call: async (w, as, caller) => {
+      const code = (await w.draftDeployed(ownAccount(w, caller).id)).lineItems[0].activationId;
+      await created(w.admin.post(`/line-items/${code}/upsell`, { quantity: 1 }), 200);
+      return as.get(`/line-items/${code}/history`);
+    },
+    expect: { admin: 200, operator: 200, partner: 200, customer: 200, anonymous: 404, public: 401 },
+  },
+  {
+    op: 'getLineItemHistory',
+    what: "read another partner's line item's versions",
+    call: async (w, as) => {
+      const code = (await w.draftDeployed(w.Q.id)).lineItems[0].activationId;
+      await created(w.admin.post(`/line-items/${code}/upsell`, { quantity: 1 }), 200);
+      return as.get(`/line-items/${code}/history`);
+    },
+    expect: othersHidden(200),
+  },
+  {
     op: 'updateLineItem',
     what: 'change own line item',
     call: async (w, as, caller) =>

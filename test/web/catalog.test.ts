@@ -119,6 +119,82 @@ describeEachBackend('portal: catalogue', (server) => {
     );
   });
 
+  it('ticks the products a product upgrades from, shows them, and offers the upgrade on a line item', async () => {
+    const { api, url } = server();
+    const admin = await PortalClient.as(api, url, 'admin');
+    const model = await created(api.post('/license-models', { name: unique('model'), kind: 'node-locked' }));
+    const basic = await created(
+      api.post('/products', { name: unique('Basic'), version: '1.0', licenseModelId: model.id }),
+    );
+    const lite = await created(
+      api.post('/products', { name: unique('Lite'), version: '1.0', licenseModelId: model.id }),
+    );
+    const form = await admin.get('/portal/catalog/products/new');
+    assert.ok(form.html.includes(`name="upgradesFrom" value="${basic.id}"`), 'existing products are offered to tick');
+    const proName = unique('Pro');
+    const made = await admin.post('/portal/catalog/products', {
+      name: proName,
+      version: '1.0',
+      licenseModelId: model.id,
+      upgradesFrom: [basic.id, lite.id],
+    });
+    assert.equal(made.status, 303, made.html);
+    const productUrl = made.location ?? '';
+    const proId = productUrl.split('/').at(-1) ?? '';
+    assert.deepEqual((await api.get(`/products/${proId}`)).body.upgradesFrom, [basic.id, lite.id]);
+    const page = await admin.get(productUrl);
+    assert.match(
+      textOf(page.html),
+      new RegExp(`Upgrades from ${basic.name} 1\\.0 ?, ${lite.name} 1\\.0 ?, older versions of ${proName}`),
+    );
+    assert.ok(page.html.includes(`href="/portal/catalog/products/${basic.id}"`));
+    assert.ok(!page.html.includes(`name="upgradesFrom" value="${proId}"`), 'not itself');
+    assert.equal(
+      new Set([...page.html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1])).size,
+      [...page.html.matchAll(/ id="([^"]+)"/g)].length,
+      'ids are unique',
+    );
+
+    // One tick: still a list. Unticking all on the change form clears the list.
+    const one = await admin.post(productUrl, {
+      name: proName,
+      version: '1.0',
+      licenseModelId: model.id,
+      upgradesFrom: lite.id,
+    });
+    assert.equal(one.status, 303, one.html);
+    assert.deepEqual((await api.get(`/products/${proId}`)).body.upgradesFrom, [lite.id]);
+    // A circle is refused beside the field, changing nothing.
+    const circle = await admin.post(`/portal/catalog/products/${lite.id}`, {
+      name: lite.name,
+      version: '1.0',
+      licenseModelId: model.id,
+      upgradesFrom: proId,
+    });
+    assert.equal(circle.status, 422);
+    assert.match(textOf(circle.html), /Upgrades would go round in a circle|makes a circle of upgrades/);
+    assert.deepEqual((await api.get(`/products/${lite.id}`)).body.upgradesFrom, []);
+    assert.equal(
+      (await admin.post(productUrl, { name: proName, version: '1.0', licenseModelId: model.id })).status,
+      303,
+    );
+    assert.deepEqual((await api.get(`/products/${proId}`)).body.upgradesFrom, []);
+
+    await admin.post(productUrl, { name: proName, version: '1.0', licenseModelId: model.id, upgradesFrom: basic.id });
+    const owner = await created(api.post('/accounts', { name: unique('account'), type: 'customer' }));
+    const entitlement = await created(
+      api.post('/entitlements', {
+        kind: 'simple',
+        soldTo: owner.id,
+        lineItems: [{ productId: basic.id, quantity: 1 }],
+      }),
+    );
+    await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
+    const upgrade = await admin.get(`/portal/line-items/${entitlement.lineItems[0].activationId}/upgrade`);
+    assert.ok(upgrade.html.includes(`value="${proId}"`), 'the product that upgrades from it is offered');
+    assert.ok(!upgrade.html.includes(`value="${lite.id}"`), 'one that does not is not');
+  });
+
   it('lets an operator create too, and permanent models allow offline by default', async () => {
     const { api, url } = server();
     const operator = await PortalClient.as(api, url, 'operator');

@@ -296,6 +296,44 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
       assert.match(history, new RegExp(action.replace('.', '\\.')));
   });
 
+  it('shows the versions a line item went through to whoever may read it: when, who, operation and what changed', async () => {
+    const { api } = server();
+    const suite = await product(api, { name: unique('Suite'), version: '2.0' });
+    const newer = await product(api, { name: suite.name, version: '3.0', licenseModelId: suite.licenseModelId });
+    const { path } = await stock(api, { productId: suite.id });
+    const fresh = textOf((await w.admin.get(path)).html);
+    assert.match(fresh, /Versions Now version 1: .* quantity 10, expires 2030-12-31/);
+    assert.match(fresh, /No earlier versions\./);
+
+    assert.equal((await w.admin.post(`${path}/renew`, { expirationDate: '2031-06-30' })).status, 303);
+    assert.equal((await w.admin.post(`${path}/upsell`, { quantity: '5' })).status, 303);
+    assert.equal((await w.admin.post(`${path}/upgrade`, { productId: newer.id })).status, 303);
+
+    const page = await w.admin.get(path);
+    const text = textOf(page.html);
+    const name = suite.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(text, new RegExp(`Now version 4: ${name} 3\\.0, quantity 15, expires 2031-06-30`));
+    // Newest first, each row: version, when, who (the signed-in person), operation, what changed.
+    const versions = page.html.slice(page.html.indexOf('id="versions"'), page.html.indexOf('id="activations"'));
+    const rows = textOf(versions);
+    assert.match(
+      rows,
+      new RegExp(
+        `3 \\S+ .*Upgraded Product: ${name} 2\\.0 → ${name} 3\\.0 .*` +
+          '2 \\S+ .*Upsold Quantity: 10 → 15 .*' +
+          '1 \\S+ .*Renewed Expires: 2030-12-31 → 2031-06-30',
+      ),
+    );
+    assert.match(rows, /Admin \d+.*usr_/, 'made in the portal by a person, named to the producer');
+    assert.doesNotMatch(rows, /API key/);
+
+    const partner = await w.partnerP.get(path);
+    assert.equal(partner.status, 200);
+    assert.match(textOf(partner.html), /Now version 4: .*Upgraded .*Upsold .*Renewed/, 'the partner reads them too');
+    assert.match(textOf(partner.html), /A user/, "a producer's person is not named to a partner");
+    assert.equal((await w.partnerQ.get(path)).status, 404);
+  });
+
   it('shows in a lineage only the line items the reader may see', async () => {
     const { api } = server();
     const { path, code } = await stock(api, { soldTo: w.C.id });

@@ -108,9 +108,12 @@ export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<vo
       schema: {
         operationId: 'upgradeLineItem',
         tags,
-        summary: 'Upgrade to a newer version of the same product (producer)',
+        summary: 'Upgrade to a newer version, or to a product the catalogue allows (producer)',
         description:
-          'Existing activations keep the product they were licensed for until returned; new activations get the new one.',
+          "The line item's product becomes `productId`, allowed when it is a newer version of the same name or when its " +
+          '`upgradesFrom` lists the current product; otherwise `422 UPGRADE_NOT_ALLOWED`. Existing activations keep the product ' +
+          'they were licensed for until returned; new activations get the new one. The terms before are kept as a version ' +
+          '(`GET /line-items/{activationId}/history`).',
         params: Params,
         body: UpgradeLineItemInput,
         response: { 200: LineItemSchema, ...problemResponses },

@@ -2,8 +2,9 @@ import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { deleteLineItem, getLineItem, updateLineItem } from '../../services/entitlements/line-items.ts';
 import type { App } from '../../interface/app.ts';
-import { Strict, problemResponses } from '../../interface/schemas/common.ts';
-import { LineItemSchema } from '../schemas/entities.ts';
+import { PageQuery, Strict, problemResponses } from '../../interface/schemas/common.ts';
+import { getLineItemHistory } from '../../services/entitlements/line-item-history.ts';
+import { LineItemHistorySchema, LineItemSchema } from '../schemas/entities.ts';
 import { LineItemUpdateInput } from '../../interface/schemas/line-items-inputs.ts';
 
 const tags = ['Line items'];
@@ -25,6 +26,29 @@ export async function lineItemRoutes(app: App, ctx: ServiceContext): Promise<voi
       },
     },
     async (request) => getLineItem(ctx, request.actor, request.params.activationId),
+  );
+
+  app.get(
+    '/line-items/:activationId/history',
+    {
+      schema: {
+        operationId: 'getLineItemHistory',
+        tags,
+        summary: "A line item's versions: its terms before each lifecycle operation",
+        description:
+          'Renew, upsell, upgrade, split and transfer change a deployed line item where it stands; each keeps the terms before ' +
+          '(product, quantity, dates, licence lifetime, state) as a numbered version with the operation, when, who and its audit ' +
+          'event. Answers the versions newest first, each with what changed to the next, and the current terms; a page at a ' +
+          'time. Read like the line item itself: whoever may read it, anyone else gets `404`.',
+        params: ActivationIdParams,
+        querystring: Strict(PageQuery),
+        response: { 200: LineItemHistorySchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      return getLineItemHistory(ctx, request.actor, request.params.activationId, { limit, cursor });
+    },
   );
 
   app.patch(

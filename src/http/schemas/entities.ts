@@ -4,6 +4,7 @@ import { roles } from '../../domain/actors.ts';
 import { licenseModelKinds } from '../../domain/catalog.ts';
 import { entitlementStates } from '../../domain/entitlement-states.ts';
 import { entitlementKinds, partnerTiers, registrationFields, registrationPolicies } from '../../domain/entitlements.ts';
+import { lineItemOperations, termFields } from '../../domain/lineage.ts';
 import { DateOnly, Nullable, StringEnum, Timestamp } from '../../interface/schemas/common.ts';
 
 /** Response shapes. Field names follow DESIGN.md §3 "Shapes"; more fields are welcome, none renamed. */
@@ -89,6 +90,10 @@ export const ProductSchema = Type.Object({
   features: Type.Array(
     Type.Object({ featureId: Type.String(), name: Type.String(), version: Type.String(), count: Type.Integer() }),
   ),
+  upgradesFrom: Type.Array(Type.String(), {
+    description:
+      'Products this one may be upgraded from, besides older versions of the same name (a newer version of the same name may always be upgraded to).',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -111,6 +116,63 @@ export const LineItemSchema = Type.Object({
   parentActivationId: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+});
+
+const termsProperties = {
+  productId: Type.String(),
+  quantity: Type.Integer(),
+  startDate: Nullable(DateOnly),
+  expirationDate: Nullable(DateOnly),
+  durationDays: Nullable(
+    Type.Integer({
+      description: "Licence lifetime from activation, from the product's license model; null: permanent.",
+    }),
+  ),
+  state: StringEnum(entitlementStates),
+};
+
+export const LineItemTermsSchema = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, description: 'The number of these terms; 1 until the first change.' }),
+    ...termsProperties,
+    since: Timestamp,
+  },
+  { description: "A line item's current terms." },
+);
+
+export const LineItemVersionSchema = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    ...termsProperties,
+    operation: StringEnum(lineItemOperations, { description: 'The operation that replaced these terms.' }),
+    at: Timestamp,
+    actor: Type.String({
+      description: 'Who made the operation, as the audit log records it.',
+      examples: ['user:usr_0193…', 'api-key:key_0193…'],
+    }),
+    eventId: Type.String({ description: 'The audit event of the operation.' }),
+    successorActivationId: Nullable(
+      Type.String({
+        description: 'After a split or transfer: the line item that took over, when the caller may see it.',
+      }),
+    ),
+    changes: Type.Array(
+      Type.Object({
+        field: StringEnum(termFields),
+        from: Nullable(Type.Union([Type.String(), Type.Integer()])),
+        to: Nullable(Type.Union([Type.String(), Type.Integer()])),
+      }),
+      { description: "From these terms to the next version's (or the current ones)." },
+    ),
+  },
+  { description: 'Terms a line item had before a lifecycle operation changed them.' },
+);
+
+export const LineItemHistorySchema = Type.Object({
+  lineItem: LineItemSchema,
+  current: LineItemTermsSchema,
+  items: Type.Array(LineItemVersionSchema, { description: 'Earlier versions, newest first.' }),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
 });
 
 export const RegistrationSchema = Type.Object({
@@ -179,5 +241,6 @@ export type LicenseModelBody = Static<typeof LicenseModelSchema>;
 export type FeatureBody = Static<typeof FeatureSchema>;
 export type ProductBody = Static<typeof ProductSchema>;
 export type LineItemBody = Static<typeof LineItemSchema>;
+export type LineItemHistoryBody = Static<typeof LineItemHistorySchema>;
 export type EntitlementBody = Static<typeof EntitlementSchema>;
 export type EventBody = Static<typeof EventSchema>;

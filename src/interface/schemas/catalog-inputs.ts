@@ -44,12 +44,19 @@ export const FeatureInput = Strict({
   description: Type.Optional(Nullable(LongText)),
 });
 
+const UpgradesFrom = Type.Array(ResourceId, {
+  maxItems: 100,
+  description:
+    'Products this one may be upgraded from (product IDs), besides older versions of the same name: a line item of one of them may be upgraded to this product. Not the product itself; no circle of upgrades.',
+});
+
 export const ProductInput = Strict({
   name: Name,
   version: Version,
   description: Type.Optional(Nullable(LongText)),
   licenseModelId: ResourceId,
   features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
+  upgradesFrom: Type.Optional(UpgradesFrom),
 });
 
 export const ProductChanges = Strict({
@@ -58,4 +65,5 @@ export const ProductChanges = Strict({
   description: Type.Optional(Nullable(LongText)),
   licenseModelId: Type.Optional(ResourceId),
   features: Type.Optional(Type.Array(ProductFeatureInput, { maxItems: 500 })),
+  upgradesFrom: Type.Optional(UpgradesFrom),
 });

@@ -1,12 +1,18 @@
 import type { Actor } from '../../domain/actors.ts';
 import type { Product } from '../../domain/catalog.ts';
 import { notFound } from '../../domain/errors.ts';
-import { findProduct, updateProductRecord } from '../../store/catalog.ts';
+import { findProduct, updateProductRecord, lockUpgradeGraph } from '../../store/catalog.ts';
 import { requireProducer } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
 import { unlessDuplicate } from '../duplicates.ts';
-import { type ProductFeatureInput, requireLicenseModel, resolveProductFeatures } from './product-parts.ts';
+import {
+  type ProductFeatureInput,
+  checkUpgradesFrom,
+  refuseUpgradeCycle,
+  requireLicenseModel,
+  resolveProductFeatures,
+} from './product-parts.ts';
 
 export interface UpdateProductInput {
   name?: string | undefined;
@@ -14,6 +20,7 @@ export interface UpdateProductInput {
   description?: string | null | undefined;
   licenseModelId?: string | undefined;
   features?: ProductFeatureInput[] | undefined;
+  upgradesFrom?: string[] | undefined;
 }
 
 /**
@@ -32,6 +39,11 @@ export async function updateProduct(
     if (!before) throw notFound(`Product ${id}`);
     if (input.licenseModelId !== undefined) await requireLicenseModel(tx, input.licenseModelId);
     const features = input.features === undefined ? undefined : await resolveProductFeatures(tx, input.features);
+    // A new name or version moves the product among the versions of a name, which upgrade too.
+    const upgradesMove = input.upgradesFrom !== undefined || input.name !== undefined || input.version !== undefined;
+    if (upgradesMove) await lockUpgradeGraph(tx);
+    const upgradesFrom =
+      input.upgradesFrom === undefined ? undefined : await checkUpgradesFrom(tx, id, input.upgradesFrom);
     await unlessDuplicate(
       updateProductRecord(tx, id, {
         name: input.name?.trim(),
@@ -39,11 +51,13 @@ export async function updateProduct(
         description: input.description,
         licenseModelId: input.licenseModelId,
         features,
+        upgradesFrom,
         at,
       }),
       'Another product has this name and version.',
       '/name',
     );
+    if (upgradesMove) await refuseUpgradeCycle(tx, id);
     const after = await findProduct(tx, id);
     if (!after) throw notFound(`Product ${id}`);
     await audit(tx, actor, at, { action: 'product.updated', subjectType: 'product', subjectId: id, before, after });

@@ -144,7 +144,8 @@ export async function getLineItem(ctx: ServiceContext, actor: Actor, activationI
   return lineItemView(ctx.store.db, lineItem, entitlement.id, scopeOf(actor));
 }
 
-async function lineItemView(
+/** A line item as `scope` may read it (the parent's activation ID only if it may see the parent). */
+export async function lineItemView(
   db: Db,
   item: LineItemRecord,
   entitlementId: string,

@@ -1,18 +1,20 @@
 import type { Actor } from '../../domain/actors.ts';
-import { compareVersions } from '../../domain/catalog.ts';
+import { type Product, compareVersions, upgradeAllowed } from '../../domain/catalog.ts';
 import { checkDate, startOfDate, today } from '../../domain/dates.ts';
 import { type LineItem, MAX_QUANTITY } from '../../domain/entitlements.ts';
 import { AppError, invalidField, unknownReference } from '../../domain/errors.ts';
-import { findProduct } from '../../store/catalog.ts';
+import { findProduct, upgradeCandidates } from '../../store/catalog.ts';
 import { addQuantity, setExpiration, setProduct } from '../../store/lifecycle.ts';
 import { isProducer, requireProducer } from '../access.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
+import { findVisibleLineItem } from '../entitlements/find-entitlement.ts';
 import { invalidateValidations } from '../validation/invalidate.ts';
 import { auditLifecycle, deployedLineItem, lineItemNow } from './lifecycle-parts.ts';
 
 /**
  * Renew, upsell and upgrade change a deployed line item where it stands: its activation ID stays,
- * so no device needs a new code, and the change is in the line item's history (before and after).
+ * so no device needs a new code; the terms before are kept as the line item's version
+ * (`auditLifecycle`), and the change is in the audit log (before and after).
  */
 
 /** Whether to offer this person renewals, upsells and upgrades: they are the producer's. */
@@ -42,7 +44,7 @@ export async function renewLineItem(
       throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     await invalidateValidations(ctx, tx, 'all');
     const after = await lineItemNow(tx, lineItem.id);
-    await auditLifecycle(tx, actor, at, 'renewed', { id: lineItem.id, before, after });
+    await auditLifecycle(tx, actor, at, 'renew', { id: lineItem.id, before, after });
     return after;
   });
 }
@@ -72,14 +74,16 @@ export async function upsellLineItem(
     if (!(await addQuantity(tx, lineItem.id, quantity, at)))
       throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     const after = await lineItemNow(tx, lineItem.id);
-    await auditLifecycle(tx, actor, at, 'upsold', { id: lineItem.id, before, after }, undefined, { added: quantity });
+    await auditLifecycle(tx, actor, at, 'upsell', { id: lineItem.id, before, after }, undefined, { added: quantity });
     return after;
   });
 }
 
 /**
- * A newer version of the same product. Activations made before keep the product they were
- * licensed for until they are returned; new activations get the new one.
+ * Another product the catalogue allows a line item of its product to go to (`upgradeAllowed`: a
+ * newer version of the same name, or a product whose `upgradesFrom` names it). Activations made
+ * before keep the product they were licensed for until they are returned; new activations get the
+ * new one.
  */
 export async function upgradeLineItem(
   ctx: ServiceContext,
@@ -92,12 +96,18 @@ export async function upgradeLineItem(
     const { lineItem } = await deployedLineItem(tx, actor, activationId, 'An upgrade');
     const [current, next] = await Promise.all([findProduct(tx, lineItem.productId), findProduct(tx, productId)]);
     if (!next) throw unknownReference('/productId', `Product ${productId}`);
-    if (!current || next.name !== current.name || compareVersions(next.version, current.version) <= 0) {
+    if (!current) throw new Error(`the product of line item ${lineItem.id} vanished`);
+    if (!upgradeAllowed(current, next)) {
       throw new AppError(
-        'UNPROCESSABLE',
-        `An upgrade goes to a newer version of ${current?.name ?? 'the same product'} than ${current?.version ?? 'this one'}.`,
+        'UPGRADE_NOT_ALLOWED',
+        `${current.name} ${current.version} cannot be upgraded to ${next.name} ${next.version}: an upgrade goes to a newer version of ${current.name}, or to a product whose upgradesFrom lists ${current.name} ${current.version}.`,
         {
-          fields: [{ field: '/productId', message: 'must be a newer version of the same product' }],
+          fields: [
+            {
+              field: '/productId',
+              message: 'must be a newer version of the same product, or a product whose upgradesFrom lists this one',
+            },
+          ],
         },
       );
     }
@@ -105,9 +115,25 @@ export async function upgradeLineItem(
     if (!(await setProduct(tx, lineItem.id, productId, at)))
       throw new AppError('INVALID_STATE', 'The line item changed meanwhile; read it again.');
     const after = await lineItemNow(tx, lineItem.id);
-    await auditLifecycle(tx, actor, at, 'upgraded', { id: lineItem.id, before, after }, undefined, {
+    await auditLifecycle(tx, actor, at, 'upgrade', { id: lineItem.id, before, after }, undefined, {
       fromProductId: current.id,
     });
     return after;
   });
+}
+
+/**
+ * The products a line item may be upgraded to now, as `upgradeLineItem` decides: same name first
+ * by version, then the others by name. For the producer, who upgrades; nobody else is offered any.
+ */
+export async function upgradeTargets(ctx: ServiceContext, actor: Actor, activationId: string): Promise<Product[]> {
+  requireProducer(actor);
+  const { lineItem } = await findVisibleLineItem(ctx.store.db, actor, activationId);
+  const current = await findProduct(ctx.store.db, lineItem.productId);
+  if (!current) return [];
+  const targets = (await upgradeCandidates(ctx.store.db, current)).filter((p) => upgradeAllowed(current, p));
+  const rank = (p: Product) => (p.name === current.name ? 0 : 1);
+  return targets.sort(
+    (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || compareVersions(a.version, b.version),
+  );
 }

@@ -1,6 +1,8 @@
-import type { Actor } from '../../domain/actors.ts';
+import { type Actor, actorLabel } from '../../domain/actors.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { AppError } from '../../domain/errors.ts';
+import type { LineItemOperation, LineItemTerms } from '../../domain/lineage.ts';
+import { findLicenseModel, findProduct } from '../../store/catalog.ts';
 import { lockLineItem } from '../../store/activations.ts';
 import type { Db } from '../../store/database.ts';
 import {
@@ -11,6 +13,7 @@ import {
   findLineItemRecordById,
   toLineItem,
 } from '../../store/entitlements.ts';
+import { insertLineItemVersion, takeVersionNumber } from '../../store/line-item-versions.ts';
 import { audit } from '../audit.ts';
 import { findVisibleLineItem } from '../entitlements/find-entitlement.ts';
 
@@ -48,29 +51,67 @@ export async function lineItemNow(tx: Db, id: string): Promise<LineItem> {
   );
 }
 
-/** One event on each line item an operation touched, so both histories show it. */
+/** The audit action of each operation (`line-item.renewed`…), as webhooks publish it. */
+const actions: Record<LineItemOperation, string> = {
+  renew: 'line-item.renewed',
+  upsell: 'line-item.upsold',
+  upgrade: 'line-item.upgraded',
+  split: 'line-item.split',
+  transfer: 'line-item.transferred',
+};
+
+/**
+ * One event on each line item an operation touched, so both histories show it; and the terms the
+ * operated line item had before, kept as its next version with a reference to the event. Every
+ * lifecycle operation ends here, so none can change a line item without leaving a version.
+ */
 export async function auditLifecycle(
   tx: Db,
   actor: Actor,
   at: string,
-  operation: string,
+  operation: LineItemOperation,
   old: { id: string; before: LineItem; after: LineItem },
   successor?: { id: string; after: LineItem },
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await audit(tx, actor, at, {
-    action: `line-item.${operation}`,
+  const action = actions[operation];
+  const eventId = await audit(tx, actor, at, {
+    action,
     subjectType: 'line-item',
     subjectId: old.id,
     before: old.before,
     after: { ...old.after, ...details, ...(successor && { successorActivationId: successor.after.activationId }) },
   });
+  await insertLineItemVersion(tx, {
+    lineItemId: old.id,
+    version: await takeVersionNumber(tx, old.id),
+    ...(await termsOf(tx, old.before)),
+    operation,
+    at,
+    actor: actorLabel(actor),
+    eventId,
+    successorLineItemId: successor?.id ?? null,
+  });
   if (successor) {
     await audit(tx, actor, at, {
-      action: `line-item.${operation}`,
+      action,
       subjectType: 'line-item',
       subjectId: successor.id,
       after: { ...successor.after, ...details },
     });
   }
+}
+
+/** A line item's terms, with the licence lifetime its product's license model gives now. */
+export async function termsOf(db: Db, lineItem: LineItem): Promise<LineItemTerms> {
+  const product = await findProduct(db, lineItem.productId);
+  const model = product && (await findLicenseModel(db, product.licenseModelId));
+  return {
+    productId: lineItem.productId,
+    quantity: lineItem.quantity,
+    startDate: lineItem.startDate,
+    expirationDate: lineItem.expirationDate,
+    durationDays: model?.durationDays ?? null,
+    state: lineItem.state,
+  };
 }

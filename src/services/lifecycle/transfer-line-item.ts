@@ -122,7 +122,7 @@ export async function transferLineItem(
       tx,
       actor,
       at,
-      'transferred',
+      'transfer',
       { id: lineItem.id, before, after },
       { id: successor.id, after: created },
       {

@@ -1,6 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import type { AuditEvent } from '../../domain/events.ts';
 import type { Entitlement, LineItem } from '../../domain/entitlements.ts';
+import type { LineItemOperation, TermChange } from '../../domain/lineage.ts';
+import type { LineItemHistory } from '../../services/entitlements/line-item-history.ts';
 import { type Names, productLabel } from '../choices.ts';
 import { ActorName } from './actor-name.tsx';
 import type { EventsWithActors } from '../lookups.ts';
@@ -203,6 +205,122 @@ function EventHistory({
       />
       {more}
     </>
+  );
+}
+
+const operationWords: Record<LineItemOperation, string> = {
+  renew: 'Renewed',
+  upsell: 'Upsold',
+  upgrade: 'Upgraded',
+  split: 'Split',
+  transfer: 'Transferred',
+};
+
+const expiresText = (date: string | null) => (date === null ? 'permanent' : `expires ${formatDate(date)}`);
+
+const lifetimeOf = (days: string | number | null) => (days === null ? 'permanent' : `${days} days`);
+
+/** A change of a line item's terms in words: "Quantity: 2 → 5". */
+function changeLine(change: TermChange, names: Names): string {
+  const text = (value: string | number | null): string => {
+    switch (change.field) {
+      case 'productId':
+        return productName(value === null ? null : String(value), names);
+      case 'startDate':
+        return value === null ? 'at once' : formatDate(String(value));
+      case 'expirationDate':
+        return expiry(value === null ? null : String(value));
+      case 'durationDays':
+        return lifetimeOf(value);
+      default:
+        return value === null ? '—' : String(value);
+    }
+  };
+  return `${termLabels[change.field]}: ${text(change.from)} → ${text(change.to)}`;
+}
+
+const termLabels: Record<TermChange['field'], string> = {
+  productId: 'Product',
+  quantity: 'Quantity',
+  startDate: 'Starts',
+  expirationDate: 'Expires',
+  durationDays: 'Licence lifetime',
+  state: 'State',
+};
+
+/**
+ * The Versions section of a line item's page: the terms it had before each lifecycle operation,
+ * newest first, with what the operation changed, who made it and when (`history` from
+ * `getLineItemHistory`, read like the line item; `actors` from `actorNames`).
+ */
+export function VersionsSection({
+  history,
+  names,
+  actors,
+  pager,
+}: {
+  history: LineItemHistory;
+  names: Names;
+  actors: Map<string, string>;
+  pager?: ComponentChildren;
+}) {
+  const { current } = history;
+  return (
+    <Section title="Versions" id="versions">
+      <p>
+        Now version {current.version}: {productName(current.productId, names)}, quantity {current.quantity},{' '}
+        {expiresText(current.expirationDate)}, licences{' '}
+        {current.durationDays === null ? 'permanent' : `last ${current.durationDays} days`}.
+      </p>
+      <DataTable
+        caption="Earlier versions of the line item"
+        rows={history.items}
+        empty={{
+          title: 'No earlier versions.',
+          body: <p>Renewals, upsells, upgrades, splits and transfers each keep the terms before them here.</p>,
+        }}
+        columns={[
+          { label: 'Version', numeric: true, cell: (v) => v.version },
+          { label: 'When', cell: (v) => <DateCell iso={v.at} /> },
+          {
+            label: 'Who',
+            cell: (v) => (
+              <span class="cell-main" title={v.actor}>
+                <ActorName label={v.actor} names={actors} />
+              </span>
+            ),
+          },
+          { label: 'Operation', cell: (v) => operationWords[v.operation] },
+          {
+            label: 'What changed',
+            cell: (v) => (
+              <ul class="change-lines">
+                {v.changes.map((change) => (
+                  <li>{changeLine(change, names)}</li>
+                ))}
+                {v.successorActivationId && (
+                  <li>
+                    {v.operation === 'split' ? 'Split off to ' : 'Now '}
+                    <a href={`/portal/line-items/${encodeURIComponent(v.successorActivationId)}`} class="mono">
+                      {v.successorActivationId}
+                    </a>
+                  </li>
+                )}
+              </ul>
+            ),
+          },
+          {
+            label: 'Terms of this version',
+            cell: (v) => (
+              <span class="small">
+                {productName(v.productId, names)} · quantity {v.quantity} · {expiresText(v.expirationDate)}
+              </span>
+            ),
+          },
+        ]}
+      />
+      {pager}
+    </Section>
   );
 }
 

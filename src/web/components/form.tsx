@@ -293,7 +293,9 @@ export function CheckboxGroup(props: FieldBase & { options: Option[]; checked?: 
   const state = props.state ?? emptyForm;
   const submitted = Object.keys(state.values).length > 0;
   const checked = submitted ? valuesOf(state, props.name) : (props.checked ?? []);
-  const message = state.errors[props.name];
+  // A refusal of one ticked entry (`name/2`) is the group's to show.
+  const message =
+    state.errors[props.name] ?? Object.entries(state.errors).find(([field]) => field.startsWith(`${props.name}/`))?.[1];
   const groupId = useFieldIds(props.name).id;
   return (
     <fieldset class={message ? 'field field-invalid' : 'field'}>

@@ -60,17 +60,22 @@ export function Pager({
   query,
   nextCursor,
   cursor,
+  param = 'cursor',
+  label = 'Pages',
 }: {
   path: string;
   query: Record<string, string | undefined>;
   nextCursor: string | null;
   cursor?: string | undefined;
+  /** The query parameter of the cursor: a page with two lists pages each under its own. */
+  param?: string;
+  label?: string;
 }) {
   if (!nextCursor && !cursor) return null;
-  const { cursor: _shown, ...rest } = query;
-  const href = (next: string | undefined) => hrefWith(path, { ...rest, cursor: next });
+  const { [param]: _shown, ...rest } = query;
+  const href = (next: string | undefined) => hrefWith(path, { ...rest, [param]: next });
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="pager" aria-label={label}>
       {cursor && (
         <a class="button button-quiet" href={href(undefined)}>
           ← First page

@@ -7,6 +7,7 @@ import { ProductInput } from '../../interface/schemas/catalog-inputs.ts';
 import { IdParams } from '../../interface/schemas/common.ts';
 import { isProducer, requireProducer } from '../../services/access.ts';
 import { createProduct } from '../../services/catalog/create-product.ts';
+import { findProducts } from '../../services/catalog/find-products.ts';
 import {
   getLicenseModel,
   getProduct,
@@ -16,8 +17,10 @@ import {
 } from '../../services/catalog/read-catalog.ts';
 import { updateProduct } from '../../services/catalog/update-product.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { productChoices, productLabel } from '../choices.ts';
+import type { Choices } from '../components/pickers.tsx';
 import { FeatureRows, withoutNamelessFeatures } from '../components/feature-rows.tsx';
-import { FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
+import { CheckboxGroup, FieldRow, Form, SelectField, TextArea, TextField } from '../components/form.tsx';
 import { Code, EmptyState, Facts, Layout, Section, formatDate } from '../components/layout.tsx';
 import { DataTable, FilterBar, Pager } from '../components/table.tsx';
 import { type FormBody, type FormState, emptyForm, parseForm } from '../forms.ts';
@@ -102,6 +105,8 @@ function ProductsPage({
 interface ProductFormData {
   models: LicenseModel[];
   features: Feature[];
+  /** The products one may be upgraded from, to tick. */
+  products: Choices;
 }
 
 function ProductFields({ state, data, product }: { state: FormState; data: ProductFormData; product?: Product }) {
@@ -132,6 +137,20 @@ function ProductFields({ state, data, product }: { state: FormState; data: Produ
       />
       <TextArea name="description" label="Description" state={state} value={product?.description} />
       <FeatureRows state={state} current={product?.features} known={data.features} />
+      <CheckboxGroup
+        name="upgradesFrom"
+        label="Upgrades from"
+        state={state}
+        options={data.products.options.filter((option) => option.value !== product?.id)}
+        checked={product?.upgradesFrom}
+        hint={
+          <>
+            A line item of a ticked product may be upgraded to this one. A newer version of the same name may always be
+            upgraded to, without a tick.
+            {!data.products.complete && ' Only the first products are listed; the API takes any product ID.'}
+          </>
+        }
+      />
     </>
   );
 }
@@ -166,11 +185,14 @@ function NewProductPage({ state, data }: { state: FormState; data: ProductFormDa
 function ProductPage({
   product,
   model,
+  upgradesFrom,
   state,
   data,
 }: {
   product: Product;
   model: LicenseModel;
+  /** The products of `product.upgradesFrom`, by ID. */
+  upgradesFrom: Map<string, Product>;
   state: FormState;
   data: ProductFormData | undefined;
 }) {
@@ -183,6 +205,23 @@ function ProductPage({
             ['Name', product.name],
             ['Version', product.version],
             ['License model', <a href={`/portal/catalog/license-models/${model.id}`}>{model.name}</a>],
+            [
+              'Upgrades from',
+              <>
+                {product.upgradesFrom.map((id) => {
+                  const from = upgradesFrom.get(id);
+                  return (
+                    <>
+                      <a href={`/portal/catalog/products/${encodeURIComponent(id)}`}>
+                        {from ? productLabel(from) : id}
+                      </a>
+                      {', '}
+                    </>
+                  );
+                })}
+                older versions of {product.name}
+              </>,
+            ],
             ['ID', <Code>{product.id}</Code>],
             ['Created', formatDate(product.createdAt)],
             ['Changed', formatDate(product.updatedAt)],
@@ -226,11 +265,12 @@ function ProductPage({
 // Routes
 
 async function productFormData(ctx: ServiceContext, actor: Actor): Promise<ProductFormData> {
-  const [models, features] = await Promise.all([
+  const [models, features, products] = await Promise.all([
     listLicenseModels(ctx, actor, {}, { limit: MAX_PAGE_SIZE }),
     listFeatures(ctx, actor, {}, { limit: MAX_PAGE_SIZE }),
+    productChoices(ctx, actor),
   ]);
-  return { models: models.items, features: features.items };
+  return { models: models.items, features: features.items, products };
 }
 
 /** The product form lists every feature row; the service takes the list, so a row emptied there is a feature removed. */
@@ -286,8 +326,9 @@ export async function catalogPages(web: Web): Promise<void> {
   const showProduct = async (actor: Actor, id: string, state: FormState) => {
     const product = await getProduct(ctx, actor, id);
     const model = await getLicenseModel(ctx, actor, product.licenseModelId);
+    const upgradesFrom = await findProducts(ctx, actor, product.upgradesFrom);
     const data = isProducer(actor) ? await productFormData(ctx, actor) : undefined;
-    return <ProductPage product={product} model={model} state={state} data={data} />;
+    return <ProductPage product={product} model={model} upgradesFrom={upgradesFrom} state={state} data={data} />;
   };
 
   app.get('/catalog/products/:id', async (request, reply) => {
@@ -309,6 +350,7 @@ export async function catalogPages(web: Web): Promise<void> {
           ...input,
           description: input.description ?? null,
           features: input.features ?? [],
+          upgradesFrom: input.upgradesFrom ?? [],
         }),
       done: (product) =>
         render.redirect(

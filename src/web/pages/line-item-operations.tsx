@@ -288,15 +288,16 @@ export const operations: Operation[] = [
     name: 'upgrade',
     title: 'Upgrade',
     verb: 'Upgrade',
-    lead: 'A newer version of the same product. Devices activated before keep their version until they return it; new activations get the new one.',
+    lead: 'A newer version of the same product, or another product the catalogue allows (its “Upgrades from”). Devices activated before keep their product until they return it; new activations get the new one.',
     offeredTo: mayChangeLineItems,
     schema: UpgradeLineItemInput,
     run: async (ctx, actor, id, input) => ({ lineItem: await upgradeLineItem(ctx, actor, id, input.productId) }),
     Fields: ({ state, offer, subject }) =>
       offer.products.length === 0 ? (
         <p class="notice notice-warn">
-          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}.{' '}
-          <a href="/portal/catalog">Add one</a> first.
+          The catalogue has no newer version of {productName(subject.lineItem.productId, subject.names)}, and no product
+          upgrades from it. <a href="/portal/catalog">Add one</a> first, or tick it under “Upgrades from” of another
+          product.
         </p>
       ) : (
         <SelectField
@@ -304,7 +305,7 @@ export const operations: Operation[] = [
           label="Upgrade to"
           options={offer.products}
           state={state}
-          blank="Choose a version…"
+          blank="Choose a product…"
           required
         />
       ),

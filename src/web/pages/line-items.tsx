@@ -2,20 +2,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Activation } from '../../domain/activations.ts';
 import type { Actor } from '../../domain/actors.ts';
-import { compareVersions } from '../../domain/catalog.ts';
 import { isEditable } from '../../domain/entitlement-states.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Page } from '../../domain/paging.ts';
 import { statusOfError } from '../../interface/problem.ts';
 import { mayReadEvents } from '../../services/events/list-events.ts';
 import { listActivations } from '../../services/activations/read-activations.ts';
-import { getLicenseModel, listProducts } from '../../services/catalog/read-catalog.ts';
+import { getLicenseModel } from '../../services/catalog/read-catalog.ts';
 import { type ServiceContext, preview } from '../../services/context.ts';
+import { upgradeTargets } from '../../services/lifecycle/change-line-item.ts';
 import { targetAccountFilter } from '../../services/lifecycle/transfer-line-item.ts';
+import { type LineItemHistory, getLineItemHistory } from '../../services/entitlements/line-item-history.ts';
 import { getLineItemLineage, type LineItemLineage } from '../../services/entitlements/line-item-lineage.ts';
 import { getLineItem, mayEditLineItems } from '../../services/entitlements/line-items.ts';
 import { getEntitlement } from '../../services/entitlements/read-entitlements.ts';
-import { type EventsWithActors, eventsWithActors } from '../lookups.ts';
+import { type EventsWithActors, actorNames, eventsWithActors } from '../lookups.ts';
 import { type Names, accountChoices, namesOf, productLabel } from '../choices.ts';
 import {
   AccountRef,
@@ -25,6 +26,7 @@ import {
   ChangeTable,
   HistorySection,
   Usage,
+  VersionsSection,
   expiry,
   productName,
 } from '../components/entitlements.tsx';
@@ -40,6 +42,8 @@ import { type Subject, type Offer, type Operation, operations, offeredOperations
 const ACTIVATIONS_PAGE = 25;
 
 const HISTORY_SIZE = 20;
+
+const VERSIONS_PAGE = 20;
 
 export const lineItemPath = (activationId: string) => `/portal/line-items/${encodeURIComponent(activationId)}`;
 
@@ -121,8 +125,11 @@ function LineItemPage(props: {
   activations: Page<Activation>;
   cursor: string | undefined;
   history: EventsWithActors | undefined;
+  versions: LineItemHistory;
+  versionsCursor: string | undefined;
+  versionActors: Map<string, string>;
 }) {
-  const { subject, lineage, activations, history } = props;
+  const { subject, lineage, activations, history, versions } = props;
   const { actor, lineItem } = subject;
   const offered = offeredOperations(actor, lineItem);
   const path = lineItemPath(lineItem.activationId);
@@ -154,6 +161,21 @@ function LineItemPage(props: {
         <LineItemFacts subject={subject} overdraft={props.overdraft} />
       </Section>
       <LineagePanel lineage={lineage} names={subject.names} />
+      <VersionsSection
+        history={versions}
+        names={subject.names}
+        actors={props.versionActors}
+        pager={
+          <Pager
+            path={path}
+            query={{ cursor: props.cursor }}
+            param="versions"
+            label="Pages of versions"
+            nextCursor={versions.nextCursor}
+            cursor={props.versionsCursor}
+          />
+        }
+      />
       <Section title="Activations" id="activations">
         <DataTable
           caption="Activations"
@@ -176,7 +198,13 @@ function LineItemPage(props: {
             { label: 'Expires', cell: (a) => (a.expiresAt ? <DateCell iso={a.expiresAt} /> : 'never') },
           ]}
         />
-        <Pager path={path} query={{}} nextCursor={activations.nextCursor} cursor={props.cursor} />
+        <Pager
+          path={path}
+          query={{ versions: props.versionsCursor }}
+          label="Pages of activations"
+          nextCursor={activations.nextCursor}
+          cursor={props.cursor}
+        />
       </Section>
       {history && (
         <HistorySection
@@ -274,22 +302,18 @@ function OperationPage({
 }
 
 async function offerFor(ctx: ServiceContext, op: Operation, subject: Subject): Promise<Offer> {
-  const { actor, lineItem, names } = subject;
+  const { actor, lineItem } = subject;
   if (op.name === 'transfer' || op.name === 'split') {
     // The accounts the operation's service accepts: a partner's own customers; any for the producer.
     const accounts = await accountChoices(ctx, actor, targetAccountFilter(actor));
     return { accounts, products: [] };
   }
   if (op.name === 'upgrade') {
-    const current = names.products.get(lineItem.productId);
-    const found = current ? await listProducts(ctx, actor, { name: current.name }, { limit: 1000 }) : { items: [] };
-    const newer = found.items.filter(
-      (p) => current && p.name === current.name && compareVersions(p.version, current.version) > 0,
-    );
-    newer.sort((a, b) => compareVersions(a.version, b.version));
+    // What the upgrade itself allows (`upgradeAllowed`), asked of its service.
+    const targets = await upgradeTargets(ctx, actor, lineItem.activationId);
     return {
       accounts: { options: [], complete: true, idHint: '' },
-      products: newer.map((p) => ({ value: p.id, label: productLabel(p) })),
+      products: targets.map((p) => ({ value: p.id, label: productLabel(p) })),
     };
   }
   return { accounts: { options: [], complete: true, idHint: '' }, products: [] };
@@ -311,15 +335,19 @@ async function visibleActivationId(
 
 export async function lineItemPages(web: Web): Promise<void> {
   const { app, ctx, render } = web;
-  const PageQuery = Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 400 })) });
+  const PageQuery = Type.Object({
+    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    versions: Type.Optional(Type.String({ maxLength: 400 })),
+  });
 
   app.get('/line-items/:activationId', async (request, reply) => {
     const subject = await subjectOf(ctx, request);
     const { actor, lineItem } = subject;
-    const { cursor } = parseQuery(PageQuery, request);
+    const { cursor, versions: versionsCursor } = parseQuery(PageQuery, request);
     const product = subject.names.products.get(lineItem.productId);
-    const [lineage, activations, history, model] = await Promise.all([
+    const [lineage, versions, activations, history, model] = await Promise.all([
       getLineItemLineage(ctx, actor, lineItem.activationId),
+      getLineItemHistory(ctx, actor, lineItem.activationId, { cursor: versionsCursor, limit: VERSIONS_PAGE }),
       listActivations(ctx, actor, { activationId: lineItem.activationId }, { cursor, limit: ACTIVATIONS_PAGE }),
       // The audit log is the producer's.
       mayReadEvents(actor)
@@ -329,7 +357,10 @@ export async function lineItemPages(web: Web): Promise<void> {
     ]);
     const lineageNames = await namesOf(ctx, actor, {
       accounts: [],
-      products: [lineage.parent, ...lineage.children].map((li) => li?.productId),
+      products: [
+        ...[lineage.parent, ...lineage.children].map((li) => li?.productId),
+        ...versions.items.map((v) => v.productId),
+      ],
     });
     const names: Names = {
       accounts: subject.names.accounts,
@@ -345,6 +376,15 @@ export async function lineItemPages(web: Web): Promise<void> {
         activations={activations}
         cursor={cursor}
         history={history}
+        versions={versions}
+        versionsCursor={versionsCursor}
+        versionActors={
+          await actorNames(
+            ctx,
+            actor,
+            versions.items.map((v) => v.actor),
+          )
+        }
       />,
     );
   });
