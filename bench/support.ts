@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import autocannon, { type Request } from 'autocannon';
 import { generateCode } from '../src/domain/codes.ts';
 import { backends, type Backend } from '../test/support/backends.ts';
 import type { Api } from '../test/support/http.ts';
@@ -111,4 +112,80 @@ export async function upload(
     req.on('error', reject);
     createReadStream(path).pipe(req);
   });
+}
+
+export interface ActivationFigures {
+  /** Acknowledged activations (201) per second over the measured run. */
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** Answers other than 201, and connection errors. */
+  errors: number;
+  /** CPU time of the server processes (`serverPids`) per acknowledged activation, in microseconds. */
+  cpuUs: number | undefined;
+}
+
+/**
+ * Activations against `url` (a server or a balancer) for `seconds` after a short warm-up, each with
+ * a new fingerprint, spread over `codes`, from `connections` connections. With `addresses`, each
+ * request comes from one of that many client addresses (X-Forwarded-For; the server must trust
+ * it), as real devices do, so that per-address limits count many keys.
+ */
+export async function activationRun(
+  url: string,
+  codes: readonly string[],
+  options: { seconds: number; connections: number; addresses?: number; warmUpSeconds?: number; serverPids?: number[] },
+): Promise<ActivationFigures> {
+  const pids = options.serverPids ?? [];
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuTimeMs(pid), 0);
+  let n = 0;
+  const request = {
+    setupRequest: (r: Request): Request => {
+      n += 1;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (options.addresses) {
+        const a = n % options.addresses;
+        headers['x-forwarded-for'] = `10.${(a >> 16) & 255}.${(a >> 8) & 255}.${a & 255}`;
+      }
+      const code = codes[n % codes.length];
+      return { ...r, headers, body: JSON.stringify({ code, fingerprint: `bench-${process.pid}-${Date.now()}-${n}` }) };
+    },
+  };
+  const run = (duration: number) =>
+    autocannon({
+      url: `${url}/api/v1/activations`,
+      connections: options.connections,
+      method: 'POST',
+      duration,
+      requests: [request],
+    });
+  await run(options.warmUpSeconds ?? 1);
+  const cpuBefore = cpu();
+  const result = await run(options.seconds);
+  const cpuMs = cpu() - cpuBefore;
+  return {
+    cpuUs: pids.length > 0 && result['2xx'] > 0 ? Math.round((cpuMs * 1000) / result['2xx']) : undefined,
+    perSecond: Math.round(result['2xx'] / options.seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+/** Several deployed line items (activations spread over them, not all on one row). */
+export async function deployedLineItems(api: Api, count: number, quantity: number): Promise<string[]> {
+  const codes: string[] = [];
+  for (let i = 0; i < count; i++) codes.push((await deployedLineItem(api, quantity)).code);
+  return codes;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** The one-minute load average, to print beside figures taken on a shared machine. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }

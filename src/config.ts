@@ -18,6 +18,15 @@ export interface Config {
   /** Ceiling on all requests to public endpoints per client address per minute. */
   publicRequestsPerMinute: number;
   trustProxy: boolean;
+  /**
+   * Where the limit counts are kept (`LICENTIA_LIMIT_COUNTERS`); undefined: Redis when `redisUrl`
+   * is set, else the `limit_counters` table on PostgreSQL, else memory (src/services/limits/rate-counters.ts).
+   */
+  limitCounters: 'memory' | 'postgres' | 'redis' | undefined;
+  /** `redis://[user:pass@]host:port[/db]`: the shared limit counters live there. */
+  redisUrl: string | undefined;
+  /** Put before every Redis key, so that several deployments can share one Redis. */
+  redisKeyPrefix: string;
   /** Admins and operators must set up two-factor sign-in before they can use the portal. */
   requireTwoFactorForProducer: boolean;
   /** The address people reach this server at, for links sent by mail; by default the request's own. */
@@ -79,6 +88,9 @@ export const defaultConfig: Config = {
   failedAttemptsPerMinute: 30,
   publicRequestsPerMinute: 6000,
   trustProxy: false,
+  limitCounters: undefined,
+  redisUrl: undefined,
+  redisKeyPrefix: 'licentia:limits:',
   requireTwoFactorForProducer: false,
   publicUrl: undefined,
   hsts: undefined,
@@ -119,6 +131,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     failedAttemptsPerMinute: integer(env, 'LICENTIA_FAILED_ATTEMPTS_PER_MINUTE', defaultConfig.failedAttemptsPerMinute),
     publicRequestsPerMinute: integer(env, 'LICENTIA_PUBLIC_REQUESTS_PER_MINUTE', defaultConfig.publicRequestsPerMinute),
     trustProxy: env.LICENTIA_TRUST_PROXY === 'true',
+    limitCounters: limitCounters(env.LICENTIA_LIMIT_COUNTERS),
+    redisUrl: redisUrl(env.REDIS_URL),
+    redisKeyPrefix: oneLine(env, 'LICENTIA_REDIS_PREFIX') ?? defaultConfig.redisKeyPrefix,
     requireTwoFactorForProducer: env.LICENTIA_REQUIRE_2FA_FOR_PRODUCER === 'true',
     publicUrl: publicUrl(env.LICENTIA_PUBLIC_URL),
     hsts: flag(env, 'LICENTIA_HSTS'),
@@ -176,6 +191,22 @@ function publicUrl(raw: string | undefined): string | undefined {
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
     throw new Error(`LICENTIA_PUBLIC_URL must be an http(s) URL (got "${raw}")`);
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function limitCounters(raw: string | undefined): Config['limitCounters'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'memory' && raw !== 'postgres' && raw !== 'redis')
+    throw new Error(`LICENTIA_LIMIT_COUNTERS must be memory, postgres or redis (got "${raw}")`);
+  return raw;
+}
+
+function redisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  // The URL may carry a password: the message names the variable, never its value.
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '')
+    throw new Error('REDIS_URL must be redis://[user:pass@]host[:port][/db] or rediss://…');
+  return raw;
 }
 
 function smtpUrl(raw: string | undefined): string | undefined {

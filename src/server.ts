@@ -45,7 +45,9 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     // Before listening: the keys of loads whose server died are gone before anyone asks.
     const sweptLoads = await sweepAbandonedLoads(store);
     if (sweptLoads > 0 && logger) logger.info({ loads: sweptLoads }, 'discarded key loads left by a stopped server');
-    const ctx = createServiceContext(store, config);
+    const ctx = createServiceContext(store, config, undefined, (message, error) => {
+      if (logger) logger.warn({ err: error }, message);
+    });
     await store.onAnnouncedChange((payload) => {
       forget(ctx, payload);
       if (payload === ENDPOINTS_CHANGED || payload === '*') forgetWebhookEndpoints(store);
@@ -68,6 +70,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     // first, so that its pages are not taken for API operations in the OpenAPI document.
     const metrics = new Metrics(store);
     metrics.observeOutbox(ctx.outbox);
+    metrics.observeLimitCounters(ctx.rateCounters);
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
@@ -100,7 +103,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
         } finally {
           clearTimeout(deadline);
         }
-        ctx.rateCounters.close();
+        await ctx.rateCounters.close();
         await ctx.outbox.stop();
         ctx.mail.close();
         await store.close();

@@ -1,42 +1,37 @@
+import { type WindowCounts, addCount, isSpent, secondsUntilAllowed } from './sliding-window.ts';
+
 /**
- * Counts per client address in fixed one-minute windows. One Map lookup per request: this runs
- * on every activation and validation, so it is kept simpler than a general rate-limit plugin.
- * Counts are per server process.
+ * Counts per key (a client address…) in memory, checked by the sliding estimate of
+ * `sliding-window.ts`: the counters of one server process (SQLite, or limits kept local). One Map
+ * lookup per request: this runs on every activation and validation.
  */
 export class WindowCounter {
-  readonly #windows = new Map<string, { start: number; count: number }>();
+  readonly #counts = new Map<string, WindowCounts>();
 
   constructor(
     readonly max: number,
     readonly windowMs = 60_000,
-    readonly maxAddresses = 100_000,
+    readonly maxKeys = 100_000,
   ) {}
 
-  /** Seconds until the address is under its limit again; 0 when it is under it now. */
-  retryAfter(address: string, now = Date.now()): number {
-    const window = this.#windows.get(address);
-    if (!window || now - window.start >= this.windowMs || window.count < this.max) return 0;
-    return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
+  /** Seconds until the key may count once more; 0 when it may now. */
+  retryAfter(key: string, now = Date.now()): number {
+    return secondsUntilAllowed(this.#counts.get(key), now, this.windowMs, this.max);
   }
 
-  add(address: string, now = Date.now()): void {
-    const window = this.#windows.get(address);
-    if (window && now - window.start < this.windowMs) {
-      window.count += 1;
-      return;
-    }
-    if (this.#windows.size >= this.maxAddresses) this.#sweep(now);
-    this.#windows.set(address, { start: now, count: 1 });
+  add(key: string, now = Date.now()): void {
+    const counts = this.#counts.get(key);
+    if (!counts && this.#counts.size >= this.maxKeys) this.#sweep(now);
+    this.#counts.set(key, addCount(counts, now, this.windowMs));
   }
 
   #sweep(now: number): void {
-    for (const [address, window] of this.#windows)
-      if (now - window.start >= this.windowMs) this.#windows.delete(address);
-    // Still full of live windows: forget the oldest rather than grow without bound.
-    while (this.#windows.size >= this.maxAddresses) {
-      const oldest = this.#windows.keys().next();
+    for (const [key, counts] of this.#counts) if (isSpent(counts, now, this.windowMs)) this.#counts.delete(key);
+    // Still full of live counts: forget the oldest rather than grow without bound.
+    while (this.#counts.size >= this.maxKeys) {
+      const oldest = this.#counts.keys().next();
       if (oldest.done) break;
-      this.#windows.delete(oldest.value);
+      this.#counts.delete(oldest.value);
     }
   }
 }

@@ -167,7 +167,8 @@ export const operationCodes: Record<string, readonly ErrorCode[]> = {
   voidWebRegisterKeys: ['INVALID_STATE'],
   splitBulkEntitlement: ['ALREADY_EXISTS', 'UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   getWebRegisterKey: [],
-  redeemWebRegisterKey: ['UNKNOWN_REFERENCE', ...activation],
+  // Failed guesses at keys are limited per address (the 'keys' family), though the route needs a key.
+  redeemWebRegisterKey: ['UNKNOWN_REFERENCE', 'RATE_LIMITED', ...activation],
   voidWebRegisterKey: ['INVALID_STATE'],
   activate: activation,
   listActivations: [],

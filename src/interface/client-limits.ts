@@ -79,7 +79,7 @@ export function registerClientLimits(app: FastifyInstance, ctx: ServiceContext):
     if (await budget.record(family, request.ip, outcome))
       request.log.warn(
         { family, address: hashedAddress(request.ip), failures: budget.max },
-        'an address is over its failed-guess budget and is refused for the rest of the minute',
+        'an address is over its failed-guess budget and is refused until its failures slide out of the minute',
       );
   });
 }

@@ -18,6 +18,12 @@ export interface OutboxGauges {
   backlog(): Promise<readonly { kind: string; depth: number; oldestAgeSeconds: number }[]>;
 }
 
+/** What the limit counters report: where they are kept, and how long sharing them has failed. */
+export interface LimitCounterGauges {
+  readonly backend: string;
+  unsharedForMs(): number;
+}
+
 /** The operations counted with their outcome, by route: the licensing traffic one watches. */
 const operations: Record<string, string> = {
   'POST /api/v1/activations': 'activation',
@@ -124,6 +130,20 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const row of await backlog()) this.set({ kind: row.kind }, row.oldestAgeSeconds);
+      },
+    });
+  }
+
+  /** Whether this server's limit counts reach the other servers (Redis or PostgreSQL away: they do not). */
+  observeLimitCounters(counters: LimitCounterGauges): void {
+    new Gauge({
+      name: 'licentia_limit_counters_unshared_seconds',
+      help: 'How long sharing the limit counts with the other servers has been failing (0 while it works), by backend',
+      labelNames: ['backend'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.set({ backend: counters.backend }, counters.unsharedForMs() / 1000);
       },
     });
   }

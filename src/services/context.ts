@@ -21,7 +21,7 @@ export interface ServiceContext {
   readonly keyVault: KeyVault;
   readonly validationCache: ValidationCache;
   readonly catalogCache: CatalogCache;
-  /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL. */
+  /** Limit counters: in memory on SQLite, shared by every server on PostgreSQL or Redis. */
   readonly rateCounters: RateCounters;
   /** Where outgoing mail goes: SMTP, or `.eml` files. */
   readonly mail: MailTransport;
@@ -31,7 +31,12 @@ export interface ServiceContext {
   readonly previewing?: boolean;
 }
 
-export function createServiceContext(store: Store, config: Config, now: () => Date = () => new Date()): ServiceContext {
+export function createServiceContext(
+  store: Store,
+  config: Config,
+  now: () => Date = () => new Date(),
+  log: (message: string, error?: unknown) => void = () => undefined,
+): ServiceContext {
   const keyVault = new KeyVault(config);
   return {
     store,
@@ -41,7 +46,7 @@ export function createServiceContext(store: Store, config: Config, now: () => Da
     keyVault,
     validationCache: new ValidationCache(),
     catalogCache: new CatalogCache(),
-    rateCounters: createRateCounters(store),
+    rateCounters: createRateCounters(store, config, log),
     mail: createMailTransport(config),
     outbox: new Dispatcher(store, dispatcherOptions(config), now),
   };

@@ -173,6 +173,14 @@ export async function insertActivation(db: Db, activation: ActivationRecord): Pr
     expires_at: activation.expiresAt,
     ended_at: activation.endedAt,
   });
+}
+
+/**
+ * Counts a new activation in the billing counters. Apart from `insertActivation` so that the
+ * activation can take its line item's count first: a transfer locks the line item, then the
+ * counters of the activations it moves, and an activation must take the two in the same order.
+ */
+export async function countNewActivation(db: Db, activation: ActivationRecord): Promise<void> {
   await countActivationEvent(db, 'issued', activation.issuedAt, activation);
   if (activation.endedAt !== null && activation.state !== 'active')
     await countActivationEvent(db, activation.state, activation.endedAt, activation);

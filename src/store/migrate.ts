@@ -14,6 +14,7 @@ import * as reportCounters from './migrations/0011-report-counters.ts';
 import * as lineItemVersions from './migrations/0012-line-item-versions.ts';
 import * as pendingLoads from './migrations/0013-pending-loads.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
+import * as limitWindows from './migrations/0015-limit-windows.ts';
 import * as auditChains from './migrations/0016-audit-chains.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012-line-item-versions': lineItemVersions,
   '0013-pending-loads': pendingLoads,
   '0014-two-factor': twoFactor,
+  '0015-limit-windows': limitWindows,
   '0016-audit-chains': auditChains,
 };
 

@@ -393,8 +393,11 @@ export interface ServerSecretsTable {
 
 export interface LimitCountersTable {
   key: string;
-  /** Epoch milliseconds of the start of the counter's fixed window. */
+  /** Epoch milliseconds of the start of the counter's current fixed window. */
   window_start: number;
+  window_ms: number;
+  /** The count of the window before the current one. */
+  previous_count: number;
   count: number;
 }
 

@@ -98,14 +98,3 @@ export function assertProblem(
   assert.equal(typeof body.type, 'string');
   return body;
 }
-
-/**
- * On PostgreSQL the limit counters share clock-aligned windows across servers (see
- * services/limits/rate-counters.ts): a burst that straddles a window's end is split between two
- * windows and never reaches the ceiling. A test that needs a burst inside one window waits, when
- * the current window has less than `needMs` left, for the next one to begin.
- */
-export async function awayFromWindowEdge(windowMs: number, needMs: number): Promise<void> {
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}

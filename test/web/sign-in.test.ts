@@ -1,4 +1,3 @@
-import { awayFromWindowEdge } from '../support/fixtures.ts';
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PASSWORD, portalUser } from '../support/browser.ts';
@@ -17,7 +16,6 @@ describeEachBackend(
       const { api, url } = server();
       const user = await portalUser(api, 'operator');
       const other = await portalUser(api, 'operator');
-      await awayFromWindowEdge(15 * 60_000, 90_000);
       for (let i = 0; i < 10; i++)
         assert.equal((await signIn(url, '198.51.100.7', user.email, 'not the password')).status, 401);
       const stopped = await signIn(url, '198.51.100.7', user.email, PASSWORD);

@@ -10,6 +10,7 @@ import {
   type ActivationRecord,
   findActivation,
   findActiveActivation,
+  countNewActivation,
   insertActivation,
   reissueLicense,
   takeCount,
@@ -192,6 +193,8 @@ export async function activateLineItem(
     }
     throw new AppError('COUNT_EXCEEDED', countExceededMessage(count, current ?? lineItem, model.overdraft));
   }
+  // After the count, as a transfer takes them: the line item's row, then the billing counters' rows.
+  await countNewActivation(tx, stored);
   if (entitlement.emailLicenses) await mailNewLicense(ctx, tx, at, entitlement, license.token);
   return { activation, license: { token: license.token, file: license.file } };
 }

@@ -28,8 +28,8 @@ const WINDOW_MS = 60_000;
 
 /**
  * DESIGN.md §2 rule 5, the failed-guess budget: failures are counted per client address and route
- * family in one-minute windows, on the shared limit counters (one budget across every server on
- * PostgreSQL). Past the budget the family refuses that address, except for a
+ * family over a sliding minute (src/domain/sliding-window.ts), on the shared limit counters (one
+ * budget across every server). Past the budget the family refuses that address, except for a
  * request that proves it is not guessing: a licence this server signed, or a code too long to
  * guess (an honest device behind the same proxy as a guesser keeps working; a guesser gains
  * nothing from an answer about a code it could never have found). Short codes get no such pass,
