@@ -124,7 +124,7 @@ const ending: ErrorCode[] = ['INVALID_STATE', 'UNPROCESSABLE', 'REHOST_LIMIT_REA
  * (scripts/check-problem-codes.ts).
  */
 export const operationCodes: Record<string, readonly ErrorCode[]> = {
-  createApiKey: ['UNKNOWN_REFERENCE'],
+  createApiKey: ['UNKNOWN_REFERENCE', 'UNPROCESSABLE'],
   listApiKeys: [],
   getApiKey: [],
   revokeApiKey: ['INVALID_STATE'],
