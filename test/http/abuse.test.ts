@@ -21,7 +21,9 @@ describeEachBackend(
       const limited = await device.post('/activations', { code: 'GUESS-AAAA-BBBB', fingerprint: fingerprint() });
       assertProblem(limited, 429, 'RATE_LIMITED');
       const retryAfter = Number(limited.headers.get('retry-after'));
-      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+      // The sliding estimate weighs the previous minute: the wait can run past the window's end, by
+      // up to the share of the window one count takes (here 5 allowed: 12 s).
+      assert.ok(retryAfter >= 1 && retryAfter <= 72, `Retry-After ${retryAfter}`);
       for (let i = 0; i < 5; i++)
         assert.equal(
           (await device.post('/licenses/validate', { token: `not.a.licence${i}` })).body.code,
