@@ -47,4 +47,7 @@ if (undeclared.size > 0) {
   for (const [operationId, codes] of undeclared) process.stderr.write(`  ${operationId}: ${[...codes].join(', ')}\n`);
   process.exit(1);
 }
-process.stdout.write(`${lines.length} kinds of refusal answered in the tests, each declared by its operation\n`);
+const kinds = new Set(lines);
+process.stdout.write(
+  `${kinds.size} kinds of refusal (route and code) answered in the tests, each declared by its operation\n`,
+);
