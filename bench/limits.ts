@@ -40,12 +40,11 @@ console.log(
   `bench:limits — ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds — ${machine()}, load ${loadAverage()}\n`,
 );
 
-/**
- * What one flush costs, in-process: the wall time of sharing K keys' counts (one upsert statement,
- * or one Redis pipeline) and this process's CPU for it. A server flushes at most every 200 ms for
- * the public ceiling (at once for failed guesses), outside any request.
- */
-async function flushCost(backend: 'postgres' | 'redis'): Promise<string> {
+/** The rate counters of `backend` on a fresh, migrated database, for `measure`; closed and dropped after. */
+async function withCounters<T>(
+  backend: 'memory' | 'postgres' | 'redis',
+  measure: (counters: ReturnType<typeof createRateCounters>) => Promise<T>,
+): Promise<T> {
   const db = await postgres!.freshDatabase();
   const store = openStore({ url: db.url, poolSize: 2 });
   try {
@@ -57,6 +56,24 @@ async function flushCost(backend: 'postgres' | 'redis'): Promise<string> {
       redisUrl: REDIS_URL,
       redisKeyPrefix: `licentia-bench:${randomBytes(4).toString('hex')}:`,
     });
+    try {
+      return await measure(counters);
+    } finally {
+      await counters.close();
+    }
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
+/**
+ * What one flush costs, in-process: the wall time of sharing K keys' counts (one upsert statement,
+ * or one Redis pipeline) and this process's CPU for it. A server flushes at most every 200 ms for
+ * the public ceiling (at once for failed guesses), outside any request.
+ */
+async function flushCost(backend: 'postgres' | 'redis'): Promise<string> {
+  return withCounters(backend, async (counters) => {
     const counter = counters.counter('public-requests', 1_000_000);
     const parts: string[] = [];
     for (const keys of [1, 100, 1000]) {
@@ -73,12 +90,8 @@ async function flushCost(backend: 'postgres' | 'redis'): Promise<string> {
       }
       parts.push(`${keys} key${keys > 1 ? 's' : ''} ${median(times).toFixed(2)} ms (CPU ${Math.round(cpuUs / 20)} us)`);
     }
-    await counters.close();
     return `one flush through ${backend}, median of 20: ${parts.join(', ')}`;
-  } finally {
-    await store.close();
-    await db.drop();
-  }
+  });
 }
 /**
  * This process's CPU per counted request, flushes included: the public ceiling's check and count
@@ -86,17 +99,7 @@ async function flushCost(backend: 'postgres' | 'redis'): Promise<string> {
  * run as they would under load (the database's or Redis's own work is not in it).
  */
 async function requestPathCost(backend: 'memory' | 'postgres' | 'redis'): Promise<number> {
-  const db = await postgres!.freshDatabase();
-  const store = openStore({ url: db.url, poolSize: 2 });
-  try {
-    await migrateToLatest(store);
-    const counters = createRateCounters(store, {
-      ...defaultConfig,
-      databaseUrl: db.url,
-      limitCounters: backend,
-      redisUrl: REDIS_URL,
-      redisKeyPrefix: `licentia-bench:${randomBytes(4).toString('hex')}:`,
-    });
+  return withCounters(backend, async (counters) => {
     const counter = counters.counter('public-requests', 1_000_000_000);
     const cpu = process.cpuUsage();
     let n = 0;
@@ -109,12 +112,8 @@ async function requestPathCost(backend: 'memory' | 'postgres' | 'redis'): Promis
     }
     await counters.flush();
     const used = process.cpuUsage(cpu);
-    await counters.close();
     return (used.user + used.system) / n;
-  } finally {
-    await store.close();
-    await db.drop();
-  }
+  });
 }
 const paths: string[] = [];
 for (const name of ['memory', 'postgres', 'redis'] as const)
