@@ -16,11 +16,12 @@ export interface HeadState {
  * SQLite (docs/benchmarks.md).
  *
  * The heads are right while nobody else writes: the batch holds SQLite's write lock from its BEGIN
- * IMMEDIATE to its commit, so within a batch only its members move them, and between batches
- * another process's commit (a second server on the file, `licentia keys rotate`) moves
- * `pragma data_version`, which makes the next batch forget them and read the rows again. A member
- * rolled back to its savepoint puts back the heads it moved; a batch that does not commit forgets
- * them all.
+ * IMMEDIATE to its commit, so within a batch only its members move them. Between batches, another
+ * connection's commit (a second server on the file, `licentia keys rotate`) moves
+ * `pragma data_version`, and a write on this connection outside the batches (a migration, a
+ * statement outside any transaction) moves `total_changes()`; either makes the next batch forget
+ * the heads and read the rows again. A member rolled back to its savepoint puts back the heads it
+ * moved; a batch that does not commit forgets them all.
  */
 export class SqliteChainHeads implements BatchObserver {
   readonly #heads = new Map<number, HeadState>();
@@ -29,8 +30,9 @@ export class SqliteChainHeads implements BatchObserver {
   /** What the running member found before it moved each head (undefined: not known then). */
   readonly #before = new Map<number, HeadState | undefined>();
   readonly #statement: (sql: string) => SqliteDatabase.Statement;
-  /** `data_version` when the heads in memory were last known to be the rows'. */
+  /** `data_version` and `total_changes()` when the heads in memory were last known to be the rows'. */
   #version: number | undefined;
+  #changes: number | undefined;
 
   constructor(statement: (sql: string) => SqliteDatabase.Statement) {
     this.#statement = statement;
@@ -58,8 +60,12 @@ export class SqliteChainHeads implements BatchObserver {
 
   begun(): void {
     const version = (this.#statement('pragma data_version').get() as { data_version: number }).data_version;
-    if (version !== this.#version) this.#heads.clear();
+    if (version !== this.#version || this.#totalChanges() !== this.#changes) this.#heads.clear();
     this.#version = version;
+  }
+
+  #totalChanges(): number {
+    return (this.#statement('select total_changes() as n').get() as { n: number }).n;
   }
 
   memberEnded(kept: boolean): void {
@@ -72,6 +78,12 @@ export class SqliteChainHeads implements BatchObserver {
   }
 
   beforeCommit(): void {
+    this.#flush();
+    // The commit changes no rows: what this batch changed is counted by now.
+    this.#changes = this.#totalChanges();
+  }
+
+  #flush(): void {
     if (this.#moved.size === 0) return;
     const update = this.#statement('update audit_chain_heads set seq = ?, hash = ?, prev_hash = ? where chain = ?');
     // A head put back by a rolled-back member is written as it was: the same row again.
@@ -87,5 +99,6 @@ export class SqliteChainHeads implements BatchObserver {
     this.#moved.clear();
     this.#before.clear();
     this.#version = undefined;
+    this.#changes = undefined;
   }
 }

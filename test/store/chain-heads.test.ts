@@ -117,6 +117,47 @@ for (const backend of backends) {
       }
     });
 
+    it('a write on the same connection outside any transaction (a migration) is followed too', async () => {
+      await audited(store, ['w0']);
+      const chain = chainOf('thing', 'w0');
+      const head = await store.db
+        .selectFrom('audit_chain_heads')
+        .selectAll()
+        .where('chain', '=', chain)
+        .executeTakeFirstOrThrow();
+      const e = { id: newId('event'), at: new Date().toISOString(), actor: 'system', action: 'test.changed' };
+      const seq = Number(head.seq) + 1;
+      const hash = eventHash(head.hash, {
+        seq,
+        ...e,
+        subjectType: 'thing',
+        subjectId: 'w0',
+        before: null,
+        after: null,
+      });
+      await store.db
+        .insertInto('events')
+        .values({
+          ...e,
+          subject_type: 'thing',
+          subject_id: 'w0',
+          before: null,
+          after: null,
+          chain,
+          seq,
+          prev_hash: head.hash,
+          hash,
+        })
+        .execute();
+      await store.db
+        .updateTable('audit_chain_heads')
+        .set({ seq, hash, prev_hash: head.hash })
+        .where('chain', '=', chain)
+        .execute();
+      await audited(store, ['w0']);
+      await assertChainsIntact(store);
+    });
+
     it('a whole batch that fails to commit leaves no head behind in memory', async () => {
       if (!store.sqlite) return;
       const before = await assertChainsIntact(store);
