@@ -1,5 +1,5 @@
 /**
- * npm run bench:report [-- --activations 10000000] [-- --database postgres://postgres@127.0.0.1:5432/test]
+ * npm run bench:report [-- --activations 10000000] [-- --database postgres://postgres@127.0.0.1:5432/test] [-- --keep]
  *
  * Fills a fresh database with N activations (12 months, 40 partners, a third of the stock held by a
  * tier-2 partner, 2,000 accounts, 10 products, a tenth returned, a fiftieth revoked, some test
@@ -10,9 +10,14 @@
  * SQLite: a new file in a temporary directory. PostgreSQL (`--database`): a new schema in that
  * database, dropped afterwards; nothing else in the database is touched. Both fill with the
  * activations' indexes dropped and build them again afterwards, as a restore would.
+ *
+ * `--keep`: the filled database is kept for the next run with `--keep` and the same number of
+ * activations, which migrates it to the latest schema (new migrations fill what they add from the
+ * rows) and measures without filling again: `licentia-bench-report-N.db` in the temporary
+ * directory, or the schema `bench_report_keep_N`. Drop them by hand when done.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -25,6 +30,7 @@ import { arg, machine, spawnServer } from './support.ts';
 const N = arg('activations', 10_000_000);
 const databaseArg = process.argv.indexOf('--database');
 const postgresUrl = databaseArg >= 0 ? process.argv[databaseArg + 1] : undefined;
+const keep = process.argv.includes('--keep');
 const KEY = 'bench-admin-key-0123456789abcdef';
 const CUSTOMERS = 2000;
 const PARTNERS = 40;
@@ -48,6 +54,8 @@ const shape = {
 interface Target {
   name: string;
   url: string;
+  /** Whether a kept database of this size is there, filled (then only migrated). */
+  filled(): Promise<boolean>;
   fill(): Promise<void>;
   /** The bare count of the activations issued in the report's range, and how long it took. */
   bareCount(): Promise<{ counted: number; ms: number }>;
@@ -73,12 +81,21 @@ async function countersFilled(url: string): Promise<void> {
 }
 
 function sqliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'licentia-report-'));
-  const file = join(dir, 'licentia.db');
+  const dir = keep ? tmpdir() : mkdtempSync(join(tmpdir(), 'licentia-report-'));
+  const file = join(dir, keep ? `licentia-bench-report-${N}.db` : 'licentia.db');
+  const marker = `${file}.filled`;
   const url = `sqlite:${file}`;
   return {
     name: 'SQLite',
     url,
+    async filled() {
+      if (!existsSync(marker)) {
+        rmSync(file, { force: true });
+        return false;
+      }
+      await migrated(url);
+      return true;
+    },
     async fill() {
       await migrated(url);
       const db = new SqliteDatabase(file);
@@ -156,6 +173,7 @@ function sqliteTarget(): Target {
       const analysed = new SqliteDatabase(file);
       analysed.exec('analyze');
       analysed.close();
+      if (keep) writeFileSync(marker, `${N}\n`);
     },
     async bareCount() {
       const db = new SqliteDatabase(file, { readonly: true });
@@ -171,17 +189,28 @@ function sqliteTarget(): Target {
       }
     },
     async drop() {
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** A schema of its own in the given database: the shared database's other schemas are never touched. */
 async function postgresTarget(base: string): Promise<Target> {
-  const schema = `bench_report_${randomBytes(4).toString('hex')}`;
+  const schema = keep ? `bench_report_keep_${N}` : `bench_report_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
+  const kept =
+    keep &&
+    (
+      await admin.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [
+        schema,
+        'bench_report_filled',
+      ])
+    ).rows.length > 0;
+  if (!kept) {
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.query(`create schema ${schema}`);
+  }
   await admin.end();
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
@@ -194,6 +223,10 @@ async function postgresTarget(base: string): Promise<Target> {
   return {
     name: 'PostgreSQL',
     url: url.toString(),
+    async filled() {
+      if (kept) await migrated(url.toString());
+      return kept;
+    },
     async fill() {
       await migrated(url.toString());
       const db = await client();
@@ -264,6 +297,8 @@ async function postgresTarget(base: string): Promise<Target> {
       await countersFilled(url.toString());
       const db2 = await client();
       await db2.query('analyze report_counters');
+      await db2.query('analyze report_account_counters');
+      if (keep) await db2.query('create table bench_report_filled (n bigint)');
       await db2.end();
     },
     async bareCount() {
@@ -280,6 +315,7 @@ async function postgresTarget(base: string): Promise<Target> {
       }
     },
     async drop() {
+      if (keep) return;
       const c = new pg.Client({ connectionString: base });
       await c.connect();
       await c.query(`drop schema if exists ${schema} cascade`);
@@ -297,8 +333,12 @@ const target = postgresUrl ? await postgresTarget(postgresUrl) : sqliteTarget();
 try {
   console.log(`bench:report — ${N.toLocaleString('en-US')} activations on ${target.name} — ${machine()}\n`);
   const t0 = performance.now();
-  await target.fill();
-  console.log(`(filled, indexed and counted in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  if (await target.filled()) {
+    console.log(`(kept from a previous run; migrated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  } else {
+    await target.fill();
+    console.log(`(filled, indexed and counted in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
 
   const floorTimes: number[] = [];
   let counted = 0;
