@@ -13,6 +13,7 @@ import { preparedQuery } from './prepared.ts';
  * a count.
  */
 export type CountedEvent = 'issued' | 'returned' | 'revoked';
+const countedEvents = ['issued', 'returned', 'revoked'] as const;
 
 export interface CountedActivation {
   test: boolean;
@@ -61,16 +62,27 @@ const addQuery = preparedQuery(
       .onConflict((oc) => oc.columns(counterKey).doUpdateSet({ n: sql<number>`report_counters.n + excluded.n` })),
 );
 
+type AccountCounterArgs = Pick<CounterArgs, 'test' | 'month' | 'account'> & Record<CountedEvent, number>;
+
 const addAccountQuery = preparedQuery(
-  ['test', 'month', 'event', 'account', 'n'],
-  (db, a: Pick<CounterArgs, 'test' | 'month' | 'event' | 'account' | 'n'>) =>
+  ['test', 'month', 'account', 'issued', 'returned', 'revoked'],
+  (db, a: AccountCounterArgs) =>
     db
       .insertInto('report_account_counters')
-      .values({ test: a.test, month: a.month, event: a.event, account_id: a.account, n: a.n })
+      .values({
+        test: a.test,
+        month: a.month,
+        account_id: a.account,
+        issued: a.issued,
+        returned: a.returned,
+        revoked: a.revoked,
+      })
       .onConflict((oc) =>
-        oc
-          .columns(['test', 'month', 'event', 'account_id'])
-          .doUpdateSet({ n: sql<number>`report_account_counters.n + excluded.n` }),
+        oc.columns(['test', 'month', 'account_id']).doUpdateSet({
+          issued: sql<number>`report_account_counters.issued + excluded.issued`,
+          returned: sql<number>`report_account_counters.returned + excluded.returned`,
+          revoked: sql<number>`report_account_counters.revoked + excluded.revoked`,
+        }),
       ),
 );
 
@@ -92,7 +104,14 @@ export async function countActivationEvent(
     n: 1,
   };
   await addQuery.run(db, args);
-  await addAccountQuery.run(db, args);
+  await addAccountQuery.run(db, {
+    test: args.test,
+    month: args.month,
+    account: args.account,
+    issued: event === 'issued' ? 1 : 0,
+    returned: event === 'returned' ? 1 : 0,
+    revoked: event === 'revoked' ? 1 : 0,
+  });
 }
 
 /**
@@ -122,12 +141,16 @@ async function addRows(db: Db, sign: 1 | -1, where: RawBuilder<boolean>): Promis
     where true
     on conflict (month, event, test, tier1_account_id, tier2_account_id, account_id, product_id)
     do update set n = report_counters.n + excluded.n`.execute(db);
-  await sql`insert into report_account_counters (test, month, event, account_id, n)
-    select test, month, event, account_id, sum(n) * ${sql.lit(sign)} from (${countedRows(where)}) c
+  const of = (event: CountedEvent) =>
+    sql`sum(case when event = ${sql.lit(event)} then n else 0 end) * ${sql.lit(sign)}`;
+  await sql`insert into report_account_counters (test, month, account_id, issued, returned, revoked)
+    select test, month, account_id, ${of('issued')}, ${of('returned')}, ${of('revoked')} from (${countedRows(where)}) c
     where true
-    group by test, month, event, account_id
-    on conflict (test, month, event, account_id)
-    do update set n = report_account_counters.n + excluded.n`.execute(db);
+    group by test, month, account_id
+    on conflict (test, month, account_id) do update set
+      issued = report_account_counters.issued + excluded.issued,
+      returned = report_account_counters.returned + excluded.returned,
+      revoked = report_account_counters.revoked + excluded.revoked`.execute(db);
 }
 
 export function uncountActivation(db: Db, id: string): Promise<void> {
@@ -199,7 +222,9 @@ export async function counterDisagreements(
     sql<Counted>`select month, event, test, tier1_account_id as tier1, tier2_account_id as tier2, account_id, product_id, n
       from report_counters`.execute(db),
     sql<Counted>`${countedRows(sql<boolean>`true`)}`.execute(db),
-    sql<AccountCounted>`select month, event, test, account_id, n from report_account_counters`.execute(db),
+    sql<AccountCounted>`select month, 'issued' as event, test, account_id, issued as n from report_account_counters
+      union all select month, 'returned', test, account_id, returned from report_account_counters
+      union all select month, 'revoked', test, account_id, revoked from report_account_counters`.execute(db),
     sql<AccountCounted>`select month, event, test, account_id, sum(n) as n from (${countedRows(sql<boolean>`true`)}) c
       group by month, event, test, account_id`.execute(db),
   ]);
@@ -237,7 +262,7 @@ export async function counterDisagreements(
       recounted: rows,
     });
   disagreements.sort((a, b) => (a.month === b.month ? a.event.localeCompare(b.event) : a.month < b.month ? -1 : 1));
-  return { counters: stored.rows.length + storedPerAccount.rows.length, disagreements };
+  return { counters: stored.rows.length + storedPerAccount.rows.length / 3, disagreements };
 }
 
 function groupKey(groupBy: ReportGroup): RawBuilder<string | null> {
@@ -263,13 +288,18 @@ export async function countedMonths(
       ? sql``
       : sql`and (tier1_account_id = ${options.partnerId} or tier2_account_id = ${options.partnerId})`;
   if (options.groupBy === 'account' && options.partnerId === undefined) {
-    // One row per account, month and event: nothing to group.
-    const result = await sql<{ event: CountedEvent; key: string; month: string; count: number | string }>`
-      select month, event, account_id as key, n as count from report_account_counters
+    // One row per account and month, the three counts side by side: nothing to group.
+    const result = await sql<{ month: string; key: string } & Record<CountedEvent, number | string>>`
+      select month, account_id as key, issued, returned, revoked from report_account_counters
       where test = 0 and month >= ${options.fromMonth} and month <= ${options.toMonth}`.execute(db);
-    return result.rows
-      .map((r) => ({ event: r.event, key: r.key, month: r.month, count: Number(r.count) }))
-      .filter((r) => r.count !== 0);
+    const counts: { event: CountedEvent; key: string | null; month: string; count: number }[] = [];
+    for (const r of result.rows) {
+      for (const event of countedEvents) {
+        const count = Number(r[event]);
+        if (count !== 0) counts.push({ event, key: r.key, month: r.month, count });
+      }
+    }
+    return counts;
   }
   const key = groupKey(options.groupBy);
   const result = await sql<{ event: CountedEvent; key: string | null; month: string; count: number | string }>`

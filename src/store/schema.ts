@@ -319,10 +319,10 @@ export interface ReportCountersTable {
 export interface ReportAccountCountersTable {
   test: Flag;
   month: string;
-  /** issued, returned or revoked */
-  event: string;
   account_id: string;
-  n: number;
+  issued: number;
+  returned: number;
+  revoked: number;
 }
 
 export interface LeasesTable {

@@ -209,13 +209,13 @@ describeEachBackend('billing counters', (server) => {
     assert.equal(runCli(['reports', 'check'], { env: { DATABASE_URL: databaseUrl } }).status, 0);
 
     // The per-account counters (the producer's report by account) are recounted too.
-    await sql`update report_account_counters set n = n + 3 where account_id = ${customer.id} and test = 0`.execute(
+    await sql`update report_account_counters set issued = issued + 3 where account_id = ${customer.id} and test = 0`.execute(
       running.ctx.store.db,
     );
     const perAccount = runCli(['reports', 'check'], { env: { DATABASE_URL: databaseUrl } });
     assert.equal(perAccount.status, 1, perAccount.stdout);
     assert.match(perAccount.stderr, new RegExp(`issued account=${customer.id} \\(per account\\): counted 4, rows 1`));
-    await sql`update report_account_counters set n = n - 3 where account_id = ${customer.id} and test = 0`.execute(
+    await sql`update report_account_counters set issued = issued - 3 where account_id = ${customer.id} and test = 0`.execute(
       running.ctx.store.db,
     );
     assert.equal(runCli(['reports', 'check'], { env: { DATABASE_URL: databaseUrl } }).status, 0);

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
-import { isFailedGuess, validateLicense } from '../../services/activations/validate-license.ts';
+import { disclosesCode, isFailedGuess, validateLicense } from '../../services/activations/validate-license.ts';
 import type { App } from '../../interface/app.ts';
 import { open, publicRoute } from '../../interface/public-limits.ts';
 import { problemResponses } from '../../interface/schemas/common.ts';
@@ -34,6 +34,7 @@ export async function licenseRoutes(app: App, ctx: ServiceContext): Promise<void
     async (request) => {
       const answer = await validateLicense(ctx, request.actor, request.body);
       if (isFailedGuess(answer)) request.guessFailed = true;
+      if (disclosesCode(answer)) request.guessDisclosed = true;
       return answer;
     },
   );

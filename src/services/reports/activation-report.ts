@@ -6,7 +6,7 @@ import type { ReportGroup } from '../../domain/reports.ts';
 import { monthlyCounts } from '../../store/reports.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
-import { type MonthCount, foldCounts } from './fold.ts';
+import { foldCounts } from './fold.ts';
 
 export interface ReportRequest {
   groupBy?: ReportGroup | undefined;
@@ -60,11 +60,6 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const db = ctx.store.db;
   const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId, now: ctx.now().toISOString() };
   const { issued, returned, revoked } = await monthlyCounts(db, options);
-  const counts = function* (): Generator<MonthCount<keyof Numbers>> {
-    for (const c of issued) yield { event: 'activations', ...c };
-    for (const c of returned) yield { event: 'returns', ...c };
-    for (const c of revoked) yield { event: 'revocations', ...c };
-  };
   const folded = await foldCounts(
     db,
     {
@@ -74,7 +69,11 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
       shownName: (key, name) =>
         key === null && (groupBy === 'partner' || groupBy === 'holder') ? '(sold directly)' : name,
     },
-    counts(),
+    [
+      ['activations', issued],
+      ['returns', returned],
+      ['revocations', revoked],
+    ],
   );
   const items = folded.map((r) => labelled(groupBy, r.key, r.name, { period: r.period, ...r.numbers }));
   return { groupBy, period, from: range.from, to: range.to, items };

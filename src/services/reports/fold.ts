@@ -3,8 +3,7 @@ import type { ReportGroup } from '../../domain/reports.ts';
 import type { Db } from '../../store/database.ts';
 import { namesOf } from '../../store/reports.ts';
 
-export interface MonthCount<E extends string> {
-  event: E;
+export interface MonthCount {
   key: string | null;
   /** `YYYY-MM` */
   month: string;
@@ -21,7 +20,7 @@ export interface FoldedRow<E extends string> {
 
 /**
  * What the activations and keys reports share: monthly counts per group key folded into one row
- * per key and period (month or quarter) with a number per event, the key's name looked up, rows
+ * per key and period (month or quarter) with a number per event (counts given per event), the key's name looked up, rows
  * sorted by period, then by name. `shownName` turns a looked-up name ('' when the key has none, as
  * for a null key) into the one shown.
  */
@@ -33,26 +32,31 @@ export async function foldCounts<E extends string>(
     events: readonly E[];
     shownName?: (key: string | null, name: string) => string;
   },
-  counts: Iterable<MonthCount<E>>,
+  counts: Iterable<readonly [E, readonly MonthCount[]]>,
 ): Promise<FoldedRow<E>[]> {
-  const rows = new Map<string, FoldedRow<E>>();
-  // A month's period label, computed once per month rather than per count.
-  const periods = new Map<string, string>();
-  for (const c of counts) {
-    let label = periods.get(c.month);
-    if (label === undefined) {
-      label = periodOf(c.month, options.period);
-      periods.set(c.month, label);
+  const template = Object.fromEntries(options.events.map((e) => [e, 0])) as Record<E, number>;
+  // Rows by period, then by key: no key string is built per count.
+  const byPeriod = new Map<string, Map<string | null, FoldedRow<E>>>();
+  const months = new Map<string, { label: string; rows: Map<string | null, FoldedRow<E>> }>();
+  for (const [event, monthCounts] of counts) {
+    for (const c of monthCounts) {
+      let month = months.get(c.month);
+      if (month === undefined) {
+        const label = periodOf(c.month, options.period);
+        const rows = byPeriod.get(label) ?? new Map<string | null, FoldedRow<E>>();
+        byPeriod.set(label, rows);
+        month = { label, rows };
+        months.set(c.month, month);
+      }
+      let row = month.rows.get(c.key);
+      if (!row) {
+        row = { key: c.key, name: '', period: month.label, numbers: { ...template } };
+        month.rows.set(c.key, row);
+      }
+      row.numbers[event] += c.count;
     }
-    const id = `${c.key ?? ''}\u0000${label}`;
-    let row = rows.get(id);
-    if (!row) {
-      row = { key: c.key, name: '', period: label, numbers: zero(options.events) };
-      rows.set(id, row);
-    }
-    row.numbers[c.event] += c.count;
   }
-  const folded = [...rows.values()];
+  const folded = [...byPeriod.values()].flatMap((rows) => [...rows.values()]);
   const names = await namesOf(db, options.groupBy, [
     ...new Set(folded.map((r) => r.key).filter((k): k is string => k !== null)),
   ]);
@@ -70,8 +74,4 @@ export async function foldCounts<E extends string>(
   const rankOf = (row: FoldedRow<E>) => rank.get(row.name) ?? 0;
   folded.sort((a, b) => (a.period === b.period ? rankOf(a) - rankOf(b) : a.period < b.period ? -1 : 1));
   return folded;
-}
-
-function zero<E extends string>(events: readonly E[]): Record<E, number> {
-  return Object.fromEntries(events.map((e) => [e, 0])) as Record<E, number>;
 }

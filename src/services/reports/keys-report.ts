@@ -44,7 +44,11 @@ export async function keysReport(ctx: ServiceContext, actor: Actor, request: Key
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
   const counts = await keyMonthlyCounts(db, { groupBy, from: range.fromInstant, to: range.toInstant, partnerId });
-  const folded = await foldCounts(db, { groupBy, period, events: keyEvents }, counts);
+  const folded = await foldCounts(
+    db,
+    { groupBy, period, events: keyEvents },
+    keyEvents.map((event) => [event, counts.filter((c) => c.event === event)] as const),
+  );
   const items = folded.map(
     (r): KeysReportRow =>
       groupBy === 'partner'
