@@ -34,44 +34,58 @@ export async function foldCounts<E extends string>(
   },
   counts: Iterable<readonly [E, readonly MonthCount[]]>,
 ): Promise<FoldedRow<E>[]> {
-  const template = Object.fromEntries(options.events.map((e) => [e, 0])) as Record<E, number>;
-  // Rows by period, then by key: no key string is built per count.
-  const byPeriod = new Map<string, Map<string | null, FoldedRow<E>>>();
-  const months = new Map<string, { label: string; rows: Map<string | null, FoldedRow<E>> }>();
+  // Rows by period, then by key: no key string is built per count; numbers by event index until
+  // the end (a property named by a variable per count is slow to update).
+  type Tally = { key: string | null; n: number[] };
+  const byPeriod = new Map<string, Map<string | null, Tally>>();
+  const months = new Map<string, Map<string | null, Tally>>();
   for (const [event, monthCounts] of counts) {
+    const e = options.events.indexOf(event);
     for (const c of monthCounts) {
-      let month = months.get(c.month);
-      if (month === undefined) {
+      let rows = months.get(c.month);
+      if (rows === undefined) {
         const label = periodOf(c.month, options.period);
-        const rows = byPeriod.get(label) ?? new Map<string | null, FoldedRow<E>>();
+        rows = byPeriod.get(label) ?? new Map<string | null, Tally>();
         byPeriod.set(label, rows);
-        month = { label, rows };
-        months.set(c.month, month);
+        months.set(c.month, rows);
       }
-      let row = month.rows.get(c.key);
+      let row = rows.get(c.key);
       if (!row) {
-        row = { key: c.key, name: '', period: month.label, numbers: { ...template } };
-        month.rows.set(c.key, row);
+        row = { key: c.key, n: options.events.map(() => 0) };
+        rows.set(c.key, row);
       }
-      row.numbers[event] += c.count;
+      row.n[e] = (row.n[e] ?? 0) + c.count;
     }
   }
-  const folded = [...byPeriod.values()].flatMap((rows) => [...rows.values()]);
-  const names = await namesOf(db, options.groupBy, [
-    ...new Set(folded.map((r) => r.key).filter((k): k is string => k !== null)),
-  ]);
+  const keys = new Set<string>();
+  for (const rows of byPeriod.values()) for (const key of rows.keys()) if (key !== null) keys.add(key);
+  const names = await namesOf(db, options.groupBy, [...keys]);
   const shown = options.shownName ?? ((_key, name) => name);
-  for (const row of folded) row.name = shown(row.key, names.get(row.key ?? '') ?? '');
-  // Each distinct name is compared once: its rank (equal names alike) orders the rows, in the
-  // order a comparison of the names by one collator gives, stably.
+  const nameOfKey = new Map<string | null, string>();
+  for (const key of [null, ...keys]) nameOfKey.set(key, shown(key, names.get(key ?? '') ?? ''));
+  // Each distinct name is compared once: its rank (equal names alike) orders the rows of a period,
+  // in the order a comparison of the names by one collator gives, stably.
   const byName = new Intl.Collator().compare;
-  const distinct = [...new Set(folded.map((r) => r.name))].sort(byName);
-  const rank = new Map<string, number>();
+  const distinct = [...new Set(nameOfKey.values())].sort(byName);
+  const rankOfName = new Map<string, number>();
   distinct.forEach((name, i) => {
     const before = distinct[i - 1];
-    rank.set(name, before !== undefined && byName(before, name) === 0 ? (rank.get(before) ?? i) : i);
+    rankOfName.set(name, before !== undefined && byName(before, name) === 0 ? (rankOfName.get(before) ?? i) : i);
   });
-  const rankOf = (row: FoldedRow<E>) => rank.get(row.name) ?? 0;
-  folded.sort((a, b) => (a.period === b.period ? rankOf(a) - rankOf(b) : a.period < b.period ? -1 : 1));
+  const folded: FoldedRow<E>[] = [];
+  for (const period of [...byPeriod.keys()].sort()) {
+    const ranked = [...(byPeriod.get(period)?.values() ?? [])].map((row) => {
+      const name = nameOfKey.get(row.key) ?? '';
+      return { rank: rankOfName.get(name) ?? 0, name, row };
+    });
+    ranked.sort((a, b) => a.rank - b.rank);
+    for (const { name, row } of ranked) {
+      const numbers = {} as Record<E, number>;
+      options.events.forEach((event, e) => {
+        numbers[event] = row.n[e] ?? 0;
+      });
+      folded.push({ key: row.key, name, period, numbers });
+    }
+  }
   return folded;
 }
