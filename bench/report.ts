@@ -5,7 +5,7 @@
  * tier-2 partner, 2,000 accounts, 10 products, a tenth returned, a fiftieth revoked, some test
  * ones), fills the billing counters from the rows, then times each billing report through the HTTP
  * API of a `licentia serve` process on it, beside a bare `select count(*)` over the same rows
- * measured in the same run on the same database.
+ * measured in the same run on the same database, and the server process's CPU time per request.
  *
  * SQLite: a new file in a temporary directory. PostgreSQL (`--database`): a new schema in that
  * database, dropped afterwards; nothing else in the database is touched. Both fill with the
@@ -25,7 +25,7 @@ import pg from 'pg';
 import { openStore } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { refillReportCounters } from '../src/store/report-counters.ts';
-import { arg, machine, spawnServer } from './support.ts';
+import { arg, cpuTimeMs, machine, spawnServer } from './support.ts';
 
 const N = arg('activations', 10_000_000);
 const databaseArg = process.argv.indexOf('--database');
@@ -355,6 +355,8 @@ try {
   const server = await spawnServer({ DATABASE_URL: target.url, LICENTIA_ADMIN_KEY: KEY, LOG_LEVEL: 'warn' });
   try {
     const headers = { authorization: `Bearer ${KEY}` };
+    // The server's own CPU per request: what the load of other work on the machine changes least.
+    const pid = server.child.pid ?? 0;
     const whole = `from=${FROM}&to=${TO}`;
     const queries = ['partner', 'holder', 'account', 'product'].flatMap((groupBy) =>
       ['month', 'quarter'].map((period) => `groupBy=${groupBy}&period=${period}&${whole}`),
@@ -365,20 +367,24 @@ try {
     queries.push('groupBy=partner&period=month&from=2025-12-03&to=2026-11-27');
     for (const query of queries) {
       const times: number[] = [];
+      const cpu: number[] = [];
       let rows = 0;
       let sum = 0;
       for (let i = 0; i < 5; i++) {
+        const c = cpuTimeMs(pid);
         const t = performance.now();
         const r = await fetch(`${server.url}/api/v1/reports/activations?${query}`, { headers });
-        const body = (await r.json()) as { items: { activations: number }[] };
+        const text = await r.text();
         times.push(performance.now() - t);
+        cpu.push(cpuTimeMs(pid) - c);
+        const body = JSON.parse(text) as { items: { activations: number }[] };
         if (!r.ok) throw new Error(`${query}: ${r.status} ${JSON.stringify(body)}`);
         rows = body.items.length;
         sum = body.items.reduce((n, row) => n + row.activations, 0);
       }
       const ms = median(times);
       console.log(
-        `  report ${query.replace(`&${whole}`, '').padEnd(52)} ${ms.toFixed(0).padStart(6)} ms (median of 5; ${(ms / floor).toFixed(2)}× the bare count; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`,
+        `  report ${query.replace(`&${whole}`, '').padEnd(52)} ${ms.toFixed(0).padStart(6)} ms (median of 5; ${(ms / floor).toFixed(2)}× the bare count; server CPU ${median(cpu).toFixed(0)} ms; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`,
       );
     }
   } finally {
