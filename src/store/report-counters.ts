@@ -6,11 +6,11 @@ import { preparedQuery } from './prepared.ts';
 /**
  * The billing counters (`report_counters`, migration 0011): activations issued, returned and
  * revoked per month and per the keys reports group and filter by; and the same summed per account
- * (`report_account_counters`, migration 0018), for the producer's report by account, which would
- * otherwise group every partner and product counter of an account into one row. Only the
- * activation writes of the store change them, both tables in the same transaction, by upserts
- * that add to `n` (never read, then written), so that concurrent writers on PostgreSQL cannot lose
- * a count.
+ * (`report_account_counters`, migration 0018: the three counts side by side), for the producer's
+ * report by account, which would otherwise group every partner and product counter of an account
+ * into one row. Only the activation writes of the store change them, both tables in the same
+ * transaction, by upserts that add (never read, then written), so that concurrent writers on
+ * PostgreSQL cannot lose a count.
  */
 export type CountedEvent = 'issued' | 'returned' | 'revoked';
 const countedEvents = ['issued', 'returned', 'revoked'] as const;
