@@ -74,7 +74,7 @@ export async function deployedLineItem(api: Api, quantity: number) {
     })
   ).body;
   await api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' });
-  return { code: entitlement.lineItems[0].activationId as string };
+  return { code: entitlement.lineItems[0]!.activationId as string };
 }
 
 /** A key file of `count` generated keys, one a line, in `dir`. */

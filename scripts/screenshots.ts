@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type Page, chromium } from 'playwright-core';
 import { defaultConfig } from '../src/config.ts';
 import { startServer } from '../src/server.ts';
+import type { RouteBody } from '../test/support/api-routes.ts';
 
 const ADMIN_KEY = 'screenshots-admin-key-0123456789abcdef';
 const PASSWORD = 'correct horse battery staple';
@@ -22,13 +23,13 @@ const server = await startServer(
 );
 const clock = server.ctx as { now: () => Date };
 
-// biome-ignore lint/suspicious/noExplicitAny: a script that walks the API as a user would; the answers are read loosely
-async function call<T = Record<string, any>>(
-  method: string,
-  path: string,
+/** The answer is typed from the route's schema, as the tests' client types it (test/support/api-routes.ts). */
+async function call<M extends string, P extends string>(
+  method: M,
+  path: P,
   body?: unknown,
   key: string | null = ADMIN_KEY,
-): Promise<T> {
+): Promise<RouteBody<M, P>> {
   const response = await fetch(`${server.url}/api/v1${path}`, {
     method,
     headers: {
@@ -39,7 +40,7 @@ async function call<T = Record<string, any>>(
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : {}) as T;
+  return (text ? JSON.parse(text) : {}) as RouteBody<M, P>;
 }
 
 try {
@@ -150,12 +151,9 @@ try {
 
   // A year of business: keys redeemed for anonymous end customers and activated, month by month.
   const keysOf = async (bulkId: string) =>
-    (
-      await call<{ items: { key: string }[] }>(
-        'GET',
-        `/entitlements/${bulkId}/web-register-keys?status=unredeemed&limit=1000`,
-      )
-    ).items.map((k) => k.key);
+    (await call('GET', `/entitlements/${bulkId}/web-register-keys?status=unredeemed&limit=1000`)).items.map(
+      (k) => k.key,
+    );
   const nordicKeys = await keysOf(nordicStock.id);
   const atlasKeys = await keysOf(atlasStock.id);
   const shops = ['Workshop 12', 'Studio Berg', 'Harbour Design', 'Fjord Architects', 'Linden & Co', 'North Yard'];
@@ -193,7 +191,7 @@ try {
         'POST',
         '/activations',
         {
-          code: direct.lineItems[0].activationId,
+          code: direct.lineItems[0]!.activationId,
           fingerprint: `acme-${month}-${i}`,
           deviceName: `ACME-WS-${month}${i}`,
         },
@@ -265,7 +263,7 @@ try {
 
   const visitor = await session(null, 390);
   await visitor.page.goto('/activate');
-  await visitor.page.getByLabel('Activation code').fill(direct.lineItems[1].activationId);
+  await visitor.page.getByLabel('Activation code').fill(direct.lineItems[1]!.activationId);
   await visitor.page.getByLabel('Device fingerprint').fill('field-laptop-7');
   await visitor.page.getByLabel('Device name').fill('Field laptop 7');
   await visitor.page.getByRole('button', { name: 'Activate', exact: true }).click();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { backends } from './support/backends.ts';
 import { runCli, spawnServer } from './support/cli.ts';
+import { fetchJwks } from './support/licences.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -123,16 +124,16 @@ it('keys rotate: a new signing key, the old one still published', async () => {
     LICENTIA_ADMIN_KEY: 'an-operator-chosen-admin-key-123456',
   };
   const first = await spawnServer(env);
-  const before: any = await (await fetch(`${first.url}/.well-known/jwks.json`)).json();
+  const before = await fetchJwks(first.url);
   await first.stop();
   const rotated = runCli(['keys', 'rotate'], { env });
   assert.equal(rotated.status, 0, rotated.stderr);
   assert.match(rotated.stdout, /new signing key/);
   const second = await spawnServer(env);
   try {
-    const after: any = await (await fetch(`${second.url}/.well-known/jwks.json`)).json();
+    const after = await fetchJwks(second.url);
     assert.equal(after.keys.length, before.keys.length + 1);
-    assert.ok(before.keys.every((k: any) => after.keys.some((a: any) => a.kid === k.kid)));
+    assert.ok(before.keys.every((k) => after.keys.some((a) => a.kid === k.kid)));
   } finally {
     await second.stop();
   }

@@ -28,6 +28,7 @@ describeEachBackend('portal catalogue, accounts and users [browser]', (server) =
     const model = (await api.get('/license-models?kind=uncounted&limit=1000')).body.items.find(
       (m: { name: string }) => m.name === name,
     );
+    assert.ok(model);
     assert.equal(model.leaseSeconds, null, 'what was hidden was not sent');
     await context.close();
   });

@@ -33,7 +33,7 @@ describeEachBackend('portal channel-partner step [browser]', (server) => {
     const created = (await api.get(`/accounts?name=${encodeURIComponent(distributor)}`)).body.items[0];
     assert.equal(
       await first.getByLabel('Account', { exact: true }).inputValue(),
-      created.id,
+      created!.id,
       'the new account is chosen',
     );
 
@@ -54,7 +54,7 @@ describeEachBackend('portal channel-partner step [browser]', (server) => {
 
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
     const e = (await api.get(`/entitlements/${encodeURIComponent(id)}`)).body;
-    const dora = (await api.get(`/accounts/${created.id}/contacts`)).body.items[0];
+    const dora = (await api.get(`/accounts/${created!.id}/contacts`)).body.items[0];
     assert.equal(e.description, 'PO 881');
     assert.deepEqual(
       e.channelPartners.map((p: { tier: string; accountId: string; contactId: string | null }) => [
@@ -63,9 +63,9 @@ describeEachBackend('portal channel-partner step [browser]', (server) => {
         p.contactId,
       ]),
       [
-        ['tier1', created.id, dora.id],
+        ['tier1', created!.id, dora!.id],
         ['tier2', reseller.id, rita.id],
-        ['endCustomer', created.id, null],
+        ['endCustomer', created!.id, null],
       ],
     );
     await context.close();

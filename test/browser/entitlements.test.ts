@@ -88,7 +88,7 @@ describeEachBackend('portal entitlements [browser]', (server) => {
       }),
     );
     await created(api.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
-    const code = e.lineItems[0].activationId;
+    const code = e.lineItems[0]!.activationId;
     const admin = await portalUser(api, 'admin');
     const { context, page } = await newPage(browser(), server().url, { width: 390, height: 844 });
     await signIn(page, admin.email);

@@ -111,7 +111,7 @@ describeEachBackend('portal journeys [browser]', (server) => {
     const owner = (await api.get(`/accounts/${entitlement.soldTo}`)).body;
     assert.deepEqual([owner.name, owner.anonymous, owner.parentAccountId], ['Order 4711', true, distributor.id]);
     assert.equal((await api.get(`/accounts/${owner.id}/contacts`)).body.items.length, 0, 'no personal data');
-    const code = entitlement.lineItems[0].activationId;
+    const code = entitlement.lineItems[0]!.activationId;
     assert.ok(
       (await page.locator('main').innerText()).includes(code),
       'the activation ID to hand to the customer is shown',

@@ -128,7 +128,7 @@ withBudgetOfFive(
     );
 
     const { bulk, partner: q } = await bulkWithKeys(api, { generate: 2 });
-    const generated = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items.map((k: any) => k.key);
+    const generated = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items.map((k) => k.key);
     const otherApi = api.as(await apiKey(api, 'partner', q.id));
     await created(otherApi.post(`/web-register-keys/${generated[0]}/redeem`, { accountName: 'Long' }));
     // The short-key failures above already spent this address's budget for keys: a long key still passes.

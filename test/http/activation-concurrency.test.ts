@@ -6,6 +6,7 @@ import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { spawnServer } from '../support/cli.ts';
 import { Api } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { problemOf } from '../support/fixtures.ts';
 
 async function activateConcurrently(apis: Api[], code: string, attempts: number) {
   const results = await Promise.all(
@@ -15,9 +16,9 @@ async function activateConcurrently(apis: Api[], code: string, attempts: number)
   );
   return {
     created: results.filter((r) => r.status === 201),
-    exceeded: results.filter((r) => r.status === 409 && r.body.code === 'COUNT_EXCEEDED'),
+    exceeded: results.filter((r) => r.status === 409 && problemOf(r).code === 'COUNT_EXCEEDED'),
     other: results
-      .filter((r) => r.status !== 201 && !(r.status === 409 && r.body.code === 'COUNT_EXCEEDED'))
+      .filter((r) => r.status !== 201 && !(r.status === 409 && problemOf(r).code === 'COUNT_EXCEEDED'))
       .map((r) => `${r.status} ${r.text}`),
   };
 }
@@ -43,7 +44,7 @@ describeEachBackend(
       assert.deepEqual(outcome.other, []);
       assert.equal(outcome.created.length, 3);
       const made = (await api.get(`/entitlements?kind=simple&account=${partner.id}&limit=1000`)).body.items.filter(
-        (e: any) => e.bulkEntitlementId === bulk.id,
+        (e) => e.bulkEntitlementId === bulk.id,
       );
       assert.equal(made.length, 1);
       assert.equal(new Set(outcome.created.map((r) => r.body.activation.entitlementId)).size, 1);

@@ -43,18 +43,18 @@ describeEachBackend('activation counts (property)', (server) => {
               const target = active[s.pick % active.length];
               const r =
                 s.kind === 'return'
-                  ? await api.post(`/activations/${target.id}/return`)
-                  : await api.post(`/activations/${target.id}/rehost`, { fingerprint: fp(s.device) });
+                  ? await api.post(`/activations/${target!.id}/return`)
+                  : await api.post(`/activations/${target!.id}/rehost`, { fingerprint: fp(s.device) });
               assert.ok([200, 201, 409, 422].includes(r.status), r.text);
             }
             const after = (await api.get(`/activations?entitlement=${entitlement.id}&state=active&limit=1000`)).body
               .items;
-            const sum = after.reduce((n: number, a: any) => n + a.count, 0);
+            const sum = after.reduce((n, a) => n + a.count, 0);
             const taken = (await api.get(`/line-items/${code}`)).body.activatedCount;
             assert.equal(taken, sum, 'the count taken equals the sum of active activations');
             assert.ok(taken <= quantity + overdraft, `${taken} > ${quantity} + ${overdraft}`);
             assert.equal(
-              new Set(after.map((a: any) => a.fingerprint)).size,
+              new Set(after.map((a) => a.fingerprint)).size,
               after.length,
               'one active activation per device',
             );

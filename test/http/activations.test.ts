@@ -3,8 +3,9 @@ import { it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { apiKey, assertProblem, created } from '../support/fixtures.ts';
+import { apiKey, assertProblem, created, problemOf } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { fetchJwks } from '../support/licences.ts';
 
 describeEachBackend('activation', (server) => {
   const device = () => server().api.as(null);
@@ -45,13 +46,13 @@ describeEachBackend('activation', (server) => {
     );
     assert.equal(activation.expiresAt, null, 'permanent');
     assert.match(license.file, /-----BEGIN LICENTIA LICENSE-----\n[\s\S]+\n-----END LICENTIA LICENSE-----/);
-    const jwks: any = await (await fetch(`${url}/.well-known/jwks.json`)).json();
+    const jwks = await fetchJwks(url);
     const { payload, protectedHeader } = await jwtVerify(license.token, createLocalJWKSet(jwks), {
       algorithms: ['EdDSA'],
       issuer: 'licentia',
     });
     assert.equal(protectedHeader.alg, 'EdDSA');
-    assert.ok(jwks.keys.some((k: any) => k.kid === protectedHeader.kid));
+    assert.ok(jwks.keys.some((k) => k.kid === protectedHeader.kid));
     assert.equal(payload.sub, fp);
     assert.equal(payload.jti, activation.id);
     assert.equal(payload.exp, undefined);
@@ -68,7 +69,7 @@ describeEachBackend('activation', (server) => {
     assert.equal(li.activatedCount, 1);
     const devices = (await api.get(`/devices?account=${owner}`)).body.items;
     assert.deepEqual(
-      devices.map((d: any) => [d.fingerprint, d.name, d.activeActivations]),
+      devices.map((d) => [d.fingerprint, d.name, d.activeActivations]),
       [[fp, 'CAD workstation', 1]],
     );
   });
@@ -113,7 +114,7 @@ describeEachBackend('activation', (server) => {
     const farDate = '2099-12-31';
     const timed = await activatable(api, { model: { durationDays: 30 }, lineItem: { expirationDate: farDate } });
     const a = (await device().post('/activations', { code: timed.code, fingerprint: fingerprint() })).body.activation;
-    const days = (Date.parse(a.expiresAt) - Date.parse(a.issuedAt)) / 86_400_000;
+    const days = (Date.parse(a.expiresAt!) - Date.parse(a.issuedAt)) / 86_400_000;
     assert.ok(Math.abs(days - 30) < 0.001, `${days} days`);
     const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
     const dated = await activatable(api, { model: { durationDays: 365 }, lineItem: { expirationDate: soon } });
@@ -137,11 +138,10 @@ describeEachBackend('activation', (server) => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const later = await activatable(api, { lineItem: { startDate: tomorrow } });
     const r = await device().post('/activations', { code: later.code, fingerprint: fingerprint() });
-    assertProblem(r, 409, 'INVALID_STATE');
-    assert.equal(r.body.reason, 'not-started');
+    assert.equal(assertProblem(r, 409, 'INVALID_STATE').reason, 'not-started');
     const expired = await activatable(api, { lineItem: { startDate: '2020-01-01', expirationDate: '2020-12-31' } });
     assert.equal(
-      (await device().post('/activations', { code: expired.code, fingerprint: fingerprint() })).body.reason,
+      problemOf(await device().post('/activations', { code: expired.code, fingerprint: fingerprint() })).reason,
       'expired',
     );
     const suspended = await activatable(api);
@@ -159,7 +159,7 @@ describeEachBackend('activation', (server) => {
     const r = await device().post('/activations', { code, fingerprint: fingerprint() });
     assert.equal(r.status, 201);
     assert.equal(r.body.activation.test, true);
-    const payload = JSON.parse(Buffer.from(r.body.license.token.split('.')[1], 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(r.body.license.token.split('.')[1]!, 'base64url').toString());
     assert.equal(payload.lic.test, true);
     assert.match(r.body.license.file, /test/i);
   });
@@ -171,8 +171,7 @@ describeEachBackend('activation', (server) => {
     const answers = [];
     for (const code of ['NOPE-NOPE-NOPE-NOPE', bulk.id, keys[0]]) {
       const r = await device().post('/activations', { code, fingerprint: fingerprint() });
-      assertProblem(r, 404, 'NOT_FOUND');
-      answers.push(r.body.detail);
+      answers.push(assertProblem(r, 404, 'NOT_FOUND').detail);
     }
     assert.equal(new Set(answers).size, 1);
   });

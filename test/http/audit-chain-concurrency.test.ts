@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
-import { account, partner } from '../support/fixtures.ts';
+import { account, partner, problemOf } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 import { verifyAuditChain } from '../../src/services/events/audit-chain.ts';
 
@@ -59,7 +59,7 @@ describeEachBackend(
       ]);
       const answers = await Promise.all(requests);
       const unexpected = answers
-        .filter((r) => !(r.status === 201 || (r.status === 409 && r.body.code === 'INVALID_STATE')))
+        .filter((r) => !(r.status === 201 || (r.status === 409 && problemOf(r).code === 'INVALID_STATE')))
         .map((r) => `${r.status} ${r.text}`);
       assert.deepEqual(unexpected, [], 'activations 201 (or 409 once transferred), transfers 201');
 
@@ -72,7 +72,8 @@ describeEachBackend(
         const activated = answers
           .slice(i * (ACTIVATIONS_EACH + 1) + 1, (i + 1) * (ACTIVATIONS_EACH + 1))
           .filter((r) => r.status === 201).length;
-        const moved = transfer?.body.newLineItem;
+        assert.ok(transfer && 'newLineItem' in transfer.body, transfer?.text);
+        const moved = transfer.body.newLineItem;
         assert.equal(moved.activatedCount, activated, `${code}: every activation before the transfer moved with it`);
       }
     }

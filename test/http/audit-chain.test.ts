@@ -82,6 +82,7 @@ describeEachBackend(
       const listed = await api.get('/events/checkpoints');
       assert.equal(listed.status, 200, listed.text);
       const [published] = listed.body.items;
+      assert.ok(published);
       assert.equal(published.count, checkpoint.count);
       assert.deepEqual(published.heads, checkpoint.heads);
       const jwks = (await fetch(`${server().url}/.well-known/jwks.json`).then((r) => r.json())) as never;

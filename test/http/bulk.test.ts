@@ -26,7 +26,7 @@ describeEachBackend('bulk entitlements', (server) => {
     assert.deepEqual(b.lineItems, []);
     assert.deepEqual(b.webRegisterKeys, { total: 0, unredeemed: 0, redeemed: 0, void: 0 });
     assert.deepEqual(
-      b.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      b.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', distributor.id],
         ['endCustomer', distributor.id],
@@ -116,12 +116,12 @@ describeEachBackend('bulk entitlements', (server) => {
     assert.match(r.body.loadId, /^kld_/);
     const listed = (await api.get(`/entitlements/${bulk.id}/web-register-keys`)).body.items;
     assert.deepEqual(
-      listed.map((k: any) => k.key),
+      listed.map((k) => k.key),
       keys.map((k) => k.toUpperCase()),
     );
     assert.ok(
       listed.every(
-        (k: any) =>
+        (k) =>
           k.state === 'unredeemed' &&
           k.entitlementId === bulk.id &&
           k.redeemedEntitlementId === null &&
@@ -144,21 +144,21 @@ describeEachBackend('bulk entitlements', (server) => {
     const r = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { keys: load });
     assertProblem(r, 422, 'KEYS_REJECTED');
     assert.equal(r.body.added, 0);
-    assert.deepEqual(r.body.rejected.map((x: any) => x.reason).sort(), [
+    assert.deepEqual(r.body.rejected.map((x) => x.reason).sort(), [
       'already-exists',
       'duplicate-in-load',
       'invalid',
       'invalid',
     ]);
-    assert.ok(r.body.rejected.some((x: any) => x.key === 'bad key!' && x.reason === 'invalid'));
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 1, 'nothing loaded');
+    assert.ok(r.body.rejected.some((x) => x.key === 'bad key!' && x.reason === 'invalid'));
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 1, 'nothing loaded');
     assertProblem(await api.get(`/web-register-keys/${fresh[0]}`), 404, 'NOT_FOUND');
 
     const partial = await api.post(`/entitlements/${bulk.id}/web-register-keys?partial=true`, { keys: load });
     assert.equal(partial.status, 201, partial.text);
     assert.equal(partial.body.added, 2);
     assert.equal(partial.body.rejected.length, 4);
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 3);
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 3);
   });
 
   it('keeps keys unique across the whole system, activation IDs included', async () => {
@@ -205,7 +205,7 @@ describeEachBackend('bulk entitlements', (server) => {
     const again = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 25 }, { headers });
     assert.equal(again.status, 201);
     assert.deepEqual(again.body, first.body, 'the first answer, replayed');
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 25, 'loaded once');
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 25, 'loaded once');
     assertProblem(
       await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 5 }, { headers }),
       409,
@@ -217,7 +217,7 @@ describeEachBackend('bulk entitlements', (server) => {
     for (const k of keys) assert.match(k.key, /^ACME(-[0-9A-HJKMNP-TV-Z]{5}){4}$/);
     const withPrefix = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 1, prefix: 'X9' });
     const x9 = (await api.get(`/entitlements/${bulk.id}/web-register-keys?loadId=${withPrefix.body.loadId}`)).body
-      .items[0].key;
+      .items[0]!.key;
     assert.match(x9, /^X9-/);
     for (const body of [
       { generate: 0 },
@@ -306,7 +306,7 @@ describeEachBackend('bulk entitlements', (server) => {
       `/entitlements/${bulk.id}/web-register-keys?status=void&limit=2&cursor=${voidPage.body.nextCursor}`,
     );
     assert.deepEqual(
-      rest.body.items.map((k: any) => k.key),
+      rest.body.items.map((k) => k.key),
       [keys[2]],
     );
     assert.equal(rest.body.nextCursor, null);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { account, created, product } from '../support/fixtures.ts';
+import { account, created, product, problemOf } from '../support/fixtures.ts';
 import type { ApiResponse } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -35,7 +35,7 @@ describeEachBackend('activation IDs and web register keys under concurrency', (s
         .map((r) => r.text)
         .join('\n'),
     );
-    for (const r of results.filter((r) => r.status === 409)) assert.equal(r.body.code, 'ALREADY_EXISTS');
+    for (const r of results.filter((r) => r.status === 409)) assert.equal(problemOf(r).code, 'ALREADY_EXISTS');
     const draft = await created(api.post('/entitlements', { kind: 'simple', soldTo: customer.id, lineItems: [] }));
     const [other] = someKeys(1, 'ADDED');
     const added = await Promise.all(

@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { account, assertProblem, created, partner, product, simpleEntitlement } from '../support/fixtures.ts';
+import {
+  account,
+  assertProblem,
+  created,
+  partner,
+  product,
+  simpleEntitlement,
+  problemOf,
+} from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 import type { EntitlementBody } from '../../src/http/schemas/entities.ts';
-import type { PageBody, ProblemBody } from '../../src/interface/schemas/common.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}$/;
 
@@ -50,6 +58,7 @@ describeEachBackend('simple entitlements', (server) => {
     ]);
     assert.equal(e.lineItems.length, 2);
     const [first, second] = e.lineItems;
+    assert.ok(first && second);
     assert.match(first.activationId, CODE);
     assert.notEqual(first.activationId, second.activationId);
     assert.deepEqual(
@@ -80,7 +89,7 @@ describeEachBackend('simple entitlements', (server) => {
       }),
     );
     assert.equal(e.id, id);
-    const activationId = e.lineItems[0].activationId;
+    const activationId = e.lineItems[0]!.activationId;
     assert.equal(activationId, activationId.toUpperCase());
     for (const variant of [activationId, activationId.toLowerCase(), activationId.replaceAll('-', '')]) {
       const r = await api.get(`/line-items/${encodeURIComponent(variant)}`);
@@ -157,8 +166,8 @@ describeEachBackend('simple entitlements', (server) => {
     const added = await api.post(`/entitlements/${e.id}/line-items`, { productId: prod.id, quantity: 7 });
     assert.equal(added.status, 201);
     assert.equal(added.body.lineItems.length, 2);
-    assert.equal(added.body.lineItems[1].state, 'test');
-    const li = added.body.lineItems[1].activationId;
+    assert.equal(added.body.lineItems[1]!.state, 'test');
+    const li = added.body.lineItems[1]!.activationId;
     assert.equal(
       (await api.patch(`/line-items/${li}`, { quantity: 9, expirationDate: '2030-01-01' })).body.quantity,
       9,
@@ -170,7 +179,7 @@ describeEachBackend('simple entitlements', (server) => {
     const regenerated = await api.post(`/entitlements/${e.id}/regenerate-ids`);
     assert.equal(regenerated.status, 200);
     assert.notEqual(regenerated.body.id, e.id);
-    assert.notEqual(regenerated.body.lineItems[0].activationId, e.lineItems[0]!.activationId);
+    assert.notEqual(regenerated.body.lineItems[0]!.activationId, e.lineItems[0]!.activationId);
     assertProblem(await api.get(`/entitlements/${e.id}`), 404, 'NOT_FOUND');
     const newId = regenerated.body.id;
 
@@ -183,7 +192,7 @@ describeEachBackend('simple entitlements', (server) => {
     );
     assertProblem(await api.post(`/entitlements/${newId}/regenerate-ids`), 409, 'INVALID_STATE');
     assertProblem(
-      await api.patch(`/line-items/${regenerated.body.lineItems[0].activationId}`, { quantity: 2 }),
+      await api.patch(`/line-items/${regenerated.body.lineItems[0]!.activationId}`, { quantity: 2 }),
       409,
       'INVALID_STATE',
     );
@@ -214,8 +223,8 @@ describeEachBackend('simple entitlements', (server) => {
     );
     const r = (await api.post(`/entitlements/${id}/regenerate-ids`)).body;
     assert.equal(r.id, id);
-    assert.equal(r.lineItems[0].activationId, e.lineItems[0].activationId);
-    assert.notEqual(r.lineItems[1].activationId, e.lineItems[1].activationId);
+    assert.equal(r.lineItems[0]!.activationId, e.lineItems[0]!.activationId);
+    assert.notEqual(r.lineItems[1]!.activationId, e.lineItems[1]!.activationId);
   });
 
   it('refuses bad entitlements with the failing field and stores nothing', async () => {
@@ -311,7 +320,7 @@ describeEachBackend('simple entitlements', (server) => {
       assertProblem(r, status, code);
       if (field)
         assert.ok(
-          (r.body as ProblemBody).fields?.some((f) => f.field === field),
+          problemOf(r).fields?.some((f) => f.field === field),
           `${field} in ${r.text}`,
         );
     }

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { account, apiKey, assertProblem, created, licenseModel, partner, product } from '../support/fixtures.ts';
+import {
+  account,
+  apiKey,
+  assertProblem,
+  created,
+  licenseModel,
+  partner,
+  product,
+  problemOf,
+} from '../support/fixtures.ts';
 import type { ApiResponse } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -15,12 +24,12 @@ describeEachBackend('field audit defects', (server) => {
     const { code } = await activatable(api, { quantity: 8, model: { overdraft: 1 } });
     const r = await device().post('/activations', { code, fingerprint: 'big', count: 100 });
     assertProblem(r, 409, 'COUNT_EXCEEDED');
-    assert.match(r.body.detail, /asks for 100\b/);
-    assert.match(r.body.detail, /only 9 of this code's 9 are free/);
+    assert.match(problemOf(r).detail, /asks for 100\b/);
+    assert.match(problemOf(r).detail, /only 9 of this code's 9 are free/);
     await created(device().post('/activations', { code, fingerprint: fingerprint(), count: 7 }));
     const rest = await device().post('/activations', { code, fingerprint: fingerprint(), count: 3 });
     assertProblem(rest, 409, 'COUNT_EXCEEDED');
-    assert.match(rest.body.detail, /asks for 3 counts, but only 2 of this code's 9 are free/);
+    assert.match(problemOf(rest).detail, /asks for 3 counts, but only 2 of this code's 9 are free/);
   });
 
   it('refuses a forged cursor with 400 on every list', async () => {
@@ -39,7 +48,7 @@ describeEachBackend('field audit defects', (server) => {
     ]) {
       const r: ApiResponse = await api.get(`${list}?cursor=${forged}`);
       assertProblem(r, 400, 'VALIDATION_FAILED');
-      assert.equal(r.body.fields[0].field, '/cursor', list);
+      assert.equal(problemOf(r).fields?.[0]?.field, '/cursor', list);
     }
     // A cursor of one list is no cursor of another.
     await account(api);
@@ -55,12 +64,12 @@ describeEachBackend('field audit defects', (server) => {
     const { keys } = await bulkWithKeys(api, { keys: someKeys(1) });
     const none = await api.post(`/web-register-keys/${keys[0]}/redeem`, {});
     assertProblem(none, 400, 'VALIDATION_FAILED');
-    assert.doesNotMatch(none.body.detail, /not both/);
-    assert.match(none.body.detail, /accountId .*or accountName/);
+    assert.doesNotMatch(problemOf(none).detail, /not both/);
+    assert.match(problemOf(none).detail, /accountId .*or accountName/);
     const customer = await account(api);
     const both = await api.post(`/web-register-keys/${keys[0]}/redeem`, { accountId: customer.id, accountName: 'x' });
     assertProblem(both, 400, 'VALIDATION_FAILED');
-    assert.match(both.body.detail, /not both/);
+    assert.match(problemOf(both).detail, /not both/);
   });
 
   it('says that a "__proto__" key is refused, not that valid JSON is invalid', async () => {
@@ -73,16 +82,16 @@ describeEachBackend('field audit defects', (server) => {
       json('{"name":"Proto","type":"customer","__proto__":{"anonymous":true}}'),
     );
     assertProblem(r, 400, 'MALFORMED_REQUEST');
-    assert.doesNotMatch(r.body.detail, /not valid JSON/);
-    assert.match(r.body.detail, /__proto__/);
-    assert.deepEqual(r.body.fields, [{ field: '/__proto__', message: 'this key is refused' }]);
+    assert.doesNotMatch(problemOf(r).detail, /not valid JSON/);
+    assert.match(problemOf(r).detail, /__proto__/);
+    assert.deepEqual(problemOf(r).fields, [{ field: '/__proto__', message: 'this key is refused' }]);
     const nested = await api.post(
       '/accounts',
       undefined,
       json('{"name":"Proto","type":"customer","x":{"constructor":{"prototype":{}}}}'),
     );
     assertProblem(nested, 400, 'MALFORMED_REQUEST');
-    assert.equal(nested.body.fields[0].field, '/x/constructor/prototype');
+    assert.equal(problemOf(nested).fields?.[0]?.field, '/x/constructor/prototype');
     assertProblem(await api.post('/accounts', undefined, json('{"name":')), 400, 'MALFORMED_REQUEST');
     assert.equal((await api.get('/accounts?limit=1000')).body.items.length, before);
   });
@@ -104,8 +113,8 @@ describeEachBackend('field audit defects', (server) => {
     const r = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { keys: [key, `${key}B`] });
     assertProblem(r, 422, 'KEYS_REJECTED');
     assert.deepEqual(r.body.rejected, [{ key, reason: 'entitlement-id-taken', entitlementId: `${key}ENT` }]);
-    assert.match(r.body.detail, new RegExp(`${key}ENT`));
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 0);
+    assert.match(problemOf(r).detail, new RegExp(`${key}ENT`));
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 0);
     const partial = await created(api.post(`/entitlements/${bulk.id}/web-register-keys?partial=true`, { keys: [key] }));
     assert.equal(partial.added, 0);
     // Another pattern makes other IDs: the same key loads there, and is redeemed under its pattern.
@@ -144,7 +153,7 @@ describeEachBackend('field audit defects', (server) => {
     assert.equal(seen.shipToAddress, null);
     assert.equal(seen.description, null);
     assert.ok(
-      seen.channelPartners.every((p: any) => p.contactId === null),
+      seen.channelPartners.every((p) => p.contactId === null),
       JSON.stringify(seen.channelPartners),
     );
     const described = await created(
@@ -172,7 +181,7 @@ describeEachBackend('field audit defects', (server) => {
     await created(device().post('/activations', { code, fingerprint: fingerprint() }));
     const tooMuch = await api.post(`/line-items/${code}/split`, { quantity: 7 });
     assertProblem(tooMuch, 422, 'UNPROCESSABLE');
-    assert.match(tooMuch.body.detail, /At most 6/);
+    assert.match(problemOf(tooMuch).detail, /At most 6/);
     const all = await created(api.post(`/line-items/${code}/split`, { quantity: 6 }));
     assert.equal(all.lineItem.quantity, 1);
     assert.equal(all.newLineItem.quantity, 6);
@@ -194,7 +203,7 @@ describeEachBackend('field audit defects', (server) => {
     assert.notEqual(composed, decomposed);
     const first = await created(device().post('/activations', { code, fingerprint: decomposed }));
     assert.equal(first.activation.fingerprint, composed, 'stored in NFC');
-    const payload = JSON.parse(Buffer.from(first.license.token.split('.')[1], 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(first.license.token.split('.')[1]!, 'base64url').toString());
     assert.equal(payload.sub, composed);
     const again = await device().post('/activations', { code, fingerprint: composed });
     assert.equal(again.status, 200, 'the same device, however it composes its accents');
@@ -208,7 +217,7 @@ describeEachBackend('field audit defects', (server) => {
     }
     const listed = (await api.get(`/activations?fingerprint=${encodeURIComponent(decomposed)}`)).body.items;
     assert.deepEqual(
-      listed.map((a: any) => a.id),
+      listed.map((a) => a.id),
       [first.activation.id],
     );
   });
@@ -224,8 +233,8 @@ describeEachBackend('field audit defects', (server) => {
       channelPartners: [{ accountId: distributor.id, tier: 'tier1' }],
     });
     assertProblem(r, 422, 'UNPROCESSABLE');
-    assert.equal(r.body.fields[0].field, '/productId');
-    assert.match(r.body.detail, /floating/);
+    assert.equal(problemOf(r).fields?.[0]?.field, '/productId');
+    assert.match(problemOf(r).detail, /floating/);
     const { bulk } = await bulkWithKeys(api, { state: 'draft' });
     assertProblem(await api.patch(`/entitlements/${bulk.id}`, { productId: seats.id }), 422, 'UNPROCESSABLE');
     const uncounted = await product(api, { licenseModelId: (await licenseModel(api, { kind: 'uncounted' })).id });

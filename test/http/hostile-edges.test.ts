@@ -88,7 +88,7 @@ describeEachBackend('hostile input at the edges', (server) => {
     const { partner, keys } = await bulkWithKeys(api, { generate: 1 });
     const partnerApi = api.as(await apiKey(api, 'partner', partner.id));
     const redeemed = await created(partnerApi.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: FORMULA }));
-    const code = redeemed.lineItems[0].activationId;
+    const code = redeemed.lineItems[0]!.activationId;
     await created(api.as(null).post('/activations', { code, fingerprint: 'fp-formula-1' }));
     const today = new Date().toISOString().slice(0, 10);
     const query = `groupBy=account&period=month&from=${today}&to=${today}`;

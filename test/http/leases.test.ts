@@ -17,9 +17,9 @@ describeEachBackend('floating leases', (server) => {
     assert.match(lease.id, /^lse_/);
     assert.equal(lease.activationId, code);
     assert.equal(Math.round((Date.parse(lease.expiresAt) - Date.now()) / 1000), 60);
-    const header = JSON.parse(Buffer.from(lease.token.split('.')[0], 'base64url').toString());
+    const header = JSON.parse(Buffer.from(lease.token.split('.')[0]!, 'base64url').toString());
     assert.equal(header.typ, 'licentia-lease+jwt');
-    const payload = JSON.parse(Buffer.from(lease.token.split('.')[1], 'base64url').toString());
+    const payload = JSON.parse(Buffer.from(lease.token.split('.')[1]!, 'base64url').toString());
     assert.equal(payload.lic, undefined, 'a lease token is not a licence');
     assert.equal((await device().post('/licenses/validate', { token: lease.token })).body.code, 'BAD_SIGNATURE');
 

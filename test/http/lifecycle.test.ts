@@ -44,7 +44,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     assert.equal(entitlement.soldTo, endCustomer.id);
     assert.equal(entitlement.state, 'deployed');
     assert.deepEqual(
-      entitlement.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      entitlement.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', distributor.id],
         ['endCustomer', endCustomer.id],
@@ -66,10 +66,8 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
       'COUNT_EXCEEDED',
     );
 
-    const oldHistory = (await api.get(`/events?lineItem=${code}`)).body.items.map((e: any) => e.action);
-    const newHistory = (await api.get(`/events?lineItem=${newLineItem.activationId}`)).body.items.map(
-      (e: any) => e.action,
-    );
+    const oldHistory = (await api.get(`/events?lineItem=${code}`)).body.items.map((e) => e.action);
+    const newHistory = (await api.get(`/events?lineItem=${newLineItem.activationId}`)).body.items.map((e) => e.action);
     assert.ok(oldHistory.includes('line-item.transferred'));
     assert.ok(newHistory.includes('line-item.transferred'));
   });
@@ -89,7 +87,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const customerApi = api.as(await apiKey(api, 'customer', customer.id));
     assert.equal((await customerApi.get(`/line-items/${theirs}`)).body.parentActivationId, null);
     const entitlement = (await customerApi.get(`/entitlements/${split.entitlementId}`)).body;
-    assert.equal(entitlement.lineItems[0].parentActivationId, null);
+    assert.equal(entitlement.lineItems[0]!.parentActivationId, null);
     assert.ok(
       !JSON.stringify((await customerApi.get('/entitlements')).body).includes(code),
       'nowhere in their list either',
@@ -158,12 +156,12 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const redeemed = await created(api.post(`/web-register-keys/${keys[0]}/redeem`, { accountName: 'Workshop' }));
     assert.equal(redeemed.webRegisterKey, keys[0]);
     const other = await account(api, { parentAccountId: distributor.id });
-    const split = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/split`, {
+    const split = await api.post(`/line-items/${redeemed.lineItems[0]!.activationId}/split`, {
       quantity: 1,
       accountId: other.id,
     });
     assert.equal(split.status, 201, split.text);
-    const transferred = await api.post(`/line-items/${redeemed.lineItems[0].activationId}/transfer`, {
+    const transferred = await api.post(`/line-items/${redeemed.lineItems[0]!.activationId}/transfer`, {
       accountId: other.id,
       activations: 'move',
     });
@@ -197,7 +195,7 @@ describeEachBackend('lifecycle operations on deployed line items', (server) => {
     const repeat = await device().post('/activations', { code, fingerprint: fp });
     assert.equal(repeat.status, 200);
     assert.equal(repeat.body.activation.id, first.activation.id);
-    assert.ok(Date.parse(repeat.body.activation.expiresAt) > Date.parse(first.activation.expiresAt));
+    assert.ok(Date.parse(repeat.body.activation.expiresAt!) > Date.parse(first.activation.expiresAt!));
     assert.notEqual(repeat.body.license.token, first.license.token);
     const fresh = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     assert.equal(fresh.activation.expiresAt, new Date(Date.parse(`${later}T00:00:00Z`) + 86_400_000).toISOString());

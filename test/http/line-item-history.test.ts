@@ -303,7 +303,7 @@ describeEachBackend('upgrades the catalogue allows (upgradesFrom)', (server) => 
       api.post('/entitlements', { kind: 'simple', soldTo: owner.id, lineItems: [{ productId, quantity: 2 }] }),
     );
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
-    return entitlement.lineItems[0].activationId;
+    return entitlement.lineItems[0]!.activationId;
   }
 
   it('upgrades to a product of another name only when its upgradesFrom lists the current product', async () => {

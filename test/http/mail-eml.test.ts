@@ -16,9 +16,7 @@ describeEachBackend('mail without SMTP', (server) => {
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
     let listed: { id: string; status: string; to: string } | undefined;
     for (let i = 0; i < 500; i++) {
-      listed = (await api.get('/messages')).body.items.find(
-        (m: { reference: string }) => m.reference === entitlement.id,
-      );
+      listed = (await api.get('/messages')).body.items.find((m) => m.reference === entitlement.id);
       if (listed && listed.status !== 'queued') break;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

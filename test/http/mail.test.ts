@@ -135,6 +135,7 @@ describeEachBackend(
       const listed = await api.get('/messages?kind=license');
       assert.equal(listed.status, 200);
       const mine = listed.body.items.find((m: { id: string }) => m.id === queued.body.id);
+      assert.ok(mine);
       assert.equal(mine.status, 'sent');
       assert.equal(mine.attempts, 1);
       assert.equal(typeof mine.sentAt, 'string');
@@ -156,7 +157,7 @@ describeEachBackend(
       const repeat = await api.as(null).post('/activations', { code, fingerprint: device });
       assert.equal(repeat.status, 200);
       const sent = (await api.get('/messages?kind=license')).body.items.filter(
-        (m: { reference: string }) => m.reference === repeat.body.activation.id,
+        (m) => m.reference === repeat.body.activation.id,
       );
       assert.equal(sent.length, 1);
     });
@@ -217,7 +218,7 @@ describeEachBackend(
         'INVALID_STATE',
       );
       await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
-      const [first, second] = entitlement.lineItems.map((li: { activationId: string }) => li.activationId);
+      const [first, second] = entitlement.lineItems.map((li) => li.activationId) as [string, string];
       const sent = await partnerApi.post(`/entitlements/${entitlement.id}/email`, {
         to: 'owner@shop.example',
         activationIds: [first.toLowerCase()],
@@ -238,7 +239,7 @@ describeEachBackend(
       const producers = (await api.get('/messages?kind=activation-ids')).body.items.find(
         (m: { id: string }) => m.id === sent.body.id,
       );
-      assert.equal(producers.partnerAccountId, distributor.id);
+      assert.equal(producers!.partnerAccountId, distributor.id);
       assert.ok(!JSON.stringify(producers).includes('owner@shop.example'));
       const partners = (await partnerApi.get('/messages')).body.items.map((m: { id: string }) => m.id);
       assert.deepEqual(partners, [sent.body.id]);
@@ -272,12 +273,10 @@ describeEachBackend(
       });
       await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
       await settled(api, false);
-      const failed = (await api.get('/messages?status=failed')).body.items.find(
-        (m: { reference: string }) => m.reference === entitlement.id,
-      );
+      const failed = (await api.get('/messages?status=failed')).body.items.find((m) => m.reference === entitlement.id);
       assert.ok(failed, 'listed as failed');
       assert.equal(failed.attempts, 1);
-      assert.match(failed.lastError, /^550/);
+      assert.match(failed.lastError ?? '', /^550/);
       assert.equal(failed.sentAt, null);
       assert.equal(smtp.received.length, 0);
 
@@ -294,6 +293,7 @@ describeEachBackend(
       assert.deepEqual(message?.to, ['gone@customer.example']);
       await settled(api, false);
       const sent = (await api.get('/messages')).body.items.find((m: { id: string }) => m.id === failed.id);
+      assert.ok(sent);
       assert.equal(sent.status, 'sent');
       assert.equal(sent.attempts, 2);
       assertProblem(await api.post('/messages/msg_nope/resend'), 404, 'NOT_FOUND');
@@ -318,9 +318,8 @@ describeEachBackend(
       await settled(api, false);
       assert.equal(smtp.attempts, 2);
       assert.equal(smtp.received.length, 1);
-      const listed = (await api.get('/messages')).body.items.find(
-        (m: { reference: string }) => m.reference === entitlement.id,
-      );
+      const listed = (await api.get('/messages')).body.items.find((m) => m.reference === entitlement.id);
+      assert.ok(listed);
       assert.equal(listed.status, 'sent');
       assert.equal(listed.attempts, 2);
     });
@@ -334,11 +333,9 @@ describeEachBackend(
       });
       await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
       await settled(api, false);
-      const listed = (await api.get('/messages?status=failed')).body.items.find(
-        (m: { reference: string }) => m.reference === entitlement.id,
-      );
-      assert.equal(listed.attempts, 4, 'the first attempt and three retries');
-      assert.match(listed.lastError, /^421/);
+      const listed = (await api.get('/messages?status=failed')).body.items.find((m) => m.reference === entitlement.id);
+      assert.equal(listed!.attempts, 4, 'the first attempt and three retries');
+      assert.match(listed!.lastError ?? '', /^421/);
       assert.equal(smtp.received.length, 0);
     });
 

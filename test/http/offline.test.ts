@@ -8,6 +8,7 @@ import { activatable } from '../support/activation-fixtures.ts';
 import { runCli, runCliAsync } from '../support/cli.ts';
 import { assertProblem } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { fetchJwks } from '../support/licences.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'licentia-offline-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -141,12 +142,12 @@ describeEachBackend('offline activation and licence compatibility', (server, bac
     const { code } = await activatable(api);
     const token: string = (await device().post('/activations', { code, fingerprint: 'openssl-box' })).body.license
       .token;
-    const jwks: any = await (await fetch(`${url}/.well-known/jwks.json`)).json();
+    const jwks = await fetchJwks(url);
     const [h, p, s] = token.split('.') as [string, string, string];
     const kid = JSON.parse(Buffer.from(h, 'base64url').toString()).kid;
-    const jwk = jwks.keys.find((k: any) => k.kid === kid);
+    const jwk = jwks.keys.find((k) => k.kid === kid);
     const { createPublicKey } = await import('node:crypto');
-    const pem = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }).export({
+    const pem = createPublicKey({ key: { kty: jwk!.kty, crv: jwk!.crv, x: jwk!.x }, format: 'jwk' }).export({
       format: 'pem',
       type: 'spki',
     });

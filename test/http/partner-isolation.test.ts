@@ -5,6 +5,7 @@ import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner, product } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { AccountBody } from '../../src/http/schemas/entities.ts';
 
 /**
  * Two partners, each with its stock, its anonymous end customers, their entitlements, devices and
@@ -12,9 +13,9 @@ import { describeEachBackend } from '../support/suite.ts';
  * nothing of the other partner may appear in any of them.
  */
 interface Side {
-  partner: any;
+  partner: AccountBody;
   api: Api;
-  customer: any;
+  customer: AccountBody;
   secrets: string[];
   bulkId: string;
   entitlementId: string;
@@ -61,7 +62,7 @@ describeEachBackend('partners side by side', (server) => {
           name,
           bulk.id,
           redeemed.id,
-          redeemed.soldTo,
+          redeemed.soldTo!,
           `${name} end customer`,
           customer.id,
           `${name} named customer`,
@@ -110,7 +111,7 @@ describeEachBackend('partners side by side', (server) => {
         assert.equal(csv.status, 200);
         for (const secret of other.secrets) assert.ok(!csv.text.includes(secret), `${path} CSV shows ${secret}`);
       }
-      const mine = (await me.api.get('/entitlements?limit=1000')).body.items.map((e: any) => e.id);
+      const mine = (await me.api.get('/entitlements?limit=1000')).body.items.map((e) => e.id);
       assert.ok(mine.includes(me.entitlementId) && mine.includes(me.bulkId), 'it does see its own');
     }
   });
@@ -154,13 +155,13 @@ describeEachBackend('partners side by side', (server) => {
   it('a customer sees its own; an anonymous end customer sees no entitlement, only its activations and licences', async () => {
     const admin = server().api;
     const me = sides[0]!;
-    const anonymousId = (await admin.get(`/entitlements/${me.entitlementId}`)).body.soldTo;
+    const anonymousId = (await admin.get(`/entitlements/${me.entitlementId}`)).body.soldTo!;
     const anonymous = admin.as(await apiKey(admin, 'customer', anonymousId));
     assert.deepEqual((await anonymous.get('/entitlements')).body.items, []);
     assertProblem(await anonymous.get(`/entitlements/${me.entitlementId}`), 404, 'NOT_FOUND');
     const activations = (await anonymous.get('/activations')).body.items;
     assert.deepEqual(
-      activations.map((a: any) => a.id),
+      activations.map((a) => a.id),
       [me.activationId],
     );
     assert.equal((await anonymous.get(`/activations/${me.activationId}/license`)).status, 200);
@@ -173,9 +174,9 @@ describeEachBackend('partners side by side', (server) => {
     const me = sides[0]!;
     const own = (await me.api.get(`/activations?activationId=${me.activationCode}`)).body.items;
     assert.equal(own.length, 1);
-    assert.equal(own[0].accountId, me.partner.id);
+    assert.equal(own[0]!.accountId, me.partner.id);
     const devices = (await me.api.get(`/devices?account=${me.partner.id}`)).body.items;
-    assert.ok(devices.some((d: any) => d.fingerprint.endsWith('-make-to-order')));
-    assert.equal((await admin.get(`/activations/${own[0].id}`)).body.accountId, me.partner.id);
+    assert.ok(devices.some((d) => d.fingerprint.endsWith('-make-to-order')));
+    assert.equal((await admin.get(`/activations/${own[0]!.id}`)).body.accountId, me.partner.id);
   });
 });

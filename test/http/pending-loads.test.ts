@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { sql } from 'kysely';
 import type { Db } from '../../src/store/database.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
-import { account, created, product } from '../support/fixtures.ts';
+import { account, created, product, problemOf } from '../support/fixtures.ts';
 import type { ApiResponse } from '../support/http.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -56,7 +56,7 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     assert.equal(made.status, 201, made.text);
     const stock = await api.get(`/entitlements/${bulk.id}`);
     assert.equal(stock.status, 200);
-    assert.equal(stock.body.webRegisterKeys.total, 1, 'the pending keys are not counted');
+    assert.equal(stock.body.webRegisterKeys!.total, 1, 'the pending keys are not counted');
     const listed = await api.get(`/entitlements/${bulk.id}/web-register-keys?limit=10`);
     assert.deepEqual(
       listed.body.items.map((k: { key: string }) => k.key.startsWith('BIG')),
@@ -77,7 +77,7 @@ describeEachBackend('big key loads written as pending loads', (server) => {
       lineItems: [{ productId: prod.id, quantity: 1, activationId: first }],
     });
     assert.equal(clash.status, 409, clash.text);
-    assert.equal(clash.body.code, 'ALREADY_EXISTS');
+    assert.equal(problemOf(clash).code, 'ALREADY_EXISTS');
     const other = await created(
       api.post('/entitlements', {
         kind: 'bulk',
@@ -88,8 +88,8 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     );
     const rival = await api.post(`/entitlements/${other.id}/web-register-keys`, { keys: [first, ...someKeys(2)] });
     assert.equal(rival.status, 422, rival.text);
-    assert.equal(rival.body.code, 'KEYS_REJECTED');
-    assert.deepEqual(rival.body.rejected, [{ key: first, reason: 'already-exists' }]);
+    assert.equal(problemOf(rival).code, 'KEYS_REJECTED');
+    assert.deepEqual(problemOf(rival).rejected, [{ key: first, reason: 'already-exists' }]);
 
     // All of that was answered while the load was still pending: it did not wait for the load.
     assert.equal(answer, undefined, 'the load had not answered yet');
@@ -99,11 +99,11 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     assert.equal(done.status, 201, done.text);
     assert.equal(done.body.added, keys.length);
     assert.equal((await pendingLoadRows(db)) + (await pendingKeys(db)), 0);
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, keys.length + 1);
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.unredeemed, keys.length + 1);
     assert.equal((await api.get(`/web-register-keys/${first}`)).status, 200);
     const redeemed = await api.post(`/web-register-keys/${first}/redeem`, { accountName: 'Now' });
     assert.equal(redeemed.status, 201, redeemed.text);
-    assert.equal((await api.get(`/entitlements/${other.id}`)).body.webRegisterKeys.total, 0);
+    assert.equal((await api.get(`/entitlements/${other.id}`)).body.webRegisterKeys!.total, 0);
   });
 
   it('a load that fails in a later chunk leaves no key, no pending load and no count behind', async () => {
@@ -114,7 +114,7 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     keys[70_000] = 'not a key!';
     const r = await api.request('POST', `/entitlements/${bulk.id}/web-register-keys`, { raw: keys.join('\n') });
     assert.equal(r.status, 422, r.text);
-    assert.deepEqual(r.body.rejected, [{ key: 'not a key!', reason: 'invalid' }]);
+    assert.deepEqual(problemOf(r).rejected, [{ key: 'not a key!', reason: 'invalid' }]);
     const loaded = await sql<{ n: number | string }>`
       select count(*) as n from web_register_keys k join entitlements e on e.pk = k.entitlement_pk
       where e.id = ${bulk.id}`.execute(db);
@@ -147,7 +147,7 @@ describeEachBackend('big key loads written as pending loads', (server) => {
       assert.equal(deleted.status, 204, deleted.text);
       const ended = await loading;
       assert.equal(ended.status, 409, ended.text);
-      assert.equal(ended.body.code, 'INVALID_STATE');
+      assert.equal(problemOf(ended).code, 'INVALID_STATE');
       assert.equal((await api.get(`/entitlements/${bulk.id}`)).status, 404);
       assert.equal((await pendingLoadRows(db)) + (await pendingKeys(db)), 0, 'no pending load or key is left');
       const orphans = await sql<{ n: number | string }>`
@@ -173,7 +173,7 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     const done = await loading;
     assert.equal(done.status, 201, done.text);
     assert.equal(done.body.added, 200_000);
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 200_001);
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 200_001);
   });
 
   it('a twin of a pending load with the same Idempotency-Key is told it is still processed, and replayed after', async () => {
@@ -191,13 +191,13 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     await untilPendingKeys(db, () => answer !== undefined);
     const twin = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 150_000 }, { headers });
     assert.equal(twin.status, 409, twin.text);
-    assert.equal(twin.body.code, 'IDEMPOTENCY_CONFLICT');
+    assert.equal(problemOf(twin).code, 'IDEMPOTENCY_CONFLICT');
     assert.equal(answer, undefined, 'the twin was answered while the first load was pending');
     const done = await loading;
     assert.equal(done.status, 201, done.text);
     const retry = await api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 150_000 }, { headers });
     assert.equal(retry.status, 201, retry.text);
     assert.equal(retry.body.loadId, done.body.loadId, 'the first answer, replayed');
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.total, 150_001);
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.total, 150_001);
   });
 });

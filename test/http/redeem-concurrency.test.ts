@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { apiKey } from '../support/fixtures.ts';
+import { apiKey, problemOf } from '../support/fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { backends } from '../support/backends.ts';
 import { spawnServer } from '../support/cli.ts';
@@ -15,7 +15,7 @@ async function redeemConcurrently(apis: Api[], key: string, attempts: number) {
   );
   return {
     created: results.filter((r) => r.status === 201),
-    refused: results.filter((r) => r.status === 409 && r.body.code === 'ALREADY_REDEEMED'),
+    refused: results.filter((r) => r.status === 409 && problemOf(r).code === 'ALREADY_REDEEMED'),
     other: results.filter((r) => r.status !== 201 && r.status !== 409).map((r) => `${r.status} ${r.text}`),
   };
 }
@@ -32,7 +32,7 @@ describeEachBackend(
       assert.equal(outcome.created.length, 1);
       assert.equal(outcome.refused.length, 49);
       const made = await api.get(`/entitlements?kind=simple&account=${partner.id}&limit=1000`);
-      assert.equal(made.body.items.filter((e: any) => e.bulkEntitlementId === bulk.id).length, 1);
+      assert.equal(made.body.items.filter((e) => e.bulkEntitlementId === bulk.id).length, 1);
       assert.deepEqual((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys, {
         total: 1,
         unredeemed: 0,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
+import { account, apiKey, assertProblem, created, partner, problemOf } from '../support/fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -26,7 +26,7 @@ describeEachBackend('redeeming web register keys', (server) => {
     assert.equal(e.bulkEntitlementId, bulk.id);
     assert.equal(e.lineItems.length, 1);
     assert.deepEqual(
-      { productId: e.lineItems[0].productId, quantity: e.lineItems[0].quantity, state: e.lineItems[0].state },
+      { productId: e.lineItems[0]!.productId, quantity: e.lineItems[0]!.quantity, state: e.lineItems[0]!.state },
       { productId, quantity: 3, state: 'deployed' },
     );
     const owner = (await api.get(`/accounts/${e.soldTo}`)).body;
@@ -37,7 +37,7 @@ describeEachBackend('redeeming web register keys', (server) => {
     assert.deepEqual((await api.get(`/accounts/${owner.id}/contacts`)).body.items, []);
     assert.equal(e.registrationData, undefined, 'no personal data stored');
     assert.deepEqual(
-      e.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      e.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', distributor.id],
         ['endCustomer', owner.id],
@@ -58,7 +58,7 @@ describeEachBackend('redeeming web register keys', (server) => {
     assert.equal((await partnerApi.get(`/entitlements/${e.id}`)).status, 200, 'the partner sees what it sold');
     const events = (
       await api.get(
-        `/events?subjectId=${(await api.get(`/events?action=web-register-key.redeemed&limit=1`)).body.items[0].subjectId}&action=web-register-key.redeemed`,
+        `/events?subjectId=${(await api.get(`/events?action=web-register-key.redeemed&limit=1`)).body.items[0]!.subjectId}&action=web-register-key.redeemed`,
       )
     ).body.items;
     assert.ok(events.length >= 1);
@@ -137,7 +137,7 @@ describeEachBackend('redeeming web register keys', (server) => {
       registration: { name: 'Ann' },
     });
     assertProblem(missing, 422, 'REGISTRATION_REQUIRED');
-    assert.deepEqual(missing.body.fields, [{ field: '/registration/email', message: 'required' }]);
+    assert.deepEqual(problemOf(missing).fields, [{ field: '/registration/email', message: 'required' }]);
     assertProblem(
       await requiredApi.post(`/web-register-keys/${required.keys[0]}/redeem`, {
         accountName: 'x',

@@ -121,8 +121,8 @@ describeEachBackend('billing counters', (server) => {
           for (const a of rows) {
             if (a.test) continue;
             tally(a.accountId, a.issuedAt, 'activations');
-            if (a.state === 'returned') tally(a.accountId, a.endedAt, 'returns');
-            if (a.state === 'revoked') tally(a.accountId, a.endedAt, 'revocations');
+            if (a.state === 'returned') tally(a.accountId, a.endedAt!, 'returns');
+            if (a.state === 'revoked') tally(a.accountId, a.endedAt!, 'revocations');
           }
         }
         const report = await api.get(`/reports/activations?groupBy=account&period=month&from=${from}&to=${to}`);
@@ -199,13 +199,13 @@ describeEachBackend('billing counters', (server) => {
     assert.deepEqual((await checkReportCounters(running.ctx)).disagreements, []);
     const month = new Date().toISOString().slice(0, 10);
     const rows = (await api.get(`/reports/activations?groupBy=account&from=${month}&to=${month}`)).body.items;
-    const row = rows.find((r: { accountId: string }) => r.accountId === customer.id);
+    const row = rows.find((r) => r.accountId === customer.id);
+    assert.ok(row);
     assert.deepEqual([row.activations, row.returns, row.revocations], [30, 8, 4]);
     // The default range ends today: this month from its counters less the rows after today.
     const byDefault = (await api.get('/reports/activations?groupBy=account')).body.items;
-    const thisMonth = byDefault.find(
-      (r: { accountId: string; period: string }) => r.accountId === customer.id && r.period === month.slice(0, 7),
-    );
+    const thisMonth = byDefault.find((r) => r.accountId === customer.id && r.period === month.slice(0, 7));
+    assert.ok(thisMonth);
     assert.deepEqual([thisMonth.activations, thisMonth.returns, thisMonth.revocations], [30, 8, 4]);
   });
 

@@ -185,7 +185,7 @@ describeEachBackend('partner billing reports and statements', (server) => {
     ] as const) {
       const validate = schemaOf(path);
       for (const query of queries) {
-        const r = await api.get(`${path.replace('/api/v1', '')}?${query}`);
+        const r = await api.get<{ items: unknown[] }>(`${path.replace('/api/v1', '')}?${query}`);
         assert.equal(r.status, 200, r.text);
         assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
         assert.ok(r.body.items.length > 0 || path.endsWith('keys'), `${path}?${query} has rows`);
@@ -231,9 +231,9 @@ describeEachBackend('partner billing reports and statements', (server) => {
     const own = await created(distributorApi.post(`/web-register-keys/${keys[3]}/redeem`, { accountName: 'D end' }));
     const device = api.as(null);
     const r1 = await created(
-      device.post('/activations', { code: theirs.lineItems[0].activationId, fingerprint: 'tier2-pc' }),
+      device.post('/activations', { code: theirs.lineItems[0]!.activationId, fingerprint: 'tier2-pc' }),
     );
-    await created(device.post('/activations', { code: own.lineItems[0].activationId, fingerprint: 'tier1-pc' }));
+    await created(device.post('/activations', { code: own.lineItems[0]!.activationId, fingerprint: 'tier1-pc' }));
     await created(api.post(`/activations/${r1.activation.id}/revoke`), 200);
 
     const month = new Date().toISOString().slice(0, 7);
@@ -243,7 +243,7 @@ describeEachBackend('partner billing reports and statements', (server) => {
     const rows = async (as: typeof api, groupBy: string) =>
       (await as.get<ReportBody>(`/reports/activations?groupBy=${groupBy}&${range}`)).body.items
         .map((r) => [r.partnerAccountId ?? r.accountId, r.activations, r.returns, r.revocations, r.net])
-        .filter((r) => mine.has(r[0]));
+        .filter((r) => mine.has(r[0] as string | null));
     assert.deepEqual(
       await rows(resellerApi, 'account'),
       [[theirs.soldTo, 1, 0, 1, 1]],

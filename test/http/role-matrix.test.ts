@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import type { Api, ApiResponse } from '../support/http.ts';
+import type { ActivationAnswerBody } from '../../src/http/schemas/activations.ts';
+import type { AccountBody, EntitlementBody, UserBody } from '../../src/http/schemas/entities.ts';
 import {
   account,
   apiKey,
@@ -32,30 +34,30 @@ const callers: Caller[] = ['admin', 'operator', 'partner', 'customer', 'anonymou
 
 interface World {
   admin: Api;
-  P: any;
-  C: any;
-  D: any;
-  Q: any;
+  P: AccountBody;
+  C: AccountBody;
+  D: AccountBody;
+  Q: AccountBody;
   productId: string;
   licenseModelId: string;
   featureId: string;
   /** A fresh draft entitlement sold to `soldTo` with P as tier-1 partner when sold to P or C. */
-  draft(soldTo: string): Promise<any>;
+  draft(soldTo: string): Promise<EntitlementBody>;
   apiKeyId: string;
-  draftDeployed(soldTo: string): Promise<any>;
+  draftDeployed(soldTo: string): Promise<EntitlementBody>;
   /** A fresh deployed bulk entitlement sold to partner `partnerId`, with two keys. */
-  stock(partnerId: string): Promise<{ bulk: any; keys: string[] }>;
+  stock(partnerId: string): Promise<{ bulk: EntitlementBody; keys: string[] }>;
   /** A partner account below P, to split stock to. */
-  R: any;
+  R: AccountBody;
   /** A fresh activation on a deployed entitlement sold to `soldTo` (P tier-1 when sold to P or C). */
-  activation(soldTo: string): Promise<{ activation: any; license: any }>;
+  activation(soldTo: string): Promise<ActivationAnswerBody>;
   /** A fresh floating line item's code. */
   floatingCode(): Promise<string>;
   floatingModelId: string;
   /** A newer version of the world's product, to upgrade to. */
   newerProductId: string;
   /** A fresh portal user made by the admin. */
-  user(role: string, accountId: string | null): Promise<any>;
+  user(role: string, accountId: string | null): Promise<UserBody>;
   /** A fresh webhook endpoint of partner P or Q, and the delivery of a ping to it. */
   webhook(owner: 'P' | 'Q'): Promise<{ id: string; deliveryId: string }>;
 }
@@ -333,20 +335,20 @@ export const rows: Row[] = [
     op: 'getLineItem',
     what: 'get own line item',
     call: async (w, as, caller) =>
-      as.get(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+      as.get(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0]!.activationId}`),
     expect: { admin: 200, operator: 200, partner: 200, customer: 200, anonymous: 404, public: 401 },
   },
   {
     op: 'getLineItem',
     what: "get another partner's line item",
-    call: async (w, as) => as.get(`/line-items/${(await w.draft(w.Q.id)).lineItems[0].activationId}`),
+    call: async (w, as) => as.get(`/line-items/${(await w.draft(w.Q.id)).lineItems[0]!.activationId}`),
     expect: { admin: 200, operator: 200, partner: 404, customer: 404, anonymous: 404, public: 401 },
   },
   {
     op: 'getLineItemHistory',
     what: "read own line item's versions",
     call: async (w, as, caller) => {
-      const code = (await w.draftDeployed(ownAccount(w, caller).id)).lineItems[0].activationId;
+      const code = (await w.draftDeployed(ownAccount(w, caller).id)).lineItems[0]!.activationId;
       await created(w.admin.post(`/line-items/${code}/upsell`, { quantity: 1 }), 200);
       return as.get(`/line-items/${code}/history`);
     },
@@ -356,7 +358,7 @@ export const rows: Row[] = [
     op: 'getLineItemHistory',
     what: "read another partner's line item's versions",
     call: async (w, as) => {
-      const code = (await w.draftDeployed(w.Q.id)).lineItems[0].activationId;
+      const code = (await w.draftDeployed(w.Q.id)).lineItems[0]!.activationId;
       await created(w.admin.post(`/line-items/${code}/upsell`, { quantity: 1 }), 200);
       return as.get(`/line-items/${code}/history`);
     },
@@ -366,14 +368,14 @@ export const rows: Row[] = [
     op: 'updateLineItem',
     what: 'change own line item',
     call: async (w, as, caller) =>
-      as.patch(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`, { quantity: 3 }),
+      as.patch(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0]!.activationId}`, { quantity: 3 }),
     expect: producerOnly(200),
   },
   {
     op: 'deleteLineItem',
     what: 'delete own line item',
     call: async (w, as, caller) =>
-      as.delete(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0].activationId}`),
+      as.delete(`/line-items/${(await w.draft(ownAccount(w, caller).id)).lineItems[0]!.activationId}`),
     expect: producerOnly(204),
   },
   { op: 'listEvents', what: 'read the audit log', call: (_w, as) => as.get('/events'), expect: producerOnly(200) },
@@ -473,14 +475,14 @@ export const rows: Row[] = [
     op: 'activate',
     what: 'activate a device',
     call: async (w, as) =>
-      as.post('/activations', { code: (await w.draftDeployed(w.D.id)).lineItems[0].activationId, fingerprint: fp() }),
+      as.post('/activations', { code: (await w.draftDeployed(w.D.id)).lineItems[0]!.activationId, fingerprint: fp() }),
     expect: everyone(201),
   },
   {
     op: 'activateOffline',
     what: 'activate from an offline request',
     call: async (w, as) => {
-      const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
+      const code = (await w.draftDeployed(w.D.id)).lineItems[0]!.activationId;
       const { publicJwk } = createDeviceKeyPair();
       return as.post('/activations/offline', {
         request: createActivationRequest({ code, fingerprint: fp(), deviceName: 'box', devicePublicKey: publicJwk }),
@@ -492,7 +494,7 @@ export const rows: Row[] = [
     op: 'returnOffline',
     what: 'return with a signed offline request',
     call: async (w, as) => {
-      const code = (await w.draftDeployed(w.D.id)).lineItems[0].activationId;
+      const code = (await w.draftDeployed(w.D.id)).lineItems[0]!.activationId;
       const pair = createDeviceKeyPair();
       const f = fp();
       const made = await w.admin.post('/activations/offline', {
@@ -623,7 +625,7 @@ export const rows: Row[] = [
     op: 'transferLineItem',
     what: "transfer the partner's line item to its customer",
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/transfer`, {
+      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0]!.activationId}/transfer`, {
         accountId: w.C.id,
         activations: 'move',
       }),
@@ -633,7 +635,7 @@ export const rows: Row[] = [
     op: 'transferLineItem',
     what: "transfer another partner's line item",
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/transfer`, {
+      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0]!.activationId}/transfer`, {
         accountId: w.C.id,
         activations: 'move',
       }),
@@ -643,14 +645,14 @@ export const rows: Row[] = [
     op: 'splitLineItem',
     what: "split the partner's line item",
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+      as.post(`/line-items/${(await w.draftDeployed(w.P.id)).lineItems[0]!.activationId}/split`, { quantity: 1 }),
     expect: { admin: 201, operator: 201, partner: 201, customer: 403, anonymous: 403, public: 401 },
   },
   {
     op: 'splitLineItem',
     what: "split another partner's line item",
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0].activationId}/split`, { quantity: 1 }),
+      as.post(`/line-items/${(await w.draftDeployed(w.Q.id)).lineItems[0]!.activationId}/split`, { quantity: 1 }),
     expect: { admin: 201, operator: 201, partner: 404, customer: 403, anonymous: 403, public: 401 },
   },
   {
@@ -665,7 +667,7 @@ export const rows: Row[] = [
         }),
       );
       await created(w.admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
-      return as.post(`/line-items/${e.lineItems[0].activationId}/renew`, { expirationDate: '2091-01-01' });
+      return as.post(`/line-items/${e.lineItems[0]!.activationId}/renew`, { expirationDate: '2091-01-01' });
     },
     expect: producerOnly(200),
   },
@@ -673,14 +675,14 @@ export const rows: Row[] = [
     op: 'upsellLineItem',
     what: 'upsell a line item',
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upsell`, { quantity: 1 }),
+      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0]!.activationId}/upsell`, { quantity: 1 }),
     expect: producerOnly(200),
   },
   {
     op: 'upgradeLineItem',
     what: 'upgrade a line item',
     call: async (w, as) =>
-      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0].activationId}/upgrade`, {
+      as.post(`/line-items/${(await w.draftDeployed(w.D.id)).lineItems[0]!.activationId}/upgrade`, {
         productId: w.newerProductId,
       }),
     expect: producerOnly(200),
@@ -972,7 +974,7 @@ describeEachBackend('role matrix', (server) => {
       },
       activation: async (soldTo) => {
         const e = await world.draftDeployed(soldTo);
-        return created(admin.post('/activations', { code: e.lineItems[0].activationId, fingerprint: fp() }));
+        return created(admin.post('/activations', { code: e.lineItems[0]!.activationId, fingerprint: fp() }));
       },
       floatingModelId: floating.id,
       newerProductId: newer.id,
@@ -986,7 +988,7 @@ describeEachBackend('role matrix', (server) => {
           }),
         );
         await created(admin.post(`/entitlements/${e.id}/state`, { state: 'deployed' }), 200);
-        return e.lineItems[0].activationId;
+        return e.lineItems[0]!.activationId;
       },
       stock: async (partnerId) => {
         const { bulk, keys } = await bulkWithKeys(admin, { partnerId, productId: prod.id, generate: 2 });
@@ -1016,9 +1018,11 @@ describeEachBackend('role matrix', (server) => {
   });
 
   it('covers every operation of the OpenAPI document', async () => {
-    const doc: any = await (await fetch(`${server().url}/api/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`${server().url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId?: string }>>;
+    };
     const operations = new Set<string>();
-    for (const path of Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>)) {
+    for (const path of Object.values(doc.paths)) {
       for (const op of Object.values(path)) if (op.operationId) operations.add(op.operationId);
     }
     const covered = new Set(rows.map((r) => r.op));

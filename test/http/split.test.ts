@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
+import { account, apiKey, assertProblem, created, partner, member } from '../support/fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
@@ -19,7 +19,7 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     assert.equal(child.productId, bulk.productId);
     assert.equal(child.state, 'deployed');
     assert.deepEqual(
-      child.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      child.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', distributor.id],
         ['tier2', reseller.id],
@@ -33,7 +33,7 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
       redeemed: 1,
       void: 0,
     });
-    const moved = (await api.get(`/entitlements/${child.id}/web-register-keys`)).body.items.map((k: any) => k.key);
+    const moved = (await api.get(`/entitlements/${child.id}/web-register-keys`)).body.items.map((k) => k.key);
     assert.deepEqual(moved, keys.slice(1, 4), 'the oldest unredeemed keys move');
 
     const resellerApi = api.as(await apiKey(api, 'partner', reseller.id));
@@ -50,7 +50,7 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
     );
     assertProblem(await resellerApi.get(`/entitlements/${bulk.id}`), 404, 'NOT_FOUND');
     const history = (await api.get(`/events?entitlement=${bulk.id}&action=web-register-keys.split`)).body.items;
-    assert.equal(history[0].after.moved, 3);
+    assert.equal(member(history[0]!.after, 'moved'), 3);
   });
 
   it('moves a chosen list of keys, all or none', async () => {
@@ -62,19 +62,20 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
       partnerAccountId: reseller.id,
       keys: [keys[0], keys[3]],
     });
-    assertProblem(refused, 422, 'UNPROCESSABLE');
+    const { rejected } = assertProblem(refused, 422, 'UNPROCESSABLE');
+    assert.ok(Array.isArray(rejected), refused.text);
     assert.deepEqual(
-      refused.body.rejected.map((x: any) => x.key),
+      rejected.map((x) => member(x, 'key')),
       [keys[3]],
     );
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, 3);
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.unredeemed, 3);
     const ok = await api.post(`/entitlements/${bulk.id}/split`, {
       partnerAccountId: reseller.id,
       keys: [keys[2]!.toLowerCase(), keys[0]],
       id: `SPLIT-${Date.now()}`,
     });
     assert.equal(ok.status, 201, ok.text);
-    assert.equal(ok.body.webRegisterKeys.total, 2);
+    assert.equal(ok.body.webRegisterKeys!.total, 2);
     assert.equal((await api.get(`/web-register-keys/${keys[2]}`)).body.entitlementId, ok.body.id);
   });
 
@@ -119,6 +120,6 @@ describeEachBackend('splitting stock to a tier-2 partner', (server) => {
       422,
       'UNKNOWN_REFERENCE',
     );
-    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.unredeemed, 2, 'nothing moved');
+    assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.unredeemed, 2, 'nothing moved');
   });
 });

@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { activatable, fingerprint } from '../support/activation-fixtures.ts';
 import { account, apiKey, assertProblem, created } from '../support/fixtures.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { fetchJwks } from '../support/licences.ts';
 
 describeEachBackend('validation, return, rehost and revocation', (server) => {
   const device = () => server().api.as(null);
@@ -50,7 +51,7 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const { code } = await activatable(api);
     const { license } = (await device().post('/activations', { code, fingerprint: fingerprint() })).body;
     const [h, p, s] = license.token.split('.');
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
     claims.lic.count = 1000;
     const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
     for (const token of [
@@ -108,7 +109,7 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
       quantity: 5,
       fields: { channelPartners: [{ accountId: partner.id, tier: 'tier1' }] },
     });
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 4; i++)
       ids.push((await device().post('/activations', { code, fingerprint: fingerprint() })).body.activation.id);
     assertProblem(
@@ -121,7 +122,7 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
       await apiKey(api, 'partner', partner.id),
       await apiKey(api, 'operator'),
     ].entries()) {
-      const r: any = await api.as(key).post(`/activations/${ids[i]}/return`);
+      const r = await api.as(key).post(`/activations/${ids[i]}/return`);
       assert.equal(r.status, 200, r.text);
     }
     const list = (await api.as(await apiKey(api, 'customer', customer.id)).get('/activations?state=returned')).body
@@ -165,7 +166,7 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     assert.equal(r.body.state, 'revoked');
     assert.equal((await validate({ token: a.license.token })).code, 'REVOKED');
     assert.equal((await device().post('/activations', { code, fingerprint: fingerprint() })).status, 201);
-    const events = (await api.get(`/events?subjectId=${a.activation.id}`)).body.items.map((e: any) => e.action);
+    const events = (await api.get(`/events?subjectId=${a.activation.id}`)).body.items.map((e) => e.action);
     assert.deepEqual(events, ['activation.revoked', 'activation.created']);
   });
 
@@ -183,9 +184,9 @@ describeEachBackend('validation, return, rehost and revocation', (server) => {
     const kid = (t: string) => JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).kid;
     assert.notEqual(kid(b.license.token), kid(a.license.token), 'new licences use the new key');
     assert.equal((await validate({ token: a.license.token })).code, 'VALID');
-    const jwks: any = await (await fetch(`${server().url}/.well-known/jwks.json`)).json();
+    const jwks = await fetchJwks(server().url);
     assert.ok(
-      jwks.keys.some((k: any) => k.kid === kid(a.license.token)),
+      jwks.keys.some((k) => k.kid === kid(a.license.token)),
       'the old key stays published',
     );
     assert.ok(!JSON.stringify(jwks).includes('"d"'), 'no private member is published');

@@ -97,7 +97,7 @@ it(`two server processes on one PostgreSQL deliver each of ${BURST} activations 
     await receiver.until((r) => new Set(r.map((x) => x.event.data.id)).size >= BURST);
     // Anything sent twice would have arrived by now: both servers poll every 100 ms.
     await receiver.until(() => true);
-    const perActivation = new Map<string, number>();
+    const perActivation = new Map<unknown, number>();
     for (const r of receiver.received)
       perActivation.set(r.event.data.id, (perActivation.get(r.event.data.id) ?? 0) + 1);
     assert.deepEqual([...perActivation.keys()].sort(), [...activationIds].sort());

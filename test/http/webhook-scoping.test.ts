@@ -49,13 +49,13 @@ async function partnerBusiness(admin: Api, x: { id: string }, productId: string,
   );
   await created(admin.patch(`/entitlements/${entitlement.id}`, { description: 'edited' }), 200);
   const added = await created(admin.post(`/entitlements/${entitlement.id}/line-items`, { productId, quantity: 2 }));
-  await created(admin.patch(`/line-items/${added.lineItems.at(-1).activationId}`, { quantity: 3 }), 200);
+  await created(admin.patch(`/line-items/${added.lineItems.at(-1)!.activationId}`, { quantity: 3 }), 200);
   const extra = await created(admin.post(`/entitlements/${entitlement.id}/line-items`, { productId, quantity: 1 }));
-  assert.equal((await admin.delete(`/line-items/${extra.lineItems.at(-1).activationId}`)).status, 204);
+  assert.equal((await admin.delete(`/line-items/${extra.lineItems.at(-1)!.activationId}`)).status, 204);
   const regenerated = await created(admin.post(`/entitlements/${entitlement.id}/regenerate-ids`), 200);
   const deployed = await created(admin.post(`/entitlements/${regenerated.id}/state`, { state: 'deployed' }), 200);
   ids.push(deployed.id);
-  const code = deployed.lineItems[0].activationId;
+  const code = deployed.lineItems[0]!.activationId;
   ids.push(code);
   const first = await created(admin.post('/activations', { code, fingerprint: fingerprint() }));
   ids.push(first.activation.id);
@@ -71,7 +71,7 @@ async function partnerBusiness(admin: Api, x: { id: string }, productId: string,
   );
   await created(admin.post(`/entitlements/${own.id}/state`, { state: 'deployed' }), 200);
   await created(
-    admin.post(`/line-items/${own.lineItems[0].activationId}/transfer`, { accountId: child.id, activations: 'move' }),
+    admin.post(`/line-items/${own.lineItems[0]!.activationId}/transfer`, { accountId: child.id, activations: 'move' }),
   );
   const doomed = await created(
     admin.post('/entitlements', {
@@ -92,7 +92,7 @@ async function partnerBusiness(admin: Api, x: { id: string }, productId: string,
   );
   await created(admin.post(`/entitlements/${floating.id}/state`, { state: 'deployed' }), 200);
   const seat = fingerprint();
-  const lease = await created(admin.post('/leases', { code: floating.lineItems[0].activationId, fingerprint: seat }));
+  const lease = await created(admin.post('/leases', { code: floating.lineItems[0]!.activationId, fingerprint: seat }));
   await created(admin.post(`/leases/${lease.id}/release`, { fingerprint: seat }), 200);
   const { bulk, keys } = await bulkWithKeys(admin, { partnerId: x.id, productId, generate: 3 });
   ids.push(bulk.id, ...keys);

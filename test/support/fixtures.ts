@@ -83,14 +83,30 @@ export async function apiKey(api: Api, role: string, accountId?: string): Promis
 }
 
 /** Asserts a problem answer of `status` and `code`, and answers its body, typed as a problem. */
+/** A member of a free-form JSON object (an event's `before` and `after`), found or failing the test. */
+export function member(value: unknown, name: string): unknown {
+  assert.ok(typeof value === 'object' && value !== null && name in value, `no ${name} in ${JSON.stringify(value)}`);
+  return (value as Record<string, unknown>)[name];
+}
+
+/** A problem document with the members a code adds (`reason`, `rejected`, …), read as `unknown`. */
+export type ProblemAnswer = ProblemBody & Record<string, unknown>;
+
+/** The problem document of an error answer: the route's success type does not describe it. */
+export function problemOf(r: { body: unknown; text: string }): ProblemAnswer {
+  const body = r.body;
+  assert.ok(typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string', r.text);
+  return body as ProblemAnswer;
+}
+
 export function assertProblem(
   r: Pick<ApiResponse<unknown>, 'status' | 'headers' | 'text'> & { body: unknown },
   status: number,
   code: string,
-): ProblemBody {
+): ProblemAnswer {
   assert.equal(r.status, status, r.text);
   assert.match(r.headers.get('content-type') ?? '', /application\/problem\+json/);
-  const body = r.body as ProblemBody;
+  const body = problemOf(r);
   assert.equal(body.code, code, r.text);
   assert.equal(body.status, status);
   assert.equal(typeof body.detail, 'string');

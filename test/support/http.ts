@@ -1,5 +1,7 @@
+import type { RouteBody } from './api-routes.ts';
+
 /** A small client over real HTTP (fetch), as a device or an integrator would call Licentia. */
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
@@ -25,7 +27,15 @@ export class Api {
     return new Api(this.baseUrl, key);
   }
 
-  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  /**
+   * The body is typed from the route's schema (see api-routes.ts) unless the call names its type; a problem
+   * answer is read through `assertProblem` or `problemOf`.
+   */
+  async request<T = never, M extends string = string, P extends string = string>(
+    method: M,
+    path: P,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<Named<T, RouteBody<M, P>>>> {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.key : options.key;
     if (key) headers.authorization = `Bearer ${key}`;
@@ -41,19 +51,22 @@ export class Api {
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
     const parsed = type.includes('json') && text.length > 0 ? JSON.parse(text) : text;
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return { status: response.status, headers: response.headers, body: parsed as Named<T, RouteBody<M, P>>, text };
   }
 
-  get<T = any>(path: string, options?: RequestOptions) {
-    return this.request<T>('GET', path, options);
+  get<T = never, P extends string = string>(path: P, options?: RequestOptions) {
+    return this.request<T, 'GET', P>('GET', path, options);
   }
-  post<T = any>(path: string, body?: unknown, options: RequestOptions = {}) {
-    return this.request<T>('POST', path, { ...options, body });
+  post<T = never, P extends string = string>(path: P, body?: unknown, options: RequestOptions = {}) {
+    return this.request<T, 'POST', P>('POST', path, { ...options, body });
   }
-  patch<T = any>(path: string, body?: unknown, options: RequestOptions = {}) {
-    return this.request<T>('PATCH', path, { ...options, body });
+  patch<T = never, P extends string = string>(path: P, body?: unknown, options: RequestOptions = {}) {
+    return this.request<T, 'PATCH', P>('PATCH', path, { ...options, body });
   }
-  delete<T = any>(path: string, options?: RequestOptions) {
-    return this.request<T>('DELETE', path, options);
+  delete<T = unknown>(path: string, options?: RequestOptions) {
+    return this.request<T, 'DELETE'>('DELETE', path, options);
   }
 }
+
+/** The type a call names, else the route's. */
+type Named<T, Route> = [T] extends [never] ? Route : T;

@@ -1,5 +1,6 @@
+import assert from 'node:assert/strict';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import type { Ed25519PublicJwk } from '../../src/licensing/ed25519-jwk.ts';
+import { checkEd25519PublicJwk, type Ed25519PublicJwk } from '../../src/licensing/ed25519-jwk.ts';
 import { keysFromJwks, type Jwks, toJwks } from '../../src/licensing/jwks.ts';
 import type { LicenseClaims } from '../../src/licensing/license-claims.ts';
 import { generateSigningKey } from '../../src/licensing/signing-key.ts';
@@ -50,6 +51,18 @@ export function licenseClaims(overrides: Partial<LicenseClaims> = {}): LicenseCl
     },
     ...overrides,
   };
+}
+
+/** The JWKS a server publishes; each key must be an Ed25519 public JWK and nothing more. */
+export async function fetchJwks(baseUrl: string): Promise<Jwks> {
+  const jwks: unknown = await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json();
+  assert.ok(typeof jwks === 'object' && jwks !== null && 'keys' in jwks && Array.isArray(jwks.keys), 'a JWKS');
+  const keys = jwks.keys.map((key: unknown) => {
+    const check = checkEd25519PublicJwk(key);
+    assert.ok(check.ok, JSON.stringify(key));
+    return check.jwk;
+  });
+  return { keys };
 }
 
 /** Verifies a licence file (or token) with the JWKS the server publishes, as any client would. */

@@ -8,7 +8,7 @@ export interface Received {
   timestamp: string;
   signature: string;
   body: string;
-  event: { id: string; type: string; timestamp: string; data: any };
+  event: { id: string; type: string; timestamp: string; data: Record<string, unknown> };
   verified: boolean;
 }
 

@@ -33,7 +33,7 @@ describeEachBackend('portal: activations and devices', (server) => {
   const used = async (activationCode: string, entitlementId: string) =>
     (await server().api.get(`/entitlements/${entitlementId}`)).body.lineItems.find(
       (li: { activationId: string }) => li.activationId === activationCode,
-    ).activatedCount as number;
+    )!.activatedCount as number;
 
   it('shows each role the activations it may see, and 404 for the others', async () => {
     const { api, url } = server();

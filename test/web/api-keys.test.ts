@@ -31,7 +31,7 @@ describeEachBackend('portal: API keys', (server) => {
     assert.ok(!listed.html.includes(secret), 'never shown again');
     const id = (await api.get('/api-keys?role=partner')).body.items.find(
       (k: { name: string }) => k.name === 'Reseller sync',
-    ).id;
+    )!.id;
     const revoked = await admin.post(`/portal/api-keys/${id}/revoke`);
     assert.equal(revoked.status, 303);
     assert.match(textOf((await admin.get(revoked.location ?? '')).html), /Key “Reseller sync” is revoked\./);

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { account, created, licenseModel, partner, product, unique } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
+import type { PageBody } from '../../src/interface/schemas/common.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { describeEachBackend } from '../support/suite.ts';
 
 async function count(api: Api, path: string): Promise<number> {
-  return (await api.get(`${path}?limit=1000`)).body.items.length;
+  return (await api.get<PageBody<unknown>>(`${path}?limit=1000`)).body.items.length;
 }
 
 describeEachBackend('portal: catalogue', (server) => {
@@ -33,6 +34,7 @@ describeEachBackend('portal: catalogue', (server) => {
     const model = (await api.get('/license-models?limit=1000')).body.items.find(
       (m: { name: string }) => m.name === modelName,
     );
+    assert.ok(model);
     assert.deepEqual(
       {
         kind: model.kind,
@@ -190,7 +192,7 @@ describeEachBackend('portal: catalogue', (server) => {
       }),
     );
     await created(api.post(`/entitlements/${entitlement.id}/state`, { state: 'deployed' }), 200);
-    const upgrade = await admin.get(`/portal/line-items/${entitlement.lineItems[0].activationId}/upgrade`);
+    const upgrade = await admin.get(`/portal/line-items/${entitlement.lineItems[0]!.activationId}/upgrade`);
     assert.ok(upgrade.html.includes(`value="${proId}"`), 'the product that upgrades from it is offered');
     assert.ok(!upgrade.html.includes(`value="${lite.id}"`), 'one that does not is not');
   });
@@ -211,6 +213,7 @@ describeEachBackend('portal: catalogue', (server) => {
     const model = (await api.get('/license-models?kind=node-locked&limit=1000')).body.items.find(
       (m: { name: string }) => m.name === name,
     );
+    assert.ok(model);
     assert.equal(model.durationDays, null);
     assert.equal(model.allowOffline, true);
     assert.equal(model.leaseSeconds, null);

@@ -12,13 +12,14 @@ import {
   portalWorld,
 } from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import type { EntitlementBody } from '../../src/http/schemas/entities.ts';
 
 const link = (id: string) => `href="/portal/entitlements/${encodeURIComponent(id)}"`;
 
 describeEachBackend('portal: entitlements', (server) => {
   let w: PortalWorld;
   /** P's own (sold to P, P tier-1), P's customer's (P tier-1), D's, and Q's entitlements. */
-  let ofP: any, ofC: any, ofD: any, ofQ: any;
+  let ofP: EntitlementBody, ofC: EntitlementBody, ofD: EntitlementBody, ofQ: EntitlementBody;
 
   before(async () => {
     const { api, url } = server();
@@ -44,22 +45,22 @@ describeEachBackend('portal: entitlements', (server) => {
     for (const e of [ofP, ofC]) {
       assert.ok(partnerList.html.includes(link(e.id)), `partner sees ${e.id}`);
       assert.ok(
-        partnerList.html.includes(`data-copy="${e.lineItems[0].activationId}"`),
+        partnerList.html.includes(`data-copy="${e.lineItems[0]!.activationId}"`),
         'with a copy button for its activation ID',
       );
     }
     for (const e of [ofD, ofQ]) {
       assert.ok(!partnerList.html.includes(e.id), `partner never sees ${e.id}`);
-      assert.ok(!partnerList.html.includes(e.lineItems[0].activationId));
+      assert.ok(!partnerList.html.includes(e.lineItems[0]!.activationId));
     }
     assert.ok(!partnerList.html.includes('New entitlement'), 'partners do not create entitlements');
 
     const customerList = await w.customerD.get('/portal/entitlements');
     assert.equal(customerList.status, 200);
-    assert.ok(customerList.html.includes(ofD.lineItems[0].activationId), 'a customer sees its activation IDs');
+    assert.ok(customerList.html.includes(ofD.lineItems[0]!.activationId), 'a customer sees its activation IDs');
     assert.ok(
       customerList.html.includes(
-        `href="/portal/entitlements/${ofD.id}/email?activationId=${ofD.lineItems[0].activationId}"`,
+        `href="/portal/entitlements/${ofD.id}/email?activationId=${ofD.lineItems[0]!.activationId}"`,
       ),
     );
     for (const e of [ofP, ofC, ofQ]) assert.ok(!customerList.html.includes(e.id));
@@ -121,7 +122,7 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(operator.status, 200);
     const own = await w.partnerP.get(path);
     assert.equal(own.status, 200);
-    assert.ok(own.html.includes(ofP.lineItems[0].activationId));
+    assert.ok(own.html.includes(ofP.lineItems[0]!.activationId));
     assert.doesNotMatch(textOf(own.html), /History|Suspend|Regenerate/);
     assert.equal((await w.partnerQ.get(path)).status, 404, "another partner's entitlement does not exist for it");
     assert.equal((await w.customerD.get(path)).status, 404);
@@ -172,14 +173,14 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(e.state, 'test');
     assert.equal(e.description, 'Order 77');
     assert.deepEqual(
-      e.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      e.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', w.P.id],
         ['endCustomer', w.C.id],
       ],
     );
     assert.deepEqual(
-      e.lineItems.map((li: any) => [li.quantity, li.expirationDate]),
+      e.lineItems.map((li) => [li.quantity, li.expirationDate]),
       [
         [4, '2030-01-31'],
         [2, null],
@@ -294,7 +295,7 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(e.keyPrefix, 'NW');
     assert.deepEqual(e.registration, { policy: 'optional', fields: ['name', 'email'] });
     assert.deepEqual(
-      e.channelPartners.map((p: any) => [p.tier, p.accountId]),
+      e.channelPartners.map((p) => [p.tier, p.accountId]),
       [
         ['tier1', w.P.id],
         ['endCustomer', w.P.id],
@@ -423,7 +424,7 @@ describeEachBackend('portal: entitlements', (server) => {
     assert.equal(e.description, 'new');
     assert.equal(e.shipToEmail, null);
     assert.deepEqual(
-      e.channelPartners.map((p: any) => p.tier),
+      e.channelPartners.map((p) => p.tier),
       ['tier1', 'endCustomer'],
     );
     const cleared = await w.admin.post(path, {
@@ -511,7 +512,7 @@ describeEachBackend('portal: entitlements', (server) => {
     const taken = await w.admin.post(`${path}/line-items`, {
       productId: w.productId,
       quantity: '2',
-      activationId: ofD.lineItems[0].activationId,
+      activationId: ofD.lineItems[0]!.activationId,
     });
     assert.equal(taken.status, 409);
     assert.ok(errorBeside(taken.html, 'activationId'));
@@ -568,17 +569,17 @@ describeEachBackend('portal: entitlements', (server) => {
       lines[0],
       'activationId,entitlementId,entitlementState,lineItemState,product,productVersion,quantity,activated,startDate,expirationDate,soldToId,soldTo',
     );
-    assert.ok(partnerCsv.html.includes(`${ofP.lineItems[0].activationId},${ofP.id},deployed,deployed,`));
-    assert.ok(partnerCsv.html.includes(ofC.lineItems[0].activationId));
-    for (const e of [ofD, ofQ]) assert.ok(!partnerCsv.html.includes(e.lineItems[0].activationId), 'nothing of others');
+    assert.ok(partnerCsv.html.includes(`${ofP.lineItems[0]!.activationId},${ofP.id},deployed,deployed,`));
+    assert.ok(partnerCsv.html.includes(ofC.lineItems[0]!.activationId));
+    for (const e of [ofD, ofQ]) assert.ok(!partnerCsv.html.includes(e.lineItems[0]!.activationId), 'nothing of others');
     const deployedOnly = await w.partnerP.get('/portal/entitlements.csv?state=deployed');
     assert.ok(
-      deployedOnly.html.includes(ofP.lineItems[0].activationId) &&
-        !deployedOnly.html.includes(ofC.lineItems[0].activationId),
+      deployedOnly.html.includes(ofP.lineItems[0]!.activationId) &&
+        !deployedOnly.html.includes(ofC.lineItems[0]!.activationId),
     );
     const customerCsv = await w.customerD.get('/portal/entitlements.csv');
-    assert.ok(customerCsv.html.includes(ofD.lineItems[0].activationId));
-    assert.ok(!customerCsv.html.includes(ofP.lineItems[0].activationId));
+    assert.ok(customerCsv.html.includes(ofD.lineItems[0]!.activationId));
+    assert.ok(!customerCsv.html.includes(ofP.lineItems[0]!.activationId));
     assert.equal((await w.partnerP.get('/portal/entitlements.csv?state=sold')).status, 400);
     assert.equal((await w.signedOut.get('/portal/entitlements.csv')).status, 303);
     const list = await w.partnerP.get('/portal/entitlements?state=deployed');

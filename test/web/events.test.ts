@@ -57,7 +57,7 @@ describeEachBackend('portal: audit log', (server) => {
     );
     assert.deepEqual(await actions(`from=${tomorrow}&entitlement=${entitlement.id}`), []);
     assert.deepEqual(await actions(`to=${yesterday}&entitlement=${entitlement.id}`), []);
-    const added = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1].activationId as string;
+    const added = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1]!.activationId as string;
     assert.deepEqual(await actions(`lineItem=${added}`), ['line-item.added']);
   });
 
@@ -91,14 +91,14 @@ describeEachBackend('portal: audit log', (server) => {
       ),
     );
     await created(api.post(`/entitlements/${entitlement.id}/line-items`, { productId: prd.id, quantity: 2 }));
-    const line = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1].activationId as string;
+    const line = (await api.get(`/entitlements/${entitlement.id}`)).body.lineItems[1]!.activationId as string;
     const lineEvents = await admin.get(`/portal/events?lineItem=${line}`);
     assert.match(rows(lineEvents.html)[0] ?? '', new RegExp(`<a href="/portal/line-items/${line}">${line}</a>`));
 
     const filters = await admin.get('/portal/events');
     assert.match(filters.html, /<select[^>]*name="action"[^>]*>[\s\S]*?<option value="entitlement.state-changed">/);
     const me = (await api.get('/users?limit=1000')).body.items.find((u: { role: string }) => u.role === 'admin');
-    assert.match(filters.html, new RegExp(`<select[^>]*name="actor"[^>]*>[\\s\\S]*?<option value="user:${me.id}">`));
+    assert.match(filters.html, new RegExp(`<select[^>]*name="actor"[^>]*>[\\s\\S]*?<option value="user:${me!.id}">`));
     assert.match(filters.html, /<option value="system">The licentia command<\/option>/);
     assert.match(filters.html, /<select[^>]*name="subjectType"/);
 

@@ -4,6 +4,7 @@ import { activatable } from '../support/activation-fixtures.ts';
 import { PortalClient, textOf } from '../support/portal-client.ts';
 import { errorBeside, portalWorld } from '../support/portal-world.ts';
 import { describeEachBackend } from '../support/suite.ts';
+import { problemOf } from '../support/fixtures.ts';
 
 /** The validator's own words, which a person filling in a form should never read. */
 const validatorWords =
@@ -62,10 +63,10 @@ describeEachBackend('portal: form refusals in words a person understands', (serv
     const r = await api.as(null).post('/activations', { code: sold.code, fingerprint: 'bell\u0007machine' });
     assert.equal(r.status, 400);
     assert.deepEqual(
-      r.body.fields.map((f: { field: string }) => f.field),
+      problemOf(r).fields?.map((f) => f.field),
       ['/fingerprint'],
       'the API keeps its field pointers and code',
     );
-    assert.equal(r.body.code, 'VALIDATION_FAILED');
+    assert.equal(problemOf(r).code, 'VALIDATION_FAILED');
   });
 });

@@ -228,7 +228,7 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     assert.equal(done.location, path);
     const after = await entitlementNow(api, entitlement.id);
     assert.deepEqual(
-      after.lineItems.map((li: any) => li.quantity),
+      after.lineItems.map((li) => li.quantity),
       [7, 3],
     );
     const child = after.lineItems[1]!.activationId;
@@ -345,8 +345,8 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const split = await w.admin.post(`${path}/split`, { quantity: '2', accountId: w.D.id });
     assert.equal(split.status, 303, textOf(split.html));
     const child = (await api.get(`/entitlements?account=${w.D.id}&limit=1000`)).body.items
-      .flatMap((e: any) => e.lineItems)
-      .find((li: any) => li.parentActivationId === code);
+      .flatMap((e) => e.lineItems)
+      .find((li) => li.parentActivationId === code);
     assert.ok(child, 'the split made a line item for D');
     assert.ok(
       (await w.admin.get(path)).html.includes(`href="/portal/line-items/${child.activationId}"`),

@@ -52,9 +52,8 @@ describeEachBackend(
       assert.equal((await new PortalClient(url).get(path)).status, 410, 'the link works once');
 
       await settled(api);
-      const listed = (await api.get('/messages?kind=sign-in-link')).body.items.find(
-        (m: { reference: string }) => m.reference === user.id,
-      );
+      const listed = (await api.get('/messages?kind=sign-in-link')).body.items.find((m) => m.reference === user.id);
+      assert.ok(listed);
       assert.equal(listed.status, 'sent');
       assert.equal(listed.resendable, false);
       assertProblem(await api.post(`/messages/${listed.id}/resend`), 409, 'INVALID_STATE');
@@ -132,16 +131,16 @@ describeEachBackend(
       );
       const [message] = await smtp.waitFor(1);
       assert.deepEqual(message?.to, ['ann@workshop.example']);
-      const activationId = entitlement.lineItems[0].activationId;
+      const activationId = entitlement.lineItems[0]!.activationId;
       assert.ok(message?.parsed.text?.includes(activationId));
       assert.ok(String(message?.parsed.html).includes(activationId));
 
       // The partner sees where it went; the producer that it went, not to whom.
       const mine = (await partnerApi.get('/messages?kind=activation-code')).body.items;
       assert.equal(mine.length, 1);
-      assert.equal(mine[0].to, 'ann@workshop.example');
+      assert.equal(mine[0]!.to, 'ann@workshop.example');
       const producers = (await api.get('/messages?kind=activation-code')).body.items.find(
-        (m: { id: string }) => m.id === mine[0].id,
+        (m: { id: string }) => m.id === mine[0]!.id,
       );
       assert.ok(!JSON.stringify(producers).includes('ann@workshop.example'));
       assert.ok(!JSON.stringify(producers).includes('Workshop 7'));
@@ -171,7 +170,7 @@ describeEachBackend(
       // And another partner sees none of the first one's mail.
       const stranger = api.as(await apiKey(api, 'partner', (await partner(api)).id));
       assert.deepEqual((await stranger.get('/messages')).body.items, []);
-      assertProblem(await stranger.post(`/messages/${mine[0].id}/resend`), 404, 'NOT_FOUND');
+      assertProblem(await stranger.post(`/messages/${mine[0]!.id}/resend`), 404, 'NOT_FOUND');
     });
   },
   { mail: { ...defaultConfig.mail, smtpUrl: smtp.url } },

@@ -49,8 +49,8 @@ describeEachBackend('portal: registering a web register key', (server) => {
     assert.match(done.html, new RegExp(`href="/portal/entitlements/${keys[0]}ENT"`));
 
     const entitlement = (await api.get(`/entitlements/${keys[0]}ENT`)).body;
-    assert.equal(entitlement.lineItems[0].activationId, activationId);
-    assert.equal(entitlement.lineItems[0].quantity, 2);
+    assert.equal(entitlement.lineItems[0]!.activationId, activationId);
+    assert.equal(entitlement.lineItems[0]!.quantity, 2);
     const owner = (await api.get(`/accounts/${entitlement.soldTo}`)).body;
     assert.deepEqual(
       { name: owner.name, parent: owner.parentAccountId, anonymous: owner.anonymous },
@@ -263,7 +263,7 @@ describeEachBackend(
       const limited = await client.post('/portal/register/find', { key: keys[0] ?? '' });
       assert.equal(limited.status, 429, 'even a right key once the address has guessed too often');
       assert.ok(limited.headers.get('retry-after'));
-      assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys.redeemed, 0);
+      assert.equal((await api.get(`/entitlements/${bulk.id}`)).body.webRegisterKeys!.redeemed, 0);
     });
   },
   { failedAttemptsPerMinute: 3 },

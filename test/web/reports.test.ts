@@ -86,8 +86,9 @@ describeEachBackend('portal: billing report and statements', (server) => {
       ['2026-Q4', 'quarter'],
     ] as const) {
       const row = (await api.get(`/reports/activations?period=${kind}&${RANGE}`)).body.items.find(
-        (r: any) => r.partnerAccountId === p1.id && r.period === period,
+        (r) => r.partnerAccountId === p1.id && r.period === period,
       );
+      assert.ok(row);
       const page = await admin.get(`/portal/reports/partners/${p1.id}/statement?period=${period}`);
       assert.equal(page.status, 200);
       const text = textOf(page.html);

@@ -218,11 +218,11 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
     );
     assert.match(textOf(bad.html), /These keys were refused: Key Why x! not a valid key/);
     assert.ok(bad.html.includes(pasted.join('\n')), 'what was pasted is there to correct');
-    assert.equal((await counts(api, bulk.id)).total, 1);
+    assert.equal((await counts(api, bulk.id))!.total, 1);
     const ok = await admin.post(`${path}/paste`, { keys: `# pasted\n${pasted.join('\n')}\nx!`, _partial: 'true' });
     assert.equal(ok.status, 303);
     assert.match(textOf((await admin.get(ok.location ?? '')).html), /Loaded 2 keys\. 1 rejected key was skipped\./);
-    assert.equal((await counts(api, bulk.id)).total, 3);
+    assert.equal((await counts(api, bulk.id))!.total, 3);
 
     const generated = await admin.post(`${path}/generate`, { generate: '25', prefix: 'SPRING' });
     assert.equal(generated.status, 303);
@@ -240,12 +240,12 @@ describeEachBackend('portal: web register keys of a bulk entitlement', (server, 
       assert.equal(refused.status, 400, JSON.stringify(fields));
       assert.match(refused.html, new RegExp(`id="f-${field}-error"`), JSON.stringify(fields));
     }
-    assert.equal((await counts(api, bulk.id)).total, 28);
+    assert.equal((await counts(api, bulk.id))!.total, 28);
     const partnerClient = await PortalClient.as(api, url, 'partner', bulk.channelPartners[0]!.accountId);
     await partnerClient.get(path);
     assert.equal((await partnerClient.post(`${path}/generate`, { generate: '5' })).status, 403);
     assert.equal((await partnerClient.post(`${path}/paste`, { keys: 'PARTNERPASTE1' })).status, 403);
-    assert.equal((await counts(api, bulk.id)).total, 28);
+    assert.equal((await counts(api, bulk.id))!.total, 28);
   });
 
   it('exports the keys as CSV, all or in one state', async () => {

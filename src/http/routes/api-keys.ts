@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { roles } from '../../domain/actors.ts';
 import { createApiKey } from '../../services/api-keys/create-api-key.ts';
 import { getApiKey, listApiKeys } from '../../services/api-keys/read-api-keys.ts';
@@ -19,6 +19,18 @@ import { ApiKeyInput } from '../../interface/schemas/api-keys-inputs.ts';
 
 const tags = ['API keys'];
 
+const CreatedApiKey = Type.Intersect([
+  ApiKeySchema,
+  Type.Object({
+    key: Type.String({
+      description: 'The secret, shown once.',
+      examples: ['lic_3fQ9xT2mVb8KcW4nR7pL0sZyAhGdEu'],
+    }),
+  }),
+]);
+
+export type CreatedApiKeyBody = Static<typeof CreatedApiKey>;
+
 export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
     '/api-keys',
@@ -32,15 +44,7 @@ export async function apiKeyRoutes(app: App, ctx: ServiceContext): Promise<void>
           'The secret is in the answer once; only its hash is stored. Partner and customer keys belong to an account.',
         body: ApiKeyInput,
         response: {
-          201: Type.Intersect([
-            ApiKeySchema,
-            Type.Object({
-              key: Type.String({
-                description: 'The secret, shown once.',
-                examples: ['lic_3fQ9xT2mVb8KcW4nR7pL0sZyAhGdEu'],
-              }),
-            }),
-          ]),
+          201: CreatedApiKey,
           ...problemResponses,
         },
       },

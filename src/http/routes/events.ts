@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { listAuditCheckpoints } from '../../services/events/audit-chain.ts';
 import { listEvents } from '../../services/events/list-events.ts';
@@ -13,6 +13,25 @@ import {
   problemResponses,
 } from '../../interface/schemas/common.ts';
 import { EventSchema } from '../schemas/entities.ts';
+
+const Checkpoint = Type.Object({
+  count: Type.Integer({
+    minimum: 1,
+    description: 'How many events the checkpoint covers, all chains together.',
+  }),
+  heads: Type.Array(
+    Type.Object({
+      chain: Type.Integer({ minimum: 0 }),
+      count: Type.Integer({ minimum: 1, description: 'How many events the chain held.' }),
+      hash: Type.String({ description: "The hash of the chain's last event covered." }),
+    }),
+  ),
+  at: Type.String({ format: 'date-time' }),
+  kid: Type.String(),
+  signature: Type.String(),
+});
+
+export type CheckpointBody = Static<typeof Checkpoint>;
 
 export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.get(
@@ -63,24 +82,7 @@ export async function eventRoutes(app: App, ctx: ServiceContext): Promise<void> 
           'elsewhere: `licentia audit verify` checks the log against them.',
         querystring: Strict({ ...PageQuery }),
         response: {
-          200: PageOf(
-            Type.Object({
-              count: Type.Integer({
-                minimum: 1,
-                description: 'How many events the checkpoint covers, all chains together.',
-              }),
-              heads: Type.Array(
-                Type.Object({
-                  chain: Type.Integer({ minimum: 0 }),
-                  count: Type.Integer({ minimum: 1, description: 'How many events the chain held.' }),
-                  hash: Type.String({ description: "The hash of the chain's last event covered." }),
-                }),
-              ),
-              at: Type.String({ format: 'date-time' }),
-              kid: Type.String(),
-              signature: Type.String(),
-            }),
-          ),
+          200: PageOf(Checkpoint),
           ...problemResponses,
         },
       },

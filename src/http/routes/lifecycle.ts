@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { renewLineItem, upgradeLineItem, upsellLineItem } from '../../services/lifecycle/change-line-item.ts';
 import { splitLineItem } from '../../services/lifecycle/split-line-item.ts';
@@ -21,6 +21,8 @@ const Moved = Type.Object({
   newLineItem: LineItemSchema,
   entitlementId: Type.String({ description: 'The entitlement of the new line item.' }),
 });
+
+export type MovedBody = Static<typeof Moved>;
 
 export async function lifecycleRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { messageKinds, messageStatuses } from '../../domain/mail.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { emailActivationIds } from '../../services/mail/activation-ids-mail.ts';
@@ -27,6 +27,8 @@ export const MessageSchema = Type.Object({
   reference: Nullable(Type.String({ description: 'What it is about: an entitlement ID, an activation id.' })),
   resendable: Type.Boolean({ description: 'False once a message that carried a sign-in link has left.' }),
 });
+
+export type MessageBody = Static<typeof MessageSchema>;
 
 export async function messageRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.get(

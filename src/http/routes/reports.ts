@@ -12,6 +12,7 @@ import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../.
 import { KeysReportQuery, ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { keysReport } from '../../services/reports/keys-report.ts';
 import { partnerKeysStatement } from '../../services/reports/keys-statement.ts';
+import { csvReply } from '../../interface/csv-reply.ts';
 
 const tags = ['Partner billing'];
 
@@ -109,10 +110,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       if (!wantsCsv(request.headers.accept))
         return reply.type('application/json; charset=utf-8').serializer(reportJson).send(report);
       const csv = reportCsv(report);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${csv.filename}"`)
-        .send(csv.text as never);
+      return csvReply(reply, csv.filename).send(csv.text as never);
     },
   );
 
@@ -148,10 +146,7 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
       if (!wantsCsv(request.headers.accept))
         return reply.type('application/json; charset=utf-8').serializer(keysReportJson).send(report);
       const csv = keysReportCsv(report);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${csv.filename}"`)
-        .send(csv.text as never);
+      return csvReply(reply, csv.filename).send(csv.text as never);
     },
   );
 
@@ -190,17 +185,11 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
         const statement = await partnerKeysStatement(ctx, request.actor, id, period);
         if (!wantsCsv(request.headers.accept)) return statement;
         const csv = keysStatementCsv(statement);
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${csv.filename}"`)
-          .send(csv.text as never);
+        return csvReply(reply, csv.filename).send(csv.text as never);
       }
       if (!wantsCsv(request.headers.accept)) return partnerStatement(ctx, request.actor, id, period);
       const csv = await statementCsv(ctx, request.actor, id, period);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${csv.filename}"`)
-        .send(Readable.from(csv.chunks) as never);
+      return csvReply(reply, csv.filename).send(Readable.from(csv.chunks) as never);
     },
   );
 }

@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { createUser } from '../../services/users/create-user.ts';
 import { getUser, listUsers } from '../../services/users/read-users.ts';
@@ -11,6 +11,17 @@ import { UserSchema } from '../schemas/entities.ts';
 import { UserInput, UserChanges, UserFilters } from '../../interface/schemas/users-inputs.ts';
 
 const tags = ['Users'];
+
+const SignInLink = Type.Object({
+  userId: Type.String(),
+  url: Type.String({
+    description: 'Shown once; only its hash is stored.',
+    examples: ['https://licentia.example.com/sign-in/link#t=8mQ2xV7cR4pK9wL3nB6z'],
+  }),
+  expiresAt: Timestamp,
+});
+
+export type SignInLinkBody = Static<typeof SignInLink>;
 
 export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
   app.post(
@@ -97,14 +108,7 @@ export async function userRoutes(app: App, ctx: ServiceContext): Promise<void> {
           "sets one then. Set `LICENTIA_PUBLIC_URL` when the server is reached at another address than this request's.",
         params: IdParams,
         response: {
-          201: Type.Object({
-            userId: Type.String(),
-            url: Type.String({
-              description: 'Shown once; only its hash is stored.',
-              examples: ['https://licentia.example.com/sign-in/link#t=8mQ2xV7cR4pK9wL3nB6z'],
-            }),
-            expiresAt: Timestamp,
-          }),
+          201: SignInLink,
           ...problemResponses,
         },
       },

@@ -34,6 +34,7 @@ import {
   SplitStockInput,
   RedeemKeyInput,
 } from '../../interface/schemas/web-register-keys-inputs.ts';
+import { csvReply } from '../../interface/csv-reply.ts';
 
 const tags = ['Web register keys'];
 
@@ -59,6 +60,22 @@ const Rejected = Type.Array(
     ),
   }),
 );
+const KeyLoad = Type.Object({
+  loadId: Type.String(),
+  entitlementId: Type.String(),
+  added: Type.Integer(),
+  rejected: Rejected,
+});
+
+export type KeyLoadBody = Static<typeof KeyLoad>;
+
+const KeysVoided = Type.Object({
+  voided: Type.Integer(),
+  rejected: Type.Array(Type.Object({ key: Type.String(), reason: StringEnum(['not-found', 'redeemed', 'void']) })),
+});
+
+export type KeysVoidedBody = Static<typeof KeysVoided>;
+
 const KeyParams = Strict({ key: Type.String({ minLength: 1, maxLength: 100 }) });
 const Partial = Strict({
   partial: Type.Optional(Type.Boolean({ default: false, description: 'Act on the good ones and report the others.' })),
@@ -93,12 +110,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
             },
           },
           response: {
-            201: Type.Object({
-              loadId: Type.String(),
-              entitlementId: Type.String(),
-              added: Type.Integer(),
-              rejected: Rejected,
-            }),
+            201: KeyLoad,
             ...problemResponses,
           },
         },
@@ -161,12 +173,9 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
       const filter = { state: status, loadId };
       if ((request.headers.accept ?? '').includes('text/csv')) {
         const exported = await exportWebRegisterKeys(ctx, request.actor, request.params.id, filter);
-        return (
-          reply
-            .type('text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="${exported.entitlementId}-keys.csv"`)
-            // A stream is sent as is; the JSON response schema does not apply to it.
-            .send(Readable.from(csvLines(exported.batches)) as never)
+        // A stream is sent as is; the JSON response schema does not apply to it.
+        return csvReply(reply, `${exported.entitlementId}-keys.csv`).send(
+          Readable.from(csvLines(exported.batches)) as never,
         );
       }
       return listWebRegisterKeys(ctx, request.actor, request.params.id, filter, { limit, cursor });
@@ -185,12 +194,7 @@ export async function webRegisterKeyRoutes(app: App, ctx: ServiceContext): Promi
         querystring: Partial,
         body: VoidKeysInput,
         response: {
-          200: Type.Object({
-            voided: Type.Integer(),
-            rejected: Type.Array(
-              Type.Object({ key: Type.String(), reason: StringEnum(['not-found', 'redeemed', 'void']) }),
-            ),
-          }),
+          200: KeysVoided,
           ...problemResponses,
         },
       },

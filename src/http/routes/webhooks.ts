@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { webhookRetrySchedule } from '../../domain/backoff.ts';
 import { PING, eventTypeNames, webhookEventTypes } from '../../domain/webhooks.ts';
 import { outboxStatuses } from '../../store/outbox.ts';
@@ -89,6 +89,11 @@ const DeliveryDetail = Type.Intersect([
     ),
   }),
 ]);
+
+export type WebhookEndpointBody = Static<typeof WebhookEndpointSchema>;
+export type WebhookEndpointWithSecretBody = Static<typeof WithSecret>;
+export type WebhookDeliveryBody = Static<typeof WebhookDeliverySchema>;
+export type WebhookDeliveryDetailBody = Static<typeof DeliveryDetail>;
 
 const scheduleText = webhookRetrySchedule
   .map((ms) => (ms < 60_000 ? `${ms / 1000} s` : ms < 3_600_000 ? `${ms / 60_000} min` : `${ms / 3_600_000} h`))

@@ -67,6 +67,7 @@ export const ValidationSchema = Type.Object({
 
 /** Response bodies as clients (and the tests) read them. */
 export type ActivationBody = Static<typeof ActivationSchema>;
+export type LicenseBody = Static<typeof LicenseSchema>;
 export type ActivationAnswerBody = Static<typeof ActivationAnswer>;
 export type DeviceBody = Static<typeof DeviceSchema>;
 export type LeaseBody = Static<typeof LeaseSchema>;

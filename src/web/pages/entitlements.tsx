@@ -19,6 +19,7 @@ import { hrefWith } from '../hrefs.ts';
 import { signedIn } from '../session.ts';
 import { type Web, parseQuery } from '../web.ts';
 import { entitlementFormPages } from './entitlement-forms.tsx';
+import { csvReply } from '../../interface/csv-reply.ts';
 
 const PAGE_SIZE = 50;
 
@@ -270,11 +271,7 @@ export async function entitlementPages(web: Web): Promise<void> {
           : undefined;
       }
     }
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="activation-ids.csv"')
-      .header('cache-control', 'no-store')
-      .send(Readable.from(lines()));
+    return csvReply(reply, 'activation-ids.csv', { noStore: true }).send(Readable.from(lines()));
   });
 
   await entitlementFormPages(web);

@@ -11,7 +11,7 @@ import { DataTable, FilterBar } from '../components/table.tsx';
 import { signedIn } from '../session.ts';
 import { hrefWith } from '../hrefs.ts';
 import { type Web, parseQuery } from '../web.ts';
-import { csvReply } from './reports.tsx';
+import { csvReply } from '../../interface/csv-reply.ts';
 
 const StatementPageQuery = Type.Object({
   period: StatementQuery.properties.period,
@@ -198,6 +198,6 @@ export async function statementPages(web: Web): Promise<void> {
     const { id } = request.params as { id: string };
     const query = parseQuery(StatementQuery, request);
     const csv = await statementCsv(ctx, actor, id, query.period);
-    return csvReply(reply, csv.filename).send(Readable.from(csv.chunks));
+    return csvReply(reply, csv.filename, { noStore: true }).send(Readable.from(csv.chunks));
   });
 }

@@ -1,7 +1,8 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import { AppError } from '../../domain/errors.ts';
 import { keysReportCsv, reportCsv } from '../../interface/billing-csv.ts';
+import { csvReply } from '../../interface/csv-reply.ts';
 import { ReportQuery } from '../../interface/schemas/reports-inputs.ts';
 import { type Report, type ReportRow, activationReport } from '../../services/reports/activation-report.ts';
 import { type KeysReport, type KeysReportRow, keysReport } from '../../services/reports/keys-report.ts';
@@ -238,20 +239,13 @@ export async function reportPages(web: Web): Promise<void> {
     const answer = await reportFor(web, request);
     if ('refused' in answer) throw answer.refused;
     const csv = keysReportCsv(await keysReport(ctx, signedIn(request).actor, keysQuery(answer.report)));
-    return csvReply(reply, csv.filename).send(csv.text);
+    return csvReply(reply, csv.filename, { noStore: true }).send(csv.text);
   });
 
   app.get('/reports.csv', async (request, reply) => {
     const answer = await reportFor(web, request);
     if ('refused' in answer) throw answer.refused;
     const csv = reportCsv(answer.report);
-    return csvReply(reply, csv.filename).send(csv.text);
+    return csvReply(reply, csv.filename, { noStore: true }).send(csv.text);
   });
-}
-
-export function csvReply(reply: FastifyReply, filename: string): FastifyReply {
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${filename}"`)
-    .header('cache-control', 'no-store');
 }

@@ -30,6 +30,7 @@ import { keyUploadRoute } from './key-upload.tsx';
 import { visibleEntitlements } from './stock.tsx';
 import type { Forms, KeysView } from './web-register-key-forms.tsx';
 import { KeysPage } from './web-register-keys-page.tsx';
+import { csvReply } from '../../interface/csv-reply.ts';
 
 const KEYS_PER_PAGE = 50;
 
@@ -166,12 +167,7 @@ export async function webRegisterKeyPages(web: Web): Promise<void> {
     const query = parseQuery(KeysQuery, request);
     const exported = await exportWebRegisterKeys(ctx, actor, idOf(request), { state: query.state });
     const name = `${exported.entitlementId}-${query.state ?? 'all'}-keys.csv`;
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${name}"`)
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .send(Readable.from(csvLines(exported.batches)));
+    return csvReply(reply, name, { noStore: true }).send(Readable.from(csvLines(exported.batches)));
   });
 
   app.post('/entitlements/:id/keys/void', async (request, reply) => {
