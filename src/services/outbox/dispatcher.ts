@@ -40,8 +40,18 @@
  * (`claimDue` in `src/store/outbox.ts`: `FOR UPDATE SKIP LOCKED` on PostgreSQL), so one message is
  * attempted by one process at a time; the lease outlives any attempt (a handler must honour the
  * abort signal), and a message whose process died is claimed again once its lease has run out.
- * Outcomes are recorded only by the holder of the claim. A process wakes its dispatcher when one of
- * its own transactions enqueues; others notice on their next poll.
+ * Outcomes are recorded only by the holder of the claim. A message enqueued in a service transaction
+ * of a process whose dispatcher delivers its kind is written already claimed by that process, and
+ * handed to its dispatcher in memory once the transaction commits (`enqueueIn`): no claim query, no
+ * read of the row; if the process dies first, the lease runs out and any dispatcher claims it. The
+ * others (another kind, a full queue, a later first attempt) wake this process's dispatcher after
+ * the commit; other processes notice them on their next poll.
+ *
+ * Attempts run as soon as they are claimed, up to `batchSize` at once, and their outcomes are
+ * recorded as they end, together, every few milliseconds (one transaction): a slow receiver holds
+ * up neither the next claim nor the others' outcomes. A failure of the dispatcher itself (a claim,
+ * a recording) goes to `options.log` (the server's logger); the dispatcher keeps running, and what
+ * was not recorded is attempted again once its lease has run out.
  *
  * ## Metrics
  * `backlog()` (waiting messages and the oldest one's age, by kind) feeds `licentia_outbox_depth`
@@ -463,7 +473,7 @@ export class Dispatcher {
     this.#settling = this.#settleAll(results)
       .catch((error) =>
         // Their claims run out and they are attempted again: at least once, never lost.
-        this.#log(`recording ${results.length} outcomes failed; those messages are attempted again`, error),
+        this.#log(`recording the outcomes of ${results.length} attempts failed; they are attempted again`, error),
       )
       .finally(() => {
         this.#settling = undefined;
