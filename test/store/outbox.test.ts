@@ -146,7 +146,8 @@ for (const backend of backends) {
         logged[0]?.message ?? '',
         /outbox dispatcher .* \(t-log\): recording the outcomes of 1 attempts failed/,
       );
-      assert.equal((logged[0]?.error as Error).message, 'bookkeeping broke');
+      assert.ok(logged[0]?.error instanceof Error);
+      assert.equal(logged[0].error.message, 'bookkeeping broke');
       await d.stop();
     });
 
