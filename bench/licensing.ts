@@ -30,6 +30,9 @@ const SECONDS = arg('seconds', 10);
 const CHAIN_PAIRS = arg('chain-pairs', 2);
 /** `--chain-only`: only the audit chain comparison, for a quicker look at it. */
 const CHAIN_ONLY = process.argv.includes('--chain-only');
+/** BENCH_CPU_PROF=DIR: the chain comparison's servers write CPU profiles there when they stop (node --cpu-prof). */
+const profileArgs = (name: string) =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${name}`] : [];
 const CONNECTIONS = 50;
 const KEY = 'bench-admin-key-0123456789abcdef';
 
@@ -308,13 +311,17 @@ async function activationFloor(backend: Backend, seconds: number): Promise<{ per
 /** A server of its own, on a fresh database, with the audit chain as told; answers how to load it with activations. */
 async function activationServer(backend: Backend, auditChain: boolean) {
   const db = await backend.freshDatabase();
-  const server = await spawnServer({
-    DATABASE_URL: db.url,
-    LICENTIA_ADMIN_KEY: KEY,
-    LOG_LEVEL: 'warn',
-    LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
-    LICENTIA_AUDIT_CHAIN: String(auditChain),
-  });
+  const server = await spawnServer(
+    {
+      DATABASE_URL: db.url,
+      LICENTIA_ADMIN_KEY: KEY,
+      LOG_LEVEL: 'warn',
+      LICENTIA_PUBLIC_REQUESTS_PER_MINUTE: '1000000000',
+      LICENTIA_AUDIT_CHAIN: String(auditChain),
+    },
+    undefined,
+    { nodeArgs: profileArgs(`${backend.name}-chain-${auditChain ? 'on' : 'off'}`) },
+  );
   const { code } = await deployedLineItem(new Api(`${server.url}/api/v1`, KEY), 100_000_000);
   let a = 0;
   return {

@@ -1,18 +1,23 @@
 /**
- * npm run bench:report [-- --activations 10000000] [-- --database postgres://postgres@127.0.0.1:5432/test]
+ * npm run bench:report [-- --activations 10000000] [-- --database postgres://postgres@127.0.0.1:5432/test] [-- --keep]
  *
  * Fills a fresh database with N activations (12 months, 40 partners, a third of the stock held by a
  * tier-2 partner, 2,000 accounts, 10 products, a tenth returned, a fiftieth revoked, some test
  * ones), fills the billing counters from the rows, then times each billing report through the HTTP
  * API of a `licentia serve` process on it, beside a bare `select count(*)` over the same rows
- * measured in the same run on the same database.
+ * measured in the same run on the same database, and the server process's CPU time per request.
  *
  * SQLite: a new file in a temporary directory. PostgreSQL (`--database`): a new schema in that
  * database, dropped afterwards; nothing else in the database is touched. Both fill with the
  * activations' indexes dropped and build them again afterwards, as a restore would.
+ *
+ * `--keep`: the filled database is kept for the next run with `--keep` and the same number of
+ * activations, which migrates it to the latest schema (new migrations fill what they add from the
+ * rows) and measures without filling again: `licentia-bench-report-N.db` in the temporary
+ * directory, or the schema `bench_report_keep_N`. Drop them by hand when done.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -20,11 +25,12 @@ import pg from 'pg';
 import { openStore } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { refillReportCounters } from '../src/store/report-counters.ts';
-import { arg, machine, spawnServer } from './support.ts';
+import { arg, cpuTimeMs, machine, spawnServer } from './support.ts';
 
 const N = arg('activations', 10_000_000);
 const databaseArg = process.argv.indexOf('--database');
 const postgresUrl = databaseArg >= 0 ? process.argv[databaseArg + 1] : undefined;
+const keep = process.argv.includes('--keep');
 const KEY = 'bench-admin-key-0123456789abcdef';
 const CUSTOMERS = 2000;
 const PARTNERS = 40;
@@ -48,6 +54,8 @@ const shape = {
 interface Target {
   name: string;
   url: string;
+  /** Whether a kept database of this size is there, filled (then only migrated). */
+  filled(): Promise<boolean>;
   fill(): Promise<void>;
   /** The bare count of the activations issued in the report's range, and how long it took. */
   bareCount(): Promise<{ counted: number; ms: number }>;
@@ -73,12 +81,21 @@ async function countersFilled(url: string): Promise<void> {
 }
 
 function sqliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'licentia-report-'));
-  const file = join(dir, 'licentia.db');
+  const dir = keep ? tmpdir() : mkdtempSync(join(tmpdir(), 'licentia-report-'));
+  const file = join(dir, keep ? `licentia-bench-report-${N}.db` : 'licentia.db');
+  const marker = `${file}.filled`;
   const url = `sqlite:${file}`;
   return {
     name: 'SQLite',
     url,
+    async filled() {
+      if (!existsSync(marker)) {
+        rmSync(file, { force: true });
+        return false;
+      }
+      await migrated(url);
+      return true;
+    },
     async fill() {
       await migrated(url);
       const db = new SqliteDatabase(file);
@@ -156,6 +173,7 @@ function sqliteTarget(): Target {
       const analysed = new SqliteDatabase(file);
       analysed.exec('analyze');
       analysed.close();
+      if (keep) writeFileSync(marker, `${N}\n`);
     },
     async bareCount() {
       const db = new SqliteDatabase(file, { readonly: true });
@@ -171,17 +189,28 @@ function sqliteTarget(): Target {
       }
     },
     async drop() {
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** A schema of its own in the given database: the shared database's other schemas are never touched. */
 async function postgresTarget(base: string): Promise<Target> {
-  const schema = `bench_report_${randomBytes(4).toString('hex')}`;
+  const schema = keep ? `bench_report_keep_${N}` : `bench_report_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
+  const kept =
+    keep &&
+    (
+      await admin.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [
+        schema,
+        'bench_report_filled',
+      ])
+    ).rows.length > 0;
+  if (!kept) {
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.query(`create schema ${schema}`);
+  }
   await admin.end();
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
@@ -194,6 +223,10 @@ async function postgresTarget(base: string): Promise<Target> {
   return {
     name: 'PostgreSQL',
     url: url.toString(),
+    async filled() {
+      if (kept) await migrated(url.toString());
+      return kept;
+    },
     async fill() {
       await migrated(url.toString());
       const db = await client();
@@ -264,6 +297,8 @@ async function postgresTarget(base: string): Promise<Target> {
       await countersFilled(url.toString());
       const db2 = await client();
       await db2.query('analyze report_counters');
+      await db2.query('analyze report_account_counters');
+      if (keep) await db2.query('create table bench_report_filled (n bigint)');
       await db2.end();
     },
     async bareCount() {
@@ -280,6 +315,7 @@ async function postgresTarget(base: string): Promise<Target> {
       }
     },
     async drop() {
+      if (keep) return;
       const c = new pg.Client({ connectionString: base });
       await c.connect();
       await c.query(`drop schema if exists ${schema} cascade`);
@@ -297,8 +333,12 @@ const target = postgresUrl ? await postgresTarget(postgresUrl) : sqliteTarget();
 try {
   console.log(`bench:report — ${N.toLocaleString('en-US')} activations on ${target.name} — ${machine()}\n`);
   const t0 = performance.now();
-  await target.fill();
-  console.log(`(filled, indexed and counted in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  if (await target.filled()) {
+    console.log(`(kept from a previous run; migrated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  } else {
+    await target.fill();
+    console.log(`(filled, indexed and counted in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
 
   const floorTimes: number[] = [];
   let counted = 0;
@@ -315,6 +355,8 @@ try {
   const server = await spawnServer({ DATABASE_URL: target.url, LICENTIA_ADMIN_KEY: KEY, LOG_LEVEL: 'warn' });
   try {
     const headers = { authorization: `Bearer ${KEY}` };
+    // The server's own CPU per request: what the load of other work on the machine changes least.
+    const pid = server.child.pid ?? 0;
     const whole = `from=${FROM}&to=${TO}`;
     const queries = ['partner', 'holder', 'account', 'product'].flatMap((groupBy) =>
       ['month', 'quarter'].map((period) => `groupBy=${groupBy}&period=${period}&${whole}`),
@@ -325,20 +367,24 @@ try {
     queries.push('groupBy=partner&period=month&from=2025-12-03&to=2026-11-27');
     for (const query of queries) {
       const times: number[] = [];
+      const cpu: number[] = [];
       let rows = 0;
       let sum = 0;
       for (let i = 0; i < 5; i++) {
+        const c = cpuTimeMs(pid);
         const t = performance.now();
         const r = await fetch(`${server.url}/api/v1/reports/activations?${query}`, { headers });
-        const body = (await r.json()) as { items: { activations: number }[] };
+        const text = await r.text();
         times.push(performance.now() - t);
+        cpu.push(cpuTimeMs(pid) - c);
+        const body = JSON.parse(text) as { items: { activations: number }[] };
         if (!r.ok) throw new Error(`${query}: ${r.status} ${JSON.stringify(body)}`);
         rows = body.items.length;
         sum = body.items.reduce((n, row) => n + row.activations, 0);
       }
       const ms = median(times);
       console.log(
-        `  report ${query.replace(`&${whole}`, '').padEnd(52)} ${ms.toFixed(0).padStart(6)} ms (median of 5; ${(ms / floor).toFixed(2)}× the bare count; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`,
+        `  report ${query.replace(`&${whole}`, '').padEnd(52)} ${ms.toFixed(0).padStart(6)} ms (median of 5; ${(ms / floor).toFixed(2)}× the bare count; server CPU ${median(cpu).toFixed(0)} ms; ${rows} rows, ${sum.toLocaleString('en-US')} billable activations)`,
       );
     }
   } finally {

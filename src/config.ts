@@ -36,7 +36,7 @@ export interface Config {
   /** Seals the signing keys at rest (DESIGN.md §3); without it, a key file (`secretFile` or beside the database). */
   secret: string | undefined;
   secretFile: string | undefined;
-  /** Hash-chain the audit log in chains by subject (DESIGN.md §3); off by default, for its cost on PostgreSQL (docs/security.md). */
+  /** Hash-chain the audit log in chains by subject (DESIGN.md §3); on by default, `LICENTIA_AUDIT_CHAIN=false` turns it off (docs/security.md). */
   auditChain: boolean;
   /** How often the server signs a checkpoint of the audit chain; 0: never by itself. */
   auditCheckpointSeconds: number;
@@ -96,7 +96,7 @@ export const defaultConfig: Config = {
   hsts: undefined,
   secret: undefined,
   secretFile: undefined,
-  auditChain: false,
+  auditChain: true,
   auditCheckpointSeconds: 3600,
   mail: {
     smtpUrl: undefined,

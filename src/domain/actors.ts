@@ -38,3 +38,23 @@ export function actorLabel(actor: Actor): string {
 
 export const systemActor: Actor = { type: 'system' };
 export const publicActor: Actor = { type: 'public' };
+
+/** How another party's actor reads to an account's reader: as the kind of party, not its ID. */
+export const producerActorLabel = 'producer';
+export const otherAccountActorLabel = 'another-account';
+
+/**
+ * An actor label (`user:usr_…`, `api-key:key_…`, `system`, `public`) as `reader` may see it. The
+ * producer's staff see every label as the audit log records it. A partner or customer sees its own
+ * account's people and keys as they are, and anyone else only as the kind of party: `producer` for
+ * the producer's staff and the command line, `another-account` for another account's: an ID of a
+ * user or key it cannot look up tells it nothing it may know. Devices are `public` to everyone.
+ * `actorAccountId` is the account of the user or key the label names (null: the producer's).
+ */
+export function actorSeenBy(reader: Actor, label: string, actorAccountId: string | null | undefined): string {
+  if (reader.type === 'system' || reader.type === 'public') return label;
+  if (!isAccountRole(reader.role)) return label;
+  if (label === 'public') return label;
+  if (label === 'system' || actorAccountId === null || actorAccountId === undefined) return producerActorLabel;
+  return actorAccountId === reader.accountId ? label : otherAccountActorLabel;
+}

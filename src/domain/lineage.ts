@@ -43,7 +43,7 @@ export interface LineItemVersion extends LineItemTerms {
   operation: LineItemOperation;
   /** When the operation replaced these terms. */
   at: string;
-  /** Who did it, as the audit log records it (`user:usr_…`, `api-key:key_…`). */
+  /** Who did it, as the audit log records it (`user:usr_…`, `api-key:key_…`), or as `actorSeenBy` shows it. */
   actor: string;
   /** The audit event of the operation. */
   eventId: string;

@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a handler whose answer, though 200, means the caller guessed wrong. */
     guessFailed?: boolean;
+    /** Set by a handler whose answer, though 200, tells that the presented code exists (a failed guess for a short code). */
+    guessDisclosed?: boolean;
   }
 }
 
@@ -75,7 +77,12 @@ export function registerClientLimits(app: FastifyInstance, ctx: ServiceContext):
   app.addHook('onResponse', async (request, reply) => {
     const family = request.routeOptions.config.guessLimited;
     if (!family) return;
-    const outcome = { status: reply.statusCode, failed: request.guessFailed === true, presented: presented(request) };
+    const outcome = {
+      status: reply.statusCode,
+      failed: request.guessFailed === true,
+      disclosed: request.guessDisclosed === true,
+      presented: presented(request),
+    };
     if (await budget.record(family, request.ip, outcome))
       request.log.warn(
         { family, address: hashedAddress(request.ip), failures: budget.max },

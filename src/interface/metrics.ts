@@ -69,9 +69,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #retries = new Counter({
+    name: 'licentia_db_transaction_retries_total',
+    help: 'PostgreSQL: transactions retried, by SQLSTATE (40001 serialization failure, 40P01 deadlock)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
   constructor(store: Store) {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     store.observeGroupCommits((members) => this.#groupCommits.observe(members));
+    store.observeRetries((code) => this.#retries.inc({ code }));
     const { pool } = store;
     if (pool) {
       new Gauge({

@@ -51,6 +51,23 @@ export function openText(kek: Buffer, binding: string, stored: string, what: str
   }
 }
 
+/**
+ * The text of a value sealed in the format two-factor secrets had before they were sealed by
+ * `sealText` (`v1.<iv>.<tag>.<body>`, bound to nothing); rows written then are still read.
+ */
+export function openUnboundV1(key: Buffer, stored: string, what: string): string {
+  const [version, iv, tag, body] = stored.split('.');
+  if (version !== 'v1' || !iv || !tag || body === undefined)
+    throw new UnreadableKeyError(`${what} is not in a sealed format`);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    throw new UnreadableKeyError(`${what} does not open: its row was altered`);
+  }
+}
+
 /** A signing key's private half (PKCS#8 PEM) sealed, bound to its `kid`. */
 export function sealPrivateKey(kek: Buffer, kid: string, pem: string): string {
   return sealText(kek, kid, pem);

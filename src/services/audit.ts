@@ -4,8 +4,6 @@ import { newId } from '../domain/ids.ts';
 import type { Db } from '../store/database.ts';
 import { appendEvent } from '../store/events.ts';
 import { chainedEventsOf } from './transaction-scope.ts';
-
-export { appendPendingChainedEvents } from './transaction-scope.ts';
 import { publishEvent } from './webhooks/publish.ts';
 
 export interface Change {

@@ -20,8 +20,11 @@ const scopes = new WeakMap<object, TransactionScope>();
 /**
  * Runs `work` as one transaction of `store` with a scope: audit events chained or not as
  * `auditChain` says, callbacks after commit. Chained events take their places at the end of the
- * work, just before the commit: taking a place locks the head row of the event's chain
- * (PostgreSQL) until the commit, so the lock is held for the last statements only.
+ * work, just before the commit, and nowhere else: taking a place locks the head row of the event's
+ * chain (PostgreSQL) until the commit, so every transaction takes chain heads after all its other
+ * row locks, in ascending order (appendChainedEvents). A transaction that took a head before a row
+ * could deadlock with one that holds the row and reaches the commit (an activation's count and a
+ * transfer of its line item did, before); and the head is held for the last statement only.
  */
 export async function runTransaction<T>(store: Store, auditChain: boolean, work: (tx: Tx) => Promise<T>): Promise<T> {
   let scope: TransactionScope | undefined;
@@ -31,7 +34,8 @@ export async function runTransaction<T>(store: Store, auditChain: boolean, work:
     scopes.set(tx, scope);
     try {
       const answer = await work(tx);
-      await appendPendingChainedEvents(tx);
+      const pending = scope.chainedEvents;
+      if (pending?.length) await appendChainedEvents(tx, pending.splice(0));
       return answer;
     } finally {
       scopes.delete(tx);
@@ -49,17 +53,6 @@ export function chainedEventsOf(tx: Db): AuditEvent[] | undefined {
   const scope = scopes.get(tx);
   if (!scope) throw new Error('an audit event written outside a service transaction (inTransaction)');
   return scope.chainedEvents;
-}
-
-/**
- * Appends the chained events `tx` has queued so far, now rather than at the commit: for a use case
- * that takes a contended lock last and holds it to the commit (an activation's count), so that the
- * chain's head is not taken inside that lock. Events audited later are appended at the commit.
- */
-export async function appendPendingChainedEvents(tx: Db): Promise<void> {
-  const pending = scopes.get(tx)?.chainedEvents;
-  if (!pending?.length) return;
-  await appendChainedEvents(tx, pending.splice(0));
 }
 
 /**

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, type Transaction, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { SqliteChainHeads } from './chain-heads.ts';
 import { GroupCommit } from './group-commit.ts';
 import { QueuedSqliteDialect } from './sqlite-dialect.ts';
 
@@ -19,6 +20,8 @@ export interface Store {
   /** The embedded database handle, for the few bulk paths that bypass the query builder. */
   readonly sqlite: SqliteDatabase.Database | null;
   readonly pool: pg.Pool | null;
+  /** SQLite only: the audit chains' heads, kept in memory across group commits (chain-heads.ts). */
+  readonly chainHeads: SqliteChainHeads | null;
   /** SQLite only: the prepared statement of `sql`, prepared once (see prepared.ts). */
   cachedStatement(sql: string): SqliteDatabase.Statement;
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
@@ -37,6 +40,11 @@ export interface Store {
   externalWrites(): number | undefined;
   /** SQLite: `observer` is told the number of transactions of each group commit; no-op on PostgreSQL. */
   observeGroupCommits(observer: (members: number) => void): void;
+  /**
+   * PostgreSQL: `observer` is told the SQLSTATE of each transaction retried (a serialization failure
+   * or a deadlock, which the retry hides from the caller); no-op on SQLite.
+   */
+  observeRetries(observer: (code: string) => void): void;
   /**
    * SQLite: copies the write-ahead log into the database and truncates it, so that a big load
    * (or a failed one) does not leave hundreds of megabytes of log behind. No-op on PostgreSQL.
@@ -104,13 +112,15 @@ function openSqlite(path: string): Store {
       database: { prepare: statements, close: () => sqlite.close() } as unknown as SqliteDatabase.Database,
     }),
   });
-  const groupCommit = new GroupCommit(db, sqlite, statements);
+  const chainHeads = new SqliteChainHeads(statements);
+  const groupCommit = new GroupCommit(db, sqlite, statements, chainHeads);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
     sqlite,
     pool: null,
+    chainHeads,
     cachedStatement: statements,
     transaction: (work) => groupCommit.run(work),
     close: () => db.destroy(),
@@ -120,6 +130,7 @@ function openSqlite(path: string): Store {
     observeGroupCommits: (observer) => {
       groupCommit.observer = observer;
     },
+    observeRetries: () => undefined,
     checkpoint: async () => {
       if (!memory) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
     },
@@ -182,15 +193,21 @@ function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new ChangeListener(url, log);
+  let retried: ((code: string) => void) | undefined;
   return {
     db,
     dialect: 'postgres',
     sqlite: null,
     pool,
+    chainHeads: null,
     cachedStatement: () => {
       throw new Error('prepared statements are cached on SQLite only');
     },
-    transaction: (work) => withRetry(() => db.transaction().execute(work)),
+    transaction: (work) =>
+      withRetry(
+        () => db.transaction().execute(work),
+        (code) => retried?.(code),
+      ),
     close: async () => {
       await listener.close();
       await db.destroy();
@@ -201,6 +218,9 @@ function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
     onAnnouncedChange: (handler) => listener.start(handler),
     externalWrites: () => undefined,
     observeGroupCommits: () => undefined,
+    observeRetries: (observer) => {
+      retried = observer;
+    },
     checkpoint: async () => undefined,
   };
 }
@@ -299,12 +319,14 @@ const LISTEN_RETRY_MAX_MS = 15_000;
 const RETRYABLE_PG_CODES = new Set(['40001', '40P01']);
 
 /** Serialization failures and deadlocks are PostgreSQL asking us to try again, so we do. */
-async function withRetry<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+async function withRetry<T>(run: () => Promise<T>, retried: (code: string) => void, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
-      if (attempt >= attempts || !RETRYABLE_PG_CODES.has(errorCode(error))) throw error;
+      const code = errorCode(error);
+      if (attempt >= attempts || !RETRYABLE_PG_CODES.has(code)) throw error;
+      retried(code);
       await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
     }
   }

@@ -1,33 +1,15 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { chainOf, eventHash } from '../domain/audit-chain.ts';
 import type { AuditEvent } from '../domain/events.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
-import { type Db, storeOf } from './database.ts';
+import type { SqliteChainHeads } from './chain-heads.ts';
+import { type Db, type Store, storeOf } from './database.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
 const appendEventQuery = preparedQuery(
   ['id', 'at', 'actor', 'action', 'subject_type', 'subject_id', 'before', 'after', 'chain', 'seq', 'prev_hash', 'hash'],
   (db, row: Row<'events'>) => db.insertInto('events').values(row),
-);
-
-// Taking places locks the chain's head row (PostgreSQL) until the transaction ends, so appends to
-// one chain are serialised and every event sees the hash of the one committed before it.
-const takePlacesQuery = preparedQuery(['chain', 'count'], (db, args: { chain: number; count: number }) =>
-  db
-    .updateTable('audit_chain_heads')
-    .set({ seq: sql<number>`seq + ${args.count}` })
-    .where('chain', '=', args.chain)
-    .returning(['seq', 'hash']),
-);
-
-const moveHeadQuery = preparedQuery(
-  ['chain', 'hash', 'prev_hash'],
-  (db, args: { chain: number; hash: string; prev_hash: string }) =>
-    db
-      .updateTable('audit_chain_heads')
-      .set({ hash: args.hash, prev_hash: args.prev_hash })
-      .where('chain', '=', args.chain),
 );
 
 function storedJson(value: unknown): string | null {
@@ -54,9 +36,10 @@ export async function appendEvent(db: Db, event: AuditEvent): Promise<void> {
 
 /**
  * A transaction's chained events, each in its subject's chain (`chainOf`) after the events of that
- * chain committed before, with its place, the hash before it and its own hash (`eventHash`). The
- * chains' heads are locked in ascending order, so two transactions that touch the same chains
- * never each hold one the other waits for; within a chain the events keep the transaction's order.
+ * chain committed before, with its place, the hash before it and its own hash (`eventHash`). On
+ * PostgreSQL the chains' head rows are locked in ascending order, after whatever rows the
+ * transaction locked before (it appends its events last: transaction-scope.ts), so two transactions
+ * never each hold a lock the other waits for; within a chain the events keep the transaction's order.
  */
 export async function appendChainedEvents(db: Db, events: readonly AuditEvent[]): Promise<void> {
   const byChain = new Map<number, AuditEvent[]>();
@@ -66,66 +49,98 @@ export async function appendChainedEvents(db: Db, events: readonly AuditEvent[])
     if (list) list.push(event);
     else byChain.set(chain, [event]);
   }
-  const postgres = storeOf(db).dialect === 'postgres';
+  const store = storeOf(db);
+  // Outside a transaction (tools, tests), SQLite's in-memory heads need one: a group commit's.
+  if (store.chainHeads && !db.isTransaction) return await store.transaction((tx) => appendChainedEvents(tx, events));
   for (const chain of [...byChain.keys()].sort((a, b) => a - b)) {
     const list = byChain.get(chain) ?? [];
-    if (postgres) for (const event of list) await appendChainedOnPostgres(db, chain, event);
-    else await appendChained(db, chain, list);
+    if (store.chainHeads) appendOnSqlite(store.chainHeads, store, chain, list);
+    else for (const event of list) await appendChainedOnPostgres(db, chain, event);
   }
-}
-
-/** Takes the chain's next places, hashes the events onto the head, moves it, writes them. */
-async function appendChained(db: Db, chain: number, list: readonly AuditEvent[]): Promise<void> {
-  const taken = await takePlacesQuery.first(db, { chain, count: list.length });
-  if (!taken) throw new Error(`the audit chain ${chain} has no head row (migration 0016)`);
-  let seq = Number(taken.seq) - list.length;
-  let prevHash = taken.hash;
-  const rows: Row<'events'>[] = [];
-  for (const event of list) {
-    seq += 1;
-    const fields = storedFields(event);
-    const hash = eventHash(prevHash, {
-      seq,
-      id: fields.id,
-      at: fields.at,
-      actor: fields.actor,
-      action: fields.action,
-      subjectType: fields.subject_type,
-      subjectId: fields.subject_id,
-      before: fields.before,
-      after: fields.after,
-    });
-    rows.push({ ...fields, chain, seq, prev_hash: prevHash, hash });
-    prevHash = hash;
-  }
-  await moveHeadQuery.run(db, { chain, hash: prevHash, prev_hash: rows.at(-1)?.prev_hash ?? prevHash });
-  for (const row of rows) await appendEventQuery.run(db, row);
 }
 
 /**
- * The same in one statement, which PostgreSQL hashes itself: the head's row lock is then held for
- * one round trip more than an unchained event's insert, not three, and an activation's line item
- * (locked by its count until the commit) waits no longer. The text hashed is `eventHash`'s,
- * `[seq,"prevHash",…fields]`, the fields' part made here by the same JSON.stringify; verify
- * recomputes each hash with `eventHash`, so the two cannot drift apart unnoticed.
+ * SQLite: hashes the events onto the chain's head as kept in memory (chain-heads.ts, written once
+ * per group commit) and inserts them with the transaction's prepared statement, in-process.
  */
+function appendOnSqlite(heads: SqliteChainHeads, store: Store, chain: number, list: readonly AuditEvent[]): void {
+  const head = heads.head(chain);
+  let seq = head.seq;
+  let prevHash = head.hash;
+  const insert = store.cachedStatement(INSERT_CHAINED_SQLITE);
+  for (const event of list) {
+    seq += 1;
+    const f = storedFields(event);
+    const hash = eventHash(prevHash, {
+      seq,
+      id: f.id,
+      at: f.at,
+      actor: f.actor,
+      action: f.action,
+      subjectType: f.subject_type,
+      subjectId: f.subject_id,
+      before: f.before,
+      after: f.after,
+    });
+    insert.run(
+      f.id,
+      f.at,
+      f.actor,
+      f.action,
+      f.subject_type,
+      f.subject_id,
+      f.before,
+      f.after,
+      chain,
+      seq,
+      prevHash,
+      hash,
+    );
+    heads.move(chain, { seq, hash, prevHash });
+    prevHash = hash;
+  }
+}
+
+const INSERT_CHAINED_SQLITE = `insert into events (id, at, actor, action, subject_type, subject_id, before, after, chain, seq, prev_hash, hash)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * PostgreSQL: one statement per event, which PostgreSQL hashes itself, so the head's row lock is
+ * held for one round trip more than an unchained event's insert. The text hashed is `eventHash`'s,
+ * `[seq,"prevHash",…fields]`, the fields' part made here by the same JSON.stringify; verify
+ * recomputes each hash with `eventHash`, so the two cannot drift apart unnoticed. Written out
+ * rather than built: building a query costs more than this whole append (prepared.ts).
+ */
+const APPEND_CHAINED_POSTGRES = `with head as (
+    update audit_chain_heads
+    set seq = seq + 1,
+      prev_hash = hash,
+      hash = encode(sha256(convert_to('[' || (seq + 1) || ',"' || hash || '"' || $1::text, 'UTF8')), 'hex')
+    where chain = $2::integer
+    returning seq, prev_hash, hash
+  )
+  insert into events (id, at, actor, action, subject_type, subject_id, before, after, chain, seq, prev_hash, hash)
+  select $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $2::integer, seq, prev_hash, hash
+  from head
+  returning seq`;
+
 async function appendChainedOnPostgres(db: Db, chain: number, event: AuditEvent): Promise<void> {
   const f = storedFields(event);
   const rest = `,${JSON.stringify([f.id, f.at, f.actor, f.action, f.subject_type, f.subject_id, f.before, f.after]).slice(1)}`;
-  const written = await sql<{ seq: number }>`
-    with head as (
-      update audit_chain_heads
-      set seq = seq + 1,
-        prev_hash = hash,
-        hash = encode(sha256(convert_to('[' || (seq + 1) || ',"' || hash || '"' || ${rest}::text, 'UTF8')), 'hex')
-      where chain = ${chain}::integer
-      returning seq, prev_hash, hash
-    )
-    insert into events (id, at, actor, action, subject_type, subject_id, before, after, chain, seq, prev_hash, hash)
-    select ${f.id}::text, ${f.at}::text, ${f.actor}::text, ${f.action}::text, ${f.subject_type}::text,
-      ${f.subject_id}::text, ${f.before}::text, ${f.after}::text, ${chain}::integer, seq, prev_hash, hash
-    from head
-    returning seq`.execute(db);
+  const written = await db.executeQuery(
+    CompiledQuery.raw(APPEND_CHAINED_POSTGRES, [
+      rest,
+      chain,
+      f.id,
+      f.at,
+      f.actor,
+      f.action,
+      f.subject_type,
+      f.subject_id,
+      f.before,
+      f.after,
+    ]),
+  );
   if (written.rows.length !== 1) throw new Error(`the audit chain ${chain} has no head row (migration 0016)`);
 }
 

@@ -14,6 +14,19 @@ interface Batch<DB> {
 }
 
 /**
+ * State kept in memory beside the database for as long as the batches' transactions say it is
+ * right (the audit chains' heads, chain-heads.ts): told when a batch begins, when a member's
+ * savepoint is kept or rolled back, just before the commit (inside the transaction, so it may
+ * write), and when a batch ends without committing.
+ */
+export interface BatchObserver {
+  begun(): void;
+  memberEnded(kept: boolean): void;
+  beforeCommit(): void;
+  lost(): void;
+}
+
+/**
  * Group commit on SQLite's one connection. Each transaction runs as a savepoint of a batch that
  * stays open while the requests that arrived in the same turn of the event loop run theirs; the
  * batch commits once, from `setImmediate`, and only then does any of them return.
@@ -40,11 +53,18 @@ export class GroupCommit<DB> {
   #commitScheduled = false;
   /** Told the number of transactions of each batch that commits (for metrics). */
   observer: ((members: number) => void) | undefined;
+  readonly #state: BatchObserver | undefined;
 
-  constructor(db: Kysely<DB>, sqlite: SqliteDatabase.Database, prepared: (sql: string) => SqliteDatabase.Statement) {
+  constructor(
+    db: Kysely<DB>,
+    sqlite: SqliteDatabase.Database,
+    prepared: (sql: string) => SqliteDatabase.Statement,
+    state?: BatchObserver,
+  ) {
     this.#db = db;
     this.#sqlite = sqlite;
     this.#prepared = prepared;
+    this.#state = state;
   }
 
   async run<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -71,6 +91,15 @@ export class GroupCommit<DB> {
   async #begin(): Promise<Batch<DB>> {
     // Queues for the connection behind the queries already waiting for it (the dialect's FIFO).
     const trx = await this.#db.startTransaction().execute();
+    try {
+      this.#state?.begun();
+    } catch (error) {
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
+      throw error;
+    }
     let succeed!: () => void;
     let fail!: (error: unknown) => void;
     const committed = new Promise<void>((resolve, reject) => {
@@ -97,6 +126,7 @@ export class GroupCommit<DB> {
       throw error;
     }
     this.#prepared('release member').run();
+    this.#state?.memberEnded(true);
     return result;
   }
 
@@ -106,6 +136,7 @@ export class GroupCommit<DB> {
       try {
         this.#prepared('rollback to member').run();
         this.#prepared('release member').run();
+        this.#state?.memberEnded(false);
         return;
       } catch {
         // Fall through: a batch whose savepoints cannot be trusted is given up whole.
@@ -114,6 +145,7 @@ export class GroupCommit<DB> {
     // An I/O error or a full disk can end the whole transaction: the batch's earlier members
     // are lost with it.
     if (this.#open === batch) this.#open = null;
+    this.#state?.lost();
     await batch.trx
       .rollback()
       .execute()
@@ -144,10 +176,12 @@ export class GroupCommit<DB> {
   async #commit(batch: Batch<DB>): Promise<void> {
     this.#open = null;
     try {
+      this.#state?.beforeCommit();
       await batch.trx.commit().execute();
       this.observer?.(batch.members);
       batch.succeed();
     } catch (error) {
+      this.#state?.lost();
       await batch.trx
         .rollback()
         .execute()

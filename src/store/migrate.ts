@@ -16,6 +16,9 @@ import * as pendingLoads from './migrations/0013-pending-loads.ts';
 import * as twoFactor from './migrations/0014-two-factor.ts';
 import * as limitWindows from './migrations/0015-limit-windows.ts';
 import * as auditChains from './migrations/0016-audit-chains.ts';
+import * as activationEntitlementIndex from './migrations/0017-activation-entitlement-index.ts';
+import * as accountReportCounters from './migrations/0018-account-report-counters.ts';
+import * as auditChainDefault from './migrations/0019-audit-chain-default.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -35,6 +38,9 @@ const migrations: Record<string, Migration> = {
   '0014-two-factor': twoFactor,
   '0015-limit-windows': limitWindows,
   '0016-audit-chains': auditChains,
+  '0017-activation-entitlement-index': activationEntitlementIndex,
+  '0018-account-report-counters': accountReportCounters,
+  '0019-audit-chain-default': auditChainDefault,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

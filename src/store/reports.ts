@@ -144,8 +144,14 @@ export async function monthlyCounts(
         parts.push(rowCounts(db, event, { ...options, ...cut }).then((rows) => rows.map((r) => ({ event, ...r }))));
     }
   }
+  const answered = await Promise.all(parts);
+  if (answered.length === 1) {
+    // Whole months only (one counters query, whose keys are distinct): nothing to add up.
+    for (const part of answered[0] ?? []) counts[part.event].push(part);
+    return counts;
+  }
   const sums = new Map<string, Part>();
-  for (const part of (await Promise.all(parts)).flat()) {
+  for (const part of answered.flat()) {
     const id = `${part.event}\u0000${part.month}\u0000${part.key ?? '\u0000'}`;
     const sum = sums.get(id);
     if (sum) sum.count += part.count;

@@ -315,6 +315,16 @@ export interface ReportCountersTable {
   n: number;
 }
 
+/** `report_counters` summed over partners and products (migration 0018). */
+export interface ReportAccountCountersTable {
+  test: Flag;
+  month: string;
+  account_id: string;
+  issued: number;
+  returned: number;
+  revoked: number;
+}
+
 export interface LeasesTable {
   id: string;
   line_item_id: string;
@@ -499,6 +509,7 @@ export interface Database {
   devices: DevicesTable;
   activations: ActivationsTable;
   report_counters: ReportCountersTable;
+  report_account_counters: ReportAccountCountersTable;
   leases: LeasesTable;
   users: UsersTable;
   sessions: SessionsTable;

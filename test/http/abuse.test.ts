@@ -142,6 +142,37 @@ withBudgetOfFive(
   },
 );
 
+withBudgetOfFive(
+  'counts a FINGERPRINT_MISMATCH on a short code as a guess (it tells that the code exists), but not on a long one',
+  async (server) => {
+    const { api } = server();
+    const device = api.as(null);
+    const { code } = await activatable(api, { quantity: 10 });
+    assert.equal((await device.post('/activations', { code, fingerprint: 'the-real-one' })).status, 201);
+    for (let i = 0; i < 6; i++)
+      assert.equal(
+        (await device.post('/licenses/validate', { code, fingerprint: `another-${i}` })).body.code,
+        'FINGERPRINT_MISMATCH',
+        'a code of at least 80 bits: its mismatches are not guesses',
+      );
+
+    const { keys } = await bulkWithKeys(api, { keys: ['SHRT-3A', 'SHRT-4A'] });
+    assert.equal((await device.post('/activations', { code: keys[0], fingerprint: 'the-real-one' })).status, 201);
+    const first = await device.post('/licenses/validate', { code: keys[1], fingerprint: 'x' });
+    assert.equal(first.body.code, 'NOT_FOUND', 'the budget was not spent by the long code');
+    for (let i = 0; i < 4; i++)
+      assert.equal(
+        (await device.post('/licenses/validate', { code: keys[0], fingerprint: `another-${i}` })).body.code,
+        'FINGERPRINT_MISMATCH',
+      );
+    assertProblem(
+      await device.post('/licenses/validate', { code: keys[0], fingerprint: 'the-real-one' }),
+      429,
+      'RATE_LIMITED',
+    );
+  },
+);
+
 describeEachBackend('legitimate bursts are not limited', (server) => {
   it('a hundred real activations from one address all succeed', async () => {
     const { api } = server();

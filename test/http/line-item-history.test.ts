@@ -130,6 +130,51 @@ describeEachBackend('line item versions (lineage)', (server) => {
     );
   });
 
+  it("names who made each operation to a partner or customer only within its own account: the producer's people and keys read `producer`, another account's `another-account`", async () => {
+    const { api } = server();
+    const distributor = await partner(api);
+    const customer = await account(api, { parentAccountId: distributor.id });
+    const { code } = await activatable(api, {
+      soldTo: distributor.id,
+      quantity: 6,
+      lineItem: { expirationDate: day(30) },
+      fields: { channelPartners: [{ accountId: distributor.id, tier: 'tier1' }] },
+    });
+    const distributorKey = await apiKey(api, 'partner', distributor.id);
+    const distributorApi = api.as(distributorKey);
+    await created(api.post(`/line-items/${code}/renew`, { expirationDate: day(400) }), 200);
+    const split = await created(
+      distributorApi.post(`/line-items/${code}/split`, { quantity: 2, accountId: customer.id }),
+    );
+    const asProducer = await historyOf(api, code);
+    const [splitBy, renewedBy] = asProducer.items.map((v) => v.actor);
+    assert.match(renewedBy ?? '', /^api-key:/, 'the producer reads the audit label');
+    assert.match(splitBy ?? '', /^api-key:/);
+    const [producerEvent] = (await api.get<PageBody<EventBody>>(`/events?lineItem=${code}&action=line_item.renewed`))
+      .body.items;
+    if (producerEvent) assert.equal(producerEvent.actor, renewedBy, 'as the audit log records it');
+
+    const seen = await historyOf(distributorApi, code);
+    assert.deepEqual(
+      seen.items.map((v) => [v.operation, v.actor]),
+      [
+        ['split', splitBy],
+        ['renew', 'producer'],
+      ],
+      "its own key as it is; the producer's key as `producer`",
+    );
+    assert.ok(!JSON.stringify(seen).includes(renewedBy ?? '-'), "the producer's key ID appears nowhere");
+
+    // A customer of the distributor reads the distributor's key as another account's.
+    const theirs: string = split.newLineItem.activationId;
+    await created(distributorApi.post(`/line-items/${theirs}/split`, { quantity: 1, accountId: customer.id }));
+    const customerSeen = await historyOf(api.as(await apiKey(api, 'customer', customer.id)), theirs);
+    assert.deepEqual(
+      customerSeen.items.map((v) => [v.operation, v.actor]),
+      [['split', 'another-account']],
+    );
+  });
+
   it('is read like the line item: another partner, a customer of another account or an unknown code get the same 404', async () => {
     const { api } = server();
     const owner = await partner(api);

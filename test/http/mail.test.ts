@@ -123,6 +123,7 @@ describeEachBackend(
       const { filename, text } = attachmentText(message);
       assert.match(filename, /\.lic$/);
       assert.match(await verifies(url, text, device), /\nVALID/);
+      assert.ok(!text.includes('LICENSING_SERVER'), 'the verify line names this server, not a placeholder');
 
       const elsewhere = await api.post(`/activations/${activation.activation.id}/email`, {
         to: 'boss@customer.example',

@@ -131,6 +131,32 @@ describeEachBackend('big key loads written as pending loads', (server) => {
     assert.equal(again.status, 201, again.text);
   });
 
+  it('deleting a draft stock while a big load writes into it ends the load (409) and deletes everything, never a 500', async () => {
+    const { api, running } = server();
+    const db = running.ctx.store.db;
+    // Several rounds: the delete must meet a chunk in the middle of its transaction at least once.
+    for (let round = 0; round < 3; round++) {
+      const { bulk } = await bulkWithKeys(api, { keys: someKeys(1, `DEL${round}`), state: 'draft' });
+      let answer: ApiResponse | undefined;
+      const loading = api.post(`/entitlements/${bulk.id}/web-register-keys`, { generate: 200_000 }).then((r) => {
+        answer = r;
+        return r;
+      });
+      await untilPendingKeys(db, () => answer !== undefined);
+      const deleted = await api.delete(`/entitlements/${bulk.id}`);
+      assert.equal(deleted.status, 204, deleted.text);
+      const ended = await loading;
+      assert.equal(ended.status, 409, ended.text);
+      assert.equal(ended.body.code, 'INVALID_STATE');
+      assert.equal((await api.get(`/entitlements/${bulk.id}`)).status, 404);
+      assert.equal((await pendingLoadRows(db)) + (await pendingKeys(db)), 0, 'no pending load or key is left');
+      const orphans = await sql<{ n: number | string }>`
+        select count(*) as n from web_register_keys k
+        where not exists (select 1 from entitlements e where e.pk = k.entitlement_pk)`.execute(db);
+      assert.equal(Number(orphans.rows[0]?.n), 0, 'no key outlives its stock');
+    }
+  });
+
   it('a generated load is written in chunks too, and other writers go on meanwhile', async () => {
     const { api, running } = server();
     const db = running.ctx.store.db;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { activatable } from '../support/activation-fixtures.ts';
 import { account, apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
@@ -153,6 +155,45 @@ describeEachBackend('partner billing reports and statements', (server) => {
     );
     assertProblem(await api.get<ReportBody>('/reports/activations?groupBy=region'), 400, 'VALIDATION_FAILED');
   });
+  it('answers reports (written without the schema serializer) that the OpenAPI document describes, and nothing it does not', async () => {
+    const { api, url } = server();
+    await billingHistory(server(), { direct: true });
+    type Doc = {
+      components: unknown;
+      paths: Record<string, { get: { responses: Record<string, { content: Record<string, { schema: unknown }> }> } }>;
+    };
+    const doc = (await (await fetch(`${url}/api/v1/openapi.json`)).json()) as Doc;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020)(ajv);
+    ajv.addSchema({ $id: 'licentia:doc', components: doc.components });
+    const schemaOf = (path: string) => {
+      const schema = doc.paths[path]?.get.responses['200']?.content['application/json']?.schema;
+      // Closed, as the answer must be: every member the answer has is one the document declares.
+      const closed = JSON.stringify(schema)
+        .replaceAll('"#/components/', '"licentia:doc#/components/')
+        .replaceAll('"type":"object"', '"type":"object","additionalProperties":false');
+      return ajv.compile(JSON.parse(closed));
+    };
+    for (const [path, queries] of [
+      [
+        '/api/v1/reports/activations',
+        ['partner', 'holder', 'account', 'product'].map(
+          (g) => `groupBy=${g}&period=quarter&from=2026-01-01&to=2026-12-31`,
+        ),
+      ],
+      ['/api/v1/reports/keys', ['partner', 'product'].map((g) => `groupBy=${g}&from=2026-01-01&to=2026-12-31`)],
+    ] as const) {
+      const validate = schemaOf(path);
+      for (const query of queries) {
+        const r = await api.get(`${path.replace('/api/v1', '')}?${query}`);
+        assert.equal(r.status, 200, r.text);
+        assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+        assert.ok(r.body.items.length > 0 || path.endsWith('keys'), `${path}?${query} has rows`);
+        assert.ok(validate(r.body), `${path}?${query}: ${JSON.stringify(validate.errors)?.slice(0, 500)}`);
+      }
+    }
+  });
+
   it('bills a make-to-order entitlement sold to a partner without named channel partners to that partner', async () => {
     const { api } = server();
     const p = await partner(api, { name: 'Make To Order Reseller' });

@@ -88,7 +88,7 @@ for (const backend of backends) {
         } as never)
         .execute();
 
-      await migrateToLatest(store);
+      await migrateTo(store, '0016-audit-chains');
       const events = await store.db
         .selectFrom('events')
         .selectAll()
@@ -136,11 +136,18 @@ for (const backend of backends) {
         [['inserted', 'evt_legacy_4']],
         'with the chain on, an event written while it was off is reported',
       );
-      await store.db.deleteFrom('events').where('id', '=', 'evt_legacy_4').execute();
+      // Migration 0019 (the chain on by default) takes it in, at the end of its subject's chain.
+      await migrateToLatest(store);
+      const taken = await store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '=', 'evt_legacy_4')
+        .executeTakeFirstOrThrow();
+      assert.notEqual(taken.seq, null, 'chained by migration 0019');
       const report = await verifyAuditChain(ctx);
       assert.deepEqual(report.breaks, []);
       assert.equal(report.checkpoints, 1);
-      assert.ok(report.events >= 4, 'the old events and the signing key’s');
+      assert.ok(report.events >= 5, 'the old events, the one chained at the upgrade and the signing key’s');
       assert.ok(await writeCheckpoint(ctx));
       assert.deepEqual((await verifyAuditChain(ctx)).breaks, []);
     });

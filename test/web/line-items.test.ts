@@ -330,7 +330,11 @@ describeEachBackend('portal: line items and lifecycle operations', (server) => {
     const partner = await w.partnerP.get(path);
     assert.equal(partner.status, 200);
     assert.match(textOf(partner.html), /Now version 4: .*Upgraded .*Upsold .*Renewed/, 'the partner reads them too');
-    assert.match(textOf(partner.html), /A user/, "a producer's person is not named to a partner");
+    const partnerVersions = textOf(
+      partner.html.slice(partner.html.indexOf('id="versions"'), partner.html.indexOf('id="activations"')),
+    );
+    assert.match(partnerVersions, /The producer/, "a producer's person is shown to a partner as the producer");
+    assert.doesNotMatch(partnerVersions, /usr_|A user/, "and neither named nor identified by the user's ID");
     assert.equal((await w.partnerQ.get(path)).status, 404);
   });
 

@@ -12,8 +12,12 @@ export function reportsCommand(program: Command): void {
       const { withContext } = await import('../open-context.ts');
       const check = await withContext((ctx) => checkReportCounters(ctx));
       for (const d of check.disagreements) {
+        const key =
+          d.table === 'report_counters'
+            ? `tier1=${d.tier1AccountId ?? '-'} tier2=${d.tier2AccountId ?? '-'} account=${d.accountId} product=${d.productId}`
+            : `account=${d.accountId} (per account)`;
         process.stderr.write(
-          `counter ${d.month} ${d.event}${d.test ? ' (test)' : ''} tier1=${d.tier1AccountId ?? '-'} tier2=${d.tier2AccountId ?? '-'} account=${d.accountId} product=${d.productId}: counted ${d.counted}, rows ${d.recounted}\n`,
+          `counter ${d.month} ${d.event}${d.test ? ' (test)' : ''} ${key}: counted ${d.counted}, rows ${d.recounted}\n`,
         );
       }
       if (check.disagreements.length > 0) {

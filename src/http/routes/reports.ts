@@ -7,6 +7,7 @@ import { partnerStatement } from '../../services/reports/partner-statement.ts';
 import { type KeyEvent, keyEvents, keyReportGroups, reportGroups } from '../../domain/reports.ts';
 import type { App } from '../../interface/app.ts';
 import { keysReportCsv, keysStatementCsv, reportCsv, statementCsv } from '../../interface/billing-csv.ts';
+import { projectingSerializer } from '../../interface/projecting-serializer.ts';
 import { DateOnly, IdParams, Nullable, StringEnum, problemResponses } from '../../interface/schemas/common.ts';
 import { KeysReportQuery, ReportQuery, StatementQuery } from '../../interface/schemas/reports-inputs.ts';
 import { keysReport } from '../../services/reports/keys-report.ts';
@@ -68,6 +69,11 @@ const KeysReportSchema = Type.Object({
 });
 export type KeysReportBody = Static<typeof KeysReportSchema>;
 
+// A report by account answers tens of thousands of rows: see projecting-serializer.ts for why not
+// the schema serializer.
+const reportJson = projectingSerializer(ReportSchema);
+const keysReportJson = projectingSerializer(KeysReportSchema);
+
 const wantsCsv = (accept: string | undefined) => (accept ?? '').includes('text/csv');
 
 export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void> {
@@ -100,7 +106,8 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
     },
     async (request, reply) => {
       const report = await activationReport(ctx, request.actor, request.query);
-      if (!wantsCsv(request.headers.accept)) return report;
+      if (!wantsCsv(request.headers.accept))
+        return reply.type('application/json; charset=utf-8').serializer(reportJson).send(report);
       const csv = reportCsv(report);
       return reply
         .type('text/csv; charset=utf-8')
@@ -138,7 +145,8 @@ export async function reportRoutes(app: App, ctx: ServiceContext): Promise<void>
     },
     async (request, reply) => {
       const report = await keysReport(ctx, request.actor, request.query);
-      if (!wantsCsv(request.headers.accept)) return report;
+      if (!wantsCsv(request.headers.accept))
+        return reply.type('application/json; charset=utf-8').serializer(keysReportJson).send(report);
       const csv = keysReportCsv(report);
       return reply
         .type('text/csv; charset=utf-8')

@@ -147,8 +147,11 @@ export const LineItemVersionSchema = Type.Object(
     operation: StringEnum(lineItemOperations, { description: 'The operation that replaced these terms.' }),
     at: Timestamp,
     actor: Type.String({
-      description: 'Who made the operation, as the audit log records it.',
-      examples: ['user:usr_0193…', 'api-key:key_0193…'],
+      description:
+        "Who made the operation: to the producer's staff as the audit log records it; to a partner or customer, its own " +
+        "account's users and keys as recorded, the producer's staff (and the command line) as `producer`, another " +
+        "account's as `another-account`.",
+      examples: ['user:usr_0193…', 'api-key:key_0193…', 'producer', 'another-account'],
     }),
     eventId: Type.String({ description: 'The audit event of the operation.' }),
     successorActivationId: Nullable(

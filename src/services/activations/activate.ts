@@ -18,7 +18,7 @@ import {
 } from '../../store/activations.ts';
 import { isUniqueViolation, type Db } from '../../store/database.ts';
 import { findLineItemTargetById, loadEntitlementByPk } from '../../store/entitlements.ts';
-import { appendPendingChainedEvents, audit } from '../audit.ts';
+import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 import { invalidateValidations } from '../validation/invalidate.ts';
 import { mailNewLicense } from '../mail/license-mail.ts';
@@ -180,8 +180,8 @@ export async function activateLineItem(
   // The count is taken last. Its UPDATE locks the line item's row until commit on PostgreSQL, and
   // every activation of the line item waits for that lock: taken first, it was held across four
   // more round trips and the signature. If it fails, the rows above roll back with it. The audit
-  // event takes its place in its chain before, not inside that lock (transaction-scope.ts).
-  await appendPendingChainedEvents(tx);
+  // event takes its place in its chain at the commit, after the count like every transaction's
+  // (transaction-scope.ts): a chain's head is always locked after the rows of the change.
   if (!(await takeCount(tx, lineItem.id, count, allowedOverdraft(model)))) {
     // Either the count is used up, or the line item left `deployed` since it was read.
     const current = (await findLineItemTargetById(tx, lineItem.id))?.lineItem;

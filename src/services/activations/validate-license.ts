@@ -49,6 +49,15 @@ export function isFailedGuess(answer: ValidationAnswer): boolean {
   return answer.code === 'NOT_FOUND' || answer.code === 'BAD_SIGNATURE';
 }
 
+/**
+ * Whether the answer tells that the code exists though the caller may not hold it: another
+ * device's fingerprint (FINGERPRINT_MISMATCH, which issue 16 asked for in place of NOT_FOUND). The
+ * guess budget counts it as a failed guess when the code is short enough to guess.
+ */
+export function disclosesCode(answer: ValidationAnswer): boolean {
+  return answer.code === 'FINGERPRINT_MISMATCH';
+}
+
 /** Whether `raw` is a licence (token or file) signed by one of this server's keys: proof that is not a guess. */
 export async function isSignedLicense(ctx: ServiceContext, raw: string): Promise<boolean> {
   return (await verifiedToken(ctx, raw)).ok;

@@ -1,10 +1,11 @@
-import type { Actor } from '../../domain/actors.ts';
+import { type Actor, actorSeenBy } from '../../domain/actors.ts';
 import type { LineItem } from '../../domain/entitlements.ts';
 import { type LineItemTerms, type LineItemVersion, termChanges } from '../../domain/lineage.ts';
 import type { Page, PageRequest } from '../../domain/paging.ts';
+import { actorAccounts } from '../../store/actor-accounts.ts';
 import { activationIdsOf } from '../../store/entitlements.ts';
 import { listLineItemVersions } from '../../store/line-item-versions.ts';
-import { requireRole, scopeOf } from '../access.ts';
+import { isProducer, requireRole, scopeOf } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 import { termsOf } from '../lifecycle/lifecycle-parts.ts';
 import { findVisibleLineItem } from './find-entitlement.ts';
@@ -25,7 +26,8 @@ export interface LineItemHistory extends Page<LineItemVersion> {
 /**
  * A line item's earlier versions, newest first, and its current terms: read like the line item
  * itself (whoever may read it, scoped the same; anyone else gets 404). A split or transfer names
- * the line item that took over only to a reader who may see that one.
+ * the line item that took over only to a reader who may see that one; who made each operation
+ * reads as `actorSeenBy` allows.
  */
 export async function getLineItemHistory(
   ctx: ServiceContext,
@@ -45,11 +47,19 @@ export async function getLineItemHistory(
     versions.items.flatMap((v) => (v.successorLineItemId === null ? [] : [v.successorLineItemId])),
     scope,
   );
+  // Who made each operation, as the reader may see it (a partner is not shown the producer's user IDs).
+  const accounts = isProducer(actor)
+    ? new Map<string, string | null>()
+    : await actorAccounts(
+        db,
+        versions.items.map((v) => v.actor),
+      );
   const items = versions.items.map((v, index): LineItemVersion => {
     const next: LineItemTerms = (index === 0 ? versions.newer : versions.items[index - 1]) ?? current;
     const { lineItemId: _, successorLineItemId, ...rest } = v;
     return {
       ...rest,
+      actor: isProducer(actor) ? v.actor : actorSeenBy(actor, v.actor, accounts.get(v.actor)),
       successorActivationId: successorLineItemId === null ? null : (successors.get(successorLineItemId) ?? null),
       changes: termChanges(v, next),
     };

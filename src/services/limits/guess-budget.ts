@@ -21,6 +21,11 @@ export interface GuessOutcome {
   status: number;
   /** The handler says the answer, though a success status, means the secret was not found. */
   failed: boolean;
+  /**
+   * The handler says the answer, though not a refusal for want of the secret, tells that the
+   * presented code exists (validating it with another device's fingerprint): like a 409.
+   */
+  disclosed?: boolean;
   presented: Presented;
 }
 
@@ -33,7 +38,8 @@ const WINDOW_MS = 60_000;
  * request that proves it is not guessing: a licence this server signed, or a code too long to
  * guess (an honest device behind the same proxy as a guesser keeps working; a guesser gains
  * nothing from an answer about a code it could never have found). Short codes get no such pass,
- * and for them even a 409 (known, but used up) counts, since it tells the guesser the code exists.
+ * and for them even a 409 (known, but used up) or a validation's FINGERPRINT_MISMATCH counts, since
+ * it tells the guesser the code exists.
  */
 export class GuessBudget {
   readonly #ctx: ServiceContext;
@@ -70,9 +76,9 @@ export class GuessBudget {
   }
 }
 
-export function isFailedGuess({ status, failed, presented }: GuessOutcome): boolean {
+export function isFailedGuess({ status, failed, disclosed, presented }: GuessOutcome): boolean {
   if (status === 404 || failed) return true;
-  return status === 409 && presented.code !== undefined && isGuessableCode(presented.code);
+  return (status === 409 || disclosed === true) && presented.code !== undefined && isGuessableCode(presented.code);
 }
 
 /**

@@ -11,7 +11,7 @@ import { findMessage, publicMessage } from '../../store/messages.ts';
 import { isProducer, requireRole, scopeOf } from '../access.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import { senderOf } from './mail-links.ts';
+import { mailBaseUrl, senderOf } from './mail-links.ts';
 import { audienceOf } from './mail-recipients.ts';
 import { queueMessage } from './queue-message.ts';
 
@@ -43,7 +43,7 @@ async function queueLicense(
       file: {
         filename: licenseFilename(lic.activationId),
         contentType: 'text/plain',
-        content: toLicenseFile(options.token, claims, ctx.config.publicUrl),
+        content: toLicenseFile(options.token, claims, mailBaseUrl(ctx.config)),
       },
     }),
   });

@@ -1,11 +1,12 @@
 import type { Actor } from '../../domain/actors.ts';
 import { checkDate, endOfDate, startOfDate, today } from '../../domain/dates.ts';
 import { invalidField } from '../../domain/errors.ts';
-import { type PeriodKind, periodOf } from '../../domain/periods.ts';
+import type { PeriodKind } from '../../domain/periods.ts';
 import type { ReportGroup } from '../../domain/reports.ts';
-import { monthlyCounts, namesOf } from '../../store/reports.ts';
+import { monthlyCounts } from '../../store/reports.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
+import { foldCounts } from './fold.ts';
 
 export interface ReportRequest {
   groupBy?: ReportGroup | undefined;
@@ -59,24 +60,22 @@ export async function activationReport(ctx: ServiceContext, actor: Actor, reques
   const db = ctx.store.db;
   const options = { groupBy, from: range.fromInstant, to: range.toInstant, partnerId, now: ctx.now().toISOString() };
   const { issued, returned, revoked } = await monthlyCounts(db, options);
-  const rows = new Map<string, Tally & { key: string | null }>();
-  const add = (key: string | null, month: string, field: keyof Numbers, count: number) => {
-    const label = periodOf(month, period);
-    const id = `${key ?? ''}\u0000${label}`;
-    const row = rows.get(id) ?? { key, period: label, activations: 0, returns: 0, revocations: 0 };
-    row[field] += count;
-    rows.set(id, row);
-  };
-  for (const c of issued) add(c.key, c.month, 'activations', c.count);
-  for (const c of returned) add(c.key, c.month, 'returns', c.count);
-  for (const c of revoked) add(c.key, c.month, 'revocations', c.count);
-  const names = await namesOf(db, groupBy, [
-    ...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null)),
-  ]);
-  const items = [...rows.values()].map((r) => labelled(groupBy, r.key, names.get(r.key ?? '') ?? '', r));
-  // One collator: the same order as localeCompare, without building one per comparison.
-  const byName = new Intl.Collator().compare;
-  items.sort((a, b) => (a.period === b.period ? byName(nameOf(a), nameOf(b)) : a.period < b.period ? -1 : 1));
+  const folded = await foldCounts(
+    db,
+    {
+      groupBy,
+      period,
+      events: ['activations', 'returns', 'revocations'],
+      shownName: (key, name) =>
+        key === null && (groupBy === 'partner' || groupBy === 'holder') ? '(sold directly)' : name,
+    },
+    [
+      ['activations', issued],
+      ['returns', returned],
+      ['revocations', revoked],
+    ],
+  );
+  const items = folded.map((r) => labelled(groupBy, r.key, r.name, { period: r.period, ...r.numbers }));
   return { groupBy, period, from: range.from, to: range.to, items };
 }
 
@@ -95,14 +94,9 @@ function labelled(groupBy: ReportGroup, key: string | null, name: string, r: Tal
     revocations: r.revocations,
     net: r.activations - r.returns,
   };
-  if (groupBy === 'partner' || groupBy === 'holder')
-    return { partnerAccountId: key, partnerName: key === null ? '(sold directly)' : name, ...numbers };
+  if (groupBy === 'partner' || groupBy === 'holder') return { partnerAccountId: key, partnerName: name, ...numbers };
   if (groupBy === 'account') return { accountId: key ?? '', accountName: name, ...numbers };
   return { productId: key ?? '', productName: name, ...numbers };
-}
-
-function nameOf(row: ReportRow): string {
-  return row.partnerName ?? row.accountName ?? row.productName ?? '';
 }
 
 export function dateRange(now: Date, from: string | undefined, to: string | undefined) {

@@ -1,11 +1,11 @@
 import type { Actor } from '../../domain/actors.ts';
-import { type PeriodKind, periodOf } from '../../domain/periods.ts';
+import type { PeriodKind } from '../../domain/periods.ts';
 import { type KeyEvent, type KeyReportGroup, keyEvents } from '../../domain/reports.ts';
 import { keyMonthlyCounts } from '../../store/key-reports.ts';
-import { namesOf } from '../../store/reports.ts';
 import { isProducer, ownAccountId, requireRole } from '../access.ts';
 import type { ServiceContext } from '../context.ts';
 import { dateRange } from './activation-report.ts';
+import { foldCounts } from './fold.ts';
 
 export interface KeysReportRequest {
   groupBy?: KeyReportGroup | undefined;
@@ -44,28 +44,16 @@ export async function keysReport(ctx: ServiceContext, actor: Actor, request: Key
   const partnerId = isProducer(actor) ? undefined : (ownAccountId(actor) ?? '');
   const db = ctx.store.db;
   const counts = await keyMonthlyCounts(db, { groupBy, from: range.fromInstant, to: range.toInstant, partnerId });
-  const rows = new Map<string, { key: string | null; period: string; numbers: Record<KeyEvent, number> }>();
-  for (const c of counts) {
-    const label = periodOf(c.month, period);
-    const id = `${c.key ?? ''}\u0000${label}`;
-    const row = rows.get(id) ?? { key: c.key, period: label, numbers: zero() };
-    row.numbers[c.event] += c.count;
-    rows.set(id, row);
-  }
-  const names = await namesOf(db, groupBy, [
-    ...new Set([...rows.values()].map((r) => r.key).filter((k): k is string => k !== null)),
-  ]);
-  const items = [...rows.values()].map((r): KeysReportRow => {
-    const name = names.get(r.key ?? '') ?? '';
-    return groupBy === 'partner'
-      ? { partnerAccountId: r.key, partnerName: name, period: r.period, ...r.numbers }
-      : { productId: r.key ?? '', productName: name, period: r.period, ...r.numbers };
-  });
-  const nameOf = (row: KeysReportRow) => row.partnerName ?? row.productName ?? '';
-  items.sort((a, b) => (a.period === b.period ? nameOf(a).localeCompare(nameOf(b)) : a.period < b.period ? -1 : 1));
+  const folded = await foldCounts(
+    db,
+    { groupBy, period, events: keyEvents },
+    keyEvents.map((event) => [event, counts.filter((c) => c.event === event)] as const),
+  );
+  const items = folded.map(
+    (r): KeysReportRow =>
+      groupBy === 'partner'
+        ? { partnerAccountId: r.key, partnerName: r.name, period: r.period, ...r.numbers }
+        : { productId: r.key ?? '', productName: r.name, period: r.period, ...r.numbers },
+  );
   return { groupBy, period, from: range.from, to: range.to, items };
-}
-
-function zero(): Record<KeyEvent, number> {
-  return Object.fromEntries(keyEvents.map((e) => [e, 0])) as Record<KeyEvent, number>;
 }

@@ -1,11 +1,12 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { isSealed, openText, openUnboundV1, sealText } from '../../licensing/sealed-key.ts';
 import { systemActor } from '../../domain/actors.ts';
 import { ensureServerSecret } from '../../store/server-secrets.ts';
 import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
 
 /**
- * TOTP secrets are kept encrypted (AES-256-GCM) with a key made by the first server and shared
+ * TOTP secrets are kept sealed (AES-256-GCM, `sealText`) with a key made by the first server and shared
  * through the database, like the CSRF key: a copy of the `two_factor` table alone, an export or a
  * log line of a row, does not give away anyone's codes. It does not protect against a copy of the
  * whole database; nothing kept beside the data could.
@@ -34,19 +35,17 @@ export function twoFactorKey(ctx: ServiceContext): Promise<Buffer> {
   return key;
 }
 
-export function encryptTotpSecret(key: Buffer, base32: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(base32, 'utf8'), cipher.final()]);
-  return ['v1', iv, cipher.getAuthTag(), body]
-    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-    .join('.');
+/** A TOTP secret sealed (`sealText`, the one sealing of src/licensing/sealed-key.ts), bound to its user. */
+export function encryptTotpSecret(key: Buffer, userId: string, base32: string): string {
+  return sealText(key, bindingOf(userId), base32);
 }
 
-export function decryptTotpSecret(key: Buffer, stored: string): string {
-  const [version, iv, tag, body] = stored.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('unreadable two-factor secret');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+/** The TOTP secret of a row; one written before secrets were bound to their user opens too. */
+export function decryptTotpSecret(key: Buffer, userId: string, stored: string): string {
+  const what = `the two-factor secret of ${userId}`;
+  return isSealed(stored) ? openText(key, bindingOf(userId), stored, what) : openUnboundV1(key, stored, what);
+}
+
+function bindingOf(userId: string): string {
+  return `two-factor:${userId}`;
 }

@@ -130,7 +130,7 @@ export async function enableTwoFactor(
     const userId = session.user.id;
     const inserted = await insertTwoFactor(tx, {
       userId,
-      secret: encryptTotpSecret(key, input.secret),
+      secret: encryptTotpSecret(key, userId, input.secret),
       lastStep: step,
       at,
     });
@@ -170,7 +170,7 @@ export async function newRecoveryCodes(
   await inTransaction(ctx, async (tx, at) => {
     const stored = await findTwoFactor(tx, userId);
     if (!stored) throw new AppError('INVALID_STATE', 'Two-factor sign-in is off.');
-    const totp = totpOf(ctx, session.user.email, decryptTotpSecret(key, stored.secret));
+    const totp = totpOf(ctx, session.user.email, decryptTotpSecret(key, userId, stored.secret));
     const step = isTotpCode(input.code) ? stepOf(ctx, totp, input.code) : undefined;
     if (step === undefined || !(await claimStep(tx, userId, step))) throw wrongCode();
     await replaceRecoveryCodes(
@@ -237,7 +237,7 @@ export async function completeSignIn(ctx: ServiceContext, secret: string, code: 
     let recovery = false;
     let passed: boolean;
     if (isTotpCode(code)) {
-      const step = stepOf(ctx, totpOf(ctx, user.email, decryptTotpSecret(key, stored.secret)), code);
+      const step = stepOf(ctx, totpOf(ctx, user.email, decryptTotpSecret(key, user.id, stored.secret)), code);
       passed = step !== undefined && (await claimStep(tx, user.id, step));
     } else {
       recovery = true;

@@ -1,3 +1,4 @@
+import { otherAccountActorLabel, producerActorLabel } from '../../domain/actors.ts';
 /** Who made a change, in words: a person by name, a key as a key, the command line and devices as such. */
 function actorText(label: string, names: Map<string, string>): { main: string; sub?: string } {
   const colon = label.indexOf(':');
@@ -6,6 +7,8 @@ function actorText(label: string, names: Map<string, string>): { main: string; s
   if (kind === 'api-key') return { main: 'API key', sub: id };
   if (kind === 'system') return { main: 'The licentia command' };
   if (kind === 'public') return { main: 'A device', sub: 'without a key' };
+  if (kind === producerActorLabel) return { main: 'The producer' };
+  if (kind === otherAccountActorLabel) return { main: 'Another account' };
   return { main: label };
 }
 

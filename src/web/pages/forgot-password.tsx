@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../domain/errors.ts';
 import { isMailableAddress } from '../../domain/mail.ts';
 import { WindowCounter } from '../../domain/window-counter.ts';
@@ -15,6 +16,11 @@ import type { Web } from '../web.ts';
 const LINKS_PER_ADDRESS = 3;
 const ASKS_PER_CLIENT = 10;
 const WINDOW_MS = 60 * 60 * 1000;
+/**
+ * Every accepted ask is answered after at least this long, well past the time it takes to mail a
+ * link, so that how soon the answer comes says nothing of whether the address has an account.
+ */
+export const FORGOT_ANSWER_FLOOR_MS = 250;
 
 function ForgotPage({ state }: { state: FormState }) {
   return (
@@ -70,6 +76,7 @@ export async function forgotPasswordPages({ app, ctx, render }: Web): Promise<vo
       throw new AppError('RATE_LIMITED', `Too many requests from here; try again in ${Math.ceil(wait / 60)} minutes.`);
     }
     asksFromClient.add(request.ip);
+    const answerAt = performance.now() + FORGOT_ANSWER_FLOOR_MS;
     // Past its limit an address is answered the same and sent nothing, so that nobody can fill a
     // mailbox, and the answer says nothing of whether the address has an account.
     if (linksToAddress.retryAfter(email) === 0) {
@@ -79,6 +86,7 @@ export async function forgotPasswordPages({ app, ctx, render }: Web): Promise<vo
         linkFor: (secret) => signInLinkUrl(publicBaseUrl(ctx.config, request), secret),
       });
     }
+    await sleep(Math.max(0, answerAt - performance.now()));
     return render.page(request, reply, <SentPage email={email} />);
   });
 }
