@@ -9,7 +9,7 @@ import { KeyVault } from './signing-keys/key-vault.ts';
 import { runTransaction } from './transaction-scope.ts';
 import { ValidationCache } from './validation/validation-cache.ts';
 
-export { onCommit } from './transaction-scope.ts';
+export { commitIsKnown, onCommit } from './transaction-scope.ts';
 
 /** What every service call needs besides its actor and input. */
 export interface ServiceContext {
@@ -48,7 +48,7 @@ export function createServiceContext(
     catalogCache: new CatalogCache(),
     rateCounters: createRateCounters(store, config, log),
     mail: createMailTransport(config),
-    outbox: new Dispatcher(store, dispatcherOptions(config), now),
+    outbox: new Dispatcher(store, { ...dispatcherOptions(config), log }, now),
   };
 }
 

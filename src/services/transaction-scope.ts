@@ -55,6 +55,15 @@ export function chainedEventsOf(tx: Db): AuditEvent[] | undefined {
   return scope.chainedEvents;
 }
 
+/**
+ * Whether `tx` is a service transaction whose commit `onCommit` waits for. Outside one,
+ * `onCommit` runs its callback at once, before any commit: right for a wake-up, wrong for
+ * anything that must not happen if the transaction rolls back.
+ */
+export function commitIsKnown(tx: Db): boolean {
+  return scopes.has(tx);
+}
+
 /** Runs `callback` once the transaction `tx` has committed (never if it rolls back). */
 export function onCommit(tx: Db, callback: () => void): void {
   const scope = scopes.get(tx);

@@ -36,6 +36,12 @@ export interface NewOutboxMessage {
   at: string;
   /** When the first attempt is due; by default at once. */
   notBefore?: string;
+  /**
+   * Written as already claimed (the lease of `claimDue`): the process that writes it delivers it
+   * from memory after the commit, without claiming or reading it again. If that process dies, the
+   * lease runs out and any dispatcher takes the row up.
+   */
+  claim?: { by: string; until: string };
 }
 
 export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
@@ -67,6 +73,8 @@ type InsertedOutboxRow = Pick<
   | 'payload'
   | 'status'
   | 'next_attempt_at'
+  | 'claimed_by'
+  | 'claimed_until'
   | 'created_at'
   | 'updated_at'
 >;
@@ -80,6 +88,8 @@ const insertedColumns = [
   'payload',
   'status',
   'next_attempt_at',
+  'claimed_by',
+  'claimed_until',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof InsertedOutboxRow)[];
@@ -99,6 +109,11 @@ const insertOutboxQuery = preparedQuery(insertedColumns, (db, row: InsertedOutbo
  * all); elsewhere all rows are one statement (one round trip to PostgreSQL).
  */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
+  return (await insertOutboxMessages(db, rows)).map((message) => message.id);
+}
+
+/** `insertOutboxRows`, answering the rows it wrote as messages (for a delivery from memory). */
+export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessage[]): Promise<OutboxMessage[]> {
   if (rows.length === 0) return [];
   const values: InsertedOutboxRow[] = rows.map((row) => ({
     id: newId('outbox'),
@@ -109,24 +124,47 @@ export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]
     payload: JSON.stringify(row.payload),
     status: 'pending',
     next_attempt_at: row.notBefore ?? row.at,
+    claimed_by: row.claim?.by ?? null,
+    claimed_until: row.claim?.until ?? null,
     created_at: row.at,
     updated_at: row.at,
   }));
+  const written = (index: number): OutboxMessage => {
+    const row = values[index] as InsertedOutboxRow;
+    return {
+      id: row.id,
+      kind: row.kind,
+      topic: row.topic,
+      target: row.target,
+      eventId: row.event_id,
+      payload: rows[index]?.payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: row.next_attempt_at,
+      lastAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      deliveredAt: null,
+      createdAt: row.created_at,
+    };
+  };
   if (storeOf(db).sqlite && db.isTransaction) {
-    const ids: string[] = [];
-    for (const row of values) {
-      const inserted = await insertOutboxQuery.first(db, row);
-      if (inserted) ids.push(inserted.id);
-    }
-    return ids;
+    const messages: OutboxMessage[] = [];
+    for (const [index, row] of values.entries())
+      if (await insertOutboxQuery.first(db, row)) messages.push(written(index));
+    return messages;
   }
-  const inserted = await db
-    .insertInto('outbox')
-    .values(values)
-    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
-    .returning('id')
-    .execute();
-  return inserted.map((row) => row.id);
+  const inserted = new Set(
+    (
+      await db
+        .insertInto('outbox')
+        .values(values)
+        .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
+        .returning('id')
+        .execute()
+    ).map((row) => row.id),
+  );
+  return values.flatMap((row, index) => (inserted.has(row.id) ? [written(index)] : []));
 }
 
 export interface Claim {
@@ -178,6 +216,11 @@ export interface Settlement {
   id: string;
   by: string;
   at: string;
+  /**
+   * When the attempt began. A row changed after that (a manual retry, `makeDueNow`) stays due
+   * as that change made it: the attempt is recorded, the retry still happens.
+   */
+  startedAt: string;
   status: OutboxStatus;
   nextAttemptAt: string | null;
   /** Absent when nothing was sent (skipped, or given up before sending). */
@@ -190,6 +233,7 @@ type SettleArgs = {
   id: string;
   by: string;
   at: string;
+  startedAt: string;
   status: string;
   nextAttemptAt: string | null;
   deliveredAt: string | null;
@@ -206,6 +250,7 @@ const settleQuery = preparedQuery(
     'id',
     'by',
     'at',
+    'startedAt',
     'status',
     'nextAttemptAt',
     'deliveredAt',
@@ -219,8 +264,10 @@ const settleQuery = preparedQuery(
     db
       .updateTable('outbox')
       .set({
-        status: a.status,
-        next_attempt_at: a.nextAttemptAt,
+        status: sql<string>`case when status = 'pending' and updated_at > ${a.startedAt} then status else ${a.status} end`,
+        next_attempt_at: sql<
+          string | null
+        >`case when status = 'pending' and updated_at > ${a.startedAt} then next_attempt_at else ${a.nextAttemptAt} end`,
         claimed_by: sql<null>`null`,
         claimed_until: sql<null>`null`,
         updated_at: a.at,
@@ -253,6 +300,7 @@ export async function settle(db: Db, settlement: Settlement): Promise<boolean> {
     id: settlement.id,
     by: settlement.by,
     at: settlement.at,
+    startedAt: settlement.startedAt,
     status: settlement.status,
     nextAttemptAt: settlement.nextAttemptAt,
     deliveredAt: settlement.status === 'delivered' ? settlement.at : null,
@@ -281,7 +329,7 @@ export async function settleAll(db: Db, settlements: readonly Settlement[]): Pro
   const values = settlements.map((s) => {
     const { attempt } = s;
     const payload = s.payload === undefined ? null : JSON.stringify(s.payload);
-    return sql`(${s.id}::text, ${s.status}::text, ${s.nextAttemptAt}::text, ${s.at}::text, ${
+    return sql`(${s.id}::text, ${s.startedAt}::text, ${s.status}::text, ${s.nextAttemptAt}::text, ${s.at}::text, ${
       s.status === 'delivered' ? s.at : null
     }::text, ${payload}::text, ${attempt ? 1 : 0}::integer, ${attempt?.at ?? null}::text, ${
       attempt?.statusCode ?? null
@@ -289,8 +337,9 @@ export async function settleAll(db: Db, settlements: readonly Settlement[]): Pro
   });
   const result = await sql<{ id: string }>`
     update outbox as o set
-      status = v.status,
-      next_attempt_at = v.next_attempt_at,
+      status = case when o.status = 'pending' and o.updated_at > v.started_at then o.status else v.status end,
+      next_attempt_at = case when o.status = 'pending' and o.updated_at > v.started_at
+        then o.next_attempt_at else v.next_attempt_at end,
       claimed_by = null,
       claimed_until = null,
       updated_at = v.at,
@@ -301,7 +350,7 @@ export async function settleAll(db: Db, settlements: readonly Settlement[]): Pro
       last_status_code = case when v.attempted = 1 then v.status_code else o.last_status_code end,
       last_error = case when v.attempted = 1 then v.error else o.last_error end
     from (values ${sql.join(values)})
-      as v(id, status, next_attempt_at, at, delivered_at, payload, attempted, attempt_at, status_code, error)
+      as v(id, started_at, status, next_attempt_at, at, delivered_at, payload, attempted, attempt_at, status_code, error)
     where o.id = v.id and o.claimed_by = ${by}
     returning o.id`.execute(db);
   for (const row of result.rows) held.add(row.id);

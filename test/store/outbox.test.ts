@@ -120,6 +120,37 @@ for (const backend of backends) {
       await d.stop();
     });
 
+    it('logs its own failures and keeps delivering', async () => {
+      const logged: { message: string; error: unknown }[] = [];
+      const d = new Dispatcher(store, { ...options, log: (message, error) => logged.push({ message, error }) });
+      dispatchers.push(d);
+      let failures = 1;
+      d.register({
+        kind: 't-log',
+        schedule: [10],
+        async deliver() {
+          return { result: 'delivered' };
+        },
+        // The handler's own bookkeeping fails once: the outcome is not recorded, the claim runs out.
+        async settled() {
+          if (failures-- > 0) throw new Error('bookkeeping broke');
+        },
+      });
+      d.start();
+      const at = new Date().toISOString();
+      const [id] = await store.transaction((tx) => enqueue(tx, { kind: 't-log', topic: 'x', payload: {}, at }));
+      const row = await settledStatus(store, id ?? '', 'delivered');
+      assert.equal(row.attempts, 1, 'the attempt whose outcome was lost is not counted');
+      assert.equal(logged.length, 1);
+      assert.match(
+        logged[0]?.message ?? '',
+        /outbox dispatcher .* \(t-log\): recording the outcomes of 1 attempts failed/,
+      );
+      assert.ok(logged[0]?.error instanceof Error);
+      assert.equal(logged[0].error.message, 'bookkeeping broke');
+      await d.stop();
+    });
+
     it('enqueues an event once per target, however often it is fanned out', async () => {
       const at = new Date().toISOString();
       const message = { kind: 't-once', topic: 'x', target: 'endpoint', eventId: 'evt_1', payload: {}, at };

@@ -40,8 +40,18 @@
  * (`claimDue` in `src/store/outbox.ts`: `FOR UPDATE SKIP LOCKED` on PostgreSQL), so one message is
  * attempted by one process at a time; the lease outlives any attempt (a handler must honour the
  * abort signal), and a message whose process died is claimed again once its lease has run out.
- * Outcomes are recorded only by the holder of the claim. A process wakes its dispatcher when one of
- * its own transactions enqueues; others notice on their next poll.
+ * Outcomes are recorded only by the holder of the claim. A message enqueued in a service transaction
+ * of a process whose dispatcher delivers its kind is written already claimed by that process, and
+ * handed to its dispatcher in memory once the transaction commits (`enqueueIn`): no claim query, no
+ * read of the row; if the process dies first, the lease runs out and any dispatcher claims it. The
+ * others (another kind, a full queue, a later first attempt) wake this process's dispatcher after
+ * the commit; other processes notice them on their next poll.
+ *
+ * Attempts run as soon as they are claimed, up to `concurrency` at once, and their outcomes are
+ * recorded as they end, together, every few milliseconds (one transaction): a slow receiver holds
+ * up neither the next claim nor the others' outcomes. A failure of the dispatcher itself (a claim,
+ * a recording) goes to `options.log` (the server's logger); the dispatcher keeps running, and what
+ * was not recorded is attempted again once its lease has run out.
  *
  * ## Metrics
  * `backlog()` (waiting messages and the oldest one's age, by kind) feeds `licentia_outbox_depth`
@@ -50,15 +60,15 @@
 import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
 import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
-import type { Db, Store } from '../../store/database.ts';
-import { runTransaction } from '../transaction-scope.ts';
+import { type Db, type Store, storeOf } from '../../store/database.ts';
+import { commitIsKnown, onCommit, runTransaction } from '../transaction-scope.ts';
 import {
   type AttemptRecord,
   type NewOutboxMessage,
   type OutboxMessage,
   type OutboxStatus,
   claimDue,
-  insertOutboxRows,
+  insertOutboxMessages,
   logAttempts,
   outboxBacklog,
   pruneOutbox,
@@ -105,6 +115,7 @@ interface Attempted {
   nextAttemptAt: string | null;
   attempts: number;
   at: string;
+  startedAt: string;
   attempt: AttemptRecord | undefined;
 }
 
@@ -131,6 +142,10 @@ export interface DispatcherOptions {
   retentionMs: number;
   /** Whether the audit events that handlers write with an outcome are chained (`config.auditChain`). */
   auditChain: boolean;
+  /** Attempts under way at once; by default 4 × `batchSize`. */
+  concurrency?: number;
+  /** Where the dispatcher's own failures go (the server's logger); they never stop it. */
+  log?: (message: string, error: unknown) => void;
 }
 
 export function dispatcherOptions(config: Config): DispatcherOptions {
@@ -164,6 +179,68 @@ export function wakeDispatcher(store: Store): void {
   dispatchers.get(store)?.wake();
 }
 
+/** The dispatcher of this process for `store`, if one runs. */
+export function runningDispatcher(store: Store): Dispatcher | undefined {
+  return dispatchers.get(store);
+}
+
+/**
+ * Writes messages in `tx` (see `enqueue`). Those due now, of a kind this process's dispatcher
+ * delivers, are written already claimed by it and handed to it once `tx` commits: no claim query
+ * and no read of them again. The others wait to be claimed from the database, by any process
+ * (this one is woken for them after the commit). Answers the ids written.
+ */
+export async function enqueueIn(tx: Db, messages: readonly NewOutboxMessage[]): Promise<string[]> {
+  if (messages.length === 0) return [];
+  const store = storeOf(tx);
+  const dispatcher = commitIsKnown(tx) ? dispatchers.get(store) : undefined;
+  const claims = new Map<string, { by: string; until: string } | undefined>();
+  const claimOf = (kind: string) => {
+    if (!dispatcher) return undefined;
+    if (!claims.has(kind)) claims.set(kind, dispatcher.claimAtInsert(kind));
+    return claims.get(kind);
+  };
+  const dueNow = (message: { at: string; notBefore?: string | undefined }) =>
+    message.notBefore === undefined || message.notBefore <= message.at;
+  const written = await insertOutboxMessages(
+    tx,
+    messages.map((message) => {
+      const claim = dueNow(message) ? claimOf(message.kind) : undefined;
+      return claim ? { ...message, claim } : message;
+    }),
+  );
+  const handed = new Map<string, OutboxMessage[]>();
+  let toClaim = false;
+  for (const message of written) {
+    const claim = dueNow({ at: message.createdAt, notBefore: message.nextAttemptAt ?? undefined })
+      ? claims.get(message.kind)
+      : undefined;
+    if (!claim) {
+      toClaim = true;
+      continue;
+    }
+    const list = handed.get(claim.until);
+    if (list) list.push(message);
+    else handed.set(claim.until, [message]);
+  }
+  if (handed.size > 0 || toClaim)
+    onCommit(tx, () => {
+      for (const [until, list] of handed) dispatcher?.handOver(list, until);
+      if (toClaim) wakeDispatcher(store);
+    });
+  return written.map((message) => message.id);
+}
+
+/** Outcomes are recorded together: once this many are waiting, or this long after the first. */
+const SETTLE_BATCH = 200;
+const SETTLE_EVERY_MS = 10;
+
+/** A claimed message waiting for its attempt; `until` is when its lease runs out (ms). */
+interface Job {
+  message: OutboxMessage;
+  until: number;
+}
+
 export class Dispatcher {
   readonly #store: Store;
   readonly #options: DispatcherOptions;
@@ -178,6 +255,17 @@ export class Dispatcher {
   #lastPrune = 0;
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Claimed messages not attempted yet, oldest first (`#head` is the next). */
+  #queue: Job[] = [];
+  #head = 0;
+  /** A claim skipped because the queue was full: made once it has room again. */
+  #claimWanted = false;
+  /** Attempts done, waiting to be recorded (`#flush`). */
+  #outcomes: Attempted[] = [];
+  #settling: Promise<void> | undefined;
+  #settleTimer: NodeJS.Timeout | undefined;
+  /** The abort signal of attempts started lately (see `#signal`). */
+  #epoch: { start: number; signal: AbortSignal } | undefined;
 
   constructor(store: Store, options: DispatcherOptions, now: () => Date = () => new Date()) {
     this.#store = store;
@@ -201,14 +289,23 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** Stops claiming; attempts under way are aborted and waited for (their claims then expire). */
+  /**
+   * Stops claiming; attempts under way are aborted and waited for (their claims then expire), and
+   * the outcomes already known are recorded.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (dispatchers.get(this.#store) === this) dispatchers.delete(this.#store);
     clearInterval(this.#timer);
     this.#abort.abort();
+    this.#queue = [];
+    this.#head = 0;
     await this.#running;
     await Promise.allSettled([...this.#inFlight]);
+    while (this.#settling || this.#outcomes.length > 0) {
+      this.#flush();
+      await this.#settling;
+    }
   }
 
   /**
@@ -226,6 +323,25 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * The claim a message of `kind` due now may be written with, so that this process delivers it
+   * from memory once its transaction commits (`handOver`); undefined when this dispatcher does
+   * not run, has no handler for the kind, or has enough waiting already (the message is then
+   * written unclaimed, and claimed from the database like any other).
+   */
+  claimAtInsert(kind: string): { by: string; until: string } | undefined {
+    if (this.#stopped || !this.#handlers.has(kind) || this.#waiting() >= this.#maxWaiting()) return undefined;
+    return { by: this.id, until: new Date(this.#now().getTime() + this.#options.leaseMs).toISOString() };
+  }
+
+  /** Messages written with `claimAtInsert`'s claim, after their transaction committed. */
+  handOver(messages: readonly OutboxMessage[], until: string): void {
+    if (this.#stopped) return;
+    const untilMs = Date.parse(until);
+    for (const message of messages) this.#queue.push({ message, until: untilMs });
+    this.#pump();
+  }
+
   /** Looks for due messages now (or right after the current look). */
   wake(): void {
     if (this.#stopped) return;
@@ -234,7 +350,7 @@ export class Dispatcher {
       return;
     }
     this.#running = this.#drain()
-      .catch(() => undefined)
+      .catch((error) => this.#log('claiming due messages failed; the next poll tries again', error))
       .finally(() => {
         this.#running = undefined;
         if (this.#again) {
@@ -244,38 +360,136 @@ export class Dispatcher {
       });
   }
 
+  #log(what: string, error: unknown): void {
+    const kinds = [...this.#handlers.keys()].join(', ');
+    this.#options.log?.(`outbox dispatcher ${this.id} (${kinds}): ${what}`, error);
+  }
+
+  #waiting(): number {
+    return this.#queue.length - this.#head + this.#inFlight.size;
+  }
+
   /**
-   * Claims and delivers until nothing is due. The outcomes of a batch are recorded together, in
-   * one transaction: per message that would be a transaction each, as many as the changes that
-   * caused them.
+   * Attempts under way at once. A delivery waits mostly on its receiver (and, for webhooks, on the
+   * sender thread), so far more run at once than are claimed at once: with 100, the dispatcher
+   * fell behind two endpoints at full activation speed (bench:webhooks).
+   */
+  #concurrency(): number {
+    return this.#options.concurrency ?? this.#options.batchSize * 4;
+  }
+
+  #maxWaiting(): number {
+    return this.#options.batchSize * 10;
+  }
+
+  /**
+   * Claims due messages while there is room for them; attempts start as soon as they are claimed
+   * (`#pump`) and are recorded in batches as they end (`#flush`), so that one slow receiver holds
+   * up neither the next claim nor the others' outcomes.
    */
   async #drain(): Promise<void> {
     const kinds = [...this.#handlers.keys()];
     while (!this.#stopped && kinds.length > 0) {
+      const room = Math.min(this.#options.batchSize, this.#maxWaiting() - this.#waiting());
+      if (room <= 0) {
+        this.#claimWanted = true;
+        return;
+      }
       const now = this.#now();
       await this.#pruneNow(now);
+      const until = now.getTime() + this.#options.leaseMs;
       const claimed = await this.#store.transaction((tx) =>
         claimDue(tx, {
           now: now.toISOString(),
-          until: new Date(now.getTime() + this.#options.leaseMs).toISOString(),
+          until: new Date(until).toISOString(),
           by: this.id,
           kinds,
-          limit: this.#options.batchSize,
+          limit: room,
         }),
       );
-      if (claimed.length === 0) return;
-      // Attempts must end well before the lease does, or another process could start a second.
-      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.leaseMs / 2)]);
-      const results = await Promise.all(claimed.map((message) => this.#track(this.#attempt(message, signal))));
-      await this.#settleAll(results.filter((r): r is Attempted => r !== undefined));
-      if (claimed.length < this.#options.batchSize) return;
+      if (this.#stopped) return;
+      for (const message of claimed) this.#queue.push({ message, until });
+      this.#pump();
+      if (claimed.length < room) return;
     }
   }
 
-  #track<T>(work: Promise<T>): Promise<T> {
-    const tracked = work.then(() => undefined);
-    this.#inFlight.add(tracked);
-    return work.finally(() => this.#inFlight.delete(tracked));
+  /** Starts waiting attempts, up to `#concurrency()` at once. */
+  #pump(): void {
+    while (!this.#stopped && this.#inFlight.size < this.#concurrency() && this.#head < this.#queue.length) {
+      const job = this.#queue[this.#head] as Job;
+      this.#queue[this.#head] = undefined as unknown as Job;
+      this.#head += 1;
+      const now = this.#now().getTime();
+      // An attempt must end well before its lease does, or another process could start a second:
+      // one that waited too long for its turn is left to run out and be claimed again.
+      if (now > job.until - (this.#options.leaseMs * 3) / 4) continue;
+      const attempt = this.#attempt(job.message, this.#signal(now)).then(
+        (result) => {
+          if (result) this.#outcomes.push(result);
+        },
+        (error) => this.#log(`the attempt of ${job.message.id} failed`, error),
+      );
+      const tracked = attempt.finally(() => {
+        this.#inFlight.delete(tracked);
+        this.#scheduleSettle();
+        this.#pump();
+      });
+      this.#inFlight.add(tracked);
+    }
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#claimWanted && this.#waiting() < this.#maxWaiting() / 2) {
+      this.#claimWanted = false;
+      this.wake();
+    }
+  }
+
+  /**
+   * One abort signal for the attempts started within a quarter lease: each aborts at most half a
+   * lease after its start, so (started at most a quarter lease after its claim) well before its
+   * lease runs out; and there is no signal per attempt tied to the long-lived stop signal.
+   */
+  #signal(now: number): AbortSignal {
+    const { leaseMs } = this.#options;
+    if (!this.#epoch || now - this.#epoch.start >= leaseMs / 4)
+      this.#epoch = {
+        start: now,
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(leaseMs / 2)]),
+      };
+    return this.#epoch.signal;
+  }
+
+  #scheduleSettle(): void {
+    if (this.#settling || this.#outcomes.length === 0) return;
+    if (this.#outcomes.length >= SETTLE_BATCH || this.#stopped) {
+      this.#flush();
+      return;
+    }
+    if (!this.#settleTimer) this.#settleTimer = setTimeout(() => this.#flush(), SETTLE_EVERY_MS);
+  }
+
+  /** Records the outcomes waiting, in one transaction; the next batch waits for this one. */
+  #flush(): void {
+    clearTimeout(this.#settleTimer);
+    this.#settleTimer = undefined;
+    if (this.#settling || this.#outcomes.length === 0) return;
+    const results = this.#outcomes;
+    this.#outcomes = [];
+    this.#settling = this.#settleAll(results)
+      .catch((error) =>
+        // Their claims run out and they are attempted again: at least once, never lost.
+        this.#log(`recording the outcomes of ${results.length} attempts failed; they are attempted again`, error),
+      )
+      .finally(() => {
+        this.#settling = undefined;
+        this.#scheduleSettle();
+      });
   }
 
   async #attempt(message: OutboxMessage, signal: AbortSignal): Promise<Attempted | undefined> {
@@ -312,12 +526,21 @@ export class Dispatcher {
             error: outcome.result === 'delivered' ? null : (outcome.error ?? null),
             response: excerpt(outcome.response),
           };
-    return { handler, message, outcome, status, nextAttemptAt, attempts, at, attempt };
+    return {
+      handler,
+      message,
+      outcome,
+      status,
+      nextAttemptAt,
+      attempts,
+      at,
+      startedAt: startedAt.toISOString(),
+      attempt,
+    };
   }
 
   async #settleAll(results: Attempted[]): Promise<void> {
     if (results.length === 0) return;
-    let followed = false;
     // Handlers audit what an outcome changes (an endpoint disabled, a message failed).
     await runTransaction(this.#store, this.#options.auditChain, async (tx) => {
       const attempts: { outboxId: string; attempt: AttemptRecord }[] = [];
@@ -327,6 +550,7 @@ export class Dispatcher {
           id: r.message.id,
           by: this.id,
           at: r.at,
+          startedAt: r.startedAt,
           status: r.status,
           nextAttemptAt: r.nextAttemptAt,
           ...(r.attempt && { attempt: r.attempt }),
@@ -336,10 +560,7 @@ export class Dispatcher {
       for (const r of results) {
         if (!held.has(r.message.id)) continue;
         if (r.attempt) attempts.push({ outboxId: r.message.id, attempt: r.attempt });
-        if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) {
-          await insertOutboxRows(tx, r.outcome.followUps);
-          followed = true;
-        }
+        if (r.outcome.result === 'delivered' && r.outcome.followUps?.length) await enqueueIn(tx, r.outcome.followUps);
         if (r.handler.settled)
           await r.handler.settled(
             tx,
@@ -350,7 +571,6 @@ export class Dispatcher {
       }
       await logAttempts(tx, attempts);
     });
-    if (followed) this.wake();
     for (const r of results) if (r.nextAttemptAt !== null) this.#wakeAt(Date.parse(r.nextAttemptAt));
   }
 

@@ -1,8 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { systemActor } from '../../domain/actors.ts';
 import { webhookRetrySchedule } from '../../domain/backoff.ts';
-import { signedHeaders } from '../../domain/webhooks.ts';
 import { urlProblem } from './safe-target.ts';
 import type { Db } from '../../store/database.ts';
 import type { OutboxMessage } from '../../store/outbox.ts';
@@ -19,91 +16,9 @@ import {
   directoryOf,
   forgetWebhookEndpoints,
 } from './publish.ts';
-import { safeLookup } from './safe-target.ts';
+import { webhookSender } from './webhook-sender.ts';
 import { signingSecrets } from './webhook-secrets.ts';
 import { onCommit } from '../context.ts';
-
-const ANSWER_BYTES = 1024;
-
-/** Connections are kept open between deliveries to one receiver: a TLS handshake per event would cost more than the event. */
-const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
-
-interface Answer {
-  statusCode: number;
-  body: string;
-}
-
-/**
- * One POST: no redirects followed (a 3xx is a failure), the answer's first 1 KB kept, the rest
- * discarded unread. The connection goes to an address `safeLookup` allowed.
- */
-function post(
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  options: { timeoutMs: number; allowPrivate: boolean; signal: AbortSignal },
-): Promise<Answer> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolveAnswer, rejectAnswer) => {
-    // A timer and a listener, both removed at the end: `AbortSignal.any` with a timeout per POST
-    // leaves work behind on the long-lived signal that grows with every delivery.
-    const timer = setTimeout(() => request.destroy(named('TimeoutError', 'timed out')), options.timeoutMs);
-    const abort = () => request.destroy(named('AbortError', 'aborted'));
-    options.signal.addEventListener('abort', abort, { once: true });
-    const finish = () => {
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', abort);
-    };
-    const resolve = (answer: Answer) => {
-      finish();
-      resolveAnswer(answer);
-    };
-    const reject = (error: unknown) => {
-      finish();
-      rejectAnswer(error);
-    };
-    const request = send(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-          'user-agent': 'Licentia-Webhooks/1',
-        },
-        lookup: safeLookup(options.allowPrivate),
-        agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        response.on('data', (chunk: Buffer) => {
-          if (kept >= ANSWER_BYTES) return;
-          chunks.push(chunk);
-          kept += chunk.length;
-          if (kept >= ANSWER_BYTES) {
-            resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-            response.destroy();
-          }
-        });
-        response.on('end', () =>
-          resolve({ statusCode: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    if (options.signal.aborted) abort();
-    request.end(body);
-  });
-}
-
-function named(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
 
 function reasonOf(error: unknown): string {
   if (error instanceof Error) {
@@ -150,13 +65,20 @@ export function webhookHandler(ctx: ServiceContext): OutboxHandler {
       const fixed = 'body' in payload ? {} : { payload: { body } satisfies WebhookPayload };
       const now = ctx.now();
       const secrets = await signingSecrets(ctx, endpoint, now, directory.opened);
-      const headers = signedHeaders(secrets, message.id, Math.floor(now.getTime() / 1000), body);
       try {
-        const answer = await post(new URL(endpoint.url), headers, body, {
-          timeoutMs: config.webhookTimeoutMs,
-          allowPrivate: config.webhooksAllowPrivate,
+        // Signed and sent on the sender thread; the safe-target check is made there, on the address connected to.
+        const answer = await webhookSender.send(
+          {
+            url: endpoint.url,
+            secrets,
+            messageId: message.id,
+            timestamp: Math.floor(now.getTime() / 1000),
+            body,
+            timeoutMs: config.webhookTimeoutMs,
+            allowPrivate: config.webhooksAllowPrivate,
+          },
           signal,
-        });
+        );
         const outcome = { statusCode: answer.statusCode, response: answer.body, ...fixed };
         if (answer.statusCode >= 200 && answer.statusCode < 300) return { result: 'delivered', ...outcome };
         if (answer.statusCode === 410) return { result: 'failed', error: '410 Gone', ...outcome };
