@@ -8,14 +8,19 @@ import { Api } from '../support/http.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const KEY = 'webhook-process-admin-key-0123456789';
-/** `leaseMs`: short where a dead process's claims must be taken up within the test. */
-const env = (databaseUrl: string, leaseMs = 60_000) => ({
+/**
+ * `leaseMs`: short where a dead process's claims must be taken up within the test. `timeoutMs`:
+ * short where an attempt must give up on a receiver that hangs; elsewhere the default 10 s, since
+ * an attempt that times out on a slow but arriving POST is sent again (at least once), which a
+ * count of deliveries would take for a second process sending it.
+ */
+const env = (databaseUrl: string, options: { leaseMs?: number; timeoutMs?: number } = {}) => ({
   DATABASE_URL: databaseUrl,
   LICENTIA_ADMIN_KEY: KEY,
   LICENTIA_WEBHOOKS_ALLOW_PRIVATE: 'true',
   LICENTIA_OUTBOX_POLL_MS: '100',
-  LICENTIA_OUTBOX_LEASE_MS: String(leaseMs),
-  LICENTIA_WEBHOOK_TIMEOUT_MS: '1000',
+  LICENTIA_OUTBOX_LEASE_MS: String(options.leaseMs ?? 60_000),
+  ...(options.timeoutMs !== undefined && { LICENTIA_WEBHOOK_TIMEOUT_MS: String(options.timeoutMs) }),
   LOG_LEVEL: 'warn',
 });
 
@@ -38,7 +43,7 @@ for (const backend of backends) {
     // The first attempt never gets an answer: the server dies while it waits.
     const receiver = await WebhookReceiver.start((n) => (n === 1 ? 'hang' : 204));
     receivers.push(receiver);
-    let server = await spawnServer(env(db.url, 1500));
+    let server = await spawnServer(env(db.url, { leaseMs: 1500, timeoutMs: 1000 }));
     try {
       const api = new Api(`${server.url}/api/v1`, KEY);
       await subscribe(api, receiver, ['account.created']);
@@ -48,7 +53,7 @@ for (const backend of backends) {
       // queued behind the attempt that hangs.
       const justCommitted = await account(api);
       await server.stop('SIGKILL');
-      server = await spawnServer(env(db.url, 1500));
+      server = await spawnServer(env(db.url, { leaseMs: 1500, timeoutMs: 1000 }));
       await receiver.until((r) => r.some((x, i) => i > 0 && x.event.data.id === inFlight.id));
       await receiver.until((r) => r.some((x) => x.event.data.id === justCommitted.id));
       assert.ok(receiver.received.every((r) => r.verified));
