@@ -15,7 +15,8 @@ describeEachBackend('API reference at /docs [browser]', (server) => {
       if (message.type() === 'error') refused.push(message.text());
     });
     await page.goto('/docs');
-    await page.locator('.swagger-ui .info .title').waitFor();
+    // Swagger UI parses 1.7 MB of script and the whole document first: on two busy cores, more than the default wait.
+    await page.locator('.swagger-ui .info .title').waitFor({ timeout: 45_000 });
     assert.match((await page.locator('.swagger-ui .info .title').textContent()) ?? '', /^Licentia API/);
     await page.locator('.opblock-tag', { hasText: 'Entitlements' }).first().waitFor();
     assert.equal(await page.title(), 'Licentia API reference');
