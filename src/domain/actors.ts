@@ -36,6 +36,14 @@ export function actorLabel(actor: Actor): string {
   }
 }
 
+/** The user or API key an actor label names (the reverse of `actorLabel`); undefined for `public`, `system` and anything else. */
+export function labelledActor(label: string): { type: 'user' | 'api-key'; id: string } | undefined {
+  const colon = label.indexOf(':');
+  if (colon < 0) return undefined;
+  const type = label.slice(0, colon);
+  return type === 'user' || type === 'api-key' ? { type, id: label.slice(colon + 1) } : undefined;
+}
+
 export const systemActor: Actor = { type: 'system' };
 export const publicActor: Actor = { type: 'public' };
 

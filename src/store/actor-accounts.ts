@@ -1,3 +1,4 @@
+import { labelledActor } from '../domain/actors.ts';
 import type { Db } from './database.ts';
 
 /**
@@ -6,10 +7,9 @@ import type { Db } from './database.ts';
  * left out.
  */
 export async function actorAccounts(db: Db, labels: Iterable<string>): Promise<Map<string, string | null>> {
-  const ids = (prefix: string) => [
-    ...new Set([...labels].filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length))),
-  ];
-  const [userIds, keyIds] = [ids('user:'), ids('api-key:')];
+  const named = [...labels].flatMap((label) => labelledActor(label) ?? []);
+  const ids = (type: 'user' | 'api-key') => [...new Set(named.filter((a) => a.type === type).map((a) => a.id))];
+  const [userIds, keyIds] = [ids('user'), ids('api-key')];
   const [users, keys] = await Promise.all([
     userIds.length === 0
       ? []

@@ -1,4 +1,4 @@
-import type { Actor } from '../domain/actors.ts';
+import { type Actor, labelledActor } from '../domain/actors.ts';
 import type { AuditEvent } from '../domain/events.ts';
 import type { Page, PageRequest } from '../domain/paging.ts';
 import { AppError } from '../domain/errors.ts';
@@ -58,8 +58,8 @@ export function productNames(
 
 /** Audit log actors are labels such as `user:usr_…`; people get their names. */
 export function actorNames(ctx: ServiceContext, actor: Actor, labels: Iterable<string>): Promise<Map<string, string>> {
-  const users = [...labels].filter((label) => label.startsWith('user:'));
-  return namesBy(users, async (label) => (await getUser(ctx, actor, label.slice('user:'.length))).name);
+  const users = [...labels].filter((label) => labelledActor(label)?.type === 'user');
+  return namesBy(users, async (label) => (await getUser(ctx, actor, labelledActor(label)?.id ?? '')).name);
 }
 
 /** Audit events, with the names of the people who made them (for `ActorName`) and what they are about. */
