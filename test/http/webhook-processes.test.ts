@@ -14,13 +14,17 @@ const KEY = 'webhook-process-admin-key-0123456789';
  * an attempt that times out on a slow but arriving POST is sent again (at least once), which a
  * count of deliveries would take for a second process sending it.
  */
-const env = (databaseUrl: string, options: { leaseMs?: number; timeoutMs?: number } = {}) => ({
+const env = (
+  databaseUrl: string,
+  options: { leaseMs?: number; timeoutMs?: number; retryScheduleMs?: string } = {},
+) => ({
   DATABASE_URL: databaseUrl,
   LICENTIA_ADMIN_KEY: KEY,
   LICENTIA_WEBHOOKS_ALLOW_PRIVATE: 'true',
   LICENTIA_OUTBOX_POLL_MS: '100',
   LICENTIA_OUTBOX_LEASE_MS: String(options.leaseMs ?? 60_000),
   ...(options.timeoutMs !== undefined && { LICENTIA_WEBHOOK_TIMEOUT_MS: String(options.timeoutMs) }),
+  ...(options.retryScheduleMs !== undefined && { LICENTIA_WEBHOOK_RETRY_SCHEDULE_MS: options.retryScheduleMs }),
   LOG_LEVEL: 'warn',
 });
 
@@ -43,7 +47,11 @@ for (const backend of backends) {
     // The first attempt never gets an answer: the server dies while it waits.
     const receiver = await WebhookReceiver.start((n) => (n === 1 ? 'hang' : 204));
     receivers.push(receiver);
-    let server = await spawnServer(env(db.url, { leaseMs: 1500, timeoutMs: 1000 }));
+    // The hanging attempt must still be under way at the kill (a 1 s timeout could run out first on a
+    // loaded machine), and an attempt that did time out is retried within a second, not after the
+    // default schedule's first pause.
+    const options = { leaseMs: 1500, timeoutMs: 5000, retryScheduleMs: '500,500,500' };
+    let server = await spawnServer(env(db.url, options));
     try {
       const api = new Api(`${server.url}/api/v1`, KEY);
       await subscribe(api, receiver, ['account.created']);
@@ -53,7 +61,7 @@ for (const backend of backends) {
       // queued behind the attempt that hangs.
       const justCommitted = await account(api);
       await server.stop('SIGKILL');
-      server = await spawnServer(env(db.url, { leaseMs: 1500, timeoutMs: 1000 }));
+      server = await spawnServer(env(db.url, options));
       await receiver.until((r) => r.some((x, i) => i > 0 && x.event.data.id === inFlight.id));
       await receiver.until((r) => r.some((x) => x.event.data.id === justCommitted.id));
       assert.ok(receiver.received.every((r) => r.verified));
