@@ -374,6 +374,13 @@ export async function findActivation(db: Db, id: string, scope: Scope): Promise<
   return row && toActivation(row);
 }
 
+/** `findActivation` for many ids in one query (webhook bodies of a burst of activations); absent ids are left out. */
+export async function findActivations(db: Db, ids: readonly string[], scope: Scope): Promise<Activation[]> {
+  if (ids.length === 0) return [];
+  const rows = await scopedActivations(activationsQuery(db), scope, db).where('a.id', 'in', ids).execute();
+  return rows.map(toActivation);
+}
+
 export async function listActivations(
   db: Db,
   scope: Scope,

@@ -57,6 +57,36 @@ describeEachBackend(
       assert.ok(Date.parse(got?.event.timestamp ?? '') > 0);
     });
 
+    it('sends each of a burst of activations, read together, as its own GET shows it', async () => {
+      const { api } = server();
+      const { receiver } = await subscribed(api, ['activation.*']);
+      const { code } = await activatable(api, { quantity: 30 });
+      const made = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          created(api.post('/activations', { code, fingerprint: fingerprint() })).then((r) => r.activation),
+        ),
+      );
+      // One returned before its body is read, so that the burst also holds an activation that changed.
+      const returned = made[0]!;
+      assert.equal((await api.post(`/activations/${returned.id}/return`, {})).status, 200);
+      await receiver.until((r) => r.length >= made.length + 1);
+      for (const activation of made) {
+        const sent = receiver.received.filter((r) => r.event.data.id === activation.id);
+        assert.ok(sent.every((r) => r.verified));
+        const shown = (await api.get(`/activations/${activation.id}`)).body;
+        if (activation.id === returned.id) {
+          assert.deepEqual(
+            sent.map((r) => r.event.type).sort(),
+            ['activation.created', 'activation.returned'],
+          );
+          assert.deepEqual(sent.find((r) => r.event.type === 'activation.returned')?.event.data, shown);
+        } else {
+          assert.equal(sent.length, 1);
+          assert.deepEqual(sent[0]?.event.data, shown);
+        }
+      }
+    });
+
     it('retries a receiver that fails twice: one success, three attempts logged', async () => {
       const { api } = server();
       const { receiver, endpoint } = await subscribed(api, ['account.created'], (n) => (n <= 2 ? 500 : 200));

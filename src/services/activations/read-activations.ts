@@ -7,6 +7,7 @@ import { toLicenseFile } from '../../licensing/license-file.ts';
 import { decodeLicense } from '../../licensing/license-token.ts';
 import {
   findActivation,
+  findActivations,
   findActivationRecord,
   findDevice,
   listActivations as listRows,
@@ -67,6 +68,17 @@ export async function getActivation(ctx: ServiceContext, actor: Actor, id: strin
   const activation = await findActivation(ctx.store.db, id, scopeOf(actor));
   if (!activation) throw notFound(`Activation ${id}`);
   return activation;
+}
+
+/** The activations among `ids` that `actor` may read, by id, in one query. */
+export async function getActivations(
+  ctx: ServiceContext,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<Map<string, Activation>> {
+  requireRole(actor, readers);
+  const found = await findActivations(ctx.store.db, ids, scopeOf(actor));
+  return new Map(found.map((activation) => [activation.id, activation]));
 }
 
 /** The licence of an activation, as issued, for whoever may see the activation. */

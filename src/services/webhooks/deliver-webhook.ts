@@ -7,7 +7,7 @@ import { disableWebhookEndpoint, recordEndpointFailure, recordEndpointSuccess } 
 import { audit } from '../audit.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeliveryOutcome, OutboxHandler, SettledOutcome } from '../outbox/dispatcher.ts';
-import { eventBody, endpointReader } from './event-views.ts';
+import { endpointReader, eventBodies } from './event-views.ts';
 import {
   ENDPOINTS_CHANGED,
   type PublishedEvent,
@@ -28,18 +28,58 @@ function reasonOf(error: unknown): string {
   return String(error);
 }
 
+/** How long a producer body waits for others to be read with it: a few ms of lag for one query instead of many. */
+const BODY_BATCH_MS = 5;
+const BODY_BATCH_MAX = 500;
+
 /** Delivers `webhook` messages: one signed POST per attempt to one endpoint. */
 export function webhookHandler(ctx: ServiceContext): OutboxHandler {
   const { config } = ctx;
   const directory = directoryOf(ctx.store);
   /** When this process last recorded each endpoint's success (and none of its failures since). */
   const successes = new Map<string, number>();
-  /** The producer's body of an event, read once for its deliveries claimed together. */
+  /** An endpoint's URL is checked once per process (and again on the sender thread, on the address connected to). */
+  const urlChecks = new Map<string, string | undefined>();
+  const checkedUrl = (url: string): string | undefined => {
+    if (!urlChecks.has(url)) {
+      if (urlChecks.size >= 10_000) urlChecks.clear();
+      urlChecks.set(url, urlProblem(url, config.webhooksAllowPrivate));
+    }
+    return urlChecks.get(url);
+  };
+  const producer = endpointReader({ id: 'producer', accountId: null });
+  /** Events whose producer body is wanted within a few milliseconds: read together (one query for a burst of activations). */
+  let wanted: { event: PublishedEvent; resolve(body: string | undefined): void; reject(error: unknown): void }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const readWanted = () => {
+    const batch = wanted;
+    wanted = [];
+    eventBodies(
+      ctx,
+      producer,
+      batch.map((w) => w.event),
+    ).then(
+      (read) => {
+        for (const [index, w] of batch.entries()) w.resolve(read[index]);
+      },
+      (error: unknown) => {
+        for (const w of batch) w.reject(error);
+      },
+    );
+  };
+  /** The producer's body of an event, read once for all the producer's endpoints. */
   const bodies = new Map<string, Promise<string | undefined>>();
   const producerBody = (event: PublishedEvent): Promise<string | undefined> => {
     let body = bodies.get(event.eventId);
     if (!body) {
-      body = eventBody(ctx, endpointReader({ id: 'producer', accountId: null }), event);
+      body = new Promise((resolve, reject) => {
+        wanted.push({ event, resolve, reject });
+        if (wanted.length === 1) timer = setTimeout(readWanted, BODY_BATCH_MS);
+        else if (wanted.length >= BODY_BATCH_MAX) {
+          clearTimeout(timer);
+          readWanted();
+        }
+      });
       bodies.set(event.eventId, body);
       body.catch(() => bodies.delete(event.eventId));
       if (bodies.size > 1000) bodies.delete(bodies.keys().next().value as string);
@@ -55,7 +95,7 @@ export function webhookHandler(ctx: ServiceContext): OutboxHandler {
       if (!endpoint) return { result: 'skipped', reason: 'the endpoint was deleted' };
       if (!endpoint.enabled && message.topic !== 'ping')
         return { result: 'skipped', reason: `the endpoint is disabled: ${endpoint.disabledReason ?? ''}` };
-      const problem = urlProblem(endpoint.url, config.webhooksAllowPrivate);
+      const problem = checkedUrl(endpoint.url);
       if (problem) return { result: 'failed', error: `The URL ${problem}.` };
       const payload = message.payload as WebhookPayload;
       // Written in the change's transaction: its body is read now, once for all the producer's

@@ -4,7 +4,7 @@ import type { WebhookEventType } from '../../domain/webhooks.ts';
 import { findContact } from '../../store/accounts.ts';
 import { findEntitlementRecordByPk, findLineItemRecordById } from '../../store/entitlements.ts';
 import { getAccount } from '../accounts/read-accounts.ts';
-import { getActivation } from '../activations/read-activations.ts';
+import { getActivation, getActivations } from '../activations/read-activations.ts';
 import { getApiKey } from '../api-keys/read-api-keys.ts';
 import { getWebRegisterKey } from '../bulk/read-web-register-keys.ts';
 import { getFeature, getLicenseModel, getProduct } from '../catalog/read-catalog.ts';
@@ -34,9 +34,40 @@ export async function eventBody(
   reader: Actor,
   event: PublishedEvent,
 ): Promise<string | undefined> {
-  const data = await eventData(ctx, reader, event);
+  return bodyOf(event, await eventData(ctx, reader, event));
+}
+
+function bodyOf(event: PublishedEvent, data: unknown): string | undefined {
   if (data === undefined) return undefined;
   return JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data });
+}
+
+/** Events about an activation: their objects are read in one query for a batch of events. */
+const activationEvents: ReadonlySet<WebhookEventType> = new Set([
+  'activation.created',
+  'activation.license_renewed',
+  'activation.returned',
+  'activation.revoked',
+]);
+
+/**
+ * `eventBody` of many events for one reader, the same bodies: the activations among them (a burst
+ * of activations) are read in one query rather than one each.
+ */
+export async function eventBodies(
+  ctx: ServiceContext,
+  reader: Actor,
+  events: readonly PublishedEvent[],
+): Promise<(string | undefined)[]> {
+  const ids = events.filter((event) => activationEvents.has(event.type)).map((event) => event.subjectId);
+  const activations = ids.length > 1 ? await readable(getActivations(ctx, reader, ids)) : undefined;
+  return Promise.all(
+    events.map((event) =>
+      activations === undefined || !activationEvents.has(event.type)
+        ? eventBody(ctx, reader, event)
+        : bodyOf(event, activations.get(event.subjectId) ?? goneData(reader, event)),
+    ),
+  );
 }
 
 /** The object an event is about, as `actor`'s own GET shows it; undefined if the actor may not see it. */
@@ -143,14 +174,24 @@ const views: Record<WebhookEventType, View> = {
  * not sent to it at all).
  */
 export async function eventData(ctx: ServiceContext, actor: Actor, event: PublishedEvent): Promise<unknown> {
-  let data: unknown;
+  return (await readable(views[event.type](ctx, actor, event))) ?? goneData(actor, event);
+}
+
+/** What a read answers, or undefined where the reader may not see the object (or it is gone). */
+async function readable<T>(read: Promise<T>): Promise<T | undefined> {
   try {
-    data = await views[event.type](ctx, actor, event);
+    return (await read) ?? undefined;
   } catch (error) {
-    if (!(error instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'].includes(error.code))) throw error;
+    if (error instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'].includes(error.code))
+      return undefined;
+    throw error;
   }
-  // Deleted again before the fan-out: the producer is told what the audit log recorded; a
-  // partner, whose reading cannot be checked any more, is told nothing.
-  if (data === undefined && producerView(actor)) return event.after ?? event.before ?? undefined;
-  return data ?? undefined;
+}
+
+/**
+ * Deleted again before the fan-out: the producer is told what the audit log recorded; a partner,
+ * whose reading cannot be checked any more, is told nothing.
+ */
+function goneData(actor: Actor, event: PublishedEvent): unknown {
+  return producerView(actor) ? (event.after ?? event.before ?? undefined) : undefined;
 }
