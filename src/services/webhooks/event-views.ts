@@ -59,15 +59,25 @@ export async function eventBodies(
   reader: Actor,
   events: readonly PublishedEvent[],
 ): Promise<(string | undefined)[]> {
-  const ids = events.filter((event) => activationEvents.has(event.type)).map((event) => event.subjectId);
+  const reads = (event: PublishedEvent) => activationEvents.has(event.type) && !carriesView(reader, event);
+  const ids = events.filter(reads).map((event) => event.subjectId);
   const activations = ids.length > 1 ? await readable(getActivations(ctx, reader, ids)) : undefined;
   return Promise.all(
     events.map((event) =>
-      activations === undefined || !activationEvents.has(event.type)
+      activations === undefined || !reads(event)
         ? eventBody(ctx, reader, event)
         : bodyOf(event, activations.get(event.subjectId) ?? goneData(reader, event)),
     ),
   );
+}
+
+/**
+ * A new activation's event carries what its GET answers right after the commit: the service
+ * records the whole view as `after` (the webhook tests compare the two). The producer is sent
+ * that, without a read; a partner's reading is still checked by its own GET.
+ */
+function carriesView(actor: Actor, event: PublishedEvent): boolean {
+  return event.type === 'activation.created' && producerView(actor) && event.after != null;
 }
 
 /** The object an event is about, as `actor`'s own GET shows it; undefined if the actor may not see it. */
@@ -120,7 +130,8 @@ const views: Record<WebhookEventType, View> = {
   'account.updated': (ctx, actor, e) => getAccount(ctx, actor, e.subjectId),
   'account.handed_over': (ctx, actor, e) => getAccount(ctx, actor, e.subjectId),
   'contact.created': contact,
-  'activation.created': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
+  'activation.created': (ctx, actor, e) =>
+    carriesView(actor, e) ? Promise.resolve(e.after) : getActivation(ctx, actor, e.subjectId),
   'activation.license_renewed': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
   'activation.returned': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
   'activation.revoked': (ctx, actor, e) => getActivation(ctx, actor, e.subjectId),
