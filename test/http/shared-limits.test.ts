@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { type Config, defaultConfig } from '../../src/config.ts';
 import { type RunningServer, startServer } from '../../src/server.ts';
 import { type FreshDatabase, backends } from '../support/backends.ts';
+import { ASKS_PER_CLIENT } from '../../src/services/users/request-password-reset.ts';
 import { Api } from '../support/http.ts';
+import { PortalClient } from '../support/portal-client.ts';
 import { dropRedisPrefix, redisSkip, redisUrl, testRedisPrefix } from '../support/redis.ts';
 import { ADMIN_KEY } from '../support/server.ts';
 
@@ -56,5 +58,23 @@ for (const counters of [
       assert.equal(refused.size, 3, 'every server refuses in the end');
       assert.ok(answered >= BUDGET, `${answered} guesses answered`);
       assert.ok(answered <= BUDGET * 1.1, `${answered} guesses answered, more than the budget ${BUDGET} + 10 %`);
+    });
+
+    it('the forgot-password asks of one client hold across them: at most one more per other server', async () => {
+      const people = servers.map((s) => new PortalClient(s.url));
+      for (const person of people) await person.get('/sign-in/forgot');
+      let answered = 0;
+      const refused = new Set<number>();
+      for (let i = 0; refused.size < people.length && i < ASKS_PER_CLIENT * people.length + 10; i++) {
+        const which = i % people.length;
+        const r = await people[which]!.post('/sign-in/forgot', { email: `nobody${i}@elsewhere.example` });
+        if (r.status === 200) answered++;
+        else if (r.status === 429) refused.add(which);
+        else assert.fail(`${r.status} ${r.html}`);
+      }
+      assert.equal(refused.size, 3, 'every server refuses in the end');
+      assert.ok(answered >= ASKS_PER_CLIENT, `${answered} asks answered`);
+      // A server learns of the others' counts when it adds its own (rate-counters.ts): B + N - 1.
+      assert.ok(answered <= ASKS_PER_CLIENT + people.length - 1, `${answered} asks answered`);
     });
   });

@@ -75,10 +75,7 @@ describeEachBackend(
         assert.ok(sent.every((r) => r.verified));
         const shown = (await api.get(`/activations/${activation.id}`)).body;
         if (activation.id === returned.id) {
-          assert.deepEqual(
-            sent.map((r) => r.event.type).sort(),
-            ['activation.created', 'activation.returned'],
-          );
+          assert.deepEqual(sent.map((r) => r.event.type).sort(), ['activation.created', 'activation.returned']);
           assert.deepEqual(sent.find((r) => r.event.type === 'activation.returned')?.event.data, shown);
         } else {
           assert.equal(sent.length, 1);

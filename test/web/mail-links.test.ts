@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, it } from 'node:test';
 import { defaultConfig } from '../../src/config.ts';
-import { FORGOT_ANSWER_FLOOR_MS } from '../../src/web/pages/forgot-password.tsx';
+import { RESET_ANSWER_FLOOR_MS } from '../../src/services/users/request-password-reset.ts';
 import { bulkWithKeys, someKeys } from '../support/bulk-fixtures.ts';
 import { apiKey, assertProblem, created, partner } from '../support/fixtures.ts';
 import type { Api } from '../support/http.ts';
@@ -86,7 +86,7 @@ describeEachBackend(
       const { answer: unknown, ms: unknownMs } = await timed('nobody@producer.example');
       assert.equal(unknown.status, 200);
       // Both wait out the same floor, so the time of the answer does not tell who has an account.
-      assert.ok(knownMs >= FORGOT_ANSWER_FLOOR_MS && unknownMs >= FORGOT_ANSWER_FLOOR_MS, `${knownMs} ${unknownMs}`);
+      assert.ok(knownMs >= RESET_ANSWER_FLOOR_MS && unknownMs >= RESET_ANSWER_FLOOR_MS, `${knownMs} ${unknownMs}`);
       const answer = (page: string, email: string) => textOf(page).replace(email, 'EMAIL');
       assert.equal(answer(unknown.html, 'nobody@producer.example'), answer(known.html, 'forgetful@producer.example'));
 
