@@ -69,6 +69,11 @@ describeEachBackend(
       // One returned before its body is read, so that the burst also holds an activation that changed.
       const returned = made[0]!;
       assert.equal((await api.post(`/activations/${returned.id}/return`, {})).status, 200);
+      // And its device activated again under a new name: the event shows the device as it is now.
+      const again = await created(
+        api.post('/activations', { code, fingerprint: returned.fingerprint, deviceName: 'Renamed laptop' }),
+      );
+      made.push(again.activation);
       await receiver.until((r) => r.length >= made.length + 1);
       for (const activation of made) {
         const sent = receiver.received.filter((r) => r.event.data.id === activation.id);
@@ -76,9 +81,12 @@ describeEachBackend(
         const shown = (await api.get(`/activations/${activation.id}`)).body;
         if (activation.id === returned.id) {
           assert.deepEqual(sent.map((r) => r.event.type).sort(), ['activation.created', 'activation.returned']);
-          assert.deepEqual(sent.find((r) => r.event.type === 'activation.returned')?.event.data, shown);
+          // Its device was renamed after the return (by the activation `again`), which its GET shows now.
+          const data = sent.find((r) => r.event.type === 'activation.returned')?.event.data;
+          assert.deepEqual({ ...data, deviceName: shown.deviceName }, shown);
         } else {
           assert.equal(sent.length, 1);
+          if (activation.id === again.activation.id) assert.equal(shown.deviceName, 'Renamed laptop');
           assert.deepEqual(sent[0]?.event.data, shown);
         }
       }
