@@ -61,7 +61,7 @@ export async function eventBodies(
 ): Promise<(string | undefined)[]> {
   const reads = (event: PublishedEvent) => activationEvents.has(event.type) && !carriesView(reader, event);
   const ids = events.filter(reads).map((event) => event.subjectId);
-  const activations = ids.length > 1 ? await readable(getActivations(ctx, reader, ids)) : undefined;
+  const activations = ids.length > 1 ? await readable(() => getActivations(ctx, reader, ids)) : undefined;
   return Promise.all(
     events.map((event) =>
       activations === undefined || !reads(event)
@@ -185,13 +185,13 @@ const views: Record<WebhookEventType, View> = {
  * not sent to it at all).
  */
 export async function eventData(ctx: ServiceContext, actor: Actor, event: PublishedEvent): Promise<unknown> {
-  return (await readable(views[event.type](ctx, actor, event))) ?? goneData(actor, event);
+  return (await readable(() => views[event.type](ctx, actor, event))) ?? goneData(actor, event);
 }
 
 /** What a read answers, or undefined where the reader may not see the object (or it is gone). */
-async function readable<T>(read: Promise<T>): Promise<T | undefined> {
+async function readable<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return (await read) ?? undefined;
+    return (await read()) ?? undefined;
   } catch (error) {
     if (error instanceof AppError && ['NOT_FOUND', 'FORBIDDEN', 'UNAUTHENTICATED'].includes(error.code))
       return undefined;
