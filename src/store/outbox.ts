@@ -45,13 +45,18 @@ export interface NewOutboxMessage {
 }
 
 export function toOutboxMessage(row: Row<'outbox'>): OutboxMessage {
+  return messageOf(row, JSON.parse(row.payload));
+}
+
+/** A row as a message, its payload already parsed (or, for a row just written, never serialised back). */
+function messageOf(row: Row<'outbox'>, payload: unknown): OutboxMessage {
   return {
     id: row.id,
     kind: row.kind,
     topic: row.topic,
     target: row.target,
     eventId: row.event_id,
-    payload: JSON.parse(row.payload),
+    payload,
     status: row.status as OutboxStatus,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
@@ -129,25 +134,19 @@ export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessa
     created_at: row.at,
     updated_at: row.at,
   }));
-  const written = (index: number): OutboxMessage => {
-    const row = values[index] as InsertedOutboxRow;
-    return {
-      id: row.id,
-      kind: row.kind,
-      topic: row.topic,
-      target: row.target,
-      eventId: row.event_id,
-      payload: rows[index]?.payload,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: row.next_attempt_at,
-      lastAttemptAt: null,
-      lastStatusCode: null,
-      lastError: null,
-      deliveredAt: null,
-      createdAt: row.created_at,
-    };
-  };
+  /** A row as it was written: never attempted yet. */
+  const written = (index: number): OutboxMessage =>
+    messageOf(
+      {
+        ...(values[index] as InsertedOutboxRow),
+        attempts: 0,
+        last_attempt_at: null,
+        last_status_code: null,
+        last_error: null,
+        delivered_at: null,
+      },
+      rows[index]?.payload,
+    );
   if (storeOf(db).sqlite && db.isTransaction) {
     const messages: OutboxMessage[] = [];
     for (const [index, row] of values.entries())
