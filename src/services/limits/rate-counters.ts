@@ -23,6 +23,7 @@ export type LimitBackend = 'memory' | 'postgres' | 'redis';
 /** Where limits get their counters; `family` keeps the keys of different limits apart. */
 export interface RateCounters {
   readonly backend: LimitBackend;
+  /** The family's counter, made at its first use: asking again (per request) answers the same one. */
   counter(family: string, max: number, windowMs?: number): RateCounter;
   /** How long sharing the counts with the other servers has been failing, in ms; 0 while it works (and in memory). */
   unsharedForMs(now?: number): number;
@@ -57,10 +58,29 @@ export function createRateCounters(
   return new SharedRateCounters(redisCounters({ url: config.redisUrl ?? '', prefix: config.redisKeyPrefix }), log);
 }
 
+/**
+ * One counter per family, so that a service may ask for its counters where it uses them; a second
+ * ask with another limit is a programming error, not a second budget.
+ */
+class Families {
+  readonly #made = new Map<string, { counter: RateCounter; windowMs: number }>();
+
+  counter(family: string, max: number, windowMs: number, make: () => RateCounter): RateCounter {
+    const found = this.#made.get(family);
+    if (found && (found.counter.max !== max || found.windowMs !== windowMs))
+      throw new Error(`the rate counter ${family} exists already with another limit`);
+    if (found) return found.counter;
+    const counter = make();
+    this.#made.set(family, { counter, windowMs });
+    return counter;
+  }
+}
+
 class LocalRateCounters implements RateCounters {
   readonly backend = 'memory';
-  counter(_family: string, max: number, windowMs?: number): RateCounter {
-    return new WindowCounter(max, windowMs);
+  readonly #families = new Families();
+  counter(family: string, max: number, windowMs = 60_000): RateCounter {
+    return this.#families.counter(family, max, windowMs, () => new WindowCounter(max, windowMs));
   }
   unsharedForMs(): number {
     return 0;
@@ -87,6 +107,7 @@ const CLOSE_FLUSH_MS = 2000;
 class SharedRateCounters implements RateCounters {
   readonly backend: LimitBackend;
   readonly #counters: SharedCounter[] = [];
+  readonly #families = new Families();
   #flushing = false;
   #again = false;
   #immediate: NodeJS.Immediate | undefined;
@@ -105,9 +126,11 @@ class SharedRateCounters implements RateCounters {
   }
 
   counter(family: string, max: number, windowMs = 60_000): RateCounter {
-    const counter = new SharedCounter(family, max, windowMs, (urgent) => this.#schedule(urgent));
-    this.#counters.push(counter);
-    return counter;
+    return this.#families.counter(family, max, windowMs, () => {
+      const counter = new SharedCounter(family, max, windowMs, (urgent) => this.#schedule(urgent));
+      this.#counters.push(counter);
+      return counter;
+    });
   }
 
   unsharedForMs(now = Date.now()): number {

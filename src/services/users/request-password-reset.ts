@@ -4,7 +4,6 @@ import { AppError } from '../../domain/errors.ts';
 import { normalizeEmail } from '../../domain/users.ts';
 import { findUserCredentials } from '../../store/users.ts';
 import { type ServiceContext, inTransaction } from '../context.ts';
-import type { RateCounter, RateCounters } from '../limits/rate-counters.ts';
 import { mailSignInLink } from './sign-in-links.ts';
 
 /**
@@ -21,24 +20,11 @@ const WINDOW_MS = 60 * 60 * 1000;
  */
 export const RESET_ANSWER_FLOOR_MS = 250;
 
-interface ResetLimits {
-  linksToAddress: RateCounter;
-  asksFromClient: RateCounter;
-}
-
-/** One pair of counters per set of counters: made once, not per ask. */
-const limits = new WeakMap<RateCounters, ResetLimits>();
-
-function limitsOf(ctx: ServiceContext): ResetLimits {
-  let found = limits.get(ctx.rateCounters);
-  if (!found) {
-    found = {
-      linksToAddress: ctx.rateCounters.counter('password-reset-address', LINKS_PER_ADDRESS, WINDOW_MS),
-      asksFromClient: ctx.rateCounters.counter('password-reset-client', ASKS_PER_CLIENT, WINDOW_MS),
-    };
-    limits.set(ctx.rateCounters, found);
-  }
-  return found;
+function limitsOf(ctx: ServiceContext) {
+  return {
+    linksToAddress: ctx.rateCounters.counter('password-reset-address', LINKS_PER_ADDRESS, WINDOW_MS),
+    asksFromClient: ctx.rateCounters.counter('password-reset-client', ASKS_PER_CLIENT, WINDOW_MS),
+  };
 }
 
 /**

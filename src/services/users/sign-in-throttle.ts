@@ -1,7 +1,6 @@
 import { AppError } from '../../domain/errors.ts';
 import { normalizeEmail } from '../../domain/users.ts';
 import type { ServiceContext } from '../context.ts';
-import type { RateCounter, RateCounters } from '../limits/rate-counters.ts';
 import { type SignInStep, signInWithPassword } from './sessions.ts';
 
 /**
@@ -14,28 +13,15 @@ export const FAILURES_PER_ACCOUNT_AND_ADDRESS = 10;
 export const FAILURES_PER_ACCOUNT = 50;
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
-interface Throttle {
-  fromAddress: RateCounter;
-  ofAccount: RateCounter;
-}
-
-/** One throttle per set of counters: a counter is made once, not per sign-in. */
-const throttles = new WeakMap<RateCounters, Throttle>();
-
-function throttleOf(ctx: ServiceContext): Throttle {
-  let throttle = throttles.get(ctx.rateCounters);
-  if (!throttle) {
-    throttle = {
-      fromAddress: ctx.rateCounters.counter(
-        'sign-in-account-address',
-        FAILURES_PER_ACCOUNT_AND_ADDRESS,
-        FAILURE_WINDOW_MS,
-      ),
-      ofAccount: ctx.rateCounters.counter('sign-in-account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS),
-    };
-    throttles.set(ctx.rateCounters, throttle);
-  }
-  return throttle;
+function throttleOf(ctx: ServiceContext) {
+  return {
+    fromAddress: ctx.rateCounters.counter(
+      'sign-in-account-address',
+      FAILURES_PER_ACCOUNT_AND_ADDRESS,
+      FAILURE_WINDOW_MS,
+    ),
+    ofAccount: ctx.rateCounters.counter('sign-in-account', FAILURES_PER_ACCOUNT, FAILURE_WINDOW_MS),
+  };
 }
 
 /**
