@@ -99,12 +99,12 @@ const insertedColumns = [
   'updated_at',
 ] as const satisfies readonly (keyof InsertedOutboxRow)[];
 
+/** Without `returning`: on SQLite the count of rows changed says whether it was written, for less. */
 const insertOutboxQuery = preparedQuery(insertedColumns, (db, row: InsertedOutboxRow) =>
   db
     .insertInto('outbox')
     .values(row)
-    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing())
-    .returning('id'),
+    .onConflict((oc) => oc.columns(['kind', 'target', 'event_id']).doNothing()),
 );
 
 /**
@@ -114,11 +114,17 @@ const insertOutboxQuery = preparedQuery(insertedColumns, (db, row: InsertedOutbo
  * all); elsewhere all rows are one statement (one round trip to PostgreSQL).
  */
 export async function insertOutboxRows(db: Db, rows: readonly NewOutboxMessage[]): Promise<string[]> {
-  return (await insertOutboxMessages(db, rows)).map((message) => message.id);
+  return (await insertOutboxMessages(db, rows)).flatMap((message) => (message ? [message.id] : []));
 }
 
-/** `insertOutboxRows`, answering the rows it wrote as messages (for a delivery from memory). */
-export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessage[]): Promise<OutboxMessage[]> {
+/**
+ * `insertOutboxRows`, answering each row as the message written (for a delivery from memory), or
+ * undefined where one was there already: in the order of `rows`.
+ */
+export async function insertOutboxMessages(
+  db: Db,
+  rows: readonly NewOutboxMessage[],
+): Promise<(OutboxMessage | undefined)[]> {
   if (rows.length === 0) return [];
   const values: InsertedOutboxRow[] = rows.map((row) => ({
     id: newId('outbox'),
@@ -128,7 +134,8 @@ export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessa
     event_id: row.eventId ?? null,
     payload: JSON.stringify(row.payload),
     status: 'pending',
-    next_attempt_at: row.notBefore ?? row.at,
+    // A claimed row is next due when its claim runs out (see `claimDue`).
+    next_attempt_at: row.claim?.until ?? row.notBefore ?? row.at,
     claimed_by: row.claim?.by ?? null,
     claimed_until: row.claim?.until ?? null,
     created_at: row.at,
@@ -148,9 +155,9 @@ export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessa
       rows[index]?.payload,
     );
   if (storeOf(db).sqlite && db.isTransaction) {
-    const messages: OutboxMessage[] = [];
+    const messages: (OutboxMessage | undefined)[] = [];
     for (const [index, row] of values.entries())
-      if (await insertOutboxQuery.first(db, row)) messages.push(written(index));
+      messages.push((await insertOutboxQuery.run(db, row)) > 0 ? written(index) : undefined);
     return messages;
   }
   const inserted = new Set(
@@ -163,7 +170,7 @@ export async function insertOutboxMessages(db: Db, rows: readonly NewOutboxMessa
         .execute()
     ).map((row) => row.id),
   );
-  return values.flatMap((row, index) => (inserted.has(row.id) ? [written(index)] : []));
+  return values.map((row, index) => (inserted.has(row.id) ? written(index) : undefined));
 }
 
 export interface Claim {
@@ -178,8 +185,10 @@ export interface Claim {
 /**
  * Claims up to `limit` due rows for this process. On PostgreSQL the rows are locked with
  * `FOR UPDATE SKIP LOCKED`, so processes claiming at once never take the same row and never wait
- * for each other; on SQLite the one writer makes the update atomic anyway. A row claimed by a
- * process whose lease has run out (it died, or hung) is due again.
+ * for each other; on SQLite the one writer makes the update atomic anyway. A claimed row is next
+ * due when its claim runs out: the rows being attempted are out of the range the next claim scans
+ * (`outbox_due`), however many there are, and a row whose process died (or hung) is due again
+ * then. Its outcome sets its next attempt (`settle`).
  */
 export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
   if (claim.kinds.length === 0) return [];
@@ -195,7 +204,7 @@ export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
   if (storeOf(db).dialect === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db
     .updateTable('outbox')
-    .set({ claimed_by: claim.by, claimed_until: claim.until })
+    .set({ claimed_by: claim.by, claimed_until: claim.until, next_attempt_at: claim.until })
     .where('id', 'in', due)
     .where('status', '=', 'pending')
     .returningAll()

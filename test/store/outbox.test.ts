@@ -177,6 +177,13 @@ for (const backend of backends) {
         dead.map((m) => m.id),
         [id],
       );
+      // While the claim holds, the row is out of the due range: next due when the claim runs out.
+      const until = new Date(now.getTime() + 300).toISOString();
+      assert.equal((await findOutboxMessage(store.db, id ?? ''))?.nextAttemptAt, until);
+      const during = await store.transaction((tx) =>
+        claimDue(tx, { now: new Date().toISOString(), until, by: 'another', kinds: ['t-lease'], limit: 10 }),
+      );
+      assert.deepEqual(during, []);
       const { handler, seen, seenAtLeast } = recordingHandler('t-lease', () => ({ result: 'delivered' }));
       const d = dispatcher();
       d.register(handler);

@@ -195,26 +195,21 @@ export async function enqueueIn(tx: Db, messages: readonly NewOutboxMessage[]): 
   const store = storeOf(tx);
   const dispatcher = commitIsKnown(tx) ? dispatchers.get(store) : undefined;
   const claims = new Map<string, { by: string; until: string } | undefined>();
-  const claimOf = (kind: string) => {
-    if (!dispatcher) return undefined;
-    if (!claims.has(kind)) claims.set(kind, dispatcher.claimAtInsert(kind));
-    return claims.get(kind);
+  const claimOf = (message: NewOutboxMessage) => {
+    if (!dispatcher || (message.notBefore !== undefined && message.notBefore > message.at)) return undefined;
+    if (!claims.has(message.kind)) claims.set(message.kind, dispatcher.claimAtInsert(message.kind));
+    return claims.get(message.kind);
   };
-  const dueNow = (message: { at: string; notBefore?: string | undefined }) =>
-    message.notBefore === undefined || message.notBefore <= message.at;
-  const written = await insertOutboxMessages(
-    tx,
-    messages.map((message) => {
-      const claim = dueNow(message) ? claimOf(message.kind) : undefined;
-      return claim ? { ...message, claim } : message;
-    }),
-  );
+  const claimed = messages.map((message) => {
+    const claim = claimOf(message);
+    return claim ? { ...message, claim } : message;
+  });
+  const written = await insertOutboxMessages(tx, claimed);
   const handed = new Map<string, OutboxMessage[]>();
   let toClaim = false;
-  for (const message of written) {
-    const claim = dueNow({ at: message.createdAt, notBefore: message.nextAttemptAt ?? undefined })
-      ? claims.get(message.kind)
-      : undefined;
+  for (const [index, message] of written.entries()) {
+    if (!message) continue;
+    const claim = claimed[index]?.claim;
     if (!claim) {
       toClaim = true;
       continue;
@@ -228,7 +223,7 @@ export async function enqueueIn(tx: Db, messages: readonly NewOutboxMessage[]): 
       for (const [until, list] of handed) dispatcher?.handOver(list, until);
       if (toClaim) wakeDispatcher(store);
     });
-  return written.map((message) => message.id);
+  return written.flatMap((message) => (message ? [message.id] : []));
 }
 
 /**
