@@ -168,6 +168,11 @@ export interface EventFilter {
   to?: string | undefined;
 }
 
+export async function findEvent(db: Db, id: string): Promise<AuditEvent | undefined> {
+  const row = await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toEvent(row);
+}
+
 /** Newest first: an audit log is read from the top. */
 export async function listEvents(db: Db, filter: EventFilter, page: PageRequest): Promise<Page<AuditEvent>> {
   const limit = pageSize(page);

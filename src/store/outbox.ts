@@ -33,6 +33,11 @@ export interface NewOutboxMessage {
   target?: string | null;
   eventId?: string | null;
   payload: unknown;
+  /**
+   * What this process delivers from memory when it writes the row claimed, where that is more
+   * than the row keeps (the row can be read back into it): the payload otherwise.
+   */
+  inMemory?: unknown;
   at: string;
   /** When the first attempt is due; by default at once. */
   notBefore?: string;
@@ -152,7 +157,7 @@ export async function insertOutboxMessages(
         last_error: null,
         delivered_at: null,
       },
-      rows[index]?.payload,
+      rows[index]?.inMemory ?? rows[index]?.payload,
     );
   if (storeOf(db).sqlite && db.isTransaction) {
     const messages: (OutboxMessage | undefined)[] = [];

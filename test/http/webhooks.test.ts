@@ -113,6 +113,30 @@ describeEachBackend(
       assert.ok(health.body.lastSuccessAt);
     });
 
+    it('sends a new activation as it was made, at every attempt, keeping only its event id in the log', async () => {
+      const { api, running } = server();
+      const { receiver, endpoint } = await subscribed(api, ['activation.created'], (n) => (n === 1 ? 500 : 200));
+      const { code } = await activatable(api, { quantity: 3 });
+      const { activation } = await created(api.post('/activations', { code, fingerprint: fingerprint() }));
+      const made = (await api.get(`/activations/${activation.id}`)).body;
+      await receiver.until((r) => r.length >= 1);
+      // Changed between the attempts: the retry still sends the activation as the event made it.
+      assert.equal((await api.post(`/activations/${activation.id}/return`, {})).status, 200);
+      const [delivery] = await settled(api, endpoint.id, 1);
+      assert.equal(delivery!.attempts, 2);
+      assert.equal(receiver.received.length, 2);
+      assert.equal(receiver.received[1]!.body, receiver.received[0]!.body);
+      assert.deepEqual(receiver.received[1]!.event.data, made);
+      assert.equal((await api.get(`/webhook-deliveries/${delivery!.id}`)).body.body, receiver.received[0]!.body);
+      // The delivery's row names the audit event; it keeps no second copy of the activation.
+      const row = await running.ctx.store.db
+        .selectFrom('outbox')
+        .select('payload')
+        .where('id', '=', delivery!.id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(row.payload), { ofEvent: receiver.received[0]!.event.id });
+    });
+
     it('gives up on a receiver that hangs after the timeout, and retries it', async () => {
       const { api } = server();
       const { receiver, endpoint } = await subscribed(api, ['account.created'], (n) => (n === 1 ? 'hang' : 204));

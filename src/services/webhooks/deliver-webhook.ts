@@ -7,13 +7,14 @@ import { disableWebhookEndpoint, recordEndpointFailure, recordEndpointSuccess } 
 import { audit } from '../audit.ts';
 import type { ServiceContext } from '../context.ts';
 import type { DeliveryOutcome, OutboxHandler, SettledOutcome } from '../outbox/dispatcher.ts';
-import { endpointReader, eventBodies } from './event-views.ts';
+import { carriesView, endpointReader, eventBodies } from './event-views.ts';
 import {
   ENDPOINTS_CHANGED,
   type PublishedEvent,
   WEBHOOK,
   type WebhookPayload,
   directoryOf,
+  eventOfPayload,
   forgetWebhookEndpoints,
 } from './publish.ts';
 import { webhookSender } from './webhook-sender.ts';
@@ -99,10 +100,11 @@ export function webhookHandler(ctx: ServiceContext): OutboxHandler {
       if (problem) return { result: 'failed', error: `The URL ${problem}.` };
       const payload = message.payload as WebhookPayload;
       // Written in the change's transaction: its body is read now, once for all the producer's
-      // endpoints, and kept for the retries.
-      const body = 'body' in payload ? payload.body : await producerBody(payload.event);
+      // endpoints, and kept for the retries, unless the event itself is the body (`carriesView`).
+      const event = 'body' in payload ? undefined : await eventOfPayload(ctx.store.db, payload);
+      const body = 'body' in payload ? payload.body : event && (await producerBody(event));
       if (body === undefined) return { result: 'skipped', reason: 'the object is gone' };
-      const fixed = 'body' in payload ? {} : { payload: { body } satisfies WebhookPayload };
+      const fixed = !event || carriesView(producer, event) ? {} : { payload: { body } satisfies WebhookPayload };
       const now = ctx.now();
       const secrets = await signingSecrets(ctx, endpoint, now, directory.opened);
       try {

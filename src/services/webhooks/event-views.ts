@@ -76,7 +76,7 @@ export async function eventBodies(
  * records the whole view as `after` (the webhook tests compare the two). The producer is sent
  * that, without a read; a partner's reading is still checked by its own GET.
  */
-function carriesView(actor: Actor, event: PublishedEvent): boolean {
+export function carriesView(actor: Actor, event: PublishedEvent): boolean {
   return event.type === 'activation.created' && producerView(actor) && event.after != null;
 }
 

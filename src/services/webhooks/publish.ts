@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../domain/events.ts';
 import { type WebhookEventType, eventTypeOf, isAdminOnly, subscribes } from '../../domain/webhooks.ts';
 import { type Db, type Store, storeOf } from '../../store/database.ts';
+import { findEvent } from '../../store/events.ts';
 import type { NewOutboxMessage } from '../../store/outbox.ts';
 import {
   type EndpointSecrets,
@@ -30,10 +31,36 @@ export interface PublishedEvent {
 
 /**
  * What a `webhook` delivery carries: the exact body, fixed at the fan-out or at the first attempt
- * (and kept for every retry); or, until that first attempt, the event whose body the producer's
- * view of it will be (a delivery written in the change's own transaction).
+ * (and kept for every retry); or the event whose body the producer's view of it will be (a
+ * delivery written in the change's own transaction): in memory the event itself, in the row only
+ * its audit event's id (`ofEvent`), read back when the row is. Rows written before kept the event.
  */
-export type WebhookPayload = { body: string } | { event: PublishedEvent };
+export type WebhookPayload = { body: string } | { event: PublishedEvent } | { ofEvent: string };
+
+/** An audited change as its webhooks see it; undefined for actions that are not webhook events. */
+export function publishedOf(event: AuditEvent): PublishedEvent | undefined {
+  const type = eventTypeOf(event.action);
+  if (!type) return undefined;
+  return {
+    eventId: event.id,
+    type,
+    timestamp: event.at,
+    subjectType: event.subjectType,
+    subjectId: event.subjectId,
+    before: event.before ?? null,
+    after: event.after ?? null,
+  };
+}
+
+/** The event a producer's delivery is about (read from the audit log if the row kept only its id). */
+export async function eventOfPayload(
+  db: Db,
+  payload: Exclude<WebhookPayload, { body: string }>,
+): Promise<PublishedEvent | undefined> {
+  if ('event' in payload) return payload.event;
+  const event = await findEvent(db, payload.ofEvent);
+  return event && publishedOf(event);
+}
 
 export type StoredEndpoint = WebhookEndpoint & EndpointSecrets;
 
@@ -131,19 +158,11 @@ async function candidates(tx: Db, event: AuditEvent): Promise<StoredEndpoint[]> 
  * into the outbox once, to be fanned out to them (`fan-out.ts`) after the commit.
  */
 export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
-  const type = eventTypeOf(event.action);
-  if (!type) return;
+  const published = publishedOf(event);
+  if (!published) return;
+  const { type } = published;
   const endpoints = (await candidates(tx, event)).filter((e) => hears(e, type, event.at));
   if (endpoints.length === 0) return;
-  const published: PublishedEvent = {
-    eventId: event.id,
-    type,
-    timestamp: event.at,
-    subjectType: event.subjectType,
-    subjectId: event.subjectId,
-    before: event.before ?? null,
-    after: event.after ?? null,
-  };
   const messages: NewOutboxMessage[] = [];
   let partners = false;
   for (const endpoint of endpoints) {
@@ -151,8 +170,18 @@ export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
       partners = true;
       continue;
     }
-    const payload: WebhookPayload = { event: published };
-    messages.push({ kind: WEBHOOK, topic: type, target: endpoint.id, eventId: event.id, payload, at: event.at });
+    // The row keeps the audit event's id, not a second copy of the event; this process has it at hand.
+    const payload: WebhookPayload = { ofEvent: event.id };
+    const inMemory: WebhookPayload = { event: published };
+    messages.push({
+      kind: WEBHOOK,
+      topic: type,
+      target: endpoint.id,
+      eventId: event.id,
+      payload,
+      inMemory,
+      at: event.at,
+    });
   }
   if (partners)
     messages.push({ kind: WEBHOOK_EVENT, topic: type, eventId: event.id, payload: published, at: event.at });

@@ -15,7 +15,7 @@ import { audit } from '../audit.ts';
 import { type ServiceContext, inTransaction, onCommit } from '../context.ts';
 import { wakeDispatcher } from '../outbox/dispatcher.ts';
 import { endpointReader, eventBody } from './event-views.ts';
-import { WEBHOOK, type WebhookPayload } from './publish.ts';
+import { WEBHOOK, type WebhookPayload, eventOfPayload } from './publish.ts';
 import { endpointReaderScope, endpointWriterScope, findVisibleEndpoint } from './read-webhook-endpoints.ts';
 import type { EndpointOwner } from '../../store/webhook-endpoints.ts';
 
@@ -99,13 +99,13 @@ export async function getWebhookDelivery(
   const db = ctx.store.db;
   const row = await findVisibleDelivery(db, endpointReaderScope(actor), id);
   const payload = row.payload as WebhookPayload;
+  // A producer's delivery written in the change's transaction: what its attempts send (or, not
+  // attempted yet, what the first will send).
+  const event = 'body' in payload ? undefined : await eventOfPayload(db, payload);
+  const producer = endpointReader({ id: row.target ?? '', accountId: null });
   return {
     ...toDelivery(row),
-    // Not attempted yet (a producer's delivery written in the change's transaction): what the first attempt will send.
-    body:
-      'body' in payload
-        ? payload.body
-        : ((await eventBody(ctx, endpointReader({ id: row.target ?? '', accountId: null }), payload.event)) ?? ''),
+    body: 'body' in payload ? payload.body : ((event && (await eventBody(ctx, producer, event))) ?? ''),
     log: await listAttempts(db, row.id),
   };
 }
