@@ -26,8 +26,31 @@ export function peakRssMb(pid: number): number {
 
 /** CPU time (user + system) a process has used so far, in ms (Linux: /proc/PID/stat, in clock ticks of 10 ms). */
 export function cpuTimeMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time of one thread of a process (its main thread is the one whose id is the process's). */
+export function threadCpuMs(pid: number, tid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The whole machine's CPU time so far, busy and in all, in ms over all cores (Linux: /proc/stat). */
+export function machineCpuMs(): { busy: number; total: number } {
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+  const total = ticks.slice(0, 8).reduce((sum, t) => sum + t, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: (total - idle) * 10, total: total * 10 };
+}
+
+/** How many cores the machine has. */
+export function cores(): number {
+  return (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm) ?? []).length;
 }
 
 export function arg(name: string, fallback: number): number {
@@ -46,8 +69,7 @@ export function perSecond(count: number, ms: number): string {
 
 export function machine(): string {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  const cores = (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm) ?? []).length;
-  return `${cores} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+  return `${cores()} × ${cpu}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
 /** A deployed simple entitlement with one node-locked line item of `quantity`: the code to activate. */

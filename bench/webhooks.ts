@@ -8,11 +8,29 @@
  * (bench/webhook-receiver.ts, in their own processes); their lag is the time from the change's commit
  * (the event's timestamp) to its arrival, for the deliveries that arrived while activations ran at
  * full speed, and for all of them once the backlog has drained.
+ *
+ * It also prints where the CPU went in each run, per activation: the server's main thread (which
+ * serves the requests and does the database work), its other threads (the webhook sender, libuv's
+ * pool), the two receivers, the load generator, and the rest of the machine (PostgreSQL, the
+ * kernel); and the bound that puts on the ratio: with the endpoints, the machine must also run the
+ * receivers (and the sender), so even a server whose main thread spent nothing on webhooks could
+ * not exceed `cores ÷ (CPU per activation without endpoints + theirs)` activations a second.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { Api, arg, benchBackends, cpuTimeMs, deployedLineItem, machine, spawnServer } from './support.ts';
+import {
+  Api,
+  arg,
+  benchBackends,
+  cores,
+  cpuTimeMs,
+  deployedLineItem,
+  machine,
+  machineCpuMs,
+  spawnServer,
+  threadCpuMs,
+} from './support.ts';
 
 const SECONDS = arg('seconds', 8);
 /** BENCH_CPU_PROF=DIR: the server writes a CPU profile there when it stops (node --cpu-prof). */
@@ -23,6 +41,7 @@ const KEY = 'bench-admin-key-0123456789abcdef';
 
 interface Receiver {
   url: string;
+  pid: number;
   report(): Promise<number[]>;
   stop(): void;
 }
@@ -36,6 +55,7 @@ async function receiver(): Promise<Receiver> {
   const { url } = JSON.parse(await next()) as { url: string };
   return {
     url,
+    pid: child.pid ?? 0,
     report: async () => {
       const answer = next();
       child.stdin.write('report\n');
@@ -45,7 +65,40 @@ async function receiver(): Promise<Receiver> {
   };
 }
 
-async function activations(url: string, code: string, pid: number | undefined) {
+/** CPU used so far (ms) by each part of the run (see the header). */
+function cpuNow(server: number, receivers: readonly Receiver[]) {
+  const own = process.cpuUsage();
+  const all = cpuTimeMs(server);
+  const main = threadCpuMs(server, server);
+  return {
+    main,
+    serverOther: all - main,
+    receivers: receivers.reduce((sum, r) => sum + cpuTimeMs(r.pid), 0),
+    loadGenerator: (own.user + own.system) / 1000,
+    machine: machineCpuMs(),
+  };
+}
+
+type CpuSplit = Record<'main' | 'serverOther' | 'receivers' | 'loadGenerator' | 'rest' | 'machine', number> & {
+  /** Share of the machine's CPU in use during the run. */
+  busy: number;
+};
+
+/** CPU per activation (µs) by part, between two `cpuNow`s. */
+function cpuSplit(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>, made: number): CpuSplit {
+  const per = (ms: number) => (ms * 1000) / made;
+  const machineMs = b.machine.busy - a.machine.busy;
+  const known = ['main', 'serverOther', 'receivers', 'loadGenerator'] as const;
+  const parts = Object.fromEntries(known.map((k) => [k, per(b[k] - a[k])])) as Record<(typeof known)[number], number>;
+  return {
+    ...parts,
+    rest: per(machineMs) - known.reduce((sum, k) => sum + parts[k], 0),
+    machine: per(machineMs),
+    busy: machineMs / (b.machine.total - a.machine.total),
+  };
+}
+
+async function activations(url: string, code: string, pid: number, receivers: readonly Receiver[]) {
   let n = 0;
   const prefix = Math.random().toString(36).slice(2);
   const options = {
@@ -58,7 +111,8 @@ async function activations(url: string, code: string, pid: number | undefined) {
     ],
   };
   const warmUp = await autocannon({ ...options, duration: 2 });
-  const cpu = pid === undefined ? 0 : cpuTimeMs(pid);
+  const before = cpuNow(pid, receivers);
+  const cpu = cpuTimeMs(pid);
   const result = await autocannon({ ...options, duration: SECONDS });
   return {
     rps: Math.round(result.requests.average),
@@ -66,9 +120,17 @@ async function activations(url: string, code: string, pid: number | undefined) {
     /** Every activation made, the warm-up's too (each is an event). */
     made: result['2xx'] + warmUp['2xx'],
     errors: result.errors + result.non2xx + result.timeouts,
-    cpuUs: pid === undefined ? undefined : Math.round(((cpuTimeMs(pid) - cpu) * 1000) / result.requests.total),
+    cpuUs: Math.round(((cpuTimeMs(pid) - cpu) * 1000) / result.requests.total),
+    split: cpuSplit(before, cpuNow(pid, receivers), result.requests.total),
   };
 }
+
+const splitText = (name: string, s: CpuSplit) =>
+  `    ${name.padEnd(15)} main thread ${Math.round(s.main)}, other threads ${Math.round(s.serverOther)}, receivers ${Math.round(
+    s.receivers,
+  )}, load generator ${Math.round(s.loadGenerator)}, rest ${Math.round(s.rest)}; machine ${Math.round(s.machine)} (${Math.round(
+    s.busy * 100,
+  )} % busy)`;
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -97,12 +159,12 @@ for (const backend of benchBackends()) {
   const receivers = [await receiver(), await receiver()];
   try {
     const api = new Api(`${server.url}/api/v1`, KEY);
-    const pid = server.child.pid;
-    const without1 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
+    const pid = server.child.pid ?? 0;
+    const without1 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid, receivers);
     const endpoints = [];
     for (const r of receivers)
       endpoints.push((await api.post('/webhook-endpoints', { url: r.url, events: ['activation.*'] })).body.id);
-    const withHooks = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
+    const withHooks = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid, receivers);
     const duringRun = (await Promise.all(receivers.map((r) => r.report()))).flat();
     // The backlog, if any, drains; then every delivery of the run has arrived.
     const expected = 2 * withHooks.made;
@@ -113,7 +175,7 @@ for (const backend of benchBackends()) {
       afterRun.push(...(await Promise.all(receivers.map((r) => r.report()))).flat());
     }
     for (const id of endpoints) await api.delete(`/webhook-endpoints/${id}`);
-    const without2 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid);
+    const without2 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid, receivers);
     const baseline = (without1.rps + without2.rps) / 2;
     const baselineCpu = ((without1.cpuUs ?? 0) + (without2.cpuUs ?? 0)) / 2;
     console.log(`\n[${backend.name}]`);
@@ -125,6 +187,22 @@ for (const backend of benchBackends()) {
     );
     console.log(
       `  ratio with/without: ${(withHooks.rps / baseline).toFixed(3)} (CPU ${((withHooks.cpuUs ?? 0) / baselineCpu).toFixed(2)}×)`,
+    );
+    console.log('  CPU per activation (µs):');
+    console.log(splitText('without (1st)', without1.split));
+    console.log(splitText('with', withHooks.split));
+    console.log(splitText('without (2nd)', without2.split));
+    // What the endpoints cost outside the server's main thread, which no change to the server's
+    // handling of webhooks there can take back: the receivers, and the sender (its other threads' growth).
+    const machineWithout = (without1.split.machine + without2.split.machine) / 2;
+    const otherWithout = (without1.split.serverOther + without2.split.serverOther) / 2;
+    const receiversOnly = withHooks.split.receivers;
+    const sender = Math.max(0, withHooks.split.serverOther - otherWithout);
+    const bound = (extra: number) => Math.min(1, (cores() * 1e6) / (machineWithout + extra) / baseline);
+    console.log(
+      `  bound on the ratio on this machine (${cores()} cores), if the main thread spent nothing on webhooks: ${bound(
+        receiversOnly,
+      ).toFixed(2)} with the receivers' CPU alone, ${bound(receiversOnly + sender).toFixed(2)} with the sender's too`,
     );
     console.log(`  delivered while activations ran: ${lagText(duringRun)}`);
     console.log(

@@ -5,7 +5,7 @@ import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../
 import type { Scope } from '../domain/scope.ts';
 import { ownedByVisibleAccount } from './accounts.ts';
 import type { Db } from './database.ts';
-import { byPrimaryKeyOnly } from './planner-hints.ts';
+import { withoutItsIndex } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
 import { countActivationEvent } from './report-counters.ts';
 import { type LineItemRecord, toLineItemRecord } from './entitlements.ts';
@@ -423,7 +423,7 @@ function scopedActivations<Q extends ReturnType<typeof activationsQuery>>(query:
               .selectFrom('entitlement_partners as p')
               .select('p.entitlement_pk')
               .whereRef('p.entitlement_pk', '=', 'a.entitlement_pk')
-              .where(byPrimaryKeyOnly(db, 'p.account_id'), '=', scope.accountId),
+              .where(withoutItsIndex(db, 'p.account_id'), '=', scope.accountId),
           ),
         ]),
       ) as Q;

@@ -16,7 +16,7 @@ import { normalizeCode } from '../domain/codes.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import type { Scope } from '../domain/scope.ts';
 import type { Db } from './database.ts';
-import { byPrimaryKeyOnly } from './planner-hints.ts';
+import { withoutItsIndex } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
 import { uncountActivationsOf } from './report-counters.ts';
 import type { Database, Row, RowUpdate } from './schema.ts';
@@ -648,7 +648,7 @@ function partnerIs(eb: ExpressionBuilder<Database, 'entitlements'>, accountId: s
       .selectFrom('entitlement_partners')
       .select('entitlement_partners.entitlement_pk')
       .whereRef('entitlement_partners.entitlement_pk', '=', 'entitlements.pk')
-      .where(byPrimaryKeyOnly(db, 'entitlement_partners.account_id'), '=', accountId),
+      .where(withoutItsIndex(db, 'entitlement_partners.account_id'), '=', accountId),
   );
 }
 

@@ -2,6 +2,7 @@ import { newId } from '../domain/ids.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
 import { sql } from 'kysely';
 import { type Db, storeOf } from './database.ts';
+import { withoutItsIndex } from './planner-hints.ts';
 import { preparedQuery } from './prepared.ts';
 import type { Row } from './schema.ts';
 
@@ -197,15 +198,7 @@ export interface Claim {
  */
 export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
   if (claim.kinds.length === 0) return [];
-  let due = db
-    .selectFrom('outbox')
-    .select('id')
-    .where('next_attempt_at', '<=', claim.now)
-    .where('status', '=', 'pending')
-    .where('kind', 'in', claim.kinds)
-    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', claim.now)]))
-    .orderBy('next_attempt_at')
-    .limit(claim.limit);
+  let due = dueMessages(db, claim);
   if (storeOf(db).dialect === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db
     .updateTable('outbox')
@@ -215,6 +208,19 @@ export async function claimDue(db: Db, claim: Claim): Promise<OutboxMessage[]> {
     .returningAll()
     .execute();
   return rows.map(toOutboxMessage);
+}
+
+/** The ids `claimDue` claims: found by `outbox_due`, however many messages were delivered before. */
+export function dueMessages(db: Db, claim: Claim) {
+  return db
+    .selectFrom('outbox')
+    .select('id')
+    .where('next_attempt_at', '<=', claim.now)
+    .where('status', '=', 'pending')
+    .where(withoutItsIndex(db, 'kind'), 'in', claim.kinds)
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', claim.now)]))
+    .orderBy('next_attempt_at')
+    .limit(claim.limit);
 }
 
 export interface AttemptRecord {
@@ -402,16 +408,22 @@ export interface OutboxBacklog {
 
 /**
  * The waiting (`pending`) messages by kind, for the metrics. Only waiting rows have a next
- * attempt, so the scan walks the `outbox_due` index over them and never the delivered history.
+ * attempt, so the scan walks the `outbox_due` index over them and never the delivered history:
+ * asked as "at or after the smallest text" rather than "not null", which SQLite answered by
+ * reading the whole table.
  */
-export async function outboxBacklog(db: Db): Promise<OutboxBacklog[]> {
-  const rows = await db
+export function backlogQuery(db: Db) {
+  return db
     .selectFrom('outbox')
     .select((eb) => ['kind', eb.fn.countAll<number | string>().as('depth'), eb.fn.min('created_at').as('oldest')])
-    .where('next_attempt_at', 'is not', null)
+    .where('next_attempt_at', '>=', '')
     .where('status', '=', 'pending')
-    .groupBy('kind')
-    .execute();
+    // Not grouped along `outbox_once` either, which would walk all of it in kind order.
+    .groupBy(withoutItsIndex(db, 'kind'));
+}
+
+export async function outboxBacklog(db: Db): Promise<OutboxBacklog[]> {
+  const rows = await backlogQuery(db).execute();
   return rows.map((row) => ({ kind: row.kind, depth: Number(row.depth), oldestCreatedAt: row.oldest }));
 }
 
