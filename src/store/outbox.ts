@@ -413,13 +413,14 @@ export interface OutboxBacklog {
  * reading the whole table.
  */
 export function backlogQuery(db: Db) {
+  // Not grouped along `outbox_once` either, which would walk all of it in kind order.
+  const byKind = withoutItsIndex(db, 'kind');
   return db
     .selectFrom('outbox')
     .select((eb) => ['kind', eb.fn.countAll<number | string>().as('depth'), eb.fn.min('created_at').as('oldest')])
     .where('next_attempt_at', '>=', '')
     .where('status', '=', 'pending')
-    // Not grouped along `outbox_once` either, which would walk all of it in kind order.
-    .groupBy(withoutItsIndex(db, 'kind'));
+    .groupBy(byKind);
 }
 
 export async function outboxBacklog(db: Db): Promise<OutboxBacklog[]> {
