@@ -112,16 +112,17 @@ async function activations(url: string, code: string, pid: number, receivers: re
   };
   const warmUp = await autocannon({ ...options, duration: 2 });
   const before = cpuNow(pid, receivers);
-  const cpu = cpuTimeMs(pid);
   const result = await autocannon({ ...options, duration: SECONDS });
+  const split = cpuSplit(before, cpuNow(pid, receivers), result.requests.total);
   return {
     rps: Math.round(result.requests.average),
     total: result.requests.total,
     /** Every activation made, the warm-up's too (each is an event). */
     made: result['2xx'] + warmUp['2xx'],
     errors: result.errors + result.non2xx + result.timeouts,
-    cpuUs: Math.round(((cpuTimeMs(pid) - cpu) * 1000) / result.requests.total),
-    split: cpuSplit(before, cpuNow(pid, receivers), result.requests.total),
+    /** The server's, all its threads. */
+    cpuUs: Math.round(split.main + split.serverOther),
+    split,
   };
 }
 
@@ -177,7 +178,7 @@ for (const backend of benchBackends()) {
     for (const id of endpoints) await api.delete(`/webhook-endpoints/${id}`);
     const without2 = await activations(server.url, (await deployedLineItem(api, 10_000_000)).code, pid, receivers);
     const baseline = (without1.rps + without2.rps) / 2;
-    const baselineCpu = ((without1.cpuUs ?? 0) + (without2.cpuUs ?? 0)) / 2;
+    const baselineCpu = (without1.cpuUs + without2.cpuUs) / 2;
     console.log(`\n[${backend.name}]`);
     console.log(
       `  activations without endpoints: ${without1.rps}/s then ${without2.rps}/s (errors ${without1.errors + without2.errors}), server CPU ${Math.round(baselineCpu)} us/activation`,
@@ -186,7 +187,7 @@ for (const backend of benchBackends()) {
       `  activations with two endpoints: ${withHooks.rps}/s (errors ${withHooks.errors}), server CPU ${withHooks.cpuUs} us/activation`,
     );
     console.log(
-      `  ratio with/without: ${(withHooks.rps / baseline).toFixed(3)} (CPU ${((withHooks.cpuUs ?? 0) / baselineCpu).toFixed(2)}×)`,
+      `  ratio with/without: ${(withHooks.rps / baseline).toFixed(3)} (CPU ${(withHooks.cpuUs / baselineCpu).toFixed(2)}×)`,
     );
     console.log('  CPU per activation (µs):');
     console.log(splitText('without (1st)', without1.split));
