@@ -107,9 +107,10 @@ async function migrate(store: Store, db: Db, target?: string): Promise<Migration
     });
     const { error, results } = await (target === undefined ? migrator.migrateToLatest() : migrator.migrateTo(target));
     if (!error) return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
-    // Kysely looks for its tables across every schema of the database; a schema dropped at that
-    // moment by someone else (PostgreSQL: 3F000) fails the look, not the migration. Look again.
-    if (attempt < 5 && errorCode(error) === '3F000') continue;
+    // Kysely looks for its tables across every schema of the database; a schema, or a table of
+    // one, dropped at that moment by someone else (PostgreSQL: 3F000, 42P01) fails the look, not
+    // the migration. Look again. (A migration that itself fails fails the same way each time.)
+    if (attempt < 5 && ['3F000', '42P01'].includes(errorCode(error))) continue;
     throw error instanceof Error ? error : new Error(String(error));
   }
 }
