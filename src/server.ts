@@ -9,10 +9,10 @@ import { sweepAbandonedLoads, sweepAbandonedLoadsEvery } from './services/bulk/p
 import { type ServiceContext, createServiceContext } from './services/context.ts';
 import { forget } from './services/validation/invalidate.ts';
 import { ensureSigningKey } from './services/signing-keys/ensure-signing-key.ts';
-import { registerWebhookHandlers } from './services/webhooks/fan-out.ts';
 import { registerMailHandler } from './services/mail/deliver-message.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './services/webhooks/publish.ts';
 import { sealPlainWebhookSecrets } from './services/webhooks/webhook-secrets.ts';
+import { startWebhookDelivery } from './services/webhooks/webhook-worker.ts';
 import { openStore } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { registerPortal } from './web/portal.ts';
@@ -74,9 +74,11 @@ export async function startServer(config: Config, logger: Logger | false): Promi
     const app = createApp(ctx, { logger, metrics });
     await registerPortal(app, ctx);
     await registerApi(app, ctx);
-    registerWebhookHandlers(ctx);
     registerMailHandler(ctx);
     ctx.outbox.start();
+    const webhooks = await startWebhookDelivery(ctx, (message, error) => {
+      if (logger) logger.warn({ err: error }, message);
+    });
     await app.listen({ port: config.port, host: config.host });
     const metricsServer =
       config.metricsPort === undefined ? undefined : await metrics.listen(config.host, config.metricsPort);
@@ -104,6 +106,7 @@ export async function startServer(config: Config, logger: Logger | false): Promi
           clearTimeout(deadline);
         }
         await ctx.rateCounters.close();
+        await webhooks.stop();
         await ctx.outbox.stop();
         ctx.mail.close();
         await store.close();

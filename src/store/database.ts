@@ -7,6 +7,7 @@ import type { Database } from './schema.ts';
 import { SqliteChainHeads } from './chain-heads.ts';
 import { GroupCommit } from './group-commit.ts';
 import { QueuedSqliteDialect } from './sqlite-dialect.ts';
+import { WriterTurns } from './writer-turns.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -20,6 +21,8 @@ export interface Store {
   /** The embedded database handle, for the few bulk paths that bypass the query builder. */
   readonly sqlite: SqliteDatabase.Database | null;
   readonly pool: pg.Pool | null;
+  /** SQLite only: turns at the write lock with the other threads of this process (writer-turns.ts). */
+  readonly writerTurns: WriterTurns | null;
   /** SQLite only: the audit chains' heads, kept in memory across group commits (chain-heads.ts). */
   readonly chainHeads: SqliteChainHeads | null;
   /** SQLite only: the prepared statement of `sql`, prepared once (see prepared.ts). */
@@ -81,6 +84,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** Told about connections lost and recovered from; silent by default. */
   log?: StoreLog;
+  /** SQLite: a helper thread's connection shares the serving thread's turns at the write lock (`store.writerTurns.buffer`). */
+  helperOf?: SharedArrayBuffer;
 }
 
 const PG_INT8 = 20;
@@ -88,13 +93,13 @@ const PG_NUMERIC = 1700;
 
 export function openStore(options: StoreOptions): Store {
   const { url } = options;
-  if (url.startsWith('sqlite:')) return register(openSqlite(url.slice('sqlite:'.length)));
+  if (url.startsWith('sqlite:')) return register(openSqlite(url.slice('sqlite:'.length), options.helperOf));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
     return register(openPostgres(url, options.poolSize ?? 10, options.log ?? (() => undefined)));
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got ${redactUrl(url)})`);
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, helperOf: SharedArrayBuffer | undefined): Store {
   const memory = path === ':memory:' || path === '';
   if (!memory) createPrivately(path);
   const sqlite = new SqliteDatabase(memory ? ':memory:' : path);
@@ -113,13 +118,15 @@ function openSqlite(path: string): Store {
     }),
   });
   const chainHeads = new SqliteChainHeads(statements);
-  const groupCommit = new GroupCommit(db, sqlite, statements, chainHeads);
+  const writerTurns = helperOf ? new WriterTurns(helperOf, 'helper') : new WriterTurns();
+  const groupCommit = new GroupCommit(db, sqlite, statements, chainHeads, writerTurns);
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   return {
     db,
     dialect: 'sqlite',
     sqlite,
     pool: null,
+    writerTurns,
     chainHeads,
     cachedStatement: statements,
     transaction: (work) => groupCommit.run(work),
@@ -199,6 +206,7 @@ function openPostgres(url: string, poolSize: number, log: StoreLog): Store {
     dialect: 'postgres',
     sqlite: null,
     pool,
+    writerTurns: null,
     chainHeads: null,
     cachedStatement: () => {
       throw new Error('prepared statements are cached on SQLite only');

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { chainOf, eventHash } from '../domain/audit-chain.ts';
 import type { AuditEvent } from '../domain/events.ts';
 import { type Page, type PageRequest, decodeCursor, pageSize, toPage } from '../domain/paging.ts';
@@ -199,4 +199,33 @@ export async function countEvents(db: Db, filter: { subjectId?: string; action?:
   if (filter.action) query = query.where('action', '=', filter.action);
   const row = await query.executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** An event and its place in the log: SQLite's rowid, which grows in commit order (one writer at a time). */
+export interface LoggedEvent {
+  position: number;
+  event: AuditEvent;
+}
+
+/** SQLite: the events committed after `position`, in the order they were. */
+export async function eventsAfter(db: Db, position: number, limit: number): Promise<LoggedEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .selectAll()
+    .select(sql<number>`rowid`.as('position'))
+    .where(sql<boolean>`rowid > ${position}`)
+    .orderBy(sql`rowid`)
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ position: row.position, event: toEvent(row) }));
+}
+
+/** SQLite: where the event `id` is in the log. */
+export async function positionOfEvent(db: Db, id: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .select(sql<number>`rowid`.as('position'))
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.position;
 }

@@ -1,6 +1,7 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { ControlledTransaction, Kysely, Transaction } from 'kysely';
 import { FifoLock } from './fifo-lock.ts';
+import type { WriterTurns } from './writer-turns.ts';
 
 /** More transactions than this in one commit would keep the first of them waiting too long. */
 const MAX_MEMBERS = 100;
@@ -54,17 +55,21 @@ export class GroupCommit<DB> {
   /** Told the number of transactions of each batch that commits (for metrics). */
   observer: ((members: number) => void) | undefined;
   readonly #state: BatchObserver | undefined;
+  /** Turns at the write lock with the other threads of this process that write to the file. */
+  readonly #writers: WriterTurns | undefined;
 
   constructor(
     db: Kysely<DB>,
     sqlite: SqliteDatabase.Database,
     prepared: (sql: string) => SqliteDatabase.Statement,
     state?: BatchObserver,
+    writers?: WriterTurns,
   ) {
     this.#db = db;
     this.#sqlite = sqlite;
     this.#prepared = prepared;
     this.#state = state;
+    this.#writers = writers;
   }
 
   async run<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -89,8 +94,15 @@ export class GroupCommit<DB> {
   }
 
   async #begin(): Promise<Batch<DB>> {
-    // Queues for the connection behind the queries already waiting for it (the dialect's FIFO).
-    const trx = await this.#db.startTransaction().execute();
+    await this.#writers?.acquire();
+    let trx: ControlledTransaction<DB>;
+    try {
+      // Queues for the connection behind the queries already waiting for it (the dialect's FIFO).
+      trx = await this.#db.startTransaction().execute();
+    } catch (error) {
+      this.#writers?.release();
+      throw error;
+    }
     try {
       this.#state?.begun();
     } catch (error) {
@@ -98,6 +110,7 @@ export class GroupCommit<DB> {
         .rollback()
         .execute()
         .catch(() => undefined);
+      this.#writers?.release();
       throw error;
     }
     let succeed!: () => void;
@@ -150,6 +163,7 @@ export class GroupCommit<DB> {
       .rollback()
       .execute()
       .catch(() => undefined);
+    this.#writers?.release();
     batch.fail(cause);
   }
 
@@ -178,6 +192,7 @@ export class GroupCommit<DB> {
     try {
       this.#state?.beforeCommit();
       await batch.trx.commit().execute();
+      this.#writers?.release();
       this.observer?.(batch.members);
       batch.succeed();
     } catch (error) {
@@ -186,6 +201,7 @@ export class GroupCommit<DB> {
         .rollback()
         .execute()
         .catch(() => undefined);
+      this.#writers?.release();
       batch.fail(error);
     }
   }

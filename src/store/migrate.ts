@@ -19,6 +19,7 @@ import * as auditChains from './migrations/0016-audit-chains.ts';
 import * as activationEntitlementIndex from './migrations/0017-activation-entitlement-index.ts';
 import * as accountReportCounters from './migrations/0018-account-report-counters.ts';
 import * as auditChainDefault from './migrations/0019-audit-chain-default.ts';
+import * as eventCursors from './migrations/0020-event-cursors.ts';
 
 /** Migrations are imported, not read from disk, so they ship inside whatever runs the server. */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0017-activation-entitlement-index': activationEntitlementIndex,
   '0018-account-report-counters': accountReportCounters,
   '0019-audit-chain-default': auditChainDefault,
+  '0020-event-cursors': eventCursors,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -463,6 +463,13 @@ export interface OutboxAttemptsTable {
   response: string | null;
 }
 
+export interface EventCursorsTable {
+  name: string;
+  position: number;
+  event_id: string | null;
+  updated_at: string;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   account_id: string | null;
@@ -523,6 +530,7 @@ export interface Database {
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;
   webhook_endpoints: WebhookEndpointsTable;
+  event_cursors: EventCursorsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -194,3 +194,20 @@ export async function disableWebhookEndpoint(db: Db, id: string, reason: string,
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** Whether there is anything for webhooks to do: an endpoint not deleted, or a delivery of `kinds` still pending. */
+export async function webhooksInUse(db: Db, kinds: readonly string[]): Promise<boolean> {
+  const endpoint = await db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (endpoint) return true;
+  const pending = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('kind', 'in', [...kinds])
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return pending !== undefined;
+}

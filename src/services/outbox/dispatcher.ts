@@ -174,9 +174,11 @@ export function excerpt(text: string | null | undefined): string | null {
 
 const dispatchers = new WeakMap<Store, Dispatcher>();
 
-/** Wakes the dispatcher of this process for `store`, if one runs (after an enqueue commits). */
+/** Wakes the dispatcher of this process for `store`, if one runs, and the threads it delegates to (after an enqueue commits). */
 export function wakeDispatcher(store: Store): void {
-  dispatchers.get(store)?.wake();
+  const dispatcher = dispatchers.get(store);
+  dispatcher?.wake();
+  dispatcher?.wakeDelegate();
 }
 
 /** The dispatcher of this process for `store`, if one runs. */
@@ -245,6 +247,8 @@ export class Dispatcher {
   readonly #options: DispatcherOptions;
   readonly #now: () => Date;
   readonly #handlers = new Map<string, OutboxHandler>();
+  /** Kinds delivered by another thread of this process, and how to wake it. */
+  #delegated: { kinds: readonly string[]; wake: () => void } | undefined;
   /** Who holds a claim: host, process, and a random part (a restarted process is someone else). */
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   #timer: NodeJS.Timeout | undefined;
@@ -277,6 +281,19 @@ export class Dispatcher {
       throw new Error(`an outbox handler for ${handler.kind} is registered already`);
     this.#handlers.set(handler.kind, handler);
     this.wake();
+  }
+
+  /**
+   * `kinds` are delivered by another dispatcher of this process, on a thread of its own
+   * (`webhook-worker.ts`): it is woken when messages of any kind were written here, and the
+   * backlog lists its kinds too.
+   */
+  delegate(kinds: readonly string[], wake: () => void): void {
+    this.#delegated = { kinds, wake };
+  }
+
+  wakeDelegate(): void {
+    this.#delegated?.wake();
   }
 
   start(): void {
@@ -314,7 +331,7 @@ export class Dispatcher {
   async backlog(): Promise<KindBacklog[]> {
     const now = this.#now().getTime();
     const found = new Map((await outboxBacklog(this.#store.db)).map((row) => [row.kind, row]));
-    const kinds = new Set([...this.#handlers.keys(), ...found.keys()]);
+    const kinds = new Set([...this.#handlers.keys(), ...(this.#delegated?.kinds ?? []), ...found.keys()]);
     return [...kinds].sort().map((kind) => {
       const row = found.get(kind);
       const oldest = row?.oldestCreatedAt ? Date.parse(row.oldestCreatedAt) : now;

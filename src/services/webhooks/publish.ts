@@ -124,8 +124,16 @@ export function knownEndpoints(store: Store): Promise<StoredEndpoint[]> {
   return directoryOf(store).enabled(store.db);
 }
 
+const endpointWatchers = new WeakMap<Store, () => void>();
+
+/** `watcher` is told each time this process learns that endpoints changed (it forgets what it knew). */
+export function watchWebhookEndpoints(store: Store, watcher: () => void): void {
+  endpointWatchers.set(store, watcher);
+}
+
 export function forgetWebhookEndpoints(store: Store): void {
   directoryOf(store).forget();
+  endpointWatchers.get(store)?.();
 }
 
 /** Whether `endpoint` hears of `event` at all (before asking whether its owner may read it). */
@@ -151,26 +159,24 @@ async function candidates(tx: Db, event: AuditEvent): Promise<StoredEndpoint[]> 
 }
 
 /**
- * Called next to every audit event's insert, in the same transaction, so that a rolled-back
- * change takes its deliveries with it. The producer's endpoints see everything: their deliveries
- * are written here, one per endpoint, and their body (the producer's view of the object) is read
- * at the first attempt. Partner endpoints depend on what each partner may read: the event goes
- * into the outbox once, to be fanned out to them (`fan-out.ts`) after the commit.
+ * The deliveries of one committed (or committing) event to the endpoints that hear of it. The
+ * producer's endpoints see everything: one delivery each, whose body (the producer's view of the
+ * object) is made at the first attempt; the row keeps the audit event's id, not a second copy of
+ * the event, which the writer has at hand. Partner endpoints depend on what each partner may read:
+ * the event goes into the outbox once, to be fanned out to them (`fan-out.ts`).
  */
-export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
+export function deliveriesOf(event: AuditEvent, endpoints: readonly StoredEndpoint[]): NewOutboxMessage[] {
   const published = publishedOf(event);
-  if (!published) return;
+  if (!published) return [];
   const { type } = published;
-  const endpoints = (await candidates(tx, event)).filter((e) => hears(e, type, event.at));
-  if (endpoints.length === 0) return;
   const messages: NewOutboxMessage[] = [];
   let partners = false;
   for (const endpoint of endpoints) {
+    if (!hears(endpoint, type, event.at)) continue;
     if (endpoint.accountId !== null) {
       partners = true;
       continue;
     }
-    // The row keeps the audit event's id, not a second copy of the event; this process has it at hand.
     const payload: WebhookPayload = { ofEvent: event.id };
     const inMemory: WebhookPayload = { event: published };
     messages.push({
@@ -185,5 +191,26 @@ export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
   }
   if (partners)
     messages.push({ kind: WEBHOOK_EVENT, topic: type, eventId: event.id, payload: published, at: event.at });
-  await enqueue(tx, ...messages);
+  return messages;
+}
+
+/**
+ * Whether a store's webhooks are made from its audit log after the commit (`event-tail.ts`):
+ * SQLite, whose one writer makes the log's order the order of commits. On PostgreSQL, where
+ * transactions commit in another order than they wrote, `publishEvent` writes them in the change's
+ * own transaction.
+ */
+export function tailsAuditLog(store: Store): boolean {
+  return store.dialect === 'sqlite';
+}
+
+/**
+ * Called next to every audit event's insert, in the same transaction, so that a rolled-back
+ * change takes its deliveries with it (PostgreSQL; see `tailsAuditLog`).
+ */
+export async function publishEvent(tx: Db, event: AuditEvent): Promise<void> {
+  const store = storeOf(tx);
+  if (tailsAuditLog(store) || !eventTypeOf(event.action)) return;
+  const messages = deliveriesOf(event, await candidates(tx, event));
+  if (messages.length > 0) await enqueue(tx, ...messages);
 }

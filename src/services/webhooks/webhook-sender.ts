@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptThread } from '../threads.ts';
 import { type Answer, type SignedPost, named, sendSigned } from './post-webhook.ts';
 import type { FromSender, ToSender } from './sender-thread.ts';
 
@@ -24,6 +25,11 @@ class WebhookSender {
   #outgoing: (SignedPost & { n: number })[] = [];
   #aborts: number[] = [];
   #flushing = false;
+
+  /** Posts from the calling thread from now on: it is a delivery thread of its own (`webhook-thread.ts`). */
+  sendHere(): void {
+    this.#inThread = true;
+  }
 
   send(post: SignedPost, signal: AbortSignal): Promise<Answer> {
     if (this.#inThread) return sendSigned(post, signal);
@@ -80,7 +86,7 @@ class WebhookSender {
   #thread(): Worker | undefined {
     if (this.#worker) return this.#worker;
     let online = false;
-    const worker = startThread();
+    const worker = startTypeScriptThread(new URL('./sender-thread.ts', import.meta.url));
     worker.on('message', (answers: FromSender | 'ready') => {
       if (answers === 'ready') online = true;
       else this.#answer(answers);
@@ -107,17 +113,6 @@ class WebhookSender {
     this.#worker = worker;
     return worker;
   }
-}
-
-/**
- * The sources run as TypeScript through tsx (bin/licentia.js registers it), and a worker thread
- * does not inherit the main thread's module hooks: the thread registers them itself first.
- */
-function startThread(): Worker {
-  const entry = new URL('./sender-thread.ts', import.meta.url).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
 }
 
 export const webhookSender = new WebhookSender();

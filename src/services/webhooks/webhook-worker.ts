@@ -1,0 +1,119 @@
+import type { Worker } from 'node:worker_threads';
+import { webhooksInUse } from '../../store/webhook-endpoints.ts';
+import type { ServiceContext } from '../context.ts';
+import { startTypeScriptThread } from '../threads.ts';
+import { WEBHOOK, WEBHOOK_EVENT, watchWebhookEndpoints } from './publish.ts';
+import { type WebhookDelivery, runWebhookDelivery } from './webhook-delivery.ts';
+import type { FromWebhookThread, ToWebhookThread, WebhookThreadData } from './webhook-thread.ts';
+
+type Log = (message: string, error: unknown) => void;
+
+/** How long a stopping thread may take to finish its attempts and record them before it is ended. */
+const STOP_WAIT_MS = 15_000;
+/** A thread that ended unasked is started again after this long (not in a tight loop). */
+const RESTART_AFTER_MS = 1000;
+
+/**
+ * Runs webhook delivery on a thread of its own (`webhook-thread.ts`), so that the thread that
+ * serves requests spends nothing on it (bench:webhooks). The thread is started when there is
+ * something to deliver: at start if an endpoint exists, else when one is made. If it cannot start
+ * at all, delivery runs on the calling thread instead.
+ */
+class WebhookWorker {
+  readonly #ctx: ServiceContext;
+  readonly #log: Log;
+  #worker: Worker | undefined;
+  #inProcess: WebhookDelivery | undefined;
+  #stopped = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(ctx: ServiceContext, log: Log) {
+    this.#ctx = ctx;
+    this.#log = log;
+  }
+
+  start(): void {
+    if (this.#worker || this.#inProcess || this.#stopped) return;
+    const data: WebhookThreadData = { config: this.#ctx.config, writerTurns: this.#ctx.store.writerTurns?.buffer };
+    const worker = startTypeScriptThread(new URL('./webhook-thread.ts', import.meta.url), data);
+    let ready = false;
+    worker.on('message', (message: FromWebhookThread) => {
+      if (message === 'ready') ready = true;
+      else if (message !== 'stopped')
+        this.#log(message.log, message.error && Object.assign(new Error(message.error.message), message.error));
+    });
+    worker.on('error', (error) => {
+      if (ready || this.#stopped) {
+        this.#log('the webhook thread failed', error);
+        return;
+      }
+      // Cannot start here (an unusual runtime): deliver from the calling thread.
+      this.#log('the webhook thread could not start; webhooks are delivered by the main thread', error);
+      this.#worker = undefined;
+      this.#inProcess = runWebhookDelivery(this.#ctx, this.#log);
+    });
+    worker.on('exit', () => {
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      if (!this.#stopped && ready) setTimeout(() => this.start(), RESTART_AFTER_MS).unref();
+    });
+    // After the listeners, which would otherwise keep the process alive: the thread must not.
+    worker.unref();
+    this.#worker = worker;
+  }
+
+  #post(message: ToWebhookThread): void {
+    this.#worker?.postMessage(message);
+  }
+
+  wake(): void {
+    this.start();
+    if (this.#inProcess) this.#inProcess.wake();
+    else this.#post('wake');
+  }
+
+  endpointsChanged(): void {
+    this.start();
+    this.#post('endpoints');
+  }
+
+  stop(): Promise<void> {
+    this.#stopped = true;
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    await this.#inProcess?.stop();
+    const worker = this.#worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(resolve, STOP_WAIT_MS);
+      const finish = () => {
+        clearTimeout(done);
+        resolve();
+      };
+      worker.on('message', (message: FromWebhookThread) => {
+        if (message === 'stopped') finish();
+      });
+      worker.once('exit', finish);
+      worker.postMessage('stop' satisfies ToWebhookThread);
+    });
+    this.#worker = undefined;
+    await worker.terminate();
+  }
+}
+
+/**
+ * Starts webhook delivery for the server of `ctx`: on a thread of its own with its own connection,
+ * or on this thread where no second connection can see the database (SQLite in memory).
+ * `ctx.outbox` delivers everything else (mail) here and wakes the thread when it should look.
+ */
+export async function startWebhookDelivery(ctx: ServiceContext, log: Log): Promise<WebhookDelivery> {
+  if (ctx.store.sqlite?.memory) return runWebhookDelivery(ctx, log);
+  const worker = new WebhookWorker(ctx, log);
+  ctx.outbox.delegate([WEBHOOK, WEBHOOK_EVENT], () => worker.wake());
+  watchWebhookEndpoints(ctx.store, () => worker.endpointsChanged());
+  if (await webhooksInUse(ctx.store.db, [WEBHOOK, WEBHOOK_EVENT])) worker.start();
+  return { wake: () => worker.wake(), stop: () => worker.stop() };
+}
