@@ -134,6 +134,16 @@ export interface KindBacklog {
   oldestAgeSeconds: number;
 }
 
+/** Another dispatcher of this process, on a thread of its own, that delivers `kinds` (see `Dispatcher.delegate`). */
+export interface Delegate {
+  readonly kinds: readonly string[];
+  /** As `Dispatcher.claimAtInsert`, for the delegate. */
+  claimAtInsert(kind: string): { by: string; until: string } | undefined;
+  /** As `Dispatcher.handOver`, to the delegate. */
+  handOver(messages: readonly OutboxMessage[], until: string): void;
+  wake(): void;
+}
+
 export interface DispatcherOptions {
   pollMs: number;
   leaseMs: number;
@@ -247,8 +257,8 @@ export class Dispatcher {
   readonly #options: DispatcherOptions;
   readonly #now: () => Date;
   readonly #handlers = new Map<string, OutboxHandler>();
-  /** Kinds delivered by another thread of this process, and how to wake it. */
-  #delegated: { kinds: readonly string[]; wake: () => void } | undefined;
+  /** Kinds delivered by another thread of this process. */
+  #delegated: Delegate | undefined;
   /** Who holds a claim: host, process, and a random part (a restarted process is someone else). */
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   #timer: NodeJS.Timeout | undefined;
@@ -284,12 +294,13 @@ export class Dispatcher {
   }
 
   /**
-   * `kinds` are delivered by another dispatcher of this process, on a thread of its own
-   * (`webhook-worker.ts`): it is woken when messages of any kind were written here, and the
-   * backlog lists its kinds too.
+   * The delegate's kinds are delivered by another dispatcher of this process, on a thread of its
+   * own (`webhook-worker.ts`): messages of them written here are claimed for it and handed to it
+   * after the commit, it is woken when messages of any kind were written here, and the backlog
+   * lists its kinds too.
    */
-  delegate(kinds: readonly string[], wake: () => void): void {
-    this.#delegated = { kinds, wake };
+  delegate(delegate: Delegate): void {
+    this.#delegated = delegate;
   }
 
   wakeDelegate(): void {
@@ -346,6 +357,7 @@ export class Dispatcher {
    * written unclaimed, and claimed from the database like any other).
    */
   claimAtInsert(kind: string): { by: string; until: string } | undefined {
+    if (this.#delegated?.kinds.includes(kind)) return this.#stopped ? undefined : this.#delegated.claimAtInsert(kind);
     if (this.#stopped || !this.#handlers.has(kind) || this.#waiting() >= this.#maxWaiting()) return undefined;
     return { by: this.id, until: new Date(this.#now().getTime() + this.#options.leaseMs).toISOString() };
   }
@@ -354,7 +366,11 @@ export class Dispatcher {
   handOver(messages: readonly OutboxMessage[], until: string): void {
     if (this.#stopped) return;
     const untilMs = Date.parse(until);
-    for (const message of messages) this.#queue.push({ message, until: untilMs });
+    const delegated: OutboxMessage[] = [];
+    for (const message of messages)
+      if (this.#delegated?.kinds.includes(message.kind)) delegated.push(message);
+      else this.#queue.push({ message, until: untilMs });
+    if (delegated.length > 0) this.#delegated?.handOver(delegated, until);
     this.#pump();
   }
 

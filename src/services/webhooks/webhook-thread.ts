@@ -6,6 +6,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import { openStore } from '../../store/database.ts';
+import type { OutboxMessage } from '../../store/outbox.ts';
 import { createServiceContext } from '../context.ts';
 import { ENDPOINTS_CHANGED, forgetWebhookEndpoints } from './publish.ts';
 import { runWebhookDelivery } from './webhook-delivery.ts';
@@ -16,10 +17,18 @@ export interface WebhookThreadData {
   /** SQLite: the serving thread's turns at the write lock (`Store.writerTurns`). */
   writerTurns: SharedArrayBuffer | undefined;
 }
-/** `endpoints`: they changed (forget what is known of them); `stop`: stop and close, then answer `stopped`. */
-export type ToWebhookThread = 'wake' | 'endpoints' | 'stop';
+/**
+ * `endpoints`: they changed (forget what is known of them); `stop`: stop and close, then answer
+ * `stopped`; `handOver`: deliveries written claimed for this thread's dispatcher, committed.
+ */
+export type ToWebhookThread =
+  | 'wake'
+  | 'endpoints'
+  | 'stop'
+  | { handOver: OutboxMessage[]; until: string };
+/** `ready`: the id its dispatcher claims deliveries as. */
 export type FromWebhookThread =
-  | 'ready'
+  | { ready: string }
   | 'stopped'
   | { log: string; error: { name: string; message: string; stack?: string | undefined } | undefined };
 
@@ -53,7 +62,8 @@ async function run(port: MessagePort, { config, writerTurns }: WebhookThreadData
   ctx.outbox.start();
   let stopping = false;
   port.on('message', (message: ToWebhookThread) => {
-    if (message === 'wake') delivery.wake();
+    if (typeof message === 'object') ctx.outbox.handOver(message.handOver, message.until);
+    else if (message === 'wake') delivery.wake();
     else if (message === 'endpoints') forgetWebhookEndpoints(store);
     else if (message === 'stop' && !stopping) {
       stopping = true;
@@ -70,7 +80,7 @@ async function run(port: MessagePort, { config, writerTurns }: WebhookThreadData
         });
     }
   });
-  port.postMessage('ready' satisfies FromWebhookThread);
+  port.postMessage({ ready: ctx.outbox.id } satisfies FromWebhookThread);
 }
 
 if (parentPort) await run(parentPort, workerData as WebhookThreadData);

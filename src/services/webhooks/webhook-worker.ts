@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { webhooksInUse } from '../../store/webhook-endpoints.ts';
+import type { OutboxMessage } from '../../store/outbox.ts';
 import type { ServiceContext } from '../context.ts';
+import type { Delegate } from '../outbox/dispatcher.ts';
 import { startTypeScriptThread } from '../threads.ts';
 import { WEBHOOK, WEBHOOK_EVENT, watchWebhookEndpoints } from './publish.ts';
 import { type WebhookDelivery, runWebhookDelivery } from './webhook-delivery.ts';
@@ -19,10 +21,13 @@ const RESTART_AFTER_MS = 1000;
  * something to deliver: at start if an endpoint exists, else when one is made. If it cannot start
  * at all, delivery runs on the calling thread instead.
  */
-class WebhookWorker {
+class WebhookWorker implements Delegate {
+  readonly kinds = [WEBHOOK, WEBHOOK_EVENT];
   readonly #ctx: ServiceContext;
   readonly #log: Log;
   #worker: Worker | undefined;
+  /** The id the thread's dispatcher claims as, once it is up. */
+  #claimsAs: string | undefined;
   #inProcess: WebhookDelivery | undefined;
   #stopped = false;
   #stopping: Promise<void> | undefined;
@@ -38,9 +43,11 @@ class WebhookWorker {
     const worker = startTypeScriptThread(new URL('./webhook-thread.ts', import.meta.url), data);
     let ready = false;
     worker.on('message', (message: FromWebhookThread) => {
-      if (message === 'ready') ready = true;
-      else if (message !== 'stopped')
-        this.#log(message.log, message.error && Object.assign(new Error(message.error.message), message.error));
+      if (message === 'stopped') return;
+      if ('ready' in message) {
+        ready = true;
+        this.#claimsAs = message.ready;
+      } else this.#log(message.log, message.error && Object.assign(new Error(message.error.message), message.error));
     });
     worker.on('error', (error) => {
       if (ready || this.#stopped) {
@@ -55,6 +62,7 @@ class WebhookWorker {
     worker.on('exit', () => {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
+      this.#claimsAs = undefined;
       if (!this.#stopped && ready) setTimeout(() => this.start(), RESTART_AFTER_MS).unref();
     });
     // After the listeners, which would otherwise keep the process alive: the thread must not.
@@ -64,6 +72,17 @@ class WebhookWorker {
 
   #post(message: ToWebhookThread): void {
     this.#worker?.postMessage(message);
+  }
+
+  /** Deliveries written here are claimed for the thread's dispatcher once it is up (else it claims them itself). */
+  claimAtInsert(): { by: string; until: string } | undefined {
+    if (!this.#claimsAs || this.#stopped) return undefined;
+    return { by: this.#claimsAs, until: new Date(Date.now() + this.#ctx.config.outboxLeaseMs).toISOString() };
+  }
+
+  handOver(messages: readonly OutboxMessage[], until: string): void {
+    if (this.#inProcess) return;
+    this.#post({ handOver: [...messages], until });
   }
 
   wake(): void {
@@ -79,6 +98,7 @@ class WebhookWorker {
 
   stop(): Promise<void> {
     this.#stopped = true;
+    this.#claimsAs = undefined;
     this.#stopping ??= this.#stop();
     return this.#stopping;
   }
@@ -112,8 +132,8 @@ class WebhookWorker {
 export async function startWebhookDelivery(ctx: ServiceContext, log: Log): Promise<WebhookDelivery> {
   if (ctx.store.sqlite?.memory) return runWebhookDelivery(ctx, log);
   const worker = new WebhookWorker(ctx, log);
-  ctx.outbox.delegate([WEBHOOK, WEBHOOK_EVENT], () => worker.wake());
+  ctx.outbox.delegate(worker);
   watchWebhookEndpoints(ctx.store, () => worker.endpointsChanged());
-  if (await webhooksInUse(ctx.store.db, [WEBHOOK, WEBHOOK_EVENT])) worker.start();
+  if (await webhooksInUse(ctx.store.db, worker.kinds)) worker.start();
   return { wake: () => worker.wake(), stop: () => worker.stop() };
 }
