@@ -21,11 +21,7 @@ export interface WebhookThreadData {
  * `endpoints`: they changed (forget what is known of them); `stop`: stop and close, then answer
  * `stopped`; `handOver`: deliveries written claimed for this thread's dispatcher, committed.
  */
-export type ToWebhookThread =
-  | 'wake'
-  | 'endpoints'
-  | 'stop'
-  | { handOver: OutboxMessage[]; until: string };
+export type ToWebhookThread = 'wake' | 'endpoints' | 'stop' | { handOver: OutboxMessage[]; until: string };
 /** `ready`: the id its dispatcher claims deliveries as. */
 export type FromWebhookThread =
   | { ready: string }
