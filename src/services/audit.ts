@@ -34,8 +34,9 @@ export async function audit(tx: Db, actor: Actor, at: string, change: Change): P
   const chained = chainedEventsOf(tx);
   if (chained) chained.push(event);
   else await appendEvent(tx, event);
-  // Webhooks of the change, in its transaction (src/services/webhooks/publish.ts); they carry
-  // the event's ID only, so the event may take its place in the chain later in the transaction.
+  // Webhooks of the change: on PostgreSQL written in its transaction, naming the event by its ID
+  // (it may take its place in the chain later in the transaction); on SQLite read from the audit
+  // log after the commit (src/services/webhooks/publish.ts, `tailsAuditLog`).
   await publishEvent(tx, event);
   return event.id;
 }

@@ -47,6 +47,11 @@
  * others (another kind, a full queue, a later first attempt) wake this process's dispatcher after
  * the commit; other processes notice them on their next poll.
  *
+ * A process may deliver some kinds on a thread of its own, with a dispatcher there (webhooks:
+ * `src/services/webhooks/webhook-worker.ts`). The main thread's dispatcher then `delegate`s them:
+ * what its transactions write of those kinds is claimed for the other dispatcher and handed to it
+ * after the commit, and the other is woken whenever this one is.
+ *
  * Attempts run as soon as they are claimed, up to `concurrency` at once, and their outcomes are
  * recorded as they end, together, every few milliseconds (one transaction): a slow receiver holds
  * up neither the next claim nor the others' outcomes. A failure of the dispatcher itself (a claim,

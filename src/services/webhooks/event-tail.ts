@@ -33,7 +33,7 @@ export class EventTail {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
-  #seen: number | undefined;
+  #seen: string | undefined;
   /** Whether the cursor was read from the database since this reader started (or lost a race). */
   #loaded = false;
   /** The cursor as the database has it, and how far this reader has read: past events that make no delivery. */
@@ -77,8 +77,15 @@ export class EventTail {
       });
   }
 
+  /** A number that moves when events may have been committed: another connection's commits, or (in memory, one connection) any change. */
+  #version(): unknown {
+    const { store } = this.#ctx;
+    if (store.sqlite?.memory) return store.cachedStatement('select total_changes() as n').get();
+    return store.externalWrites();
+  }
+
   #look(): void {
-    const version = this.#ctx.store.externalWrites();
+    const version = JSON.stringify(this.#version());
     if (version === this.#seen) return;
     this.#seen = version;
     this.wake();
