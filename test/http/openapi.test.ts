@@ -189,10 +189,12 @@ describeEachBackend('OpenAPI and docs', (server) => {
           "type Refusal = paths['/api/v1/accounts']['post']['responses']['4XX']['content']['application/problem+json'];",
           "type Page = paths['/api/v1/entitlements']['get']['responses'][200]['content']['application/json'];",
           'export async function createAccount(base: string, key: string, input: NewAccount): Promise<Account> {',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source, written out for the compiler
           "  const r = await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });",
           '  if (!r.ok) {',
           '    const problem = (await r.json()) as Refusal;',
           "    const code: 'VALIDATION_FAILED' | 'UNKNOWN_REFERENCE' | string = problem.code;",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source, written out for the compiler
           '    throw new Error(`${problem.status} ${code}: ${problem.detail}`);',
           '  }',
           '  return (await r.json()) as Account;',

@@ -33,7 +33,7 @@ export function mailHandler(ctx: ServiceContext): OutboxHandler {
     schedule: ctx.config.mail.retrySchedule ?? mailRetrySchedule,
     async deliver(outbox: OutboxMessage): Promise<DeliveryOutcome> {
       const message = await findMessage(ctx.store.db, (outbox.payload as MailPayload).messageId);
-      if (!message || message.status !== 'queued' || message.body === null)
+      if (message?.status !== 'queued' || message.body === null)
         return { result: 'skipped', reason: 'nothing left to send' };
       if (!isMailableAddress(message.to)) return { result: 'failed', error: 'not a valid email address' };
       try {

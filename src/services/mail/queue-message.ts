@@ -26,7 +26,7 @@ export interface MessageToQueue {
  * An address that cannot be mailed makes a failed message, visible in the Outbox, rather than
  * refusing the change that caused it.
  */
-export async function queueMessage(ctx: ServiceContext, tx: Db, at: string, message: MessageToQueue): Promise<string> {
+export async function queueMessage(_ctx: ServiceContext, tx: Db, at: string, message: MessageToQueue): Promise<string> {
   const id = newId('message');
   const to = message.to.trim();
   const mailable = isMailableAddress(to);
