@@ -85,7 +85,9 @@ export class GroupCommit<DB> {
       const batch = this.#open;
       const result = await this.#asSavepoint(batch, work);
       batch.members += 1;
-      if (batch.members >= MAX_MEMBERS) await this.#commit(batch);
+      // A helper thread's transactions are batches already, and while this one waits for its next
+      // turn of the event loop (its POSTs' answers) the serving thread would wait for the lock.
+      if (batch.members >= MAX_MEMBERS || this.#writers?.helper) await this.#commit(batch);
       return { batch, result };
     } finally {
       this.#turn.release();

@@ -17,6 +17,11 @@ export class WriterTurns {
   /** A helper goes first; the serving thread gives way to it. */
   readonly #helper: boolean;
 
+  /** Whether this thread is a helper, which holds the lock no longer than its own transaction (see GroupCommit). */
+  get helper(): boolean {
+    return this.#helper;
+  }
+
   constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(8), role: 'serving' | 'helper' = 'serving') {
     this.buffer = buffer;
     this.#state = new Int32Array(buffer);

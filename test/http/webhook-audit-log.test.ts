@@ -5,6 +5,7 @@ import { backends } from '../support/backends.ts';
 import { spawnServer } from '../support/cli.ts';
 import { account, created } from '../support/fixtures.ts';
 import { Api } from '../support/http.ts';
+import { startTestServer } from '../support/server.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const KEY = 'webhook-log-admin-key-0123456789abcd';
@@ -65,5 +66,25 @@ it('on SQLite a cursor whose events were numbered anew follows its event, and ch
   } finally {
     await server.stop('SIGKILL');
     await db.drop();
+  }
+});
+
+it('on SQLite in memory, where no second connection can see the database, webhooks are delivered by the main thread', {
+  skip: sqlite?.skip ?? 'no SQLite',
+}, async () => {
+  if (!sqlite) return;
+  const receiver = await WebhookReceiver.start();
+  receivers.push(receiver);
+  const server = await startTestServer(sqlite, { databaseUrl: 'sqlite::memory:', webhooksAllowPrivate: true });
+  try {
+    const endpoint = await created(
+      server.api.post('/webhook-endpoints', { url: receiver.url, events: ['account.created'] }),
+    );
+    receiver.secrets.push(endpoint.secret);
+    const made = await account(server.api);
+    await receiver.until((r) => r.some((x) => x.event.data.id === made.id));
+    assert.ok(receiver.received.every((r) => r.verified));
+  } finally {
+    await server.close();
   }
 });

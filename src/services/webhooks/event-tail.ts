@@ -11,7 +11,7 @@ const CURSOR = 'webhooks';
 /** Events taken at once: their deliveries are written in one transaction, which holds SQLite's write lock. */
 const BATCH = 100;
 /** How often the log is looked at for commits of other connections (a number read, no query). */
-const LOOK_EVERY_MS = 5;
+const LOOK_EVERY_MS = 20;
 /** A cursor moved past events without deliveries is written at most this often. */
 const SAVE_EVERY_MS = 10_000;
 

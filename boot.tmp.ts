@@ -1,0 +1,16 @@
+import { createServer } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from './src/config.ts';
+import { startServer } from './src/server.ts';
+const recv = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(204).end(); }); });
+await new Promise<void>((r) => recv.listen(0, '127.0.0.1', r));
+const port = (recv.address() as { port: number }).port;
+const dir = mkdtempSync(join(tmpdir(), 'boot-'));
+const url = process.argv[2] ?? `sqlite:${dir}/x.db`;
+const s = await startServer({ ...defaultConfig, port: 0, databaseUrl: url, adminKey: 'k'.repeat(40), webhooksAllowPrivate: true, logLevel: 'silent' }, false);
+const h = { authorization: `Bearer ${'k'.repeat(40)}`, 'content-type': 'application/json' };
+await fetch(`${s.url}/api/v1/webhook-endpoints`, { method: 'POST', headers: h, body: JSON.stringify({ url: `http://127.0.0.1:${port}/h`, events: ['account.*'] }) });
+await new Promise((res) => setTimeout(res, 2000));
+const t = Date.now(); await s.close(); console.log('close ms', Date.now() - t); recv.close();
