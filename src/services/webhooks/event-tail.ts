@@ -77,11 +77,15 @@ export class EventTail {
       });
   }
 
-  /** A number that moves when events may have been committed: another connection's commits, or (in memory, one connection) any change. */
+  /**
+   * What moves when events may have been committed: other connections' commits (`data_version`);
+   * and, where this reader shares the serving thread's connection (SQLite in memory, or a webhook
+   * thread that could not start), that connection's own changes too.
+   */
   #version(): unknown {
     const { store } = this.#ctx;
-    if (store.sqlite?.memory) return store.cachedStatement('select total_changes() as n').get();
-    return store.externalWrites();
+    if (store.writerTurns?.helper) return store.externalWrites();
+    return [store.externalWrites(), store.cachedStatement('select total_changes() as n').get()];
   }
 
   #look(): void {
