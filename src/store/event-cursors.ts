@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
 /** How far a reader of the audit log has come: the position of the last event it took, and its id. */
@@ -42,4 +43,23 @@ export async function moveEventCursor(
     .where('position', '=', from.position)
     .executeTakeFirst();
   return Number(moved.numUpdatedRows) > 0;
+}
+
+/**
+ * SQLite: how many events the reader `name` has not taken yet, and when the first of them was
+ * made. Events are never deleted, so rowids have no gaps and the count is a difference.
+ */
+export async function eventsBehind(db: Db, name: string): Promise<{ depth: number; oldestAt: string | null }> {
+  const position = (await readEventCursor(db, name))?.position ?? 0;
+  const last = await db.selectFrom('events').select(sql<number | null>`max(rowid)`.as('position')).executeTakeFirst();
+  const depth = Math.max(0, Number(last?.position ?? 0) - position);
+  if (depth === 0) return { depth, oldestAt: null };
+  const first = await db
+    .selectFrom('events')
+    .select('at')
+    .where(sql<boolean>`rowid > ${position}`)
+    .orderBy(sql`rowid`)
+    .limit(1)
+    .executeTakeFirst();
+  return { depth, oldestAt: first?.at ?? null };
 }

@@ -60,7 +60,8 @@
  *
  * ## Metrics
  * `backlog()` (waiting messages and the oldest one's age, by kind) feeds `licentia_outbox_depth`
- * and `licentia_outbox_oldest_age_seconds`; it is read when scraped (`outboxBacklog` in the store).
+ * and `licentia_outbox_oldest_age_seconds`; it is read when scraped (`outboxBacklog` in the store,
+ * and a delegate's own, e.g. the audit log events not yet read for webhooks: kind `webhook-log`).
  */
 import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
@@ -71,6 +72,7 @@ import {
   type AttemptRecord,
   type NewOutboxMessage,
   type OutboxMessage,
+  type OutboxBacklog,
   type OutboxStatus,
   claimDue,
   insertOutboxMessages,
@@ -147,6 +149,8 @@ export interface Delegate {
   /** As `Dispatcher.handOver`, to the delegate. */
   handOver(messages: readonly OutboxMessage[], until: string): void;
   wake(): void;
+  /** What waits for the delegate outside the outbox (events of the audit log it has not read yet), as the metrics show it. */
+  backlog?(): Promise<OutboxBacklog[]>;
 }
 
 export interface DispatcherOptions {
@@ -346,7 +350,8 @@ export class Dispatcher {
    */
   async backlog(): Promise<KindBacklog[]> {
     const now = this.#now().getTime();
-    const found = new Map((await outboxBacklog(this.#store.db)).map((row) => [row.kind, row]));
+    const waiting = [...(await outboxBacklog(this.#store.db)), ...((await this.#delegated?.backlog?.()) ?? [])];
+    const found = new Map(waiting.map((row) => [row.kind, row]));
     const kinds = new Set([...this.#handlers.keys(), ...(this.#delegated?.kinds ?? []), ...found.keys()]);
     return [...kinds].sort().map((kind) => {
       const row = found.get(kind);

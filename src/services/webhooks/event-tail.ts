@@ -7,13 +7,14 @@ import { enqueueIn } from '../outbox/dispatcher.ts';
 import { runTransaction } from '../transaction-scope.ts';
 import { deliveriesOf, forgetWebhookEndpoints, knownEndpoints } from './publish.ts';
 
-const CURSOR = 'webhooks';
+/** The name of the webhooks' cursor in `event_cursors`. */
+export const CURSOR = 'webhooks';
 /** Events taken at once: their deliveries are written in one transaction, which holds SQLite's write lock. */
 const BATCH = 100;
 /** How often the log is looked at for commits of other connections (a number read, no query). */
 const LOOK_EVERY_MS = 20;
-/** A cursor moved past events without deliveries is written at most this often. */
-const SAVE_EVERY_MS = 10_000;
+/** A cursor moved past events without deliveries is written at most this often (the metrics read it). */
+const SAVE_EVERY_MS = 5000;
 
 /**
  * On SQLite the audit log is the webhooks' outbox. A change writes its audit event in its own

@@ -1,14 +1,19 @@
 import type { Worker } from 'node:worker_threads';
 import { webhooksInUse } from '../../store/webhook-endpoints.ts';
-import type { OutboxMessage } from '../../store/outbox.ts';
+import { eventsBehind } from '../../store/event-cursors.ts';
+import type { OutboxBacklog, OutboxMessage } from '../../store/outbox.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Delegate } from '../outbox/dispatcher.ts';
 import { startTypeScriptThread } from '../threads.ts';
-import { WEBHOOK, WEBHOOK_EVENT, watchWebhookEndpoints } from './publish.ts';
+import { CURSOR } from './event-tail.ts';
+import { WEBHOOK, WEBHOOK_EVENT, tailsAuditLog, watchWebhookEndpoints } from './publish.ts';
 import { type WebhookDelivery, runWebhookDelivery } from './webhook-delivery.ts';
 import type { FromWebhookThread, ToWebhookThread, WebhookThreadData } from './webhook-thread.ts';
 
 type Log = (message: string, error: unknown) => void;
+
+/** The metrics' name for the audit log's events not yet read for webhooks (SQLite). */
+const WEBHOOK_LOG = 'webhook-log';
 
 /** How long a stopping thread may take to finish its attempts and record them before it is ended. */
 const STOP_WAIT_MS = 15_000;
@@ -83,6 +88,20 @@ class WebhookWorker implements Delegate {
   handOver(messages: readonly OutboxMessage[], until: string): void {
     if (this.#inProcess) return;
     this.#post({ handOver: [...messages], until });
+  }
+
+  /**
+   * On SQLite, the audit log's events this process has not read for webhooks yet (kind
+   * `webhook-log`): nothing while no endpoint exists (the thread does not run and has nothing to
+   * read for); up to a few seconds' worth when all is well (the cursor is written every 5 s when
+   * nothing is delivered); growing when the thread is stuck.
+   */
+  async backlog(): Promise<OutboxBacklog[]> {
+    const { store } = this.#ctx;
+    if (!tailsAuditLog(store)) return [];
+    if (!this.#worker && !this.#inProcess) return [{ kind: WEBHOOK_LOG, depth: 0, oldestCreatedAt: null }];
+    const behind = await eventsBehind(store.db, CURSOR);
+    return [{ kind: WEBHOOK_LOG, depth: behind.depth, oldestCreatedAt: behind.oldestAt }];
   }
 
   wake(): void {
