@@ -137,6 +137,17 @@ describeEachBackend(
         const drained = await scrape();
         assert.equal(sample(drained, depth), 0);
         assert.equal(sample(drained, age), 0);
+        if (backend.name === 'sqlite') {
+          // A change no endpoint hears of makes no delivery; the log's reader still records that it read it, within seconds.
+          await api.post('/features', { name: `unheard-${Date.now()}`, version: '1' });
+          const deadline = Date.now() + 20_000;
+          let unread = sample(await scrape(), 'licentia_outbox_depth{kind="webhook-log"}');
+          while (unread !== 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            unread = sample(await scrape(), 'licentia_outbox_depth{kind="webhook-log"}');
+          }
+          assert.equal(unread, 0, 'read, though nothing was committed after it');
+        }
       } finally {
         await receiver.close();
       }

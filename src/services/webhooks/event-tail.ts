@@ -91,7 +91,9 @@ export class EventTail {
 
   #look(): void {
     const version = JSON.stringify(this.#version());
-    if (version === this.#seen) return;
+    // A cursor read past events without deliveries is written once it is due, even when nothing more is committed.
+    const unsaved = this.#read !== this.#saved && Date.now() - this.#savedAt >= SAVE_EVERY_MS;
+    if (version === this.#seen && !unsaved) return;
     this.#seen = version;
     this.wake();
   }
