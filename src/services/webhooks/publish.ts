@@ -75,6 +75,8 @@ class EndpointDirectory {
   #enabled: StoredEndpoint[] = [];
   #byId = new Map<string, StoredEndpoint>();
   #loadedAt = 0;
+  /** Moves at each `forget`: a read under way then is not kept. */
+  #generation = 0;
   /** Opened secrets by endpoint and stored value: opening is per endpoint, not per delivery. */
   readonly opened = new Map<string, Promise<string>>();
   static readonly maxAgeMs = 5000;
@@ -82,7 +84,14 @@ class EndpointDirectory {
   async #load(db: Db): Promise<void> {
     if (this.#endpoints && Date.now() - this.#loadedAt < EndpointDirectory.maxAgeMs) return;
     const loadedAt = Date.now();
+    const generation = this.#generation;
     const endpoints = await liveWebhookEndpoints(db);
+    // Forgotten while reading: what was read may be from before the change; the caller uses it, nobody keeps it.
+    if (generation !== this.#generation) {
+      this.#enabled = endpoints.filter((e) => e.enabled);
+      this.#byId = new Map(endpoints.map((e) => [e.id, e]));
+      return;
+    }
     this.#endpoints = endpoints;
     this.#enabled = endpoints.filter((e) => e.enabled);
     this.#byId = new Map(endpoints.map((e) => [e.id, e]));
@@ -101,6 +110,7 @@ class EndpointDirectory {
   }
 
   forget(): void {
+    this.#generation += 1;
     this.#endpoints = undefined;
     this.#byId = new Map();
     this.#enabled = [];
