@@ -26,7 +26,7 @@ const sqlite = backends.find((b) => b.name === 'sqlite');
 
 // On SQLite the webhooks' deliveries are made from the audit log after the commit
 // (src/services/webhooks/event-tail.ts); its cursor is a rowid, which a copy of the file may number anew.
-it('on SQLite a cursor whose events were numbered anew follows its event, and changes made while the server was down are sent', {
+it('on SQLite a cursor whose events were numbered anew follows its event after a restart, and nothing is sent twice', {
   skip: sqlite?.skip ?? 'no SQLite',
 }, async () => {
   if (!sqlite) return;

@@ -67,6 +67,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../../config.ts';
 import { type RetrySchedule, retryDelay } from '../../domain/backoff.ts';
 import { type Db, type Store, storeOf } from '../../store/database.ts';
+import { SerialRun } from '../serial-run.ts';
 import { commitIsKnown, onCommit, runTransaction } from '../transaction-scope.ts';
 import {
   type AttemptRecord,
@@ -271,8 +272,10 @@ export class Dispatcher {
   /** Who holds a claim: host, process, and a random part (a restarted process is someone else). */
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #claims = new SerialRun(
+    () => this.#drain(),
+    (error) => this.#log('claiming due messages failed; the next poll tries again', error),
+  );
   #stopped = true;
   #lastPrune = 0;
   readonly #abort = new AbortController();
@@ -336,7 +339,7 @@ export class Dispatcher {
     this.#abort.abort();
     this.#queue = [];
     this.#head = 0;
-    await this.#running;
+    await this.#claims.settled();
     await Promise.allSettled([...this.#inFlight]);
     while (this.#settling || this.#outcomes.length > 0) {
       this.#flush();
@@ -386,20 +389,7 @@ export class Dispatcher {
 
   /** Looks for due messages now (or right after the current look). */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#drain()
-      .catch((error) => this.#log('claiming due messages failed; the next poll tries again', error))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    if (!this.#stopped) this.#claims.request();
   }
 
   #log(what: string, error: unknown): void {

@@ -4,6 +4,7 @@ import { eventsAfter, positionOfEvent } from '../../store/events.ts';
 import type { ServiceContext } from '../context.ts';
 import type { NewOutboxMessage } from '../../store/outbox.ts';
 import { enqueueIn } from '../outbox/dispatcher.ts';
+import { SerialRun } from '../serial-run.ts';
 import { runTransaction } from '../transaction-scope.ts';
 import { deliveriesOf, forgetWebhookEndpoints, knownEndpoints } from './publish.ts';
 
@@ -29,10 +30,8 @@ const SAVE_EVERY_MS = 5000;
  */
 export class EventTail {
   readonly #ctx: ServiceContext;
-  readonly #log: (message: string, error: unknown) => void;
+  readonly #reads: SerialRun;
   #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
   #stopped = true;
   #seen: string | undefined;
   /** Whether the cursor was read from the database since this reader started (or lost a race). */
@@ -44,7 +43,10 @@ export class EventTail {
 
   constructor(ctx: ServiceContext, log: (message: string, error: unknown) => void) {
     this.#ctx = ctx;
-    this.#log = log;
+    this.#reads = new SerialRun(
+      () => this.#drain(),
+      (error) => log('reading the audit log for webhooks failed; the next look tries again', error),
+    );
   }
 
   start(): void {
@@ -58,24 +60,11 @@ export class EventTail {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
-    await this.#running;
+    await this.#reads.settled();
   }
 
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#drain()
-      .catch((error) => this.#log('reading the audit log for webhooks failed; the next look tries again', error))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    if (!this.#stopped) this.#reads.request();
   }
 
   /**
@@ -92,8 +81,7 @@ export class EventTail {
   #look(): void {
     const version = JSON.stringify(this.#version());
     // A cursor read past events without deliveries is written once it is due, even when nothing more is committed.
-    const unsaved = this.#read !== this.#saved && Date.now() - this.#savedAt >= SAVE_EVERY_MS;
-    if (version === this.#seen && !unsaved) return;
+    if (version === this.#seen && !(this.#read !== this.#saved && this.#saveDue())) return;
     this.#seen = version;
     this.wake();
   }
@@ -113,7 +101,7 @@ export class EventTail {
     const logged = await eventsAfter(store.db, this.#read?.position ?? 0, BATCH);
     const last = logged.at(-1);
     if (!last) {
-      if (this.#read !== this.#saved && Date.now() - this.#savedAt >= SAVE_EVERY_MS) await this.#save(this.#read, []);
+      if (this.#read !== this.#saved && this.#saveDue()) await this.#save(this.#read, []);
       return 0;
     }
     // An endpoint made or changed among these events must be known before they are matched.
@@ -122,9 +110,14 @@ export class EventTail {
     const messages = logged.flatMap((l) => deliveriesOf(l.event, endpoints));
     const to = { position: last.position, eventId: last.event.id };
     // Events that make no delivery need no write: read again after a restart, they make none again.
-    if (messages.length > 0 || Date.now() - this.#savedAt >= SAVE_EVERY_MS) await this.#save(to, messages);
+    if (messages.length > 0 || this.#saveDue()) await this.#save(to, messages);
     else this.#read = to;
     return logged.length;
+  }
+
+  /** Whether the cursor is to be written even without deliveries (see SAVE_EVERY_MS). */
+  #saveDue(): boolean {
+    return Date.now() - this.#savedAt >= SAVE_EVERY_MS;
   }
 
   /** Writes the deliveries and moves the cursor to `to`, in one transaction. */

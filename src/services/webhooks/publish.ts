@@ -86,15 +86,11 @@ class EndpointDirectory {
     const loadedAt = Date.now();
     const generation = this.#generation;
     const endpoints = await liveWebhookEndpoints(db);
-    // Forgotten while reading: what was read may be from before the change; the caller uses it, nobody keeps it.
-    if (generation !== this.#generation) {
-      this.#enabled = endpoints.filter((e) => e.enabled);
-      this.#byId = new Map(endpoints.map((e) => [e.id, e]));
-      return;
-    }
-    this.#endpoints = endpoints;
     this.#enabled = endpoints.filter((e) => e.enabled);
     this.#byId = new Map(endpoints.map((e) => [e.id, e]));
+    // Forgotten while reading: what was read may be from before the change; the caller uses it, nobody keeps it.
+    if (generation !== this.#generation) return;
+    this.#endpoints = endpoints;
     this.#loadedAt = loadedAt;
   }
 
